@@ -1,0 +1,492 @@
+/*
+ * agent.c — the agent's commands and its polling loop.
+ *
+ * `run` starts one worker thread per line, each with its own Modbus master and
+ * its own queue connection (one SQLite connection per thread). A worker sleeps
+ * until the next meter is due (due times are multiples of the meter's interval
+ * on the UTC clock, so polls line up with minute and hour boundaries), polls
+ * every due meter, and commits the cycle's readings in one transaction before
+ * anything else. The main thread only waits for signals: stop, or reload.
+ * Invariant: a reading is reported as collected (logged "queued") only after
+ * queue_push returned.
+ */
+#include "agent.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "config.h"
+#include "error.h"
+#include "log.h"
+#include "poller.h"
+#include "queue.h"
+
+/* Shared by the workers of one configuration generation. */
+struct agent_ctl {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	int stop;                     /* guarded by mu */
+};
+
+struct worker {
+	const struct agent_config *cfg;
+	const struct line_cfg *line;
+	struct agent_ctl *ctl;
+	size_t nmeters;
+	struct poll_meter *meters;    /* nmeters */
+	int64_t *next_due_s;          /* nmeters: next aligned poll time */
+	struct gfi_reading *buf;      /* readings of one cycle */
+	size_t bufcap;
+	modbus_t *ctx;
+	int connected;
+	struct queue *q;
+	pthread_t thread;
+	int started;
+};
+
+static void report_to_file(void *ctx, const char *line)
+{
+	fprintf((FILE *)ctx, "%s\n", line);
+}
+
+int agent_check_config(const char *config_path, FILE *err)
+{
+	struct agent_config *cfg = NULL;
+	int rc = config_load(config_path, &cfg, report_to_file, err);
+
+	config_free(cfg);
+	return rc == GFI_OK ? 0 : 2;
+}
+
+static int64_t next_aligned(int64_t now_s, int interval_s)
+{
+	return (now_s / interval_s + 1) * interval_s;
+}
+
+/* ---- read: once, live, printed ---- */
+
+static void print_reading(FILE *out, const struct gfi_reading *r,
+			  const char *unit)
+{
+	char st[32];
+	cJSON *o = cJSON_CreateObject();
+	char *text;
+
+	if (o == NULL)
+		return;
+	cJSON_AddStringToObject(o, "meter", r->meter);
+	cJSON_AddStringToObject(o, "point", r->point);
+	cJSON_AddStringToObject(o, "quantity", r->quantity);
+	cJSON_AddStringToObject(o, "unit", unit);
+	cJSON_AddNumberToObject(o, "time", (double)r->time_s);
+	if (gfi_status_has_value(r->status))
+		cJSON_AddNumberToObject(o, "value", r->value);
+	else
+		cJSON_AddNullToObject(o, "value");
+	cJSON_AddStringToObject(o, "status",
+				gfi_status_format(r->status, r->detail, st, sizeof(st)));
+	text = cJSON_PrintUnformatted(o);
+	if (text != NULL) {
+		fprintf(out, "%s\n", text);
+		cJSON_free(text);
+	}
+	cJSON_Delete(o);
+}
+
+static int read_one_meter(const struct agent_config *cfg,
+			  const struct meter_cfg *m, modbus_t **ctxs, FILE *out,
+			  FILE *err)
+{
+	struct poll_meter pm;
+	struct gfi_reading *rs = calloc(m->npoints ? m->npoints : 1, sizeof(*rs));
+	char msg[256];
+	int rc;
+
+	if (rs == NULL || poll_meter_init(&pm, m) != GFI_OK) {
+		free(rs);
+		return 1;
+	}
+	if (ctxs[m->line] == NULL) {
+		ctxs[m->line] = poll_line_new(&cfg->lines[m->line], msg, sizeof(msg));
+		if (ctxs[m->line] != NULL && modbus_connect(ctxs[m->line]) != 0) {
+			fprintf(err, "line %s: connect failed: %s\n",
+				cfg->lines[m->line].id, modbus_strerror(errno));
+			modbus_free(ctxs[m->line]);
+			ctxs[m->line] = NULL;
+		} else if (ctxs[m->line] == NULL) {
+			fprintf(err, "%s\n", msg);
+		}
+	}
+	if (ctxs[m->line] != NULL) {
+		rc = poll_meter_read(&pm, ctxs[m->line], (int64_t)time(NULL), rs);
+		log_debug("polled meter=%s requests=%llu registers=%llu", m->id,
+			  (unsigned long long)pm.requests,
+			  (unsigned long long)pm.registers);
+	} else {
+		/* No link: every point is a comm error, printed all the same. */
+		for (size_t i = 0; i < m->npoints; i++) {
+			memset(&rs[i], 0, sizeof(rs[i]));
+			snprintf(rs[i].meter, sizeof(rs[i].meter), "%s", m->id);
+			snprintf(rs[i].point, sizeof(rs[i].point), "%s", m->points[i].pt->name);
+			snprintf(rs[i].quantity, sizeof(rs[i].quantity), "%s",
+				 m->points[i].pt->quantity->name);
+			rs[i].time_s = (int64_t)time(NULL);
+			rs[i].value = NAN;
+			rs[i].status = GFI_ST_COMM;
+		}
+		rc = GFI_E_IO;
+	}
+	for (size_t i = 0; i < m->npoints; i++)
+		print_reading(out, &rs[i], m->points[i].pt->unit);
+	fflush(out);
+	poll_meter_free(&pm);
+	free(rs);
+	return rc == GFI_OK ? 0 : 1;
+}
+
+int agent_read(const char *config_path, const char *meter_id, FILE *out,
+	       FILE *err)
+{
+	struct agent_config *cfg = NULL;
+	modbus_t **ctxs = NULL;
+	int status = 0;
+
+	if (config_load(config_path, &cfg, report_to_file, err) != GFI_OK)
+		return 2;
+	if (meter_id != NULL && config_meter(cfg, meter_id) == NULL) {
+		fprintf(err, "--meter: \"%s\" is not a configured meter\n", meter_id);
+		config_free(cfg);
+		return 2;
+	}
+	ctxs = calloc(cfg->nlines, sizeof(*ctxs));
+	if (ctxs == NULL) {
+		config_free(cfg);
+		return 1;
+	}
+	for (size_t i = 0; i < cfg->nmeters; i++) {
+		const struct meter_cfg *m = &cfg->meters[i];
+		if (meter_id != NULL && strcmp(m->id, meter_id) != 0)
+			continue;
+		if (read_one_meter(cfg, m, ctxs, out, err) != 0)
+			status = 1;
+	}
+	for (size_t i = 0; i < cfg->nlines; i++) {
+		if (ctxs[i] != NULL) {
+			modbus_close(ctxs[i]);
+			modbus_free(ctxs[i]);
+		}
+	}
+	free(ctxs);
+	config_free(cfg);
+	return status;
+}
+
+/* ---- run: workers ---- */
+
+static int ctl_stopped(struct agent_ctl *ctl)
+{
+	pthread_mutex_lock(&ctl->mu);
+	int s = ctl->stop;
+	pthread_mutex_unlock(&ctl->mu);
+	return s;
+}
+
+/* Sleep until wall time due_s or stop; returns non-zero when stopping. */
+static int ctl_wait_until(struct agent_ctl *ctl, int64_t due_s)
+{
+	struct timespec ts = { .tv_sec = (time_t)due_s, .tv_nsec = 0 };
+	int stop;
+
+	pthread_mutex_lock(&ctl->mu);
+	while (!ctl->stop) {
+		if (pthread_cond_timedwait(&ctl->cv, &ctl->mu, &ts) == ETIMEDOUT)
+			break;
+	}
+	stop = ctl->stop;
+	pthread_mutex_unlock(&ctl->mu);
+	return stop;
+}
+
+static void fill_link_down(const struct meter_cfg *m, int64_t now_s,
+			   struct gfi_reading *out)
+{
+	for (size_t i = 0; i < m->npoints; i++) {
+		struct gfi_reading *r = &out[i];
+		memset(r, 0, sizeof(*r));
+		snprintf(r->meter, sizeof(r->meter), "%s", m->id);
+		snprintf(r->point, sizeof(r->point), "%s", m->points[i].pt->name);
+		snprintf(r->quantity, sizeof(r->quantity), "%s",
+			 m->points[i].pt->quantity->name);
+		r->time_s = now_s;
+		r->value = NAN;
+		r->status = GFI_ST_COMM;
+	}
+}
+
+static void worker_ensure_link(struct worker *w)
+{
+	if (w->connected)
+		return;
+	if (modbus_connect(w->ctx) == 0) {
+		w->connected = 1;
+		log_info("line connected: line=%s", w->line->id);
+	} else {
+		log_warn("line connect failed: line=%s: %s", w->line->id,
+			 modbus_strerror(errno));
+	}
+}
+
+/* Poll meter i into out; returns readings written. */
+static size_t worker_poll_meter(struct worker *w, size_t i, struct gfi_reading *out)
+{
+	struct poll_meter *pm = &w->meters[i];
+	int64_t now_s = (int64_t)time(NULL);
+	int rc;
+
+	worker_ensure_link(w);
+	if (!w->connected) {
+		fill_link_down(pm->cfg, now_s, out);
+		return pm->cfg->npoints;
+	}
+	rc = poll_meter_read(pm, w->ctx, now_s, out);
+	if (rc == GFI_E_IO) {
+		log_warn("line lost: line=%s meter=%s", w->line->id, pm->cfg->id);
+		modbus_close(w->ctx);
+		w->connected = 0;
+	} else if (rc == GFI_E_TIMEOUT && pm->fail_streak == 1) {
+		log_warn("meter not answering: meter=%s line=%s slave=%d",
+			 pm->cfg->id, w->line->id, pm->cfg->slave);
+	}
+	return pm->cfg->npoints;
+}
+
+static void worker_commit(struct worker *w, size_t n)
+{
+	if (n == 0)
+		return;
+	if (queue_push(w->q, w->buf, n) != GFI_OK) {
+		log_err("queue commit failed: line=%s readings=%zu", w->line->id, n);
+		return;
+	}
+	if (gfi_log_threshold >= GFI_LOG_DEBUG) {
+		for (size_t i = 0; i < n; i++)
+			if (i == 0 || strcmp(w->buf[i].meter, w->buf[i - 1].meter) != 0)
+				log_debug("queued meter=%s time=%lld", w->buf[i].meter,
+					  (long long)w->buf[i].time_s);
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+
+	while (!ctl_stopped(w->ctl)) {
+		int64_t now_s = (int64_t)time(NULL);
+		int64_t due = INT64_MAX;
+		size_t n = 0;
+
+		for (size_t i = 0; i < w->nmeters; i++) {
+			int iv = w->meters[i].cfg->interval_s;
+			/* A clock stepped back leaves a due time far ahead:
+			 * realign instead of waiting out the step. */
+			if (w->next_due_s[i] > now_s + iv)
+				w->next_due_s[i] = next_aligned(now_s, iv);
+			if (w->next_due_s[i] < due)
+				due = w->next_due_s[i];
+		}
+		if (due > now_s) {
+			if (ctl_wait_until(w->ctl, due))
+				break;
+			continue;
+		}
+		for (size_t i = 0; i < w->nmeters; i++) {
+			if (w->next_due_s[i] > now_s)
+				continue;
+			n += worker_poll_meter(w, i, w->buf + n);
+			w->next_due_s[i] = next_aligned((int64_t)time(NULL),
+							w->meters[i].cfg->interval_s);
+		}
+		worker_commit(w, n);
+	}
+	return NULL;
+}
+
+static void worker_free(struct worker *w)
+{
+	if (w->meters) {
+		for (size_t i = 0; i < w->nmeters; i++)
+			poll_meter_free(&w->meters[i]);
+	}
+	free(w->meters);
+	free(w->next_due_s);
+	free(w->buf);
+	if (w->ctx) {
+		modbus_close(w->ctx);
+		modbus_free(w->ctx);
+	}
+	queue_close(w->q);
+	memset(w, 0, sizeof(*w));
+}
+
+static int worker_init(struct worker *w, const struct agent_config *cfg,
+		       size_t line, struct agent_ctl *ctl, const char *queue_path)
+{
+	char msg[256];
+	int64_t now_s = (int64_t)time(NULL);
+
+	memset(w, 0, sizeof(*w));
+	w->cfg = cfg;
+	w->line = &cfg->lines[line];
+	w->ctl = ctl;
+	for (size_t i = 0; i < cfg->nmeters; i++) {
+		if (cfg->meters[i].line == line) {
+			w->nmeters++;
+			w->bufcap += cfg->meters[i].npoints;
+		}
+	}
+	w->meters = calloc(w->nmeters ? w->nmeters : 1, sizeof(*w->meters));
+	w->next_due_s = calloc(w->nmeters ? w->nmeters : 1, sizeof(*w->next_due_s));
+	w->buf = calloc(w->bufcap ? w->bufcap : 1, sizeof(*w->buf));
+	if (!w->meters || !w->next_due_s || !w->buf)
+		return GFI_E_NOMEM;
+	size_t k = 0;
+	for (size_t i = 0; i < cfg->nmeters; i++) {
+		if (cfg->meters[i].line != line)
+			continue;
+		if (poll_meter_init(&w->meters[k], &cfg->meters[i]) != GFI_OK)
+			return GFI_E_NOMEM;
+		/* First poll at the next aligned slot: polls stay on the grid
+		 * and a quick restart never reads a meter twice in one second. */
+		w->next_due_s[k] = next_aligned(now_s, cfg->meters[i].interval_s);
+		k++;
+	}
+	w->ctx = poll_line_new(w->line, msg, sizeof(msg));
+	if (w->ctx == NULL) {
+		log_err("%s", msg);
+		return GFI_E_INVAL;
+	}
+	if (queue_open(queue_path, cfg->queue_max_readings, &w->q) != GFI_OK) {
+		log_err("queue open failed: path=%s", queue_path);
+		return GFI_E_DB;
+	}
+	return GFI_OK;
+}
+
+struct generation {
+	struct agent_config *cfg;
+	struct agent_ctl ctl;
+	struct worker *workers;
+	size_t nworkers;
+};
+
+static void generation_stop(struct generation *g)
+{
+	pthread_mutex_lock(&g->ctl.mu);
+	g->ctl.stop = 1;
+	pthread_cond_broadcast(&g->ctl.cv);
+	pthread_mutex_unlock(&g->ctl.mu);
+	for (size_t i = 0; i < g->nworkers; i++) {
+		if (g->workers[i].started)
+			pthread_join(g->workers[i].thread, NULL);
+		worker_free(&g->workers[i]);
+	}
+	free(g->workers);
+	g->workers = NULL;
+	pthread_cond_destroy(&g->ctl.cv);
+	pthread_mutex_destroy(&g->ctl.mu);
+	config_free(g->cfg);
+	g->cfg = NULL;
+}
+
+static int generation_start(struct generation *g, struct agent_config *cfg)
+{
+	char queue_path[CONFIG_PATH_MAX + 16];
+
+	memset(g, 0, sizeof(*g));
+	g->cfg = cfg;
+	pthread_mutex_init(&g->ctl.mu, NULL);
+	pthread_cond_init(&g->ctl.cv, NULL);
+	if (mkdir(cfg->data_dir, 0750) != 0 && errno != EEXIST) {
+		log_err("data_dir: cannot create %s: %s", cfg->data_dir, strerror(errno));
+		return GFI_E_IO;
+	}
+	snprintf(queue_path, sizeof(queue_path), "%s/queue.db", cfg->data_dir);
+	g->workers = calloc(cfg->nlines, sizeof(*g->workers));
+	if (g->workers == NULL)
+		return GFI_E_NOMEM;
+	g->nworkers = cfg->nlines;
+	for (size_t i = 0; i < cfg->nlines; i++) {
+		int rc = worker_init(&g->workers[i], cfg, i, &g->ctl, queue_path);
+		if (rc != GFI_OK)
+			return rc;
+	}
+	for (size_t i = 0; i < g->nworkers; i++) {
+		if (g->workers[i].nmeters == 0)
+			continue;
+		if (pthread_create(&g->workers[i].thread, NULL, worker_main,
+				   &g->workers[i]) != 0)
+			return GFI_E_NOMEM;
+		g->workers[i].started = 1;
+	}
+	log_notice("polling: gateway=%s lines=%zu meters=%zu", cfg->gateway_id,
+		   cfg->nlines, cfg->nmeters);
+	return GFI_OK;
+}
+
+static void report_to_log(void *ctx, const char *line)
+{
+	(void)ctx;
+	log_err("config: %s", line);
+}
+
+int agent_run(const char *config_path)
+{
+	struct agent_config *cfg = NULL;
+	struct generation gen;
+	sigset_t set;
+	int sig = 0;
+
+	if (config_load(config_path, &cfg, report_to_log, NULL) != GFI_OK)
+		return 2;
+	gfi_log_set_level(cfg->log_level > gfi_log_threshold ? cfg->log_level
+							     : gfi_log_threshold);
+	/* Workers inherit the blocked set; only this thread takes signals. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	if (generation_start(&gen, cfg) != GFI_OK) {
+		generation_stop(&gen);
+		return 1;
+	}
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig != SIGHUP)
+			break;
+		struct agent_config *next = NULL;
+		if (config_load(config_path, &next, report_to_log, NULL) != GFI_OK) {
+			log_err("reload refused, keeping the running config: %s",
+				config_path);
+			continue;
+		}
+		generation_stop(&gen);
+		if (generation_start(&gen, next) != GFI_OK) {
+			generation_stop(&gen);
+			return 1;
+		}
+		log_notice("config reloaded: %s", config_path);
+	}
+	log_notice("stopping on signal %d", sig);
+	generation_stop(&gen);
+	return 0;
+}

@@ -1,0 +1,26 @@
+/*
+ * agent.h — gfi-agent's commands: check-config, read, run.
+ *
+ * main.c only parses arguments and calls these. Each returns the process
+ * exit status: 0 success, 1 runtime failure, 2 bad configuration or usage.
+ */
+#ifndef GFI_AGENT_AGENT_H
+#define GFI_AGENT_AGENT_H
+
+#include <stdio.h>
+
+/* Validate the config and its profiles; one line per error on err. */
+int agent_check_config(const char *config_path, FILE *err);
+
+/* Read every meter (or only meter_id) once, live, printing one JSON object
+ * per reading to out: meter, point, quantity, unit, time, value, status.
+ * Nothing is queued. Exit 1 when a meter did not answer at all. */
+int agent_read(const char *config_path, const char *meter_id, FILE *out,
+	       FILE *err);
+
+/* Poll for ever into the durable queue: one thread per line, each meter at
+ * its interval aligned to the wall clock. SIGTERM/SIGINT stop cleanly after
+ * the current commit; SIGHUP reloads the config (kept if the new one is bad). */
+int agent_run(const char *config_path);
+
+#endif

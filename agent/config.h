@@ -1,0 +1,100 @@
+/*
+ * config.h — gfi-agent's configuration: gateway, lines, meters, queue.
+ *
+ * Loaded from one JSON file (docs/agent-config.md). Lines are transports with
+ * one Modbus master each (a TCP endpoint or a serial RS-485 line); meters sit
+ * on a line with a slave id, a profile and a poll interval. Every error names
+ * its field: "meters[3].address: 70000 out of range 0..65535".
+ *
+ * {
+ *   "gateway_id": "gw-acme-01",
+ *   "data_dir": "/var/lib/gfi-agent",       queue file: <data_dir>/queue.db
+ *   "profiles_dir": "/etc/gfi/profiles",     relative paths: to the config file
+ *   "log_level": "notice",
+ *   "queue": { "max_readings": 2000000 },
+ *   "lines": [
+ *     { "id": "lan", "type": "tcp", "host": "192.0.2.10", "port": 502 },
+ *     { "id": "rs485-1", "type": "rtu", "device": "/dev/ttyS1", "baud": 9600,
+ *       "parity": "N", "data_bits": 8, "stop_bits": 1 } ],
+ *   "meters": [
+ *     { "id": "E01", "line": "lan", "slave": 1, "profile": "eastron-sdm630",
+ *       "interval_s": 60, "timeout_ms": 500, "retries": 1,
+ *       "points": ["import_kwh"],               optional subset
+ *       "max_rate_per_h": { "import_kwh": 5000 } } ]
+ * }
+ */
+#ifndef GFI_AGENT_CONFIG_H
+#define GFI_AGENT_CONFIG_H
+
+#include <stddef.h>
+
+#include "profile.h"
+#include "reading.h"
+
+#define CONFIG_MAX_BYTES (1024 * 1024)
+#define CONFIG_MAX_LINES 64
+#define CONFIG_MAX_METERS 1024
+#define CONFIG_PATH_MAX 256
+
+enum line_type { LINE_TCP, LINE_RTU };
+
+struct line_cfg {
+	char id[GFI_ID_MAX];
+	enum line_type type;
+	char host[64];           /* TCP: IPv4/IPv6 literal or name */
+	int port;                /* TCP: 1..65535, default 502 */
+	char device[CONFIG_PATH_MAX]; /* RTU: serial device path */
+	int baud;                /* RTU: 1200..921600, default 9600 */
+	char parity;             /* RTU: 'N', 'E' or 'O', default 'N' */
+	int data_bits;           /* RTU: 7 or 8, default 8 */
+	int stop_bits;           /* RTU: 1 or 2, default 1 */
+};
+
+/* One polled point of a meter: the profile's point plus per-meter limits. */
+struct meter_point {
+	const struct gfi_point *pt;  /* borrowed from the meter's profile */
+	double max_rate_per_h;       /* counters: larger rise is a JUMP; 0 = none */
+};
+
+struct meter_cfg {
+	char id[GFI_ID_MAX];
+	size_t line;                 /* index into agent_config.lines */
+	int slave;                   /* 1..247 (0..255 accepted over TCP) */
+	const struct gfi_profile *profile; /* borrowed from agent_config.profiles */
+	int interval_s;              /* 1..86400, default 60; aligned to the clock */
+	int timeout_ms;              /* 10..60000, default 1000 */
+	int retries;                 /* 0..5, default 1 */
+	size_t npoints;
+	struct meter_point *points;  /* the polled points, in profile order */
+};
+
+struct agent_config {
+	char path[CONFIG_PATH_MAX];  /* the file it was loaded from */
+	char gateway_id[GFI_ID_MAX];
+	char data_dir[CONFIG_PATH_MAX];
+	char profiles_dir[CONFIG_PATH_MAX];
+	int log_level;               /* syslog priority */
+	long long queue_max_readings; /* 1000..1e9, default 2,000,000 */
+	size_t nlines;
+	struct line_cfg *lines;
+	size_t nmeters;
+	struct meter_cfg *meters;
+	size_t nprofiles;
+	struct gfi_profile **profiles; /* owned; each loaded once */
+};
+
+/* Called once per error line (no trailing newline). */
+typedef void (*config_report_fn)(void *ctx, const char *line);
+
+/* Load and validate path. Reports every error found through report (may be
+ * NULL) and returns GFI_E_INVAL if there was any; on success *out is a
+ * config the caller frees with config_free. */
+int config_load(const char *path, struct agent_config **out,
+		config_report_fn report, void *ctx);
+void config_free(struct agent_config *cfg);
+
+/* The meter with this id, or NULL. */
+const struct meter_cfg *config_meter(const struct agent_config *cfg,
+				     const char *id);
+
+#endif

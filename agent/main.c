@@ -1,0 +1,58 @@
+/*
+ * main.c — gfi-agent: parse arguments, dispatch to a command. Nothing else.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "agent.h"
+#include "log.h"
+
+static int usage(FILE *f)
+{
+	fprintf(f,
+		"usage: gfi-agent check-config --config FILE\n"
+		"       gfi-agent read --config FILE [--meter ID]\n"
+		"       gfi-agent run --config FILE [--log-level LEVEL]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *config = NULL, *meter = NULL;
+	int level;
+
+	if (argc < 2)
+		return usage(stderr);
+	for (int i = 2; i < argc; i++) {
+		if (i + 1 < argc && strcmp(argv[i], "--config") == 0) {
+			config = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--meter") == 0) {
+			meter = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--log-level") == 0) {
+			if (gfi_log_parse_level(argv[++i], &level) != 0) {
+				fprintf(stderr, "--log-level: \"%s\" is not one of err, warning, notice, info, debug\n", argv[i]);
+				return 2;
+			}
+			gfi_log_set_level(level);
+		} else {
+			fprintf(stderr, "%s: unknown argument\n", argv[i]);
+			return usage(stderr);
+		}
+	}
+	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	if (config == NULL) {
+		fprintf(stderr, "--config: missing\n");
+		return usage(stderr);
+	}
+	if (strcmp(argv[1], "check-config") == 0)
+		return agent_check_config(config, stderr);
+	if (strcmp(argv[1], "read") == 0)
+		return agent_read(config, meter, stdout, stderr);
+	if (strcmp(argv[1], "run") == 0)
+		return agent_run(config);
+	fprintf(stderr, "%s: unknown command\n", argv[1]);
+	return usage(stderr);
+}

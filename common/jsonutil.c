@@ -1,0 +1,254 @@
+/*
+ * jsonutil.c — strict JSON field access with field-naming errors.
+ *
+ * Integers arrive as JSON numbers (doubles in cJSON); a value with a fraction
+ * or beyond 2^53 is refused rather than silently truncated.
+ */
+#include "jsonutil.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+static void field_err(char *err, size_t errlen, const char *path,
+		      const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+static void field_err(char *err, size_t errlen, const char *path,
+		      const char *key, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (path == NULL || path[0] == '\0')
+		snprintf(err, errlen, "%s: %s", key, why);
+	else
+		snprintf(err, errlen, "%s.%s: %s", path, key, why);
+}
+
+int gfi_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
+		  char *err, size_t errlen)
+{
+	FILE *f = NULL;
+	char *buf = NULL;
+	size_t n = 0;
+	int ret = GFI_E_IO;
+
+	*out = NULL;
+	f = fopen(path, "rb");
+	if (f == NULL) {
+		snprintf(err, errlen, "%s: cannot open: %s", path, strerror(errno));
+		goto cleanup;
+	}
+	buf = malloc(max_bytes + 1);
+	if (buf == NULL) {
+		ret = GFI_E_NOMEM;
+		snprintf(err, errlen, "%s: out of memory", path);
+		goto cleanup;
+	}
+	n = fread(buf, 1, max_bytes + 1, f);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read failed", path);
+		goto cleanup;
+	}
+	if (n > max_bytes) {
+		ret = GFI_E_RANGE;
+		snprintf(err, errlen, "%s: larger than %zu bytes", path, max_bytes);
+		goto cleanup;
+	}
+	buf[n] = '\0';
+	*out = buf;
+	buf = NULL;
+	if (len)
+		*len = n;
+	ret = GFI_OK;
+cleanup:
+	free(buf);
+	if (f)
+		fclose(f);
+	return ret;
+}
+
+cJSON *gfi_json_parse(const char *text, size_t len, const char *what,
+		      char *err, size_t errlen)
+{
+	const char *end = NULL;
+	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+
+	if (root == NULL) {
+		size_t off = end ? (size_t)(end - text) : 0;
+		snprintf(err, errlen, "%s: invalid JSON near byte %zu", what, off);
+		return NULL;
+	}
+	/* Only white space may follow the value. */
+	for (size_t i = (size_t)(end - text); i < len; i++) {
+		if (text[i] != ' ' && text[i] != '\n' && text[i] != '\r' &&
+		    text[i] != '\t' && text[i] != '\0') {
+			snprintf(err, errlen, "%s: trailing data at byte %zu", what, i);
+			cJSON_Delete(root);
+			return NULL;
+		}
+	}
+	return root;
+}
+
+int gfi_json_check_keys(const cJSON *obj, const char *path,
+			const char *const *allowed, char *err, size_t errlen)
+{
+	const cJSON *item;
+
+	cJSON_ArrayForEach(item, obj) {
+		int ok = 0;
+		for (size_t i = 0; allowed[i] != NULL; i++) {
+			if (item->string && strcmp(item->string, allowed[i]) == 0) {
+				ok = 1;
+				break;
+			}
+		}
+		if (!ok) {
+			field_err(err, errlen, path,
+				  item->string ? item->string : "?",
+				  "unknown key");
+			return GFI_E_INVAL;
+		}
+	}
+	return GFI_OK;
+}
+
+static const cJSON *get(const cJSON *obj, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+int gfi_json_string(const cJSON *obj, const char *key, const char *path,
+		    int required, const char *def, char *dst, size_t dstlen,
+		    char *err, size_t errlen)
+{
+	const cJSON *it = get(obj, key);
+
+	if (it == NULL) {
+		if (required) {
+			field_err(err, errlen, path, key, "missing");
+			return GFI_E_INVAL;
+		}
+		snprintf(dst, dstlen, "%s", def ? def : "");
+		return GFI_OK;
+	}
+	if (!cJSON_IsString(it) || it->valuestring == NULL) {
+		field_err(err, errlen, path, key, "must be a string");
+		return GFI_E_INVAL;
+	}
+	if (strlen(it->valuestring) >= dstlen) {
+		field_err(err, errlen, path, key, "longer than %zu characters",
+			  dstlen - 1);
+		return GFI_E_RANGE;
+	}
+	memcpy(dst, it->valuestring, strlen(it->valuestring) + 1);
+	return GFI_OK;
+}
+
+int gfi_json_int(const cJSON *obj, const char *key, const char *path,
+		 int required, long long min, long long max, long long def,
+		 long long *out, char *err, size_t errlen)
+{
+	const cJSON *it = get(obj, key);
+
+	if (it == NULL) {
+		if (required) {
+			field_err(err, errlen, path, key, "missing");
+			return GFI_E_INVAL;
+		}
+		*out = def;
+		return GFI_OK;
+	}
+	if (!cJSON_IsNumber(it)) {
+		field_err(err, errlen, path, key, "must be an integer");
+		return GFI_E_INVAL;
+	}
+	double v = it->valuedouble;
+	if (!isfinite(v) || v != floor(v) || fabs(v) > 9007199254740992.0) {
+		field_err(err, errlen, path, key, "must be an integer");
+		return GFI_E_INVAL;
+	}
+	if (v < (double)min || v > (double)max) {
+		field_err(err, errlen, path, key, "%.0f out of range %lld..%lld",
+			  v, min, max);
+		return GFI_E_RANGE;
+	}
+	*out = (long long)v;
+	return GFI_OK;
+}
+
+int gfi_json_double(const cJSON *obj, const char *key, const char *path,
+		    int required, double min, double max, double def,
+		    double *out, char *err, size_t errlen)
+{
+	const cJSON *it = get(obj, key);
+
+	if (it == NULL) {
+		if (required) {
+			field_err(err, errlen, path, key, "missing");
+			return GFI_E_INVAL;
+		}
+		*out = def;
+		return GFI_OK;
+	}
+	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
+		field_err(err, errlen, path, key, "must be a number");
+		return GFI_E_INVAL;
+	}
+	if (it->valuedouble < min || it->valuedouble > max) {
+		field_err(err, errlen, path, key, "%g out of range %g..%g",
+			  it->valuedouble, min, max);
+		return GFI_E_RANGE;
+	}
+	*out = it->valuedouble;
+	return GFI_OK;
+}
+
+int gfi_json_bool(const cJSON *obj, const char *key, const char *path,
+		  int required, int def, int *out, char *err, size_t errlen)
+{
+	const cJSON *it = get(obj, key);
+
+	if (it == NULL) {
+		if (required) {
+			field_err(err, errlen, path, key, "missing");
+			return GFI_E_INVAL;
+		}
+		*out = def;
+		return GFI_OK;
+	}
+	if (!cJSON_IsBool(it)) {
+		field_err(err, errlen, path, key, "must be true or false");
+		return GFI_E_INVAL;
+	}
+	*out = cJSON_IsTrue(it) ? 1 : 0;
+	return GFI_OK;
+}
+
+int gfi_id_valid(const char *s)
+{
+	size_t n = 0;
+
+	if (s == NULL || s[0] == '\0')
+		return 0;
+	for (; s[n] != '\0'; n++) {
+		char c = s[n];
+		int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			 (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+		if (!ok || n >= 31)
+			return 0;
+	}
+	return 1;
+}

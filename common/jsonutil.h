@@ -1,0 +1,49 @@
+/*
+ * jsonutil.h — strict reading of JSON from hostile files and messages.
+ *
+ * Every getter names the field in its one-line error as "<path>.<key>: why",
+ * e.g. "meters[3].address: 70000 out of range 0..65535". Keys are matched
+ * case-sensitively; types are checked before use.
+ */
+#ifndef GFI_JSONUTIL_H
+#define GFI_JSONUTIL_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* Read a whole file of at most max_bytes into a NUL-terminated buffer the
+ * caller frees. GFI_E_IO (unreadable), GFI_E_RANGE (too large). */
+int gfi_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
+		  char *err, size_t errlen);
+
+/* Parse text[0..len) as one JSON value; NULL and a one-line error naming
+ * `what` and the byte offset on failure. The caller frees with cJSON_Delete. */
+cJSON *gfi_json_parse(const char *text, size_t len, const char *what,
+		      char *err, size_t errlen);
+
+/* Reject any key of obj not in allowed (NULL-terminated). */
+int gfi_json_check_keys(const cJSON *obj, const char *path,
+			const char *const *allowed, char *err, size_t errlen);
+
+/* Field getters. When the key is absent: a required field is an error,
+ * otherwise *out gets def and GFI_OK is returned. path names obj ("" for
+ * the top level). Return GFI_OK, GFI_E_INVAL (wrong type, missing) or
+ * GFI_E_RANGE (out of bounds, too long). */
+int gfi_json_string(const cJSON *obj, const char *key, const char *path,
+		    int required, const char *def, char *dst, size_t dstlen,
+		    char *err, size_t errlen);
+int gfi_json_int(const cJSON *obj, const char *key, const char *path,
+		 int required, long long min, long long max, long long def,
+		 long long *out, char *err, size_t errlen);
+int gfi_json_double(const cJSON *obj, const char *key, const char *path,
+		    int required, double min, double max, double def,
+		    double *out, char *err, size_t errlen);
+int gfi_json_bool(const cJSON *obj, const char *key, const char *path,
+		  int required, int def, int *out, char *err, size_t errlen);
+
+/* Whether s is a valid gateway/meter/point id: 1..31 chars of [A-Za-z0-9._-]
+ * (DESIGN.md "Identity": an ACL pattern must never see '/', '+' or '#'). */
+int gfi_id_valid(const char *s);
+
+#endif

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Set everything up, build with ASan+UBSan and -Werror, run every test.
+# Ends with CTest's summary line.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+build=${GFI_TEST_BUILD:-build-test}
+cmake -S . -B "$build" -DGFI_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$build" -j"$(nproc)"
+export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+cd "$build"
+ctest --output-on-failure -j"$(nproc)" "$@"
