@@ -1,0 +1,647 @@
+/*
+ * queue.c — the agent's durable reading queue, on SQLite in WAL mode.
+ *
+ * Every reading the poller takes is committed here before anything else
+ * happens to it; the uplink reads it back with queue_peek and removes it with
+ * queue_delete_upto once the city has acknowledged it (docs/queue.md).
+ *
+ * Invariants, each kept inside the one transaction that changes the rows:
+ *  - readings.id grows with every insert and is never reused, even after the
+ *    newest rows are deleted (AUTOINCREMENT keeps its high-water mark in
+ *    sqlite_sequence); peek order is id order is push order.
+ *  - meta('count') equals the number of rows in readings. queue_push and
+ *    queue_delete_upto update it in the transaction that inserts or deletes,
+ *    so queue_count and the bound never scan the table.
+ *  - after a committed push, count <= max_readings of the pushing connection;
+ *    every reading dropped to get there is accounted for by a gap row
+ *    (one per meter per push) written in the same transaction.
+ *  - value is NULL exactly when the status carries no value (or the value was
+ *    NaN); NULL reads back as NaN.
+ *
+ * All SQL is constant text; data only ever travels through bound parameters.
+ * SQLite result codes are translated to GFI_E_DB here and nowhere else, and
+ * logged once, here, since only this module still has SQLite's message.
+ */
+#include "queue.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <sqlite3.h>
+
+#include "error.h"
+#include "log.h"
+
+/* How long a writer waits for another connection's write lock before giving
+ * up with SQLITE_BUSY. Pushes are short (one batch of one poll), so several
+ * seconds means something is wrong, not merely contended. */
+#define BUSY_TIMEOUT_MS 10000
+
+/*
+ * Numbered migrations, applied in order at open inside one BEGIN IMMEDIATE
+ * transaction together with the PRAGMA user_version bump, so a crash or a
+ * second connection opening at the same moment never sees half a schema.
+ * Never edit a migration that has shipped; append a new one.
+ */
+static const char *const migrations[] = {
+	/* 1: readings, gap events, and a meta table holding the exact count. */
+	"CREATE TABLE readings ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  meter TEXT NOT NULL,"
+	"  point TEXT NOT NULL,"
+	"  quantity TEXT NOT NULL,"
+	"  time_s INTEGER NOT NULL,"
+	"  value REAL,"
+	"  status INTEGER NOT NULL,"
+	"  detail INTEGER NOT NULL"
+	");"
+	"CREATE TABLE gaps ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  meter TEXT NOT NULL,"
+	"  from_s INTEGER NOT NULL,"
+	"  to_s INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL CHECK (count > 0),"
+	"  recorded_s INTEGER NOT NULL"
+	");"
+	"CREATE TABLE meta ("
+	"  key TEXT PRIMARY KEY,"
+	"  value INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"INSERT INTO meta (key, value) VALUES ('count', 0);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+/* Cached statements, prepared once per connection after migration. */
+enum stmt_id {
+	ST_BEGIN,
+	ST_COMMIT,
+	ST_ROLLBACK,
+	ST_INSERT,
+	ST_COUNT_GET,
+	ST_COUNT_ADD,
+	ST_CUT_ID,
+	ST_GAP_INSERT,
+	ST_DELETE_UPTO,
+	ST_PEEK,
+	ST_GAPS,
+	ST_N
+};
+
+static const char *const stmt_sql[ST_N] = {
+	[ST_BEGIN] = "BEGIN IMMEDIATE",
+	[ST_COMMIT] = "COMMIT",
+	[ST_ROLLBACK] = "ROLLBACK",
+	[ST_INSERT] = "INSERT INTO readings "
+		      "(meter, point, quantity, time_s, value, status, detail) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[ST_COUNT_GET] = "SELECT value FROM meta WHERE key = 'count'",
+	[ST_COUNT_ADD] = "UPDATE meta SET value = value + ?1 WHERE key = 'count'",
+	/* The id of the newest reading to drop: the ?1-th oldest. Walks ?1
+	 * entries of the rowid b-tree, i.e. only what is being dropped. */
+	[ST_CUT_ID] = "SELECT id FROM readings ORDER BY id LIMIT 1 OFFSET ?1",
+	[ST_GAP_INSERT] = "INSERT INTO gaps (meter, from_s, to_s, count, recorded_s) "
+			  "SELECT meter, min(time_s), max(time_s), count(*), ?2 "
+			  "FROM readings WHERE id <= ?1 "
+			  "GROUP BY meter ORDER BY min(id)",
+	[ST_DELETE_UPTO] = "DELETE FROM readings WHERE id <= ?1",
+	[ST_PEEK] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
+		    "FROM readings WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[ST_GAPS] = "SELECT id, meter, from_s, to_s, count, recorded_s "
+		    "FROM gaps WHERE id > ?1 ORDER BY id LIMIT ?2",
+};
+
+struct queue {
+	sqlite3 *db;               /* this thread's connection; owned */
+	sqlite3_stmt *st[ST_N];    /* cached statements, NULL until prepared */
+	int64_t max_readings;      /* bound, in readings; >= 1 */
+	char *path;                /* database file, for messages; owned */
+};
+
+/* The single translation point: log SQLite's own message, return GFI_E_DB. */
+static int db_fail(const struct queue *q, const char *what, int rc)
+{
+	log_err("queue %s failed: path=%s: %s (%s)", what, q->path,
+		q->db ? sqlite3_errmsg(q->db) : "no connection",
+		sqlite3_errstr(rc));
+	return GFI_E_DB;
+}
+
+/* Step a statement that returns no rows (or whose rows we ignore), then
+ * reset it so it holds no read snapshot and no locks. */
+static int step_done(struct queue *q, enum stmt_id id, const char *what)
+{
+	sqlite3_stmt *s = q->st[id];
+	int rc = sqlite3_step(s);
+	int ret = GFI_OK;
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
+		ret = db_fail(q, what, rc); /* before reset: keep the message */
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+static int begin(struct queue *q)
+{
+	return step_done(q, ST_BEGIN, "begin");
+}
+
+static int commit(struct queue *q)
+{
+	return step_done(q, ST_COMMIT, "commit");
+}
+
+/* Roll back after a failure; the transaction may already be gone (SQLite
+ * rolls back by itself on some errors), which is not a second error. */
+static void rollback(struct queue *q)
+{
+	if (!sqlite3_get_autocommit(q->db))
+		(void)step_done(q, ST_ROLLBACK, "rollback");
+}
+
+static int count_get(struct queue *q, int64_t *n)
+{
+	sqlite3_stmt *s = q->st[ST_COUNT_GET];
+	int rc = sqlite3_step(s);
+	int ret = GFI_OK;
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(s, 0);
+	else /* DONE: the meta row is gone, which only corruption does */
+		ret = db_fail(q, "count", rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+	sqlite3_reset(s);
+	return ret;
+}
+
+static int count_add(struct queue *q, int64_t delta)
+{
+	int rc = sqlite3_bind_int64(q->st[ST_COUNT_ADD], 1, delta);
+	if (rc != SQLITE_OK)
+		return db_fail(q, "count update", rc);
+	return step_done(q, ST_COUNT_ADD, "count update");
+}
+
+static int exec_const(struct queue *q, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_fail(q, what, rc);
+	return GFI_OK;
+}
+
+/* Switch to WAL and check it took: SQLite answers with the mode in force,
+ * and silently keeps another one (e.g. "memory") when WAL is impossible. */
+static int set_wal(struct queue *q)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GFI_OK;
+	int rc = sqlite3_prepare_v2(q->db, "PRAGMA journal_mode = WAL", -1, &s,
+				    NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		ret = db_fail(q, "journal mode", rc);
+	} else {
+		const unsigned char *mode = sqlite3_column_text(s, 0);
+		if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
+			log_err("queue open failed: path=%s: journal mode is %s, "
+				"not wal", q->path, mode ? (const char *)mode : "?");
+			ret = GFI_E_DB;
+		}
+	}
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* Read PRAGMA user_version (schema version) into *v. */
+static int user_version(struct queue *q, int *v)
+{
+	sqlite3_stmt *s = NULL;
+	int ret = GFI_OK;
+	int rc = sqlite3_prepare_v2(q->db, "PRAGMA user_version", -1, &s, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(s, 0);
+	else
+		ret = db_fail(q, "schema version read", rc);
+	sqlite3_finalize(s);
+	return ret;
+}
+
+/* Bring the schema to NMIGRATIONS. The version is read again inside the
+ * write transaction: another connection may have migrated meanwhile. */
+static int migrate(struct queue *q)
+{
+	int v = 0;
+	int ret = user_version(q, &v);
+	if (ret != GFI_OK)
+		return ret;
+	if (v == NMIGRATIONS)
+		return GFI_OK;
+
+	ret = exec_const(q, "BEGIN IMMEDIATE", "migration begin");
+	if (ret != GFI_OK)
+		return ret;
+	ret = user_version(q, &v);
+	if (ret != GFI_OK)
+		goto fail;
+	if (v > NMIGRATIONS) {
+		log_err("queue open failed: path=%s: schema version %d is newer "
+			"than this agent's %d", q->path, v, NMIGRATIONS);
+		ret = GFI_E_DB;
+		goto fail;
+	}
+	for (; v < NMIGRATIONS; v++) {
+		char pragma[48];
+		ret = exec_const(q, migrations[v], "migration");
+		if (ret != GFI_OK)
+			goto fail;
+		/* PRAGMA takes no bound parameters; the text is our own integer. */
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		ret = exec_const(q, pragma, "migration version");
+		if (ret != GFI_OK)
+			goto fail;
+		log_info("queue migrated: path=%s version=%d", q->path, v + 1);
+	}
+	ret = exec_const(q, "COMMIT", "migration commit");
+	if (ret != GFI_OK)
+		goto fail;
+	return GFI_OK;
+fail:
+	if (!sqlite3_get_autocommit(q->db))
+		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+int queue_open(const char *path, int64_t max_readings, struct queue **out)
+{
+	struct queue *q = NULL;
+	int ret = GFI_E_DB;
+	int rc;
+
+	if (path == NULL || out == NULL || max_readings < 1)
+		return GFI_E_INVAL;
+	*out = NULL;
+
+	q = calloc(1, sizeof(*q));
+	if (q == NULL)
+		return GFI_E_NOMEM;
+	q->max_readings = max_readings;
+	q->path = strdup(path);
+	if (q->path == NULL) {
+		ret = GFI_E_NOMEM;
+		goto cleanup;
+	}
+
+	/* NOMUTEX: a struct queue belongs to one thread (queue.h), so SQLite's
+	 * per-connection mutex would only cost. Files are shared by opening
+	 * one connection per thread. */
+	rc = sqlite3_open_v2(path, &q->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(q, "open", rc);
+		goto cleanup;
+	}
+	sqlite3_extended_result_codes(q->db, 1);
+	rc = sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(q, "busy timeout", rc);
+		goto cleanup;
+	}
+
+	/*
+	 * WAL: readers (the uplink's peek) never block the pollers' writers,
+	 * and a commit is one append to the -wal file. After kill -9 the next
+	 * open replays or discards the WAL by itself: we never delete it.
+	 *
+	 * synchronous=FULL: in WAL mode NORMAL skips the fsync of the WAL at
+	 * each commit (it syncs only at checkpoints), so a power loss can roll
+	 * back the last commits that queue_push already reported as done, and a
+	 * reading the poller believes collected would vanish. FULL syncs the
+	 * WAL on every commit; the cost is one fsync per poll batch, which the
+	 * gateway's poll rate (seconds) easily affords.
+	 */
+	ret = set_wal(q);
+	if (ret != GFI_OK)
+		goto cleanup;
+	ret = exec_const(q, "PRAGMA synchronous = FULL", "synchronous");
+	if (ret != GFI_OK)
+		goto cleanup;
+
+	ret = migrate(q);
+	if (ret != GFI_OK)
+		goto cleanup;
+
+	for (int i = 0; i < ST_N; i++) {
+		rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1,
+					SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL);
+		if (rc != SQLITE_OK) {
+			ret = db_fail(q, "prepare", rc);
+			goto cleanup;
+		}
+	}
+
+	*out = q;
+	q = NULL;
+	ret = GFI_OK;
+cleanup:
+	queue_close(q);
+	return ret;
+}
+
+void queue_close(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	for (int i = 0; i < ST_N; i++)
+		sqlite3_finalize(q->st[i]);
+	/* sqlite3_close (not _v2) fails loudly if a statement were left
+	 * unfinalized; all are finalized above, so this always closes. */
+	if (q->db != NULL && sqlite3_close(q->db) != SQLITE_OK)
+		log_err("queue close failed: path=%s: %s", q->path,
+			sqlite3_errmsg(q->db));
+	free(q->path);
+	free(q);
+}
+
+/* A text field must be NUL-terminated within its array. */
+static int field_ok(const char *s, size_t size)
+{
+	return memchr(s, '\0', size) != NULL;
+}
+
+static int insert_one(struct queue *q, const struct gfi_reading *r)
+{
+	sqlite3_stmt *s = q->st[ST_INSERT];
+	int rc = sqlite3_bind_text(s, 1, r->meter, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 2, r->point, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_text(s, 3, r->quantity, -1, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 4, r->time_s);
+	if (rc == SQLITE_OK) {
+		if (!gfi_status_has_value(r->status) || isnan(r->value))
+			rc = sqlite3_bind_null(s, 5);
+		else
+			rc = sqlite3_bind_double(s, 5, r->value);
+	}
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(s, 6, r->status);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int(s, 7, r->detail);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		return db_fail(q, "push bind", rc);
+	}
+	/* step_done also clears the bindings, so no pointer into the caller's
+	 * array outlives this call. */
+	return step_done(q, ST_INSERT, "push insert");
+}
+
+/* Drop the oldest readings beyond the bound, recording gap events first.
+ * Called inside the push transaction with the new exact count. */
+static int enforce_bound(struct queue *q, int64_t count)
+{
+	int64_t excess = count - q->max_readings;
+	sqlite3_stmt *s = q->st[ST_CUT_ID];
+	int64_t cut = 0;
+	int rc, ret;
+
+	if (excess <= 0)
+		return GFI_OK;
+
+	rc = sqlite3_bind_int64(s, 1, excess - 1);
+	if (rc != SQLITE_OK)
+		return db_fail(q, "bound bind", rc);
+	rc = sqlite3_step(s);
+	ret = GFI_OK;
+	if (rc == SQLITE_ROW)
+		cut = sqlite3_column_int64(s, 0);
+	else /* DONE means meta('count') lied: corruption */
+		ret = db_fail(q, "bound cut", rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	if (ret != GFI_OK)
+		return ret;
+
+	rc = sqlite3_bind_int64(q->st[ST_GAP_INSERT], 1, cut);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(q->st[ST_GAP_INSERT], 2, (int64_t)time(NULL));
+	if (rc != SQLITE_OK)
+		return db_fail(q, "gap bind", rc);
+	ret = step_done(q, ST_GAP_INSERT, "gap insert");
+	if (ret != GFI_OK)
+		return ret;
+
+	rc = sqlite3_bind_int64(q->st[ST_DELETE_UPTO], 1, cut);
+	if (rc != SQLITE_OK)
+		return db_fail(q, "bound bind", rc);
+	ret = step_done(q, ST_DELETE_UPTO, "bound delete");
+	if (ret != GFI_OK)
+		return ret;
+	if (sqlite3_changes64(q->db) != excess)
+		return db_fail(q, "bound delete", SQLITE_CORRUPT);
+	ret = count_add(q, -excess);
+	if (ret != GFI_OK)
+		return ret;
+	log_warn("queue full: path=%s dropped=%lld oldest readings, gap events "
+		 "recorded", q->path, (long long)excess);
+	return GFI_OK;
+}
+
+int queue_push(struct queue *q, const struct gfi_reading *r, size_t n)
+{
+	int64_t count = 0;
+	int ret;
+
+	if (q == NULL || (r == NULL && n > 0))
+		return GFI_E_INVAL;
+	if (n == 0)
+		return GFI_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (!field_ok(r[i].meter, sizeof(r[i].meter)) ||
+		    !field_ok(r[i].point, sizeof(r[i].point)) ||
+		    !field_ok(r[i].quantity, sizeof(r[i].quantity)))
+			return GFI_E_INVAL;
+	}
+
+	ret = begin(q);
+	if (ret != GFI_OK)
+		return ret;
+	for (size_t i = 0; i < n; i++) {
+		ret = insert_one(q, &r[i]);
+		if (ret != GFI_OK)
+			goto fail;
+	}
+	ret = count_add(q, (int64_t)n);
+	if (ret != GFI_OK)
+		goto fail;
+	ret = count_get(q, &count);
+	if (ret != GFI_OK)
+		goto fail;
+	ret = enforce_bound(q, count);
+	if (ret != GFI_OK)
+		goto fail;
+	ret = commit(q);
+	if (ret != GFI_OK)
+		goto fail;
+	return GFI_OK;
+fail:
+	rollback(q);
+	return ret;
+}
+
+int queue_count(struct queue *q, int64_t *n)
+{
+	if (q == NULL || n == NULL)
+		return GFI_E_INVAL;
+	return count_get(q, n);
+}
+
+/* Copy a TEXT column into a fixed field, truncating what a foreign writer
+ * may have made too long rather than overflowing. */
+static void column_text(sqlite3_stmt *s, int col, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
+	if (len >= size)
+		len = size - 1;
+	if (len > 0)
+		memcpy(dst, t, len);
+	dst[len] = '\0';
+}
+
+int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
+	       int64_t *ids, size_t max, size_t *n)
+{
+	sqlite3_stmt *s;
+	size_t got = 0;
+	int rc;
+
+	if (q == NULL || n == NULL || (max > 0 && (out == NULL || ids == NULL)))
+		return GFI_E_INVAL;
+	*n = 0;
+	if (max == 0)
+		return GFI_OK;
+	if (max > (uint64_t)INT64_MAX)
+		max = (size_t)INT64_MAX;
+
+	s = q->st[ST_PEEK];
+	rc = sqlite3_bind_int64(s, 1, after_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, (int64_t)max);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		return db_fail(q, "peek bind", rc);
+	}
+	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct gfi_reading *r = &out[got];
+		memset(r, 0, sizeof(*r));
+		ids[got] = sqlite3_column_int64(s, 0);
+		column_text(s, 1, r->meter, sizeof(r->meter));
+		column_text(s, 2, r->point, sizeof(r->point));
+		column_text(s, 3, r->quantity, sizeof(r->quantity));
+		r->time_s = sqlite3_column_int64(s, 4);
+		r->value = sqlite3_column_type(s, 5) == SQLITE_NULL
+				   ? NAN
+				   : sqlite3_column_double(s, 5);
+		r->status = sqlite3_column_int(s, 6);
+		r->detail = sqlite3_column_int(s, 7);
+		got++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		int ret = db_fail(q, "peek", rc);
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return ret;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	*n = got;
+	return GFI_OK;
+}
+
+int queue_delete_upto(struct queue *q, int64_t id)
+{
+	int64_t deleted;
+	int rc, ret;
+
+	if (q == NULL)
+		return GFI_E_INVAL;
+	ret = begin(q);
+	if (ret != GFI_OK)
+		return ret;
+	rc = sqlite3_bind_int64(q->st[ST_DELETE_UPTO], 1, id);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(q, "delete bind", rc);
+		goto fail;
+	}
+	ret = step_done(q, ST_DELETE_UPTO, "delete");
+	if (ret != GFI_OK)
+		goto fail;
+	deleted = sqlite3_changes64(q->db);
+	if (deleted > 0) {
+		ret = count_add(q, -deleted);
+		if (ret != GFI_OK)
+			goto fail;
+	}
+	ret = commit(q);
+	if (ret != GFI_OK)
+		goto fail;
+	return GFI_OK;
+fail:
+	rollback(q);
+	return ret;
+}
+
+int queue_gaps(struct queue *q, int64_t after_id, struct queue_gap *out,
+	       size_t max, size_t *n)
+{
+	sqlite3_stmt *s;
+	size_t got = 0;
+	int rc;
+
+	if (q == NULL || n == NULL || (max > 0 && out == NULL))
+		return GFI_E_INVAL;
+	*n = 0;
+	if (max == 0)
+		return GFI_OK;
+	if (max > (uint64_t)INT64_MAX)
+		max = (size_t)INT64_MAX;
+
+	s = q->st[ST_GAPS];
+	rc = sqlite3_bind_int64(s, 1, after_id);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, (int64_t)max);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		return db_fail(q, "gaps bind", rc);
+	}
+	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct queue_gap *g = &out[got];
+		memset(g, 0, sizeof(*g));
+		g->id = sqlite3_column_int64(s, 0);
+		column_text(s, 1, g->meter, sizeof(g->meter));
+		g->from_s = sqlite3_column_int64(s, 2);
+		g->to_s = sqlite3_column_int64(s, 3);
+		g->count = sqlite3_column_int64(s, 4);
+		g->recorded_s = sqlite3_column_int64(s, 5);
+		got++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		int ret = db_fail(q, "gaps", rc);
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return ret;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	*n = got;
+	return GFI_OK;
+}
