@@ -87,8 +87,10 @@ struct agent_config {
 typedef void (*config_report_fn)(void *ctx, const char *line);
 
 /* Load and validate path. Reports every error found through report (may be
- * NULL) and returns GFI_E_INVAL if there was any; on success *out is a
- * config the caller frees with config_free. */
+ * NULL), one printable line each, and returns GFI_E_INVAL if there was any
+ * (GFI_E_IO if the file cannot be read, GFI_E_NOMEM); *out is then NULL. On
+ * success *out is a config the caller frees with config_free; relative
+ * data_dir/profiles_dir are made absolute against the config's directory. */
 int config_load(const char *path, struct agent_config **out,
 		config_report_fn report, void *ctx);
 void config_free(struct agent_config *cfg);

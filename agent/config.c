@@ -1,0 +1,1009 @@
+/*
+ * config.c — gfi-agent's configuration file: parse, validate, resolve.
+ *
+ * Turns one JSON file (docs/agent-config.md) into a struct agent_config that
+ * the rest of the agent trusts without checking again. An operator fixing a
+ * config wants every mistake at once, each named by its path, so validation
+ * carries on past an error wherever the rest still makes sense (every line,
+ * every meter, every point separately) and stays quiet only where a second
+ * line would merely echo the first: a meter on a line whose type was bad is
+ * checked against the loosest slave range, the points of a profile that did
+ * not load are not looked up, a profile that failed is reported once.
+ *
+ * Parsing is strict: unknown and repeated keys are errors at every level, all
+ * types are checked, numbers go through jsonutil's range-checked getters, and
+ * text from the file is sanitised before it reaches an error line, so each
+ * report is exactly one printable line.
+ *
+ * Invariants of a config returned by config_load: 1 <= nlines <= 64 and
+ * 1 <= nmeters <= 1024; line and meter ids are valid ids, unique; each meter's
+ * line < nlines and (line, slave) is unique; every distinct profile is loaded
+ * once and owned by cfg->profiles, meters and points borrow from it; a meter's
+ * points are in profile order and only counters carry a max_rate_per_h.
+ */
+#include "config.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cjson/cJSON.h>
+
+#include "error.h"
+#include "jsonutil.h"
+#include "log.h"
+
+#define ERR_LINE_MAX 512
+#define DIR_MAX (CONFIG_PATH_MAX * 8)
+
+#define DEFAULT_DATA_DIR "/var/lib/gfi-agent"
+#define DEFAULT_PROFILES_DIR "/etc/gfi/profiles"
+#define DEFAULT_LOG_LEVEL "notice"
+#define DEFAULT_MAX_READINGS 2000000LL
+#define DEFAULT_TCP_PORT 502
+#define DEFAULT_BAUD 9600
+#define DEFAULT_INTERVAL_S 60
+#define DEFAULT_TIMEOUT_MS 1000
+#define DEFAULT_RETRIES 1
+
+#define NO_LINE SIZE_MAX
+
+/* A profile asked for by some meter: loaded (p, owned by cfg->profiles) or
+ * failed (p NULL, already reported). */
+struct profile_slot {
+	char id[GFI_ID_MAX];
+	struct gfi_profile *p;
+};
+
+struct loader {
+	config_report_fn report;
+	void *ctx;
+	unsigned long nerrors;
+	int nomem;
+	struct agent_config *cfg;
+	char dir[DIR_MAX];           /* directory of the config file */
+	int profiles_dir_ok;         /* else profiles are not loaded at all */
+	int *line_typed;             /* per line: its type parsed */
+	struct profile_slot *slots;  /* one per distinct profile id asked for */
+	size_t nslots;
+};
+
+static const int standard_bauds[] = {
+	1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 460800,
+	921600,
+};
+
+static const char *const top_keys[] = {
+	"gateway_id", "data_dir", "profiles_dir", "log_level", "queue",
+	"lines", "meters", NULL,
+};
+static const char *const queue_keys[] = { "max_readings", NULL };
+static const char *const tcp_keys[] = { "id", "type", "host", "port", NULL };
+static const char *const rtu_keys[] = {
+	"id", "type", "device", "baud", "parity", "data_bits", "stop_bits",
+	NULL,
+};
+static const char *const any_line_keys[] = {
+	"id", "type", "host", "port", "device", "baud", "parity", "data_bits",
+	"stop_bits", NULL,
+};
+static const char *const meter_keys[] = {
+	"id", "line", "slave", "profile", "interval_s", "timeout_ms",
+	"retries", "points", "max_rate_per_h", NULL,
+};
+
+/* ---- reporting ---------------------------------------------------------- */
+
+static void fail(struct loader *ld, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Count and report one error line; control bytes (which could come from the
+ * file) become '?', so a report is always one line. */
+static void fail(struct loader *ld, const char *fmt, ...)
+{
+	char line[ERR_LINE_MAX];
+	va_list ap;
+
+	ld->nerrors++;
+	if (ld->report == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	for (char *c = line; *c != '\0'; c++) {
+		if ((unsigned char)*c < 0x20 || *c == 0x7f)
+			*c = '?';
+	}
+	ld->report(ld->ctx, line);
+}
+
+/* Report a jsonutil error line if rc is a failure; returns rc. */
+static int check(struct loader *ld, int rc, const char *err)
+{
+	if (rc != GFI_OK)
+		fail(ld, "%s", err);
+	return rc;
+}
+
+static void out_of_memory(struct loader *ld)
+{
+	if (!ld->nomem)
+		fail(ld, "out of memory");
+	ld->nomem = 1;
+}
+
+/* File text cut to 40 characters, so one long value cannot fill a line. */
+static const char *cut(const char *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "%.40s%s", s, strlen(s) > 40 ? "..." : "");
+	return buf;
+}
+
+/* The same in double quotes, for quoting values. */
+static const char *quoted(const char *s, char *buf, size_t len)
+{
+	snprintf(buf, len, "\"%.40s%s\"", s, strlen(s) > 40 ? "..." : "");
+	return buf;
+}
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static const cJSON *get(const cJSON *obj, const char *key)
+{
+	return cJSON_GetObjectItemCaseSensitive(obj, key);
+}
+
+static int key_index(const char *key, const char *const *allowed)
+{
+	for (int i = 0; allowed[i] != NULL; i++) {
+		if (strcmp(key, allowed[i]) == 0)
+			return i;
+	}
+	return -1;
+}
+
+/* Report every key of obj that is not allowed (with why) and every allowed
+ * key given twice: cJSON keeps duplicates and the getters see only the first,
+ * so a second value would be silently ignored. Linear in the keys. */
+static void check_keys(struct loader *ld, const cJSON *obj, const char *path,
+		       const char *const *allowed, const char *why)
+{
+	unsigned seen[16] = { 0 };
+	const cJSON *it;
+
+	cJSON_ArrayForEach(it, obj) {
+		const char *key = it->string ? it->string : "";
+		char q[64];
+		int i = key_index(key, allowed);
+
+		if (i < 0 || i >= 16) {
+			fail(ld, "%s%s%s: %s", path, path[0] ? "." : "",
+			     cut(key, q, sizeof(q)), why);
+			continue;
+		}
+		if (seen[i]++ == 1)
+			fail(ld, "%s%s%s: duplicate key", path,
+			     path[0] ? "." : "", key);
+	}
+}
+
+static int id_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	       (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+}
+
+/* Check an id already read into a buffer of GFI_ID_MAX (so its length is
+ * fine); on error report it under field and clear it, so that nothing
+ * (duplicate checks, line lookups) ever matches an invalid id. */
+static int check_id(struct loader *ld, const char *field, char *id)
+{
+	char q[64];
+
+	if (gfi_id_valid(id))
+		return GFI_OK;
+	if (id[0] == '\0')
+		fail(ld, "%s: must not be empty", field);
+	else
+		fail(ld, "%s: %s may only contain letters, digits, '.', '_' "
+		     "and '-'", field, quoted(id, q, sizeof(q)));
+	id[0] = '\0';
+	return GFI_E_INVAL;
+}
+
+/* Read a required id field key of obj at path into dst (GFI_ID_MAX); dst is
+ * empty unless the id is valid. */
+static int read_id(struct loader *ld, const cJSON *obj, const char *path,
+		   const char *key, char *dst)
+{
+	char err[256], field[64];
+	int rc;
+
+	rc = gfi_json_string(obj, key, path, 1, NULL, dst, GFI_ID_MAX, err,
+			     sizeof(err));
+	if (check(ld, rc, err) != GFI_OK) {
+		dst[0] = '\0';
+		return rc;
+	}
+	snprintf(field, sizeof(field), "%s%s%s", path, path[0] ? "." : "", key);
+	return check_id(ld, field, dst);
+}
+
+static int read_int(struct loader *ld, const cJSON *obj, const char *path,
+		    const char *key, long long min, long long max,
+		    long long def, int *out)
+{
+	char err[256];
+	long long v = def;
+	int rc;
+
+	rc = gfi_json_int(obj, key, path, 0, min, max, def, &v, err,
+			  sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		v = def;
+	*out = (int)v;
+	return rc;
+}
+
+/* ---- top level ---------------------------------------------------------- */
+
+/* The absolute directory of the config file, so relative paths in it keep
+ * meaning the same files whatever the agent's working directory later. */
+static void config_dir(const char *path, char *dir, size_t len)
+{
+	char cwd[DIR_MAX];
+	const char *slash = strrchr(path, '/');
+	int n;
+
+	if (path[0] == '/')
+		n = snprintf(dir, len, "%.*s", (int)(slash - path), path);
+	else if (getcwd(cwd, sizeof(cwd)) == NULL)
+		n = slash ? snprintf(dir, len, "%.*s", (int)(slash - path), path)
+			  : snprintf(dir, len, ".");
+	else if (slash == NULL)
+		n = snprintf(dir, len, "%s", cwd);
+	else
+		n = snprintf(dir, len, "%s/%.*s", cwd, (int)(slash - path), path);
+	if (n < 0 || (size_t)n >= len)
+		snprintf(dir, len, ".");
+	if (dir[0] == '\0')
+		snprintf(dir, len, "/");
+}
+
+/* A directory path field: relative values are joined to the config's
+ * directory. Returns GFI_OK when dst holds a usable path. */
+static int read_dir(struct loader *ld, const cJSON *root, const char *key,
+		    const char *def, char *dst)
+{
+	char err[256], val[CONFIG_PATH_MAX];
+	int rc, n;
+
+	rc = gfi_json_string(root, key, "", 0, def, val, sizeof(val), err,
+			     sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		return rc;
+	if (val[0] == '\0') {
+		fail(ld, "%s: must not be empty", key);
+		return GFI_E_INVAL;
+	}
+	if (val[0] == '/') {
+		memcpy(dst, val, strlen(val) + 1);
+		return GFI_OK;
+	}
+	n = snprintf(dst, CONFIG_PATH_MAX, "%s%s%s", ld->dir,
+		     ld->dir[strlen(ld->dir) - 1] == '/' ? "" : "/", val);
+	if (n < 0 || n >= CONFIG_PATH_MAX) {
+		fail(ld, "%s: longer than %d characters once joined to %s", key,
+		     CONFIG_PATH_MAX - 1, ld->dir);
+		dst[0] = '\0';
+		return GFI_E_RANGE;
+	}
+	return GFI_OK;
+}
+
+static void parse_log_level(struct loader *ld, const cJSON *root)
+{
+	char err[256], name[32], q[64];
+	int rc;
+
+	ld->cfg->log_level = GFI_LOG_NOTICE;
+	rc = gfi_json_string(root, "log_level", "", 0, DEFAULT_LOG_LEVEL, name,
+			     sizeof(name), err, sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		return;
+	if (gfi_log_parse_level(name, &ld->cfg->log_level) != GFI_OK)
+		fail(ld, "log_level: %s must be err, warning, notice, info or "
+		     "debug", quoted(name, q, sizeof(q)));
+}
+
+static void parse_queue(struct loader *ld, const cJSON *root)
+{
+	const cJSON *q = get(root, "queue");
+	char err[256];
+	long long v = DEFAULT_MAX_READINGS;
+	int rc;
+
+	ld->cfg->queue_max_readings = DEFAULT_MAX_READINGS;
+	if (q == NULL)
+		return;
+	if (!cJSON_IsObject(q)) {
+		fail(ld, "queue: must be an object");
+		return;
+	}
+	check_keys(ld, q, "queue", queue_keys, "unknown key");
+	rc = gfi_json_int(q, "max_readings", "queue", 0, 1000, 1000000000,
+			  DEFAULT_MAX_READINGS, &v, err, sizeof(err));
+	if (check(ld, rc, err) == GFI_OK)
+		ld->cfg->queue_max_readings = v;
+}
+
+/* The array under key with 1..max elements; NULL (reported) otherwise. */
+static const cJSON *get_list(struct loader *ld, const cJSON *root,
+			     const char *key, size_t max, const char *what,
+			     size_t *count)
+{
+	const cJSON *arr = get(root, key);
+	const cJSON *it;
+	size_t n = 0;
+
+	if (arr == NULL) {
+		fail(ld, "%s: missing", key);
+		return NULL;
+	}
+	if (!cJSON_IsArray(arr)) {
+		fail(ld, "%s: must be an array", key);
+		return NULL;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		if (++n > max) {
+			fail(ld, "%s: more than %zu", key, max);
+			return NULL;
+		}
+	}
+	if (n == 0) {
+		fail(ld, "%s: must list at least one %s", key, what);
+		return NULL;
+	}
+	*count = n;
+	return arr;
+}
+
+/* ---- lines -------------------------------------------------------------- */
+
+static size_t find_line(const struct agent_config *cfg, size_t n,
+			const char *id)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (cfg->lines[i].id[0] != '\0' &&
+		    strcmp(cfg->lines[i].id, id) == 0)
+			return i;
+	}
+	return NO_LINE;
+}
+
+static int host_char(char c)
+{
+	/* names, IPv4, IPv6 literals and their %zone */
+	return id_char(c) || c == ':' || c == '%';
+}
+
+static void parse_tcp(struct loader *ld, const cJSON *obj, const char *path,
+		      struct line_cfg *l)
+{
+	char err[256], q[64];
+	int rc;
+
+	rc = gfi_json_string(obj, "host", path, 1, NULL, l->host,
+			     sizeof(l->host), err, sizeof(err));
+	if (check(ld, rc, err) == GFI_OK) {
+		int ok = l->host[0] != '\0';
+		for (const char *c = l->host; ok && *c != '\0'; c++)
+			ok = host_char(*c);
+		if (!ok)
+			fail(ld, "%s.host: %s is not a host name or IP address",
+			     path, quoted(l->host, q, sizeof(q)));
+	}
+	read_int(ld, obj, path, "port", 1, 65535, DEFAULT_TCP_PORT, &l->port);
+}
+
+static void parse_baud(struct loader *ld, const cJSON *obj, const char *path,
+		       struct line_cfg *l)
+{
+	if (read_int(ld, obj, path, "baud", 1200, 921600, DEFAULT_BAUD,
+		     &l->baud) != GFI_OK)
+		return;
+	for (size_t i = 0; i < sizeof(standard_bauds) / sizeof(int); i++) {
+		if (l->baud == standard_bauds[i])
+			return;
+	}
+	fail(ld, "%s.baud: %d is not a standard rate (1200, 2400, 4800, "
+	     "9600, 19200, 38400, 57600, 115200, 230400, 460800, 921600)",
+	     path, l->baud);
+	l->baud = DEFAULT_BAUD;
+}
+
+static void parse_parity(struct loader *ld, const cJSON *obj,
+			 const char *path, struct line_cfg *l)
+{
+	char err[256], val[64], q[64];
+	int rc;
+
+	l->parity = 'N';
+	rc = gfi_json_string(obj, "parity", path, 0, "N", val, sizeof(val),
+			     err, sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		return;
+	if (strcmp(val, "N") != 0 && strcmp(val, "E") != 0 &&
+	    strcmp(val, "O") != 0) {
+		fail(ld, "%s.parity: %s must be N, E or O", path,
+		     quoted(val, q, sizeof(q)));
+		return;
+	}
+	l->parity = val[0];
+}
+
+/* Two masters on one serial port would garble each other's frames. */
+static void check_device_unique(struct loader *ld, const char *path,
+				size_t idx)
+{
+	const struct line_cfg *l = &ld->cfg->lines[idx];
+	char q[64];
+
+	for (size_t i = 0; i < idx; i++) {
+		const struct line_cfg *o = &ld->cfg->lines[i];
+		if (o->type == LINE_RTU && o->device[0] != '\0' &&
+		    strcmp(o->device, l->device) == 0) {
+			fail(ld, "%s.device: %s is already used by lines[%zu]",
+			     path, quoted(l->device, q, sizeof(q)), i);
+			return;
+		}
+	}
+}
+
+static void parse_rtu(struct loader *ld, const cJSON *obj, const char *path,
+		      size_t idx)
+{
+	struct line_cfg *l = &ld->cfg->lines[idx];
+	char err[256], q[64];
+	int rc;
+
+	rc = gfi_json_string(obj, "device", path, 1, NULL, l->device,
+			     sizeof(l->device), err, sizeof(err));
+	if (check(ld, rc, err) == GFI_OK) {
+		if (l->device[0] != '/') {
+			fail(ld, "%s.device: %s must be an absolute path", path,
+			     quoted(l->device, q, sizeof(q)));
+			l->device[0] = '\0';
+		} else {
+			check_device_unique(ld, path, idx);
+		}
+	}
+	parse_baud(ld, obj, path, l);
+	parse_parity(ld, obj, path, l);
+	read_int(ld, obj, path, "data_bits", 7, 8, 8, &l->data_bits);
+	read_int(ld, obj, path, "stop_bits", 1, 2, 1, &l->stop_bits);
+}
+
+/* Returns 1 when the type was parsed into l->type. */
+static int parse_line_type(struct loader *ld, const cJSON *obj,
+			   const char *path, struct line_cfg *l)
+{
+	char err[256], val[64], q[64];
+	int rc;
+
+	rc = gfi_json_string(obj, "type", path, 1, NULL, val, sizeof(val), err,
+			     sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		return 0;
+	if (strcmp(val, "tcp") == 0) {
+		l->type = LINE_TCP;
+		return 1;
+	}
+	if (strcmp(val, "rtu") == 0) {
+		l->type = LINE_RTU;
+		return 1;
+	}
+	fail(ld, "%s.type: %s must be tcp or rtu", path,
+	     quoted(val, q, sizeof(q)));
+	return 0;
+}
+
+static void parse_line(struct loader *ld, const cJSON *obj, size_t idx)
+{
+	struct line_cfg *l = &ld->cfg->lines[idx];
+	char path[32];
+	size_t dup;
+
+	snprintf(path, sizeof(path), "lines[%zu]", idx);
+	if (!cJSON_IsObject(obj)) {
+		fail(ld, "%s: must be an object", path);
+		return;
+	}
+	if (read_id(ld, obj, path, "id", l->id) == GFI_OK) {
+		dup = find_line(ld->cfg, idx, l->id);
+		if (dup != NO_LINE) {
+			fail(ld, "%s.id: duplicate of lines[%zu]", path, dup);
+			l->id[0] = '\0';
+		}
+	}
+	ld->line_typed[idx] = parse_line_type(ld, obj, path, l);
+	if (!ld->line_typed[idx]) {
+		/* Without a type, only keys no line may have are wrong. */
+		check_keys(ld, obj, path, any_line_keys, "unknown key");
+		return;
+	}
+	if (l->type == LINE_TCP) {
+		check_keys(ld, obj, path, tcp_keys, "not a key of a tcp line");
+		parse_tcp(ld, obj, path, l);
+	} else {
+		check_keys(ld, obj, path, rtu_keys, "not a key of an rtu line");
+		parse_rtu(ld, obj, path, idx);
+	}
+}
+
+static void parse_lines(struct loader *ld, const cJSON *root)
+{
+	size_t n = 0;
+	const cJSON *arr = get_list(ld, root, "lines", CONFIG_MAX_LINES,
+				    "line", &n);
+	const cJSON *it;
+	size_t i = 0;
+
+	if (arr == NULL)
+		return;
+	ld->cfg->lines = calloc(n, sizeof(*ld->cfg->lines));
+	ld->line_typed = calloc(n, sizeof(*ld->line_typed));
+	if (ld->cfg->lines == NULL || ld->line_typed == NULL) {
+		out_of_memory(ld);
+		return;
+	}
+	ld->cfg->nlines = n;
+	cJSON_ArrayForEach(it, arr)
+		parse_line(ld, it, i++);
+}
+
+/* ---- meters: profile ---------------------------------------------------- */
+
+/* The profile named by the meter, loaded on first use; NULL if it is
+ * invalid or did not load (reported once, at the first meter naming it). */
+static const struct gfi_profile *meter_profile(struct loader *ld,
+					       const cJSON *obj,
+					       const char *path)
+{
+	struct agent_config *cfg = ld->cfg;
+	struct profile_slot *s;
+	char err[512], id[256], q[64];
+	int rc;
+
+	rc = gfi_json_string(obj, "profile", path, 1, NULL, id, sizeof(id),
+			     err, sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		return NULL;
+	/* A profile id is a file stem with the rules of any id, so no
+	 * value can name a file outside profiles_dir. */
+	if (strlen(id) >= GFI_ID_MAX) {
+		fail(ld, "%s.profile: longer than %d characters", path,
+		     GFI_ID_MAX - 1);
+		return NULL;
+	}
+	snprintf(q, sizeof(q), "%s.profile", path);
+	if (check_id(ld, q, id) != GFI_OK)
+		return NULL;
+	if (!ld->profiles_dir_ok)
+		return NULL;
+	for (size_t i = 0; i < ld->nslots; i++) {
+		if (strcmp(ld->slots[i].id, id) == 0)
+			return ld->slots[i].p;
+	}
+	s = &ld->slots[ld->nslots++];  /* at most one slot per meter */
+	memcpy(s->id, id, strlen(id) + 1);
+	rc = gfi_profile_load(cfg->profiles_dir, id, &s->p, err, sizeof(err));
+	if (rc == GFI_E_NOMEM)
+		ld->nomem = 1;
+	if (rc != GFI_OK) {
+		s->p = NULL;
+		fail(ld, "%s.profile: %s", path, err);
+		return NULL;
+	}
+	cfg->profiles[cfg->nprofiles++] = s->p;
+	return s->p;
+}
+
+/* ---- meters: points and max rates --------------------------------------- */
+
+/* Index of the profile's point named name, or -1. */
+static long point_index(const struct gfi_profile *p, const char *name)
+{
+	const struct gfi_point *pt = gfi_profile_point(p, name);
+
+	return pt ? (long)(pt - p->points) : -1;
+}
+
+/* Fill mc->points from pick (per profile point: nonzero = polled), in
+ * profile order. */
+static void build_points(struct loader *ld, struct meter_cfg *mc,
+			 const size_t *pick)
+{
+	const struct gfi_profile *p = mc->profile;
+	size_t n = 0;
+
+	for (size_t i = 0; i < p->npoints; i++)
+		n += pick[i] != 0;
+	if (n == 0)
+		return;
+	mc->points = calloc(n, sizeof(*mc->points));
+	if (mc->points == NULL) {
+		out_of_memory(ld);
+		return;
+	}
+	for (size_t i = 0; i < p->npoints; i++) {
+		if (pick[i] != 0)
+			mc->points[mc->npoints++].pt = &p->points[i];
+	}
+}
+
+/* Check "points" and choose them in pick[] (1 + its index in "points", or
+ * 1 for all when absent). Names are looked up only if the profile loaded.
+ * Returns 0 if any error was reported. */
+static int pick_points(struct loader *ld, const cJSON *obj, const char *path,
+		       const struct gfi_profile *p, size_t *pick)
+{
+	const cJSON *arr = get(obj, "points"), *it;
+	unsigned long before = ld->nerrors;
+	size_t j = 0;
+	char q[64];
+
+	if (arr == NULL) {
+		for (size_t i = 0; p != NULL && i < p->npoints; i++)
+			pick[i] = 1;
+		return 1;
+	}
+	if (!cJSON_IsArray(arr) || arr->child == NULL) {
+		fail(ld, "%s.points: must be a non-empty array of point names "
+		     "(leave it out to poll every point)", path);
+		return 0;
+	}
+	for (it = arr->child; it != NULL; it = it->next, j++) {
+		long k;
+
+		if (!cJSON_IsString(it) || it->valuestring == NULL) {
+			fail(ld, "%s.points[%zu]: must be a string", path, j);
+			continue;
+		}
+		if (p == NULL)
+			continue;
+		k = point_index(p, it->valuestring);
+		if (k < 0)
+			fail(ld, "%s.points[%zu]: %s is not a point of profile "
+			     "%s", path, j, quoted(it->valuestring, q,
+			     sizeof(q)), p->id);
+		else if (pick[k] != 0)
+			fail(ld, "%s.points[%zu]: duplicate of points[%zu]",
+			     path, j, pick[k] - 1);
+		else
+			pick[k] = j + 1;
+	}
+	return ld->nerrors == before;
+}
+
+/* Check one "max_rate_per_h" entry; set it on the polled point if valid. */
+static void parse_rate(struct loader *ld, const cJSON *it, const char *path,
+		       struct meter_cfg *mc, unsigned char *rated)
+{
+	const struct gfi_profile *p = mc->profile;
+	const char *key = it->string ? it->string : "";
+	char q[64];
+	long k;
+
+	cut(key, q, sizeof(q));
+	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
+		fail(ld, "%s.max_rate_per_h.%s: must be a number", path, q);
+		return;
+	}
+	if (!(it->valuedouble > 0)) {
+		fail(ld, "%s.max_rate_per_h.%s: %g must be greater than 0", path,
+		     q, it->valuedouble);
+		return;
+	}
+	if (p == NULL)
+		return;
+	k = point_index(p, key);
+	if (k < 0) {
+		fail(ld, "%s.max_rate_per_h.%s: not a point of profile %s",
+		     path, q, p->id);
+		return;
+	}
+	if (rated[k]++) {
+		fail(ld, "%s.max_rate_per_h.%s: duplicate key", path, q);
+		return;
+	}
+	if (p->points[k].quantity == NULL ||
+	    p->points[k].quantity->kind != GFI_COUNTER) {
+		fail(ld, "%s.max_rate_per_h.%s: only counter points have a max "
+		     "rate", path, q);
+		return;
+	}
+	for (size_t i = 0; i < mc->npoints; i++) {
+		if (mc->points[i].pt == &p->points[k]) {
+			mc->points[i].max_rate_per_h = it->valuedouble;
+			return;
+		}
+	}
+	if (mc->points != NULL)
+		fail(ld, "%s.max_rate_per_h.%s: not among the meter's points",
+		     path, q);
+}
+
+static void parse_rates(struct loader *ld, const cJSON *obj, const char *path,
+			struct meter_cfg *mc)
+{
+	const cJSON *rates = get(obj, "max_rate_per_h"), *it;
+	size_t n = mc->profile ? mc->profile->npoints : 0;
+	unsigned char *rated;
+
+	if (rates == NULL)
+		return;
+	if (!cJSON_IsObject(rates)) {
+		fail(ld, "%s.max_rate_per_h: must be an object", path);
+		return;
+	}
+	rated = calloc(n + 1, 1);
+	if (rated == NULL) {
+		out_of_memory(ld);
+		return;
+	}
+	cJSON_ArrayForEach(it, rates)
+		parse_rate(ld, it, path, mc, rated);
+	free(rated);
+}
+
+static void parse_points(struct loader *ld, const cJSON *obj,
+			 const char *path, struct meter_cfg *mc)
+{
+	size_t n = mc->profile ? mc->profile->npoints : 0;
+	size_t *pick = calloc(n + 1, sizeof(*pick));
+
+	if (pick == NULL) {
+		out_of_memory(ld);
+		return;
+	}
+	if (pick_points(ld, obj, path, mc->profile, pick) && mc->profile) {
+		build_points(ld, mc, pick);
+		if (mc->npoints == 0 && !ld->nomem)
+			fail(ld, "%s.profile: %s has no points", path,
+			     mc->profile->id);
+	}
+	free(pick);
+	parse_rates(ld, obj, path, mc);
+}
+
+/* ---- meters ------------------------------------------------------------- */
+
+static void meter_id(struct loader *ld, const cJSON *obj, const char *path,
+		     size_t idx)
+{
+	struct meter_cfg *mc = &ld->cfg->meters[idx];
+
+	if (read_id(ld, obj, path, "id", mc->id) != GFI_OK)
+		return;
+	for (size_t i = 0; i < idx; i++) {
+		if (strcmp(ld->cfg->meters[i].id, mc->id) == 0) {
+			fail(ld, "%s.id: duplicate of meters[%zu]", path, i);
+			mc->id[0] = '\0';
+			return;
+		}
+	}
+}
+
+static void meter_line(struct loader *ld, const cJSON *obj, const char *path,
+		       struct meter_cfg *mc)
+{
+	char err[256], id[256], q[64];
+	int rc;
+
+	rc = gfi_json_string(obj, "line", path, 1, NULL, id, sizeof(id), err,
+			     sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		return;
+	mc->line = find_line(ld->cfg, ld->cfg->nlines, id);
+	/* Without any lines (already reported), every line is unknown. */
+	if (mc->line == NO_LINE && ld->cfg->nlines > 0)
+		fail(ld, "%s.line: %s is not a configured line", path,
+		     quoted(id, q, sizeof(q)));
+}
+
+/* RTU addresses 1..247 (0 is broadcast, 248..255 reserved: Modbus over
+ * serial line v1.02, 2.2); a TCP unit id is a whole byte. Where the line is
+ * not known, the byte range avoids echoing the line's error. */
+static void meter_slave(struct loader *ld, const cJSON *obj, const char *path,
+			size_t idx)
+{
+	struct meter_cfg *mc = &ld->cfg->meters[idx];
+	int rtu = mc->line != NO_LINE && ld->line_typed[mc->line] &&
+		  ld->cfg->lines[mc->line].type == LINE_RTU;
+	char err[256];
+	long long v;
+	int rc;
+
+	mc->slave = -1;
+	rc = gfi_json_int(obj, "slave", path, 1, rtu ? 1 : 0, rtu ? 247 : 255,
+			  0, &v, err, sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		return;
+	mc->slave = (int)v;
+	if (mc->line == NO_LINE)
+		return;
+	for (size_t i = 0; i < idx; i++) {
+		const struct meter_cfg *o = &ld->cfg->meters[i];
+		if (o->line == mc->line && o->slave == mc->slave) {
+			fail(ld, "%s.slave: %d on line %s is already used by "
+			     "meters[%zu]", path, mc->slave,
+			     ld->cfg->lines[mc->line].id, i);
+			return;
+		}
+	}
+}
+
+static void parse_meter(struct loader *ld, const cJSON *obj, size_t idx)
+{
+	struct meter_cfg *mc = &ld->cfg->meters[idx];
+	char path[32];
+
+	mc->line = NO_LINE;
+	mc->slave = -1;
+	snprintf(path, sizeof(path), "meters[%zu]", idx);
+	if (!cJSON_IsObject(obj)) {
+		fail(ld, "%s: must be an object", path);
+		return;
+	}
+	check_keys(ld, obj, path, meter_keys, "unknown key");
+	meter_id(ld, obj, path, idx);
+	meter_line(ld, obj, path, mc);
+	meter_slave(ld, obj, path, idx);
+	mc->profile = meter_profile(ld, obj, path);
+	read_int(ld, obj, path, "interval_s", 1, 86400, DEFAULT_INTERVAL_S,
+		 &mc->interval_s);
+	read_int(ld, obj, path, "timeout_ms", 10, 60000, DEFAULT_TIMEOUT_MS,
+		 &mc->timeout_ms);
+	read_int(ld, obj, path, "retries", 0, 5, DEFAULT_RETRIES, &mc->retries);
+	parse_points(ld, obj, path, mc);
+}
+
+static void parse_meters(struct loader *ld, const cJSON *root)
+{
+	struct agent_config *cfg = ld->cfg;
+	size_t n = 0, i = 0;
+	const cJSON *arr = get_list(ld, root, "meters", CONFIG_MAX_METERS,
+				    "meter", &n);
+	const cJSON *it;
+
+	if (arr == NULL)
+		return;
+	cfg->meters = calloc(n, sizeof(*cfg->meters));
+	cfg->profiles = calloc(n, sizeof(*cfg->profiles));
+	ld->slots = calloc(n, sizeof(*ld->slots));
+	if (cfg->meters == NULL || cfg->profiles == NULL || ld->slots == NULL) {
+		out_of_memory(ld);
+		return;
+	}
+	cfg->nmeters = n;
+	cJSON_ArrayForEach(it, arr)
+		parse_meter(ld, it, i++);
+}
+
+static void parse_config(struct loader *ld, const cJSON *root)
+{
+	struct agent_config *cfg = ld->cfg;
+
+	check_keys(ld, root, "", top_keys, "unknown key");
+	read_id(ld, root, "", "gateway_id", cfg->gateway_id);
+	read_dir(ld, root, "data_dir", DEFAULT_DATA_DIR, cfg->data_dir);
+	ld->profiles_dir_ok = read_dir(ld, root, "profiles_dir",
+				       DEFAULT_PROFILES_DIR,
+				       cfg->profiles_dir) == GFI_OK;
+	parse_log_level(ld, root);
+	parse_queue(ld, root);
+	parse_lines(ld, root);
+	parse_meters(ld, root);
+}
+
+/* ---- public ------------------------------------------------------------- */
+
+/* Read and parse the file; the root object or NULL (reported). */
+static cJSON *read_json(struct loader *ld, const char *path, int *ret)
+{
+	char err[ERR_LINE_MAX];
+	char *text = NULL;
+	size_t len = 0;
+	cJSON *root;
+	int rc;
+
+	rc = gfi_read_file(path, CONFIG_MAX_BYTES, &text, &len, err,
+			   sizeof(err));
+	if (rc != GFI_OK) {
+		fail(ld, "%s", err);
+		*ret = rc == GFI_E_RANGE ? GFI_E_INVAL : rc;
+		return NULL;
+	}
+	root = gfi_json_parse(text, len, path, err, sizeof(err));
+	free(text);
+	if (root == NULL) {
+		fail(ld, "%s", err);
+		return NULL;
+	}
+	if (!cJSON_IsObject(root)) {
+		fail(ld, "%s: must be a JSON object", path);
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
+int config_load(const char *path, struct agent_config **out,
+		config_report_fn report, void *ctx)
+{
+	struct loader ld = { .report = report, .ctx = ctx };
+	cJSON *root = NULL;
+	int ret = GFI_E_INVAL;
+
+	if (path == NULL || out == NULL)
+		return GFI_E_INVAL;
+	*out = NULL;
+	ld.cfg = calloc(1, sizeof(*ld.cfg));
+	if (ld.cfg == NULL)
+		return GFI_E_NOMEM;
+	if (strlen(path) >= CONFIG_PATH_MAX) {
+		fail(&ld, "%.64s...: path longer than %d characters", path,
+		     CONFIG_PATH_MAX - 1);
+		goto cleanup;
+	}
+	memcpy(ld.cfg->path, path, strlen(path) + 1);
+	root = read_json(&ld, path, &ret);
+	if (root == NULL)
+		goto cleanup;
+	config_dir(path, ld.dir, sizeof(ld.dir));
+	parse_config(&ld, root);
+	if (ld.nerrors == 0) {
+		*out = ld.cfg;
+		ld.cfg = NULL;
+		ret = GFI_OK;
+	} else if (ld.nomem) {
+		ret = GFI_E_NOMEM;
+	}
+cleanup:
+	cJSON_Delete(root);
+	free(ld.line_typed);
+	free(ld.slots);
+	config_free(ld.cfg);
+	return ret;
+}
+
+void config_free(struct agent_config *cfg)
+{
+	if (cfg == NULL)
+		return;
+	for (size_t i = 0; i < cfg->nmeters; i++)
+		free(cfg->meters[i].points);
+	for (size_t i = 0; i < cfg->nprofiles; i++)
+		gfi_profile_free(cfg->profiles[i]);
+	free(cfg->profiles);
+	free(cfg->meters);
+	free(cfg->lines);
+	free(cfg);
+}
+
+const struct meter_cfg *config_meter(const struct agent_config *cfg,
+				     const char *id)
+{
+	if (cfg == NULL || id == NULL)
+		return NULL;
+	for (size_t i = 0; i < cfg->nmeters; i++) {
+		if (strcmp(cfg->meters[i].id, id) == 0)
+			return &cfg->meters[i];
+	}
+	return NULL;
+}
