@@ -87,9 +87,13 @@ static void print_reading(FILE *out, const struct gfi_reading *r,
 	cJSON_AddStringToObject(o, "quantity", r->quantity);
 	cJSON_AddStringToObject(o, "unit", unit);
 	cJSON_AddNumberToObject(o, "time", (double)r->time_s);
-	if (gfi_status_has_value(r->status))
-		cJSON_AddNumberToObject(o, "value", r->value);
-	else
+	if (gfi_status_has_value(r->status)) {
+		/* cJSON prints 15 digits when they compare equal within an
+		 * epsilon: print 17 so the value parses back to the same double. */
+		char num[32];
+		snprintf(num, sizeof(num), "%.17g", r->value);
+		cJSON_AddRawToObject(o, "value", num);
+	} else
 		cJSON_AddNullToObject(o, "value");
 	cJSON_AddStringToObject(o, "status",
 				gfi_status_format(r->status, r->detail, st, sizeof(st)));

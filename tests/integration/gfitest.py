@@ -1,0 +1,226 @@
+"""Helpers for gfi integration tests: real servers on free ports, stopped by PID.
+
+Every test starts what it needs (gfi-meter-sim over TCP, over RTU on a socat
+pty pair), waits for readiness by reading a ready file (never a bare sleep),
+and stops each process by its PID at the end, also when the test fails.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+
+AGENT = os.environ.get("GFI_AGENT", "gfi-agent")
+SIM = os.environ.get("GFI_SIM", "gfi-meter-sim")
+PROFILES = os.environ.get("GFI_PROFILES", "firmware-config/profiles")
+SOURCE = os.environ.get("GFI_SOURCE_DIR", ".")
+
+failures = []
+
+
+def check(cond, what):
+    """Record one assertion; the test fails at the end if any failed."""
+    if cond:
+        return True
+    failures.append(what)
+    print("FAIL: " + what, flush=True)
+    return False
+
+
+def finish(name):
+    """Print the plain summary line and exit with the test's status."""
+    passed = checks_passed()
+    print("%s: %d passed, %d failed" % (name, passed, len(failures)))
+    sys.exit(1 if failures else 0)
+
+
+_passed = [0]
+
+
+def ok(cond, what):
+    if check(cond, what):
+        _passed[0] += 1
+        return True
+    return False
+
+
+def checks_passed():
+    return _passed[0]
+
+
+def wait_for(pred, timeout, what, step=0.02):
+    """Poll pred() until true or timeout seconds; raise naming what."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise RuntimeError("timed out waiting for " + what)
+
+
+class Procs:
+    """Processes started by a test, stopped by PID on exit."""
+
+    def __init__(self):
+        self.procs = []
+        self.tmp = tempfile.mkdtemp(prefix="gfi-it-")
+
+    def start(self, args, log_name, env=None):
+        log = open(os.path.join(self.tmp, log_name), "wb")
+        p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
+                             stdin=subprocess.DEVNULL, env=env,
+                             start_new_session=True)
+        self.procs.append(p)
+        return p
+
+    def log(self, log_name):
+        with open(os.path.join(self.tmp, log_name), "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+    def stop(self, p, sig=signal.SIGTERM, timeout=10):
+        if p.poll() is None:
+            try:
+                os.kill(p.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                os.kill(p.pid, signal.SIGKILL)
+                p.wait()
+        return p.returncode
+
+    def close(self):
+        for p in reversed(self.procs):
+            self.stop(p)
+        if not failures and os.environ.get("GFI_KEEP_TMP") is None:
+            shutil.rmtree(self.tmp, ignore_errors=True)
+        else:
+            print("kept " + self.tmp)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def path(self, name):
+        return os.path.join(self.tmp, name)
+
+    def write_json(self, name, obj):
+        path = self.path(name)
+        with open(path, "w") as f:
+            json.dump(obj, f, indent=1)
+        return path
+
+    def pty_pair(self, name):
+        """A socat pty pair; returns (sim_end, agent_end) device paths."""
+        a, b = self.path(name + "-sim"), self.path(name + "-agent")
+        self.start(["socat", "-d", "-d",
+                    "pty,raw,echo=0,link=" + a,
+                    "pty,raw,echo=0,link=" + b], name + "-socat.log")
+        wait_for(lambda: os.path.exists(a) and os.path.exists(b), 10,
+                 "socat ptys " + name)
+        return a, b
+
+    def start_sim(self, config, name="sim"):
+        """Start gfi-meter-sim; returns (proc, {listener id: port or device})."""
+        cfg = self.write_json(name + ".json", config)
+        ready = self.path(name + ".ready")
+        p = self.start([SIM, "serve", "--config", cfg, "--ready-file", ready],
+                       name + ".log")
+
+        def is_ready():
+            if p.poll() is not None:
+                raise RuntimeError("simulator exited: " + self.log(name + ".log"))
+            if not os.path.exists(ready):
+                return None
+            lines = open(ready).read().split("\n")
+            return lines if "ready" in lines else None
+        lines = wait_for(is_ready, 20, "simulator ready")
+        listeners = {}
+        for line in lines:
+            parts = line.split()
+            if len(parts) == 3 and parts[0] == "tcp":
+                listeners[parts[1]] = int(parts[2])
+            elif len(parts) == 3 and parts[0] == "rtu":
+                listeners[parts[1]] = parts[2]
+        return p, listeners, cfg
+
+
+def sim_truth(sim_config_path, meter, at):
+    """The simulator's register values for every point of meter at time at."""
+    out = subprocess.run([SIM, "truth", "--config", sim_config_path,
+                          "--meter", meter, "--at", str(at)],
+                         check=True, capture_output=True, text=True).stdout
+    values = {}
+    for line in out.splitlines():
+        o = json.loads(line)
+        values[o["point"]] = o["register"]
+    return values
+
+
+def agent_read(config_path, meter=None, extra=()):
+    args = [AGENT, "read", "--config", config_path]
+    if meter:
+        args += ["--meter", meter]
+    args += list(extra)
+    r = subprocess.run(args, capture_output=True, text=True, timeout=120)
+    readings = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+    return r.returncode, readings, r.stderr
+
+
+def profile_ids():
+    return sorted(f[:-5] for f in os.listdir(PROFILES) if f.endswith(".json"))
+
+
+def load_profile(pid):
+    with open(os.path.join(PROFILES, pid + ".json")) as f:
+        return json.load(f)
+
+
+STATUS_NAMES = ["ok", "timeout", "exception", "comm-error", "decode-error",
+                "backwards", "jump", "rollover"]
+
+
+def status_text(status, detail):
+    if isinstance(status, str):
+        return status
+    if status == 2:
+        return "exception-%d" % detail
+    return STATUS_NAMES[status]
+
+
+def queue_rows(db_path):
+    """Every reading in an agent queue, in queue order, as dicts."""
+    import sqlite3
+    con = sqlite3.connect(db_path, timeout=10)
+    try:
+        rows = con.execute(
+            "SELECT id, meter, point, quantity, time_s, value, status, detail "
+            "FROM readings ORDER BY id").fetchall()
+    finally:
+        con.close()
+    return [{"id": r[0], "meter": r[1], "point": r[2], "quantity": r[3],
+             "time": r[4], "value": r[5], "status": status_text(r[6], r[7])}
+            for r in rows]
+
+
+def counter_points(profile):
+    """(point, counter_max) of the profile's integer counter points."""
+    counters = {"elec_import_kwh", "elec_export_kwh", "elec_reactive_kvarh",
+                "water_volume_m3", "gas_volume_m3", "fuel_mass_t",
+                "steam_mass_t", "heat_energy_gj", "product_count",
+                "product_mass_t", "wastewater_volume_m3"}
+    bits = {"u16": 16, "u32": 32, "u64": 64, "i16": 15, "i32": 31, "i64": 63}
+    out = []
+    for p in profile["points"]:
+        if p["quantity"] in counters and p["type"] in bits:
+            mx = p.get("counter_max", (2 ** bits[p["type"]]) * p.get("scale", 1))
+            out.append((p["name"], mx))
+    return out
