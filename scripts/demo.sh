@@ -32,8 +32,8 @@ cat > "$demo/sim.json" <<JSON
       { "id": "E01", "slave": 1, "profile": "eastron-sdm630", "initial": 182340.5 },
       { "id": "E02", "slave": 2, "profile": "acrel-adl400", "initial": 5120.25 } ] } ],
   "rtu": [ { "id": "bus", "device": "$demo/rs485-sim", "baud": 9600, "meters": [
-      { "id": "W01", "slave": 11, "profile": "$(basename "$(ls "$profiles" | grep -i -m1 -E 'water|mag|flow' || echo x)" .json)" },
-      { "id": "E03", "slave": 12, "profile": "eastron-sdm630", "initial": 990.0 } ] } ] }
+      { "id": "W01", "slave": 11, "profile": "siemens-mag6000" },
+      { "id": "S01", "slave": 12, "profile": "tactical-tfmvt222" } ] } ] }
 JSON
 "$bin/sim/gfi-meter-sim" serve --config "$demo/sim.json" --ready-file "$demo/sim.ready" &
 pids+=($!)
@@ -47,8 +47,8 @@ cat > "$demo/agent.json" <<JSON
   "meters": [
     { "id": "E01", "line": "lan", "slave": 1, "profile": "eastron-sdm630", "interval_s": 5 },
     { "id": "E02", "line": "lan", "slave": 2, "profile": "acrel-adl400", "interval_s": 5 },
-    { "id": "W01", "line": "rs485", "slave": 11, "profile": "$(grep -o '"W01", "slave": 11, "profile": "[^"]*"' "$demo/sim.json" | sed 's/.*"profile": "//; s/"$//')", "interval_s": 5 },
-    { "id": "E03", "line": "rs485", "slave": 12, "profile": "eastron-sdm630", "interval_s": 5 } ] }
+    { "id": "W01", "line": "rs485", "slave": 11, "profile": "siemens-mag6000", "interval_s": 5 },
+    { "id": "S01", "line": "rs485", "slave": 12, "profile": "tactical-tfmvt222", "interval_s": 5 } ] }
 JSON
 echo "== gfi-agent check-config"
 "$bin/agent/gfi-agent" check-config --config "$demo/agent.json" && echo "config ok"
@@ -63,7 +63,7 @@ while :; do
   if [ -f "$demo/agent/queue.db" ]; then
     sqlite3 -separator '  ' "$demo/agent/queue.db" \
       "SELECT id, datetime(time_s,'unixepoch','+8 hours') || ' CST', meter, point, printf('%.3f', value), status
-       FROM readings WHERE id > $last AND quantity IN ('elec_import_kwh','water_volume_m3') ORDER BY id" || true
+       FROM readings WHERE id > $last AND quantity IN ('elec_import_kwh','water_volume_m3','steam_mass_t') AND point NOT LIKE '%\_l_' ESCAPE '\\' ORDER BY id" || true
     last=$(sqlite3 "$demo/agent/queue.db" "SELECT COALESCE(MAX(id),0) FROM readings" 2>/dev/null || echo "$last")
     echo "-- queue holds $(sqlite3 "$demo/agent/queue.db" 'SELECT COUNT(*) FROM readings' 2>/dev/null) readings"
   fi
