@@ -468,7 +468,10 @@ static int check_broken(const char *dir, const struct expect *e)
 	struct lines got = { 0 };
 	int bad = 0, rc;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, e->file);
+	if (snprintf(path, sizeof(path), "%s/%s", dir, e->file) >= (int)sizeof(path)) {
+		print_error("%s: path too long\n", e->file);
+		return 1;
+	}
 	rc = config_load(path, &cfg, collect, &got);
 	if (rc != GFI_E_INVAL || cfg != NULL) {
 		print_error("%s: returned %d\n", e->file, rc);

@@ -1,0 +1,111 @@
+/*
+ * simconfig.h — gfi-meter-sim's configuration: lines (TCP listeners, RTU
+ * ports), the meters on each line, their profiles, model parameters and
+ * faults.
+ *
+ * JSON form (docs/simulator.md):
+ * { "seed": 42, "profiles_dir": "../firmware-config/profiles",
+ *   "tcp": [ { "id": "t1", "host": "127.0.0.1", "port": 0, "meters": [M...] } ],
+ *   "rtu": [ { "id": "r1", "device": "/tmp/x/pty-sim", "baud": 9600,
+ *              "meters": [M...] } ] }
+ * M = { "id": "E01", "slave": 1, "profile": "eastron-sdm630",
+ *       "base_rate": 500, "initial": 0, "rollover_max": 99999,
+ *       "replacement": { "at": 1767196800, "initial": 0 },
+ *       "faults": [ { "kind": "timeout"|"exception"|"slow", "code": 2,
+ *                     "delay_ms": 300, "from": 0, "to": 1, "points": ["p"] } ] }
+ * Strict: unknown keys are errors; every error is one line naming the field
+ * (e.g. "tcp[0].meters[1].slave: 300 out of range 1..247").
+ */
+#ifndef GFI_SIMCONFIG_H
+#define GFI_SIMCONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "profile.h"
+
+#define SIM_CONFIG_MAX_BYTES (1024 * 1024)
+#define SIM_MAX_LINES 64
+#define SIM_MAX_METERS 247   /* per line: one per slave id */
+#define SIM_MAX_FAULTS 32    /* per meter */
+
+enum sim_fault_kind {
+	SIM_FAULT_TIMEOUT,   /* no reply at all */
+	SIM_FAULT_EXCEPTION, /* Modbus exception `code` */
+	SIM_FAULT_SLOW,      /* reply after delay_ms */
+};
+
+struct sim_fault {
+	enum sim_fault_kind kind;
+	int code;           /* exception code 1..11, EXCEPTION only */
+	int delay_ms;       /* 0..60000, SLOW only */
+	int64_t from_s;     /* active from this UTC second; INT64_MIN if absent */
+	int64_t to_s;       /* active until, exclusive; INT64_MAX if absent */
+	size_t npoints;     /* 0: every request to the meter */
+	const struct gfi_point **points; /* owned array; points borrowed from
+					    the meter's profile */
+};
+
+struct model_state; /* model.c */
+
+struct sim_meter {
+	char id[GFI_ID_MAX];
+	int slave;                   /* 1..247, unique on its line */
+	char profile_id[64];
+	struct gfi_profile *profile; /* owned */
+	uint64_t seed;               /* the config's seed */
+	int has_base_rate;
+	double base_rate;            /* per hour, unit of the first counter
+					point, 0..1e6; weekday working hour
+					before noise */
+	double initial;              /* every counter's value at the model
+					origin, >= 0 */
+	double rollover_max;         /* counters wrap to 0 here; 0 = none
+					(the register's own maximum still
+					applies) */
+	int has_replacement;
+	int64_t replacement_at_s;    /* UTC second the meter was swapped */
+	double replacement_initial;  /* counters restart here at that second */
+	size_t nfaults;
+	struct sim_fault *faults;    /* owned */
+	struct model_state *model;   /* owned; caches, see model.h */
+};
+
+enum sim_transport { SIM_TCP, SIM_RTU };
+
+struct sim_line {
+	enum sim_transport transport;
+	char id[GFI_ID_MAX];
+	char host[64];      /* TCP: IPv4 literal to listen on */
+	int port;           /* TCP: 0..65535, 0 = ephemeral */
+	char device[256];   /* RTU: serial device or pty path */
+	int baud;           /* RTU: 1200..115200 */
+	size_t nmeters;
+	struct sim_meter *meters; /* owned */
+};
+
+struct sim_config {
+	uint64_t seed;
+	char profiles_dir[1024]; /* resolved against the config file's dir */
+	size_t nlines;
+	struct sim_line *lines;  /* owned; TCP lines first, then RTU */
+};
+
+/* Parse config text. base_dir resolves a relative profiles_dir (NULL: as
+ * is). Loads every meter's profile and sets up its model. On success the
+ * caller owns *out (sim_config_free). On error writes one line naming the
+ * field to err; returns GFI_E_INVAL/GFI_E_RANGE/GFI_E_PARSE/GFI_E_NOMEM. */
+int sim_config_parse(const char *json, size_t len, const char *base_dir,
+		     struct sim_config **out, char *err, size_t errlen);
+/* Read and parse the file at path; relative profiles_dir is taken from the
+ * file's directory. */
+int sim_config_load(const char *path, struct sim_config **out, char *err,
+		    size_t errlen);
+/* Free everything; accepts NULL. */
+void sim_config_free(struct sim_config *cfg);
+
+/* The meter with this id (ids are unique across the config), or NULL. */
+const struct sim_meter *sim_config_meter(const struct sim_config *cfg,
+					 const char *id);
+
+#endif
