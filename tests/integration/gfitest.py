@@ -69,11 +69,15 @@ class Procs:
         self.procs = []
         self.tmp = tempfile.mkdtemp(prefix="gfi-it-")
 
-    def start(self, args, log_name, env=None):
+    def start(self, args, log_name, env=None, clean_exit=True):
+        """Start args with output to log_name. With clean_exit, the process
+        must exit 0 when stopped by SIGTERM at the end of the test: that is
+        where AddressSanitizer and LeakSanitizer report."""
         log = open(os.path.join(self.tmp, log_name), "wb")
         p = subprocess.Popen(args, stdout=log, stderr=subprocess.STDOUT,
                              stdin=subprocess.DEVNULL, env=env,
                              start_new_session=True)
+        p.gfi_log, p.gfi_clean_exit = log_name, clean_exit
         self.procs.append(p)
         return p
 
@@ -96,7 +100,11 @@ class Procs:
 
     def close(self):
         for p in reversed(self.procs):
-            self.stop(p)
+            running = p.poll() is None
+            rc = self.stop(p)
+            if running and p.gfi_clean_exit:
+                check(rc == 0, "%s exits 0 on SIGTERM (rc=%s): %s" %
+                      (p.args[0], rc, self.log(p.gfi_log)[-2000:]))
         if not failures and os.environ.get("GFI_KEEP_TMP") is None:
             shutil.rmtree(self.tmp, ignore_errors=True)
         else:
@@ -123,7 +131,8 @@ class Procs:
         a, b = self.path(name + "-sim"), self.path(name + "-agent")
         self.start(["socat", "-d", "-d",
                     "pty,raw,echo=0,link=" + a,
-                    "pty,raw,echo=0,link=" + b], name + "-socat.log")
+                    "pty,raw,echo=0,link=" + b], name + "-socat.log",
+                   clean_exit=False)
         wait_for(lambda: os.path.exists(a) and os.path.exists(b), 10,
                  "socat ptys " + name)
         return a, b
