@@ -72,6 +72,27 @@ static const char *const migrations[] = {
 	"  value INTEGER NOT NULL"
 	") WITHOUT ROWID;"
 	"INSERT INTO meta (key, value) VALUES ('count', 0);",
+	/* 2: signed batches awaiting the city's ack (the outbox), the hash
+	 * chain's head, and each reading's batch. A reading with batch_seq NULL
+	 * is not in any batch yet; the partial index finds those without
+	 * scanning a deep backlog of batched ones. */
+	"ALTER TABLE readings ADD COLUMN batch_seq INTEGER;"
+	"CREATE INDEX readings_unbatched ON readings (id) WHERE batch_seq IS NULL;"
+	"CREATE INDEX readings_batch ON readings (batch_seq) WHERE batch_seq IS NOT NULL;"
+	"CREATE TABLE batches ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  hash BLOB NOT NULL,"
+	"  payload BLOB NOT NULL,"
+	"  nreadings INTEGER NOT NULL,"
+	"  created_s INTEGER NOT NULL"
+	");"
+	"CREATE TABLE chain ("
+	"  id INTEGER PRIMARY KEY CHECK (id = 1),"
+	"  seq INTEGER NOT NULL,"
+	"  hash BLOB NOT NULL,"
+	"  acked_seq INTEGER NOT NULL"
+	");"
+	"INSERT INTO chain (id, seq, hash, acked_seq) VALUES (1, 0, zeroblob(32), 0);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -88,6 +109,17 @@ enum stmt_id {
 	ST_DELETE_UPTO,
 	ST_PEEK,
 	ST_GAPS,
+	ST_UNBATCHED_OLD,
+	ST_UNBATCHED_NEW,
+	ST_MARK,
+	ST_BATCH_INSERT,
+	ST_CHAIN_GET,
+	ST_CHAIN_SET,
+	ST_BATCH_NEXT,
+	ST_ACK_READINGS,
+	ST_ACK_BATCHES,
+	ST_ACK_SET,
+	ST_OLDEST,
 	ST_N
 };
 
@@ -112,6 +144,20 @@ static const char *const stmt_sql[ST_N] = {
 		    "FROM readings WHERE id > ?1 ORDER BY id LIMIT ?2",
 	[ST_GAPS] = "SELECT id, meter, from_s, to_s, count, recorded_s "
 		    "FROM gaps WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[ST_UNBATCHED_OLD] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
+			     "FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT ?1",
+	[ST_UNBATCHED_NEW] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
+			     "FROM readings WHERE batch_seq IS NULL ORDER BY id DESC LIMIT ?1",
+	[ST_MARK] = "UPDATE readings SET batch_seq = ?1 WHERE id = ?2 AND batch_seq IS NULL",
+	[ST_BATCH_INSERT] = "INSERT INTO batches (seq, hash, payload, nreadings, created_s) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_CHAIN_GET] = "SELECT seq, hash, acked_seq FROM chain WHERE id = 1",
+	[ST_CHAIN_SET] = "UPDATE chain SET seq = ?1, hash = ?2 WHERE id = 1 AND seq = ?1 - 1",
+	[ST_BATCH_NEXT] = "SELECT seq, payload FROM batches WHERE seq > ?1 ORDER BY seq LIMIT 1",
+	[ST_ACK_READINGS] = "DELETE FROM readings WHERE batch_seq <= ?1",
+	[ST_ACK_BATCHES] = "DELETE FROM batches WHERE seq <= ?1",
+	[ST_ACK_SET] = "UPDATE chain SET acked_seq = ?1 WHERE id = 1 AND acked_seq < ?1",
+	[ST_OLDEST] = "SELECT time_s FROM readings ORDER BY id LIMIT 1",
 };
 
 struct queue {
@@ -517,11 +563,44 @@ static void column_text(sqlite3_stmt *s, int col, char *dst, size_t size)
 	dst[len] = '\0';
 }
 
+/* Step s (bound, selecting the reading columns in peek order) into out. */
+static int read_readings(struct queue *q, sqlite3_stmt *s, struct gfi_reading *out,
+			 int64_t *ids, size_t max, size_t *n, const char *what)
+{
+	size_t got = 0;
+	int rc = SQLITE_DONE;
+
+	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct gfi_reading *r = &out[got];
+		memset(r, 0, sizeof(*r));
+		ids[got] = sqlite3_column_int64(s, 0);
+		column_text(s, 1, r->meter, sizeof(r->meter));
+		column_text(s, 2, r->point, sizeof(r->point));
+		column_text(s, 3, r->quantity, sizeof(r->quantity));
+		r->time_s = sqlite3_column_int64(s, 4);
+		r->value = sqlite3_column_type(s, 5) == SQLITE_NULL
+				   ? NAN
+				   : sqlite3_column_double(s, 5);
+		r->status = sqlite3_column_int(s, 6);
+		r->detail = sqlite3_column_int(s, 7);
+		got++;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		int ret = db_fail(q, what, rc);
+		sqlite3_reset(s);
+		sqlite3_clear_bindings(s);
+		return ret;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	*n = got;
+	return GFI_OK;
+}
+
 int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
 	       int64_t *ids, size_t max, size_t *n)
 {
 	sqlite3_stmt *s;
-	size_t got = 0;
 	int rc;
 
 	if (q == NULL || n == NULL || (max > 0 && (out == NULL || ids == NULL)))
@@ -540,31 +619,7 @@ int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
 		sqlite3_clear_bindings(s);
 		return db_fail(q, "peek bind", rc);
 	}
-	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct gfi_reading *r = &out[got];
-		memset(r, 0, sizeof(*r));
-		ids[got] = sqlite3_column_int64(s, 0);
-		column_text(s, 1, r->meter, sizeof(r->meter));
-		column_text(s, 2, r->point, sizeof(r->point));
-		column_text(s, 3, r->quantity, sizeof(r->quantity));
-		r->time_s = sqlite3_column_int64(s, 4);
-		r->value = sqlite3_column_type(s, 5) == SQLITE_NULL
-				   ? NAN
-				   : sqlite3_column_double(s, 5);
-		r->status = sqlite3_column_int(s, 6);
-		r->detail = sqlite3_column_int(s, 7);
-		got++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		int ret = db_fail(q, "peek", rc);
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		return ret;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	*n = got;
-	return GFI_OK;
+	return read_readings(q, s, out, ids, max, n, "peek");
 }
 
 int queue_delete_upto(struct queue *q, int64_t id)
@@ -644,4 +699,243 @@ int queue_gaps(struct queue *q, int64_t after_id, struct queue_gap *out,
 	sqlite3_clear_bindings(s);
 	*n = got;
 	return GFI_OK;
+}
+
+/* ---- the outbox: signed batches awaiting the city's ack ---- */
+
+int queue_unbatched(struct queue *q, int newest_first, struct gfi_reading *out,
+		    int64_t *ids, size_t max, size_t *n)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	if (q == NULL || n == NULL || (max > 0 && (out == NULL || ids == NULL)))
+		return GFI_E_INVAL;
+	*n = 0;
+	if (max == 0)
+		return GFI_OK;
+	s = q->st[newest_first ? ST_UNBATCHED_NEW : ST_UNBATCHED_OLD];
+	rc = sqlite3_bind_int64(s, 1, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		return db_fail(q, "unbatched bind", rc);
+	}
+	return read_readings(q, s, out, ids, max, n, "unbatched");
+}
+
+int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
+		     uint64_t *acked_seq)
+{
+	sqlite3_stmt *s;
+	int rc, ret = GFI_OK;
+
+	if (q == NULL)
+		return GFI_E_INVAL;
+	s = q->st[ST_CHAIN_GET];
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
+		if (seq)
+			*seq = (uint64_t)sqlite3_column_int64(s, 0);
+		if (hash)
+			memcpy(hash, sqlite3_column_blob(s, 1), 32);
+		if (acked_seq)
+			*acked_seq = (uint64_t)sqlite3_column_int64(s, 2);
+	} else {
+		ret = db_fail(q, "chain head", rc == SQLITE_ROW || rc == SQLITE_DONE
+						       ? SQLITE_CORRUPT : rc);
+	}
+	sqlite3_reset(s);
+	return ret;
+}
+
+static int mark_batched(struct queue *q, uint64_t seq, const int64_t *ids,
+			size_t n)
+{
+	sqlite3_stmt *s = q->st[ST_MARK];
+
+	for (size_t i = 0; i < n; i++) {
+		int rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 2, ids[i]);
+		if (rc != SQLITE_OK) {
+			sqlite3_clear_bindings(s);
+			return db_fail(q, "batch mark bind", rc);
+		}
+		int ret = step_done(q, ST_MARK, "batch mark");
+		if (ret != GFI_OK)
+			return ret;
+		/* A reading dropped by the bound since it was read is simply
+		 * not in the batch's rows; it is still in the payload. */
+	}
+	return GFI_OK;
+}
+
+int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
+		    const char *payload, size_t len, const int64_t *ids, size_t n,
+		    int64_t created_s)
+{
+	sqlite3_stmt *s;
+	int rc, ret;
+
+	if (q == NULL || hash == NULL || payload == NULL || len > INT32_MAX ||
+	    (n > 0 && ids == NULL) || seq == 0 || seq > INT64_MAX)
+		return GFI_E_INVAL;
+	ret = begin(q);
+	if (ret != GFI_OK)
+		return ret;
+	/* The chain row moves only from seq-1 to seq: a second writer, or a
+	 * caller that lost track, changes nothing. */
+	s = q->st[ST_CHAIN_SET];
+	rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		ret = db_fail(q, "chain bind", rc);
+		goto fail;
+	}
+	ret = step_done(q, ST_CHAIN_SET, "chain advance");
+	if (ret != GFI_OK)
+		goto fail;
+	if (sqlite3_changes64(q->db) != 1) {
+		ret = GFI_E_STATE;
+		goto fail;
+	}
+	s = q->st[ST_BATCH_INSERT];
+	rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_blob(s, 3, payload, (int)len, SQLITE_STATIC);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 4, (int64_t)n);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 5, created_s);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		ret = db_fail(q, "batch bind", rc);
+		goto fail;
+	}
+	ret = step_done(q, ST_BATCH_INSERT, "batch insert");
+	if (ret != GFI_OK)
+		goto fail;
+	ret = mark_batched(q, seq, ids, n);
+	if (ret != GFI_OK)
+		goto fail;
+	ret = commit(q);
+	if (ret != GFI_OK)
+		goto fail;
+	return GFI_OK;
+fail:
+	rollback(q);
+	return ret;
+}
+
+int queue_batch_next(struct queue *q, uint64_t after, uint64_t *seq,
+		     char **payload, size_t *len)
+{
+	sqlite3_stmt *s;
+	int rc, ret = GFI_E_NOTFOUND;
+
+	if (q == NULL || seq == NULL || payload == NULL || len == NULL ||
+	    after > INT64_MAX)
+		return GFI_E_INVAL;
+	*payload = NULL;
+	s = q->st[ST_BATCH_NEXT];
+	rc = sqlite3_bind_int64(s, 1, (int64_t)after);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		return db_fail(q, "batch next bind", rc);
+	}
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		int n = sqlite3_column_bytes(s, 1);
+		const void *b = sqlite3_column_blob(s, 1);
+		*payload = malloc((size_t)n + 1);
+		if (*payload == NULL) {
+			ret = GFI_E_NOMEM;
+		} else {
+			if (n > 0)
+				memcpy(*payload, b, (size_t)n);
+			(*payload)[n] = '\0';
+			*len = (size_t)n;
+			*seq = (uint64_t)sqlite3_column_int64(s, 0);
+			ret = GFI_OK;
+		}
+	} else if (rc != SQLITE_DONE) {
+		ret = db_fail(q, "batch next", rc);
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return ret;
+}
+
+int queue_ack(struct queue *q, uint64_t seq, int64_t *deleted)
+{
+	int64_t n = 0;
+	int rc, ret;
+
+	if (q == NULL || seq > INT64_MAX)
+		return GFI_E_INVAL;
+	ret = begin(q);
+	if (ret != GFI_OK)
+		return ret;
+	/* Only forward: an old or repeated ack changes nothing. */
+	rc = sqlite3_bind_int64(q->st[ST_ACK_SET], 1, (int64_t)seq);
+	if (rc != SQLITE_OK) {
+		ret = db_fail(q, "ack bind", rc);
+		goto fail;
+	}
+	ret = step_done(q, ST_ACK_SET, "ack");
+	if (ret != GFI_OK)
+		goto fail;
+	if (sqlite3_changes64(q->db) == 1) {
+		rc = sqlite3_bind_int64(q->st[ST_ACK_READINGS], 1, (int64_t)seq);
+		if (rc != SQLITE_OK) {
+			ret = db_fail(q, "ack bind", rc);
+			goto fail;
+		}
+		ret = step_done(q, ST_ACK_READINGS, "ack readings");
+		if (ret != GFI_OK)
+			goto fail;
+		n = sqlite3_changes64(q->db);
+		if (n > 0 && (ret = count_add(q, -n)) != GFI_OK)
+			goto fail;
+		rc = sqlite3_bind_int64(q->st[ST_ACK_BATCHES], 1, (int64_t)seq);
+		if (rc != SQLITE_OK) {
+			ret = db_fail(q, "ack bind", rc);
+			goto fail;
+		}
+		ret = step_done(q, ST_ACK_BATCHES, "ack batches");
+		if (ret != GFI_OK)
+			goto fail;
+	}
+	ret = commit(q);
+	if (ret != GFI_OK)
+		goto fail;
+	if (deleted)
+		*deleted = n;
+	return GFI_OK;
+fail:
+	rollback(q);
+	return ret;
+}
+
+int queue_oldest_time(struct queue *q, int64_t *time_s)
+{
+	sqlite3_stmt *s;
+	int rc, ret = GFI_OK;
+
+	if (q == NULL || time_s == NULL)
+		return GFI_E_INVAL;
+	s = q->st[ST_OLDEST];
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		*time_s = sqlite3_column_int64(s, 0);
+	else if (rc == SQLITE_DONE)
+		*time_s = 0;
+	else
+		ret = db_fail(q, "oldest", rc);
+	sqlite3_reset(s);
+	return ret;
 }

@@ -53,4 +53,43 @@ int queue_delete_upto(struct queue *q, int64_t id);
 int queue_gaps(struct queue *q, int64_t after_id, struct queue_gap *out,
 	       size_t max, size_t *n);
 
+/*
+ * The outbox (used by the uplink). Readings are placed in signed batches;
+ * a batch is stored with its exact bytes before it is first published, so
+ * the sequence number and the hash chain survive restarts, and a resend is
+ * the same bytes. The city's ack of seq N deletes every batch <= N and the
+ * readings in them (DESIGN.md, "Delivery").
+ */
+
+/* Up to max readings not yet in any batch, oldest first, or newest first
+ * (so fresh readings are not starved behind a deep backlog). */
+int queue_unbatched(struct queue *q, int newest_first, struct gfi_reading *out,
+		    int64_t *ids, size_t max, size_t *n);
+
+/* The chain head: seq of the last batch made (0: none yet), its hash
+ * (32 zero bytes before the first), and the highest seq the city acked.
+ * Any pointer may be NULL. */
+int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
+		     uint64_t *acked_seq);
+
+/* In one transaction: store batch seq (must be head + 1, else GFI_E_STATE
+ * and nothing changes) with its hash and payload bytes (copied), advance
+ * the chain head, and mark readings ids[0..n) as in this batch. */
+int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
+		    const char *payload, size_t len, const int64_t *ids, size_t n,
+		    int64_t created_s);
+
+/* The stored batch with the smallest seq > after: *seq and its payload
+ * (NUL-terminated copy the caller frees). GFI_E_NOTFOUND when none. */
+int queue_batch_next(struct queue *q, uint64_t after, uint64_t *seq,
+		     char **payload, size_t *len);
+
+/* The city holds every batch up to seq: delete those batches and their
+ * readings. An ack not above the last one changes nothing. *deleted (may be
+ * NULL) gets the number of readings removed. */
+int queue_ack(struct queue *q, uint64_t seq, int64_t *deleted);
+
+/* Read time of the oldest reading held (0 when empty). */
+int queue_oldest_time(struct queue *q, int64_t *time_s);
+
 #endif

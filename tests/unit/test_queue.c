@@ -640,6 +640,92 @@ static void a_queue_killed_at_random_moments_keeps_every_committed_reading(
 	free(ids_by_seq);
 }
 
+static void batches_take_unbatched_readings_and_advance_the_chain(void **state)
+{
+	struct tmpdb *t = *state;
+	struct queue *q = open_ok(t->path, 1000);
+	struct gfi_reading out[16];
+	int64_t ids[16];
+	uint8_t h[32], h1[32];
+	uint64_t seq = 99, acked = 99;
+	size_t n = 0;
+
+	assert_int_equal(queue_chain_head(q, &seq, h, &acked), GFI_OK);
+	assert_int_equal(seq, 0);
+	assert_int_equal(acked, 0);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(h[i], 0);
+	push_meter(q, "E1", 100, 10);
+	/* Oldest first and newest first see the ends of the backlog. */
+	assert_int_equal(queue_unbatched(q, 1, out, ids, 2, &n), GFI_OK);
+	assert_int_equal(n, 2);
+	assert_int_equal(out[0].time_s, 109);
+	assert_int_equal(queue_unbatched(q, 0, out, ids, 4, &n), GFI_OK);
+	assert_int_equal(n, 4);
+	assert_int_equal(out[0].time_s, 100);
+	memset(h1, 0xab, sizeof(h1));
+	/* Only head + 1 is accepted. */
+	assert_int_equal(queue_batch_add(q, 2, h1, "x", 1, ids, n, 5), GFI_E_STATE);
+	assert_int_equal(queue_batch_add(q, 1, h1, "batch-1", 7, ids, n, 5), GFI_OK);
+	assert_int_equal(queue_chain_head(q, &seq, h, NULL), GFI_OK);
+	assert_int_equal(seq, 1);
+	assert_memory_equal(h, h1, 32);
+	/* Batched readings are no longer offered. */
+	assert_int_equal(queue_unbatched(q, 0, out, ids, 16, &n), GFI_OK);
+	assert_int_equal(n, 6);
+	assert_int_equal(out[0].time_s, 104);
+	assert_int_equal(count_of(q), 10);
+	queue_close(q);
+}
+
+static void an_ack_deletes_its_batches_and_their_readings_only(void **state)
+{
+	struct tmpdb *t = *state;
+	struct queue *q = open_ok(t->path, 1000);
+	struct gfi_reading out[16];
+	int64_t ids[16], deleted = -1;
+	uint8_t h[32] = { 1 };
+	uint64_t seq = 0, acked = 0;
+	char *payload = NULL;
+	size_t n = 0, len = 0;
+
+	push_meter(q, "E1", 100, 9);
+	for (uint64_t b = 1; b <= 3; b++) {
+		char text[16];
+		assert_int_equal(queue_unbatched(q, 0, out, ids, 3, &n), GFI_OK);
+		assert_int_equal(n, 3);
+		snprintf(text, sizeof(text), "payload-%llu", (unsigned long long)b);
+		assert_int_equal(queue_batch_add(q, b, h, text, strlen(text), ids, n, 7), GFI_OK);
+	}
+	assert_int_equal(queue_batch_next(q, 0, &seq, &payload, &len), GFI_OK);
+	assert_int_equal(seq, 1);
+	assert_string_equal(payload, "payload-1");
+	free(payload);
+	assert_int_equal(queue_ack(q, 2, &deleted), GFI_OK);
+	assert_int_equal(deleted, 6);
+	assert_int_equal(count_of(q), 3);
+	assert_int_equal(queue_batch_next(q, 0, &seq, &payload, &len), GFI_OK);
+	assert_int_equal(seq, 3);
+	assert_int_equal(len, 9);
+	free(payload);
+	/* An old or repeated ack changes nothing. */
+	assert_int_equal(queue_ack(q, 1, &deleted), GFI_OK);
+	assert_int_equal(deleted, 0);
+	assert_int_equal(count_of(q), 3);
+	queue_close(q);
+	/* The chain and the ack survive a reopen. */
+	q = open_ok(t->path, 1000);
+	assert_int_equal(queue_chain_head(q, &seq, NULL, &acked), GFI_OK);
+	assert_int_equal(seq, 3);
+	assert_int_equal(acked, 2);
+	assert_int_equal(queue_ack(q, 3, &deleted), GFI_OK);
+	assert_int_equal(deleted, 3);
+	assert_int_equal(queue_batch_next(q, 0, &seq, &payload, &len), GFI_E_NOTFOUND);
+	assert_null(payload);
+	assert_int_equal(count_of(q), 0);
+	queue_close(q);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, tmpdb_setup, tmpdb_teardown)
@@ -657,6 +743,8 @@ int main(void)
 		T(a_file_that_is_not_a_database_is_refused),
 		T(two_threads_pushing_on_two_connections_store_each_reading_once),
 		T(a_queue_killed_at_random_moments_keeps_every_committed_reading),
+		T(batches_take_unbatched_readings_and_advance_the_chain),
+		T(an_ack_deletes_its_batches_and_their_readings_only),
 	};
 #undef T
 	/* The bound tests drop readings on purpose; keep their warnings out. */
