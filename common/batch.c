@@ -1,0 +1,764 @@
+/*
+ * batch.c — build, sign and strictly parse the signed batch wire format.
+ *
+ * Why: a batch is the unit the agent signs and the aggregator verifies and
+ * stores as raw bytes for later audit (DESIGN.md "Batch"), so the bytes that
+ * are signed are the bytes that are sent and stored: never re-serialised.
+ * docs/wire-format.md is the normative description; keep the two in step.
+ *
+ * Invariants:
+ *  - BATCH_JSON is one line of printable ASCII with no backslash: every
+ *    string in it is an id, a quantity name, a status name or hex, so no
+ *    escape is ever needed, and the parser refuses any (no "\u0000" tricks,
+ *    no second spelling of the same id).
+ *  - Numbers round-trip: values use the shortest of %.15g/%.16g/%.17g that
+ *    reads back to the identical double; seq and times are integers below
+ *    2^53 so every JSON reader holds them exactly.
+ *  - Build and parse enforce the same bounds (GFI_BATCH_*), so whatever the
+ *    builder emits the parser accepts, and a payload never exceeds
+ *    GFI_BATCH_MAX_BYTES.
+ *  - Assumes LC_NUMERIC is "C" (no program of ours calls setlocale for it);
+ *    the builder refuses to emit a number that is not JSON rather than
+ *    trust that.
+ *  - The base64 signature line is strict RFC 4648: standard alphabet,
+ *    padding, canonical trailing bits, nothing else on the line.
+ */
+#include "batch.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "jsonutil.h"
+#include "quantity.h"
+
+/* Base64 length of the largest signature: the signature line's bound. */
+#define SIG_B64_MAX (4 * ((GFI_SIG_MAX + 2) / 3))
+#define ID_RULE "must be 1..31 of [A-Za-z0-9._-]"
+
+static const char *const top_keys[] = {
+	"v", "gateway", "seq", "prev", "sent", "readings",
+};
+static const char *const reading_keys[] = {
+	"meter", "point", "quantity", "time", "value", "status",
+};
+#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* The payload owns its copies; the public struct is its first member. */
+struct batch_owned {
+	struct gfi_batch b;
+	char *json;
+	uint8_t sig[GFI_SIG_MAX];
+};
+
+static void fld_err(char *err, size_t errlen, const char *path,
+		    const char *key, const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+
+/* "<path>.<key>: why", "<key>: why" at the top, "<path>: why" without key. */
+static void fld_err(char *err, size_t errlen, const char *path,
+		    const char *key, const char *fmt, ...)
+{
+	char why[200];
+	va_list ap;
+
+	if (err == NULL || errlen == 0)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (path[0] != '\0' && key[0] != '\0')
+		snprintf(err, errlen, "%s.%s: %s", path, key, why);
+	else
+		snprintf(err, errlen, "%s: %s", path[0] ? path : key, why);
+}
+
+/* ---- output buffer ---------------------------------------------------- */
+
+struct sbuf {
+	char *p;      /* NUL-terminated text, or NULL before the first put */
+	size_t len;   /* bytes in p, without the NUL */
+	size_t cap;   /* bytes allocated */
+	size_t limit; /* len may not exceed this: GFI_E_FULL */
+	int ret;      /* first error, sticky */
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->ret != GFI_OK)
+		return;
+	if (n > b->limit - b->len) {
+		b->ret = GFI_E_FULL;
+		return;
+	}
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap * 2 : 4096;
+		char *p;
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		p = realloc(b->p, cap);
+		if (p == NULL) {
+			b->ret = GFI_E_NOMEM;
+			return;
+		}
+		b->p = p;
+		b->cap = cap;
+	}
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = '\0';
+}
+
+static void sb_str(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char tmp[160];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(tmp)) {
+		if (b->ret == GFI_OK)
+			b->ret = GFI_E_INVAL;
+		return;
+	}
+	sb_put(b, tmp, (size_t)n);
+}
+
+/* ---- numbers and base64 ----------------------------------------------- */
+
+/* The shortest %.Ng (N = 15..17) of v that reads back identical. */
+static int fmt_double(double v, char *buf, size_t cap)
+{
+	for (int prec = 15; prec <= 17; prec++) {
+		snprintf(buf, cap, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	for (const char *p = buf; *p != '\0'; p++) {
+		if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' ||
+		      *p == '.' || *p == 'e'))
+			return GFI_E_STATE; /* a locale's decimal comma */
+	}
+	return GFI_OK;
+}
+
+static const char b64_alphabet[] =
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/* out needs 4 * ceil(n / 3) + 1 bytes; NUL-terminated. */
+static size_t b64_encode(const uint8_t *in, size_t n, char *out)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < n; i += 3) {
+		uint32_t v = (uint32_t)in[i] << 16;
+		if (i + 1 < n)
+			v |= (uint32_t)in[i + 1] << 8;
+		if (i + 2 < n)
+			v |= in[i + 2];
+		out[o++] = b64_alphabet[(v >> 18) & 63];
+		out[o++] = b64_alphabet[(v >> 12) & 63];
+		out[o++] = i + 1 < n ? b64_alphabet[(v >> 6) & 63] : '=';
+		out[o++] = i + 2 < n ? b64_alphabet[v & 63] : '=';
+	}
+	out[o] = '\0';
+	return o;
+}
+
+static int b64_val(char c)
+{
+	const char *p = c ? strchr(b64_alphabet, c) : NULL;
+	return p ? (int)(p - b64_alphabet) : -1;
+}
+
+/* Strict decode of in[0..n) (n a multiple of 4, padded, canonical) into
+ * out[0..cap). GFI_OK, GFI_E_PARSE or GFI_E_RANGE (too long for cap). */
+static int b64_decode(const char *in, size_t n, uint8_t *out, size_t cap,
+		      size_t *outlen)
+{
+	size_t pad = 0;
+	size_t o = 0;
+
+	if (n == 0 || n % 4 != 0)
+		return GFI_E_PARSE;
+	if (in[n - 1] == '=')
+		pad = in[n - 2] == '=' ? 2 : 1;
+	if (n / 4 * 3 - pad > cap)
+		return GFI_E_RANGE;
+	for (size_t i = 0; i < n; i += 4) {
+		int last = i + 4 == n;
+		size_t real = last ? 4 - pad : 4;
+		uint32_t v = 0;
+		for (size_t j = 0; j < 4; j++) {
+			int d = j < real ? b64_val(in[i + j]) : 0;
+			if (d < 0)
+				return GFI_E_PARSE;
+			v = v << 6 | (uint32_t)d;
+		}
+		/* Canonical: the bits a padded quantum drops must be zero. */
+		if ((real == 2 && (v & 0xffff) != 0) || (real == 3 && (v & 0xff) != 0))
+			return GFI_E_PARSE;
+		out[o++] = (uint8_t)(v >> 16);
+		if (real > 2)
+			out[o++] = (uint8_t)(v >> 8);
+		if (real > 3)
+			out[o++] = (uint8_t)v;
+	}
+	*outlen = o;
+	return GFI_OK;
+}
+
+/* ---- build ------------------------------------------------------------ */
+
+static int zero_hash(const uint8_t h[GFI_SHA256_LEN])
+{
+	uint8_t acc = 0;
+	for (size_t i = 0; i < GFI_SHA256_LEN; i++)
+		acc |= h[i];
+	return acc == 0;
+}
+
+static int id_ok(const char *s, size_t cap)
+{
+	return strnlen(s, cap) < cap && gfi_id_valid(s);
+}
+
+static void put_head(struct sbuf *b, const char *gateway, uint64_t seq,
+		     const uint8_t prev[GFI_SHA256_LEN], int64_t sent_s)
+{
+	char hex[2 * GFI_SHA256_LEN + 1];
+
+	sb_printf(b, "{\"v\":%d,\"gateway\":\"%s\",\"seq\":%" PRIu64
+		  ",\"prev\":\"%s\",\"sent\":%" PRId64 ",\"readings\":[",
+		  GFI_BATCH_VERSION, gateway, seq,
+		  gfi_hex(prev, GFI_SHA256_LEN, hex), sent_s);
+}
+
+/* Validate reading r (index i, for errors) and append it as one JSON
+ * object, after a comma when comma is set. */
+static int put_reading(struct sbuf *b, const struct gfi_reading *r, size_t i,
+		       int comma, char *err, size_t errlen)
+{
+	char path[32];
+	char status[32];
+	char num[40];
+	int st, detail;
+
+	snprintf(path, sizeof(path), "readings[%zu]", i);
+	if (!id_ok(r->meter, sizeof(r->meter))) {
+		fld_err(err, errlen, path, "meter", ID_RULE);
+		return GFI_E_INVAL;
+	}
+	if (!id_ok(r->point, sizeof(r->point))) {
+		fld_err(err, errlen, path, "point", ID_RULE);
+		return GFI_E_INVAL;
+	}
+	if (strnlen(r->quantity, sizeof(r->quantity)) == sizeof(r->quantity) ||
+	    gfi_quantity_find(r->quantity) == NULL) {
+		fld_err(err, errlen, path, "quantity", "unknown quantity");
+		return GFI_E_INVAL;
+	}
+	if (r->time_s <= 0 || r->time_s >= GFI_BATCH_TIME_MAX) {
+		fld_err(err, errlen, path, "time", "%" PRId64 " out of range 1..%"
+			PRId64, r->time_s, GFI_BATCH_TIME_MAX - 1);
+		return GFI_E_RANGE;
+	}
+	/* Only what parses back to the same status may go on the wire. */
+	gfi_status_format(r->status, r->detail, status, sizeof(status));
+	if (gfi_status_parse(status, &st, &detail) != GFI_OK ||
+	    st != r->status || detail != r->detail) {
+		fld_err(err, errlen, path, "status", "invalid status %d detail %d",
+			r->status, r->detail);
+		return GFI_E_INVAL;
+	}
+	if (gfi_status_has_value(r->status)) {
+		if (!isfinite(r->value)) {
+			fld_err(err, errlen, path, "value",
+				"must be finite for status %s", status);
+			return GFI_E_RANGE;
+		}
+		if (fmt_double(r->value, num, sizeof(num)) != GFI_OK) {
+			fld_err(err, errlen, path, "value",
+				"LC_NUMERIC is not \"C\"");
+			return GFI_E_STATE;
+		}
+	} else {
+		snprintf(num, sizeof(num), "null");
+	}
+	sb_printf(b, "%s{\"meter\":\"%s\",\"point\":\"%s\",\"quantity\":\"%s\","
+		  "\"time\":%" PRId64 ",\"value\":%s,\"status\":\"%s\"}",
+		  comma ? "," : "", r->meter, r->point, r->quantity, r->time_s,
+		  num, status);
+	return GFI_OK;
+}
+
+static int check_head(const char *gateway, uint64_t seq,
+		      const uint8_t prev[GFI_SHA256_LEN], int64_t sent_s,
+		      char *err, size_t errlen)
+{
+	if (gateway == NULL || !gfi_id_valid(gateway)) {
+		fld_err(err, errlen, "", "gateway", ID_RULE);
+		return GFI_E_INVAL;
+	}
+	if (seq < 1 || seq > GFI_BATCH_SEQ_MAX) {
+		fld_err(err, errlen, "", "seq", "%" PRIu64 " out of range 1..%llu",
+			seq, GFI_BATCH_SEQ_MAX);
+		return GFI_E_RANGE;
+	}
+	if (seq == 1 && !zero_hash(prev)) {
+		fld_err(err, errlen, "", "prev", "must be 64 zeros for seq 1");
+		return GFI_E_INVAL;
+	}
+	if (sent_s <= 0 || sent_s >= GFI_BATCH_TIME_MAX) {
+		fld_err(err, errlen, "", "sent", "%" PRId64 " out of range 1..%"
+			PRId64, sent_s, GFI_BATCH_TIME_MAX - 1);
+		return GFI_E_RANGE;
+	}
+	return GFI_OK;
+}
+
+int gfi_batch_build(const char *gateway, uint64_t seq,
+		    const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+		    const struct gfi_reading *r, size_t n, struct gfi_signer *s,
+		    char **payload_out, size_t *len_out,
+		    uint8_t hash_out[GFI_SHA256_LEN], char *err, size_t errlen)
+{
+	struct sbuf b = { .limit = GFI_BATCH_MAX_BYTES };
+	uint8_t sig[GFI_SIG_MAX];
+	char sig64[SIG_B64_MAX + 1];
+	size_t sig_len = 0;
+	size_t json_len;
+	int ret;
+
+	*payload_out = NULL;
+	*len_out = 0;
+	ret = check_head(gateway, seq, prev_hash, sent_s, err, errlen);
+	if (ret != GFI_OK)
+		goto cleanup;
+	if (n == 0) {
+		ret = GFI_E_INVAL;
+		fld_err(err, errlen, "", "readings", "must not be empty");
+		goto cleanup;
+	}
+	if (n > GFI_BATCH_MAX_READINGS) {
+		ret = GFI_E_FULL;
+		fld_err(err, errlen, "", "readings", "%zu readings exceed %d", n,
+			GFI_BATCH_MAX_READINGS);
+		goto cleanup;
+	}
+	put_head(&b, gateway, seq, prev_hash, sent_s);
+	for (size_t i = 0; i < n && b.ret == GFI_OK; i++) {
+		ret = put_reading(&b, &r[i], i, i > 0, err, errlen);
+		if (ret != GFI_OK)
+			goto cleanup;
+	}
+	sb_str(&b, "]}");
+	if (b.ret != GFI_OK)
+		goto buffer_error;
+	json_len = b.len;
+
+	ret = gfi_sign(s, b.p, json_len, sig, sizeof(sig), &sig_len);
+	if (ret != GFI_OK) {
+		fld_err(err, errlen, "", "signature", "signing failed: %s",
+			gfi_strerror(ret));
+		goto cleanup;
+	}
+	b64_encode(sig, sig_len, sig64);
+	sb_str(&b, "\n");
+	sb_str(&b, sig64);
+	sb_str(&b, "\n");
+	if (b.ret != GFI_OK)
+		goto buffer_error;
+	gfi_sha256(b.p, json_len, hash_out);
+	*payload_out = b.p;
+	*len_out = b.len;
+	b.p = NULL;
+	ret = GFI_OK;
+	goto cleanup;
+buffer_error:
+	ret = b.ret;
+	if (ret == GFI_E_FULL)
+		fld_err(err, errlen, "batch", "", "payload would exceed %d bytes",
+			GFI_BATCH_MAX_BYTES);
+	else
+		fld_err(err, errlen, "batch", "", "%s", gfi_strerror(ret));
+cleanup:
+	free(b.p);
+	return ret;
+}
+
+int gfi_batch_fit(const char *gateway, const struct gfi_reading *r, size_t n,
+		  size_t max_bytes, size_t *count, char *err, size_t errlen)
+{
+	static const uint8_t ones[GFI_SHA256_LEN] = { 1 };
+	struct sbuf b = { .limit = GFI_BATCH_MAX_BYTES };
+	size_t total;
+	size_t i;
+	int ret;
+
+	*count = 0;
+	if (max_bytes > GFI_BATCH_MAX_BYTES)
+		max_bytes = GFI_BATCH_MAX_BYTES;
+	/* The widest head: seq and sent with the most digits. */
+	ret = check_head(gateway, GFI_BATCH_SEQ_MAX, ones,
+			 GFI_BATCH_TIME_MAX - 1, err, errlen);
+	if (ret != GFI_OK)
+		goto cleanup;
+	put_head(&b, gateway, GFI_BATCH_SEQ_MAX, ones, GFI_BATCH_TIME_MAX - 1);
+	if (b.ret != GFI_OK) {
+		ret = b.ret;
+		goto cleanup;
+	}
+	/* "]}" + "\n" + widest signature + "\n" */
+	total = b.len + 2 + 1 + SIG_B64_MAX + 1;
+	for (i = 0; i < n && i < GFI_BATCH_MAX_READINGS; i++) {
+		b.len = 0;
+		ret = put_reading(&b, &r[i], i, i > 0, err, errlen);
+		if (ret != GFI_OK)
+			goto cleanup;
+		if (b.ret != GFI_OK) {
+			ret = b.ret;
+			goto cleanup;
+		}
+		if (total + b.len > max_bytes)
+			break;
+		total += b.len;
+	}
+	*count = i;
+	ret = GFI_OK;
+cleanup:
+	free(b.p);
+	return ret;
+}
+
+/* ---- parse ------------------------------------------------------------ */
+
+/* Every member of obj is one of keys[0..nkeys), each at most once. */
+static int check_keys(const cJSON *obj, const char *path,
+		      const char *const *keys, size_t nkeys, char *err,
+		      size_t errlen)
+{
+	const cJSON *it;
+	unsigned seen = 0;
+
+	cJSON_ArrayForEach(it, obj) {
+		size_t k;
+		for (k = 0; k < nkeys; k++)
+			if (strcmp(it->string, keys[k]) == 0)
+				break;
+		if (k == nkeys) {
+			char key[48];
+			snprintf(key, sizeof(key), "%.40s", it->string);
+			fld_err(err, errlen, path, key, "unknown key");
+			return GFI_E_INVAL;
+		}
+		if (seen & (1u << k)) {
+			fld_err(err, errlen, path, keys[k], "duplicate key");
+			return GFI_E_INVAL;
+		}
+		seen |= 1u << k;
+	}
+	return GFI_OK;
+}
+
+static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
+			 char *err, size_t errlen)
+{
+	char path[32];
+	char status[32];
+	const cJSON *val;
+	long long t;
+	int ret;
+
+	snprintf(path, sizeof(path), "readings[%zu]", i);
+	if (!cJSON_IsObject(o)) {
+		fld_err(err, errlen, path, "", "must be an object");
+		return GFI_E_INVAL;
+	}
+	ret = check_keys(o, path, reading_keys, NELEM(reading_keys), err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_json_string(o, "meter", path, 1, NULL, r->meter,
+			      sizeof(r->meter), err, errlen);
+	if (ret == GFI_OK && !gfi_id_valid(r->meter)) {
+		fld_err(err, errlen, path, "meter", ID_RULE);
+		ret = GFI_E_INVAL;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_json_string(o, "point", path, 1, NULL, r->point,
+			      sizeof(r->point), err, errlen);
+	if (ret == GFI_OK && !gfi_id_valid(r->point)) {
+		fld_err(err, errlen, path, "point", ID_RULE);
+		ret = GFI_E_INVAL;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_json_string(o, "quantity", path, 1, NULL, r->quantity,
+			      sizeof(r->quantity), err, errlen);
+	if (ret == GFI_OK && gfi_quantity_find(r->quantity) == NULL) {
+		fld_err(err, errlen, path, "quantity", "unknown quantity \"%s\"",
+			r->quantity);
+		ret = GFI_E_INVAL;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_json_int(o, "time", path, 1, 1, GFI_BATCH_TIME_MAX - 1, 0, &t,
+			   err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	r->time_s = (int64_t)t;
+	ret = gfi_json_string(o, "status", path, 1, NULL, status,
+			      sizeof(status), err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	if (gfi_status_parse(status, &r->status, &r->detail) != GFI_OK) {
+		fld_err(err, errlen, path, "status", "unknown status \"%s\"",
+			status);
+		return GFI_E_INVAL;
+	}
+	val = cJSON_GetObjectItemCaseSensitive(o, "value");
+	if (val == NULL) {
+		fld_err(err, errlen, path, "value", "missing");
+		return GFI_E_INVAL;
+	}
+	if (cJSON_IsNull(val)) {
+		if (gfi_status_has_value(r->status)) {
+			fld_err(err, errlen, path, "value",
+				"null, but status %s carries a value", status);
+			return GFI_E_INVAL;
+		}
+		r->value = NAN;
+	} else if (cJSON_IsNumber(val)) {
+		if (!isfinite(val->valuedouble)) {
+			fld_err(err, errlen, path, "value", "must be finite");
+			return GFI_E_RANGE;
+		}
+		if (!gfi_status_has_value(r->status)) {
+			fld_err(err, errlen, path, "value",
+				"must be null for status %s", status);
+			return GFI_E_INVAL;
+		}
+		r->value = val->valuedouble;
+	} else {
+		fld_err(err, errlen, path, "value", "must be a number or null");
+		return GFI_E_INVAL;
+	}
+	return GFI_OK;
+}
+
+/* The JSON object of a batch into b (gateway .. readings). */
+static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
+		      size_t errlen)
+{
+	const cJSON *it;
+	const cJSON *arr;
+	long long v;
+	size_t i;
+	int n;
+	int ret;
+
+	if (!cJSON_IsObject(root)) {
+		fld_err(err, errlen, "batch", "", "must be a JSON object");
+		return GFI_E_INVAL;
+	}
+	ret = check_keys(root, "", top_keys, NELEM(top_keys), err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_json_int(root, "v", "", 1, 0, 1LL << 53, 0, &v, err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	if (v != GFI_BATCH_VERSION) {
+		fld_err(err, errlen, "", "v", "unsupported version %lld (expected %d)",
+			v, GFI_BATCH_VERSION);
+		return GFI_E_INVAL;
+	}
+	ret = gfi_json_string(root, "gateway", "", 1, NULL, b->gateway,
+			      sizeof(b->gateway), err, errlen);
+	if (ret == GFI_OK && !gfi_id_valid(b->gateway)) {
+		fld_err(err, errlen, "", "gateway", ID_RULE);
+		ret = GFI_E_INVAL;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_json_int(root, "seq", "", 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0,
+			   &v, err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	b->seq = (uint64_t)v;
+	it = cJSON_GetObjectItemCaseSensitive(root, "prev");
+	if (it == NULL) {
+		fld_err(err, errlen, "", "prev", "missing");
+		return GFI_E_INVAL;
+	}
+	if (!cJSON_IsString(it) || it->valuestring == NULL ||
+	    gfi_unhex(it->valuestring, b->prev, GFI_SHA256_LEN) != GFI_OK) {
+		fld_err(err, errlen, "", "prev", "must be 64 lowercase hex digits");
+		return GFI_E_INVAL;
+	}
+	if (b->seq == 1 && !zero_hash(b->prev)) {
+		fld_err(err, errlen, "", "prev", "must be 64 zeros for seq 1");
+		return GFI_E_INVAL;
+	}
+	ret = gfi_json_int(root, "sent", "", 1, 1, GFI_BATCH_TIME_MAX - 1, 0, &v,
+			   err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	b->sent_s = (int64_t)v;
+
+	arr = cJSON_GetObjectItemCaseSensitive(root, "readings");
+	if (arr == NULL) {
+		fld_err(err, errlen, "", "readings", "missing");
+		return GFI_E_INVAL;
+	}
+	if (!cJSON_IsArray(arr)) {
+		fld_err(err, errlen, "", "readings", "must be an array");
+		return GFI_E_INVAL;
+	}
+	n = cJSON_GetArraySize(arr);
+	if (n == 0) {
+		fld_err(err, errlen, "", "readings", "must not be empty");
+		return GFI_E_INVAL;
+	}
+	if (n < 0 || n > GFI_BATCH_MAX_READINGS) {
+		fld_err(err, errlen, "", "readings", "%d readings exceed %d", n,
+			GFI_BATCH_MAX_READINGS);
+		return GFI_E_RANGE;
+	}
+	b->readings = calloc((size_t)n, sizeof(*b->readings));
+	if (b->readings == NULL) {
+		fld_err(err, errlen, "batch", "", "out of memory");
+		return GFI_E_NOMEM;
+	}
+	i = 0;
+	cJSON_ArrayForEach(it, arr) {
+		ret = parse_reading(it, i, &b->readings[i], err, errlen);
+		if (ret != GFI_OK)
+			return ret;
+		i++;
+	}
+	b->n = i;
+	return GFI_OK;
+}
+
+int gfi_batch_parse(const char *payload, size_t len, struct gfi_batch **out,
+		    char *err, size_t errlen)
+{
+	struct batch_owned *o = NULL;
+	cJSON *root = NULL;
+	const char *nl;
+	const char *line;
+	size_t json_len, line_len, sig_len = 0;
+	uint8_t sig[GFI_SIG_MAX];
+	int ret = GFI_E_PARSE;
+
+	*out = NULL;
+	if (len > GFI_BATCH_MAX_BYTES) {
+		ret = GFI_E_RANGE;
+		fld_err(err, errlen, "batch", "", "%zu bytes exceed %d", len,
+			GFI_BATCH_MAX_BYTES);
+		goto cleanup;
+	}
+	nl = len ? memchr(payload, '\n', len) : NULL;
+	if (nl == NULL) {
+		fld_err(err, errlen, "signature", "",
+			"missing (no line after the JSON)");
+		goto cleanup;
+	}
+	json_len = (size_t)(nl - payload);
+	for (size_t i = 0; i < json_len; i++) {
+		unsigned char c = (unsigned char)payload[i];
+		if (c < 0x20 || c > 0x7e || c == '\\') {
+			fld_err(err, errlen, "batch", "",
+				"byte %zu: only printable ASCII without escapes", i);
+			goto cleanup;
+		}
+	}
+	line = nl + 1;
+	line_len = len - json_len - 1;
+	if (line_len == 0 || line[line_len - 1] != '\n') {
+		fld_err(err, errlen, "signature", "",
+			line_len ? "must end with a newline"
+				 : "missing (no line after the JSON)");
+		goto cleanup;
+	}
+	line_len--;
+	if (line_len == 0) {
+		fld_err(err, errlen, "signature", "", "missing (empty line)");
+		goto cleanup;
+	}
+	if (line_len > SIG_B64_MAX) {
+		ret = GFI_E_RANGE;
+		fld_err(err, errlen, "signature", "", "longer than %d bytes",
+			GFI_SIG_MAX);
+		goto cleanup;
+	}
+	ret = b64_decode(line, line_len, sig, sizeof(sig), &sig_len);
+	if (ret != GFI_OK) {
+		if (ret == GFI_E_RANGE)
+			fld_err(err, errlen, "signature", "", "longer than %d bytes",
+				GFI_SIG_MAX);
+		else
+			fld_err(err, errlen, "signature", "", "invalid base64");
+		goto cleanup;
+	}
+
+	ret = GFI_E_NOMEM;
+	o = calloc(1, sizeof(*o));
+	if (o == NULL || (o->json = malloc(json_len + 1)) == NULL) {
+		fld_err(err, errlen, "batch", "", "out of memory");
+		goto cleanup;
+	}
+	memcpy(o->json, payload, json_len);
+	o->json[json_len] = '\0';
+	memcpy(o->sig, sig, sig_len);
+	o->b.json = o->json;
+	o->b.json_len = json_len;
+	o->b.sig = o->sig;
+	o->b.sig_len = sig_len;
+	gfi_sha256(o->json, json_len, o->b.hash);
+
+	ret = GFI_E_PARSE;
+	root = gfi_json_parse(o->json, json_len, "batch", err, errlen);
+	if (root == NULL)
+		goto cleanup;
+	ret = parse_json(root, &o->b, err, errlen);
+	if (ret != GFI_OK)
+		goto cleanup;
+	*out = &o->b;
+	o = NULL;
+cleanup:
+	cJSON_Delete(root);
+	gfi_batch_free(o ? &o->b : NULL);
+	return ret;
+}
+
+int gfi_batch_verify(const struct gfi_batch *b, struct gfi_verifier *v)
+{
+	return gfi_verify(v, b->json, b->json_len, b->sig, b->sig_len);
+}
+
+void gfi_batch_free(struct gfi_batch *b)
+{
+	struct batch_owned *o = (struct batch_owned *)b;
+
+	if (o == NULL)
+		return;
+	free(o->b.readings);
+	free(o->json);
+	free(o);
+}

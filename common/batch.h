@@ -1,0 +1,88 @@
+/*
+ * batch.h — the signed batch of readings: the one MQTT payload on
+ * gfi/v1/<gateway>/batch (docs/wire-format.md is the normative description).
+ *
+ *   payload    = BATCH_JSON "\n" base64(DER ECDSA signature) "\n"
+ *   BATCH_JSON = {"v":1,"gateway":"G","seq":N,"prev":"<64 hex>","sent":T,
+ *                 "readings":[{"meter","point","quantity","time","value",
+ *                 "status"}, ...]}     (one line, printable ASCII, no escapes)
+ *
+ * The signature covers exactly the BATCH_JSON bytes, so an auditor verifies a
+ * stored payload with `openssl dgst -sha256 -verify` and no re-serialisation.
+ * "prev" is the SHA-256 of the previous batch's BATCH_JSON (64 zeros for
+ * seq 1): a hash chain per gateway.
+ */
+#ifndef GFI_BATCH_H
+#define GFI_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reading.h"
+#include "sign.h"
+
+#define GFI_BATCH_VERSION 1
+#define GFI_BATCH_MAX_BYTES 262144   /* whole payload, both lines, bytes */
+#define GFI_BATCH_MAX_READINGS 5000  /* readings in one batch, >= 1 */
+#define GFI_BATCH_TIME_MAX ((int64_t)1 << 40) /* times: 0 < t < this, epoch s */
+#define GFI_BATCH_SEQ_MAX 9007199254740991ULL  /* 2^53 - 1: exact in JSON */
+
+/* A parsed batch. Owns all its memory; free with gfi_batch_free. */
+struct gfi_batch {
+	char gateway[GFI_ID_MAX];      /* gateway id, gfi_id_valid */
+	uint64_t seq;                  /* 1..GFI_BATCH_SEQ_MAX */
+	uint8_t prev[GFI_SHA256_LEN];  /* SHA-256 of the previous BATCH_JSON */
+	uint8_t hash[GFI_SHA256_LEN];  /* SHA-256 of this batch's BATCH_JSON */
+	int64_t sent_s;                /* UTC epoch s the batch was built */
+	size_t n;                      /* 1..GFI_BATCH_MAX_READINGS */
+	struct gfi_reading *readings;  /* n readings; value NaN where null */
+	const char *json;              /* BATCH_JSON bytes (NUL after them) */
+	size_t json_len;               /* bytes of json, without the NUL */
+	const uint8_t *sig;            /* DER signature bytes */
+	size_t sig_len;                /* 1..GFI_SIG_MAX */
+};
+
+/* Build and sign one batch of readings r[0..n) (1 <= n <= MAX_READINGS)
+ * with signer s (borrowed). prev_hash is the previous batch's hash_out (all
+ * zeros for seq 1). On success *payload_out is a NUL-terminated payload the
+ * caller frees with free(), *len_out its length without the NUL, and hash_out the
+ * SHA-256 of its BATCH_JSON (the next batch's prev). A reading without a
+ * value by its status is written as null whatever its value field holds.
+ * Returns GFI_OK; GFI_E_FULL when the payload would exceed
+ * GFI_BATCH_MAX_BYTES or n exceeds MAX_READINGS (send fewer: gfi_batch_fit);
+ * GFI_E_INVAL/GFI_E_RANGE with a one-line reason naming the field
+ * ("readings[3].quantity: unknown quantity"); GFI_E_CRYPTO; GFI_E_NOMEM. */
+int gfi_batch_build(const char *gateway, uint64_t seq,
+		    const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+		    const struct gfi_reading *r, size_t n, struct gfi_signer *s,
+		    char **payload_out, size_t *len_out,
+		    uint8_t hash_out[GFI_SHA256_LEN], char *err, size_t errlen);
+
+/* How many of the readings r[0..n), taken from the front, fit in one batch
+ * of gateway whose payload is at most max_bytes (capped at
+ * GFI_BATCH_MAX_BYTES) and at most GFI_BATCH_MAX_READINGS; assumes the
+ * widest seq, sent and signature, so building exactly *count of them never
+ * returns GFI_E_FULL. *count may be 0 (max_bytes too small for one).
+ * GFI_OK, or GFI_E_INVAL/GFI_E_RANGE for the first invalid reading. */
+int gfi_batch_fit(const char *gateway, const struct gfi_reading *r, size_t n,
+		  size_t max_bytes, size_t *count, char *err, size_t errlen);
+
+/* Parse payload[0..len) strictly (no signature check): both lines, every
+ * key known and present once, every type and bound checked. On success
+ * *out is a batch the caller frees with gfi_batch_free; it keeps its own
+ * copy of the payload. On failure a one-line reason starting with the
+ * field ("readings[12].value: must be a number or null") and GFI_E_PARSE
+ * (not JSON, not two lines, bad base64), GFI_E_INVAL (wrong type, unknown or
+ * missing key, bad id), GFI_E_RANGE (bounds, size) or GFI_E_NOMEM. */
+int gfi_batch_parse(const char *payload, size_t len, struct gfi_batch **out,
+		    char *err, size_t errlen);
+
+/* Check b's signature over its BATCH_JSON with v. GFI_OK or GFI_E_CRYPTO.
+ * Whether v is the right key for b->gateway is the caller's registry's
+ * business. */
+int gfi_batch_verify(const struct gfi_batch *b, struct gfi_verifier *v);
+
+/* Free a parsed batch. Accepts NULL. */
+void gfi_batch_free(struct gfi_batch *b);
+
+#endif
