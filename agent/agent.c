@@ -28,6 +28,8 @@
 #include "log.h"
 #include "poller.h"
 #include "queue.h"
+#include "sign.h"
+#include "uplink.h"
 
 /* Shared by the workers of one configuration generation. */
 struct agent_ctl {
@@ -38,6 +40,8 @@ struct agent_ctl {
 
 struct worker {
 	const struct agent_config *cfg;
+	struct poll_stats *stats;     /* shared with the uplink */
+	size_t *meter_index;          /* nmeters: index into cfg->meters */
 	const struct line_cfg *line;
 	struct agent_ctl *ctl;
 	size_t nmeters;
@@ -315,6 +319,9 @@ static void *worker_main(void *arg)
 			if (w->next_due_s[i] > now_s)
 				continue;
 			n += worker_poll_meter(w, i, w->buf + n);
+			pthread_mutex_lock(&w->stats->mu);
+			w->stats->last_poll_s[w->meter_index[i]] = now_s;
+			pthread_mutex_unlock(&w->stats->mu);
 			w->next_due_s[i] = next_aligned((int64_t)time(NULL),
 							w->meters[i].cfg->interval_s);
 		}
@@ -330,6 +337,7 @@ static void worker_free(struct worker *w)
 			poll_meter_free(&w->meters[i]);
 	}
 	free(w->meters);
+	free(w->meter_index);
 	free(w->next_due_s);
 	free(w->buf);
 	if (w->ctx) {
@@ -341,7 +349,8 @@ static void worker_free(struct worker *w)
 }
 
 static int worker_init(struct worker *w, const struct agent_config *cfg,
-		       size_t line, struct agent_ctl *ctl, const char *queue_path)
+		       size_t line, struct agent_ctl *ctl, const char *queue_path,
+		       struct poll_stats *stats)
 {
 	char msg[256];
 	int64_t now_s = (int64_t)time(NULL);
@@ -350,6 +359,7 @@ static int worker_init(struct worker *w, const struct agent_config *cfg,
 	w->cfg = cfg;
 	w->line = &cfg->lines[line];
 	w->ctl = ctl;
+	w->stats = stats;
 	for (size_t i = 0; i < cfg->nmeters; i++) {
 		if (cfg->meters[i].line == line) {
 			w->nmeters++;
@@ -358,13 +368,15 @@ static int worker_init(struct worker *w, const struct agent_config *cfg,
 	}
 	w->meters = calloc(w->nmeters ? w->nmeters : 1, sizeof(*w->meters));
 	w->next_due_s = calloc(w->nmeters ? w->nmeters : 1, sizeof(*w->next_due_s));
+	w->meter_index = calloc(w->nmeters ? w->nmeters : 1, sizeof(*w->meter_index));
 	w->buf = calloc(w->bufcap ? w->bufcap : 1, sizeof(*w->buf));
-	if (!w->meters || !w->next_due_s || !w->buf)
+	if (!w->meters || !w->next_due_s || !w->buf || !w->meter_index)
 		return GFI_E_NOMEM;
 	size_t k = 0;
 	for (size_t i = 0; i < cfg->nmeters; i++) {
 		if (cfg->meters[i].line != line)
 			continue;
+		w->meter_index[k] = i;
 		if (poll_meter_init(&w->meters[k], &cfg->meters[i]) != GFI_OK)
 			return GFI_E_NOMEM;
 		/* First poll at the next aligned slot: polls stay on the grid
@@ -389,6 +401,8 @@ struct generation {
 	struct agent_ctl ctl;
 	struct worker *workers;
 	size_t nworkers;
+	struct poll_stats stats;
+	struct uplink *uplink;        /* NULL without an "uplink" config */
 };
 
 static void generation_stop(struct generation *g)
@@ -404,6 +418,12 @@ static void generation_stop(struct generation *g)
 	}
 	free(g->workers);
 	g->workers = NULL;
+	/* After the pollers: their last commits are in the queue for next time. */
+	uplink_stop(g->uplink);
+	g->uplink = NULL;
+	free(g->stats.last_poll_s);
+	g->stats.last_poll_s = NULL;
+	pthread_mutex_destroy(&g->stats.mu);
 	pthread_cond_destroy(&g->ctl.cv);
 	pthread_mutex_destroy(&g->ctl.mu);
 	config_free(g->cfg);
@@ -418,6 +438,12 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 	g->cfg = cfg;
 	pthread_mutex_init(&g->ctl.mu, NULL);
 	pthread_cond_init(&g->ctl.cv, NULL);
+	pthread_mutex_init(&g->stats.mu, NULL);
+	g->stats.n = cfg->nmeters;
+	g->stats.last_poll_s = calloc(cfg->nmeters ? cfg->nmeters : 1,
+				      sizeof(*g->stats.last_poll_s));
+	if (g->stats.last_poll_s == NULL)
+		return GFI_E_NOMEM;
 	if (mkdir(cfg->data_dir, 0750) != 0 && errno != EEXIST) {
 		log_err("data_dir: cannot create %s: %s", cfg->data_dir, strerror(errno));
 		return GFI_E_IO;
@@ -428,9 +454,17 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 		return GFI_E_NOMEM;
 	g->nworkers = cfg->nlines;
 	for (size_t i = 0; i < cfg->nlines; i++) {
-		int rc = worker_init(&g->workers[i], cfg, i, &g->ctl, queue_path);
+		int rc = worker_init(&g->workers[i], cfg, i, &g->ctl, queue_path,
+				     &g->stats);
 		if (rc != GFI_OK)
 			return rc;
+	}
+	if (cfg->uplink.enabled) {
+		int rc = uplink_start(cfg, queue_path, &g->stats, &g->uplink);
+		if (rc != GFI_OK) {
+			log_err("uplink start failed: %s", gfi_strerror(rc));
+			return rc;
+		}
 	}
 	for (size_t i = 0; i < g->nworkers; i++) {
 		if (g->workers[i].nmeters == 0)
@@ -492,5 +526,35 @@ int agent_run(const char *config_path)
 	}
 	log_notice("stopping on signal %d", sig);
 	generation_stop(&gen);
+	return 0;
+}
+
+/* ---- keys ---- */
+
+int agent_keygen(const char *key_path, int force, FILE *out, FILE *err)
+{
+	char msg[256], pem[GFI_PUBKEY_PEM_MAX];
+	int rc = gfi_sign_keygen(key_path, force ? GFI_SIGN_FORCE : 0, msg,
+				 sizeof(msg));
+
+	if (rc != GFI_OK) {
+		fprintf(err, "--key: %s\n", msg);
+		return rc == GFI_E_EXISTS ? 2 : 1;
+	}
+	if (gfi_sign_pubkey_pem(key_path, pem, sizeof(pem), msg, sizeof(msg)) == GFI_OK)
+		fputs(pem, out);
+	return 0;
+}
+
+int agent_csr(const char *key_path, const char *cn, const char *out_path,
+	      FILE *err)
+{
+	char msg[256];
+	int rc = gfi_sign_csr(key_path, cn, out_path, msg, sizeof(msg));
+
+	if (rc != GFI_OK) {
+		fprintf(err, "%s%s\n", rc == GFI_E_INVAL ? "--cn: " : "", msg);
+		return rc == GFI_E_INVAL ? 2 : 1;
+	}
 	return 0;
 }

@@ -23,4 +23,12 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
  * the current commit; SIGHUP reloads the config (kept if the new one is bad). */
 int agent_run(const char *config_path);
 
+/* Make the gateway's EC P-256 key at key_path (mode 0600); an existing key
+ * is kept unless force. Prints the public key PEM to out. */
+int agent_keygen(const char *key_path, int force, FILE *out, FILE *err);
+
+/* Write a certificate signing request for the key, CN = gateway id. */
+int agent_csr(const char *key_path, const char *cn, const char *out_path,
+	      FILE *err);
+
 #endif

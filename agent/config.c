@@ -79,7 +79,12 @@ static const int standard_bauds[] = {
 
 static const char *const top_keys[] = {
 	"gateway_id", "data_dir", "profiles_dir", "log_level", "queue",
-	"lines", "meters", NULL,
+	"lines", "meters", "uplink", NULL,
+};
+static const char *const uplink_keys[] = {
+	"host", "port", "ca_file", "cert_file", "key_file", "batch_readings",
+	"batch_bytes", "max_inflight", "ack_timeout_s", "keepalive_s",
+	"status_interval_s", "reconnect_min_ms", "reconnect_max_ms", NULL,
 };
 static const char *const queue_keys[] = { "max_readings", NULL };
 static const char *const tcp_keys[] = { "id", "type", "host", "port", NULL };
@@ -339,6 +344,77 @@ static void parse_queue(struct loader *ld, const cJSON *root)
 			  DEFAULT_MAX_READINGS, &v, err, sizeof(err));
 	if (check(ld, rc, err) == GFI_OK)
 		ld->cfg->queue_max_readings = v;
+}
+
+static int host_char(char c);
+
+/* A file path under uplink.<key>, required; relative to the config's
+ * directory like the directories above. */
+static void read_uplink_file(struct loader *ld, const cJSON *obj,
+			     const char *key, char *dst)
+{
+	char err[256], val[CONFIG_PATH_MAX];
+	int rc, n;
+
+	rc = gfi_json_string(obj, key, "uplink", 1, NULL, val, sizeof(val), err,
+			     sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		return;
+	if (val[0] == '\0') {
+		fail(ld, "uplink.%s: must not be empty", key);
+		return;
+	}
+	n = val[0] == '/' ? snprintf(dst, CONFIG_PATH_MAX, "%s", val)
+			  : snprintf(dst, CONFIG_PATH_MAX, "%s/%s", ld->dir, val);
+	if (n < 0 || n >= CONFIG_PATH_MAX)
+		fail(ld, "uplink.%s: longer than %d characters once joined to %s",
+		     key, CONFIG_PATH_MAX - 1, ld->dir);
+}
+
+static void parse_uplink(struct loader *ld, const cJSON *root)
+{
+	const cJSON *u = get(root, "uplink");
+	struct uplink_cfg *c = &ld->cfg->uplink;
+	char err[256], q[96];
+
+	if (u == NULL)
+		return;
+	if (!cJSON_IsObject(u)) {
+		fail(ld, "uplink: must be an object");
+		return;
+	}
+	c->enabled = 1;
+	check_keys(ld, u, "uplink", uplink_keys, "unknown key");
+	if (check(ld, gfi_json_string(u, "host", "uplink", 1, NULL, c->host,
+				      sizeof(c->host), err, sizeof(err)), err) == GFI_OK) {
+		for (const char *h = c->host; *h; h++) {
+			if (!host_char(*h)) {
+				fail(ld, "uplink.host: %s may only contain letters, "
+				     "digits, '.', '-', ':'", quoted(c->host, q, sizeof(q)));
+				break;
+			}
+		}
+		if (c->host[0] == '\0')
+			fail(ld, "uplink.host: must not be empty");
+	}
+	read_int(ld, u, "uplink", "port", 1, 65535, 8883, &c->port);
+	read_uplink_file(ld, u, "ca_file", c->ca_file);
+	read_uplink_file(ld, u, "cert_file", c->cert_file);
+	read_uplink_file(ld, u, "key_file", c->key_file);
+	read_int(ld, u, "uplink", "batch_readings", 1, 5000, 500, &c->batch_readings);
+	read_int(ld, u, "uplink", "batch_bytes", 2048, 262144, 131072, &c->batch_bytes);
+	read_int(ld, u, "uplink", "max_inflight", 1, 64, 8, &c->max_inflight);
+	read_int(ld, u, "uplink", "ack_timeout_s", 5, 3600, 60, &c->ack_timeout_s);
+	read_int(ld, u, "uplink", "keepalive_s", 5, 600, 30, &c->keepalive_s);
+	read_int(ld, u, "uplink", "status_interval_s", 5, 3600, 60,
+		 &c->status_interval_s);
+	read_int(ld, u, "uplink", "reconnect_min_ms", 100, 60000, 1000,
+		 &c->reconnect_min_ms);
+	read_int(ld, u, "uplink", "reconnect_max_ms", 1000, 600000, 60000,
+		 &c->reconnect_max_ms);
+	if (c->reconnect_max_ms < c->reconnect_min_ms)
+		fail(ld, "uplink.reconnect_max_ms: %d is below reconnect_min_ms %d",
+		     c->reconnect_max_ms, c->reconnect_min_ms);
 }
 
 /* The array under key with 1..max elements; NULL (reported) otherwise. */
@@ -909,6 +985,7 @@ static void parse_config(struct loader *ld, const cJSON *root)
 	parse_queue(ld, root);
 	parse_lines(ld, root);
 	parse_meters(ld, root);
+	parse_uplink(ld, root);
 }
 
 /* ---- public ------------------------------------------------------------- */

@@ -20,7 +20,12 @@
  *     { "id": "E01", "line": "lan", "slave": 1, "profile": "eastron-sdm630",
  *       "interval_s": 60, "timeout_ms": 500, "retries": 1,
  *       "points": ["import_kwh"],               optional subset
- *       "max_rate_per_h": { "import_kwh": 5000 } } ]
+ *       "max_rate_per_h": { "import_kwh": 5000 } } ],
+ *   "uplink": { "host": "mqtt.city.example", "port": 8883,
+ *     "ca_file": "ca.pem", "cert_file": "gw.crt", "key_file": "gw.key",
+ *     "batch_readings": 500, "batch_bytes": 131072, "max_inflight": 8,
+ *     "ack_timeout_s": 60, "keepalive_s": 30, "status_interval_s": 60,
+ *     "reconnect_min_ms": 1000, "reconnect_max_ms": 60000 }
  * }
  */
 #ifndef GFI_AGENT_CONFIG_H
@@ -68,6 +73,31 @@ struct meter_cfg {
 	struct meter_point *points;  /* the polled points, in profile order */
 };
 
+/* The uplink to the city's broker (issue 3). Absent: the agent only polls. */
+struct uplink_cfg {
+	int enabled;                  /* the "uplink" object is present */
+	char host[64];                /* broker host name; checked against its
+					 certificate's subjectAltName */
+	int port;                     /* 1..65535, default 8883 */
+	char ca_file[CONFIG_PATH_MAX];   /* the city CA (PEM), pinned */
+	char cert_file[CONFIG_PATH_MAX]; /* this gateway's certificate (PEM) */
+	char key_file[CONFIG_PATH_MAX];  /* this gateway's P-256 key: TLS and
+					    batch signatures */
+	int batch_readings;           /* readings per batch, 1..5000, default 500 */
+	int batch_bytes;              /* payload bytes per batch, 2048..262144,
+					 default 131072 */
+	int max_inflight;             /* batches sent and not yet acked, 1..64,
+					 default 8 */
+	int ack_timeout_s;            /* resend from the first unacked batch after
+					 this long without ack progress, 5..3600,
+					 default 60 */
+	int keepalive_s;              /* MQTT keep-alive, 5..600, default 30 */
+	int status_interval_s;        /* retained status period, 5..3600, default 60 */
+	int reconnect_min_ms;         /* first reconnect delay, 100..60000, default 1000 */
+	int reconnect_max_ms;         /* cap of the doubling delay, 1000..600000,
+					 default 60000 */
+};
+
 struct agent_config {
 	char path[CONFIG_PATH_MAX];  /* the file it was loaded from */
 	char gateway_id[GFI_ID_MAX];
@@ -81,6 +111,7 @@ struct agent_config {
 	struct meter_cfg *meters;
 	size_t nprofiles;
 	struct gfi_profile **profiles; /* owned; each loaded once */
+	struct uplink_cfg uplink;
 };
 
 /* Called once per error line (no trailing newline). */

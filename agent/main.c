@@ -12,14 +12,17 @@ static int usage(FILE *f)
 	fprintf(f,
 		"usage: gfi-agent check-config --config FILE\n"
 		"       gfi-agent read --config FILE [--meter ID]\n"
-		"       gfi-agent run --config FILE [--log-level LEVEL]\n");
+		"       gfi-agent run --config FILE [--log-level LEVEL]\n"
+		"       gfi-agent keygen --key FILE [--force]\n"
+		"       gfi-agent csr --key FILE --cn GATEWAY_ID --out FILE\n");
 	return 2;
 }
 
 int main(int argc, char **argv)
 {
-	const char *config = NULL, *meter = NULL;
-	int level;
+	const char *config = NULL, *meter = NULL, *key = NULL, *cn = NULL,
+		   *out = NULL;
+	int level, force = 0;
 
 	if (argc < 2)
 		return usage(stderr);
@@ -28,6 +31,14 @@ int main(int argc, char **argv)
 			config = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--meter") == 0) {
 			meter = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--key") == 0) {
+			key = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--cn") == 0) {
+			cn = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--out") == 0) {
+			out = argv[++i];
+		} else if (strcmp(argv[i], "--force") == 0) {
+			force = 1;
 		} else if (i + 1 < argc && strcmp(argv[i], "--log-level") == 0) {
 			if (gfi_log_parse_level(argv[++i], &level) != 0) {
 				fprintf(stderr, "--log-level: \"%s\" is not one of err, warning, notice, info, debug\n", argv[i]);
@@ -42,6 +53,17 @@ int main(int argc, char **argv)
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;
+	}
+	if (strcmp(argv[1], "keygen") == 0 || strcmp(argv[1], "csr") == 0) {
+		const char *missing = key == NULL ? "--key"
+				      : argv[1][0] == 'c' && cn == NULL ? "--cn"
+				      : argv[1][0] == 'c' && out == NULL ? "--out" : NULL;
+		if (missing != NULL) {
+			fprintf(stderr, "%s: missing\n", missing);
+			return usage(stderr);
+		}
+		return argv[1][0] == 'k' ? agent_keygen(key, force, stdout, stderr)
+					 : agent_csr(key, cn, out, stderr);
 	}
 	if (config == NULL) {
 		fprintf(stderr, "--config: missing\n");
