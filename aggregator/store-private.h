@@ -1,0 +1,36 @@
+/*
+ * store-private.h — what store.c, store_registry.c and store_ingest.c share.
+ * Not for other modules: they use store.h.
+ */
+#ifndef GFI_AGG_STORE_PRIVATE_H
+#define GFI_AGG_STORE_PRIVATE_H
+
+#include <sqlite3.h>
+
+#include "store.h"
+
+#define STORE_CACHE_MAX 32
+
+struct store {
+	sqlite3 *db;           /* this thread's connection; owned */
+	char *path;            /* for messages; owned */
+	/* Statements run per reading, prepared once by store_ingest.c (its
+	 * own index enum) and finalized by store_close. */
+	sqlite3_stmt *cache[STORE_CACHE_MAX];
+};
+
+/* Log SQLite's message for what failed and return GFI_E_DB: the single
+ * place where SQLite codes become GFI_E_*. */
+int store_fail(struct store *s, const char *what, int rc);
+
+/* Prepare sql on s's connection; the caller finalizes *st. Statements run
+ * per reading are kept in s->cache instead. */
+int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st);
+
+/* Copy a TEXT column into dst[size], truncating safely. */
+void store_column_text(sqlite3_stmt *st, int col, char *dst, size_t size);
+
+/* Epoch second of the Asia/Shanghai midnight starting the day of t. */
+int64_t store_day_start(int64_t t);
+
+#endif

@@ -1,0 +1,262 @@
+/*
+ * store.c — opening the aggregator's SQLite store, its schema migrations,
+ * and transactions. The registry and ingest halves of the store live in
+ * store_registry.c and store_ingest.c; all SQL of the aggregator is in these
+ * three files (DESIGN.md, "Store").
+ *
+ * Invariants kept by the schema itself: readings are unique by (series,
+ * time); a series is one (gateway, meter, point); batches are unique by
+ * (gateway, seq); chain.seq only moves to seq + 1 with a held batch.
+ */
+#include "store-private.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+
+#define BUSY_TIMEOUT_MS 10000
+
+/*
+ * Numbered migrations, applied in order at open inside one transaction with
+ * the PRAGMA user_version bump. Never edit a shipped one; append.
+ */
+static const char *const migrations[] = {
+	/* 1: registry, batches, readings, rollups, quarantine, chain, gaps. */
+	"CREATE TABLE counties ("
+	"  code TEXT PRIMARY KEY, name TEXT NOT NULL, retired INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	"CREATE TABLE units ("
+	"  code TEXT PRIMARY KEY, name TEXT NOT NULL, kind INTEGER NOT NULL,"
+	"  county TEXT NOT NULL REFERENCES counties(code), level INTEGER NOT NULL,"
+	"  year_listed INTEGER NOT NULL, sector TEXT NOT NULL,"
+	"  retired INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;"
+	"CREATE TABLE members ("
+	"  park TEXT NOT NULL REFERENCES units(code),"
+	"  member TEXT NOT NULL REFERENCES units(code),"
+	"  PRIMARY KEY (park, member)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE suppliers ("
+	"  enterprise TEXT NOT NULL REFERENCES units(code),"
+	"  supplier TEXT NOT NULL REFERENCES units(code),"
+	"  PRIMARY KEY (enterprise, supplier)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE gateways ("
+	"  id TEXT PRIMARY KEY, unit TEXT NOT NULL REFERENCES units(code),"
+	"  pubkey_pem TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1,"
+	"  registered_s INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE meters ("
+	"  gateway TEXT NOT NULL REFERENCES gateways(id), meter TEXT NOT NULL,"
+	"  point TEXT NOT NULL, quantity TEXT NOT NULL, role INTEGER NOT NULL,"
+	"  carrier TEXT NOT NULL DEFAULT '', counter_max REAL NOT NULL DEFAULT 0,"
+	"  product TEXT NOT NULL DEFAULT '', product_unit TEXT NOT NULL DEFAULT '',"
+	"  accuracy_pct REAL NOT NULL DEFAULT 0, registered_s INTEGER NOT NULL,"
+	"  retired INTEGER NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (gateway, meter, point)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE replacements ("
+	"  id INTEGER PRIMARY KEY, gateway TEXT NOT NULL, meter TEXT NOT NULL,"
+	"  point TEXT NOT NULL, time_s INTEGER NOT NULL, old_final REAL NOT NULL,"
+	"  new_initial REAL NOT NULL,"
+	"  FOREIGN KEY (gateway, meter, point) REFERENCES meters(gateway, meter, point)"
+	");"
+	"CREATE TABLE facts ("
+	"  unit TEXT NOT NULL REFERENCES units(code), year INTEGER NOT NULL,"
+	"  month INTEGER NOT NULL, key TEXT NOT NULL, value REAL NOT NULL,"
+	"  entered_by TEXT NOT NULL, entered_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (unit, year, month, key)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE chain ("
+	"  gateway TEXT PRIMARY KEY, seq INTEGER NOT NULL, hash BLOB NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE TABLE batches ("
+	"  gateway TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+	"  payload BLOB NOT NULL, received_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, seq)"
+	");"
+	"CREATE TABLE series ("
+	"  id INTEGER PRIMARY KEY, gateway TEXT NOT NULL, meter TEXT NOT NULL,"
+	"  point TEXT NOT NULL, quantity TEXT NOT NULL,"
+	"  UNIQUE (gateway, meter, point)"
+	");"
+	"CREATE TABLE readings ("
+	"  series INTEGER NOT NULL REFERENCES series(id), time_s INTEGER NOT NULL,"
+	"  value REAL, status INTEGER NOT NULL, detail INTEGER NOT NULL,"
+	"  PRIMARY KEY (series, time_s)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE rollups ("
+	"  series INTEGER NOT NULL REFERENCES series(id), day_s INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL, bad INTEGER NOT NULL,"
+	"  first_s INTEGER, first_v REAL, last_s INTEGER, last_v REAL,"
+	"  min_v REAL, max_v REAL, integral REAL NOT NULL DEFAULT 0,"
+	"  PRIMARY KEY (series, day_s)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE quarantine ("
+	"  id INTEGER PRIMARY KEY, received_s INTEGER NOT NULL, topic TEXT NOT NULL,"
+	"  gateway TEXT NOT NULL, reason TEXT NOT NULL, payload BLOB NOT NULL"
+	");"
+	"CREATE TABLE quarantined_readings ("
+	"  id INTEGER PRIMARY KEY, received_s INTEGER NOT NULL, gateway TEXT NOT NULL,"
+	"  meter TEXT NOT NULL, point TEXT NOT NULL, quantity TEXT NOT NULL,"
+	"  time_s INTEGER NOT NULL, value REAL, status INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL"
+	");"
+	"CREATE TABLE gaps ("
+	"  id INTEGER PRIMARY KEY, gateway TEXT NOT NULL, head INTEGER NOT NULL,"
+	"  got INTEGER NOT NULL, received_s INTEGER NOT NULL"
+	");",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int store_fail(struct store *s, const char *what, int rc)
+{
+	log_err("store %s failed: path=%s: %s (%s)", what, s->path,
+		s->db ? sqlite3_errmsg(s->db) : "no connection", sqlite3_errstr(rc));
+	return GFI_E_DB;
+}
+
+int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
+{
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+	if (rc != SQLITE_OK)
+		return store_fail(s, "prepare", rc);
+	return GFI_OK;
+}
+
+void store_column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+	const unsigned char *t = sqlite3_column_text(st, col);
+	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+	if (len >= size)
+		len = size - 1;
+	if (len > 0)
+		memcpy(dst, t, len);
+	dst[len] = '\0';
+}
+
+int64_t store_day_start(int64_t t)
+{
+	/* Asia/Shanghai has been UTC+8 without daylight saving since 1991. */
+	const int64_t off = 8 * 3600;
+	int64_t local = t + off;
+	int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
+	return day * 86400 - off;
+}
+
+static int exec(struct store *s, const char *sql, const char *what)
+{
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? GFI_OK : store_fail(s, what, rc);
+}
+
+static int user_version(struct store *s, int *v)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "PRAGMA user_version", &st);
+	if (ret == GFI_OK) {
+		int rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			*v = sqlite3_column_int(st, 0);
+		else
+			ret = store_fail(s, "schema version", rc);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int migrate(struct store *s)
+{
+	int v = 0, ret;
+
+	if ((ret = user_version(s, &v)) != GFI_OK || v == NMIGRATIONS)
+		return ret;
+	if ((ret = exec(s, "BEGIN IMMEDIATE", "migration begin")) != GFI_OK)
+		return ret;
+	if ((ret = user_version(s, &v)) != GFI_OK)
+		goto fail;
+	if (v > NMIGRATIONS) {
+		log_err("store open failed: path=%s: schema version %d is newer "
+			"than this aggregator's %d", s->path, v, NMIGRATIONS);
+		ret = GFI_E_DB;
+		goto fail;
+	}
+	for (; v < NMIGRATIONS; v++) {
+		char pragma[48];
+		if ((ret = exec(s, migrations[v], "migration")) != GFI_OK)
+			goto fail;
+		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
+		if ((ret = exec(s, pragma, "migration version")) != GFI_OK)
+			goto fail;
+	}
+	return exec(s, "COMMIT", "migration commit");
+fail:
+	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	return ret;
+}
+
+int store_open(const char *path, struct store **out)
+{
+	struct store *s = NULL;
+	int ret = GFI_E_DB, rc;
+
+	*out = NULL;
+	s = calloc(1, sizeof(*s));
+	if (s == NULL || (s->path = strdup(path)) == NULL) {
+		free(s);
+		return GFI_E_NOMEM;
+	}
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		ret = store_fail(s, "open", rc);
+		goto cleanup;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
+	/* WAL: the HTTP readers never block ingest. synchronous=FULL: a batch
+	 * is acknowledged to its gateway only after its commit, and the
+	 * gateway then deletes it, so the commit must survive a power loss. */
+	if ((ret = exec(s, "PRAGMA journal_mode = WAL", "journal mode")) != GFI_OK ||
+	    (ret = exec(s, "PRAGMA synchronous = FULL", "synchronous")) != GFI_OK ||
+	    (ret = exec(s, "PRAGMA foreign_keys = ON", "foreign keys")) != GFI_OK ||
+	    (ret = migrate(s)) != GFI_OK)
+		goto cleanup;
+	*out = s;
+	return GFI_OK;
+cleanup:
+	store_close(s);
+	return ret;
+}
+
+void store_close(struct store *s)
+{
+	if (s == NULL)
+		return;
+	for (int i = 0; i < STORE_CACHE_MAX; i++)
+		sqlite3_finalize(s->cache[i]);
+	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
+		log_err("store close failed: path=%s: %s", s->path, sqlite3_errmsg(s->db));
+	free(s->path);
+	free(s);
+}
+
+int store_begin(struct store *s)
+{
+	return exec(s, "BEGIN IMMEDIATE", "begin");
+}
+
+int store_commit(struct store *s)
+{
+	return exec(s, "COMMIT", "commit");
+}
+
+void store_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+}

@@ -1,0 +1,226 @@
+/*
+ * store.h — the aggregator's one narrow store (DESIGN.md, "Store").
+ *
+ * Everything the city keeps goes through these functions: the registry
+ * (counties, units, memberships, gateways, meters, replacements, manual
+ * facts), the verified batches as received (raw signed bytes), readings
+ * unique by (gateway, meter, point, time), per-series daily rollups kept at
+ * ingest, the quarantine, and chain state per gateway. SQLite (WAL) now; the
+ * functions are the seam where a PostgreSQL backend would go, so callers see
+ * no SQL and no sqlite3 types.
+ *
+ * Implementation is split like libmodbus's: store.c (open, migrations,
+ * transactions), store_registry.c (registry), store_ingest.c (batches,
+ * readings, rollups, quarantine), sharing store-private.h.
+ *
+ * Threads: a struct store is one connection, used by one thread. Several
+ * processes or threads may open the same file (WAL, busy timeout).
+ * Times are UTC epoch seconds; days are Asia/Shanghai (UTC+8) calendar days,
+ * numbered as the epoch second of their local midnight (gfi_day_start).
+ * All text arguments are borrowed; output structs are filled by copy.
+ */
+#ifndef GFI_AGG_STORE_H
+#define GFI_AGG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reading.h"
+
+struct store;
+
+/* Open (creating and migrating) the store at path. GFI_E_DB. */
+int store_open(const char *path, struct store **out);
+void store_close(struct store *s);
+
+/* One write transaction (BEGIN IMMEDIATE .. COMMIT). Ingest wraps each
+ * batch (or group of batches) in one; registry calls are each their own. */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+void store_rollback(struct store *s);
+
+/* ---- registry ---- */
+
+#define STORE_CODE_LEN 18        /* unified social credit code, characters */
+#define STORE_NAME_MAX 128
+
+enum unit_kind { UNIT_FACTORY, UNIT_PARK, UNIT_SUPPLY_CHAIN };
+enum unit_level { LEVEL_NATIONAL, LEVEL_PROVINCIAL, LEVEL_CITY };
+
+/* The role of a meter point in its unit's balance (DESIGN.md "Meter roles"). */
+enum meter_role {
+	ROLE_NONE = 0,            /* not part of any balance (e.g. voltage) */
+	ROLE_ELEC_PURCHASED,      /* purchased electricity */
+	ROLE_ELEC_EXPORTED,       /* electricity exported to the grid */
+	ROLE_RENEWABLE_GEN,       /* on-site renewable generation (PV, wind) */
+	ROLE_FUEL,                /* fuel: natural gas, diesel, coal ... (carrier) */
+	ROLE_HEAT_PURCHASED,      /* purchased steam or heat (carrier) */
+	ROLE_WATER_INTAKE,        /* fresh water intake (carrier: source) */
+	ROLE_WATER_RECYCLED,      /* recycled / reused water */
+	ROLE_WASTEWATER,          /* wastewater discharged */
+	ROLE_PRODUCTION,          /* production output (product, product unit) */
+	ROLE_STACK,               /* stack emissions, CEMS gauges */
+	ROLE_SUBMETER,            /* breakdown only, never added to totals */
+};
+
+struct reg_county {
+	char code[16];                  /* administrative division code, digits */
+	char name[64];                  /* UTF-8 */
+	int retired;
+};
+
+struct reg_unit {
+	char code[STORE_CODE_LEN + 1];  /* 统一社会信用代码, check digit valid */
+	char name[STORE_NAME_MAX];      /* UTF-8 */
+	enum unit_kind kind;
+	char county[16];                /* a registered county code */
+	enum unit_level level;
+	int year_listed;                /* 2000..2100 */
+	char sector[64];                /* industry sector (e.g. GB/T 4754 code) */
+	int retired;
+};
+
+struct reg_gateway {
+	char id[GFI_ID_MAX];
+	char unit[STORE_CODE_LEN + 1];
+	char pubkey_pem[512];           /* "BEGIN PUBLIC KEY" PEM, P-256 */
+	int active;                     /* retired gateways' batches are refused */
+	int64_t registered_s;
+};
+
+struct reg_meter {
+	char gateway[GFI_ID_MAX];
+	char meter[GFI_ID_MAX];
+	char point[GFI_ID_MAX];         /* the profile point this entry is about */
+	char quantity[GFI_QNAME_MAX];   /* must match the readings' quantity */
+	enum meter_role role;
+	char carrier[32];               /* energy carrier / water source, e.g.
+					   "electricity", "natural_gas", "tap_water" */
+	double counter_max;             /* rollover value; 0 = none known */
+	char product[64];               /* ROLE_PRODUCTION: product name */
+	char product_unit[16];          /* ROLE_PRODUCTION: t, pcs, ... */
+	double accuracy_pct;            /* meter accuracy class in %, 0 = unknown */
+	int64_t registered_s;           /* readings before this are refused */
+	int retired;
+};
+
+struct reg_replacement {
+	char gateway[GFI_ID_MAX];
+	char meter[GFI_ID_MAX];
+	char point[GFI_ID_MAX];
+	int64_t time_s;                 /* when the new meter started counting */
+	double old_final;               /* last reading of the old meter */
+	double new_initial;             /* first reading of the new meter */
+};
+
+struct reg_fact {
+	char unit[STORE_CODE_LEN + 1];
+	int year;                       /* 2000..2100 */
+	int month;                      /* 1..12, or 0 for the whole year */
+	char key[32];                   /* e.g. "output_value_10k_cny" */
+	double value;
+	char entered_by[64];
+	int64_t entered_s;
+};
+
+/* Each add/change returns GFI_OK, GFI_E_EXISTS (add of an existing key),
+ * GFI_E_NOTFOUND (change of a missing one, or a reference to a missing
+ * county/unit/gateway), GFI_E_INVAL, or GFI_E_DB. Validation of formats is
+ * the registry module's job (registry.h); the store checks references. */
+int store_county_put(struct store *s, const struct reg_county *c, int create);
+int store_unit_put(struct store *s, const struct reg_unit *u, int create);
+int store_member_put(struct store *s, const char *park, const char *member);
+int store_supplier_put(struct store *s, const char *enterprise,
+		       const char *supplier);
+int store_gateway_put(struct store *s, const struct reg_gateway *g, int create);
+int store_meter_put(struct store *s, const struct reg_meter *m, int create);
+int store_replacement_add(struct store *s, const struct reg_replacement *r);
+int store_fact_put(struct store *s, const struct reg_fact *f);
+
+/* Lookups: GFI_OK or GFI_E_NOTFOUND. */
+int store_county_get(struct store *s, const char *code, struct reg_county *out);
+int store_unit_get(struct store *s, const char *code, struct reg_unit *out);
+int store_gateway_get(struct store *s, const char *id, struct reg_gateway *out);
+int store_meter_get(struct store *s, const char *gateway, const char *meter,
+		    const char *point, struct reg_meter *out);
+/* Whether any point of (gateway, meter) is registered. */
+int store_meter_known(struct store *s, const char *gateway, const char *meter);
+
+/* Listings: call fn once per row, in key order; fn returning non-zero stops. */
+typedef int (*store_row_fn)(void *ctx, const void *row);
+int store_county_list(struct store *s, store_row_fn fn, void *ctx);
+int store_unit_list(struct store *s, store_row_fn fn, void *ctx);
+int store_gateway_list(struct store *s, store_row_fn fn, void *ctx);
+int store_meter_list(struct store *s, const char *gateway, store_row_fn fn,
+		     void *ctx);
+
+/* ---- ingest ---- */
+
+/* Chain state of a gateway: the highest seq up to which every batch is held
+ * (0: none), and that batch's hash (zeros for 0). */
+int store_chain_get(struct store *s, const char *gateway, uint64_t *seq,
+		    uint8_t hash[32]);
+
+/* Whether batch (gateway, seq) is held. */
+int store_batch_held(struct store *s, const char *gateway, uint64_t seq);
+
+/* Inside a transaction: keep the raw signed payload of an accepted batch and
+ * advance the gateway's chain to seq (must be chain seq + 1). */
+int store_batch_add(struct store *s, const char *gateway, uint64_t seq,
+		    const uint8_t hash[32], const char *payload, size_t len,
+		    int64_t received_s);
+
+/* Inside a transaction: store one reading of gateway and fold it into its
+ * series' daily rollup. A reading already held (same gateway, meter, point,
+ * time) changes nothing: *inserted = 0. */
+int store_reading_add(struct store *s, const char *gateway,
+		      const struct gfi_reading *r, int *inserted);
+
+/* Quarantine: a refused batch (whole payload, up to a bound) or a refused
+ * reading, with its reason. Its own transaction when called outside one. */
+int store_quarantine_batch(struct store *s, const char *topic,
+			   const char *gateway, const char *reason,
+			   const void *payload, size_t len, int64_t received_s);
+int store_quarantine_reading(struct store *s, const char *gateway,
+			     const struct gfi_reading *r, const char *reason,
+			     int64_t received_s);
+
+/* A gap: a batch beyond the chain head arrived (seq > head + 1). */
+int store_gap_record(struct store *s, const char *gateway, uint64_t head,
+		     uint64_t got, int64_t received_s);
+
+/* ---- reading back ---- */
+
+/* One day's rollup of one series (gateway, meter, point). Counters: first and
+ * last value with their times. Gauges: min, max and the time integral
+ * (value x seconds, trapezoids between consecutive valid readings of the
+ * day). count counts readings with a value; bad counts those without. */
+struct rollup {
+	char gateway[GFI_ID_MAX];
+	char meter[GFI_ID_MAX];
+	char point[GFI_ID_MAX];
+	char quantity[GFI_QNAME_MAX];
+	int64_t day_s;                  /* Asia/Shanghai midnight, epoch s */
+	int64_t count;
+	int64_t bad;
+	int64_t first_s, last_s;
+	double first_v, last_v;
+	double min_v, max_v;
+	double integral;                /* gauges: value-seconds; counters: 0 */
+};
+int store_rollups(struct store *s, const char *gateway, int64_t from_day_s,
+		  int64_t to_day_s, store_row_fn fn, void *ctx);
+
+/* Readings of one series in [from_s, to_s), time order. */
+int store_readings(struct store *s, const char *gateway, const char *meter,
+		   const char *point, int64_t from_s, int64_t to_s,
+		   store_row_fn fn, void *ctx);
+
+/* Counts for tests and metrics. */
+struct store_counts {
+	int64_t batches, readings, quarantined_batches, quarantined_readings,
+		gaps, rollups;
+};
+int store_counts(struct store *s, struct store_counts *out);
+
+#endif
