@@ -55,28 +55,6 @@ struct batch_owned {
 	uint8_t sig[GFI_SIG_MAX];
 };
 
-static void fld_err(char *err, size_t errlen, const char *path,
-		    const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-/* "<path>.<key>: why", "<key>: why" at the top, "<path>: why" without key. */
-static void fld_err(char *err, size_t errlen, const char *path,
-		    const char *key, const char *fmt, ...)
-{
-	char why[200];
-	va_list ap;
-
-	if (err == NULL || errlen == 0)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(why, sizeof(why), fmt, ap);
-	va_end(ap);
-	if (path[0] != '\0' && key[0] != '\0')
-		snprintf(err, errlen, "%s.%s: %s", path, key, why);
-	else
-		snprintf(err, errlen, "%s: %s", path[0] ? path : key, why);
-}
-
 /* ---- output buffer ---------------------------------------------------- */
 
 struct sbuf {
@@ -260,20 +238,20 @@ static int put_reading(struct sbuf *b, const struct gfi_reading *r, size_t i,
 
 	snprintf(path, sizeof(path), "readings[%zu]", i);
 	if (!id_ok(r->meter, sizeof(r->meter))) {
-		fld_err(err, errlen, path, "meter", ID_RULE);
+		gfi_field_err(err, errlen, path, "meter", ID_RULE);
 		return GFI_E_INVAL;
 	}
 	if (!id_ok(r->point, sizeof(r->point))) {
-		fld_err(err, errlen, path, "point", ID_RULE);
+		gfi_field_err(err, errlen, path, "point", ID_RULE);
 		return GFI_E_INVAL;
 	}
 	if (strnlen(r->quantity, sizeof(r->quantity)) == sizeof(r->quantity) ||
 	    gfi_quantity_find(r->quantity) == NULL) {
-		fld_err(err, errlen, path, "quantity", "unknown quantity");
+		gfi_field_err(err, errlen, path, "quantity", "unknown quantity");
 		return GFI_E_INVAL;
 	}
 	if (r->time_s <= 0 || r->time_s >= GFI_BATCH_TIME_MAX) {
-		fld_err(err, errlen, path, "time", "%" PRId64 " out of range 1..%"
+		gfi_field_err(err, errlen, path, "time", "%" PRId64 " out of range 1..%"
 			PRId64, r->time_s, GFI_BATCH_TIME_MAX - 1);
 		return GFI_E_RANGE;
 	}
@@ -281,18 +259,18 @@ static int put_reading(struct sbuf *b, const struct gfi_reading *r, size_t i,
 	gfi_status_format(r->status, r->detail, status, sizeof(status));
 	if (gfi_status_parse(status, &st, &detail) != GFI_OK ||
 	    st != r->status || detail != r->detail) {
-		fld_err(err, errlen, path, "status", "invalid status %d detail %d",
+		gfi_field_err(err, errlen, path, "status", "invalid status %d detail %d",
 			r->status, r->detail);
 		return GFI_E_INVAL;
 	}
 	if (gfi_status_has_value(r->status)) {
 		if (!isfinite(r->value)) {
-			fld_err(err, errlen, path, "value",
+			gfi_field_err(err, errlen, path, "value",
 				"must be finite for status %s", status);
 			return GFI_E_RANGE;
 		}
 		if (fmt_double(r->value, num, sizeof(num)) != GFI_OK) {
-			fld_err(err, errlen, path, "value",
+			gfi_field_err(err, errlen, path, "value",
 				"LC_NUMERIC is not \"C\"");
 			return GFI_E_STATE;
 		}
@@ -311,20 +289,20 @@ static int check_head(const char *gateway, uint64_t seq,
 		      char *err, size_t errlen)
 {
 	if (gateway == NULL || !gfi_id_valid(gateway)) {
-		fld_err(err, errlen, "", "gateway", ID_RULE);
+		gfi_field_err(err, errlen, "", "gateway", ID_RULE);
 		return GFI_E_INVAL;
 	}
 	if (seq < 1 || seq > GFI_BATCH_SEQ_MAX) {
-		fld_err(err, errlen, "", "seq", "%" PRIu64 " out of range 1..%llu",
+		gfi_field_err(err, errlen, "", "seq", "%" PRIu64 " out of range 1..%llu",
 			seq, GFI_BATCH_SEQ_MAX);
 		return GFI_E_RANGE;
 	}
 	if (seq == 1 && !zero_hash(prev)) {
-		fld_err(err, errlen, "", "prev", "must be 64 zeros for seq 1");
+		gfi_field_err(err, errlen, "", "prev", "must be 64 zeros for seq 1");
 		return GFI_E_INVAL;
 	}
 	if (sent_s <= 0 || sent_s >= GFI_BATCH_TIME_MAX) {
-		fld_err(err, errlen, "", "sent", "%" PRId64 " out of range 1..%"
+		gfi_field_err(err, errlen, "", "sent", "%" PRId64 " out of range 1..%"
 			PRId64, sent_s, GFI_BATCH_TIME_MAX - 1);
 		return GFI_E_RANGE;
 	}
@@ -351,12 +329,12 @@ int gfi_batch_build(const char *gateway, uint64_t seq,
 		goto cleanup;
 	if (n == 0) {
 		ret = GFI_E_INVAL;
-		fld_err(err, errlen, "", "readings", "must not be empty");
+		gfi_field_err(err, errlen, "", "readings", "must not be empty");
 		goto cleanup;
 	}
 	if (n > GFI_BATCH_MAX_READINGS) {
 		ret = GFI_E_FULL;
-		fld_err(err, errlen, "", "readings", "%zu readings exceed %d", n,
+		gfi_field_err(err, errlen, "", "readings", "%zu readings exceed %d", n,
 			GFI_BATCH_MAX_READINGS);
 		goto cleanup;
 	}
@@ -373,7 +351,7 @@ int gfi_batch_build(const char *gateway, uint64_t seq,
 
 	ret = gfi_sign(s, b.p, json_len, sig, sizeof(sig), &sig_len);
 	if (ret != GFI_OK) {
-		fld_err(err, errlen, "", "signature", "signing failed: %s",
+		gfi_field_err(err, errlen, "", "signature", "signing failed: %s",
 			gfi_strerror(ret));
 		goto cleanup;
 	}
@@ -392,10 +370,10 @@ int gfi_batch_build(const char *gateway, uint64_t seq,
 buffer_error:
 	ret = b.ret;
 	if (ret == GFI_E_FULL)
-		fld_err(err, errlen, "batch", "", "payload would exceed %d bytes",
+		gfi_field_err(err, errlen, "batch", "", "payload would exceed %d bytes",
 			GFI_BATCH_MAX_BYTES);
 	else
-		fld_err(err, errlen, "batch", "", "%s", gfi_strerror(ret));
+		gfi_field_err(err, errlen, "batch", "", "%s", gfi_strerror(ret));
 cleanup:
 	free(b.p);
 	return ret;
@@ -463,11 +441,11 @@ static int check_keys(const cJSON *obj, const char *path,
 		if (k == nkeys) {
 			char key[48];
 			snprintf(key, sizeof(key), "%.40s", it->string);
-			fld_err(err, errlen, path, key, "unknown key");
+			gfi_field_err(err, errlen, path, key, "unknown key");
 			return GFI_E_INVAL;
 		}
 		if (seen & (1u << k)) {
-			fld_err(err, errlen, path, keys[k], "duplicate key");
+			gfi_field_err(err, errlen, path, keys[k], "duplicate key");
 			return GFI_E_INVAL;
 		}
 		seen |= 1u << k;
@@ -486,7 +464,7 @@ static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 
 	snprintf(path, sizeof(path), "readings[%zu]", i);
 	if (!cJSON_IsObject(o)) {
-		fld_err(err, errlen, path, "", "must be an object");
+		gfi_field_err(err, errlen, path, "", "must be an object");
 		return GFI_E_INVAL;
 	}
 	ret = check_keys(o, path, reading_keys, NELEM(reading_keys), err, errlen);
@@ -495,7 +473,7 @@ static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 	ret = gfi_json_string(o, "meter", path, 1, NULL, r->meter,
 			      sizeof(r->meter), err, errlen);
 	if (ret == GFI_OK && !gfi_id_valid(r->meter)) {
-		fld_err(err, errlen, path, "meter", ID_RULE);
+		gfi_field_err(err, errlen, path, "meter", ID_RULE);
 		ret = GFI_E_INVAL;
 	}
 	if (ret != GFI_OK)
@@ -503,7 +481,7 @@ static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 	ret = gfi_json_string(o, "point", path, 1, NULL, r->point,
 			      sizeof(r->point), err, errlen);
 	if (ret == GFI_OK && !gfi_id_valid(r->point)) {
-		fld_err(err, errlen, path, "point", ID_RULE);
+		gfi_field_err(err, errlen, path, "point", ID_RULE);
 		ret = GFI_E_INVAL;
 	}
 	if (ret != GFI_OK)
@@ -511,7 +489,7 @@ static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 	ret = gfi_json_string(o, "quantity", path, 1, NULL, r->quantity,
 			      sizeof(r->quantity), err, errlen);
 	if (ret == GFI_OK && gfi_quantity_find(r->quantity) == NULL) {
-		fld_err(err, errlen, path, "quantity", "unknown quantity \"%s\"",
+		gfi_field_err(err, errlen, path, "quantity", "unknown quantity \"%s\"",
 			r->quantity);
 		ret = GFI_E_INVAL;
 	}
@@ -527,35 +505,35 @@ static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 	if (ret != GFI_OK)
 		return ret;
 	if (gfi_status_parse(status, &r->status, &r->detail) != GFI_OK) {
-		fld_err(err, errlen, path, "status", "unknown status \"%s\"",
+		gfi_field_err(err, errlen, path, "status", "unknown status \"%s\"",
 			status);
 		return GFI_E_INVAL;
 	}
 	val = cJSON_GetObjectItemCaseSensitive(o, "value");
 	if (val == NULL) {
-		fld_err(err, errlen, path, "value", "missing");
+		gfi_field_err(err, errlen, path, "value", "missing");
 		return GFI_E_INVAL;
 	}
 	if (cJSON_IsNull(val)) {
 		if (gfi_status_has_value(r->status)) {
-			fld_err(err, errlen, path, "value",
+			gfi_field_err(err, errlen, path, "value",
 				"null, but status %s carries a value", status);
 			return GFI_E_INVAL;
 		}
 		r->value = NAN;
 	} else if (cJSON_IsNumber(val)) {
 		if (!isfinite(val->valuedouble)) {
-			fld_err(err, errlen, path, "value", "must be finite");
+			gfi_field_err(err, errlen, path, "value", "must be finite");
 			return GFI_E_RANGE;
 		}
 		if (!gfi_status_has_value(r->status)) {
-			fld_err(err, errlen, path, "value",
+			gfi_field_err(err, errlen, path, "value",
 				"must be null for status %s", status);
 			return GFI_E_INVAL;
 		}
 		r->value = val->valuedouble;
 	} else {
-		fld_err(err, errlen, path, "value", "must be a number or null");
+		gfi_field_err(err, errlen, path, "value", "must be a number or null");
 		return GFI_E_INVAL;
 	}
 	return GFI_OK;
@@ -573,7 +551,7 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 	int ret;
 
 	if (!cJSON_IsObject(root)) {
-		fld_err(err, errlen, "batch", "", "must be a JSON object");
+		gfi_field_err(err, errlen, "batch", "", "must be a JSON object");
 		return GFI_E_INVAL;
 	}
 	ret = check_keys(root, "", top_keys, NELEM(top_keys), err, errlen);
@@ -583,14 +561,14 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 	if (ret != GFI_OK)
 		return ret;
 	if (v != GFI_BATCH_VERSION) {
-		fld_err(err, errlen, "", "v", "unsupported version %lld (expected %d)",
+		gfi_field_err(err, errlen, "", "v", "unsupported version %lld (expected %d)",
 			v, GFI_BATCH_VERSION);
 		return GFI_E_INVAL;
 	}
 	ret = gfi_json_string(root, "gateway", "", 1, NULL, b->gateway,
 			      sizeof(b->gateway), err, errlen);
 	if (ret == GFI_OK && !gfi_id_valid(b->gateway)) {
-		fld_err(err, errlen, "", "gateway", ID_RULE);
+		gfi_field_err(err, errlen, "", "gateway", ID_RULE);
 		ret = GFI_E_INVAL;
 	}
 	if (ret != GFI_OK)
@@ -602,16 +580,16 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 	b->seq = (uint64_t)v;
 	it = cJSON_GetObjectItemCaseSensitive(root, "prev");
 	if (it == NULL) {
-		fld_err(err, errlen, "", "prev", "missing");
+		gfi_field_err(err, errlen, "", "prev", "missing");
 		return GFI_E_INVAL;
 	}
 	if (!cJSON_IsString(it) || it->valuestring == NULL ||
 	    gfi_unhex(it->valuestring, b->prev, GFI_SHA256_LEN) != GFI_OK) {
-		fld_err(err, errlen, "", "prev", "must be 64 lowercase hex digits");
+		gfi_field_err(err, errlen, "", "prev", "must be 64 lowercase hex digits");
 		return GFI_E_INVAL;
 	}
 	if (b->seq == 1 && !zero_hash(b->prev)) {
-		fld_err(err, errlen, "", "prev", "must be 64 zeros for seq 1");
+		gfi_field_err(err, errlen, "", "prev", "must be 64 zeros for seq 1");
 		return GFI_E_INVAL;
 	}
 	ret = gfi_json_int(root, "sent", "", 1, 1, GFI_BATCH_TIME_MAX - 1, 0, &v,
@@ -622,26 +600,26 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 
 	arr = cJSON_GetObjectItemCaseSensitive(root, "readings");
 	if (arr == NULL) {
-		fld_err(err, errlen, "", "readings", "missing");
+		gfi_field_err(err, errlen, "", "readings", "missing");
 		return GFI_E_INVAL;
 	}
 	if (!cJSON_IsArray(arr)) {
-		fld_err(err, errlen, "", "readings", "must be an array");
+		gfi_field_err(err, errlen, "", "readings", "must be an array");
 		return GFI_E_INVAL;
 	}
 	n = cJSON_GetArraySize(arr);
 	if (n == 0) {
-		fld_err(err, errlen, "", "readings", "must not be empty");
+		gfi_field_err(err, errlen, "", "readings", "must not be empty");
 		return GFI_E_INVAL;
 	}
 	if (n < 0 || n > GFI_BATCH_MAX_READINGS) {
-		fld_err(err, errlen, "", "readings", "%d readings exceed %d", n,
+		gfi_field_err(err, errlen, "", "readings", "%d readings exceed %d", n,
 			GFI_BATCH_MAX_READINGS);
 		return GFI_E_RANGE;
 	}
 	b->readings = calloc((size_t)n, sizeof(*b->readings));
 	if (b->readings == NULL) {
-		fld_err(err, errlen, "batch", "", "out of memory");
+		gfi_field_err(err, errlen, "batch", "", "out of memory");
 		return GFI_E_NOMEM;
 	}
 	i = 0;
@@ -669,13 +647,13 @@ int gfi_batch_parse(const char *payload, size_t len, struct gfi_batch **out,
 	*out = NULL;
 	if (len > GFI_BATCH_MAX_BYTES) {
 		ret = GFI_E_RANGE;
-		fld_err(err, errlen, "batch", "", "%zu bytes exceed %d", len,
+		gfi_field_err(err, errlen, "batch", "", "%zu bytes exceed %d", len,
 			GFI_BATCH_MAX_BYTES);
 		goto cleanup;
 	}
 	nl = len ? memchr(payload, '\n', len) : NULL;
 	if (nl == NULL) {
-		fld_err(err, errlen, "signature", "",
+		gfi_field_err(err, errlen, "signature", "",
 			"missing (no line after the JSON)");
 		goto cleanup;
 	}
@@ -683,7 +661,7 @@ int gfi_batch_parse(const char *payload, size_t len, struct gfi_batch **out,
 	for (size_t i = 0; i < json_len; i++) {
 		unsigned char c = (unsigned char)payload[i];
 		if (c < 0x20 || c > 0x7e || c == '\\') {
-			fld_err(err, errlen, "batch", "",
+			gfi_field_err(err, errlen, "batch", "",
 				"byte %zu: only printable ASCII without escapes", i);
 			goto cleanup;
 		}
@@ -691,36 +669,36 @@ int gfi_batch_parse(const char *payload, size_t len, struct gfi_batch **out,
 	line = nl + 1;
 	line_len = len - json_len - 1;
 	if (line_len == 0 || line[line_len - 1] != '\n') {
-		fld_err(err, errlen, "signature", "",
+		gfi_field_err(err, errlen, "signature", "",
 			line_len ? "must end with a newline"
 				 : "missing (no line after the JSON)");
 		goto cleanup;
 	}
 	line_len--;
 	if (line_len == 0) {
-		fld_err(err, errlen, "signature", "", "missing (empty line)");
+		gfi_field_err(err, errlen, "signature", "", "missing (empty line)");
 		goto cleanup;
 	}
 	if (line_len > SIG_B64_MAX) {
 		ret = GFI_E_RANGE;
-		fld_err(err, errlen, "signature", "", "longer than %d bytes",
+		gfi_field_err(err, errlen, "signature", "", "longer than %d bytes",
 			GFI_SIG_MAX);
 		goto cleanup;
 	}
 	ret = b64_decode(line, line_len, sig, sizeof(sig), &sig_len);
 	if (ret != GFI_OK) {
 		if (ret == GFI_E_RANGE)
-			fld_err(err, errlen, "signature", "", "longer than %d bytes",
+			gfi_field_err(err, errlen, "signature", "", "longer than %d bytes",
 				GFI_SIG_MAX);
 		else
-			fld_err(err, errlen, "signature", "", "invalid base64");
+			gfi_field_err(err, errlen, "signature", "", "invalid base64");
 		goto cleanup;
 	}
 
 	ret = GFI_E_NOMEM;
 	o = calloc(1, sizeof(*o));
 	if (o == NULL || (o->json = malloc(json_len + 1)) == NULL) {
-		fld_err(err, errlen, "batch", "", "out of memory");
+		gfi_field_err(err, errlen, "batch", "", "out of memory");
 		goto cleanup;
 	}
 	memcpy(o->json, payload, json_len);

@@ -15,12 +15,8 @@
 
 #include "error.h"
 
-static void field_err(char *err, size_t errlen, const char *path,
-		      const char *key, const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-
-static void field_err(char *err, size_t errlen, const char *path,
-		      const char *key, const char *fmt, ...)
+void gfi_field_err(char *err, size_t errlen, const char *path,
+		   const char *key, const char *fmt, ...)
 {
 	char why[256];
 	va_list ap;
@@ -30,10 +26,12 @@ static void field_err(char *err, size_t errlen, const char *path,
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (path == NULL || path[0] == '\0')
-		snprintf(err, errlen, "%s: %s", key, why);
-	else
+	if (path == NULL)
+		path = "";
+	if (path[0] != '\0' && key[0] != '\0')
 		snprintf(err, errlen, "%s.%s: %s", path, key, why);
+	else
+		snprintf(err, errlen, "%s: %s", path[0] ? path : key, why);
 }
 
 int gfi_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
@@ -116,7 +114,7 @@ int gfi_json_check_keys(const cJSON *obj, const char *path,
 			}
 		}
 		if (!ok) {
-			field_err(err, errlen, path,
+			gfi_field_err(err, errlen, path,
 				  item->string ? item->string : "?",
 				  "unknown key");
 			return GFI_E_INVAL;
@@ -138,18 +136,18 @@ int gfi_json_string(const cJSON *obj, const char *key, const char *path,
 
 	if (it == NULL) {
 		if (required) {
-			field_err(err, errlen, path, key, "missing");
+			gfi_field_err(err, errlen, path, key, "missing");
 			return GFI_E_INVAL;
 		}
 		snprintf(dst, dstlen, "%s", def ? def : "");
 		return GFI_OK;
 	}
 	if (!cJSON_IsString(it) || it->valuestring == NULL) {
-		field_err(err, errlen, path, key, "must be a string");
+		gfi_field_err(err, errlen, path, key, "must be a string");
 		return GFI_E_INVAL;
 	}
 	if (strlen(it->valuestring) >= dstlen) {
-		field_err(err, errlen, path, key, "longer than %zu characters",
+		gfi_field_err(err, errlen, path, key, "longer than %zu characters",
 			  dstlen - 1);
 		return GFI_E_RANGE;
 	}
@@ -165,23 +163,23 @@ int gfi_json_int(const cJSON *obj, const char *key, const char *path,
 
 	if (it == NULL) {
 		if (required) {
-			field_err(err, errlen, path, key, "missing");
+			gfi_field_err(err, errlen, path, key, "missing");
 			return GFI_E_INVAL;
 		}
 		*out = def;
 		return GFI_OK;
 	}
 	if (!cJSON_IsNumber(it)) {
-		field_err(err, errlen, path, key, "must be an integer");
+		gfi_field_err(err, errlen, path, key, "must be an integer");
 		return GFI_E_INVAL;
 	}
 	double v = it->valuedouble;
 	if (!isfinite(v) || v != floor(v) || fabs(v) > 9007199254740992.0) {
-		field_err(err, errlen, path, key, "must be an integer");
+		gfi_field_err(err, errlen, path, key, "must be an integer");
 		return GFI_E_INVAL;
 	}
 	if (v < (double)min || v > (double)max) {
-		field_err(err, errlen, path, key, "%.0f out of range %lld..%lld",
+		gfi_field_err(err, errlen, path, key, "%.0f out of range %lld..%lld",
 			  v, min, max);
 		return GFI_E_RANGE;
 	}
@@ -197,18 +195,18 @@ int gfi_json_double(const cJSON *obj, const char *key, const char *path,
 
 	if (it == NULL) {
 		if (required) {
-			field_err(err, errlen, path, key, "missing");
+			gfi_field_err(err, errlen, path, key, "missing");
 			return GFI_E_INVAL;
 		}
 		*out = def;
 		return GFI_OK;
 	}
 	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
-		field_err(err, errlen, path, key, "must be a number");
+		gfi_field_err(err, errlen, path, key, "must be a number");
 		return GFI_E_INVAL;
 	}
 	if (it->valuedouble < min || it->valuedouble > max) {
-		field_err(err, errlen, path, key, "%g out of range %g..%g",
+		gfi_field_err(err, errlen, path, key, "%g out of range %g..%g",
 			  it->valuedouble, min, max);
 		return GFI_E_RANGE;
 	}
@@ -223,14 +221,14 @@ int gfi_json_bool(const cJSON *obj, const char *key, const char *path,
 
 	if (it == NULL) {
 		if (required) {
-			field_err(err, errlen, path, key, "missing");
+			gfi_field_err(err, errlen, path, key, "missing");
 			return GFI_E_INVAL;
 		}
 		*out = def;
 		return GFI_OK;
 	}
 	if (!cJSON_IsBool(it)) {
-		field_err(err, errlen, path, key, "must be true or false");
+		gfi_field_err(err, errlen, path, key, "must be true or false");
 		return GFI_E_INVAL;
 	}
 	*out = cJSON_IsTrue(it) ? 1 : 0;

@@ -12,6 +12,11 @@
 
 #include <cjson/cJSON.h>
 
+/* Write "<path>.<key>: why" to err (or "<key>: why" when path is empty,
+ * "<path>: why" when key is empty). err may be NULL. */
+void gfi_field_err(char *err, size_t errlen, const char *path, const char *key,
+		   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
 /* Read a whole file of at most max_bytes into a NUL-terminated buffer the
  * caller frees. GFI_E_IO (unreadable), GFI_E_RANGE (too large). */
 int gfi_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
