@@ -148,7 +148,8 @@ static const char *const stmt_sql[ST_N] = {
 			     "FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT ?1",
 	[ST_UNBATCHED_NEW] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
 			     "FROM readings WHERE batch_seq IS NULL ORDER BY id DESC LIMIT ?1",
-	[ST_MARK] = "UPDATE readings SET batch_seq = ?1 WHERE id = ?2 AND batch_seq IS NULL",
+	[ST_MARK] = "UPDATE readings SET batch_seq = ?1 "
+		    "WHERE id BETWEEN ?2 AND ?3 AND batch_seq IS NULL",
 	[ST_BATCH_INSERT] = "INSERT INTO batches (seq, hash, payload, nreadings, created_s) "
 			    "VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_CHAIN_GET] = "SELECT seq, hash, acked_seq FROM chain WHERE id = 1",
@@ -748,26 +749,39 @@ int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
 	return ret;
 }
 
+/* Mark ids[0..n) as in batch seq with one range update: they are a run of
+ * consecutive unbatched readings (queue.h), so no other unbatched reading
+ * lies between the smallest and the largest. */
 static int mark_batched(struct queue *q, uint64_t seq, const int64_t *ids,
 			size_t n)
 {
 	sqlite3_stmt *s = q->st[ST_MARK];
+	int64_t lo = INT64_MAX, hi = INT64_MIN;
+	int rc;
 
+	if (n == 0)
+		return GFI_OK;
 	for (size_t i = 0; i < n; i++) {
-		int rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(s, 2, ids[i]);
-		if (rc != SQLITE_OK) {
-			sqlite3_clear_bindings(s);
-			return db_fail(q, "batch mark bind", rc);
-		}
-		int ret = step_done(q, ST_MARK, "batch mark");
-		if (ret != GFI_OK)
-			return ret;
-		/* A reading dropped by the bound since it was read is simply
-		 * not in the batch's rows; it is still in the payload. */
+		if (ids[i] < lo)
+			lo = ids[i];
+		if (ids[i] > hi)
+			hi = ids[i];
 	}
-	return GFI_OK;
+	rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, lo);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 3, hi);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		return db_fail(q, "batch mark bind", rc);
+	}
+	rc = step_done(q, ST_MARK, "batch mark");
+	/* Fewer rows than n means the bound dropped some since they were read:
+	 * they are still in the payload. More would break the precondition. */
+	if (rc == GFI_OK && sqlite3_changes64(q->db) > (int64_t)n)
+		return db_fail(q, "batch mark", SQLITE_CONSTRAINT);
+	return rc;
 }
 
 int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],

@@ -74,7 +74,10 @@ int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
 
 /* In one transaction: store batch seq (must be head + 1, else GFI_E_STATE
  * and nothing changes) with its hash and payload bytes (copied), advance
- * the chain head, and mark readings ids[0..n) as in this batch. */
+ * the chain head, and mark readings ids[0..n) as in this batch. ids must be
+ * a run of consecutive unbatched readings (a prefix of what
+ * queue_unbatched returned, after reversing a newest-first answer): they
+ * are marked by id range. */
 int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
 		    const char *payload, size_t len, const int64_t *ids, size_t n,
 		    int64_t created_s);

@@ -365,9 +365,9 @@ static void reverse(struct gfi_reading *r, int64_t *ids, size_t n)
 /* Make, store and send the next batch. GFI_E_NOTFOUND when nothing waits. */
 static int make_batch(struct uplink *u)
 {
-	size_t cap = (size_t)u->uc->batch_readings, n = 0, fit = 0, len = 0;
+	size_t cap = (size_t)u->uc->batch_readings, n = 0, used = 0, len = 0;
 	uint8_t hash[GFI_SHA256_LEN];
-	char *payload = NULL, err[256];
+	char *payload = NULL, err[256] = "";
 	int newest = u->fresh_turn;
 	int rc;
 
@@ -380,26 +380,24 @@ static int make_batch(struct uplink *u)
 		reverse(u->rbuf, u->ids, n);
 	/* Alternate ends only while there is a backlog of more than a batch. */
 	u->fresh_turn = n == cap ? !u->fresh_turn : 0;
-	rc = gfi_batch_fit(u->cfg->gateway_id, u->rbuf, n, (size_t)u->uc->batch_bytes,
-			   &fit, err, sizeof(err));
-	if (rc != GFI_OK || fit == 0) {
-		log_err("batch cannot be made: %s", rc != GFI_OK ? err : "reading too large");
-		return GFI_E_INVAL;
-	}
-	rc = gfi_batch_build(u->cfg->gateway_id, u->head + 1, u->head_hash,
-			     (int64_t)time(NULL), u->rbuf, fit, u->signer, &payload,
-			     &len, hash, err, sizeof(err));
+	rc = gfi_batch_build_upto(u->cfg->gateway_id, u->head + 1, u->head_hash,
+				  (int64_t)time(NULL), u->rbuf, n,
+				  (size_t)u->uc->batch_bytes, u->signer, &payload,
+				  &len, hash, &used, err, sizeof(err));
 	if (rc != GFI_OK) {
-		log_err("batch build failed: %s", err);
+		log_err("batch build failed: seq=%llu: %s",
+			(unsigned long long)(u->head + 1), err);
 		return rc;
 	}
-	rc = queue_batch_add(u->q, u->head + 1, hash, payload, len, u->ids, fit,
+	/* The used readings are the front of a run of unbatched ids, so the
+	 * queue can mark them by range. */
+	rc = queue_batch_add(u->q, u->head + 1, hash, payload, len, u->ids, used,
 			     (int64_t)time(NULL));
 	if (rc == GFI_OK) {
 		u->head++;
 		memcpy(u->head_hash, hash, sizeof(hash));
 		log_debug("batch made: seq=%llu readings=%zu bytes=%zu",
-			  (unsigned long long)u->head, fit, len);
+			  (unsigned long long)u->head, used, len);
 		if (u->sent_upto == u->head - 1 &&
 		    publish(u, u->topic_batch, payload, len, 0) == GFI_OK)
 			u->sent_upto = u->head;

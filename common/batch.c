@@ -101,7 +101,7 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 
 static void sb_printf(struct sbuf *b, const char *fmt, ...)
 {
-	char tmp[160];
+	char tmp[512]; /* the widest head or reading is < 300 bytes */
 	va_list ap;
 	int n;
 
@@ -118,14 +118,14 @@ static void sb_printf(struct sbuf *b, const char *fmt, ...)
 
 /* ---- numbers and base64 ----------------------------------------------- */
 
-/* The shortest %.Ng (N = 15..17) of v that reads back identical. */
+/* %.15g of v when it reads back identical (most decimal meter values),
+ * else %.17g, which always does. (%.16g is skipped: it rarely helps and
+ * every try costs a format and a strtod per reading.) */
 static int fmt_double(double v, char *buf, size_t cap)
 {
-	for (int prec = 15; prec <= 17; prec++) {
-		snprintf(buf, cap, "%.*g", prec, v);
-		if (strtod(buf, NULL) == v)
-			break;
-	}
+	snprintf(buf, cap, "%.15g", v);
+	if (strtod(buf, NULL) != v)
+		snprintf(buf, cap, "%.17g", v);
 	for (const char *p = buf; *p != '\0'; p++) {
 		if (!((*p >= '0' && *p <= '9') || *p == '-' || *p == '+' ||
 		      *p == '.' || *p == 'e'))
@@ -315,15 +315,77 @@ int gfi_batch_build(const char *gateway, uint64_t seq,
 		    char **payload_out, size_t *len_out,
 		    uint8_t hash_out[GFI_SHA256_LEN], char *err, size_t errlen)
 {
+	size_t used = 0;
+	int ret;
+
+	if (n > GFI_BATCH_MAX_READINGS) {
+		*payload_out = NULL;
+		*len_out = 0;
+		gfi_field_err(err, errlen, "", "readings", "%zu readings exceed %d", n,
+			      GFI_BATCH_MAX_READINGS);
+		return GFI_E_FULL;
+	}
+	ret = gfi_batch_build_upto(gateway, seq, prev_hash, sent_s, r, n,
+				   GFI_BATCH_MAX_BYTES, s, payload_out, len_out,
+				   hash_out, &used, err, errlen);
+	if (ret == GFI_OK && used < n) {
+		free(*payload_out);
+		*payload_out = NULL;
+		*len_out = 0;
+		gfi_field_err(err, errlen, "batch", "", "payload would exceed %d bytes",
+			      GFI_BATCH_MAX_BYTES);
+		return GFI_E_FULL;
+	}
+	return ret;
+}
+
+/* Bytes after the JSON: "]}" + "\n" + the widest signature + "\n". */
+#define TAIL_MAX (2 + 1 + SIG_B64_MAX + 1)
+
+/* Append readings while the payload stays within max_bytes; *used gets how
+ * many went in. Stops at the first invalid reading with its error. */
+static int put_readings(struct sbuf *b, const struct gfi_reading *r, size_t n,
+			size_t max_bytes, size_t *used, char *err, size_t errlen)
+{
+	size_t i;
+
+	for (i = 0; i < n && i < GFI_BATCH_MAX_READINGS; i++) {
+		size_t before = b->len;
+		int ret = put_reading(b, &r[i], i, i > 0, err, errlen);
+		if (ret != GFI_OK)
+			return ret;
+		if (b->ret == GFI_E_FULL || b->len + TAIL_MAX > max_bytes) {
+			/* Undo the reading that did not fit. */
+			b->ret = GFI_OK;
+			b->len = before;
+			b->p[before] = '\0';
+			break;
+		}
+		if (b->ret != GFI_OK)
+			return b->ret;
+	}
+	*used = i;
+	return GFI_OK;
+}
+
+int gfi_batch_build_upto(const char *gateway, uint64_t seq,
+			 const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+			 const struct gfi_reading *r, size_t n, size_t max_bytes,
+			 struct gfi_signer *s, char **payload_out, size_t *len_out,
+			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
+			 char *err, size_t errlen)
+{
 	struct sbuf b = { .limit = GFI_BATCH_MAX_BYTES };
 	uint8_t sig[GFI_SIG_MAX];
 	char sig64[SIG_B64_MAX + 1];
 	size_t sig_len = 0;
-	size_t json_len;
 	int ret;
 
 	*payload_out = NULL;
 	*len_out = 0;
+	*used = 0;
+	if (max_bytes > GFI_BATCH_MAX_BYTES)
+		max_bytes = GFI_BATCH_MAX_BYTES;
 	ret = check_head(gateway, seq, prev_hash, sent_s, err, errlen);
 	if (ret != GFI_OK)
 		goto cleanup;
@@ -332,27 +394,27 @@ int gfi_batch_build(const char *gateway, uint64_t seq,
 		gfi_field_err(err, errlen, "", "readings", "must not be empty");
 		goto cleanup;
 	}
-	if (n > GFI_BATCH_MAX_READINGS) {
-		ret = GFI_E_FULL;
-		gfi_field_err(err, errlen, "", "readings", "%zu readings exceed %d", n,
-			GFI_BATCH_MAX_READINGS);
-		goto cleanup;
-	}
 	put_head(&b, gateway, seq, prev_hash, sent_s);
-	for (size_t i = 0; i < n && b.ret == GFI_OK; i++) {
-		ret = put_reading(&b, &r[i], i, i > 0, err, errlen);
-		if (ret != GFI_OK)
-			goto cleanup;
+	if (b.ret != GFI_OK)
+		goto buffer_error;
+	ret = put_readings(&b, r, n, max_bytes, used, err, errlen);
+	if (ret != GFI_OK)
+		goto cleanup;
+	if (*used == 0) {
+		ret = GFI_E_FULL;
+		gfi_field_err(err, errlen, "readings[0]", "", "does not fit in %zu bytes",
+			      max_bytes);
+		goto cleanup;
 	}
 	sb_str(&b, "]}");
 	if (b.ret != GFI_OK)
 		goto buffer_error;
-	json_len = b.len;
-
-	ret = gfi_sign(s, b.p, json_len, sig, sizeof(sig), &sig_len);
+	/* One hash serves the chain and the signature. */
+	gfi_sha256(b.p, b.len, hash_out);
+	ret = gfi_sign_digest(s, hash_out, sig, sizeof(sig), &sig_len);
 	if (ret != GFI_OK) {
 		gfi_field_err(err, errlen, "", "signature", "signing failed: %s",
-			gfi_strerror(ret));
+			      gfi_strerror(ret));
 		goto cleanup;
 	}
 	b64_encode(sig, sig_len, sig64);
@@ -361,7 +423,6 @@ int gfi_batch_build(const char *gateway, uint64_t seq,
 	sb_str(&b, "\n");
 	if (b.ret != GFI_OK)
 		goto buffer_error;
-	gfi_sha256(b.p, json_len, hash_out);
 	*payload_out = b.p;
 	*len_out = b.len;
 	b.p = NULL;
@@ -369,12 +430,10 @@ int gfi_batch_build(const char *gateway, uint64_t seq,
 	goto cleanup;
 buffer_error:
 	ret = b.ret;
-	if (ret == GFI_E_FULL)
-		gfi_field_err(err, errlen, "batch", "", "payload would exceed %d bytes",
-			GFI_BATCH_MAX_BYTES);
-	else
-		gfi_field_err(err, errlen, "batch", "", "%s", gfi_strerror(ret));
+	gfi_field_err(err, errlen, "batch", "", "%s", gfi_strerror(ret));
 cleanup:
+	if (ret != GFI_OK)
+		*used = 0;
 	free(b.p);
 	return ret;
 }

@@ -58,6 +58,18 @@ int gfi_batch_build(const char *gateway, uint64_t seq,
 		    char **payload_out, size_t *len_out,
 		    uint8_t hash_out[GFI_SHA256_LEN], char *err, size_t errlen);
 
+/* Like gfi_batch_build, but takes as many readings from the front of
+ * r[0..n) as fit in a payload of at most max_bytes (capped at
+ * GFI_BATCH_MAX_BYTES) and GFI_BATCH_MAX_READINGS: *used gets how many
+ * (>= 1 on success). One pass: nothing is formatted twice. GFI_E_FULL when
+ * not even the first reading fits. */
+int gfi_batch_build_upto(const char *gateway, uint64_t seq,
+			 const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+			 const struct gfi_reading *r, size_t n, size_t max_bytes,
+			 struct gfi_signer *s, char **payload_out, size_t *len_out,
+			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
+			 char *err, size_t errlen);
+
 /* How many of the readings r[0..n), taken from the front, fit in one batch
  * of gateway whose payload is at most max_bytes (capped at
  * GFI_BATCH_MAX_BYTES) and at most GFI_BATCH_MAX_READINGS; assumes the

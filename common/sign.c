@@ -452,17 +452,24 @@ void gfi_signer_close(struct gfi_signer *s)
 int gfi_sign(struct gfi_signer *s, const void *data, size_t len,
 	     uint8_t *sig, size_t sig_cap, size_t *sig_len)
 {
-	unsigned char hash[GFI_SHA256_LEN];
+	uint8_t hash[GFI_SHA256_LEN];
+
+	gfi_sha256(data, len, hash);
+	return gfi_sign_digest(s, hash, sig, sig_cap, sig_len);
+}
+
+int gfi_sign_digest(struct gfi_signer *s, const uint8_t hash[GFI_SHA256_LEN],
+		    uint8_t *sig, size_t sig_cap, size_t *sig_len)
+{
 	unsigned char out[MBEDTLS_PK_SIGNATURE_MAX_SIZE];
 	size_t n = 0;
 	int mret;
 	int ret = GFI_E_CRYPTO;
 
 	*sig_len = 0;
-	gfi_sha256(data, len, hash);
 	/* mbedTLS 2.28 takes no output size: sign into a buffer of its own
 	 * maximum, then copy what fits. */
-	mret = mbedtls_pk_sign(&s->pk, MBEDTLS_MD_SHA256, hash, sizeof(hash),
+	mret = mbedtls_pk_sign(&s->pk, MBEDTLS_MD_SHA256, hash, GFI_SHA256_LEN,
 			       out, &n, mbedtls_ctr_drbg_random, &s->drbg);
 	if (mret != 0) {
 		ret = from_mbedtls(mret);

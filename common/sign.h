@@ -54,6 +54,11 @@ void gfi_signer_close(struct gfi_signer *s);
 int gfi_sign(struct gfi_signer *s, const void *data, size_t len,
 	     uint8_t *sig, size_t sig_cap, size_t *sig_len);
 
+/* The same, for a SHA-256 digest already computed (the batch builder
+ * needs the hash anyway for the chain; hashing twice costs). */
+int gfi_sign_digest(struct gfi_signer *s, const uint8_t hash[GFI_SHA256_LEN],
+		    uint8_t *sig, size_t sig_cap, size_t *sig_len);
+
 /* The signer's public key as a NUL-terminated "BEGIN PUBLIC KEY" PEM
  * (SubjectPublicKeyInfo) in buf[0..cap). cap >= GFI_PUBKEY_PEM_MAX is
  * always enough. GFI_OK, GFI_E_FULL, GFI_E_CRYPTO. */

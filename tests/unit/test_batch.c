@@ -131,8 +131,11 @@ static char *build(struct fx *f, uint64_t seq, const uint8_t prev[32],
 	char err[256] = "";
 	int ret = gfi_batch_build("gw-01", seq, prev, T0 + 60, r, n, f->s, &p,
 				  len, hash, err, sizeof(err));
-	if (ret != GFI_OK)
+	if (ret != GFI_OK) {
 		fail_msg("build: %s (%s)", gfi_strerror(ret), err);
+		return NULL;
+	}
+	assert_non_null(p);
 	return p;
 }
 
@@ -655,6 +658,43 @@ static void the_committed_vector_parses_verifies_and_rebuilds_identically(
 	free(pub);
 }
 
+static void a_31_character_gateway_id_builds_and_a_budget_is_kept(void **state)
+{
+	struct fx *f = *state;
+	const char *gw = "gw-0123456789abcdefghijklmnopqr"; /* 31 characters */
+	struct gfi_reading in[50];
+	uint8_t hash[32];
+	struct gfi_batch *b = NULL;
+	char *p = NULL, err[256] = "";
+	size_t len = 0, used = 0, fit = 0;
+
+	assert_int_equal(strlen(gw), 31);
+	for (int i = 0; i < 50; i++)
+		in[i] = rd("E01", "import_kwh", "elec_import_kwh", T0 + i, 1000.25 + i,
+			   GFI_ST_OK, 0);
+	assert_int_equal(gfi_batch_fit(gw, in, 50, 4096, &fit, err, sizeof(err)), GFI_OK);
+	assert_true(fit > 0 && fit < 50);
+	assert_int_equal(gfi_batch_build_upto(gw, 1, zeros, T0 + 60, in, 50, 4096, f->s,
+					      &p, &len, hash, &used, err, sizeof(err)),
+			 GFI_OK);
+	/* One pass takes at least what the conservative fit promised. */
+	assert_true(used >= fit && used < 50);
+	assert_true(len <= 4096);
+	assert_int_equal(gfi_batch_parse(p, len, &b, err, sizeof(err)), GFI_OK);
+	assert_string_equal(b->gateway, gw);
+	assert_int_equal(b->n, used);
+	assert_int_equal(gfi_batch_verify(b, f->v), GFI_OK);
+	assert_memory_equal(b->hash, hash, 32);
+	gfi_batch_free(b);
+	free(p);
+	/* A budget too small for one reading is GFI_E_FULL, nothing built. */
+	assert_int_equal(gfi_batch_build_upto(gw, 1, zeros, T0 + 60, in, 50, 300, f->s,
+					      &p, &len, hash, &used, err, sizeof(err)),
+			 GFI_E_FULL);
+	assert_null(p);
+	assert_int_equal(used, 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -669,6 +709,7 @@ int main(void)
 		cmocka_unit_test(each_bad_payload_is_refused_with_its_reason),
 		cmocka_unit_test(oversize_and_overlong_payloads_are_refused),
 		T(the_committed_vector_parses_verifies_and_rebuilds_identically),
+		T(a_31_character_gateway_id_builds_and_a_budget_is_kept),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
