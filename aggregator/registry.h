@@ -32,4 +32,15 @@ int registry_role_fits(enum meter_role role, const char *quantity);
 int registry_role_parse(const char *s, enum meter_role *out);
 const char *registry_role_name(enum meter_role r);
 
+/* Facts entered by hand (DESIGN.md "Meter roles"): the fixed list of keys,
+ * each with its unit, Chinese label and accepted range. */
+struct registry_fact_key {
+	const char *key;    /* e.g. "output_value_10k_cny" */
+	const char *unit;   /* e.g. "10^4 CNY", "t", "m2", "kWh" */
+	const char *zh;     /* e.g. "工业总产值" */
+	double min, max;    /* accepted values, inclusive */
+};
+/* The entry for key, or NULL when key is not a fact key. */
+const struct registry_fact_key *registry_fact_key_find(const char *key);
+
 #endif

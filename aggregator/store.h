@@ -125,8 +125,13 @@ struct reg_fact {
 
 /* Each add/change returns GFI_OK, GFI_E_EXISTS (add of an existing key),
  * GFI_E_NOTFOUND (change of a missing one, or a reference to a missing
- * county/unit/gateway), GFI_E_INVAL, or GFI_E_DB. Validation of formats is
- * the registry module's job (registry.h); the store checks references. */
+ * county/unit/gateway/meter point), GFI_E_INVAL, or GFI_E_DB. Validation of
+ * formats is the registry module's job (registry.h); the store checks
+ * references. Members and suppliers: GFI_E_INVAL when the first unit is not
+ * a park (resp. a supply-chain enterprise) or both are the same unit;
+ * GFI_E_EXISTS for a pair already held. A replacement is unique by (gateway,
+ * meter, point, time). A fact is set: it replaces one with the same (unit,
+ * year, month, key). Each call is one transaction, or part of the caller's. */
 int store_county_put(struct store *s, const struct reg_county *c, int create);
 int store_unit_put(struct store *s, const struct reg_unit *u, int create);
 int store_member_put(struct store *s, const char *park, const char *member);
@@ -143,7 +148,7 @@ int store_unit_get(struct store *s, const char *code, struct reg_unit *out);
 int store_gateway_get(struct store *s, const char *id, struct reg_gateway *out);
 int store_meter_get(struct store *s, const char *gateway, const char *meter,
 		    const char *point, struct reg_meter *out);
-/* Whether any point of (gateway, meter) is registered. */
+/* Whether any point of (gateway, meter) is registered: 1, 0, or GFI_E_DB. */
 int store_meter_known(struct store *s, const char *gateway, const char *meter);
 
 /* Listings: call fn once per row, in key order; fn returning non-zero stops. */
@@ -153,6 +158,22 @@ int store_unit_list(struct store *s, store_row_fn fn, void *ctx);
 int store_gateway_list(struct store *s, store_row_fn fn, void *ctx);
 int store_meter_list(struct store *s, const char *gateway, store_row_fn fn,
 		     void *ctx);
+
+/* Further listings, same rules; a NULL gateway/park/enterprise/unit (or a
+ * year of 0) lists all. Rows: struct reg_replacement, struct reg_pair
+ * (first = park or enterprise, second = member or supplier), struct reg_fact. */
+struct reg_pair {
+	char first[STORE_CODE_LEN + 1];
+	char second[STORE_CODE_LEN + 1];
+};
+int store_replacement_list(struct store *s, const char *gateway,
+			   store_row_fn fn, void *ctx);
+int store_member_list(struct store *s, const char *park, store_row_fn fn,
+		      void *ctx);
+int store_supplier_list(struct store *s, const char *enterprise,
+			store_row_fn fn, void *ctx);
+int store_fact_list(struct store *s, const char *unit, int year,
+		    store_row_fn fn, void *ctx);
 
 /* ---- ingest ---- */
 
@@ -208,8 +229,17 @@ struct rollup {
 	double min_v, max_v;
 	double integral;                /* gauges: value-seconds; counters: 0 */
 };
+/* Rollups of gateway's series for days in [from_day_s, to_day_s) (half
+ * open, like store_readings), ordered by meter, point, day. */
 int store_rollups(struct store *s, const char *gateway, int64_t from_day_s,
 		  int64_t to_day_s, store_row_fn fn, void *ctx);
+
+/* The raw signed payload of held batch (gateway, seq), as received, for
+ * re-verification by auditors (`gfi-aggregator verify-batch`). On success
+ * *payload is a NUL-terminated copy the caller frees with free(), *len its
+ * length without the NUL. GFI_OK, GFI_E_NOTFOUND, GFI_E_NOMEM, GFI_E_DB. */
+int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
+		    char **payload, size_t *len);
 
 /* Readings of one series in [from_s, to_s), time order. */
 int store_readings(struct store *s, const char *gateway, const char *meter,

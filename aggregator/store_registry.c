@@ -1,0 +1,720 @@
+/*
+ * store_registry.c — the registry half of the store (store.h): counties,
+ * units, park members, suppliers, gateways, meters, replacement events and
+ * manual facts.
+ *
+ * Why here: all SQL of the aggregator stays in the store files, so a
+ * PostgreSQL backend replaces these functions and nothing else.
+ *
+ * Invariants: every statement binds its values (no SQL is ever built from
+ * input); each put runs its reference checks, existence check and write in
+ * one transaction (its own, or the caller's when one is open), so two admin
+ * processes cannot both create the same key; a missing reference is reported
+ * as GFI_E_NOTFOUND by an explicit lookup, never inferred from a foreign-key
+ * failure; an existing key on create is GFI_E_EXISTS. Format validation
+ * (credit codes, ids, roles) is registry.c's job; this file only keeps the
+ * references and keys consistent, plus two kind rules (a park's members, an
+ * enterprise's suppliers) that the schema cannot express.
+ */
+#include "store-private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "log.h"
+
+/* ---- small helpers ---- */
+
+/* Bind a fixed-size text field: never read past its array even if a caller
+ * forgot the terminator. */
+static int bind_text(sqlite3_stmt *st, int i, const char *v, size_t size)
+{
+	return sqlite3_bind_text(st, i, v, (int)strnlen(v, size), SQLITE_TRANSIENT);
+}
+
+#define BIND_FIELD(st, i, field) bind_text((st), (i), (field), sizeof(field))
+/* NUL-terminated strings from callers (ids, codes). */
+#define BIND_STR(st, i, str) sqlite3_bind_text((st), (i), (str), -1, SQLITE_TRANSIENT)
+
+/* Begin a transaction unless the caller already holds one. */
+static int tx_begin(struct store *s, int *own)
+{
+	int rc;
+
+	*own = sqlite3_get_autocommit(s->db);
+	if (!*own)
+		return GFI_OK;
+	rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	return rc == SQLITE_OK ? GFI_OK : store_fail(s, "registry begin", rc);
+}
+
+/* Commit our own transaction when ret is GFI_OK, else roll it back. */
+static int tx_end(struct store *s, int own, int ret)
+{
+	int rc;
+
+	if (!own)
+		return ret;
+	if (ret != GFI_OK) {
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+		return ret;
+	}
+	rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+	if (rc != SQLITE_OK) {
+		ret = store_fail(s, "registry commit", rc);
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	}
+	return ret;
+}
+
+/* Step a prepared write to completion. */
+static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, what, rc);
+}
+
+/* Whether the query sql with up to three text keys yields a row:
+ * GFI_OK (yes), GFI_E_NOTFOUND (no) or GFI_E_DB. */
+static int row_exists(struct store *s, const char *sql, const char *k1,
+		      const char *k2, const char *k3)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	if ((ret = store_prepare(s, sql, &st)) != GFI_OK)
+		return ret;
+	BIND_STR(st, 1, k1);
+	if (k2 != NULL)
+		BIND_STR(st, 2, k2);
+	if (k3 != NULL)
+		BIND_STR(st, 3, k3);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		ret = GFI_OK;
+	else if (rc == SQLITE_DONE)
+		ret = GFI_E_NOTFOUND;
+	else
+		ret = store_fail(s, "registry lookup", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* The create/change rule: exists is the result of row_exists for the key. */
+static int key_rule(int exists, int create)
+{
+	if (exists != GFI_OK && exists != GFI_E_NOTFOUND)
+		return exists;
+	if (create)
+		return exists == GFI_OK ? GFI_E_EXISTS : GFI_OK;
+	return exists == GFI_OK ? GFI_OK : GFI_E_NOTFOUND;
+}
+
+static int unit_kind_of(struct store *s, const char *code, int *kind)
+{
+	sqlite3_stmt *st = NULL;
+	int ret, rc;
+
+	if ((ret = store_prepare(s, "SELECT kind FROM units WHERE code = ?", &st)) != GFI_OK)
+		return ret;
+	BIND_STR(st, 1, code);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*kind = sqlite3_column_int(st, 0);
+		ret = GFI_OK;
+	} else {
+		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "unit kind", rc);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* Run a listing: fn gets each row decoded by decode into a row buffer. */
+typedef void (*decode_fn)(sqlite3_stmt *st, void *row);
+
+static int run_list(struct store *s, sqlite3_stmt *st, decode_fn decode,
+		    void *row, store_row_fn fn, void *ctx)
+{
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		decode(st, row);
+		if (fn(ctx, row) != 0)
+			return GFI_OK;
+	}
+	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, "registry list", rc);
+}
+
+/* Run a single-row lookup decoded by decode: GFI_OK, GFI_E_NOTFOUND, DB. */
+static int run_get(struct store *s, sqlite3_stmt *st, decode_fn decode, void *row)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		decode(st, row);
+		return GFI_OK;
+	}
+	return rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "registry get", rc);
+}
+
+/* ---- counties ---- */
+
+#define COUNTY_COLS "code, name, retired"
+
+static void county_decode(sqlite3_stmt *st, void *row)
+{
+	struct reg_county *c = row;
+
+	memset(c, 0, sizeof(*c));
+	store_column_text(st, 0, c->code, sizeof(c->code));
+	store_column_text(st, 1, c->name, sizeof(c->name));
+	c->retired = sqlite3_column_int(st, 2);
+}
+
+int store_county_put(struct store *s, const struct reg_county *c, int create)
+{
+	sqlite3_stmt *st = NULL;
+	int own, ret;
+
+	if ((ret = tx_begin(s, &own)) != GFI_OK)
+		return ret;
+	ret = key_rule(row_exists(s, "SELECT 1 FROM counties WHERE code = ?",
+				  c->code, NULL, NULL), create);
+	if (ret == GFI_OK)
+		ret = store_prepare(s, create ?
+			"INSERT INTO counties (name, retired, code) VALUES (?, ?, ?)" :
+			"UPDATE counties SET name = ?, retired = ? WHERE code = ?", &st);
+	if (ret == GFI_OK) {
+		BIND_FIELD(st, 1, c->name);
+		sqlite3_bind_int(st, 2, c->retired != 0);
+		BIND_FIELD(st, 3, c->code);
+		ret = step_done(s, st, "county put");
+	}
+	sqlite3_finalize(st);
+	return tx_end(s, own, ret);
+}
+
+int store_county_get(struct store *s, const char *code, struct reg_county *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT " COUNTY_COLS " FROM counties WHERE code = ?", &st);
+
+	if (ret == GFI_OK) {
+		BIND_STR(st, 1, code);
+		ret = run_get(s, st, county_decode, out);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_county_list(struct store *s, store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct reg_county row;
+	int ret = store_prepare(s, "SELECT " COUNTY_COLS " FROM counties ORDER BY code", &st);
+
+	if (ret == GFI_OK)
+		ret = run_list(s, st, county_decode, &row, fn, ctx);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- units ---- */
+
+#define UNIT_COLS "code, name, kind, county, level, year_listed, sector, retired"
+
+static void unit_decode(sqlite3_stmt *st, void *row)
+{
+	struct reg_unit *u = row;
+
+	memset(u, 0, sizeof(*u));
+	store_column_text(st, 0, u->code, sizeof(u->code));
+	store_column_text(st, 1, u->name, sizeof(u->name));
+	u->kind = (enum unit_kind)sqlite3_column_int(st, 2);
+	store_column_text(st, 3, u->county, sizeof(u->county));
+	u->level = (enum unit_level)sqlite3_column_int(st, 4);
+	u->year_listed = sqlite3_column_int(st, 5);
+	store_column_text(st, 6, u->sector, sizeof(u->sector));
+	u->retired = sqlite3_column_int(st, 7);
+}
+
+int store_unit_put(struct store *s, const struct reg_unit *u, int create)
+{
+	sqlite3_stmt *st = NULL;
+	int own, ret;
+	char county[sizeof(u->county)];
+
+	/* Bounded copy: row_exists takes a NUL-terminated string. */
+	snprintf(county, sizeof(county), "%.*s", (int)sizeof(u->county) - 1, u->county);
+	if ((ret = tx_begin(s, &own)) != GFI_OK)
+		return ret;
+	ret = row_exists(s, "SELECT 1 FROM counties WHERE code = ?", county, NULL, NULL);
+	if (ret == GFI_OK)
+		ret = key_rule(row_exists(s, "SELECT 1 FROM units WHERE code = ?",
+					  u->code, NULL, NULL), create);
+	if (ret == GFI_OK)
+		ret = store_prepare(s, create ?
+			"INSERT INTO units (name, kind, county, level, year_listed, sector,"
+			" retired, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)" :
+			"UPDATE units SET name = ?, kind = ?, county = ?, level = ?,"
+			" year_listed = ?, sector = ?, retired = ? WHERE code = ?", &st);
+	if (ret == GFI_OK) {
+		BIND_FIELD(st, 1, u->name);
+		sqlite3_bind_int(st, 2, (int)u->kind);
+		BIND_FIELD(st, 3, u->county);
+		sqlite3_bind_int(st, 4, (int)u->level);
+		sqlite3_bind_int(st, 5, u->year_listed);
+		BIND_FIELD(st, 6, u->sector);
+		sqlite3_bind_int(st, 7, u->retired != 0);
+		BIND_FIELD(st, 8, u->code);
+		ret = step_done(s, st, "unit put");
+	}
+	sqlite3_finalize(st);
+	return tx_end(s, own, ret);
+}
+
+int store_unit_get(struct store *s, const char *code, struct reg_unit *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT " UNIT_COLS " FROM units WHERE code = ?", &st);
+
+	if (ret == GFI_OK) {
+		BIND_STR(st, 1, code);
+		ret = run_get(s, st, unit_decode, out);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_unit_list(struct store *s, store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct reg_unit row;
+	int ret = store_prepare(s, "SELECT " UNIT_COLS " FROM units ORDER BY code", &st);
+
+	if (ret == GFI_OK)
+		ret = run_list(s, st, unit_decode, &row, fn, ctx);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- memberships: a pair of units, the first of a required kind ---- */
+
+static int pair_put(struct store *s, const char *table_sql_exists,
+		    const char *insert_sql, int first_kind, const char *first,
+		    const char *second)
+{
+	sqlite3_stmt *st = NULL;
+	int own, ret, kind = -1;
+
+	if (strcmp(first, second) == 0)
+		return GFI_E_INVAL;
+	if ((ret = tx_begin(s, &own)) != GFI_OK)
+		return ret;
+	ret = unit_kind_of(s, first, &kind);
+	if (ret == GFI_OK)
+		ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?", second, NULL, NULL);
+	if (ret == GFI_OK && kind != first_kind)
+		ret = GFI_E_INVAL;
+	if (ret == GFI_OK)
+		ret = key_rule(row_exists(s, table_sql_exists, first, second, NULL), 1);
+	if (ret == GFI_OK)
+		ret = store_prepare(s, insert_sql, &st);
+	if (ret == GFI_OK) {
+		BIND_STR(st, 1, first);
+		BIND_STR(st, 2, second);
+		ret = step_done(s, st, "membership put");
+	}
+	sqlite3_finalize(st);
+	return tx_end(s, own, ret);
+}
+
+int store_member_put(struct store *s, const char *park, const char *member)
+{
+	return pair_put(s, "SELECT 1 FROM members WHERE park = ? AND member = ?",
+			"INSERT INTO members (park, member) VALUES (?, ?)",
+			UNIT_PARK, park, member);
+}
+
+int store_supplier_put(struct store *s, const char *enterprise,
+		       const char *supplier)
+{
+	return pair_put(s, "SELECT 1 FROM suppliers WHERE enterprise = ? AND supplier = ?",
+			"INSERT INTO suppliers (enterprise, supplier) VALUES (?, ?)",
+			UNIT_SUPPLY_CHAIN, enterprise, supplier);
+}
+
+/* ---- gateways ---- */
+
+#define GATEWAY_COLS "id, unit, pubkey_pem, active, registered_s"
+
+static void gateway_decode(sqlite3_stmt *st, void *row)
+{
+	struct reg_gateway *g = row;
+
+	memset(g, 0, sizeof(*g));
+	store_column_text(st, 0, g->id, sizeof(g->id));
+	store_column_text(st, 1, g->unit, sizeof(g->unit));
+	store_column_text(st, 2, g->pubkey_pem, sizeof(g->pubkey_pem));
+	g->active = sqlite3_column_int(st, 3);
+	g->registered_s = sqlite3_column_int64(st, 4);
+}
+
+int store_gateway_put(struct store *s, const struct reg_gateway *g, int create)
+{
+	sqlite3_stmt *st = NULL;
+	int own, ret;
+	char unit[sizeof(g->unit)], id[sizeof(g->id)];
+
+	snprintf(unit, sizeof(unit), "%.*s", (int)sizeof(g->unit) - 1, g->unit);
+	snprintf(id, sizeof(id), "%.*s", (int)sizeof(g->id) - 1, g->id);
+	if ((ret = tx_begin(s, &own)) != GFI_OK)
+		return ret;
+	ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?", unit, NULL, NULL);
+	if (ret == GFI_OK)
+		ret = key_rule(row_exists(s, "SELECT 1 FROM gateways WHERE id = ?",
+					  id, NULL, NULL), create);
+	if (ret == GFI_OK)
+		ret = store_prepare(s, create ?
+			"INSERT INTO gateways (unit, pubkey_pem, active, registered_s, id)"
+			" VALUES (?, ?, ?, ?, ?)" :
+			"UPDATE gateways SET unit = ?, pubkey_pem = ?, active = ?,"
+			" registered_s = ? WHERE id = ?", &st);
+	if (ret == GFI_OK) {
+		BIND_FIELD(st, 1, g->unit);
+		BIND_FIELD(st, 2, g->pubkey_pem);
+		sqlite3_bind_int(st, 3, g->active != 0);
+		sqlite3_bind_int64(st, 4, g->registered_s);
+		BIND_STR(st, 5, id);
+		ret = step_done(s, st, "gateway put");
+	}
+	sqlite3_finalize(st);
+	return tx_end(s, own, ret);
+}
+
+int store_gateway_get(struct store *s, const char *id, struct reg_gateway *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT " GATEWAY_COLS " FROM gateways WHERE id = ?", &st);
+
+	if (ret == GFI_OK) {
+		BIND_STR(st, 1, id);
+		ret = run_get(s, st, gateway_decode, out);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_gateway_list(struct store *s, store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct reg_gateway row;
+	int ret = store_prepare(s, "SELECT " GATEWAY_COLS " FROM gateways ORDER BY id", &st);
+
+	if (ret == GFI_OK)
+		ret = run_list(s, st, gateway_decode, &row, fn, ctx);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- meters ---- */
+
+#define METER_COLS "gateway, meter, point, quantity, role, carrier, counter_max," \
+	" product, product_unit, accuracy_pct, registered_s, retired"
+
+static void meter_decode(sqlite3_stmt *st, void *row)
+{
+	struct reg_meter *m = row;
+
+	memset(m, 0, sizeof(*m));
+	store_column_text(st, 0, m->gateway, sizeof(m->gateway));
+	store_column_text(st, 1, m->meter, sizeof(m->meter));
+	store_column_text(st, 2, m->point, sizeof(m->point));
+	store_column_text(st, 3, m->quantity, sizeof(m->quantity));
+	m->role = (enum meter_role)sqlite3_column_int(st, 4);
+	store_column_text(st, 5, m->carrier, sizeof(m->carrier));
+	m->counter_max = sqlite3_column_double(st, 6);
+	store_column_text(st, 7, m->product, sizeof(m->product));
+	store_column_text(st, 8, m->product_unit, sizeof(m->product_unit));
+	m->accuracy_pct = sqlite3_column_double(st, 9);
+	m->registered_s = sqlite3_column_int64(st, 10);
+	m->retired = sqlite3_column_int(st, 11);
+}
+
+int store_meter_put(struct store *s, const struct reg_meter *m, int create)
+{
+	sqlite3_stmt *st = NULL;
+	int own, ret;
+	char gw[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
+
+	snprintf(gw, sizeof(gw), "%.*s", GFI_ID_MAX - 1, m->gateway);
+	snprintf(meter, sizeof(meter), "%.*s", GFI_ID_MAX - 1, m->meter);
+	snprintf(point, sizeof(point), "%.*s", GFI_ID_MAX - 1, m->point);
+	if ((ret = tx_begin(s, &own)) != GFI_OK)
+		return ret;
+	ret = row_exists(s, "SELECT 1 FROM gateways WHERE id = ?", gw, NULL, NULL);
+	if (ret == GFI_OK)
+		ret = key_rule(row_exists(s, "SELECT 1 FROM meters WHERE gateway = ?"
+					  " AND meter = ? AND point = ?", gw, meter, point),
+			       create);
+	if (ret == GFI_OK)
+		ret = store_prepare(s, create ?
+			"INSERT INTO meters (quantity, role, carrier, counter_max, product,"
+			" product_unit, accuracy_pct, registered_s, retired, gateway, meter,"
+			" point) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" :
+			"UPDATE meters SET quantity = ?, role = ?, carrier = ?, counter_max = ?,"
+			" product = ?, product_unit = ?, accuracy_pct = ?, registered_s = ?,"
+			" retired = ? WHERE gateway = ? AND meter = ? AND point = ?", &st);
+	if (ret == GFI_OK) {
+		BIND_FIELD(st, 1, m->quantity);
+		sqlite3_bind_int(st, 2, (int)m->role);
+		BIND_FIELD(st, 3, m->carrier);
+		sqlite3_bind_double(st, 4, m->counter_max);
+		BIND_FIELD(st, 5, m->product);
+		BIND_FIELD(st, 6, m->product_unit);
+		sqlite3_bind_double(st, 7, m->accuracy_pct);
+		sqlite3_bind_int64(st, 8, m->registered_s);
+		sqlite3_bind_int(st, 9, m->retired != 0);
+		BIND_STR(st, 10, gw);
+		BIND_STR(st, 11, meter);
+		BIND_STR(st, 12, point);
+		ret = step_done(s, st, "meter put");
+	}
+	sqlite3_finalize(st);
+	return tx_end(s, own, ret);
+}
+
+int store_meter_get(struct store *s, const char *gateway, const char *meter,
+		    const char *point, struct reg_meter *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT " METER_COLS " FROM meters WHERE gateway = ?"
+				" AND meter = ? AND point = ?", &st);
+
+	if (ret == GFI_OK) {
+		BIND_STR(st, 1, gateway);
+		BIND_STR(st, 2, meter);
+		BIND_STR(st, 3, point);
+		ret = run_get(s, st, meter_decode, out);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_meter_known(struct store *s, const char *gateway, const char *meter)
+{
+	int ret = row_exists(s, "SELECT 1 FROM meters WHERE gateway = ? AND meter = ?"
+			     " LIMIT 1", gateway, meter, NULL);
+
+	if (ret == GFI_OK)
+		return 1;
+	return ret == GFI_E_NOTFOUND ? 0 : ret;
+}
+
+int store_meter_list(struct store *s, const char *gateway, store_row_fn fn,
+		     void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct reg_meter row;
+	int ret = store_prepare(s, "SELECT " METER_COLS " FROM meters"
+				" WHERE ?1 IS NULL OR gateway = ?1"
+				" ORDER BY gateway, meter, point", &st);
+
+	if (ret == GFI_OK) {
+		if (gateway != NULL)
+			BIND_STR(st, 1, gateway);
+		ret = run_list(s, st, meter_decode, &row, fn, ctx);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- replacements ---- */
+
+int store_replacement_add(struct store *s, const struct reg_replacement *r)
+{
+	sqlite3_stmt *st = NULL;
+	int own, ret;
+	char gw[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
+
+	snprintf(gw, sizeof(gw), "%.*s", GFI_ID_MAX - 1, r->gateway);
+	snprintf(meter, sizeof(meter), "%.*s", GFI_ID_MAX - 1, r->meter);
+	snprintf(point, sizeof(point), "%.*s", GFI_ID_MAX - 1, r->point);
+	if ((ret = tx_begin(s, &own)) != GFI_OK)
+		return ret;
+	ret = row_exists(s, "SELECT 1 FROM meters WHERE gateway = ? AND meter = ?"
+			 " AND point = ?", gw, meter, point);
+	if (ret == GFI_OK)
+		ret = store_prepare(s, "SELECT 1 FROM replacements WHERE gateway = ?"
+				    " AND meter = ? AND point = ? AND time_s = ?", &st);
+	if (ret == GFI_OK) {
+		int rc;
+		BIND_STR(st, 1, gw);
+		BIND_STR(st, 2, meter);
+		BIND_STR(st, 3, point);
+		sqlite3_bind_int64(st, 4, r->time_s);
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW)
+			ret = GFI_E_EXISTS;
+		else if (rc != SQLITE_DONE)
+			ret = store_fail(s, "replacement lookup", rc);
+		sqlite3_finalize(st);
+		st = NULL;
+	}
+	if (ret == GFI_OK)
+		ret = store_prepare(s, "INSERT INTO replacements (gateway, meter, point,"
+				    " time_s, old_final, new_initial) VALUES (?, ?, ?, ?, ?, ?)",
+				    &st);
+	if (ret == GFI_OK) {
+		BIND_STR(st, 1, gw);
+		BIND_STR(st, 2, meter);
+		BIND_STR(st, 3, point);
+		sqlite3_bind_int64(st, 4, r->time_s);
+		sqlite3_bind_double(st, 5, r->old_final);
+		sqlite3_bind_double(st, 6, r->new_initial);
+		ret = step_done(s, st, "replacement add");
+	}
+	sqlite3_finalize(st);
+	return tx_end(s, own, ret);
+}
+
+static void replacement_decode(sqlite3_stmt *st, void *row)
+{
+	struct reg_replacement *r = row;
+
+	memset(r, 0, sizeof(*r));
+	store_column_text(st, 0, r->gateway, sizeof(r->gateway));
+	store_column_text(st, 1, r->meter, sizeof(r->meter));
+	store_column_text(st, 2, r->point, sizeof(r->point));
+	r->time_s = sqlite3_column_int64(st, 3);
+	r->old_final = sqlite3_column_double(st, 4);
+	r->new_initial = sqlite3_column_double(st, 5);
+}
+
+int store_replacement_list(struct store *s, const char *gateway,
+			   store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct reg_replacement row;
+	int ret = store_prepare(s, "SELECT gateway, meter, point, time_s, old_final,"
+				" new_initial FROM replacements"
+				" WHERE ?1 IS NULL OR gateway = ?1"
+				" ORDER BY gateway, meter, point, time_s", &st);
+
+	if (ret == GFI_OK) {
+		if (gateway != NULL)
+			BIND_STR(st, 1, gateway);
+		ret = run_list(s, st, replacement_decode, &row, fn, ctx);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- facts ---- */
+
+int store_fact_put(struct store *s, const struct reg_fact *f)
+{
+	sqlite3_stmt *st = NULL;
+	int own, ret;
+	char unit[sizeof(f->unit)];
+
+	snprintf(unit, sizeof(unit), "%.*s", (int)sizeof(f->unit) - 1, f->unit);
+	if ((ret = tx_begin(s, &own)) != GFI_OK)
+		return ret;
+	ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?", unit, NULL, NULL);
+	/* A fact is set, not created: a later entry replaces the earlier one,
+	 * and who entered it and when travel with the value. */
+	if (ret == GFI_OK)
+		ret = store_prepare(s, "INSERT INTO facts (unit, year, month, key, value,"
+				    " entered_by, entered_s) VALUES (?, ?, ?, ?, ?, ?, ?)"
+				    " ON CONFLICT (unit, year, month, key) DO UPDATE SET"
+				    " value = excluded.value, entered_by = excluded.entered_by,"
+				    " entered_s = excluded.entered_s", &st);
+	if (ret == GFI_OK) {
+		BIND_STR(st, 1, unit);
+		sqlite3_bind_int(st, 2, f->year);
+		sqlite3_bind_int(st, 3, f->month);
+		BIND_FIELD(st, 4, f->key);
+		sqlite3_bind_double(st, 5, f->value);
+		BIND_FIELD(st, 6, f->entered_by);
+		sqlite3_bind_int64(st, 7, f->entered_s);
+		ret = step_done(s, st, "fact put");
+	}
+	sqlite3_finalize(st);
+	return tx_end(s, own, ret);
+}
+
+static void fact_decode(sqlite3_stmt *st, void *row)
+{
+	struct reg_fact *f = row;
+
+	memset(f, 0, sizeof(*f));
+	store_column_text(st, 0, f->unit, sizeof(f->unit));
+	f->year = sqlite3_column_int(st, 1);
+	f->month = sqlite3_column_int(st, 2);
+	store_column_text(st, 3, f->key, sizeof(f->key));
+	f->value = sqlite3_column_double(st, 4);
+	store_column_text(st, 5, f->entered_by, sizeof(f->entered_by));
+	f->entered_s = sqlite3_column_int64(st, 6);
+}
+
+int store_fact_list(struct store *s, const char *unit, int year,
+		    store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct reg_fact row;
+	int ret = store_prepare(s, "SELECT unit, year, month, key, value, entered_by,"
+				" entered_s FROM facts WHERE (?1 IS NULL OR unit = ?1)"
+				" AND (?2 = 0 OR year = ?2)"
+				" ORDER BY unit, year, month, key", &st);
+
+	if (ret == GFI_OK) {
+		if (unit != NULL)
+			BIND_STR(st, 1, unit);
+		sqlite3_bind_int(st, 2, year);
+		ret = run_list(s, st, fact_decode, &row, fn, ctx);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- memberships listing ---- */
+
+static int pair_list(struct store *s, const char *sql, const char *first,
+		     store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct reg_pair row;
+	int ret = store_prepare(s, sql, &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	if (first != NULL)
+		BIND_STR(st, 1, first);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		store_column_text(st, 0, row.first, sizeof(row.first));
+		store_column_text(st, 1, row.second, sizeof(row.second));
+		if (fn(ctx, &row) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_fail(s, "membership list", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_member_list(struct store *s, const char *park, store_row_fn fn,
+		      void *ctx)
+{
+	return pair_list(s, "SELECT park, member FROM members WHERE ?1 IS NULL"
+			 " OR park = ?1 ORDER BY park, member", park, fn, ctx);
+}
+
+int store_supplier_list(struct store *s, const char *enterprise,
+			store_row_fn fn, void *ctx)
+{
+	return pair_list(s, "SELECT enterprise, supplier FROM suppliers WHERE ?1 IS NULL"
+			 " OR enterprise = ?1 ORDER BY enterprise, supplier",
+			 enterprise, fn, ctx);
+}
