@@ -24,7 +24,9 @@ usage: $PROG --out DIR --ca FILE --cert FILE --key FILE --crl FILE [options]
   --bind ADDR        listen on this address only (default: all interfaces)
   --data DIR         persistence directory (default DIR/data, created)
   --user NAME        user Mosquitto drops to when started as root (default mosquitto)
-  --aggregator CN    the aggregator certificate's CN (default gfi-aggregator)
+  --aggregator CN    the aggregator certificate's CN (default gfi-aggregator);
+                     repeat it for several aggregator instances (each has its
+                     own certificate, as the broker makes the CN the client id)
 Relative paths are made absolute. Mosquitto must be restarted to load a new CRL.
 EOF
 }
@@ -33,7 +35,8 @@ die() { printf '%s: %s\n' "$PROG" "$*" >&2; exit 1; }
 die_usage() { printf '%s: %s\n' "$PROG" "$*" >&2; printf "run '%s --help' for usage\n" "$PROG" >&2; exit 2; }
 abspath() { case $1 in /*) printf '%s' "$1" ;; *) printf '%s/%s' "$PWD" "$1" ;; esac; }
 
-out="" ca="" cert="" key="" crl="" port=8883 bind="" data="" user=mosquitto aggregator=gfi-aggregator
+out="" ca="" cert="" key="" crl="" port=8883 bind="" data="" user=mosquitto
+aggregators=()
 while (($#)); do
   case $1 in
     --out) out=${2-}; shift 2 || die_usage "--out: missing value" ;;
@@ -45,7 +48,7 @@ while (($#)); do
     --bind) bind=${2-}; shift 2 || die_usage "--bind: missing value" ;;
     --data) data=${2-}; shift 2 || die_usage "--data: missing value" ;;
     --user) user=${2-}; shift 2 || die_usage "--user: missing value" ;;
-    --aggregator) aggregator=${2-}; shift 2 || die_usage "--aggregator: missing value" ;;
+    --aggregator) aggregators+=("${2-}"); shift 2 || die_usage "--aggregator: missing value" ;;
     -h|--help) usage; exit 0 ;;
     *) die_usage "unknown argument '$1'" ;;
   esac
@@ -62,8 +65,12 @@ if ! [[ $port =~ ^[0-9]{1,5}$ ]] || ((10#$port < 1 || 10#$port > 65535)); then
 fi
 [[ -z $bind || $bind =~ ^[0-9A-Za-z.:-]+$ ]] || die "--bind: '$bind' is not an address"
 [[ $user =~ ^[a-z_][a-z0-9_-]{0,31}$ ]] || die "--user: '$user' is not a user name"
+((${#aggregators[@]})) || aggregators=(gfi-aggregator)
 # Same rule as gateway ids (pki.sh): it lands in the ACL file verbatim.
-[[ $aggregator =~ ^[A-Za-z0-9._-]{1,31}$ ]] || die "--aggregator: '$aggregator' is not a valid id"
+for aggregator in "${aggregators[@]}"; do
+  [[ $aggregator =~ ^[A-Za-z0-9._-]{1,31}$ ]] || die "--aggregator: '$aggregator' is not a valid id"
+done
+aggregator=${aggregators[0]}
 
 out=$(abspath "$out"); ca=$(abspath "$ca"); cert=$(abspath "$cert")
 key=$(abspath "$key"); crl=$(abspath "$crl")
@@ -101,8 +108,22 @@ render() {
   done <"$1"
 }
 
+# The ACL: everything before the aggregator's "user @AGGREGATOR@" block once,
+# then that block (to the end of the template) once per aggregator CN.
+render_acl() {
+  local line in_block=0 head=() block=()
+  while IFS= read -r line || [[ -n $line ]]; do
+    [[ $line == "user @AGGREGATOR@" ]] && in_block=1
+    if ((in_block)); then block+=("$line"); else head+=("$line"); fi
+  done <"$1"
+  printf '%s\n' "${head[@]}" | render /dev/stdin
+  for aggregator in "${aggregators[@]}"; do
+    printf '%s\n' "${block[@]}" | render /dev/stdin
+  done
+}
+
 render "$HERE/mosquitto.conf.in" >"$out/mosquitto.conf.tmp"
-render "$HERE/acl.in" >"$out/acl.tmp"
+render_acl "$HERE/acl.in" >"$out/acl.tmp"
 if grep -n '@[A-Z]*@' "$out/mosquitto.conf.tmp" "$out/acl.tmp" >&2; then
   rm -f "$out/mosquitto.conf.tmp" "$out/acl.tmp"
   die "template: placeholders left unrendered (above)"

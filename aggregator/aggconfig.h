@@ -1,0 +1,55 @@
+/*
+ * aggconfig.h — gfi-aggregator's configuration file.
+ *
+ * One strict JSON object (docs/aggregator.md, "Configuration"):
+ * {
+ *   "store": "gfi.db",                   SQLite file; relative paths are
+ *                                        taken from the config file's dir
+ *   "broker": { "host": "mqtt.city.example", "port": 8883,
+ *               "ca_file": "ca.crt", "cert_file": "agg.crt",
+ *               "key_file": "agg.key" },
+ *   "client_id": "gfi-aggregator",       must equal the certificate's CN
+ *                                        (the broker sets
+ *                                        use_username_as_clientid)
+ *   "shared_group": "",                  non-empty: subscribe
+ *                                        $share/<group>/gfi/v1/+/batch
+ *   "future_tolerance_s": 300,           readings this far ahead are sane
+ *   "log_level": "notice"
+ * }
+ * Unknown and repeated keys are errors; every error names its field.
+ */
+#ifndef GFI_AGG_AGGCONFIG_H
+#define GFI_AGG_AGGCONFIG_H
+
+#include <stdint.h>
+
+#include "reading.h"
+
+#define AGGCONFIG_PATH_MAX 256
+#define AGGCONFIG_MAX_BYTES (64 * 1024)
+
+struct agg_config {
+	char store[AGGCONFIG_PATH_MAX];        /* SQLite store file, absolute */
+	char host[64];                         /* broker host; checked against
+						  its certificate */
+	int port;                              /* 1..65535, default 8883 */
+	char ca_file[AGGCONFIG_PATH_MAX];      /* the city CA, pinned */
+	char cert_file[AGGCONFIG_PATH_MAX];    /* this instance's certificate */
+	char key_file[AGGCONFIG_PATH_MAX];     /* and its key */
+	char client_id[GFI_ID_MAX];            /* = certificate CN */
+	char shared_group[GFI_ID_MAX];         /* "" = plain subscription */
+	int64_t future_tolerance_s;            /* 0..86400, default 300 */
+	int log_level;                         /* GFI_LOG_*, default notice */
+};
+
+/* Load and validate the config at path into *cfg. GFI_OK, or GFI_E_IO
+ * (unreadable), GFI_E_PARSE (not JSON), GFI_E_INVAL/GFI_E_RANGE with one
+ * line in err naming the field ("broker.port: 70000 out of range 1..65535"). */
+int aggconfig_load(const char *path, struct agg_config *cfg, char *err,
+		   size_t errlen);
+
+/* Beyond the syntax: whether the files the config names are readable.
+ * GFI_OK or GFI_E_IO with the field in err. */
+int aggconfig_check_files(const struct agg_config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,584 @@
+/*
+ * ingest.c — MQTT batches → verify → store → end-to-end ack (ingest.h).
+ *
+ * Threads: Paho's callbacks record connection events and copy messages into
+ * the queue under mu, then wake the ingest thread; the ingest thread alone
+ * touches the store, the verify pipeline and the client's publish/connect
+ * calls (STYLE.md, "Ownership and threads").
+ *
+ * The queue is bounded (QUEUE_MAX_MSGS messages, QUEUE_MAX_BYTES bytes).
+ * When it is full the message callback waits up to FULL_WAIT_MS for room:
+ * while Paho's receiving thread waits it reads nothing more from the socket,
+ * so the broker keeps the rest queued for us (backpressure, no memory
+ * growth). If there is still no room the message is dropped with a warning;
+ * that is safe, because Paho has already PUBACKed it anyway and no ack will
+ * cover it, so its agent resends it after its ack timeout.
+ *
+ * Invariants:
+ *  - an ack is published only after the commit that holds what it covers;
+ *  - a failed group (store error) is rolled back whole and acks nothing,
+ *    so its gateways resend;
+ *  - the session is persistent (cleansession 0, client id = certificate CN):
+ *    batches arriving while the aggregator restarts wait at the broker.
+ */
+#include "ingest.h"
+
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <MQTTAsync.h>
+#include <cjson/cJSON.h>
+
+#include "error.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "store.h"
+#include "verify.h"
+
+#define QUEUE_MAX_MSGS 1024
+#define QUEUE_MAX_BYTES (64u * 1024 * 1024)
+#define FULL_WAIT_MS 2000
+#define GROUP_MAX 32          /* messages in one transaction */
+#define WAKE_MS 250
+#define BACKOFF_MIN_MS 500
+#define BACKOFF_MAX_MS 30000
+#define KEEPALIVE_S 30
+#define TOPIC_MAX 128
+#define STATUS_MAX_BYTES 4096
+
+struct msg {
+	struct msg *next;
+	char *topic;      /* NUL-terminated, owned */
+	char *payload;    /* len bytes + NUL, owned */
+	size_t len;
+};
+
+struct ack {
+	char gateway[GFI_ID_MAX];
+	uint64_t head;
+};
+
+struct ingest {
+	const struct agg_config *cfg;     /* borrowed */
+	struct store *s;                  /* owned by the ingest thread */
+	struct verify *v;                 /* owned */
+	MQTTAsync client;                 /* owned */
+	char uri[96];
+	char sub_batch[TOPIC_MAX];
+	pthread_t thread;
+	int started;
+
+	/* Shared with Paho's callbacks and ingest_stop, under mu. */
+	pthread_mutex_t mu;
+	pthread_cond_t cv;                /* the ingest thread waits here */
+	pthread_cond_t room;              /* a full queue's callback waits here */
+	struct msg *head, *tail;
+	size_t nq, qbytes;
+	int stop;
+	int connected, connecting, link_event;
+	uint64_t dropped;
+
+	/* Ingest thread only. */
+	int up;
+	int64_t next_connect_ms;
+	int backoff_ms;
+	struct ack acks[GROUP_MAX];
+	size_t nacks;
+};
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_REALTIME, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000L;
+	if (ts->tv_nsec >= 1000000000L) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000L;
+	}
+}
+
+static void msg_free(struct msg *m)
+{
+	if (m == NULL)
+		return;
+	free(m->topic);
+	free(m->payload);
+	free(m);
+}
+
+/* ---- Paho callbacks: record, copy, wake ---- */
+
+static void link_changed(struct ingest *g, int connected)
+{
+	pthread_mutex_lock(&g->mu);
+	g->connected = connected;
+	g->connecting = 0;
+	g->link_event = 1;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void on_connect(void *ctx, MQTTAsync_successData *resp)
+{
+	(void)resp;
+	link_changed(ctx, 1);
+}
+
+static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
+{
+	struct ingest *g = ctx;
+	log_warn("broker connect failed: uri=%s: %s (%d)", g->uri,
+		 resp && resp->message ? resp->message : "no reason given",
+		 resp ? resp->code : 0);
+	link_changed(g, 0);
+}
+
+static void on_connection_lost(void *ctx, char *cause)
+{
+	struct ingest *g = ctx;
+	log_warn("broker connection lost: uri=%s: %s", g->uri,
+		 cause ? cause : "no reason given");
+	link_changed(g, 0);
+}
+
+static struct msg *msg_copy(const char *topic, size_t tlen, const void *payload,
+			    size_t len)
+{
+	struct msg *m = calloc(1, sizeof(*m));
+
+	if (m == NULL)
+		return NULL;
+	m->topic = malloc(tlen + 1);
+	m->payload = malloc(len + 1);
+	if (m->topic == NULL || m->payload == NULL) {
+		msg_free(m);
+		return NULL;
+	}
+	memcpy(m->topic, topic, tlen);
+	m->topic[tlen] = '\0';
+	if (len > 0)
+		memcpy(m->payload, payload, len);
+	m->payload[len] = '\0';
+	m->len = len;
+	return m;
+}
+
+/* Wait (bounded) for room, then append m; drop it if there is none. */
+static void enqueue(struct ingest *g, struct msg *m)
+{
+	struct timespec ts;
+	int full;
+
+	deadline(&ts, FULL_WAIT_MS);
+	pthread_mutex_lock(&g->mu);
+	while ((full = g->nq >= QUEUE_MAX_MSGS ||
+		       g->qbytes + m->len > QUEUE_MAX_BYTES) && !g->stop) {
+		if (pthread_cond_timedwait(&g->room, &g->mu, &ts) != 0)
+			break;
+	}
+	full = g->nq >= QUEUE_MAX_MSGS || g->qbytes + m->len > QUEUE_MAX_BYTES;
+	if (full || g->stop) {
+		g->dropped++;
+		pthread_mutex_unlock(&g->mu);
+		if (full)
+			log_warn("ingest queue full: message dropped: topic=%s "
+				 "(its gateway resends it)", m->topic);
+		msg_free(m);
+		return;
+	}
+	if (g->tail != NULL)
+		g->tail->next = m;
+	else
+		g->head = m;
+	g->tail = m;
+	g->nq++;
+	g->qbytes += m->len;
+	pthread_cond_broadcast(&g->cv);
+	pthread_mutex_unlock(&g->mu);
+}
+
+static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *pm)
+{
+	struct ingest *g = ctx;
+	size_t tlen = topic_len > 0 ? (size_t)topic_len : strlen(topic);
+	struct msg *m = NULL;
+
+	if (tlen < TOPIC_MAX && pm->payloadlen >= 0)
+		m = msg_copy(topic, tlen, pm->payload, (size_t)pm->payloadlen);
+	if (m != NULL)
+		enqueue(g, m);
+	else
+		log_err("message dropped: out of memory or topic too long");
+	MQTTAsync_freeMessage(&pm);
+	MQTTAsync_free(topic);
+	return 1;
+}
+
+/* ---- connection, on the ingest thread ---- */
+
+static void start_connect(struct ingest *g)
+{
+	MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
+	MQTTAsync_SSLOptions so = MQTTAsync_SSLOptions_initializer;
+	int rc;
+
+	so.trustStore = g->cfg->ca_file;     /* the city CA, and only it */
+	so.keyStore = g->cfg->cert_file;
+	so.privateKey = g->cfg->key_file;
+	so.enableServerCertAuth = 1;
+	so.verify = 1;                       /* the broker's name is checked */
+	so.disableDefaultTrustStore = 1;
+	so.sslVersion = MQTT_SSL_VERSION_DEFAULT;
+	co.keepAliveInterval = KEEPALIVE_S;
+	co.cleansession = 0;                 /* batches wait for us at the broker */
+	co.connectTimeout = 10;
+	co.automaticReconnect = 0;
+	co.ssl = &so;
+	co.onSuccess = on_connect;
+	co.onFailure = on_connect_failure;
+	co.context = g;
+	pthread_mutex_lock(&g->mu);
+	g->connecting = 1;
+	pthread_mutex_unlock(&g->mu);
+	rc = MQTTAsync_connect(g->client, &co);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_warn("broker connect failed: uri=%s: %s", g->uri,
+			 MQTTAsync_strerror(rc));
+		link_changed(g, 0);
+	}
+}
+
+/* Capped exponential backoff with full jitter. */
+static void schedule_reconnect(struct ingest *g, int64_t now)
+{
+	int delay = g->backoff_ms / 2 + rand() % (g->backoff_ms / 2 + 1);
+	g->next_connect_ms = now + delay;
+	g->backoff_ms = g->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+							   : g->backoff_ms * 2;
+}
+
+static void on_link_up(struct ingest *g)
+{
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	char *topics[2] = { g->sub_batch, "gfi/v1/+/status" };
+	int qos[2] = { 1, 1 };
+	int rc;
+
+	log_notice("broker connected: uri=%s client=%s subscription=%s", g->uri,
+		   g->cfg->client_id, g->sub_batch);
+	ro.context = g;
+	rc = MQTTAsync_subscribeMany(g->client, 2, topics, qos, &ro);
+	if (rc != MQTTASYNC_SUCCESS)
+		log_warn("subscribe failed: %s", MQTTAsync_strerror(rc));
+	g->backoff_ms = BACKOFF_MIN_MS;
+}
+
+static void step_link(struct ingest *g)
+{
+	int64_t now = mono_ms();
+	int connected, connecting, event;
+
+	pthread_mutex_lock(&g->mu);
+	connected = g->connected;
+	connecting = g->connecting;
+	event = g->link_event;
+	g->link_event = 0;
+	pthread_mutex_unlock(&g->mu);
+	if (event && connected && !g->up)
+		on_link_up(g);
+	if (event && !connected && !connecting)
+		schedule_reconnect(g, now);
+	g->up = connected;
+	if (!connected && !connecting && now >= g->next_connect_ms)
+		start_connect(g);
+}
+
+/* ---- the work ---- */
+
+static void publish_ack(struct ingest *g, const struct ack *a)
+{
+	MQTTAsync_message m = MQTTAsync_message_initializer;
+	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
+	char topic[TOPIC_MAX], payload[48];
+	int rc, n;
+
+	snprintf(topic, sizeof(topic), "gfi/v1/%s/ack", a->gateway);
+	n = snprintf(payload, sizeof(payload), "{\"seq\":%" PRIu64 "}", a->head);
+	m.payload = payload;
+	m.payloadlen = n;
+	m.qos = 1;
+	m.retained = 1;
+	ro.context = g;
+	rc = MQTTAsync_sendMessage(g->client, topic, &m, &ro);
+	if (rc != MQTTASYNC_SUCCESS)
+		log_info("ack not sent: gateway=%s seq=%" PRIu64 ": %s "
+			 "(the gateway resends and is acked then)", a->gateway,
+			 a->head, MQTTAsync_strerror(rc));
+}
+
+static void ack_note(struct ingest *g, const struct verify_decision *d)
+{
+	size_t i;
+
+	if (!d->ack || d->head == 0)
+		return;
+	for (i = 0; i < g->nacks; i++) {
+		if (strcmp(g->acks[i].gateway, d->gateway) == 0)
+			break;
+	}
+	if (i == g->nacks) {
+		if (g->nacks == GROUP_MAX)
+			return;
+		g->nacks++;
+		snprintf(g->acks[i].gateway, sizeof(g->acks[i].gateway), "%s", d->gateway);
+		g->acks[i].head = 0;
+	}
+	if (d->head > g->acks[i].head)
+		g->acks[i].head = d->head;
+}
+
+static void log_decision(const struct verify_decision *d, const char *topic)
+{
+	switch (d->outcome) {
+	case VERIFY_ACCEPTED:
+		log_info("batch accepted: gateway=%s seq=%" PRIu64 " readings=%zu "
+			 "stored=%zu quarantined=%zu", d->gateway, d->seq,
+			 d->readings, d->stored, d->bad_readings);
+		break;
+	case VERIFY_REPLAY:
+		log_info("batch already held: gateway=%s seq=%" PRIu64 " head=%" PRIu64,
+			 d->gateway, d->seq, d->head);
+		break;
+	case VERIFY_GAP:
+		log_notice("batch beyond head: gateway=%s seq=%" PRIu64 " head=%" PRIu64,
+			   d->gateway, d->seq, d->head);
+		break;
+	case VERIFY_QUARANTINED:
+		log_warn("batch quarantined: topic=%s gateway=%s: %s", topic,
+			 d->gateway[0] ? d->gateway : "?", d->reason);
+		break;
+	}
+}
+
+/* A status message: logged (its state only; never the payload). */
+static void on_status(const struct msg *m)
+{
+	cJSON *root = NULL, *state;
+
+	if (m->len <= STATUS_MAX_BYTES)
+		root = cJSON_ParseWithLength(m->payload, m->len);
+	state = cJSON_GetObjectItemCaseSensitive(root, "state");
+	if (cJSON_IsString(state) && gfi_id_valid(state->valuestring))
+		log_debug("status: topic=%s state=%s", m->topic, state->valuestring);
+	else
+		log_debug("status ignored: topic=%s: not a status object", m->topic);
+	cJSON_Delete(root);
+}
+
+static int is_status(const char *topic)
+{
+	size_t n = strlen(topic);
+	return n > 7 && strcmp(topic + n - 7, "/status") == 0;
+}
+
+/* Verify and store msgs in one transaction; ack after the commit. */
+static void process_group(struct ingest *g, struct msg *msgs)
+{
+	struct verify_decision d;
+	int64_t now = (int64_t)time(NULL);
+	size_t n = 0;
+	int ret = store_begin(g->s);
+
+	g->nacks = 0;
+	for (struct msg *m = msgs; m != NULL && ret == GFI_OK; m = m->next, n++) {
+		if (is_status(m->topic)) {
+			on_status(m);
+			continue;
+		}
+		ret = verify_message(g->v, m->topic, m->payload, m->len, now, &d);
+		if (ret == GFI_OK) {
+			log_decision(&d, m->topic);
+			ack_note(g, &d);
+		}
+	}
+	if (ret == GFI_OK)
+		ret = store_commit(g->s);
+	if (ret != GFI_OK) {
+		store_rollback(g->s);
+		log_err("ingest transaction rolled back: messages=%zu: %s "
+			"(nothing acked; gateways resend)", n, gfi_strerror(ret));
+		return;
+	}
+	for (size_t i = 0; i < g->nacks; i++)
+		publish_ack(g, &g->acks[i]);
+}
+
+/* Take up to GROUP_MAX queued messages, or wait a little for some. */
+static struct msg *take(struct ingest *g, int *stop)
+{
+	struct msg *first = NULL, *last = NULL;
+	struct timespec ts;
+	size_t n = 0;
+
+	pthread_mutex_lock(&g->mu);
+	if (g->head == NULL && !g->stop && !g->link_event) {
+		deadline(&ts, WAKE_MS);
+		pthread_cond_timedwait(&g->cv, &g->mu, &ts);
+	}
+	*stop = g->stop;
+	while (!*stop && g->head != NULL && n < GROUP_MAX) {
+		struct msg *m = g->head;
+		g->head = m->next;
+		if (g->head == NULL)
+			g->tail = NULL;
+		g->nq--;
+		g->qbytes -= m->len;
+		m->next = NULL;
+		if (last != NULL)
+			last->next = m;
+		else
+			first = m;
+		last = m;
+		n++;
+	}
+	if (n > 0)
+		pthread_cond_broadcast(&g->room);
+	pthread_mutex_unlock(&g->mu);
+	return first;
+}
+
+static void *ingest_main(void *arg)
+{
+	struct ingest *g = arg;
+	int stop = 0;
+
+	while (!stop) {
+		struct msg *msgs;
+		step_link(g);
+		msgs = take(g, &stop);
+		if (msgs != NULL)
+			process_group(g, msgs);
+		while (msgs != NULL) {
+			struct msg *next = msgs->next;
+			msg_free(msgs);
+			msgs = next;
+		}
+	}
+	return NULL;
+}
+
+/* ---- lifecycle ---- */
+
+static int ingest_init(struct ingest *g)
+{
+	MQTTAsync_createOptions cr = MQTTAsync_createOptions_initializer;
+	const struct agg_config *c = g->cfg;
+	int rc;
+
+	snprintf(g->uri, sizeof(g->uri), "ssl://%s:%d", c->host, c->port);
+	if (c->shared_group[0] != '\0')
+		snprintf(g->sub_batch, sizeof(g->sub_batch),
+			 "$share/%s/gfi/v1/+/batch", c->shared_group);
+	else
+		snprintf(g->sub_batch, sizeof(g->sub_batch), "gfi/v1/+/batch");
+	if ((rc = store_open(c->store, &g->s)) != GFI_OK ||
+	    (rc = verify_new(g->s, c->future_tolerance_s, &g->v)) != GFI_OK)
+		return rc;
+	cr.MQTTVersion = MQTTVERSION_3_1_1;
+	cr.sendWhileDisconnected = 0;
+	rc = MQTTAsync_createWithOptions(&g->client, g->uri, c->client_id,
+					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
+	if (rc != MQTTASYNC_SUCCESS) {
+		log_err("mqtt client create failed: uri=%s: %s", g->uri,
+			MQTTAsync_strerror(rc));
+		g->client = NULL;
+		return GFI_E_INVAL;
+	}
+	rc = MQTTAsync_setCallbacks(g->client, g, on_connection_lost, on_message, NULL);
+	if (rc != MQTTASYNC_SUCCESS)
+		return GFI_E_INVAL;
+	g->backoff_ms = BACKOFF_MIN_MS;
+	return GFI_OK;
+}
+
+static void ingest_free(struct ingest *g)
+{
+	if (g->client != NULL)
+		MQTTAsync_destroy(&g->client);
+	while (g->head != NULL) {
+		struct msg *next = g->head->next;
+		msg_free(g->head);
+		g->head = next;
+	}
+	verify_free(g->v);
+	store_close(g->s);
+	pthread_cond_destroy(&g->room);
+	pthread_cond_destroy(&g->cv);
+	pthread_mutex_destroy(&g->mu);
+	free(g);
+}
+
+int ingest_start(const struct agg_config *cfg, struct ingest **out)
+{
+	struct ingest *g = calloc(1, sizeof(*g));
+	int rc;
+
+	*out = NULL;
+	if (g == NULL)
+		return GFI_E_NOMEM;
+	g->cfg = cfg;
+	pthread_mutex_init(&g->mu, NULL);
+	pthread_cond_init(&g->cv, NULL);
+	pthread_cond_init(&g->room, NULL);
+	rc = ingest_init(g);
+	if (rc == GFI_OK && pthread_create(&g->thread, NULL, ingest_main, g) != 0)
+		rc = GFI_E_NOMEM;
+	if (rc != GFI_OK) {
+		ingest_free(g);
+		return rc;
+	}
+	g->started = 1;
+	*out = g;
+	return GFI_OK;
+}
+
+void ingest_stop(struct ingest *g)
+{
+	uint64_t dropped;
+
+	if (g == NULL)
+		return;
+	pthread_mutex_lock(&g->mu);
+	g->stop = 1;
+	pthread_cond_broadcast(&g->cv);
+	pthread_cond_broadcast(&g->room);
+	pthread_mutex_unlock(&g->mu);
+	if (g->started)
+		pthread_join(g->thread, NULL);
+	if (g->client != NULL && MQTTAsync_isConnected(g->client)) {
+		MQTTAsync_disconnectOptions dopt = MQTTAsync_disconnectOptions_initializer;
+		dopt.timeout = 2000;
+		MQTTAsync_disconnect(g->client, &dopt);
+		for (int i = 0; i < 40 && MQTTAsync_isConnected(g->client); i++) {
+			struct timespec ts = { 0, 50 * 1000000L };
+			nanosleep(&ts, NULL);
+		}
+	}
+	pthread_mutex_lock(&g->mu);
+	dropped = g->dropped;
+	pthread_mutex_unlock(&g->mu);
+	log_notice("ingest stopped: messages dropped while full or stopping=%" PRIu64,
+		   dropped);
+	ingest_free(g);
+}

@@ -1,0 +1,620 @@
+/*
+ * store_ingest.c — the ingest half of the store: verified batches as
+ * received, readings, daily rollups, quarantine, chain and gaps, and reading
+ * them back (store.h, "ingest" and "reading back").
+ *
+ * Why here: all SQL of the aggregator lives in the store files, so the rest
+ * sees no SQLite (a PostgreSQL backend replaces these functions).
+ *
+ * Invariants:
+ *  - the chain row of a gateway only moves from seq - 1 to seq, together
+ *    with the batch row of seq (store_batch_add, inside the caller's
+ *    transaction), so chain.seq is always a contiguous head of held batches;
+ *  - a reading is stored once per (series, time) (INSERT OR IGNORE on the
+ *    primary key) and folded into its rollup only when it was inserted, so
+ *    a resent batch never counts twice;
+ *  - a rollup row always equals what rollup_recompute would compute from the
+ *    day's raw readings: a reading after the day's last one adds one
+ *    trapezoid (gauges) incrementally; any other valid reading (late, out of
+ *    order) makes the whole day of that series be recomputed from raw,
+ *    bounded by one day of one series. Trapezoids span only consecutive
+ *    valid readings at most ROLLUP_MAX_GAP_S apart: a longer silence is a
+ *    hole, not a straight line (docs/aggregator.md, "Rollups").
+ * Statements run per reading are prepared once into s->cache[] (enum below);
+ * listings prepare their own, so a row callback may call the store again.
+ */
+#include "store-private.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "error.h"
+#include "log.h"
+#include "quantity.h"
+
+/* Longest silence between two valid gauge readings that is still integrated
+ * as one trapezoid, seconds (15 min, the usual demand interval). */
+#define ROLLUP_MAX_GAP_S 900
+/* The quarantine keeps at most this much of a refused payload, bytes. */
+#define QUARANTINE_PAYLOAD_MAX GFI_BATCH_MAX_BYTES
+
+enum {
+	ST_CHAIN_GET,
+	ST_CHAIN_PUT,
+	ST_BATCH_HELD,
+	ST_BATCH_ADD,
+	ST_SERIES_GET,
+	ST_SERIES_ADD,
+	ST_READING_ADD,
+	ST_ROLLUP_GET,
+	ST_ROLLUP_PUT,
+	ST_DAY_READINGS,
+	ST_QUAR_BATCH,
+	ST_QUAR_READING,
+	ST_GAP_ADD,
+	ST_BATCH_GET,
+	ST_COUNT
+};
+
+static const char *const sql_text[ST_COUNT] = {
+	[ST_CHAIN_GET] = "SELECT seq, hash FROM chain WHERE gateway = ?1",
+	[ST_CHAIN_PUT] = "INSERT INTO chain (gateway, seq, hash) VALUES (?1, ?2, ?3) "
+			 "ON CONFLICT (gateway) DO UPDATE SET seq = excluded.seq, "
+			 "hash = excluded.hash",
+	[ST_BATCH_HELD] = "SELECT 1 FROM batches WHERE gateway = ?1 AND seq = ?2",
+	[ST_BATCH_ADD] = "INSERT INTO batches (gateway, seq, hash, payload, received_s) "
+			 "VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_SERIES_GET] = "SELECT id, quantity FROM series "
+			  "WHERE gateway = ?1 AND meter = ?2 AND point = ?3",
+	[ST_SERIES_ADD] = "INSERT INTO series (gateway, meter, point, quantity) "
+			  "VALUES (?1, ?2, ?3, ?4)",
+	[ST_READING_ADD] = "INSERT OR IGNORE INTO readings (series, time_s, value, "
+			   "status, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_ROLLUP_GET] = "SELECT count, bad, first_s, first_v, last_s, last_v, "
+			  "min_v, max_v, integral FROM rollups "
+			  "WHERE series = ?1 AND day_s = ?2",
+	[ST_ROLLUP_PUT] = "INSERT OR REPLACE INTO rollups (series, day_s, count, bad, "
+			  "first_s, first_v, last_s, last_v, min_v, max_v, integral) "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+	[ST_DAY_READINGS] = "SELECT time_s, value FROM readings WHERE series = ?1 "
+			    "AND time_s >= ?2 AND time_s < ?3 ORDER BY time_s",
+	[ST_QUAR_BATCH] = "INSERT INTO quarantine (received_s, topic, gateway, reason, "
+			  "payload) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_QUAR_READING] = "INSERT INTO quarantined_readings (received_s, gateway, "
+			    "meter, point, quantity, time_s, value, status, reason) "
+			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+	[ST_GAP_ADD] = "INSERT INTO gaps (gateway, head, got, received_s) "
+		       "VALUES (?1, ?2, ?3, ?4)",
+	[ST_BATCH_GET] = "SELECT payload FROM batches WHERE gateway = ?1 AND seq = ?2",
+};
+
+_Static_assert(ST_COUNT <= STORE_CACHE_MAX, "store cache too small");
+
+/* The cached statement idx, reset and unbound, ready to bind. */
+static int cached(struct store *s, int idx, sqlite3_stmt **st)
+{
+	if (s->cache[idx] == NULL) {
+		int ret = store_prepare(s, sql_text[idx], &s->cache[idx]);
+		if (ret != GFI_OK)
+			return ret;
+	}
+	sqlite3_reset(s->cache[idx]);
+	sqlite3_clear_bindings(s->cache[idx]);
+	*st = s->cache[idx];
+	return GFI_OK;
+}
+
+static void bind_text(sqlite3_stmt *st, int i, const char *t)
+{
+	sqlite3_bind_text(st, i, t != NULL ? t : "", -1, SQLITE_STATIC);
+}
+
+/* A double, or NULL for NaN (a reading without a value). */
+static void bind_value(sqlite3_stmt *st, int i, double v)
+{
+	if (isnan(v))
+		sqlite3_bind_null(st, i);
+	else
+		sqlite3_bind_double(st, i, v);
+}
+
+static double column_value(sqlite3_stmt *st, int col)
+{
+	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN
+							    : sqlite3_column_double(st, col);
+}
+
+/* Step a statement that returns no rows. */
+static int run(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, what, rc);
+}
+
+/* ---- chain and batches ---- */
+
+int store_chain_get(struct store *s, const char *gateway, uint64_t *seq,
+		    uint8_t hash[32])
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_CHAIN_GET, &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	*seq = 0;
+	memset(hash, 0, 32);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*seq = (uint64_t)sqlite3_column_int64(st, 0);
+		if (sqlite3_column_bytes(st, 1) == 32)
+			memcpy(hash, sqlite3_column_blob(st, 1), 32);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, "chain read", rc);
+}
+
+int store_batch_held(struct store *s, const char *gateway, uint64_t seq)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_BATCH_HELD, &st), rc;
+
+	if (ret != GFI_OK)
+		return 0;
+	bind_text(st, 1, gateway);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW;
+}
+
+int store_batch_add(struct store *s, const char *gateway, uint64_t seq,
+		    const uint8_t hash[32], const char *payload, size_t len,
+		    int64_t received_s)
+{
+	uint8_t head_hash[32];
+	uint64_t head = 0;
+	sqlite3_stmt *st;
+	int ret;
+
+	if (len > (size_t)INT32_MAX)
+		return GFI_E_RANGE;
+	if ((ret = store_chain_get(s, gateway, &head, head_hash)) != GFI_OK)
+		return ret;
+	if (seq != head + 1)
+		return GFI_E_STATE;
+	if ((ret = cached(s, ST_BATCH_ADD, &st)) != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 4, payload, (int)len, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 5, received_s);
+	if ((ret = run(s, st, "batch insert")) != GFI_OK)
+		return ret;
+	if ((ret = cached(s, ST_CHAIN_PUT, &st)) != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
+	return run(s, st, "chain advance");
+}
+
+int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
+		    char **payload, size_t *len)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_BATCH_GET, &st), rc;
+
+	*payload = NULL;
+	*len = 0;
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		size_t n = (size_t)sqlite3_column_bytes(st, 0);
+		char *p = malloc(n + 1);
+		if (p == NULL) {
+			ret = GFI_E_NOMEM;
+		} else {
+			if (n > 0)
+				memcpy(p, sqlite3_column_blob(st, 0), n);
+			p[n] = '\0';
+			*payload = p;
+			*len = n;
+		}
+	} else {
+		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "batch read", rc);
+	}
+	sqlite3_reset(st);
+	return ret;
+}
+
+/* ---- series ---- */
+
+/* The series id of (gateway, meter, point), created with quantity on first
+ * sight; *kind is the quantity kind recorded for the series. */
+static int series_id(struct store *s, const char *gateway,
+		     const struct gfi_reading *r, int64_t *id, enum gfi_qkind *kind)
+{
+	char quantity[GFI_QNAME_MAX] = "";
+	const struct gfi_quantity *q;
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_SERIES_GET, &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	bind_text(st, 2, r->meter);
+	bind_text(st, 3, r->point);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*id = sqlite3_column_int64(st, 0);
+		store_column_text(st, 1, quantity, sizeof(quantity));
+	}
+	sqlite3_reset(st);
+	if (rc == SQLITE_DONE) {
+		if ((ret = cached(s, ST_SERIES_ADD, &st)) != GFI_OK)
+			return ret;
+		bind_text(st, 1, gateway);
+		bind_text(st, 2, r->meter);
+		bind_text(st, 3, r->point);
+		bind_text(st, 4, r->quantity);
+		if ((ret = run(s, st, "series insert")) != GFI_OK)
+			return ret;
+		*id = sqlite3_last_insert_rowid(s->db);
+		snprintf(quantity, sizeof(quantity), "%s", r->quantity);
+	} else if (rc != SQLITE_ROW) {
+		return store_fail(s, "series read", rc);
+	}
+	q = gfi_quantity_find(quantity);
+	if (q == NULL)
+		return GFI_E_INVAL;
+	*kind = q->kind;
+	return GFI_OK;
+}
+
+/* ---- rollups ---- */
+
+/* A rollup row as kept: the fields of struct rollup that live in SQL. */
+struct day {
+	int64_t count, bad;
+	int64_t first_s, last_s;
+	double first_v, last_v, min_v, max_v, integral;
+};
+
+static int day_get(struct store *s, int64_t series, int64_t day_s,
+		   struct day *d, int *found)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_ROLLUP_GET, &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, series);
+	sqlite3_bind_int64(st, 2, day_s);
+	memset(d, 0, sizeof(*d));
+	*found = 0;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*found = 1;
+		d->count = sqlite3_column_int64(st, 0);
+		d->bad = sqlite3_column_int64(st, 1);
+		d->first_s = sqlite3_column_int64(st, 2);
+		d->first_v = column_value(st, 3);
+		d->last_s = sqlite3_column_int64(st, 4);
+		d->last_v = column_value(st, 5);
+		d->min_v = column_value(st, 6);
+		d->max_v = column_value(st, 7);
+		d->integral = sqlite3_column_double(st, 8);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, "rollup read", rc);
+}
+
+static int day_put(struct store *s, int64_t series, int64_t day_s,
+		   const struct day *d)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_ROLLUP_PUT, &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, series);
+	sqlite3_bind_int64(st, 2, day_s);
+	sqlite3_bind_int64(st, 3, d->count);
+	sqlite3_bind_int64(st, 4, d->bad);
+	if (d->count > 0) {
+		sqlite3_bind_int64(st, 5, d->first_s);
+		bind_value(st, 6, d->first_v);
+		sqlite3_bind_int64(st, 7, d->last_s);
+		bind_value(st, 8, d->last_v);
+		bind_value(st, 9, d->min_v);
+		bind_value(st, 10, d->max_v);
+	} /* else: unbound parameters are NULL */
+	sqlite3_bind_double(st, 11, d->integral);
+	return run(s, st, "rollup write");
+}
+
+/* Fold the valid reading (t, v), later than every valid reading of d, into d. */
+static void day_append(struct day *d, enum gfi_qkind kind, int64_t t, double v)
+{
+	if (d->count == 0) {
+		d->first_s = d->last_s = t;
+		d->first_v = d->last_v = d->min_v = d->max_v = v;
+		d->count = 1;
+		return;
+	}
+	if (kind == GFI_GAUGE && t - d->last_s <= ROLLUP_MAX_GAP_S)
+		d->integral += (d->last_v + v) / 2.0 * (double)(t - d->last_s);
+	d->last_s = t;
+	d->last_v = v;
+	if (v < d->min_v)
+		d->min_v = v;
+	if (v > d->max_v)
+		d->max_v = v;
+	d->count++;
+}
+
+/* Recompute the rollup of one series' day from its raw readings. */
+static int day_recompute(struct store *s, int64_t series, int64_t day_s,
+			 enum gfi_qkind kind, struct day *d)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_DAY_READINGS, &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	memset(d, 0, sizeof(*d));
+	sqlite3_bind_int64(st, 1, series);
+	sqlite3_bind_int64(st, 2, day_s);
+	sqlite3_bind_int64(st, 3, day_s + 86400);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
+			d->bad++;
+		else
+			day_append(d, kind, sqlite3_column_int64(st, 0),
+				   sqlite3_column_double(st, 1));
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, "rollup recompute", rc);
+}
+
+/* Fold the just-inserted reading r of series into its day's rollup. */
+static int rollup_fold(struct store *s, int64_t series, enum gfi_qkind kind,
+		       const struct gfi_reading *r, int has_value)
+{
+	int64_t day_s = store_day_start(r->time_s);
+	struct day d;
+	int found, ret = day_get(s, series, day_s, &d, &found);
+
+	if (ret != GFI_OK)
+		return ret;
+	if (!has_value)
+		d.bad++;
+	else if (d.count == 0 || r->time_s > d.last_s)
+		day_append(&d, kind, r->time_s, r->value);
+	else if ((ret = day_recompute(s, series, day_s, kind, &d)) != GFI_OK)
+		return ret;
+	return day_put(s, series, day_s, &d);
+}
+
+/* ---- readings ---- */
+
+int store_reading_add(struct store *s, const char *gateway,
+		      const struct gfi_reading *r, int *inserted)
+{
+	int has_value = gfi_status_has_value(r->status) && isfinite(r->value);
+	enum gfi_qkind kind = GFI_COUNTER;
+	int64_t series = 0;
+	sqlite3_stmt *st;
+	int ret;
+
+	*inserted = 0;
+	if (gfi_status_has_value(r->status) && !isfinite(r->value))
+		return GFI_E_RANGE;
+	if ((ret = series_id(s, gateway, r, &series, &kind)) != GFI_OK)
+		return ret;
+	if ((ret = cached(s, ST_READING_ADD, &st)) != GFI_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, series);
+	sqlite3_bind_int64(st, 2, r->time_s);
+	bind_value(st, 3, has_value ? r->value : NAN);
+	sqlite3_bind_int(st, 4, r->status);
+	sqlite3_bind_int(st, 5, r->detail);
+	if ((ret = run(s, st, "reading insert")) != GFI_OK)
+		return ret;
+	if (sqlite3_changes(s->db) == 0)
+		return GFI_OK;
+	*inserted = 1;
+	return rollup_fold(s, series, kind, r, has_value);
+}
+
+/* ---- quarantine and gaps ---- */
+
+int store_quarantine_batch(struct store *s, const char *topic,
+			   const char *gateway, const char *reason,
+			   const void *payload, size_t len, int64_t received_s)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_QUAR_BATCH, &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	if (len > QUARANTINE_PAYLOAD_MAX)
+		len = QUARANTINE_PAYLOAD_MAX;
+	sqlite3_bind_int64(st, 1, received_s);
+	bind_text(st, 2, topic);
+	bind_text(st, 3, gateway);
+	bind_text(st, 4, reason);
+	sqlite3_bind_blob(st, 5, len > 0 ? payload : "", (int)len, SQLITE_STATIC);
+	return run(s, st, "quarantine batch");
+}
+
+int store_quarantine_reading(struct store *s, const char *gateway,
+			     const struct gfi_reading *r, const char *reason,
+			     int64_t received_s)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_QUAR_READING, &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, received_s);
+	bind_text(st, 2, gateway);
+	bind_text(st, 3, r->meter);
+	bind_text(st, 4, r->point);
+	bind_text(st, 5, r->quantity);
+	sqlite3_bind_int64(st, 6, r->time_s);
+	bind_value(st, 7, isfinite(r->value) ? r->value : NAN);
+	sqlite3_bind_int(st, 8, r->status);
+	bind_text(st, 9, reason);
+	return run(s, st, "quarantine reading");
+}
+
+int store_gap_record(struct store *s, const char *gateway, uint64_t head,
+		     uint64_t got, int64_t received_s)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_GAP_ADD, &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
+	sqlite3_bind_int64(st, 3, (sqlite3_int64)got);
+	sqlite3_bind_int64(st, 4, received_s);
+	return run(s, st, "gap record");
+}
+
+/* ---- reading back ---- */
+
+static void rollup_row(sqlite3_stmt *st, struct rollup *r)
+{
+	memset(r, 0, sizeof(*r));
+	store_column_text(st, 0, r->gateway, sizeof(r->gateway));
+	store_column_text(st, 1, r->meter, sizeof(r->meter));
+	store_column_text(st, 2, r->point, sizeof(r->point));
+	store_column_text(st, 3, r->quantity, sizeof(r->quantity));
+	r->day_s = sqlite3_column_int64(st, 4);
+	r->count = sqlite3_column_int64(st, 5);
+	r->bad = sqlite3_column_int64(st, 6);
+	r->first_s = sqlite3_column_int64(st, 7);
+	r->first_v = column_value(st, 8);
+	r->last_s = sqlite3_column_int64(st, 9);
+	r->last_v = column_value(st, 10);
+	r->min_v = column_value(st, 11);
+	r->max_v = column_value(st, 12);
+	r->integral = sqlite3_column_double(st, 13);
+}
+
+/* Days in [from_day_s, to_day_s), ordered by meter, point, day. */
+int store_rollups(struct store *s, const char *gateway, int64_t from_day_s,
+		  int64_t to_day_s, store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct rollup r;
+	int ret = store_prepare(s,
+		"SELECT s.gateway, s.meter, s.point, s.quantity, r.day_s, r.count, "
+		"r.bad, r.first_s, r.first_v, r.last_s, r.last_v, r.min_v, r.max_v, "
+		"r.integral FROM rollups r JOIN series s ON s.id = r.series "
+		"WHERE s.gateway = ?1 AND r.day_s >= ?2 AND r.day_s < ?3 "
+		"ORDER BY s.meter, s.point, r.day_s", &st);
+	int rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	sqlite3_bind_int64(st, 2, from_day_s);
+	sqlite3_bind_int64(st, 3, to_day_s);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		rollup_row(st, &r);
+		if (fn(ctx, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "rollup list", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_readings(struct store *s, const char *gateway, const char *meter,
+		   const char *point, int64_t from_s, int64_t to_s,
+		   store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct gfi_reading r;
+	int ret = store_prepare(s,
+		"SELECT s.quantity, r.time_s, r.value, r.status, r.detail "
+		"FROM readings r JOIN series s ON s.id = r.series "
+		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
+		"AND r.time_s >= ?4 AND r.time_s < ?5 ORDER BY r.time_s", &st);
+	int rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	bind_text(st, 2, meter);
+	bind_text(st, 3, point);
+	sqlite3_bind_int64(st, 4, from_s);
+	sqlite3_bind_int64(st, 5, to_s);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		snprintf(r.meter, sizeof(r.meter), "%s", meter);
+		snprintf(r.point, sizeof(r.point), "%s", point);
+		store_column_text(st, 0, r.quantity, sizeof(r.quantity));
+		r.time_s = sqlite3_column_int64(st, 1);
+		r.value = column_value(st, 2);
+		r.status = sqlite3_column_int(st, 3);
+		r.detail = sqlite3_column_int(st, 4);
+		if (fn(ctx, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "reading list", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static int count_rows(struct store *s, const char *sql, int64_t *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, sql, &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
+		ret = store_fail(s, "count", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_counts(struct store *s, struct store_counts *out)
+{
+	int ret;
+
+	memset(out, 0, sizeof(*out));
+	if ((ret = count_rows(s, "SELECT count(*) FROM batches", &out->batches)) ||
+	    (ret = count_rows(s, "SELECT count(*) FROM readings", &out->readings)) ||
+	    (ret = count_rows(s, "SELECT count(*) FROM quarantine",
+			      &out->quarantined_batches)) ||
+	    (ret = count_rows(s, "SELECT count(*) FROM quarantined_readings",
+			      &out->quarantined_readings)) ||
+	    (ret = count_rows(s, "SELECT count(*) FROM gaps", &out->gaps)) ||
+	    (ret = count_rows(s, "SELECT count(*) FROM rollups", &out->rollups)))
+		return ret;
+	return GFI_OK;
+}

@@ -1,0 +1,474 @@
+/*
+ * verify.c — the pipeline one batch message goes through before anything of
+ * it is stored (verify.h has the order and the outcomes).
+ *
+ * Why one module: the order of the checks is the security argument. Nothing
+ * is trusted before its signature verifies with the key the registry holds
+ * for the gateway the topic names (the broker's ACL already tied the topic
+ * to the certificate's CN), and nothing is stored twice, because the chain
+ * head is read and moved inside the caller's write transaction
+ * (BEGIN IMMEDIATE), which also serialises several aggregator instances on
+ * one store.
+ *
+ * Invariants: every message ends in exactly one decision recorded in the
+ * store (accepted, replay, gap, quarantined) or in a store failure the
+ * caller rolls back; a batch is accepted only when seq == head + 1 and its
+ * prev is the head's hash; verifiers are cached per gateway together with
+ * the PEM they were made from, so a re-keyed gateway gets a fresh one.
+ * Payloads are never logged.
+ */
+#include "verify.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "batch.h"
+#include "error.h"
+#include "jsonutil.h"
+#include "log.h"
+#include "sign.h"
+
+#define POINT_CACHE_MAX 1024 /* hash slots: (meter, point) looked up per batch */
+
+struct key_entry {
+	char gateway[GFI_ID_MAX];
+	char pem[sizeof(((struct reg_gateway *)0)->pubkey_pem)];
+	struct gfi_verifier *v;   /* owned */
+};
+
+/* One registry lookup of (meter, point), remembered for one batch. */
+struct point_entry {
+	char meter[GFI_ID_MAX];
+	char point[GFI_ID_MAX];
+	uint32_t batch;           /* generation that filled the slot; 0 = never */
+	int rc;                   /* store_meter_get's result */
+	int meter_known;          /* when rc is NOTFOUND */
+	struct reg_meter m;
+};
+
+struct verify {
+	struct store *s;                  /* borrowed */
+	int64_t future_tolerance_s;
+	struct key_entry *keys;           /* owned, nkeys of cap */
+	size_t nkeys, cap;
+	struct point_entry *points;       /* POINT_CACHE_MAX slots, open addressing */
+	uint32_t batch;                   /* generation: slots of older batches are free */
+};
+
+const char *verify_outcome_name(enum verify_outcome o)
+{
+	switch (o) {
+	case VERIFY_ACCEPTED: return "accepted";
+	case VERIFY_REPLAY: return "replay";
+	case VERIFY_GAP: return "gap";
+	case VERIFY_QUARANTINED: return "quarantined";
+	}
+	return "?";
+}
+
+int verify_new(struct store *s, int64_t future_tolerance_s, struct verify **out)
+{
+	struct verify *v = calloc(1, sizeof(*v));
+
+	*out = NULL;
+	if (v == NULL)
+		return GFI_E_NOMEM;
+	v->points = calloc(POINT_CACHE_MAX, sizeof(*v->points));
+	if (v->points == NULL) {
+		free(v);
+		return GFI_E_NOMEM;
+	}
+	v->s = s;
+	v->future_tolerance_s = future_tolerance_s;
+	*out = v;
+	return GFI_OK;
+}
+
+void verify_free(struct verify *v)
+{
+	if (v == NULL)
+		return;
+	for (size_t i = 0; i < v->nkeys; i++)
+		gfi_verifier_free(v->keys[i].v);
+	free(v->keys);
+	free(v->points);
+	free(v);
+}
+
+/* ---- helpers ---- */
+
+/* The gateway id a batch topic names ("gfi/v1/<id>/batch"), or "". */
+static void topic_gateway(const char *topic, char *out, size_t size)
+{
+	static const char pre[] = "gfi/v1/", suf[] = "/batch";
+	size_t tl = strlen(topic), pl = sizeof(pre) - 1, sl = sizeof(suf) - 1;
+
+	out[0] = '\0';
+	if (tl <= pl + sl || strncmp(topic, pre, pl) != 0 ||
+	    strcmp(topic + tl - sl, suf) != 0 || tl - pl - sl >= size)
+		return;
+	memcpy(out, topic + pl, tl - pl - sl);
+	out[tl - pl - sl] = '\0';
+	if (!gfi_id_valid(out))
+		out[0] = '\0';
+}
+
+static int quarantine(struct verify *v, const char *topic, const void *payload,
+		      size_t len, int64_t now_s, struct verify_decision *d,
+		      const char *fmt, ...) __attribute__((format(printf, 7, 8)));
+
+/* Record the batch in the quarantine with the reason fmt. */
+static int quarantine(struct verify *v, const char *topic, const void *payload,
+		      size_t len, int64_t now_s, struct verify_decision *d,
+		      const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
+	va_end(ap);
+	d->outcome = VERIFY_QUARANTINED;
+	return store_quarantine_batch(v->s, topic, d->gateway, d->reason, payload,
+				      len, now_s);
+}
+
+/* The cached verifier of g, made (again) when its PEM is new or changed. */
+static int key_for(struct verify *v, const struct reg_gateway *g,
+		   struct gfi_verifier **out, char *err, size_t errlen)
+{
+	struct key_entry *e = NULL;
+	int ret;
+
+	for (size_t i = 0; i < v->nkeys; i++) {
+		if (strcmp(v->keys[i].gateway, g->id) == 0) {
+			e = &v->keys[i];
+			break;
+		}
+	}
+	if (e != NULL && strcmp(e->pem, g->pubkey_pem) == 0) {
+		*out = e->v;
+		return GFI_OK;
+	}
+	if (e == NULL) {
+		if (v->nkeys == v->cap) {
+			size_t cap = v->cap ? v->cap * 2 : 16;
+			struct key_entry *k = realloc(v->keys, cap * sizeof(*k));
+			if (k == NULL)
+				return GFI_E_NOMEM;
+			v->keys = k;
+			v->cap = cap;
+		}
+		e = &v->keys[v->nkeys++];
+		memset(e, 0, sizeof(*e));
+		snprintf(e->gateway, sizeof(e->gateway), "%s", g->id);
+	}
+	gfi_verifier_free(e->v);
+	e->v = NULL;
+	e->pem[0] = '\0';
+	ret = gfi_verifier_new(g->pubkey_pem, strlen(g->pubkey_pem), &e->v, err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	snprintf(e->pem, sizeof(e->pem), "%s", g->pubkey_pem);
+	*out = e->v;
+	return GFI_OK;
+}
+
+static uint32_t fnv1a(uint32_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (uint8_t)*s) * 16777619u;
+	return (h ^ 0xff) * 16777619u;
+}
+
+/* The registry entry of (gateway, r's meter, point), looked up once per
+ * batch (a hash table whose slots are freed by bumping v->batch). When the
+ * table is full the lookup goes to scratch. */
+static const struct point_entry *point_lookup(struct verify *v,
+					      const char *gateway,
+					      const struct gfi_reading *r,
+					      struct point_entry *scratch)
+{
+	uint32_t h = fnv1a(fnv1a(2166136261u, r->meter), r->point);
+	struct point_entry *e = scratch;
+
+	for (size_t i = 0; i < POINT_CACHE_MAX; i++) {
+		struct point_entry *slot = &v->points[(h + i) % POINT_CACHE_MAX];
+		if (slot->batch != v->batch) {
+			e = slot;
+			break;
+		}
+		if (strcmp(slot->meter, r->meter) == 0 && strcmp(slot->point, r->point) == 0)
+			return slot;
+	}
+	memset(e, 0, sizeof(*e));
+	e->batch = v->batch;
+	snprintf(e->meter, sizeof(e->meter), "%s", r->meter);
+	snprintf(e->point, sizeof(e->point), "%s", r->point);
+	e->rc = store_meter_get(v->s, gateway, r->meter, r->point, &e->m);
+	if (e->rc != GFI_OK)
+		e->meter_known = store_meter_known(v->s, gateway, r->meter);
+	return e;
+}
+
+/* Why reading r of gateway is refused, or "" when it is sane. */
+static int reading_check(struct verify *v, const char *gateway,
+			 const struct gfi_reading *r, int64_t now_s,
+			 char *why, size_t size)
+{
+	struct point_entry scratch;
+	const struct point_entry *e = point_lookup(v, gateway, r, &scratch);
+
+	why[0] = '\0';
+	if (e->rc == GFI_E_NOTFOUND && !e->meter_known)
+		snprintf(why, size, "unknown meter: %s", r->meter);
+	else if (e->rc == GFI_E_NOTFOUND)
+		snprintf(why, size, "unknown point: %s.%s", r->meter, r->point);
+	else if (e->rc != GFI_OK)
+		return e->rc;
+	else if (e->m.retired)
+		snprintf(why, size, "point retired: %s.%s", r->meter, r->point);
+	else if (strcmp(e->m.quantity, r->quantity) != 0)
+		snprintf(why, size, "quantity: %s, registered %s", r->quantity,
+			 e->m.quantity);
+	else if (r->time_s > now_s + v->future_tolerance_s)
+		snprintf(why, size, "time: %" PRId64 " s in the future",
+			 r->time_s - now_s);
+	else if (r->time_s < e->m.registered_s)
+		snprintf(why, size, "time: before the point's registration");
+	else if (gfi_status_has_value(r->status) && !isfinite(r->value))
+		snprintf(why, size, "value: not finite");
+	return GFI_OK;
+}
+
+/* Store the readings of accepted batch b, quarantining the insane ones. */
+static int store_readings_of(struct verify *v, const struct gfi_batch *b,
+			     int64_t now_s, struct verify_decision *d)
+{
+	char why[VERIFY_REASON_MAX];
+	int ret, inserted;
+
+	/* A new generation empties the table; on wrap, clear it for real. */
+	if (++v->batch == 0) {
+		memset(v->points, 0, POINT_CACHE_MAX * sizeof(*v->points));
+		v->batch = 1;
+	}
+	for (size_t i = 0; i < b->n; i++) {
+		const struct gfi_reading *r = &b->readings[i];
+		if ((ret = reading_check(v, b->gateway, r, now_s, why, sizeof(why))) != GFI_OK)
+			return ret;
+		if (why[0] != '\0') {
+			ret = store_quarantine_reading(v->s, b->gateway, r, why, now_s);
+			if (ret != GFI_OK)
+				return ret;
+			d->bad_readings++;
+			log_info("reading quarantined: gateway=%s seq=%" PRIu64
+				 " meter=%s point=%s time=%" PRId64 ": %s", b->gateway,
+				 b->seq, r->meter, r->point, r->time_s, why);
+			continue;
+		}
+		if ((ret = store_reading_add(v->s, b->gateway, r, &inserted)) != GFI_OK)
+			return ret;
+		if (inserted)
+			d->stored++;
+		else
+			d->duplicates++;
+	}
+	return GFI_OK;
+}
+
+/* Sequence and chain of a verified batch b against the head. */
+static int chain_step(struct verify *v, const char *topic, const struct gfi_batch *b,
+		      const void *payload, size_t len, int64_t now_s,
+		      struct verify_decision *d)
+{
+	uint8_t head_hash[GFI_SHA256_LEN];
+	uint64_t head = 0;
+	int ret = store_chain_get(v->s, b->gateway, &head, head_hash);
+
+	if (ret != GFI_OK)
+		return ret;
+	d->ack = 1;
+	d->head = head;
+	if (b->seq <= head) {
+		if (store_batch_held(v->s, b->gateway, b->seq)) {
+			d->outcome = VERIFY_REPLAY;
+			return GFI_OK;
+		}
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "sequence: %" PRIu64 " below head %" PRIu64
+				  " but not held", b->seq, head);
+	}
+	if (b->seq > head + 1) {
+		snprintf(d->reason, sizeof(d->reason), "gap: head %" PRIu64
+			 ", got %" PRIu64, head, b->seq);
+		d->outcome = VERIFY_GAP;
+		return store_gap_record(v->s, b->gateway, head, b->seq, now_s);
+	}
+	if (memcmp(b->prev, head_hash, GFI_SHA256_LEN) != 0)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "broken chain: prev of seq %" PRIu64
+				  " is not the hash of seq %" PRIu64, b->seq, head);
+	ret = store_batch_add(v->s, b->gateway, b->seq, b->hash, payload, len, now_s);
+	if (ret != GFI_OK)
+		return ret;
+	d->outcome = VERIFY_ACCEPTED;
+	d->head = b->seq;
+	return store_readings_of(v, b, now_s, d);
+}
+
+/* Registry, topic and signature of parsed batch b; then its chain. */
+static int check_batch(struct verify *v, const char *topic, const struct gfi_batch *b,
+		       const void *payload, size_t len, int64_t now_s,
+		       struct verify_decision *d)
+{
+	char want[GFI_ID_MAX + 16], err[256];
+	struct reg_gateway g;
+	struct gfi_verifier *key = NULL;
+	int ret;
+
+	snprintf(d->gateway, sizeof(d->gateway), "%s", b->gateway);
+	d->seq = b->seq;
+	d->readings = b->n;
+	snprintf(want, sizeof(want), "gfi/v1/%s/batch", b->gateway);
+	if (strcmp(topic, want) != 0)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "topic: does not match gateway %s", b->gateway);
+	ret = store_gateway_get(v->s, b->gateway, &g);
+	if (ret == GFI_E_NOTFOUND)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "gateway: %s not registered", b->gateway);
+	if (ret != GFI_OK)
+		return ret;
+	if (!g.active)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "gateway: %s retired", b->gateway);
+	ret = key_for(v, &g, &key, err, sizeof(err));
+	if (ret == GFI_E_NOMEM)
+		return ret;
+	if (ret != GFI_OK)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "registry: public key of %s unusable: %s",
+				  b->gateway, err);
+	if (gfi_batch_verify(b, key) != GFI_OK)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "signature: does not verify with %s's key",
+				  b->gateway);
+	return chain_step(v, topic, b, payload, len, now_s, d);
+}
+
+int verify_message(struct verify *v, const char *topic, const void *payload,
+		   size_t len, int64_t now_s, struct verify_decision *d)
+{
+	struct gfi_batch *b = NULL;
+	char err[256];
+	int ret;
+
+	memset(d, 0, sizeof(*d));
+	topic_gateway(topic, d->gateway, sizeof(d->gateway));
+	if (len > GFI_BATCH_MAX_BYTES)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "size: %zu bytes exceed %d", len, GFI_BATCH_MAX_BYTES);
+	ret = gfi_batch_parse(payload, len, &b, err, sizeof(err));
+	if (ret == GFI_E_NOMEM)
+		return ret;
+	if (ret != GFI_OK)
+		return quarantine(v, topic, payload, len, now_s, d, "parse: %s", err);
+	ret = check_batch(v, topic, b, payload, len, now_s, d);
+	gfi_batch_free(b);
+	return ret;
+}
+
+int verify_one(struct verify *v, const char *topic, const void *payload,
+	       size_t len, int64_t now_s, struct verify_decision *d)
+{
+	int ret = store_begin(v->s);
+
+	if (ret != GFI_OK)
+		return ret;
+	ret = verify_message(v, topic, payload, len, now_s, d);
+	if (ret == GFI_OK)
+		ret = store_commit(v->s);
+	if (ret != GFI_OK)
+		store_rollback(v->s);
+	return ret;
+}
+
+/* ---- auditors ---- */
+
+/* Whether stored batch seq - 1 hashes to prev (seq 1: prev is zeros). */
+static int link_ok(struct store *s, const char *gateway, uint64_t seq,
+		   const uint8_t prev[GFI_SHA256_LEN], char *err, size_t errlen)
+{
+	static const uint8_t zeros[GFI_SHA256_LEN];
+	uint8_t h[GFI_SHA256_LEN];
+	char *payload = NULL;
+	const char *lf;
+	size_t len = 0;
+	int ret;
+
+	if (seq == 1) {
+		if (memcmp(prev, zeros, sizeof(zeros)) == 0)
+			return GFI_OK;
+		snprintf(err, errlen, "chain: prev of seq 1 is not zeros");
+		return GFI_E_CRYPTO;
+	}
+	ret = store_batch_get(s, gateway, seq - 1, &payload, &len);
+	if (ret != GFI_OK) {
+		snprintf(err, errlen, "chain: batch %" PRIu64 " not held", seq - 1);
+		return ret;
+	}
+	lf = memchr(payload, '\n', len);
+	gfi_sha256(payload, lf ? (size_t)(lf - payload) : len, h);
+	free(payload);
+	if (memcmp(h, prev, sizeof(h)) != 0) {
+		snprintf(err, errlen, "chain: prev is not the hash of batch %" PRIu64,
+			 seq - 1);
+		return GFI_E_CRYPTO;
+	}
+	return GFI_OK;
+}
+
+int verify_stored(struct store *s, const char *gateway, uint64_t seq,
+		  char *err, size_t errlen)
+{
+	struct gfi_verifier *key = NULL;
+	struct gfi_batch *b = NULL;
+	struct reg_gateway g;
+	char *payload = NULL;
+	size_t len = 0;
+	int ret = store_gateway_get(s, gateway, &g);
+
+	if (ret != GFI_OK) {
+		snprintf(err, errlen, "gateway: %s not registered", gateway);
+		return ret;
+	}
+	ret = store_batch_get(s, gateway, seq, &payload, &len);
+	if (ret != GFI_OK) {
+		snprintf(err, errlen, "batch: %s seq %" PRIu64 " not held", gateway, seq);
+		goto cleanup;
+	}
+	if ((ret = gfi_batch_parse(payload, len, &b, err, errlen)) != GFI_OK ||
+	    (ret = gfi_verifier_new(g.pubkey_pem, strlen(g.pubkey_pem), &key, err,
+				    errlen)) != GFI_OK)
+		goto cleanup;
+	if (gfi_batch_verify(b, key) != GFI_OK) {
+		snprintf(err, errlen, "signature: does not verify with %s's key", gateway);
+		ret = GFI_E_CRYPTO;
+		goto cleanup;
+	}
+	if (strcmp(b->gateway, gateway) != 0 || b->seq != seq) {
+		snprintf(err, errlen, "batch: names %s seq %" PRIu64, b->gateway, b->seq);
+		ret = GFI_E_CRYPTO;
+		goto cleanup;
+	}
+	ret = link_ok(s, gateway, seq, b->prev, err, errlen);
+cleanup:
+	gfi_verifier_free(key);
+	gfi_batch_free(b);
+	free(payload);
+	return ret;
+}

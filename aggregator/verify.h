@@ -1,0 +1,86 @@
+/*
+ * verify.h — what the aggregator does with one message on gfi/v1/<gw>/batch.
+ *
+ * verify_message runs the whole pipeline for one (topic, payload) against
+ * the store, in this order, and records its outcome there:
+ *   size → parse → topic matches the payload's gateway → gateway registered
+ *   and active → signature (the registry's public key) → sequence and chain
+ *   → each reading's sanity.
+ * A refusal up to the chain is a quarantined batch with its reason; a batch
+ * already held is a replay (nothing stored); a batch beyond the chain head
+ * is a gap (recorded, not stored: the agent's resend fills it); an accepted
+ * batch stores its raw bytes, its sane readings with their rollups, and
+ * moves the chain; insane readings are quarantined one by one with their
+ * reason while the batch itself is accepted, so the chain moves on.
+ *
+ * Transactions are the caller's: store_begin, one or several
+ * verify_message, store_commit; only then may the ack be published (the
+ * decision's head). verify_one wraps one message in its own transaction.
+ * Threads: a struct verify is used by the thread that owns its store.
+ */
+#ifndef GFI_AGG_VERIFY_H
+#define GFI_AGG_VERIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reading.h"
+#include "store.h"
+
+#define VERIFY_REASON_MAX 256
+#define VERIFY_FUTURE_TOLERANCE_S 300   /* default, seconds */
+
+enum verify_outcome {
+	VERIFY_ACCEPTED,     /* stored; the chain moved to seq */
+	VERIFY_REPLAY,       /* already held: nothing stored (re-ack) */
+	VERIFY_GAP,          /* seq > head + 1: gap recorded, not stored */
+	VERIFY_QUARANTINED,  /* refused whole, kept in the quarantine */
+};
+
+struct verify_decision {
+	enum verify_outcome outcome;
+	char reason[VERIFY_REASON_MAX];  /* why, for QUARANTINED and GAP */
+	char gateway[GFI_ID_MAX];        /* from the payload, else the topic, or "" */
+	uint64_t seq;                    /* the batch's seq; 0 if not parsed */
+	int ack;                         /* 1: publish {"seq": head} to gateway */
+	uint64_t head;                   /* contiguous chain head after this */
+	size_t readings;                 /* readings in the batch */
+	size_t stored;                   /* new readings stored */
+	size_t duplicates;               /* readings already held */
+	size_t bad_readings;             /* readings quarantined */
+};
+
+struct verify;
+
+/* A verifier pipeline over s (borrowed; must outlive it). future_tolerance_s:
+ * how far into the future (past now_s) a reading's time may lie, seconds.
+ * GFI_OK or GFI_E_NOMEM. */
+int verify_new(struct store *s, int64_t future_tolerance_s, struct verify **out);
+/* Free v and its cached public keys. Accepts NULL. */
+void verify_free(struct verify *v);
+
+/* Run the pipeline for one message inside the caller's open transaction;
+ * now_s is the receiving clock (UTC epoch s), passed in so tests drive time.
+ * Fills *d. Returns GFI_OK when a decision was recorded (whatever it is), or
+ * GFI_E_DB/GFI_E_NOMEM when the store failed: the caller rolls back and does
+ * not ack (the agent resends). topic need not be NUL-free beyond its C
+ * string; payload is len bytes, borrowed. */
+int verify_message(struct verify *v, const char *topic, const void *payload,
+		   size_t len, int64_t now_s, struct verify_decision *d);
+
+/* verify_message in its own transaction (begin, verify, commit; rollback on
+ * failure). */
+int verify_one(struct verify *v, const char *topic, const void *payload,
+	       size_t len, int64_t now_s, struct verify_decision *d);
+
+/* Re-verify held batch (gateway, seq) from the registry's public key alone:
+ * parse, signature, and its link to the held seq - 1. GFI_OK, GFI_E_NOTFOUND
+ * (not held, or gateway unknown), GFI_E_CRYPTO (signature or chain), with
+ * one line in err. For auditors (`gfi-aggregator verify-batch`). */
+int verify_stored(struct store *s, const char *gateway, uint64_t seq,
+		  char *err, size_t errlen);
+
+/* Name of an outcome: "accepted", "replay", "gap", "quarantined". */
+const char *verify_outcome_name(enum verify_outcome o);
+
+#endif

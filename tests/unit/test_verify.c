@@ -1,0 +1,447 @@
+/*
+ * test_verify.c — unit tests of aggregator/verify.c against a real store.
+ *
+ * Each test gets a fresh temporary directory with a store, a gateway key
+ * made by gfi_sign_keygen and the registry entries the batch needs (county,
+ * unit, gateway gw-a with its public key, meter E1 with a counter point and
+ * a gauge point). Batches are built with gfi_batch_build exactly as the
+ * agent builds them. The clock is passed in (NOW), so the future-tolerance
+ * boundary is tested at its second.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "error.h"
+#include "sign.h"
+#include "store.h"
+#include "verify.h"
+
+#define NOW 1764547200            /* 2025-12-01 08:00 Asia/Shanghai */
+#define REGISTERED (NOW - 86400)
+#define GW "gw-a"
+#define TOPIC "gfi/v1/gw-a/batch"
+
+struct fx {
+	char dir[64];
+	char db[96], key[96], key2[96];
+	struct store *s;
+	struct verify *v;
+	struct gfi_signer *signer, *forger;
+	uint64_t seq;                    /* last built */
+	uint8_t hash[GFI_SHA256_LEN];    /* of the last built */
+};
+
+static void put_gateway(struct fx *f, const char *id, int active)
+{
+	struct reg_gateway g;
+	memset(&g, 0, sizeof(g));
+	snprintf(g.id, sizeof(g.id), "%s", id);
+	snprintf(g.unit, sizeof(g.unit), "91350100M000100Y43");
+	assert_int_equal(gfi_signer_pubkey_pem(f->signer, g.pubkey_pem,
+					       sizeof(g.pubkey_pem)), GFI_OK);
+	g.active = active;
+	g.registered_s = REGISTERED;
+	assert_int_equal(store_gateway_put(f->s, &g, 1), GFI_OK);
+}
+
+static void put_meter(struct fx *f, const char *point, const char *quantity)
+{
+	struct reg_meter m;
+	memset(&m, 0, sizeof(m));
+	snprintf(m.gateway, sizeof(m.gateway), GW);
+	snprintf(m.meter, sizeof(m.meter), "E1");
+	snprintf(m.point, sizeof(m.point), "%s", point);
+	snprintf(m.quantity, sizeof(m.quantity), "%s", quantity);
+	m.role = ROLE_NONE;
+	m.registered_s = REGISTERED;
+	assert_int_equal(store_meter_put(f->s, &m, 1), GFI_OK);
+}
+
+static int setup(void **state)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	struct reg_county c;
+	struct reg_unit u;
+	char err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-verify-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
+	snprintf(f->key, sizeof(f->key), "%s/gw.key", f->dir);
+	snprintf(f->key2, sizeof(f->key2), "%s/other.key", f->dir);
+	assert_int_equal(gfi_sign_keygen(f->key, 0, err, sizeof(err)), GFI_OK);
+	assert_int_equal(gfi_sign_keygen(f->key2, 0, err, sizeof(err)), GFI_OK);
+	assert_int_equal(gfi_signer_open(f->key, &f->signer, err, sizeof(err)), GFI_OK);
+	assert_int_equal(gfi_signer_open(f->key2, &f->forger, err, sizeof(err)), GFI_OK);
+	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
+	memset(&c, 0, sizeof(c));
+	snprintf(c.code, sizeof(c.code), "350102");
+	snprintf(c.name, sizeof(c.name), "Gulou");
+	assert_int_equal(store_county_put(f->s, &c, 1), GFI_OK);
+	memset(&u, 0, sizeof(u));
+	snprintf(u.code, sizeof(u.code), "91350100M000100Y43");
+	snprintf(u.name, sizeof(u.name), "Test Works");
+	snprintf(u.county, sizeof(u.county), "350102");
+	snprintf(u.sector, sizeof(u.sector), "C3130");
+	u.kind = UNIT_FACTORY;
+	u.level = LEVEL_CITY;
+	u.year_listed = 2024;
+	assert_int_equal(store_unit_put(f->s, &u, 1), GFI_OK);
+	put_gateway(f, GW, 1);
+	put_meter(f, "kwh", "elec_import_kwh");
+	put_meter(f, "kw", "elec_power_kw");
+	assert_int_equal(verify_new(f->s, VERIFY_FUTURE_TOLERANCE_S, &f->v), GFI_OK);
+	*state = f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	static const char *const names[] = { "gfi.db", "gfi.db-wal", "gfi.db-shm",
+					     "gw.key", "other.key" };
+	char p[160];
+
+	verify_free(f->v);
+	store_close(f->s);
+	gfi_signer_close(f->signer);
+	gfi_signer_close(f->forger);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", f->dir, names[i]);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct gfi_reading rd(const char *point, const char *quantity,
+			     int64_t t, double v)
+{
+	struct gfi_reading r;
+	memset(&r, 0, sizeof(r));
+	snprintf(r.meter, sizeof(r.meter), "E1");
+	snprintf(r.point, sizeof(r.point), "%s", point);
+	snprintf(r.quantity, sizeof(r.quantity), "%s", quantity);
+	r.time_s = t;
+	r.value = v;
+	r.status = GFI_ST_OK;
+	return r;
+}
+
+/* A payload for the given readings; advances the fixture's chain unless
+ * seq/prev are forced. Caller frees. */
+static char *build(struct fx *f, const char *gateway, uint64_t seq,
+		   const uint8_t *prev, struct gfi_signer *s,
+		   const struct gfi_reading *r, size_t n, size_t *len)
+{
+	uint8_t hash[GFI_SHA256_LEN];
+	char *payload = NULL, err[256];
+
+	assert_int_equal(gfi_batch_build(gateway, seq, prev, NOW, r, n, s, &payload,
+					 len, hash, err, sizeof(err)), GFI_OK);
+	f->seq = seq;
+	memcpy(f->hash, hash, sizeof(hash));
+	return payload;
+}
+
+/* The next batch of the honest chain with two readings at time t. */
+static char *next_batch(struct fx *f, int64_t t, size_t *len)
+{
+	struct gfi_reading r[2] = { rd("kwh", "elec_import_kwh", t, 100.0 + (double)t / 1e6),
+				    rd("kw", "elec_power_kw", t, 5.5) };
+	uint8_t prev[GFI_SHA256_LEN];
+	memcpy(prev, f->hash, sizeof(prev));
+	return build(f, GW, f->seq + 1, prev, f->signer, r, 2, len);
+}
+
+static struct verify_decision run_ok(struct fx *f, const char *topic,
+				     const char *payload, size_t len)
+{
+	struct verify_decision d;
+	assert_int_equal(verify_one(f->v, topic, payload, len, NOW, &d), GFI_OK);
+	return d;
+}
+
+static struct store_counts counts(struct fx *f)
+{
+	struct store_counts c;
+	assert_int_equal(store_counts(f->s, &c), GFI_OK);
+	return c;
+}
+
+static void accept_n(struct fx *f, int n)
+{
+	for (int i = 0; i < n; i++) {
+		size_t len;
+		char *p = next_batch(f, NOW - 600 + (int64_t)f->seq * 60, &len);
+		struct verify_decision d = run_ok(f, TOPIC, p, len);
+		assert_int_equal(d.outcome, VERIFY_ACCEPTED);
+		free(p);
+	}
+}
+
+/* Quarantined with a reason starting with prefix, and nothing else changed. */
+static void assert_quarantined(struct fx *f, const char *topic, const char *p,
+			       size_t len, const char *prefix)
+{
+	struct store_counts before = counts(f), after;
+	struct verify_decision d = run_ok(f, topic, p, len);
+
+	assert_int_equal(d.outcome, VERIFY_QUARANTINED);
+	if (strncmp(d.reason, prefix, strlen(prefix)) != 0)
+		fail_msg("reason \"%s\" does not start with \"%s\"", d.reason, prefix);
+	after = counts(f);
+	assert_int_equal(after.quarantined_batches, before.quarantined_batches + 1);
+	before.quarantined_batches++;
+	assert_memory_equal(&before, &after, sizeof(before));
+}
+
+/* ---- tests ---- */
+
+static void accepts_seq_1_to_3_and_moves_the_chain(void **state)
+{
+	struct fx *f = *state;
+	uint8_t hash[32];
+	uint64_t head;
+
+	accept_n(f, 3);
+	assert_int_equal(store_chain_get(f->s, GW, &head, hash), GFI_OK);
+	assert_int_equal(head, 3);
+	assert_memory_equal(hash, f->hash, 32);
+	assert_int_equal(counts(f).batches, 3);
+	assert_int_equal(counts(f).readings, 6);
+	assert_int_equal(counts(f).rollups, 2);
+	assert_true(store_batch_held(f->s, GW, 2));
+	assert_int_equal(verify_stored(f->s, GW, 3, NULL, 0), GFI_OK);
+}
+
+static void a_replay_is_ignored_and_changes_nothing(void **state)
+{
+	struct fx *f = *state;
+	struct store_counts before, after;
+	struct verify_decision d;
+	size_t len;
+	char *p;
+
+	accept_n(f, 1);
+	p = next_batch(f, NOW - 30, &len);
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_ACCEPTED);
+	before = counts(f);
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_REPLAY);
+	assert_true(d.ack);
+	assert_int_equal(d.head, 2);
+	after = counts(f);
+	assert_memory_equal(&before, &after, sizeof(before));
+	free(p);
+}
+
+static void a_batch_beyond_the_head_is_a_gap(void **state)
+{
+	struct fx *f = *state;
+	struct verify_decision d;
+	size_t len;
+	char *p;
+
+	accept_n(f, 1);
+	free(next_batch(f, NOW - 100, &len));     /* seq 2, never delivered */
+	p = next_batch(f, NOW - 50, &len);         /* seq 3 */
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_GAP);
+	assert_true(d.ack);
+	assert_int_equal(d.head, 1);
+	assert_int_equal(counts(f).gaps, 1);
+	assert_int_equal(counts(f).batches, 1);
+	assert_int_equal(counts(f).readings, 2);
+	free(p);
+}
+
+static void a_broken_chain_is_quarantined(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r = rd("kwh", "elec_import_kwh", NOW - 10, 1.0);
+	uint8_t wrong[GFI_SHA256_LEN];
+	size_t len;
+	char *p;
+
+	accept_n(f, 1);
+	memset(wrong, 0xab, sizeof(wrong));
+	p = build(f, GW, 2, wrong, f->signer, &r, 1, &len);
+	assert_quarantined(f, TOPIC, p, len, "broken chain");
+	free(p);
+}
+
+static void a_forged_signature_is_quarantined(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r = rd("kwh", "elec_import_kwh", NOW - 10, 1.0);
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	size_t len;
+	char *p = build(f, GW, 1, zeros, f->forger, &r, 1, &len);
+
+	assert_quarantined(f, TOPIC, p, len, "signature:");
+	free(p);
+}
+
+static void an_unknown_gateway_is_quarantined(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r = rd("kwh", "elec_import_kwh", NOW - 10, 1.0);
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	size_t len;
+	char *p = build(f, "gw-x", 1, zeros, f->signer, &r, 1, &len);
+
+	assert_quarantined(f, "gfi/v1/gw-x/batch", p, len, "gateway: gw-x not registered");
+	free(p);
+}
+
+static void a_retired_gateway_is_quarantined(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r = rd("kwh", "elec_import_kwh", NOW - 10, 1.0);
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	struct reg_gateway g;
+	size_t len;
+	char *p;
+
+	assert_int_equal(store_gateway_get(f->s, GW, &g), GFI_OK);
+	g.active = 0;
+	assert_int_equal(store_gateway_put(f->s, &g, 0), GFI_OK);
+	p = build(f, GW, 1, zeros, f->signer, &r, 1, &len);
+	assert_quarantined(f, TOPIC, p, len, "gateway: gw-a retired");
+	free(p);
+}
+
+static void a_payload_under_another_gateways_topic_is_quarantined(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r = rd("kwh", "elec_import_kwh", NOW - 10, 1.0);
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	size_t len;
+	char *p = build(f, GW, 1, zeros, f->signer, &r, 1, &len);
+
+	assert_quarantined(f, "gfi/v1/gw-b/batch", p, len, "topic:");
+	assert_quarantined(f, "gfi/v1/gw-a/batch/x", p, len, "topic:");
+	free(p);
+}
+
+static void an_oversize_payload_is_quarantined(void **state)
+{
+	struct fx *f = *state;
+	size_t len = GFI_BATCH_MAX_BYTES + 1;
+	char *p = malloc(len);
+
+	assert_non_null(p);
+	memset(p, 'x', len);
+	assert_quarantined(f, TOPIC, p, len, "size:");
+	free(p);
+}
+
+static void malformed_json_is_quarantined(void **state)
+{
+	struct fx *f = *state;
+	static const char p[] = "{\"v\":1,\"gateway\":\n"
+				"MEUCIQDsAAAA\n";
+
+	assert_quarantined(f, TOPIC, p, sizeof(p) - 1, "parse:");
+	assert_quarantined(f, TOPIC, "", 0, "parse:");
+}
+
+static void a_future_reading_is_quarantined_while_the_batch_is_accepted(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r[3] = {
+		rd("kwh", "elec_import_kwh", NOW + 300, 1.0),  /* at the bound: sane */
+		rd("kwh", "elec_import_kwh", NOW + 301, 2.0),  /* one second beyond */
+		rd("kw", "elec_power_kw", NOW - 5, 3.0),
+	};
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	struct verify_decision d;
+	size_t len;
+	char *p = build(f, GW, 1, zeros, f->signer, r, 3, &len);
+
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_ACCEPTED);
+	assert_int_equal(d.stored, 2);
+	assert_int_equal(d.bad_readings, 1);
+	assert_int_equal(counts(f).quarantined_readings, 1);
+	assert_int_equal(counts(f).batches, 1);
+	free(p);
+}
+
+static void readings_before_registration_wrong_quantity_or_unknown_meter_are_quarantined(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r[4] = {
+		rd("kwh", "elec_import_kwh", REGISTERED - 1, 1.0),
+		rd("kwh", "water_volume_m3", NOW - 5, 2.0),
+		rd("kwh", "elec_import_kwh", NOW - 5, 3.0),
+		rd("kwh", "elec_import_kwh", NOW - 5, 4.0),
+	};
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	struct verify_decision d;
+	size_t len;
+	char *p;
+
+	snprintf(r[3].meter, sizeof(r[3].meter), "E9");
+	p = build(f, GW, 1, zeros, f->signer, r, 4, &len);
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_ACCEPTED);
+	assert_int_equal(d.stored, 1);
+	assert_int_equal(d.bad_readings, 3);
+	assert_int_equal(counts(f).quarantined_readings, 3);
+	assert_int_equal(counts(f).readings, 1);
+	free(p);
+}
+
+static void a_reading_without_value_counts_as_bad_in_its_rollup(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r[2] = { rd("kw", "elec_power_kw", NOW - 60, NAN),
+				    rd("kw", "elec_power_kw", NOW - 30, 7.0) };
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	size_t len;
+	char *p;
+
+	r[0].status = GFI_ST_TIMEOUT;
+	p = build(f, GW, 1, zeros, f->signer, r, 2, &len);
+	assert_int_equal(run_ok(f, TOPIC, p, len).outcome, VERIFY_ACCEPTED);
+	assert_int_equal(counts(f).readings, 2);
+	assert_int_equal(counts(f).rollups, 1);
+	free(p);
+}
+
+int main(void)
+{
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+	const struct CMUnitTest tests[] = {
+		T(accepts_seq_1_to_3_and_moves_the_chain),
+		T(a_replay_is_ignored_and_changes_nothing),
+		T(a_batch_beyond_the_head_is_a_gap),
+		T(a_broken_chain_is_quarantined),
+		T(a_forged_signature_is_quarantined),
+		T(an_unknown_gateway_is_quarantined),
+		T(a_retired_gateway_is_quarantined),
+		T(a_payload_under_another_gateways_topic_is_quarantined),
+		T(an_oversize_payload_is_quarantined),
+		T(malformed_json_is_quarantined),
+		T(a_future_reading_is_quarantined_while_the_batch_is_accepted),
+		T(readings_before_registration_wrong_quantity_or_unknown_meter_are_quarantined),
+		T(a_reading_without_value_counts_as_bad_in_its_rollup),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
