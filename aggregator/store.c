@@ -109,6 +109,63 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY, gateway TEXT NOT NULL, head INTEGER NOT NULL,"
 	"  got INTEGER NOT NULL, received_s INTEGER NOT NULL"
 	");",
+	/* 2: conversion and emission factors with their source and the year
+	 * from which they apply (0: every year), per unit when measured; and
+	 * a count of flagged readings (backwards, jump, rollover) per rollup
+	 * so series.c knows which days need their raw readings. Defaults are
+	 * GB/T 2589-2020 appendix A reference values and published CO2
+	 * factors (../shared/DOMAIN.md); the city replaces them with `factor
+	 * set` when official figures change. */
+	"CREATE TABLE factors ("
+	"  kind TEXT NOT NULL, carrier TEXT NOT NULL, year INTEGER NOT NULL,"
+	"  unit TEXT NOT NULL DEFAULT '', value REAL NOT NULL,"
+	"  value_unit TEXT NOT NULL, source TEXT NOT NULL,"
+	"  PRIMARY KEY (kind, carrier, year, unit)"
+	") WITHOUT ROWID;"
+	"ALTER TABLE rollups ADD COLUMN flagged INTEGER NOT NULL DEFAULT 0;"
+	"INSERT INTO factors (kind, carrier, year, value, value_unit, source) VALUES"
+	" ('tce', 'electricity', 0, 0.1229, 'kgce/kWh', 'GB/T 2589-2020 A.1 equivalent value'),"
+	" ('tce_equal', 'electricity', 0, 0.300, 'kgce/kWh', 'average coal use of power supply, confirm yearly'),"
+	" ('tce', 'raw_coal', 0, 0.7143, 'kgce/kg', 'GB/T 2589-2020 A.1'),"
+	" ('tce', 'coke', 0, 0.9714, 'kgce/kg', 'GB/T 2589-2020 A.1'),"
+	" ('tce', 'fuel_oil', 0, 1.4286, 'kgce/kg', 'GB/T 2589-2020 A.1'),"
+	" ('tce', 'gasoline', 0, 1.4714, 'kgce/kg', 'GB/T 2589-2020 A.1'),"
+	" ('tce', 'kerosene', 0, 1.4714, 'kgce/kg', 'GB/T 2589-2020 A.1'),"
+	" ('tce', 'diesel', 0, 1.4571, 'kgce/kg', 'GB/T 2589-2020 A.1'),"
+	" ('tce', 'lpg', 0, 1.7143, 'kgce/kg', 'GB/T 2589-2020 A.1'),"
+	" ('tce', 'natural_gas', 0, 1.2143, 'kgce/m3', 'GB/T 2589-2020 A.1 (1.1000-1.3300), confirm'),"
+	" ('tce', 'heat', 0, 0.03412, 'kgce/MJ', 'GB/T 2589-2020 A.1'),"
+	" ('tce', 'steam', 0, 0.1286, 'kgce/kg', 'low-pressure steam, confirm'),"
+	" ('co2', 'natural_gas', 0, 2.16, 'kgCO2/m3', '389.31 GJ/10^4m3 x 15.32 tC/TJ x 99% x 44/12'),"
+	" ('co2', 'diesel', 0, 3.10, 'tCO2/t', 'sector guide default, confirm'),"
+	" ('co2', 'gasoline', 0, 2.93, 'tCO2/t', 'sector guide default, confirm'),"
+	" ('co2', 'lpg', 0, 3.10, 'tCO2/t', 'sector guide default, confirm'),"
+	" ('co2', 'heat', 0, 0.11, 'tCO2/GJ', 'purchased heat default'),"
+	" ('grid', 'electricity', 2021, 0.5568, 'kgCO2/kWh', 'MEE/NBS national average 2021'),"
+	" ('grid', 'electricity', 2022, 0.5366, 'kgCO2/kWh', 'MEE/NBS national average 2022'),"
+	" ('grid_excl_green', 'electricity', 2022, 0.5856, 'kgCO2/kWh', 'MEE/NBS 2022 excluding market-traded non-fossil power');",
+	/* 3: deterioration alerts, on-site spot checks, filed yearly tables. */
+	"CREATE TABLE alerts ("
+	"  id INTEGER PRIMARY KEY, unit TEXT NOT NULL, rule TEXT NOT NULL,"
+	"  subject TEXT NOT NULL, period TEXT NOT NULL, value REAL, threshold REAL,"
+	"  detail TEXT NOT NULL, first_seen_s INTEGER NOT NULL,"
+	"  last_seen_s INTEGER NOT NULL, state TEXT NOT NULL,"
+	"  changed_by TEXT NOT NULL DEFAULT '', changed_s INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE UNIQUE INDEX alerts_open ON alerts (unit, rule, subject, period)"
+	"  WHERE state != 'resolved';"
+	"CREATE TABLE spotchecks ("
+	"  id INTEGER PRIMARY KEY, gateway TEXT NOT NULL, meter TEXT NOT NULL,"
+	"  point TEXT NOT NULL, at_s INTEGER NOT NULL, reading REAL NOT NULL,"
+	"  reported REAL, diff REAL, diff_pct REAL, tolerance_pct REAL,"
+	"  chain_ok INTEGER NOT NULL, verdict TEXT NOT NULL, reason TEXT NOT NULL,"
+	"  inspector TEXT NOT NULL, note TEXT NOT NULL DEFAULT '',"
+	"  recorded_s INTEGER NOT NULL"
+	");"
+	"CREATE TABLE filings ("
+	"  unit TEXT NOT NULL, year INTEGER NOT NULL, filed_s INTEGER NOT NULL,"
+	"  filed_by TEXT NOT NULL, PRIMARY KEY (unit, year)"
+	") WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -1,0 +1,116 @@
+/*
+ * indicators.h — a unit's key green-manufacturing indicators for a month or
+ * a year (../shared/DOMAIN.md, "Indicators of the yearly table").
+ *
+ * Computed from the registry (meter roles, carriers, products, manual facts),
+ * the series totals of the unit's meters (series.h) and the conversion and
+ * emission factors stored with their source and year (factors table,
+ * changeable without recompiling). Each value carries its unit,
+ * completeness and provenance; a month or year also gets its change against
+ * the same period a year before.
+ */
+#ifndef GFI_AGG_INDICATORS_H
+#define GFI_AGG_INDICATORS_H
+
+#include <stddef.h>
+
+#include "store.h"
+
+enum ind_id {
+	/* output and value */
+	IND_OUTPUT = 0,            /* main product output (product unit) */
+	IND_OUTPUT_VALUE,          /* 工业总产值, 10^4 CNY (fact) */
+	IND_VALUE_ADDED,           /* 工业增加值, 10^4 CNY (fact) */
+	/* energy */
+	IND_ENERGY_EQUIV_TCE,      /* 综合能耗, equivalent value (当量值), tce */
+	IND_ENERGY_EQUAL_TCE,      /* 综合能耗, equal-value method (等价值), tce */
+	IND_ENERGY_PER_PRODUCT,    /* 单位产品综合能耗, kgce per product unit */
+	IND_ENERGY_PER_VALUE,      /* 单位产值综合能耗, tce / 10^4 CNY */
+	IND_ENERGY_PER_VALUE_ADDED,/* tce / 10^4 CNY value added */
+	IND_ELEC_KWH,              /* electricity consumed, kWh */
+	/* water */
+	IND_WATER_INTAKE_M3,       /* 取水量, m3 */
+	IND_WATER_PER_PRODUCT,     /* 单位产品取水量, m3 per product unit */
+	IND_WATER_REUSE_PCT,       /* 水重复利用率, % */
+	IND_WASTEWATER_PER_PRODUCT,/* 单位产品废水产生量, m3 per product unit */
+	/* carbon */
+	IND_CO2_T,                 /* 二氧化碳排放量, tCO2 (direct + indirect) */
+	IND_CO2_DIRECT_T,
+	IND_CO2_INDIRECT_T,
+	IND_CO2_GREEN_DEDUCTED_T,  /* after deducting certified green power */
+	IND_CO2_PER_PRODUCT,       /* 单位产品碳排放量, kgCO2 per product unit */
+	IND_RENEWABLE_PCT,         /* 可再生能源使用比例 of electricity, % */
+	IND_RENEWABLE_ENERGY_PCT,  /* the same as share of 综合能耗, % */
+	/* pollutants (HJ 75 / HJ 212 practice), t */
+	IND_SO2_T, IND_NOX_T, IND_DUST_T, IND_COD_T, IND_NH3N_T,
+	IND_SO2_PER_PRODUCT,       /* kg per product unit */
+	IND_NOX_PER_PRODUCT,
+	IND_DUST_PER_PRODUCT,
+	/* waste (facts) */
+	IND_SOLID_WASTE_T,         /* 一般工业固体废物产生量, t */
+	IND_SOLID_WASTE_USED_T,    /* 综合利用量, t */
+	IND_SOLID_WASTE_USE_PCT,   /* 综合利用率, % */
+	IND_HAZ_WASTE_T,
+	IND_HAZ_WASTE_DISPOSED_T,
+	/* land (facts) */
+	IND_PLOT_RATIO,            /* 容积率 */
+	IND_BUILDING_DENSITY_PCT,  /* 建筑密度, % */
+	IND_OUTPUT_PER_LAND,       /* 单位用地面积产值, 10^4 CNY / ha */
+	/* parks and supply chains */
+	IND_MEMBER_GREEN_PCT,      /* parks: members listed as green factories
+				      or supply-chain enterprises, % */
+	IND_SUPPLIERS,             /* supply chain: suppliers covered */
+	IND_SUPPLIER_GREEN_PCT,    /* supply chain: suppliers listed, % */
+	/* gfi's own */
+	IND_COMPLETENESS_PCT,      /* data completeness, worst of the meters, % */
+	IND_N
+};
+
+enum ind_provenance {
+	PROV_NONE = 0,     /* no value */
+	PROV_METERED,      /* from signed gateway readings */
+	PROV_IMPORTED,     /* from imported history (not signed by a gateway) */
+	PROV_MANUAL,       /* entered by hand (who and when in the facts) */
+	PROV_DERIVED,      /* computed from values of several provenances */
+};
+
+struct ind_def {
+	enum ind_id id;
+	const char *key;        /* stable machine name, e.g. "energy_equiv_tce" */
+	const char *zh;         /* Chinese name as in the table */
+	const char *en;
+	const char *unit;       /* e.g. "tce", "kgce/t", "%" */
+	int lower_is_better;    /* for deterioration: 1 intensity, 0 share, -1 n/a */
+};
+
+struct ind_value {
+	double value;
+	int has_value;
+	double completeness;    /* 0..1 of the metered inputs; 1 for facts */
+	enum ind_provenance provenance;
+	int estimated;          /* an input was extrapolated or had a reset */
+	double yoy_pct;         /* change against the same period a year before */
+	int has_yoy;
+};
+
+struct ind_period {
+	char unit[STORE_CODE_LEN + 1];
+	int year;
+	int month;              /* 1..12, or 0 for the whole year */
+	char product_unit[16];  /* unit of IND_OUTPUT and the per-product ones */
+	struct ind_value v[IND_N];
+};
+
+/* The table of definitions, indexed by enum ind_id. */
+const struct ind_def *ind_def(enum ind_id id);
+/* Find a definition by key; NULL when unknown. */
+const struct ind_def *ind_def_find(const char *key);
+
+/* Compute every indicator of unit for year (month 0) or one month, with the
+ * year-on-year change. For a park, sums and shares over its members. Uses
+ * the factors in force for that year. GFI_OK, GFI_E_NOTFOUND (unit),
+ * GFI_E_DB. */
+int indicators_compute(struct store *s, const char *unit, int year, int month,
+		       struct ind_period *out);
+
+#endif
