@@ -353,8 +353,9 @@ static void log_decision(const struct verify_decision *d, const char *topic)
 	switch (d->outcome) {
 	case VERIFY_ACCEPTED:
 		log_info("batch accepted: gateway=%s seq=%" PRIu64 " readings=%zu "
-			 "stored=%zu quarantined=%zu", d->gateway, d->seq,
-			 d->readings, d->stored, d->bad_readings);
+			 "stored=%zu quarantined=%zu unregistered=%zu", d->gateway,
+			 d->seq, d->readings, d->stored, d->bad_readings,
+			 d->unregistered);
 		break;
 	case VERIFY_REPLAY:
 		log_info("batch already held: gateway=%s seq=%" PRIu64 " head=%" PRIu64,

@@ -226,7 +226,7 @@ static int reading_check(struct verify *v, const char *gateway,
 	if (e->rc == GFI_E_NOTFOUND && !e->meter_known)
 		snprintf(why, size, "unknown meter: %s", r->meter);
 	else if (e->rc == GFI_E_NOTFOUND)
-		snprintf(why, size, "unknown point: %s.%s", r->meter, r->point);
+		return GFI_E_NOTFOUND;  /* an unregistered point of a known meter */
 	else if (e->rc != GFI_OK)
 		return e->rc;
 	else if (e->m.retired)
@@ -258,7 +258,15 @@ static int store_readings_of(struct verify *v, const struct gfi_batch *b,
 	}
 	for (size_t i = 0; i < b->n; i++) {
 		const struct gfi_reading *r = &b->readings[i];
-		if ((ret = reading_check(v, b->gateway, r, now_s, why, sizeof(why))) != GFI_OK)
+		ret = reading_check(v, b->gateway, r, now_s, why, sizeof(why));
+		if (ret == GFI_E_NOTFOUND) {
+			/* A meter sends all its profile's points; the city
+			 * registers those its balances need. The others stay
+			 * in the stored raw batch, out of the readings. */
+			d->unregistered++;
+			continue;
+		}
+		if (ret != GFI_OK)
 			return ret;
 		if (why[0] != '\0') {
 			ret = store_quarantine_reading(v->s, b->gateway, r, why, now_s);

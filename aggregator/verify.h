@@ -48,6 +48,9 @@ struct verify_decision {
 	size_t stored;                   /* new readings stored */
 	size_t duplicates;               /* readings already held */
 	size_t bad_readings;             /* readings quarantined */
+	size_t unregistered;             /* readings of points the registry does not
+					    list on a registered meter: not stored
+					    (the raw batch keeps them), not an error */
 };
 
 struct verify;

@@ -408,6 +408,29 @@ static void readings_before_registration_wrong_quantity_or_unknown_meter_are_qua
 	free(p);
 }
 
+static void an_unregistered_point_of_a_known_meter_is_counted_not_stored(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r[2] = {
+		rd("kwh", "elec_import_kwh", NOW - 5, 1.0),
+		rd("v_l1", "elec_voltage_v", NOW - 5, 230.0),  /* not registered */
+	};
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	struct verify_decision d;
+	size_t len;
+	char *p = build(f, GW, 1, zeros, f->signer, r, 2, &len);
+
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_ACCEPTED);
+	assert_int_equal(d.stored, 1);
+	assert_int_equal(d.unregistered, 1);
+	assert_int_equal(d.bad_readings, 0);
+	assert_int_equal(counts(f).quarantined_readings, 0);
+	assert_int_equal(counts(f).readings, 1);
+	assert_int_equal(counts(f).batches, 1);  /* the raw batch keeps it */
+	free(p);
+}
+
 static void a_reading_without_value_counts_as_bad_in_its_rollup(void **state)
 {
 	struct fx *f = *state;
@@ -441,6 +464,7 @@ int main(void)
 		T(malformed_json_is_quarantined),
 		T(a_future_reading_is_quarantined_while_the_batch_is_accepted),
 		T(readings_before_registration_wrong_quantity_or_unknown_meter_are_quarantined),
+		T(an_unregistered_point_of_a_known_meter_is_counted_not_stored),
 		T(a_reading_without_value_counts_as_bad_in_its_rollup),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
