@@ -598,10 +598,12 @@ static int read_readings(struct queue *q, sqlite3_stmt *s, struct gfi_reading *o
 	return GFI_OK;
 }
 
-int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
-	       int64_t *ids, size_t max, size_t *n)
+/* Bind up to two int64 parameters of s (nbind of them) and read its rows
+ * of readings: the shared path of peek and unbatched. */
+static int select_readings(struct queue *q, sqlite3_stmt *s, int nbind,
+			   int64_t p1, int64_t p2, struct gfi_reading *out,
+			   int64_t *ids, size_t max, size_t *n, const char *what)
 {
-	sqlite3_stmt *s;
 	int rc;
 
 	if (q == NULL || n == NULL || (max > 0 && (out == NULL || ids == NULL)))
@@ -609,18 +611,26 @@ int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
 	*n = 0;
 	if (max == 0)
 		return GFI_OK;
-	if (max > (uint64_t)INT64_MAX)
-		max = (size_t)INT64_MAX;
-
-	s = q->st[ST_PEEK];
-	rc = sqlite3_bind_int64(s, 1, after_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, (int64_t)max);
+	if (max > (uint64_t)INT32_MAX)
+		max = (size_t)INT32_MAX;
+	rc = sqlite3_bind_int64(s, 1, p1);
+	if (rc == SQLITE_OK && nbind > 1)
+		rc = sqlite3_bind_int64(s, 2, p2);
 	if (rc != SQLITE_OK) {
 		sqlite3_clear_bindings(s);
-		return db_fail(q, "peek bind", rc);
+		return db_fail(q, what, rc);
 	}
-	return read_readings(q, s, out, ids, max, n, "peek");
+	return read_readings(q, s, out, ids, max, n, what);
+}
+
+int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
+	       int64_t *ids, size_t max, size_t *n)
+{
+	if (q == NULL)
+		return GFI_E_INVAL;
+	return select_readings(q, q->st[ST_PEEK], 2, after_id,
+			       (int64_t)(max > INT32_MAX ? INT32_MAX : max), out,
+			       ids, max, n, "peek");
 }
 
 int queue_delete_upto(struct queue *q, int64_t id)
@@ -707,21 +717,11 @@ int queue_gaps(struct queue *q, int64_t after_id, struct queue_gap *out,
 int queue_unbatched(struct queue *q, int newest_first, struct gfi_reading *out,
 		    int64_t *ids, size_t max, size_t *n)
 {
-	sqlite3_stmt *s;
-	int rc;
-
-	if (q == NULL || n == NULL || (max > 0 && (out == NULL || ids == NULL)))
+	if (q == NULL)
 		return GFI_E_INVAL;
-	*n = 0;
-	if (max == 0)
-		return GFI_OK;
-	s = q->st[newest_first ? ST_UNBATCHED_NEW : ST_UNBATCHED_OLD];
-	rc = sqlite3_bind_int64(s, 1, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		return db_fail(q, "unbatched bind", rc);
-	}
-	return read_readings(q, s, out, ids, max, n, "unbatched");
+	return select_readings(q, q->st[newest_first ? ST_UNBATCHED_NEW : ST_UNBATCHED_OLD],
+			       1, (int64_t)(max > INT32_MAX ? INT32_MAX : max), 0,
+			       out, ids, max, n, "unbatched");
 }
 
 int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
