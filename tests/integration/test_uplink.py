@@ -197,9 +197,10 @@ def main():
         g.ok(not twice, "no reading in two batches (%d)" % len(twice))
 
         # 6b: the will: offline within the keep-alive after kill -9.
+        # Taken before the kill: the will can arrive before wait() returns.
+        t_kill = time.time()
         os.kill(agent.pid, signal.SIGKILL)
         agent.wait()
-        t_kill = time.time()
         g.wait_for(lambda: any(s[0] > t_kill and s[2]["state"] == "offline"
                                for s in agg.statuses), KEEPALIVE_S * 2 + 5, "will")
         t_off = min(s[0] for s in agg.statuses if s[0] > t_kill and s[2]["state"] == "offline")
