@@ -9,10 +9,14 @@
 #include <string.h>
 
 #include "aggconfig.h"
+#include "alerts.h"
 #include "error.h"
+#include "factors_cli.h"
 #include "ingest.h"
 #include "log.h"
 #include "registry.h"
+#include "report.h"
+#include "spotcheck.h"
 #include "store.h"
 #include "verify.h"
 
@@ -23,7 +27,18 @@ static int usage(FILE *f)
 		"       gfi-aggregator check-config --config FILE\n"
 		"       gfi-aggregator admin --store FILE OBJECT VERB [--field value ...]\n"
 		"       gfi-aggregator counts --store FILE\n"
-		"       gfi-aggregator verify-batch --store FILE --gateway ID --seq N\n");
+		"       gfi-aggregator verify-batch --store FILE --gateway ID --seq N\n"
+		"       gfi-aggregator indicators --store FILE --unit CODE --year Y [--month M] [--json]\n"
+		"       gfi-aggregator factor set|list --store FILE ...\n"
+		"       gfi-aggregator report --store FILE --year Y [--unit CODE | --county CODE]\n"
+		"                      --format csv|xlsx|json --out FILE\n"
+		"       gfi-aggregator filing --store FILE --unit CODE --year Y --by NAME\n"
+		"       gfi-aggregator alerts evaluate --store FILE [--rules FILE] [--now EPOCH]\n"
+		"       gfi-aggregator alerts --store FILE [--county CODE] [--state open]\n"
+		"       gfi-aggregator alert ack|resolve --store FILE --id N --by NAME\n"
+		"       gfi-aggregator spotcheck --store FILE --gateway ID --meter ID --point ID\n"
+		"                      --at TIME --reading VALUE --inspector NAME [--note TEXT]\n"
+		"       gfi-aggregator spotchecks --store FILE [--gateway ID --meter ID --point ID]\n");
 	return 2;
 }
 
@@ -152,6 +167,22 @@ int main(int argc, char **argv)
 		return usage(stderr);
 	if (strcmp(argv[1], "admin") == 0)
 		return registry_cli(argc - 2, argv + 2, stdout, stderr);
+	if (strcmp(argv[1], "report") == 0)
+		return report_cli(argc - 1, argv + 1, stdout, stderr);
+	if (strcmp(argv[1], "filing") == 0)
+		return report_filing_cli(argc - 1, argv + 1, stdout, stderr);
+	if (strcmp(argv[1], "alerts") == 0)
+		return alerts_cli(argc - 1, argv + 1, stdout, stderr);
+	if (strcmp(argv[1], "alert") == 0)
+		return alerts_alert_cli(argc - 1, argv + 1, stdout, stderr);
+	if (strcmp(argv[1], "spotcheck") == 0)
+		return spotcheck_cli(argc - 1, argv + 1, stdout, stderr);
+	if (strcmp(argv[1], "spotchecks") == 0)
+		return spotcheck_list_cli(argc - 1, argv + 1, stdout, stderr);
+	if (strcmp(argv[1], "factor") == 0)
+		return factors_cli(argc - 2, argv + 2, stdout, stderr);
+	if (strcmp(argv[1], "indicators") == 0)
+		return indicators_cli(argc - 2, argv + 2, stdout, stderr);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
 		return 0;

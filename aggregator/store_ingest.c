@@ -20,6 +20,9 @@
  *    bounded by one day of one series. Trapezoids span only consecutive
  *    valid readings at most ROLLUP_MAX_GAP_S apart: a longer silence is a
  *    hole, not a straight line (docs/aggregator.md, "Rollups").
+ *  - rollups.flagged counts the day's readings with status backwards, jump
+ *    or rollover (recounted from raw on a recompute): series.c takes a day
+ *    whole from first/last only when it is 0 (docs/indicators.md).
  * Statements run per reading are prepared once into s->cache[] (enum below);
  * listings prepare their own, so a row callback may call the store again.
  */
@@ -74,12 +77,12 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_READING_ADD] = "INSERT OR IGNORE INTO readings (series, time_s, value, "
 			   "status, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_ROLLUP_GET] = "SELECT count, bad, first_s, first_v, last_s, last_v, "
-			  "min_v, max_v, integral FROM rollups "
+			  "min_v, max_v, integral, flagged FROM rollups "
 			  "WHERE series = ?1 AND day_s = ?2",
 	[ST_ROLLUP_PUT] = "INSERT OR REPLACE INTO rollups (series, day_s, count, bad, "
-			  "first_s, first_v, last_s, last_v, min_v, max_v, integral) "
-			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-	[ST_DAY_READINGS] = "SELECT time_s, value FROM readings WHERE series = ?1 "
+			  "first_s, first_v, last_s, last_v, min_v, max_v, integral, "
+			  "flagged) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_DAY_READINGS] = "SELECT time_s, value, status FROM readings WHERE series = ?1 "
 			    "AND time_s >= ?2 AND time_s < ?3 ORDER BY time_s",
 	[ST_QUAR_BATCH] = "INSERT INTO quarantine (received_s, topic, gateway, reason, "
 			  "payload) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -286,6 +289,7 @@ static int series_id(struct store *s, const char *gateway,
 /* A rollup row as kept: the fields of struct rollup that live in SQL. */
 struct day {
 	int64_t count, bad;
+	int64_t flagged;        /* readings marked backwards, jump or rollover */
 	int64_t first_s, last_s;
 	double first_v, last_v, min_v, max_v, integral;
 };
@@ -314,6 +318,7 @@ static int day_get(struct store *s, int64_t series, int64_t day_s,
 		d->min_v = column_value(st, 6);
 		d->max_v = column_value(st, 7);
 		d->integral = sqlite3_column_double(st, 8);
+		d->flagged = sqlite3_column_int64(st, 9);
 		rc = SQLITE_DONE;
 	}
 	sqlite3_reset(st);
@@ -341,6 +346,7 @@ static int day_put(struct store *s, int64_t series, int64_t day_s,
 		bind_value(st, 10, d->max_v);
 	} /* else: unbound parameters are NULL */
 	sqlite3_bind_double(st, 11, d->integral);
+	sqlite3_bind_int64(st, 12, d->flagged);
 	return run(s, st, "rollup write");
 }
 
@@ -364,6 +370,14 @@ static void day_append(struct day *d, enum gfi_qkind kind, int64_t t, double v)
 	d->count++;
 }
 
+/* Whether a reading's status marks a counter anomaly: such a day's first and
+ * last values do not give its consumption, so series.c reads it raw. */
+static int status_flagged(int status)
+{
+	return status == GFI_ST_BACKWARDS || status == GFI_ST_JUMP ||
+	       status == GFI_ST_ROLLOVER;
+}
+
 /* Recompute the rollup of one series' day from its raw readings. */
 static int day_recompute(struct store *s, int64_t series, int64_t day_s,
 			 enum gfi_qkind kind, struct day *d)
@@ -378,6 +392,7 @@ static int day_recompute(struct store *s, int64_t series, int64_t day_s,
 	sqlite3_bind_int64(st, 2, day_s);
 	sqlite3_bind_int64(st, 3, day_s + 86400);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		d->flagged += status_flagged(sqlite3_column_int(st, 2));
 		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
 			d->bad++;
 		else
@@ -398,6 +413,8 @@ static int rollup_fold(struct store *s, int64_t series, enum gfi_qkind kind,
 
 	if (ret != GFI_OK)
 		return ret;
+	/* A recompute recounts flagged from raw, this reading included. */
+	d.flagged += status_flagged(r->status);
 	if (!has_value)
 		d.bad++;
 	else if (d.count == 0 || r->time_s > d.last_s)
@@ -514,6 +531,7 @@ static void rollup_row(sqlite3_stmt *st, struct rollup *r)
 	r->min_v = column_value(st, 11);
 	r->max_v = column_value(st, 12);
 	r->integral = sqlite3_column_double(st, 13);
+	r->flagged = sqlite3_column_int64(st, 14);
 }
 
 /* Days in [from_day_s, to_day_s), ordered by meter, point, day. */
@@ -525,7 +543,7 @@ int store_rollups(struct store *s, const char *gateway, int64_t from_day_s,
 	int ret = store_prepare(s,
 		"SELECT s.gateway, s.meter, s.point, s.quantity, r.day_s, r.count, "
 		"r.bad, r.first_s, r.first_v, r.last_s, r.last_v, r.min_v, r.max_v, "
-		"r.integral FROM rollups r JOIN series s ON s.id = r.series "
+		"r.integral, r.flagged FROM rollups r JOIN series s ON s.id = r.series "
 		"WHERE s.gateway = ?1 AND r.day_s >= ?2 AND r.day_s < ?3 "
 		"ORDER BY s.meter, s.point, r.day_s", &st);
 	int rc;

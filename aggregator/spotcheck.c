@@ -1,0 +1,514 @@
+/*
+ * spotcheck.c — on-site spot checks: the display reading against the
+ * reported counter, and the integrity of what was reported (spotcheck.h has
+ * the method).
+ *
+ * Why the chain matters here: a spot check is evidence in a removal
+ * decision (第二十二条). A display reading that agrees with stored data proves
+ * nothing if the stored data could have been altered, so a verdict needs
+ * every batch of the gateway since the start of the year to verify from the
+ * gateway's public key and to link to its predecessor by hash; otherwise the
+ * verdict is cannot_judge, never consistent.
+ *
+ * Invariants: a verdict is consistent only when readings surround the
+ * instant and the chain and signatures check; the tolerance used is written
+ * into the reason, so the record explains itself years later.
+ */
+#include "spotcheck.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "batch.h"
+#include "error.h"
+#include "jsonutil.h"
+#include "period.h"
+#include "report.h"
+#include "series.h"
+#include "sign.h"
+
+#define STATUS_BAD 2
+#define STATUS_FAIL 1
+
+/* ---- the hash chain and signatures ---- */
+
+struct seqs {
+	uint64_t *v;             /* owned */
+	size_t n, cap;
+	int nomem;
+};
+
+static int collect_seq(void *ctx, const void *row)
+{
+	struct seqs *l = ctx;
+
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 64;
+		uint64_t *v = realloc(l->v, cap * sizeof(*v));
+		if (v == NULL) {
+			l->nomem = 1;
+			return 1;
+		}
+		l->v = v;
+		l->cap = cap;
+	}
+	l->v[l->n++] = *(const uint64_t *)row;
+	return 0;
+}
+
+/* The hash of held batch (gateway, seq)'s JSON, from its stored bytes. */
+static int held_hash(struct store *s, const char *gateway, uint64_t seq,
+		     uint8_t hash[GFI_SHA256_LEN], char *why, size_t whylen)
+{
+	struct gfi_batch *b = NULL;
+	char *payload = NULL, err[256];
+	size_t len = 0;
+	int ret = store_batch_get(s, gateway, seq, &payload, &len);
+
+	if (ret == GFI_E_NOTFOUND) {
+		snprintf(why, whylen, "chain broken: batch %" PRIu64 " is not held", seq);
+		return GFI_E_CRYPTO;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_batch_parse(payload, len, &b, err, sizeof(err));
+	free(payload);
+	if (ret == GFI_E_NOMEM)
+		return ret;
+	if (ret != GFI_OK) {
+		snprintf(why, whylen, "chain broken: stored batch %" PRIu64 " unreadable: %s",
+			 seq, err);
+		return GFI_E_CRYPTO;
+	}
+	memcpy(hash, b->hash, GFI_SHA256_LEN);
+	gfi_batch_free(b);
+	return GFI_OK;
+}
+
+/* Parse and verify held batch seq; its prev must equal prev. *hash gets
+ * its own hash for the next link. */
+static int check_one(struct store *s, struct gfi_verifier *key, const char *gateway,
+		     uint64_t seq, const uint8_t prev[GFI_SHA256_LEN],
+		     uint8_t hash[GFI_SHA256_LEN], char *why, size_t whylen)
+{
+	struct gfi_batch *b = NULL;
+	char *payload = NULL, err[256];
+	size_t len = 0;
+	int ret = store_batch_get(s, gateway, seq, &payload, &len);
+
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_batch_parse(payload, len, &b, err, sizeof(err));
+	free(payload);
+	if (ret == GFI_E_NOMEM)
+		return ret;
+	if (ret != GFI_OK) {
+		/* A stored batch passed this parser when it arrived: a change. */
+		snprintf(why, whylen, "signature invalid: stored batch %" PRIu64
+			 " no longer parses: %s", seq, err);
+		return GFI_E_CRYPTO;
+	}
+	if (strcmp(b->gateway, gateway) != 0 || b->seq != seq)
+		snprintf(why, whylen, "chain broken: stored batch %" PRIu64
+			 " names %s seq %" PRIu64, seq, b->gateway, b->seq);
+	else if (gfi_batch_verify(b, key) != GFI_OK)
+		snprintf(why, whylen, "signature invalid: batch %" PRIu64
+			 " does not verify with %s's key", seq, gateway);
+	else if (memcmp(b->prev, prev, GFI_SHA256_LEN) != 0)
+		snprintf(why, whylen, "chain broken: prev of batch %" PRIu64
+			 " is not the hash of batch %" PRIu64, seq, seq - 1);
+	else
+		why[0] = '\0';
+	memcpy(hash, b->hash, GFI_SHA256_LEN);
+	gfi_batch_free(b);
+	return why[0] != '\0' ? GFI_E_CRYPTO : GFI_OK;
+}
+
+int spotcheck_chain(struct store *s, const char *gateway, int64_t from_s,
+		    char *why, size_t whylen)
+{
+	struct gfi_verifier *key = NULL;
+	struct reg_gateway g;
+	struct seqs l = { 0 };
+	uint8_t prev[GFI_SHA256_LEN] = { 0 };
+	char err[256];
+	int ret;
+
+	why[0] = '\0';
+	if ((ret = store_gateway_get(s, gateway, &g)) != GFI_OK)
+		return ret;
+	if (gfi_verifier_new(g.pubkey_pem, strlen(g.pubkey_pem), &key, err,
+			     sizeof(err)) != GFI_OK) {
+		snprintf(why, whylen, "signature invalid: registry key of %s unusable: %s",
+			 gateway, err);
+		return GFI_E_CRYPTO;
+	}
+	ret = store_batch_seqs(s, gateway, from_s, collect_seq, &l);
+	if (ret == GFI_OK && l.nomem)
+		ret = GFI_E_NOMEM;
+	/* The first batch of the range links to the one before it, which may
+	 * lie before from_s: fetch its hash (zeros before seq 1). */
+	if (ret == GFI_OK && l.n > 0 && l.v[0] > 1)
+		ret = held_hash(s, gateway, l.v[0] - 1, prev, why, whylen);
+	for (size_t i = 0; ret == GFI_OK && i < l.n; i++) {
+		if (i > 0 && l.v[i] != l.v[i - 1] + 1) {
+			snprintf(why, whylen, "chain broken: batch %" PRIu64 " missing",
+				 l.v[i - 1] + 1);
+			ret = GFI_E_CRYPTO;
+			break;
+		}
+		ret = check_one(s, key, gateway, l.v[i], prev, prev, why, whylen);
+	}
+	free(l.v);
+	gfi_verifier_free(key);
+	return ret;
+}
+
+/* ---- the comparison ---- */
+
+/* The value of the reading of the series at exactly t. */
+struct at_value {
+	double v;
+	int found;
+};
+
+static int take_value(void *ctx, const void *row)
+{
+	struct at_value *a = ctx;
+	const struct gfi_reading *r = row;
+
+	if (!isnan(r->value)) {
+		a->v = r->value;
+		a->found = 1;
+	}
+	return 0;
+}
+
+static int value_at(struct store *s, const struct spotcheck_input *in, int64_t t,
+		    double *v)
+{
+	struct at_value a = { 0, 0 };
+	int ret = store_readings(s, in->gateway, in->meter, in->point, t, t + 1,
+				 take_value, &a);
+
+	if (ret == GFI_OK && !a.found)
+		ret = GFI_E_NOTFOUND;
+	*v = a.v;
+	return ret;
+}
+
+__attribute__((format(printf, 3, 4)))
+static void add_reason(struct store_spotcheck *c, size_t *n, const char *fmt, ...)
+{
+	size_t size = sizeof(c->reason);
+	va_list ap;
+	int k;
+
+	if (*n >= size - 1)
+		return;
+	if (*n > 0) {
+		k = snprintf(c->reason + *n, size - *n, "; ");
+		*n += k > 0 ? (size_t)k : 0;
+		if (*n >= size - 1) {
+			*n = size - 1;
+			return;
+		}
+	}
+	va_start(ap, fmt);
+	k = vsnprintf(c->reason + *n, size - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = *n + (size_t)k < size ? *n + (size_t)k : size - 1;
+}
+
+/* Reported counter at in->at_s and the allowance; fills the numbers of c.
+ * 1 when they could be computed. */
+static int compare(struct store *s, const struct spotcheck_input *in,
+		   const struct reg_meter *m, struct store_spotcheck *c, size_t *n,
+		   double *tol_abs)
+{
+	struct series_key k = { in->gateway, in->meter, in->point };
+	double reported = 0, before_v = 0, after_v = 0, acc = m->accuracy_pct, moved;
+	int64_t before_s = 0, after_s = 0;
+	int ret = series_counter_at(s, &k, in->at_s, m->counter_max, &reported,
+				    &before_s, &after_s);
+
+	if (ret == GFI_E_NOTFOUND) {
+		add_reason(c, n, "no readings around the time: no reported reading on "
+			   "both sides of %" PRId64, in->at_s);
+		return 0;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	if ((ret = value_at(s, in, before_s, &before_v)) != GFI_OK ||
+	    (ret = value_at(s, in, after_s, &after_v)) != GFI_OK)
+		return ret == GFI_E_NOTFOUND ? GFI_E_DB : ret;
+	/* What the counter may have moved between the two reported readings
+	 * it is interpolated from (a wrap adds counter_max). */
+	moved = fabs(after_v - before_v);
+	if (m->counter_max > 0 && after_v < before_v)
+		moved = after_v + m->counter_max - before_v;
+	if (acc <= 0) {
+		acc = SPOTCHECK_DEFAULT_ACCURACY_PCT;
+		add_reason(c, n, "accuracy class unknown: %g %% assumed", acc);
+	}
+	*tol_abs = fabs(in->reading) * acc / 100.0 + moved;
+	c->reported = reported;
+	c->diff = in->reading - reported;
+	c->diff_pct = reported != 0 ? c->diff / reported * 100.0 : NAN;
+	c->tolerance_pct = reported != 0 ? *tol_abs / fabs(reported) * 100.0 : NAN;
+	add_reason(c, n, "reported %.10g at %" PRId64 " (between %" PRId64 " and %"
+		   PRId64 "), difference %.6g, tolerance %.6g = %g %% of the reading "
+		   "+ %.6g moved between readings", reported, in->at_s, before_s,
+		   after_s, c->diff, *tol_abs, acc, moved);
+	return 1;
+}
+
+int spotcheck_judge(struct store *s, const struct spotcheck_input *in,
+		    struct store_spotcheck *c)
+{
+	struct reg_meter m;
+	char why[STORE_ALERT_TEXT_MAX];
+	double tol_abs = 0;
+	int64_t year_start, year_end;
+	int year, month, ret, numbers;
+	size_t n = 0;
+
+	memset(c, 0, sizeof(*c));
+	snprintf(c->gateway, sizeof(c->gateway), "%s", in->gateway);
+	snprintf(c->meter, sizeof(c->meter), "%s", in->meter);
+	snprintf(c->point, sizeof(c->point), "%s", in->point);
+	snprintf(c->inspector, sizeof(c->inspector), "%s", in->inspector);
+	snprintf(c->note, sizeof(c->note), "%s", in->note ? in->note : "");
+	c->at_s = in->at_s;
+	c->reading = in->reading;
+	c->recorded_s = in->now_s;
+	c->reported = c->diff = c->diff_pct = c->tolerance_pct = NAN;
+	if ((ret = store_meter_get(s, in->gateway, in->meter, in->point, &m)) != GFI_OK)
+		return ret;
+	if ((numbers = compare(s, in, &m, c, &n, &tol_abs)) < 0)
+		return numbers;
+	period_of(in->at_s, &year, &month);
+	if ((ret = period_bounds(year, 0, &year_start, &year_end)) != GFI_OK)
+		return ret;
+	ret = spotcheck_chain(s, in->gateway, year_start, why, sizeof(why));
+	if (ret != GFI_OK && ret != GFI_E_CRYPTO)
+		return ret;
+	c->chain_ok = ret == GFI_OK;
+	if (!c->chain_ok)
+		add_reason(c, &n, "%s", why);
+	if (!numbers || !c->chain_ok)
+		snprintf(c->verdict, sizeof(c->verdict), "cannot_judge");
+	else if (fabs(c->diff) <= tol_abs)
+		snprintf(c->verdict, sizeof(c->verdict), "consistent");
+	else
+		snprintf(c->verdict, sizeof(c->verdict), "inconsistent");
+	return GFI_OK;
+}
+
+/* ---- commands ---- */
+
+/* GATEWAY/METER/POINT into its three parts, each a valid id. */
+static int split_meter(const char *v, char *gw, char *meter, char *point, FILE *err)
+{
+	const char *a = strchr(v, '/'), *b = a ? strchr(a + 1, '/') : NULL;
+	size_t l1, l2, l3;
+
+	if (a == NULL || b == NULL || strchr(b + 1, '/') != NULL) {
+		fprintf(err, "--meter: %s is not GATEWAY/METER/POINT\n", v);
+		return STATUS_BAD;
+	}
+	l1 = (size_t)(a - v);
+	l2 = (size_t)(b - a - 1);
+	l3 = strlen(b + 1);
+	if (l1 >= GFI_ID_MAX || l2 >= GFI_ID_MAX || l3 >= GFI_ID_MAX) {
+		fprintf(err, "--meter: an id of %s is longer than %d characters\n", v,
+			GFI_ID_MAX - 1);
+		return STATUS_BAD;
+	}
+	memcpy(gw, v, l1);
+	gw[l1] = '\0';
+	memcpy(meter, a + 1, l2);
+	meter[l2] = '\0';
+	memcpy(point, b + 1, l3 + 1);
+	return 0;
+}
+
+static int take_id(const char *name, const char *v, char *dst, FILE *err)
+{
+	if (v == NULL)
+		return 0;
+	if (!gfi_id_valid(v)) {
+		fprintf(err, "--%s: %s is not an id (1..31 of A-Z a-z 0-9 . _ -)\n", name, v);
+		return STATUS_BAD;
+	}
+	if (dst != v)
+		snprintf(dst, GFI_ID_MAX, "%s", v);
+	return 0;
+}
+
+/* --meter G/M/P, or --gateway G --meter M --point P. all: every part
+ * required (spotcheck); else each may be absent (listing). */
+static int take_series(const struct report_opts *o, int all, char *gw, char *meter,
+		       char *point, FILE *err)
+{
+	const char *m = report_opt(o, "meter");
+	int rc;
+
+	gw[0] = meter[0] = point[0] = '\0';
+	if (m != NULL && strchr(m, '/') != NULL) {
+		if (report_opt(o, "gateway") || report_opt(o, "point")) {
+			fprintf(err, "--meter: GATEWAY/METER/POINT excludes --gateway and --point\n");
+			return STATUS_BAD;
+		}
+		if ((rc = split_meter(m, gw, meter, point, err)) != 0)
+			return rc;
+		if ((rc = take_id("meter", gw, gw, err)) || (rc = take_id("meter", meter, meter, err)) ||
+		    (rc = take_id("meter", point, point, err)))
+			return rc;
+		return 0;
+	}
+	if (all && ((rc = report_opt_required("gateway", report_opt(o, "gateway"), err)) ||
+		    (rc = report_opt_required("meter", m, err)) ||
+		    (rc = report_opt_required("point", report_opt(o, "point"), err))))
+		return rc;
+	if ((rc = take_id("gateway", report_opt(o, "gateway"), gw, err)) ||
+	    (rc = take_id("meter", m, meter, err)) ||
+	    (rc = take_id("point", report_opt(o, "point"), point, err)))
+		return rc;
+	return 0;
+}
+
+static void num_text(FILE *f, const char *name, double v)
+{
+	if (isnan(v))
+		fprintf(f, "%s: -\n", name);
+	else
+		fprintf(f, "%s: %.10g\n", name, v);
+}
+
+int spotcheck_cli(int argc, char **argv, FILE *out, FILE *err)
+{
+	static const char *const allowed[] = { "store", "meter", "gateway", "point",
+					       "at", "reading", "inspector", "note",
+					       "now", NULL };
+	char gw[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
+	struct spotcheck_input in = { 0 };
+	struct store_spotcheck c;
+	struct report_opts o;
+	struct store *s = NULL;
+	int64_t id = 0;
+	int rc, ret;
+
+	in.now_s = (int64_t)time(NULL);
+	if ((rc = report_opts_parse(argc, argv, 1, allowed, NULL, 0, &o, err)) ||
+	    (rc = take_series(&o, 1, gw, meter, point, err)) ||
+	    (rc = report_opt_required("at", report_opt(&o, "at"), err)) ||
+	    (rc = report_opt_time("at", report_opt(&o, "at"), &in.at_s, err)) ||
+	    (rc = report_opt_required("reading", report_opt(&o, "reading"), err)) ||
+	    (rc = report_opt_double("reading", report_opt(&o, "reading"), 0, 1e15,
+				    &in.reading, err)) ||
+	    (rc = report_opt_required("inspector", report_opt(&o, "inspector"), err)) ||
+	    (rc = report_opt_text("inspector", report_opt(&o, "inspector"), 64, err)) ||
+	    (rc = report_opt_text("note", report_opt(&o, "note"), STORE_ALERT_TEXT_MAX, err)) ||
+	    (rc = report_opt_time("now", report_opt(&o, "now"), &in.now_s, err)))
+		return rc;
+	in.gateway = gw;
+	in.meter = meter;
+	in.point = point;
+	in.inspector = report_opt(&o, "inspector");
+	in.note = report_opt(&o, "note") ? report_opt(&o, "note") : "";
+	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
+		return rc;
+	ret = spotcheck_judge(s, &in, &c);
+	if (ret == GFI_OK)
+		ret = store_spotcheck_add(s, &c, &id);
+	store_close(s);
+	if (ret == GFI_E_NOTFOUND) {
+		fprintf(err, "--meter: %s/%s/%s is not a registered meter point\n", gw,
+			meter, point);
+		return STATUS_BAD;
+	}
+	if (ret != GFI_OK) {
+		fprintf(err, "spotcheck: failed: %s\n", gfi_strerror(ret));
+		return STATUS_FAIL;
+	}
+	fprintf(out, "spotcheck: %" PRId64 "\nverdict: %s\n", id, c.verdict);
+	num_text(out, "reading", c.reading);
+	num_text(out, "reported", c.reported);
+	num_text(out, "difference", c.diff);
+	num_text(out, "difference_pct", c.diff_pct);
+	num_text(out, "tolerance_pct", c.tolerance_pct);
+	fprintf(out, "chain_ok: %d\nreason: %s\n", c.chain_ok, c.reason);
+	return 0;
+}
+
+static void json_num(cJSON *o, const char *k, double v)
+{
+	if (isnan(v))
+		cJSON_AddNullToObject(o, k);
+	else
+		cJSON_AddNumberToObject(o, k, v);
+}
+
+static int list_row(void *ctx, const void *row)
+{
+	FILE *out = ctx;
+	const struct store_spotcheck *c = row;
+	cJSON *o = cJSON_CreateObject();
+	char *t;
+
+	if (o == NULL)
+		return 1;
+	cJSON_AddNumberToObject(o, "id", (double)c->id);
+	cJSON_AddStringToObject(o, "gateway", c->gateway);
+	cJSON_AddStringToObject(o, "meter", c->meter);
+	cJSON_AddStringToObject(o, "point", c->point);
+	cJSON_AddNumberToObject(o, "at_s", (double)c->at_s);
+	json_num(o, "reading", c->reading);
+	json_num(o, "reported", c->reported);
+	json_num(o, "diff", c->diff);
+	json_num(o, "diff_pct", c->diff_pct);
+	json_num(o, "tolerance_pct", c->tolerance_pct);
+	cJSON_AddBoolToObject(o, "chain_ok", c->chain_ok != 0);
+	cJSON_AddStringToObject(o, "verdict", c->verdict);
+	cJSON_AddStringToObject(o, "reason", c->reason);
+	cJSON_AddStringToObject(o, "inspector", c->inspector);
+	cJSON_AddStringToObject(o, "note", c->note);
+	cJSON_AddNumberToObject(o, "recorded_s", (double)c->recorded_s);
+	t = cJSON_PrintUnformatted(o);
+	if (t != NULL)
+		fprintf(out, "%s\n", t);
+	free(t);
+	cJSON_Delete(o);
+	return 0;
+}
+
+int spotcheck_list_cli(int argc, char **argv, FILE *out, FILE *err)
+{
+	static const char *const allowed[] = { "store", "meter", "gateway", "point", NULL };
+	char gw[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
+	struct report_opts o;
+	struct store *s = NULL;
+	int rc, ret;
+
+	if ((rc = report_opts_parse(argc, argv, 1, allowed, NULL, 0, &o, err)) ||
+	    (rc = take_series(&o, 0, gw, meter, point, err)))
+		return rc;
+	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
+		return rc;
+	ret = store_spotcheck_list(s, gw[0] ? gw : NULL, meter[0] ? meter : NULL,
+				   point[0] ? point : NULL, list_row, out);
+	store_close(s);
+	if (ret != GFI_OK) {
+		fprintf(err, "store: spot check list failed: %s\n", gfi_strerror(ret));
+		return STATUS_FAIL;
+	}
+	return 0;
+}

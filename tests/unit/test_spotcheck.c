@@ -1,0 +1,324 @@
+/*
+ * test_spotcheck.c — on-site spot checks (aggregator/spotcheck.c) against a
+ * real store holding real signed batches (acceptance 5).
+ *
+ * Each test gets a temporary directory with a store, a gateway key made by
+ * gfi_sign_keygen, and one counter point gw-a/E1/kwh whose readings arrive
+ * as batches built by gfi_batch_build and accepted by verify_one, exactly as
+ * ingest stores them: a reading every 900 s from T0, 1000 kWh rising by 10
+ * each step. Tampering is done directly in SQLite, as an attacker with the
+ * file would.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "error.h"
+#include "sign.h"
+#include "spotcheck.h"
+#include "store.h"
+#include "verify.h"
+
+#define T0 1748707200              /* 2025-06-01 00:00 Asia/Shanghai */
+#define STEP_S 900
+#define NBATCH 6
+#define GW "gw-a"
+#define UNIT "91350100M000100Y43"
+
+struct fx {
+	char dir[64], db[96], key[96];
+	struct store *s;
+	struct gfi_signer *signer;
+};
+
+static void registry(struct fx *f, double accuracy_pct)
+{
+	struct reg_county c = { .code = "350102", .name = "Gulou" };
+	struct reg_unit u = { .code = UNIT, .name = "Test Works", .kind = UNIT_FACTORY,
+			      .county = "350102", .level = LEVEL_CITY,
+			      .year_listed = 2020, .sector = "C3130" };
+	struct reg_gateway g = { .id = GW, .unit = UNIT, .active = 1,
+				 .registered_s = T0 - 86400 };
+	struct reg_meter m = { .gateway = GW, .meter = "E1", .point = "kwh",
+			       .quantity = "elec_import_kwh", .role = ROLE_ELEC_PURCHASED,
+			       .carrier = "electricity", .registered_s = T0 - 86400 };
+
+	m.accuracy_pct = accuracy_pct;
+	assert_int_equal(gfi_signer_pubkey_pem(f->signer, g.pubkey_pem,
+					       sizeof(g.pubkey_pem)), GFI_OK);
+	assert_int_equal(store_county_put(f->s, &c, 1), GFI_OK);
+	assert_int_equal(store_unit_put(f->s, &u, 1), GFI_OK);
+	assert_int_equal(store_gateway_put(f->s, &g, 1), GFI_OK);
+	assert_int_equal(store_meter_put(f->s, &m, 1), GFI_OK);
+}
+
+/* NBATCH batches of one reading each, accepted by the real pipeline. */
+static void ingest(struct fx *f)
+{
+	uint8_t prev[GFI_SHA256_LEN] = { 0 }, hash[GFI_SHA256_LEN];
+	struct verify *v = NULL;
+	char err[256];
+
+	assert_int_equal(verify_new(f->s, 300, &v), GFI_OK);
+	for (int i = 0; i < NBATCH; i++) {
+		struct gfi_reading r = { .meter = "E1", .point = "kwh",
+					 .quantity = "elec_import_kwh",
+					 .time_s = T0 + (int64_t)i * STEP_S,
+					 .value = 1000.0 + 10.0 * i, .status = GFI_ST_OK };
+		struct verify_decision d;
+		char *p = NULL;
+		size_t len = 0;
+		assert_int_equal(gfi_batch_build(GW, (uint64_t)i + 1, prev, r.time_s, &r, 1,
+						 f->signer, &p, &len, hash, err,
+						 sizeof(err)), GFI_OK);
+		assert_int_equal(verify_one(v, "gfi/v1/" GW "/batch", p, len,
+					    r.time_s + 5, &d), GFI_OK);
+		assert_int_equal(d.outcome, VERIFY_ACCEPTED);
+		memcpy(prev, hash, sizeof(prev));
+		free(p);
+	}
+	verify_free(v);
+}
+
+static int setup_acc(void **state, double accuracy_pct)
+{
+	struct fx *f = calloc(1, sizeof(*f));
+	char err[256];
+
+	assert_non_null(f);
+	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-spot-XXXXXX");
+	assert_non_null(mkdtemp(f->dir));
+	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
+	snprintf(f->key, sizeof(f->key), "%s/gw.key", f->dir);
+	assert_int_equal(gfi_sign_keygen(f->key, 0, err, sizeof(err)), GFI_OK);
+	assert_int_equal(gfi_signer_open(f->key, &f->signer, err, sizeof(err)), GFI_OK);
+	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
+	registry(f, accuracy_pct);
+	ingest(f);
+	*state = f;
+	return 0;
+}
+
+static int setup(void **state)
+{
+	return setup_acc(state, 0);   /* accuracy class unknown */
+}
+
+static int setup_class1(void **state)
+{
+	return setup_acc(state, 1.0);
+}
+
+static int teardown(void **state)
+{
+	struct fx *f = *state;
+	static const char *const names[] = { "gfi.db", "gfi.db-wal", "gfi.db-shm", "gw.key" };
+	char p[160];
+
+	store_close(f->s);
+	gfi_signer_close(f->signer);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", f->dir, names[i]);
+		unlink(p);
+	}
+	rmdir(f->dir);
+	free(f);
+	return 0;
+}
+
+static struct store_spotcheck judge(struct fx *f, int64_t at, double reading)
+{
+	struct spotcheck_input in = { .gateway = GW, .meter = "E1", .point = "kwh",
+				      .at_s = at, .reading = reading,
+				      .inspector = "Li Wei", .note = "",
+				      .now_s = T0 + 86400 };
+	struct store_spotcheck c;
+
+	assert_int_equal(spotcheck_judge(f->s, &in, &c), GFI_OK);
+	return c;
+}
+
+/* Run SQL with one blob parameter on the store file, as an attacker would. */
+static void tamper(struct fx *f, const char *sql, const void *blob, int len)
+{
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+
+	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	if (blob != NULL)
+		sqlite3_bind_blob(st, 1, blob, len, SQLITE_TRANSIENT);
+	assert_int_equal(sqlite3_step(st), SQLITE_DONE);
+	sqlite3_finalize(st);
+	sqlite3_close(db);
+}
+
+static void a_reading_within_tolerance_is_consistent(void **state)
+{
+	struct fx *f = *state;
+	/* Halfway between 1010 (T0+900) and 1020: reported 1015. */
+	struct store_spotcheck c = judge(f, T0 + STEP_S + STEP_S / 2, 1015.5);
+
+	assert_string_equal(c.verdict, "consistent");
+	assert_true(c.chain_ok);
+	assert_true(fabs(c.reported - 1015.0) < 1e-9);
+	assert_true(fabs(c.diff - 0.5) < 1e-9);
+	assert_true(fabs(c.diff_pct - 0.5 / 1015.0 * 100.0) < 1e-9);
+	/* 2 % assumed of 1015.5 plus the 10 kWh between the two readings. */
+	assert_true(fabs(c.tolerance_pct - (1015.5 * 0.02 + 10.0) / 1015.0 * 100.0) < 1e-9);
+	assert_non_null(strstr(c.reason, "accuracy class unknown: 2 % assumed"));
+}
+
+static void a_reading_beyond_tolerance_is_inconsistent(void **state)
+{
+	struct fx *f = *state;
+	/* 2 % of 1100 = 22, + 10 moved = 32 < |1100 - 1015| = 85. */
+	struct store_spotcheck c = judge(f, T0 + STEP_S + STEP_S / 2, 1100.0);
+
+	assert_string_equal(c.verdict, "inconsistent");
+	assert_true(c.chain_ok);
+	assert_true(fabs(c.diff - 85.0) < 1e-9);
+}
+
+static void the_registered_accuracy_class_sets_the_tolerance(void **state)
+{
+	struct fx *f = *state;
+	/* Class 1: 1 % of 1040 = 10.4, + 10 moved = 20.4; |1040 - 1015| = 25. */
+	struct store_spotcheck c = judge(f, T0 + STEP_S + STEP_S / 2, 1040.0);
+
+	assert_string_equal(c.verdict, "inconsistent");
+	assert_null(strstr(c.reason, "assumed"));
+	c = judge(f, T0 + STEP_S + STEP_S / 2, 1035.0);   /* 20 <= 20.35 */
+	assert_string_equal(c.verdict, "consistent");
+}
+
+static void no_readings_around_the_time_cannot_be_judged(void **state)
+{
+	struct fx *f = *state;
+	struct store_spotcheck c = judge(f, T0 - 3600, 1000.0);
+
+	assert_string_equal(c.verdict, "cannot_judge");
+	assert_true(isnan(c.reported));
+	assert_true(c.chain_ok);
+	assert_non_null(strstr(c.reason, "no readings around the time"));
+	c = judge(f, T0 + (NBATCH - 1) * STEP_S + 60, 1050.0);   /* after the last */
+	assert_string_equal(c.verdict, "cannot_judge");
+}
+
+static void a_tampered_stored_batch_cannot_be_judged(void **state)
+{
+	struct fx *f = *state;
+	char *payload = NULL, *at;
+	size_t len = 0;
+	struct store_spotcheck c;
+
+	assert_int_equal(spotcheck_chain(f->s, GW, T0 - 86400, c.reason,
+					 sizeof(c.reason)), GFI_OK);
+	/* One byte of batch 2's JSON: its value 1010 becomes 1011. */
+	assert_int_equal(store_batch_get(f->s, GW, 2, &payload, &len), GFI_OK);
+	at = strstr(payload, "1010");
+	assert_non_null(at);
+	at[3] = '1';
+	tamper(f, "UPDATE batches SET payload = ?1 WHERE gateway = 'gw-a' AND seq = 2",
+	       payload, (int)len);
+	free(payload);
+	c = judge(f, T0 + STEP_S + STEP_S / 2, 1015.5);
+	assert_string_equal(c.verdict, "cannot_judge");
+	assert_false(c.chain_ok);
+	assert_non_null(strstr(c.reason, "signature invalid: batch 2"));
+}
+
+static void a_tampered_signature_cannot_be_judged(void **state)
+{
+	struct fx *f = *state;
+	char *payload = NULL, *nl;
+	size_t len = 0;
+	struct store_spotcheck c;
+
+	assert_int_equal(store_batch_get(f->s, GW, 4, &payload, &len), GFI_OK);
+	nl = strchr(payload, '\n');
+	assert_non_null(nl);
+	nl[10] = nl[10] == 'A' ? 'B' : 'A';   /* a base64 character of the signature */
+	tamper(f, "UPDATE batches SET payload = ?1 WHERE gateway = 'gw-a' AND seq = 4",
+	       payload, (int)len);
+	free(payload);
+	c = judge(f, T0 + STEP_S / 2, 1005.0);
+	assert_string_equal(c.verdict, "cannot_judge");
+	assert_false(c.chain_ok);
+	assert_non_null(strstr(c.reason, "batch 4"));
+}
+
+static void a_deleted_batch_breaks_the_chain(void **state)
+{
+	struct fx *f = *state;
+	struct store_spotcheck c;
+
+	tamper(f, "DELETE FROM batches WHERE gateway = 'gw-a' AND seq = 3", NULL, 0);
+	c = judge(f, T0 + STEP_S / 2, 1005.0);
+	assert_string_equal(c.verdict, "cannot_judge");
+	assert_non_null(strstr(c.reason, "chain broken: batch 3 missing"));
+}
+
+static int count_row(void *ctx, const void *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static void spot_checks_are_stored_and_listed(void **state)
+{
+	struct fx *f = *state;
+	struct store_spotcheck c = judge(f, T0 + STEP_S / 2, 1005.0);
+	int64_t id1 = 0, id2 = 0;
+	int n = 0;
+
+	snprintf(c.note, sizeof(c.note), "display photographed");
+	assert_int_equal(store_spotcheck_add(f->s, &c, &id1), GFI_OK);
+	c = judge(f, T0 - 3600, 1000.0);    /* NULL numbers stored as such */
+	assert_int_equal(store_spotcheck_add(f->s, &c, &id2), GFI_OK);
+	assert_true(id2 > id1);
+	assert_int_equal(store_spotcheck_list(f->s, GW, "E1", "kwh", count_row, &n), GFI_OK);
+	assert_int_equal(n, 2);
+	n = 0;
+	assert_int_equal(store_spotcheck_list(f->s, "gw-b", NULL, NULL, count_row, &n), GFI_OK);
+	assert_int_equal(n, 0);
+}
+
+static void an_unregistered_point_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct spotcheck_input in = { .gateway = GW, .meter = "E1", .point = "kvarh",
+				      .at_s = T0, .reading = 1, .inspector = "x",
+				      .note = "", .now_s = T0 };
+	struct store_spotcheck c;
+
+	assert_int_equal(spotcheck_judge(f->s, &in, &c), GFI_E_NOTFOUND);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(a_reading_within_tolerance_is_consistent, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_reading_beyond_tolerance_is_inconsistent, setup, teardown),
+		cmocka_unit_test_setup_teardown(the_registered_accuracy_class_sets_the_tolerance, setup_class1, teardown),
+		cmocka_unit_test_setup_teardown(no_readings_around_the_time_cannot_be_judged, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_tampered_stored_batch_cannot_be_judged, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_tampered_signature_cannot_be_judged, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_deleted_batch_breaks_the_chain, setup, teardown),
+		cmocka_unit_test_setup_teardown(spot_checks_are_stored_and_listed, setup, teardown),
+		cmocka_unit_test_setup_teardown(an_unregistered_point_is_refused, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
