@@ -128,5 +128,9 @@ while :; do
             printf('%.3f', r.first_v), printf('%.3f', r.last_v), printf('%.3f', r.last_v - r.first_v) AS used
      FROM rollups r JOIN series s ON s.id = r.series
      WHERE s.point IN ('import_kwh','std_total_m3','total1_m3','total_t') ORDER BY s.meter" 2>/dev/null || true
+  echo "   this month's indicators so far (综合能耗, electricity, water intake, CO2):"
+  "$agg" indicators --store "$store" --unit "$unit" --year "$(TZ=Asia/Shanghai date +%Y)" \
+    --month "$(TZ=Asia/Shanghai date +%-m)" 2>/dev/null |
+    awk -F'\t' '$1 ~ /^(energy_equiv_tce|elec_kwh|water_intake_m3|co2_t|completeness_pct)$/ {printf "   %-18s %s %s\n", $1, $2, $3}' || true
   if [ -n "${GFI_DEMO_SECONDS:-}" ] && [ $(( $(date +%s) - start )) -ge "$GFI_DEMO_SECONDS" ]; then break; fi
 done

@@ -207,7 +207,7 @@ static void put_factor(struct store *s, char **v)
 static void load_setup(struct store *s, const char *set)
 {
 	FILE *fp = open_data(set, "setup.csv");
-	char line[LINE_MAX_LEN], *v[MAXF];
+	char line[LINE_MAX_LEN], *v[MAXF] = { 0 };
 
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		int n;
@@ -231,7 +231,7 @@ static void load_setup(struct store *s, const char *set)
 static void load_readings(struct store *s, const char *set)
 {
 	FILE *fp = open_data(set, "readings.csv");
-	char line[LINE_MAX_LEN], *v[MAXF];
+	char line[LINE_MAX_LEN], *v[MAXF] = { 0 };
 	int inserted, first = 1;
 
 	assert_int_equal(store_begin(s), GFI_OK);
@@ -310,7 +310,7 @@ static int check_row(struct store *s, char **v)
 static void golden(struct fx *f, const char *set)
 {
 	FILE *fp;
-	char line[LINE_MAX_LEN], *v[MAXF];
+	char line[LINE_MAX_LEN], *v[MAXF] = { 0 };
 	int failed = 0, rows = 0, first = 1;
 
 	load_setup(f->s, set);
