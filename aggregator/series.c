@@ -133,7 +133,7 @@ static int days_load(struct store *s, const struct series_key *k, int64_t from,
 	int ret;
 
 	d->k = k;
-	ret = store_rollups(s, k->gateway, from, to, days_row, d);
+	ret = store_rollups(s, k->gateway, k->meter, k->point, from, to, days_row, d);
 	return ret != GFI_OK ? ret : d->err;
 }
 

@@ -268,9 +268,11 @@ struct rollup {
 					   backwards, jump or rollover */
 };
 /* Rollups of gateway's series for days in [from_day_s, to_day_s) (half
- * open, like store_readings), ordered by meter, point, day. */
-int store_rollups(struct store *s, const char *gateway, int64_t from_day_s,
-		  int64_t to_day_s, store_row_fn fn, void *ctx);
+ * open, like store_readings), ordered by meter, point, day: every series of
+ * the gateway when meter or point is NULL, else that one series. */
+int store_rollups(struct store *s, const char *gateway, const char *meter,
+		  const char *point, int64_t from_day_s, int64_t to_day_s,
+		  store_row_fn fn, void *ctx);
 
 /* The raw signed payload of held batch (gateway, seq), as received, for
  * re-verification by auditors (`gfi-aggregator verify-batch`). On success

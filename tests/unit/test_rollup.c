@@ -188,7 +188,7 @@ static void check_all(const struct fx *f)
 	int64_t days[2][64];
 	size_t nd[2] = { 0, 0 }, want = 0;
 
-	assert_int_equal(store_rollups(f->s, "gw-a", MIDNIGHT - 30 * 86400,
+	assert_int_equal(store_rollups(f->s, "gw-a", NULL, NULL, MIDNIGHT - 30 * 86400,
 				       MIDNIGHT + 30 * 86400, compare_row, &sn), GFI_OK);
 	for (size_t i = 0; i < f->n; i++) {
 		int p = f->r[i].point, dup = 0;
@@ -214,7 +214,7 @@ static void the_day_starts_at_shanghai_midnight(void **state)
 	add(f, 1, MIDNIGHT - 1, 4.0);
 	add(f, 1, MIDNIGHT + 1, 6.0);    /* no trapezoid across midnight */
 	check_all(f);
-	assert_int_equal(store_rollups(f->s, "gw-a", MIDNIGHT, MIDNIGHT + 86400,
+	assert_int_equal(store_rollups(f->s, "gw-a", NULL, NULL, MIDNIGHT, MIDNIGHT + 86400,
 				       compare_row, &sn), GFI_OK);
 	assert_int_equal(sn.rows, 2);    /* only the new day's rows */
 }
@@ -246,7 +246,7 @@ static void a_gauge_integrates_trapezoids_and_skips_long_silences(void **state)
 	add(f, 1, MIDNIGHT + 1921, NAN);         /* bad: no effect on trapezoids */
 	add(f, 1, MIDNIGHT + 1981, 40.0);        /* 120 s from 30: 4200 */
 	check_all(f);
-	assert_int_equal(store_rollups(f->s, "gw-a", MIDNIGHT, MIDNIGHT + 1,
+	assert_int_equal(store_rollups(f->s, "gw-a", NULL, NULL, MIDNIGHT, MIDNIGHT + 1,
 				       compare_row, &sn), GFI_OK);
 	assert_int_equal(sn.rows, 1);
 	{
