@@ -12,6 +12,7 @@
  */
 #include "aggconfig.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,7 +26,10 @@
 
 static const char *const top_keys[] = {
 	"store", "broker", "client_id", "shared_group", "future_tolerance_s",
-	"log_level", NULL,
+	"log_level", "http", NULL,
+};
+static const char *const http_keys[] = {
+	"bind", "port", "static_dir", "max_body_bytes", "max_connections", NULL,
 };
 static const char *const broker_keys[] = {
 	"host", "port", "ca_file", "cert_file", "key_file", NULL,
@@ -58,8 +62,15 @@ static int resolve_paths(const char *dir, struct agg_config *c, char *err,
 {
 	int ret;
 
-	if ((ret = resolve(dir, "store", c->store, sizeof(c->store), err, errlen)) ||
-	    (ret = resolve(dir, "broker.ca_file", c->ca_file, sizeof(c->ca_file), err,
+	if ((ret = resolve(dir, "store", c->store, sizeof(c->store), err, errlen)))
+		return ret;
+	if (c->http.static_dir[0] != '\0' &&
+	    (ret = resolve(dir, "http.static_dir", c->http.static_dir,
+			   sizeof(c->http.static_dir), err, errlen)))
+		return ret;
+	if (!c->has_broker)
+		return GFI_OK;
+	if ((ret = resolve(dir, "broker.ca_file", c->ca_file, sizeof(c->ca_file), err,
 			   errlen)) ||
 	    (ret = resolve(dir, "broker.cert_file", c->cert_file,
 			   sizeof(c->cert_file), err, errlen)))
@@ -110,6 +121,44 @@ static int load_broker(const cJSON *b, struct agg_config *cfg, char *err,
 	return GFI_OK;
 }
 
+static int load_http(const cJSON *h, struct agg_http *http, char *err,
+		     size_t errlen)
+{
+	unsigned char addr[16];
+	long long port = 0, body = 0, conns = 0;
+	int ret;
+
+	if (h == NULL)
+		return GFI_OK;
+	if (!cJSON_IsObject(h)) {
+		snprintf(err, errlen, "http: must be an object");
+		return GFI_E_INVAL;
+	}
+	if ((ret = gfi_json_check_keys(h, "http", http_keys, err, errlen)) ||
+	    (ret = gfi_json_string(h, "bind", "http", 0, "127.0.0.1", http->bind,
+				   sizeof(http->bind), err, errlen)) ||
+	    (ret = gfi_json_int(h, "port", "http", 0, 1, 65535, 8080, &port, err,
+				errlen)) ||
+	    (ret = gfi_json_string(h, "static_dir", "http", 0, "", http->static_dir,
+				   sizeof(http->static_dir), err, errlen)) ||
+	    (ret = gfi_json_int(h, "max_body_bytes", "http", 0, 1, 16L * 1024 * 1024,
+				65536, &body, err, errlen)) ||
+	    (ret = gfi_json_int(h, "max_connections", "http", 0, 1, 10000, 64, &conns,
+				err, errlen)))
+		return ret;
+	if (inet_pton(AF_INET, http->bind, addr) != 1 &&
+	    inet_pton(AF_INET6, http->bind, addr) != 1) {
+		snprintf(err, errlen, "http.bind: \"%s\" is not an IPv4 or IPv6 address",
+			 http->bind);
+		return GFI_E_INVAL;
+	}
+	http->enabled = 1;
+	http->port = (int)port;
+	http->max_body_bytes = (long)body;
+	http->max_connections = (int)conns;
+	return GFI_OK;
+}
+
 static int load_top(const cJSON *root, struct agg_config *cfg, char *err,
 		    size_t errlen)
 {
@@ -144,6 +193,12 @@ static int load_top(const cJSON *root, struct agg_config *cfg, char *err,
 			 "notice, info, debug", level);
 		return GFI_E_INVAL;
 	}
+	if ((ret = load_http(cJSON_GetObjectItemCaseSensitive(root, "http"), &cfg->http,
+			     err, errlen)) != GFI_OK)
+		return ret;
+	if (cJSON_GetObjectItemCaseSensitive(root, "broker") == NULL)
+		return GFI_OK;
+	cfg->has_broker = 1;
 	return load_broker(cJSON_GetObjectItemCaseSensitive(root, "broker"), cfg,
 			   err, errlen);
 }
@@ -177,7 +232,8 @@ int aggconfig_load(const char *path, struct agg_config *cfg, char *err,
 	return ret;
 }
 
-int aggconfig_check_files(const struct agg_config *cfg, char *err, size_t errlen)
+int aggconfig_check_files(const struct agg_config *cfg, int need_broker,
+			  char *err, size_t errlen)
 {
 	const struct { const char *field, *path; } files[] = {
 		{ "broker.ca_file", cfg->ca_file },
@@ -185,6 +241,17 @@ int aggconfig_check_files(const struct agg_config *cfg, char *err, size_t errlen
 		{ "broker.key_file", cfg->key_file },
 	};
 
+	if (cfg->http.static_dir[0] != '\0' && access(cfg->http.static_dir, R_OK | X_OK) != 0) {
+		snprintf(err, errlen, "http.static_dir: %s is not a readable directory",
+			 cfg->http.static_dir);
+		return GFI_E_IO;
+	}
+	if (!cfg->has_broker) {
+		if (!need_broker)
+			return GFI_OK;
+		snprintf(err, errlen, "broker: missing");
+		return GFI_E_INVAL;
+	}
 	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
 		if (access(files[i].path, R_OK) != 0) {
 			snprintf(err, errlen, "%s: %s is not readable", files[i].field,

@@ -14,8 +14,14 @@
  *   "shared_group": "",                  non-empty: subscribe
  *                                        $share/<group>/gfi/v1/+/batch
  *   "future_tolerance_s": 300,           readings this far ahead are sane
- *   "log_level": "notice"
+ *   "log_level": "notice",
+ *   "http": { "bind": "127.0.0.1", "port": 8080,  optional: the HTTP API
+ *             "static_dir": "",                   (docs/api.md); "" = no
+ *             "max_body_bytes": 65536,            static files
+ *             "max_connections": 64 }
  * }
+ * "broker" may be left out only for `gfi-aggregator http` (a read-only
+ * replica): serve and check-config refuse a config without it.
  * Unknown and repeated keys are errors; every error names its field.
  */
 #ifndef GFI_AGG_AGGCONFIG_H
@@ -27,6 +33,16 @@
 
 #define AGGCONFIG_PATH_MAX 256
 #define AGGCONFIG_MAX_BYTES (64 * 1024)
+
+struct agg_http {
+	int enabled;                           /* the "http" section is present */
+	char bind[64];                         /* IPv4 or IPv6 address, default
+						  127.0.0.1 */
+	int port;                              /* 1..65535, default 8080 */
+	char static_dir[AGGCONFIG_PATH_MAX];   /* dashboards; "" = none */
+	long max_body_bytes;                   /* 1..16 MiB, default 65536 */
+	int max_connections;                   /* 1..10000, default 64 */
+};
 
 struct agg_config {
 	char store[AGGCONFIG_PATH_MAX];        /* SQLite store file, absolute */
@@ -40,6 +56,8 @@ struct agg_config {
 	char shared_group[GFI_ID_MAX];         /* "" = plain subscription */
 	int64_t future_tolerance_s;            /* 0..86400, default 300 */
 	int log_level;                         /* GFI_LOG_*, default notice */
+	int has_broker;                        /* the "broker" section is present */
+	struct agg_http http;
 };
 
 /* Load and validate the config at path into *cfg. GFI_OK, or GFI_E_IO
@@ -48,8 +66,10 @@ struct agg_config {
 int aggconfig_load(const char *path, struct agg_config *cfg, char *err,
 		   size_t errlen);
 
-/* Beyond the syntax: whether the files the config names are readable.
- * GFI_OK or GFI_E_IO with the field in err. */
-int aggconfig_check_files(const struct agg_config *cfg, char *err, size_t errlen);
+/* Beyond the syntax: whether the files the config names are readable, and
+ * (need_broker) that there is a broker section. GFI_OK, or GFI_E_IO /
+ * GFI_E_INVAL with the field in err. */
+int aggconfig_check_files(const struct agg_config *cfg, int need_broker,
+			  char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * main.c — gfi-aggregator: parse arguments, dispatch to a command, and for
- * `serve` wait for SIGINT/SIGTERM while the ingest thread works. Nothing else.
+ * `serve` (and `http`) wait for SIGINT/SIGTERM while the ingest thread and
+ * the HTTP server work. Nothing else.
  */
 #include <inttypes.h>
 #include <signal.h>
@@ -10,8 +11,10 @@
 
 #include "aggconfig.h"
 #include "alerts.h"
+#include "api.h"
 #include "error.h"
 #include "factors_cli.h"
+#include "http.h"
 #include "ingest.h"
 #include "log.h"
 #include "registry.h"
@@ -24,6 +27,7 @@ static int usage(FILE *f)
 {
 	fprintf(f,
 		"usage: gfi-aggregator serve --config FILE [--log-level LEVEL]\n"
+		"       gfi-aggregator http --config FILE [--log-level LEVEL]\n"
 		"       gfi-aggregator check-config --config FILE\n"
 		"       gfi-aggregator admin --store FILE OBJECT VERB [--field value ...]\n"
 		"       gfi-aggregator counts --store FILE\n"
@@ -38,7 +42,11 @@ static int usage(FILE *f)
 		"       gfi-aggregator alert ack|resolve --store FILE --id N --by NAME\n"
 		"       gfi-aggregator spotcheck --store FILE --gateway ID --meter ID --point ID\n"
 		"                      --at TIME --reading VALUE --inspector NAME [--note TEXT]\n"
-		"       gfi-aggregator spotchecks --store FILE [--gateway ID --meter ID --point ID]\n");
+		"       gfi-aggregator spotchecks --store FILE [--gateway ID --meter ID --point ID]\n"
+		"       gfi-aggregator token add --store FILE --role city|county|unit\n"
+		"                      [--scope COUNTY|UNIT] --name NAME\n"
+		"       gfi-aggregator token list --store FILE\n"
+		"       gfi-aggregator token revoke --store FILE --name NAME\n");
 	return 2;
 }
 
@@ -65,7 +73,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-static int load_config(const char *path, struct agg_config *cfg)
+static int load_config(const char *path, int need_broker, struct agg_config *cfg)
 {
 	char err[512];
 
@@ -74,38 +82,53 @@ static int load_config(const char *path, struct agg_config *cfg)
 		return 2;
 	}
 	if (aggconfig_load(path, cfg, err, sizeof(err)) != GFI_OK ||
-	    aggconfig_check_files(cfg, err, sizeof(err)) != GFI_OK) {
+	    aggconfig_check_files(cfg, need_broker, err, sizeof(err)) != GFI_OK) {
 		fprintf(stderr, "%s\n", err);
 		return 1;
 	}
 	return 0;
 }
 
-static int serve(const struct args *a)
+/* serve: ingest and (when configured) HTTP; http_only: the HTTP server
+ * alone, for read-only replicas and tests. */
+static int serve(const struct args *a, int http_only)
 {
 	struct agg_config cfg;
 	struct ingest *g = NULL;
+	struct http *h = NULL;
 	sigset_t set;
 	int sig = 0, rc, level;
 
-	if ((rc = load_config(a->config, &cfg)) != 0)
+	if ((rc = load_config(a->config, !http_only, &cfg)) != 0)
 		return rc;
+	if (http_only && !cfg.http.enabled) {
+		fprintf(stderr, "http: missing (the config has no \"http\" section)\n");
+		return 1;
+	}
 	gfi_log_set_level(cfg.log_level);
 	if (a->level != NULL && gfi_log_parse_level(a->level, &level) == 0)
 		gfi_log_set_level(level);
-	/* Paho's threads inherit the mask: only this thread takes signals. */
+	/* Paho's and libmicrohttpd's threads inherit the mask: only this
+	 * thread takes signals. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGTERM);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
-	if ((rc = ingest_start(&cfg, &g)) != GFI_OK) {
+	if (!http_only && (rc = ingest_start(&cfg, &g)) != GFI_OK) {
 		log_err("aggregator start failed: %s", gfi_strerror(rc));
 		return 1;
 	}
-	log_notice("aggregator started: client=%s store=%s", cfg.client_id, cfg.store);
+	if (cfg.http.enabled && (rc = http_start(&cfg, &h)) != GFI_OK) {
+		log_err("aggregator start failed: http: %s", gfi_strerror(rc));
+		ingest_stop(g);
+		return 1;
+	}
+	log_notice("aggregator started: client=%s store=%s%s", cfg.client_id,
+		   cfg.store, http_only ? " (http only)" : "");
 	while (sigwait(&set, &sig) != 0)
 		;
 	log_notice("stopping on signal %d", sig);
+	http_stop(h);
 	ingest_stop(g);
 	return 0;
 }
@@ -181,6 +204,8 @@ int main(int argc, char **argv)
 		return spotcheck_list_cli(argc - 1, argv + 1, stdout, stderr);
 	if (strcmp(argv[1], "factor") == 0)
 		return factors_cli(argc - 2, argv + 2, stdout, stderr);
+	if (strcmp(argv[1], "token") == 0)
+		return api_token_cli(argc - 1, argv + 1, stdout, stderr);
 	if (strcmp(argv[1], "indicators") == 0)
 		return indicators_cli(argc - 2, argv + 2, stdout, stderr);
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
@@ -190,9 +215,11 @@ int main(int argc, char **argv)
 	if ((rc = parse_args(argc, argv, &a)) != 0)
 		return rc;
 	if (strcmp(argv[1], "serve") == 0)
-		return serve(&a);
+		return serve(&a, 0);
+	if (strcmp(argv[1], "http") == 0)
+		return serve(&a, 1);
 	if (strcmp(argv[1], "check-config") == 0)
-		return load_config(a.config, &cfg);
+		return load_config(a.config, 1, &cfg);
 	if (strcmp(argv[1], "counts") == 0)
 		return a.store ? counts(a.store) : usage(stderr);
 	if (strcmp(argv[1], "verify-batch") == 0)

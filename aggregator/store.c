@@ -166,6 +166,18 @@ static const char *const migrations[] = {
 	"  unit TEXT NOT NULL, year INTEGER NOT NULL, filed_s INTEGER NOT NULL,"
 	"  filed_by TEXT NOT NULL, PRIMARY KEY (unit, year)"
 	") WITHOUT ROWID;",
+	/* 4: HTTP API bearer tokens (only their SHA-256 is kept) and the
+	 * audit log of every state change made through the API. */
+	"CREATE TABLE api_tokens ("
+	"  id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,"
+	"  role TEXT NOT NULL, scope TEXT NOT NULL DEFAULT '',"
+	"  created_s INTEGER NOT NULL, revoked_s INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE TABLE audit ("
+	"  id INTEGER PRIMARY KEY, time_s INTEGER NOT NULL, who TEXT NOT NULL,"
+	"  action TEXT NOT NULL, object TEXT NOT NULL, status INTEGER NOT NULL,"
+	"  detail TEXT NOT NULL DEFAULT ''"
+	");",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

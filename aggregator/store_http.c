@@ -1,0 +1,180 @@
+/*
+ * store_http.c — the HTTP API's part of the store (store.h, "http"): bearer
+ * tokens and the audit log.
+ *
+ * Why here: all SQL of the aggregator stays in the store files. A token is
+ * kept only as its SHA-256 (a stolen store file gives no usable token); a
+ * token name is unique so an operator can revoke it by name. The audit log
+ * only grows: nothing in gfi updates or deletes its rows.
+ * Invariants: every statement binds its values; no SQL is built from input.
+ */
+#include "store-private.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_DONE)
+		return GFI_OK;
+	if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		return GFI_E_EXISTS;
+	return store_fail(s, what, rc);
+}
+
+int store_token_add(struct store *s, const uint8_t hash[32],
+		    const struct store_token *t, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s,
+		"INSERT INTO api_tokens (hash, name, role, scope, created_s) "
+		"VALUES (?1, ?2, ?3, ?4, ?5)", &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 2, t->name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, t->role, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, t->scope, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 5, t->created_s);
+	ret = step_done(s, st, "token add");
+	if (ret == GFI_OK && id != NULL)
+		*id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+static void token_row(sqlite3_stmt *st, struct store_token *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	store_column_text(st, 1, t->name, sizeof(t->name));
+	store_column_text(st, 2, t->role, sizeof(t->role));
+	store_column_text(st, 3, t->scope, sizeof(t->scope));
+	t->created_s = sqlite3_column_int64(st, 4);
+	t->revoked_s = sqlite3_column_int64(st, 5);
+}
+
+#define TOKEN_COLS "id, name, role, scope, created_s, revoked_s"
+
+int store_token_find(struct store *s, const uint8_t hash[32],
+		     struct store_token *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT " TOKEN_COLS
+				" FROM api_tokens WHERE hash = ?1", &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		token_row(st, out);
+	else if (rc == SQLITE_DONE)
+		ret = GFI_E_NOTFOUND;
+	else
+		ret = store_fail(s, "token find", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_token_revoke(struct store *s, const char *name, int64_t now_s)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT revoked_s FROM api_tokens WHERE name = ?1",
+				&st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE)
+		ret = GFI_E_NOTFOUND;
+	else if (rc != SQLITE_ROW)
+		ret = store_fail(s, "token revoke", rc);
+	else if (sqlite3_column_int64(st, 0) != 0)
+		ret = GFI_E_STATE;
+	sqlite3_finalize(st);
+	st = NULL;
+	if (ret != GFI_OK)
+		return ret;
+	ret = store_prepare(s, "UPDATE api_tokens SET revoked_s = ?2 WHERE name = ?1", &st);
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, now_s > 0 ? now_s : 1);
+	ret = step_done(s, st, "token revoke");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_token_list(struct store *s, store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_token t;
+	int ret = store_prepare(s, "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
+				&st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		token_row(st, &t);
+		if (fn(ctx, &t) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_fail(s, "token list", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_audit_add(struct store *s, const struct store_audit *a)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s,
+		"INSERT INTO audit (time_s, who, action, object, status, detail) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, a->time_s);
+	sqlite3_bind_text(st, 2, a->who, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 3, a->action, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_text(st, 4, a->object, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int(st, 5, a->status);
+	sqlite3_bind_text(st, 6, a->detail, -1, SQLITE_TRANSIENT);
+	ret = step_done(s, st, "audit add");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_audit_list(struct store *s, store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_audit a;
+	int ret = store_prepare(s, "SELECT id, time_s, who, action, object, status, "
+				"detail FROM audit ORDER BY id", &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&a, 0, sizeof(a));
+		a.id = sqlite3_column_int64(st, 0);
+		a.time_s = sqlite3_column_int64(st, 1);
+		store_column_text(st, 2, a.who, sizeof(a.who));
+		store_column_text(st, 3, a.action, sizeof(a.action));
+		store_column_text(st, 4, a.object, sizeof(a.object));
+		a.status = sqlite3_column_int(st, 5);
+		store_column_text(st, 6, a.detail, sizeof(a.detail));
+		if (fn(ctx, &a) != 0)
+			break;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		ret = store_fail(s, "audit list", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
