@@ -8,8 +8,10 @@ packages=(
   libmodbus-dev libpaho-mqtt-dev libsqlite3-dev libmbedtls-dev libcjson-dev
   libcmocka-dev libmicrohttpd-dev libxlsxwriter-dev libssl-dev
   mosquitto mosquitto-clients socat mbpoll sqlite3 openssl
-  python3 python3-paho-mqtt python3-openpyxl procps psmisc iproute2 valgrind clang libclang-rt-14-dev
+  python3 python3-paho-mqtt python3-openpyxl procps psmisc iproute2 valgrind clang libclang-rt-14-dev chromium fonts-noto-cjk
 )
+# dashboards: Debian's nodejs and npm unless a node with npm is already installed
+command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
 
 if [ "$(id -u)" -eq 0 ]; then SUDO=(); else SUDO=(sudo); fi
 

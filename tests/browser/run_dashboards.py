@@ -1,0 +1,171 @@
+"""Browser test driver for the dashboards (dashboards/, docs/api.md).
+
+Builds the dashboards (dashboards/build.sh) when dashboards/dist is missing,
+sets up a store like tests/integration/test_http_api.py does (registry
+through `gfi-aggregator admin`, tokens through `token add`, sixteen months of
+hourly counter readings with their daily rollups, batches and alerts written
+with SQL), starts `gfi-aggregator http --config` on a free port with
+static_dir = dashboards/dist, runs `node tests/browser/test_dashboards.mjs`
+(playwright-core driving Debian's /usr/bin/chromium) with BASE_URL and the
+tokens in the environment, stops the server by PID and prints
+"dashboards: N passed, N failed".
+"""
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import gfitest  # noqa: E402
+from gfitest import ok  # noqa: E402
+
+SOURCE = os.environ.get("GFI_SOURCE_DIR", os.path.join(HERE, "..", ".."))
+BUILD = os.environ.get("GFI_BUILD_DIR", os.getcwd())
+AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+TZ = 8 * 3600
+T0 = 1704038400             # 2024-01-01 00:00 Asia/Shanghai
+T1 = 1745942400             # 2025-04-30 00:00 Asia/Shanghai: 2025 has 4 months
+
+
+def credit_code(body17):
+    s = sum(ALPHABET.index(c) * w for c, w in zip(body17, WEIGHTS))
+    c = 31 - s % 31
+    return body17 + ALPHABET[0 if c == 31 else c]
+
+
+FACTORY = credit_code("91350100M000100Y4")
+CHAIN = credit_code("91350100MA0000020")
+
+
+def run(args):
+    return gfitest.run_ok([AGG] + args)
+
+
+def counter(db, gateway, meter, point, quantity, start_v, step):
+    """Hourly readings from T0 to T1 and their daily rollups."""
+    sid = db.execute("INSERT INTO series (gateway, meter, point, quantity) "
+                     "VALUES (?, ?, ?, ?)", (gateway, meter, point, quantity)).lastrowid
+    rows, days, v = [], {}, start_v
+    for t in range(T0, T1 + 1, 3600):
+        rows.append((sid, t, v))
+        days.setdefault((t + TZ) // 86400 * 86400 - TZ, []).append((t, v))
+        v += step
+    db.executemany("INSERT INTO readings (series, time_s, value, status, detail) "
+                   "VALUES (?, ?, ?, 0, 0)", rows)
+    db.executemany(
+        "INSERT INTO rollups (series, day_s, count, bad, first_s, first_v, last_s, "
+        "last_v, min_v, max_v, integral) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0)",
+        [(sid, d, len(r), r[0][0], r[0][1], r[-1][0], r[-1][1],
+          min(x[1] for x in r), max(x[1] for x in r)) for d, r in days.items()])
+
+
+def build_store(P, store):
+    key, pub = P.path("gw.key"), P.path("gw.pub")
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey",
+                    "-noout", "-out", key], check=True)
+    subprocess.run(["openssl", "ec", "-in", key, "-pubout", "-out", pub],
+                   check=True, capture_output=True)
+
+    def admin(*a):
+        run(["admin", "--store", store] + list(a))
+    admin("county", "add", "--code", "350102", "--name", "鼓楼区")
+    admin("county", "add", "--code", "350104", "--name", "仓山区")
+    admin("unit", "add", "--code", FACTORY, "--name", "榕城水泥", "--kind",
+          "factory", "--county", "350102", "--level", "city", "--year", "2020",
+          "--sector", "C3011")
+    admin("unit", "add", "--code", CHAIN, "--name", "海峡供应链", "--kind",
+          "supply_chain", "--county", "350104", "--level", "national",
+          "--year", "2022")
+    for gw, unit in [("gw-a", FACTORY), ("gw-b", CHAIN)]:
+        admin("gateway", "add", "--id", gw, "--unit", unit, "--pubkey", pub)
+    for gw, meter, point, q, role, carrier in [
+            ("gw-a", "E1", "kwh", "elec_import_kwh", "elec_purchased", "electricity"),
+            ("gw-a", "W1", "m3", "water_volume_m3", "water_intake", "water"),
+            ("gw-b", "E2", "kwh", "elec_import_kwh", "elec_purchased", "electricity")]:
+        admin("meter", "add", "--gateway", gw, "--meter", meter, "--point",
+              point, "--quantity", q, "--role", role, "--carrier", carrier,
+              "--accuracy", "1", "--registered", "2023-12-01")
+    db = sqlite3.connect(store)
+    counter(db, "gw-a", "E1", "kwh", "elec_import_kwh", 1000.0, 10.0)
+    counter(db, "gw-a", "W1", "m3", "water_volume_m3", 50.0, 0.5)
+    counter(db, "gw-b", "E2", "kwh", "elec_import_kwh", 0.0, 4.0)
+    now = int(time.time())
+    # gw-b reported ten minutes ago (its unit is reporting), gw-a never did:
+    # so the spot check on gw-a has no batch chain to fail
+    db.execute("INSERT INTO batches (gateway, seq, hash, payload, received_s) "
+               "VALUES ('gw-b', 1, zeroblob(32), 'x', ?)", (now - 600,))
+    for unit, rule in [(FACTORY, "completeness"), (FACTORY, "energy_yoy"),
+                       (CHAIN, "completeness")]:
+        db.execute("INSERT INTO alerts (unit, rule, subject, period, value, "
+                   "threshold, detail, first_seen_s, last_seen_s, state) VALUES "
+                   "(?, ?, 'data', '2025', 50, 90, 'low', ?, ?, 'open')",
+                   (unit, rule, now - 86400, now - 3600))
+    db.commit()
+    db.close()
+    tokens = {}
+    for name, role, scope in [("city-ops", "city", None),
+                              ("gulou", "county", "350102")]:
+        args = ["token", "add", "--store", store, "--role", role, "--name", name]
+        if scope:
+            args += ["--scope", scope]
+        tokens[name] = run(args).strip()
+    return tokens
+
+
+def main():
+    dist = os.path.join(SOURCE, "dashboards", "dist")
+    if not os.path.exists(os.path.join(dist, "echarts.min.js")):
+        subprocess.run(["bash", os.path.join(SOURCE, "dashboards", "build.sh")],
+                       check=True)
+    shots = os.path.join(BUILD, "screenshots")
+    os.makedirs(shots, exist_ok=True)
+    with gfitest.Procs() as P:
+        store = P.path("gfi.db")
+        T = build_store(P, store)
+        port = gfitest.free_port()
+        cfg = P.write_json("agg.json", {
+            "store": store, "log_level": "info",
+            "http": {"bind": "127.0.0.1", "port": port, "static_dir": dist}})
+        srv = P.start([AGG, "http", "--config", cfg], "http.log")
+        base = "http://127.0.0.1:%d" % port
+
+        def up():
+            try:
+                import urllib.request
+                with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as r:
+                    return r.status == 200
+            except OSError:
+                return False
+        gfitest.wait_for(up, 20, "the http server")
+        env = dict(os.environ, BASE_URL=base, TOKEN=T["city-ops"], TOKEN_NAME="city-ops",
+                   TOKENS=json.dumps(T), SCREENSHOT_DIR=shots,
+                   DOWNLOAD_DIR=P.path("downloads"), FACTORY=FACTORY, YEAR="2025",
+                   GFI_SOURCE_DIR=SOURCE)
+        r = subprocess.run(["node", os.path.join(HERE, "test_dashboards.mjs")],
+                           env=env, cwd=os.path.join(SOURCE, "dashboards"),
+                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                           text=True, timeout=120)
+        sys.stdout.write(r.stdout)
+        # the browser test prints "browser: N passed, N failed" last
+        last = [x for x in r.stdout.splitlines() if x.startswith("browser: ")]
+        n_pass = n_fail = 0
+        if last:
+            parts = last[-1].split()
+            n_pass, n_fail = int(parts[1]), int(parts[3])
+        for _ in range(n_pass):
+            ok(True, "browser check")
+        for _ in range(n_fail):
+            gfitest.check(False, "browser check failed (see above)")
+        ok(r.returncode == 0 and last, "node test exits 0 (rc=%d)" % r.returncode)
+        rc = P.stop(srv)
+        ok(rc == 0, "server exits 0 on SIGTERM (%s): %s" % (rc, P.log("http.log")[-2000:]))
+    gfitest.finish("dashboards")
+
+
+if __name__ == "__main__":
+    main()

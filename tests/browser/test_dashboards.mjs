@@ -1,0 +1,180 @@
+// Browser test of the dashboards: playwright-core drives Debian's chromium
+// (/usr/bin/chromium; never a downloaded browser) against a running
+// `gfi-aggregator http` whose static_dir is dashboards/dist. Started by
+// run_dashboards.py, which passes BASE_URL, TOKEN (a city token), TOKEN_NAME, FACTORY,
+// YEAR, SCREENSHOT_DIR, DOWNLOAD_DIR and GFI_SOURCE_DIR. Prints
+// "browser: N passed, N failed" last.
+import { createRequire } from 'node:module';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+const SOURCE = process.env.GFI_SOURCE_DIR || path.resolve(path.dirname(new URL(import.meta.url).pathname), '../..');
+const require = createRequire(path.join(SOURCE, 'dashboards', 'package.json'));
+const { chromium } = require('playwright-core');
+
+const BASE = process.env.BASE_URL;
+const TOKEN = process.env.TOKEN;
+const FACTORY = process.env.FACTORY;
+const YEAR = Number(process.env.YEAR || 2025);
+const SHOTS = process.env.SCREENSHOT_DIR || os.tmpdir();
+const DOWNLOADS = process.env.DOWNLOAD_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'gfi-dl-'));
+const T0 = 1704038400; // 2024-01-01 00:00 Asia/Shanghai, first reading (run_dashboards.py)
+
+let passed = 0, failed = 0;
+function ok(cond, what) {
+  if (cond) { passed++; console.log('ok: ' + what); } else { failed++; console.log('FAIL: ' + what); }
+  return cond;
+}
+async function api(p, opts = {}) {
+  const r = await fetch(BASE + p, { method: opts.method || 'GET',
+    headers: { Authorization: 'Bearer ' + TOKEN } });
+  return r.json();
+}
+const numText = s => Number(String(s).replace(/[,\s]/g, ''));
+const near = (a, b) => a !== null && b !== null && Math.abs(a - b) <= 0.005 + Math.abs(b) * 1e-9;
+
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'gfi-chromium-'));
+const ctx = await chromium.launchPersistentContext(profile, {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1366, height: 768 },
+  acceptDownloads: true,
+  downloadsPath: DOWNLOADS,
+  timeout: 30000,
+});
+const page = ctx.pages()[0] || await ctx.newPage();
+page.setDefaultTimeout(10000);
+const errors = [];
+page.on('pageerror', e => errors.push(String(e)));
+const shot = name => page.screenshot({ path: path.join(SHOTS, name + '.png'), fullPage: true });
+const ready = async () => {
+  await page.waitForSelector('body[data-ready]');
+  return page.getAttribute('body', 'data-ready');
+};
+
+try {
+  // login
+  await page.goto(BASE + '/');
+  await shot('01-login');
+  await page.fill('#token', 'not a token');
+  await page.click('#login-submit');
+  ok(await page.isVisible('#login-msg .msg.error'), 'malformed token refused on the login page');
+  await page.fill('#token', TOKEN);
+  await Promise.all([page.waitForURL(/overview\.html/), page.click('#login-submit')]);
+  ok(await page.evaluate(() => sessionStorage.getItem('gfi.token')) === TOKEN, 'token kept in sessionStorage');
+
+  // overview against the API
+  await page.goto(BASE + '/overview.html?year=' + YEAR);
+  ok(await ready() === '1', 'overview loaded');
+  await shot('02-overview');
+  const units = (await api('/api/v1/units')).units;
+  const open = (await api('/api/v1/alerts?state=open')).alerts;
+  const gws = (await api('/api/v1/gateways')).gateways;
+  const card = async id => numText(await page.textContent('[data-testid="' + id + '"] [data-value]'));
+  ok(await card('units') === units.length, 'overview unit count = API (' + units.length + ')');
+  ok(await card('open-alerts') === open.length, 'overview open alerts = API (' + open.length + ')');
+  const recent = gws.filter(g => g.active && g.last_batch_s !== null && Date.now() / 1000 - g.last_batch_s < 2 * 86400);
+  ok(await card('reporting') === new Set(recent.map(g => g.unit)).size, 'overview reporting units = API gateways');
+  let total = 0;
+  for (const u of units) {
+    const d = await api('/api/v1/units/' + u.code + '/indicators?year=' + YEAR);
+    const row = '[data-unit="' + u.code + '"] ';
+    for (const k of ['energy_equiv_tce', 'water_intake_m3', 'co2_t']) {
+      const e = d.indicators[k];
+      const txt = (await page.textContent(row + '[data-key="' + k + '"]')).trim();
+      ok(e.value === null ? txt === '—' : near(numText(txt), Math.round(e.value * 100) / 100),
+        'overview ' + u.code + ' ' + k + ': "' + txt + '" = API ' + e.value);
+    }
+    const yoy = d.indicators.energy_equiv_tce.yoy_pct;
+    const ytxt = (await page.textContent(row + '[data-yoy="energy_equiv_tce"]')).trim();
+    ok(yoy === null ? ytxt === '—' : Math.abs(parseFloat(ytxt) - yoy) <= 0.05,
+      'overview ' + u.code + ' energy YoY: "' + ytxt + '" = API ' + yoy);
+    total += d.indicators.energy_equiv_tce.value || 0;
+  }
+  ok(near(await card('energy-total'), Math.round(total * 100) / 100), 'overview energy total = sum of API values');
+
+  // a unit and its charts
+  await Promise.all([page.waitForURL(/unit\.html/), page.click('[data-unit="' + FACTORY + '"] a')]);
+  ok(await ready() === '1', 'unit page loaded');
+  await shot('03-unit');
+  const monthly = await api('/api/v1/units/' + FACTORY + '/indicators/monthly?year=' + YEAR);
+  const prevMonthly = await api('/api/v1/units/' + FACTORY + '/indicators/monthly?year=' + (YEAR - 1));
+  for (const k of ['energy_equiv_tce', 'water_intake_m3', 'co2_t']) {
+    const want = monthly.months.filter(m => m.indicators[k].value !== null).length;
+    const wantPrev = prevMonthly.months.filter(m => m.indicators[k].value !== null).length;
+    const got = Number(await page.getAttribute('#chart-' + k, 'data-months'));
+    const opt = await page.evaluate(key => {
+      const o = window.gfiCharts[key].getOption();
+      return { n: o.series[0].data.length, drawn: o.series[0].data.filter(v => v !== null).length,
+        prev: o.series[1].data.filter(v => v !== null).length };
+    }, k);
+    ok(got === want && opt.drawn === want && opt.n === 12, 'chart ' + k + ' draws ' + opt.drawn + ' months of ' + YEAR +
+      ' (API ' + want + ')');
+    ok(opt.prev === wantPrev, 'chart ' + k + ' draws ' + opt.prev + ' months of ' + (YEAR - 1) + ' (API ' + wantPrev + ')');
+  }
+  ok(want4(monthly) && await page.isVisible('canvas'), 'charts drawn on canvas');
+  ok((await page.textContent('#meters')).includes('E1') && (await page.textContent('#gateways')).includes('gw-a'),
+    'unit page lists gateways and meters');
+
+  // alerts: acknowledge one
+  await page.click('a[href="alerts.html"]');
+  ok(await ready() === '1', 'alerts page loaded');
+  const first = await page.getAttribute('tr[data-alert-id]:has(td[data-state="open"])', 'data-alert-id');
+  await page.fill('#by', 'Li Wei');
+  await page.dispatchEvent('#by', 'change');
+  await page.click('tr[data-alert-id="' + first + '"] button[data-act="ack"]');
+  await page.waitForSelector('tr[data-alert-id="' + first + '"] td[data-state="acknowledged"]');
+  ok(true, 'alert ' + first + ' shows acknowledged');
+  await shot('04-alerts');
+  const after = (await api('/api/v1/alerts')).alerts.find(a => String(a.id) === first);
+  ok(after && after.state === 'acknowledged' && after.changed_by === (process.env.TOKEN_NAME || 'city-ops'), 'API: alert ' + first +
+    ' acknowledged by the token name (' + (after && after.state) + ', ' + (after && after.changed_by) + ')');
+
+  // spot check
+  await page.click('a[href="spotcheck.html"]');
+  ok(await ready() === '1', 'spot check page loaded');
+  await page.selectOption('#gateway', 'gw-a');
+  await page.selectOption('#mp', 'E1|kwh');
+  const at = Date.UTC(YEAR, 1, 1, 4, 30) / 1000; // 12:30 Asia/Shanghai, February 1
+  await page.fill('#at', YEAR + '-02-01T12:30');
+  await page.fill('#reading', String(1000 + 10 * (at - T0) / 3600));
+  await page.fill('#inspector', 'Wang');
+  await page.click('#sc-submit');
+  const v = await page.waitForSelector('#result [data-verdict]');
+  const verdict = await v.getAttribute('data-verdict');
+  const scId = await v.getAttribute('data-spotcheck-id');
+  const sc = (await api('/api/v1/spotchecks')).spotchecks.find(k => String(k.id) === scId);
+  ok(sc && sc.verdict === verdict, 'spot check verdict shown = API (' + verdict + ')');
+  ok(verdict === 'consistent', 'reading on the line is consistent');
+  ok(await page.isVisible('#history tr[data-spotcheck-id="' + scId + '"]'), 'spot check in the history');
+  await shot('05-spotcheck');
+
+  // annual table and its XLSX
+  await page.goto(BASE + '/report.html?year=' + YEAR);
+  ok(await ready() === '1', 'annual table loaded');
+  const rep = await api('/api/v1/report?year=' + YEAR + '&format=json');
+  ok(await page.locator('#report tbody tr[data-unit]').count() === rep.units.length, 'annual table rows = API (' +
+    rep.units.length + ')');
+  await shot('06-report');
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-xlsx')]);
+  const file = path.join(DOWNLOADS, dl.suggestedFilename() || 'report.xlsx');
+  await dl.saveAs(file);
+  const buf = fs.readFileSync(file);
+  ok(dl.suggestedFilename() === 'gfi-report-' + YEAR + '.xlsx', 'XLSX file name ' + dl.suggestedFilename());
+  ok(buf.length > 0 && buf[0] === 0x50 && buf[1] === 0x4b, 'XLSX downloaded, ' + buf.length + ' bytes, starts with PK');
+  ok(errors.length === 0, 'no page errors: ' + errors.join('; '));
+} catch (e) {
+  ok(false, 'exception: ' + (e && e.stack ? e.stack : e));
+  try { await shot('99-failure'); } catch (e2) { /* ignore */ }
+} finally {
+  await ctx.close();
+  fs.rmSync(profile, { recursive: true, force: true });
+}
+
+function want4(m) { return Array.isArray(m.months) && m.months.length === 12; }
+
+console.log('browser: ' + passed + ' passed, ' + failed + ' failed');
+process.exit(failed ? 1 : 0);
