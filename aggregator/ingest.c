@@ -372,19 +372,86 @@ static void log_decision(const struct verify_decision *d, const char *topic)
 	}
 }
 
-/* A status message: logged (its state only; never the payload). */
-static void on_status(const struct msg *m)
+/* Parse a status payload into st; the gateway named in it must be the
+ * topic's (the broker's ACL lets a gateway publish only its own topic). */
+static int parse_status(const struct msg *m, const char *topic_gw,
+			struct gw_status *st, char *err, size_t errlen)
 {
-	cJSON *root = NULL, *state;
+	static const char *const keys[] = { "gateway", "state", "time", "version",
+		"queue_depth", "oldest_queued", "head_seq", "acked_seq", "last_poll", NULL };
+	long long v[5] = { 0 };
+	const char *names[5] = { "time", "queue_depth", "oldest_queued", "head_seq",
+				 "acked_seq" };
+	cJSON *root = gfi_json_parse(m->payload, m->len, "status", err, errlen);
+	int rc = root ? GFI_OK : GFI_E_PARSE;
 
-	if (m->len <= STATUS_MAX_BYTES)
-		root = cJSON_ParseWithLength(m->payload, m->len);
-	state = cJSON_GetObjectItemCaseSensitive(root, "state");
-	if (cJSON_IsString(state) && gfi_id_valid(state->valuestring))
-		log_debug("status: topic=%s state=%s", m->topic, state->valuestring);
-	else
-		log_debug("status ignored: topic=%s: not a status object", m->topic);
+	memset(st, 0, sizeof(*st));
+	if (rc == GFI_OK && !cJSON_IsObject(root)) {
+		snprintf(err, errlen, "status: not an object");
+		rc = GFI_E_PARSE;
+	}
+	if (rc == GFI_OK)
+		rc = gfi_json_check_keys(root, "", keys, err, errlen);
+	if (rc == GFI_OK)
+		rc = gfi_json_string(root, "gateway", "", 1, NULL, st->gateway,
+				     sizeof(st->gateway), err, errlen);
+	if (rc == GFI_OK && strcmp(st->gateway, topic_gw) != 0) {
+		snprintf(err, errlen, "gateway: %s is not the topic's %s", st->gateway,
+			 topic_gw);
+		rc = GFI_E_INVAL;
+	}
+	if (rc == GFI_OK)
+		rc = gfi_json_string(root, "state", "", 1, NULL, st->state,
+				     sizeof(st->state), err, errlen);
+	if (rc == GFI_OK && strcmp(st->state, "online") != 0 &&
+	    strcmp(st->state, "offline") != 0) {
+		snprintf(err, errlen, "state: must be online or offline");
+		rc = GFI_E_INVAL;
+	}
+	if (rc == GFI_OK)
+		rc = gfi_json_string(root, "version", "", 0, "", st->version,
+				     sizeof(st->version), err, errlen);
+	for (int i = 0; i < 5 && rc == GFI_OK; i++)
+		rc = gfi_json_int(root, names[i], "", 0, 0, (1LL << 53), 0, &v[i],
+				  err, errlen);
+	st->reported_s = v[0];
+	st->queue_depth = v[1];
+	st->oldest_queued_s = v[2];
+	st->head_seq = v[3];
+	st->acked_seq = v[4];
 	cJSON_Delete(root);
+	return rc;
+}
+
+/* A status message of a registered gateway: kept as its last status (for
+ * the API and /metrics). Never logs the payload. */
+static void on_status(struct ingest *g, const struct msg *m, int64_t now)
+{
+	char gw[GFI_ID_MAX] = "", err[256] = "";
+	struct reg_gateway reg;
+	struct gw_status st;
+	const char *p = m->topic + strlen("gfi/v1/");
+	size_t n = strcspn(p, "/");
+
+	if (strncmp(m->topic, "gfi/v1/", 7) != 0 || n == 0 || n >= sizeof(gw)) {
+		log_debug("status ignored: topic=%s", m->topic);
+		return;
+	}
+	memcpy(gw, p, n);
+	if (m->len > STATUS_MAX_BYTES ||
+	    parse_status(m, gw, &st, err, sizeof(err)) != GFI_OK) {
+		log_info("status ignored: gateway=%s: %s", gw,
+			 err[0] ? err : "too large");
+		return;
+	}
+	if (store_gateway_get(g->s, gw, &reg) != GFI_OK) {
+		log_debug("status ignored: gateway=%s not registered", gw);
+		return;
+	}
+	st.received_s = now;
+	if (store_status_put(g->s, &st) == GFI_OK)
+		log_debug("status: gateway=%s state=%s queue=%" PRId64, gw, st.state,
+			  st.queue_depth);
 }
 
 static int is_status(const char *topic)
@@ -404,7 +471,7 @@ static void process_group(struct ingest *g, struct msg *msgs)
 	g->nacks = 0;
 	for (struct msg *m = msgs; m != NULL && ret == GFI_OK; m = m->next, n++) {
 		if (is_status(m->topic)) {
-			on_status(m);
+			on_status(g, m, now);
 			continue;
 		}
 		ret = verify_message(g->v, m->topic, m->payload, m->len, now, &d);

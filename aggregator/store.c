@@ -178,6 +178,15 @@ static const char *const migrations[] = {
 	"  action TEXT NOT NULL, object TEXT NOT NULL, status INTEGER NOT NULL,"
 	"  detail TEXT NOT NULL DEFAULT ''"
 	");",
+	/* 5: the last status each gateway reported (online/offline, queue
+	 * depth, oldest queued reading), for the API and /metrics. */
+	"CREATE TABLE gateway_status ("
+	"  gateway TEXT PRIMARY KEY, state TEXT NOT NULL,"
+	"  queue_depth INTEGER NOT NULL, oldest_queued_s INTEGER NOT NULL,"
+	"  head_seq INTEGER NOT NULL, acked_seq INTEGER NOT NULL,"
+	"  version TEXT NOT NULL, reported_s INTEGER NOT NULL,"
+	"  received_s INTEGER NOT NULL"
+	") WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

@@ -286,6 +286,31 @@ int store_readings(struct store *s, const char *gateway, const char *meter,
 		   const char *point, int64_t from_s, int64_t to_s,
 		   store_row_fn fn, void *ctx);
 
+/* The last status message of a gateway (gfi/v1/<gateway>/status: the
+ * agent's retained status, or its will). */
+struct gw_status {
+	char gateway[GFI_ID_MAX];
+	char state[16];                 /* "online" or "offline" */
+	int64_t queue_depth;            /* readings held on the gateway */
+	int64_t oldest_queued_s;        /* read time of the oldest, 0 if none */
+	int64_t head_seq, acked_seq;    /* last batch made, last acked */
+	char version[32];               /* agent version */
+	int64_t reported_s;             /* the agent's clock, 0 for a will */
+	int64_t received_s;             /* the aggregator's clock */
+};
+/* Keep st as gateway's last status (replacing the previous one). */
+int store_status_put(struct store *s, const struct gw_status *st);
+/* Gateway's last status; GFI_E_NOTFOUND when it never reported. */
+int store_status_get(struct store *s, const char *gateway, struct gw_status *out);
+
+/* Quarantined batches per reason class (the reason up to its first ':'):
+ * fn gets a struct reason_count per class, in class order. */
+struct reason_count {
+	char reason[48];
+	int64_t n;
+};
+int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx);
+
 /* Counts for tests and metrics. */
 struct store_counts {
 	int64_t batches, readings, quarantined_batches, quarantined_readings,

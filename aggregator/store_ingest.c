@@ -644,3 +644,87 @@ int store_counts(struct store *s, struct store_counts *out)
 		return ret;
 	return GFI_OK;
 }
+
+int store_status_put(struct store *s, const struct gw_status *st)
+{
+	sqlite3_stmt *q = NULL;
+	int ret = store_prepare(s,
+		"INSERT OR REPLACE INTO gateway_status (gateway, state, queue_depth, "
+		"oldest_queued_s, head_seq, acked_seq, version, reported_s, received_s) "
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &q);
+	int rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(q, 1, st->gateway);
+	bind_text(q, 2, st->state);
+	sqlite3_bind_int64(q, 3, st->queue_depth);
+	sqlite3_bind_int64(q, 4, st->oldest_queued_s);
+	sqlite3_bind_int64(q, 5, st->head_seq);
+	sqlite3_bind_int64(q, 6, st->acked_seq);
+	bind_text(q, 7, st->version);
+	sqlite3_bind_int64(q, 8, st->reported_s);
+	sqlite3_bind_int64(q, 9, st->received_s);
+	rc = sqlite3_step(q);
+	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "status put", rc);
+	sqlite3_finalize(q);
+	return ret;
+}
+
+int store_status_get(struct store *s, const char *gateway, struct gw_status *out)
+{
+	sqlite3_stmt *q = NULL;
+	int ret = store_prepare(s,
+		"SELECT gateway, state, queue_depth, oldest_queued_s, head_seq, "
+		"acked_seq, version, reported_s, received_s FROM gateway_status "
+		"WHERE gateway = ?1", &q);
+	int rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(q, 1, gateway);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		store_column_text(q, 0, out->gateway, sizeof(out->gateway));
+		store_column_text(q, 1, out->state, sizeof(out->state));
+		out->queue_depth = sqlite3_column_int64(q, 2);
+		out->oldest_queued_s = sqlite3_column_int64(q, 3);
+		out->head_seq = sqlite3_column_int64(q, 4);
+		out->acked_seq = sqlite3_column_int64(q, 5);
+		store_column_text(q, 6, out->version, sizeof(out->version));
+		out->reported_s = sqlite3_column_int64(q, 7);
+		out->received_s = sqlite3_column_int64(q, 8);
+		ret = GFI_OK;
+	} else {
+		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "status get", rc);
+	}
+	sqlite3_finalize(q);
+	return ret;
+}
+
+int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *q = NULL;
+	struct reason_count r;
+	/* "parse: readings[3].value: ..." -> "parse"; "broken chain" stays. */
+	int ret = store_prepare(s,
+		"SELECT CASE WHEN instr(reason, ':') > 0 "
+		"THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END AS cls, "
+		"count(*) FROM quarantine GROUP BY cls ORDER BY cls", &q);
+	int rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		store_column_text(q, 0, r.reason, sizeof(r.reason));
+		r.n = sqlite3_column_int64(q, 1);
+		if (fn(ctx, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "quarantine reasons", rc);
+	sqlite3_finalize(q);
+	return ret;
+}

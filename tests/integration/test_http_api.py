@@ -11,6 +11,8 @@ AddressSanitizer and LeakSanitizer report).
 """
 import json
 import os
+import time
+import re
 import socket
 import sqlite3
 import subprocess
@@ -352,8 +354,35 @@ def main():
         st, h, raw = c.req("/metrics")
         m = raw.decode()
         ok(st == 200 and "gfi_readings_total 72" in m and "gfi_batches_total 1" in m
-           and "gfi_quarantined_batches_total 0" in m and "gfi_gateways 2" in m,
+           and "gfi_quarantined_batches_total 0" in m and "gfi_gateways 2" in m
+           and "gfi_gateways_online 0" in m,
            "metrics: %s" % m)
+
+        # an agent's last status (as ingest stores it) and a refused batch
+        now = int(time.time())
+        db = sqlite3.connect(store)
+        db.execute("INSERT INTO gateway_status VALUES "
+                   "('gw-a', 'online', 120, ?, 40, 38, '0.1.0', ?, ?)",
+                   (now - 300, now, now))
+        db.execute("INSERT INTO quarantine (received_s, topic, gateway, reason, payload) "
+                   "VALUES (?, 'gfi/v1/gw-a/batch', 'gw-a', 'parse: not JSON', x'00')",
+                   (now,))
+        db.commit()
+        db.close()
+        st, d = c.json("/api/v1/gateways", T["city-ops"])
+        gws = {g["id"]: g for g in d.get("gateways", [])}
+        ok(st == 200 and gws["gw-a"]["status"]["state"] == "online"
+           and gws["gw-a"]["status"]["queue_depth"] == 120
+           and gws["gw-b"]["status"] is None,
+           "gateways carry their last status: %s" % d)
+        st, h, raw = c.req("/metrics")
+        m = raw.decode()
+        lag = re.search(r'gfi_agent_lag_seconds\{gateway="gw-a"\} (\d+)', m)
+        ok("gfi_gateways_online 1" in m
+           and 'gfi_agent_queue_depth{gateway="gw-a"} 120' in m
+           and lag is not None and 300 <= int(lag.group(1)) <= 400
+           and 'gfi_quarantined_batches_by_reason{reason="parse"} 1' in m,
+           "metrics: queue depth, lag and refusals by reason: %s" % m)
 
         # the audit log
         db = sqlite3.connect(store)

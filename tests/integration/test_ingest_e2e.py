@@ -118,7 +118,18 @@ def main():
             pass
         g.ok(acked() >= h0, "the agent's queue is acked up to the head (%d of %d)"
              % (acked(), h0))
+        st = agg.query("SELECT state, version FROM gateway_status WHERE gateway = ?", (GW,))
+        g.ok(st and st[0][0] == "online" and st[0][1] != "",
+             "the gateway's status is kept: %s" % st)
         P.stop(agent)
+        # A clean stop publishes "offline" itself; the store follows.
+        try:
+            g.wait_for(lambda: agg.query("SELECT state FROM gateway_status WHERE gateway = ?",
+                                         (GW,))[0][0] == "offline", 15, "offline status")
+        except RuntimeError:
+            pass
+        st = agg.query("SELECT state FROM gateway_status WHERE gateway = ?", (GW,))
+        g.ok(st and st[0][0] == "offline", "after the agent stops, its status is offline: %s" % st)
 
         held = agg.readings(GW)
         sent = stored_batch_readings(agg)
