@@ -576,6 +576,29 @@ static int gw_row(void *ctx, const void *row)
 	return 0;
 }
 
+/* The point's latest reading: last_time_s, last_value, last_status (null
+ * when none is stored). */
+static int add_last_reading(struct ctx *c, cJSON *o, const struct reg_meter *m)
+{
+	struct gfi_reading r;
+	char st[32];
+	int rc = store_last_reading(c->s, m->gateway, m->meter, m->point, &r);
+
+	if (rc == GFI_E_NOTFOUND) {
+		cJSON_AddNullToObject(o, "last_time_s");
+		cJSON_AddNullToObject(o, "last_value");
+		cJSON_AddNullToObject(o, "last_status");
+		return GFI_OK;
+	}
+	if (rc != GFI_OK)
+		return rc;
+	cJSON_AddNumberToObject(o, "last_time_s", (double)r.time_s);
+	add_num(o, "last_value", r.value);
+	cJSON_AddStringToObject(o, "last_status",
+				gfi_status_format(r.status, r.detail, st, sizeof(st)));
+	return GFI_OK;
+}
+
 static int meter_row(void *ctx, const void *row)
 {
 	struct gw_walk *w = ctx;
@@ -595,6 +618,10 @@ static int meter_row(void *ctx, const void *row)
 	add_num(o, "accuracy_pct", m->accuracy_pct);
 	cJSON_AddNumberToObject(o, "registered_s", (double)m->registered_s);
 	cJSON_AddBoolToObject(o, "retired", m->retired != 0);
+	if (add_last_reading(w->c, o, m) != GFI_OK) {
+		cJSON_Delete(o);
+		return 1;
+	}
 	cJSON_AddItemToArray(w->arr, o);
 	return 0;
 }

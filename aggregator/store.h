@@ -311,6 +311,11 @@ struct reason_count {
 };
 int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx);
 
+/* The latest stored reading of one series (time, value, status);
+ * GFI_E_NOTFOUND when it has none. */
+int store_last_reading(struct store *s, const char *gateway, const char *meter,
+		       const char *point, struct gfi_reading *out);
+
 /* Counts for tests and metrics. */
 struct store_counts {
 	int64_t batches, readings, quarantined_batches, quarantined_readings,

@@ -728,3 +728,38 @@ int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx)
 	sqlite3_finalize(q);
 	return ret;
 }
+
+int store_last_reading(struct store *s, const char *gateway, const char *meter,
+		       const char *point, struct gfi_reading *out)
+{
+	sqlite3_stmt *q = NULL;
+	int ret = store_prepare(s,
+		"SELECT r.time_s, r.value, r.status, r.detail, s.quantity "
+		"FROM readings r JOIN series s ON s.id = r.series "
+		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
+		"ORDER BY r.time_s DESC LIMIT 1", &q);
+	int rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(q, 1, gateway);
+	bind_text(q, 2, meter);
+	bind_text(q, 3, point);
+	rc = sqlite3_step(q);
+	if (rc == SQLITE_ROW) {
+		memset(out, 0, sizeof(*out));
+		snprintf(out->meter, sizeof(out->meter), "%s", meter);
+		snprintf(out->point, sizeof(out->point), "%s", point);
+		out->time_s = sqlite3_column_int64(q, 0);
+		out->value = sqlite3_column_type(q, 1) == SQLITE_NULL
+				     ? NAN : sqlite3_column_double(q, 1);
+		out->status = sqlite3_column_int(q, 2);
+		out->detail = sqlite3_column_int(q, 3);
+		store_column_text(q, 4, out->quantity, sizeof(out->quantity));
+		ret = GFI_OK;
+	} else {
+		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "last reading", rc);
+	}
+	sqlite3_finalize(q);
+	return ret;
+}

@@ -117,11 +117,15 @@
     document.getElementById('meters').innerHTML = '<thead><tr><th>网关 <span class="en">Gateway</span></th>' +
       '<th>表计 <span class="en">Meter</span></th><th>点 <span class="en">Point</span></th><th>物理量 <span class="en">Quantity</span></th>' +
       '<th>用途 <span class="en">Role</span></th><th>能源品种 <span class="en">Carrier</span></th><th class="num">精度 % <span class="en">Accuracy</span></th>' +
-      '<th>登记 <span class="en">Registered</span></th></tr></thead><tbody>' +
+      '<th>登记 <span class="en">Registered</span></th><th class="num">最新读数 <span class="en">Last reading</span></th>' +
+      '<th>读数时间 <span class="en">Read at</span></th></tr></thead><tbody>' +
       (meters.meters.map(m => '<tr' + (m.retired ? ' class="muted"' : '') + '><td>' + esc(m.gateway) + '</td><td>' + esc(m.meter) +
         '</td><td>' + esc(m.point) + '</td><td>' + esc(m.quantity) + '</td><td>' + esc(m.role) + '</td><td>' + esc(m.carrier) +
-        '</td><td class="num">' + num(m.accuracy_pct) + '</td><td>' + time(m.registered_s) + '</td></tr>').join('') ||
-        '<tr><td colspan="8" class="muted">无 <span class="en">none</span></td></tr>') + '</tbody>';
+        '</td><td class="num">' + num(m.accuracy_pct) + '</td><td>' + time(m.registered_s) +
+        '</td><td class="num" data-last-value>' + num(m.last_value) +
+        (m.last_status && m.last_status !== 'ok' ? ' <span class="muted">' + esc(m.last_status) + '</span>' : '') +
+        '</td><td>' + time(m.last_time_s) + '</td></tr>').join('') ||
+        '<tr><td colspan="10" class="muted">无 <span class="en">none</span></td></tr>') + '</tbody>';
     document.body.dataset.ready = '1';
   } catch (e) {
     GFI.showError(msg, e);

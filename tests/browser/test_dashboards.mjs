@@ -118,6 +118,11 @@ try {
   ok(want4(monthly) && await page.isVisible('canvas'), 'charts drawn on canvas');
   ok((await page.textContent('#meters')).includes('E1') && (await page.textContent('#gateways')).includes('gw-a'),
     'unit page lists gateways and meters');
+  const meterApi = await api('/api/v1/units/' + FACTORY + '/meters');
+  const withLast = meterApi.meters.filter(m => m.last_value !== null).length;
+  const shownLast = await page.$$eval('#meters td[data-last-value]',
+    tds => tds.filter(td => td.textContent.trim() !== '' && td.textContent.trim() !== '—').length);
+  ok(withLast > 0 && shownLast === withLast, 'meters show their last reading (' + shownLast + ' of API ' + withLast + ')');
 
   // alerts: acknowledge one
   await page.click('a[href="alerts.html"]');

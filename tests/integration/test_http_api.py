@@ -241,6 +241,15 @@ def main():
         ok(st == 200 and [(m["gateway"], m["meter"], m["point"], m["role"])
                           for m in d["meters"]] ==
            [("gw-a", "E1", "kwh", "elec_purchased")], "meters: %s" % d)
+        db = sqlite3.connect(store)
+        last = db.execute("SELECT r.time_s, r.value FROM readings r JOIN series s "
+                          "ON s.id = r.series WHERE s.gateway = 'gw-a' AND s.meter = 'E1' "
+                          "AND s.point = 'kwh' ORDER BY r.time_s DESC LIMIT 1").fetchone()
+        db.close()
+        ok(last is not None and d["meters"][0]["last_time_s"] == last[0]
+           and d["meters"][0]["last_value"] == last[1]
+           and d["meters"][0]["last_status"] == "ok",
+           "meters carry their last reading: %s, stored %s" % (d["meters"][0], last))
         q = "/api/v1/series?gateway=gw-a&meter=E1&point=kwh&from=2025-06-01&to=2025-06-04"
         st, d = c.json(q, T["gulou"])
         ok(st == 200 and len(d.get("rollups", [])) == 3 and
