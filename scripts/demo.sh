@@ -88,12 +88,17 @@ a meter add --gateway "$gw" --meter S01 --point total_t --quantity steam_mass_t 
   --role heat_purchased --carrier steam --registered "$reg"
 "$agg" admin --store "$store" meter list --gateway "$gw"
 
+echo "== the dashboards (ECharts from npm, bundled; nothing fetched at run time)"
+bash dashboards/build.sh
+httpport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+token=$("$agg" token add --store "$store" --role city --name demo-city)
 cat > "$demo/aggregator.json" <<JSON
 { "store": "$store",
   "broker": { "host": "localhost", "port": $port, "ca_file": "$demo/ca/ca.crt",
               "cert_file": "$demo/ca/clients/gfi-aggregator.crt",
               "key_file": "$demo/ca/clients/gfi-aggregator.key" },
-  "client_id": "gfi-aggregator", "log_level": "notice" }
+  "client_id": "gfi-aggregator", "log_level": "notice",
+  "http": { "bind": "127.0.0.1", "port": $httpport, "static_dir": "$root/dashboards/dist" } }
 JSON
 "$agg" serve --config "$demo/aggregator.json" >"$demo/aggregator.log" 2>&1 &
 pids+=($!)
@@ -119,6 +124,8 @@ head -6 "$demo/read.jsonl"
 echo "== gfi-agent run: polling every 5 s, signed batches to the city (Ctrl-C stops)"
 "$agent" run --config "$demo/agent.json" >"$demo/agent.log" 2>&1 &
 pids+=($!)
+echo "== dashboard: http://127.0.0.1:$httpport/  (log in with the city token below)"
+echo "   token: $token"
 start=$(date +%s)
 while :; do
   sleep 10
