@@ -396,8 +396,11 @@ static int counter_total(struct store *s, const struct series_key *k, int64_t t0
 		memset(out, 0, sizeof(*out));
 		return ret;
 	}
-	out->has_value = w.first_t != INT64_MAX;
-	out->value = w.value;
+	/* Readings on one side of the whole period only (a meter that stopped
+	 * before it, or started after it) say nothing about its consumption:
+	 * no value, rather than a flat 0. */
+	out->has_value = w.first_t != INT64_MAX && w.last_t > t0 && w.first_t < t1;
+	out->value = out->has_value ? w.value : 0;
 	out->extrapolated = out->has_value && (w.first_t > t0 || w.last_t < t1);
 	out->completeness = completeness(w.present, t0, t1, interval_s);
 	return GFI_OK;

@@ -302,6 +302,12 @@ static void ten_day_gap_is_spanned_and_completeness_drops(void **state)
 	t = total(f, t0 + 2 * DAY, t0 + 7 * DAY, 0, H);
 	assert_float_equal(t.value, 760.0 * 5 * DAY / (10 * DAY + 0 * H), 1e-9);
 	assert_float_equal(t.completeness, 0, 0);
+	/* After the last reading, or before the first, nothing is known:
+	 * no value, not 0. */
+	t = total(f, t0 + 13 * DAY, t0 + 14 * DAY, 0, H);
+	assert_false(t.has_value);
+	t = total(f, t0 - 3 * DAY, t0 - 2 * DAY, 0, H);
+	assert_false(t.has_value);
 }
 
 /* kW 10 at 0, 20 at 600, 20 at 1200, 40 at 5000; max gap 900; over
