@@ -633,36 +633,39 @@ int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
 			       ids, max, n, "peek");
 }
 
+/* Inside a transaction: run the readings delete `id` with arg bound, and
+ * keep meta('count') exact. *deleted gets the rows removed. */
+static int delete_counted(struct queue *q, enum stmt_id id, int64_t arg,
+			  const char *what, int64_t *deleted)
+{
+	int rc = sqlite3_bind_int64(q->st[id], 1, arg);
+	int ret;
+
+	*deleted = 0;
+	if (rc != SQLITE_OK)
+		return db_fail(q, what, rc);
+	ret = step_done(q, id, what);
+	if (ret != GFI_OK)
+		return ret;
+	*deleted = sqlite3_changes64(q->db);
+	return *deleted > 0 ? count_add(q, -*deleted) : GFI_OK;
+}
+
 int queue_delete_upto(struct queue *q, int64_t id)
 {
 	int64_t deleted;
-	int rc, ret;
+	int ret;
 
 	if (q == NULL)
 		return GFI_E_INVAL;
 	ret = begin(q);
 	if (ret != GFI_OK)
 		return ret;
-	rc = sqlite3_bind_int64(q->st[ST_DELETE_UPTO], 1, id);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(q, "delete bind", rc);
-		goto fail;
-	}
-	ret = step_done(q, ST_DELETE_UPTO, "delete");
+	ret = delete_counted(q, ST_DELETE_UPTO, id, "delete", &deleted);
+	if (ret == GFI_OK)
+		ret = commit(q);
 	if (ret != GFI_OK)
-		goto fail;
-	deleted = sqlite3_changes64(q->db);
-	if (deleted > 0) {
-		ret = count_add(q, -deleted);
-		if (ret != GFI_OK)
-			goto fail;
-	}
-	ret = commit(q);
-	if (ret != GFI_OK)
-		goto fail;
-	return GFI_OK;
-fail:
-	rollback(q);
+		rollback(q);
 	return ret;
 }
 
@@ -904,16 +907,8 @@ int queue_ack(struct queue *q, uint64_t seq, int64_t *deleted)
 	if (ret != GFI_OK)
 		goto fail;
 	if (sqlite3_changes64(q->db) == 1) {
-		rc = sqlite3_bind_int64(q->st[ST_ACK_READINGS], 1, (int64_t)seq);
-		if (rc != SQLITE_OK) {
-			ret = db_fail(q, "ack bind", rc);
-			goto fail;
-		}
-		ret = step_done(q, ST_ACK_READINGS, "ack readings");
+		ret = delete_counted(q, ST_ACK_READINGS, (int64_t)seq, "ack readings", &n);
 		if (ret != GFI_OK)
-			goto fail;
-		n = sqlite3_changes64(q->db);
-		if (n > 0 && (ret = count_add(q, -n)) != GFI_OK)
 			goto fail;
 		rc = sqlite3_bind_int64(q->st[ST_ACK_BATCHES], 1, (int64_t)seq);
 		if (rc != SQLITE_OK) {
