@@ -12,7 +12,7 @@ stand-in aggregator (FakeAggregator) receives batches and acks.
     and keeps nothing longer than needed once acks resume;
  6. status online, then offline (the will) within the keep-alive after a kill.
 (2, the broker refusing strangers and cross-gateway publishing, is
-test_broker_security.)"""
+test_security_broker.)"""
 import base64
 import os
 import random
