@@ -3,6 +3,8 @@
  *
  *   gfi-meter-sim serve --config FILE [--ready-file FILE] [--log-level L]
  *   gfi-meter-sim truth --config FILE --meter ID [--point NAME] --at EPOCH
+ *   gfi-meter-sim history --config FILE --gateway ID --points M:P,...
+ *                 --from EPOCH --to EPOCH [--step SECONDS]
  *   gfi-meter-sim check-config --config FILE
  *
  * Exit status: 0 success, 1 a runtime failure (cannot listen, port lost),
@@ -18,6 +20,8 @@
 #include <string.h>
 
 #include "error.h"
+#include "history.h"
+#include "jsonutil.h"
 #include "log.h"
 #include "model.h"
 #include "server.h"
@@ -32,6 +36,7 @@ struct options {
 	const char *point;
 	const char *at;
 	const char *log_level;
+	const char *gateway, *points, *from, *to, *step;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -49,6 +54,8 @@ static void usage(FILE *f)
 		"[--log-level err|warning|notice|info|debug]\n"
 		"       gfi-meter-sim truth --config FILE --meter ID "
 		"[--point NAME] --at EPOCH\n"
+		"       gfi-meter-sim history --config FILE --gateway ID "
+		"--points METER:POINT,... --from EPOCH --to EPOCH [--step S]\n"
 		"       gfi-meter-sim check-config --config FILE\n");
 }
 
@@ -64,6 +71,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 		{ "--point", offsetof(struct options, point) },
 		{ "--at", offsetof(struct options, at) },
 		{ "--log-level", offsetof(struct options, log_level) },
+		{ "--gateway", offsetof(struct options, gateway) },
+		{ "--points", offsetof(struct options, points) },
+		{ "--from", offsetof(struct options, from) },
+		{ "--to", offsetof(struct options, to) },
+		{ "--step", offsetof(struct options, step) },
 	};
 
 	for (int i = 2; i < argc; i += 2) {
@@ -108,7 +120,7 @@ static int cmd_check(const struct options *o)
 	return rc;
 }
 
-static int parse_at(const char *s, int64_t *out)
+static int parse_epoch(const char *name, const char *s, int64_t *out)
 {
 	char *end = NULL;
 	long long v;
@@ -116,8 +128,8 @@ static int parse_at(const char *s, int64_t *out)
 	errno = 0;
 	v = strtoll(s, &end, 10);
 	if (errno != 0 || end == s || *end != '\0' || v < 0 || v > MODEL_END_S) {
-		fprintf(stderr, "--at: \"%s\" is not an epoch second in "
-			"0..%" PRId64 "\n", s, MODEL_END_S);
+		fprintf(stderr, "%s: \"%s\" is not an epoch second in "
+			"0..%" PRId64 "\n", name, s, MODEL_END_S);
 		return GFI_E_RANGE;
 	}
 	*out = v;
@@ -156,7 +168,7 @@ static int cmd_truth(const struct options *o)
 		fprintf(stderr, "%s: missing\n", o->meter ? "--at" : "--meter");
 		return EXIT_USAGE;
 	}
-	if (parse_at(o->at, &t) != GFI_OK || load(o, &cfg) != 0)
+	if (parse_epoch("--at", o->at, &t) != GFI_OK || load(o, &cfg) != 0)
 		goto cleanup;
 	m = sim_config_meter(cfg, o->meter);
 	if (m == NULL) {
@@ -178,6 +190,60 @@ static int cmd_truth(const struct options *o)
 			print_truth(m, &m->profile->points[i], t);
 	}
 	rc = fflush(stdout) == 0 ? 0 : 1;
+cleanup:
+	sim_config_free(cfg);
+	return rc;
+}
+
+/* The range and step of `history`; the model is hourly-shaped, so a step
+ * below a minute adds rows and nothing else. */
+static int history_range(const struct options *o, struct history_request *req)
+{
+	int64_t step = 3600;
+
+	if (o->gateway == NULL || o->points == NULL || o->from == NULL ||
+	    o->to == NULL) {
+		fprintf(stderr, "%s: missing\n",
+			!o->gateway ? "--gateway" : !o->points ? "--points" :
+			!o->from ? "--from" : "--to");
+		return GFI_E_INVAL;
+	}
+	if (!gfi_id_valid(o->gateway)) {
+		fprintf(stderr, "--gateway: \"%s\" is not a valid id\n", o->gateway);
+		return GFI_E_INVAL;
+	}
+	if (parse_epoch("--from", o->from, &req->from_s) != GFI_OK ||
+	    parse_epoch("--to", o->to, &req->to_s) != GFI_OK ||
+	    (o->step != NULL && parse_epoch("--step", o->step, &step) != GFI_OK))
+		return GFI_E_INVAL;
+	if (step < 60 || step > 86400) {
+		fprintf(stderr, "--step: %" PRId64 " out of range 60..86400\n", step);
+		return GFI_E_RANGE;
+	}
+	if (req->from_s >= req->to_s) {
+		fprintf(stderr, "--to: must be after --from\n");
+		return GFI_E_RANGE;
+	}
+	req->gateway = o->gateway;
+	req->step_s = step;
+	return GFI_OK;
+}
+
+static int cmd_history(const struct options *o)
+{
+	struct sim_config *cfg = NULL;
+	struct history_request req;
+	char err[512];
+	int rc = EXIT_USAGE;
+
+	memset(&req, 0, sizeof(req));
+	if (history_range(o, &req) != GFI_OK || load(o, &cfg) != 0)
+		goto cleanup;
+	if (history_parse_points(cfg, o->points, &req, err, sizeof(err)) != GFI_OK) {
+		fprintf(stderr, "%s\n", err);
+		goto cleanup;
+	}
+	rc = history_write_csv(&req, stdout) == GFI_OK ? 0 : 1;
 cleanup:
 	sim_config_free(cfg);
 	return rc;
@@ -266,6 +332,8 @@ int main(int argc, char **argv)
 		return cmd_serve(&o);
 	if (strcmp(argv[1], "truth") == 0)
 		return cmd_truth(&o);
+	if (strcmp(argv[1], "history") == 0)
+		return cmd_history(&o);
 	if (strcmp(argv[1], "check-config") == 0)
 		return cmd_check(&o);
 	fprintf(stderr, "%s: unknown command\n", argv[1]);
