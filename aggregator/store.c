@@ -187,6 +187,24 @@ static const char *const migrations[] = {
 	"  version TEXT NOT NULL, reported_s INTEGER NOT NULL,"
 	"  received_s INTEGER NOT NULL"
 	") WITHOUT ROWID;",
+	/* 6: history imported from a factory's own energy management system
+	 * (`gfi-aggregator import`, docs/import.md). Each import is one row;
+	 * a reading keeps which import brought it (0: signed by a gateway).
+	 * The imported readings per (series, day) live beside the rollups,
+	 * not in them: ingest rewrites a rollup row whole (INSERT OR
+	 * REPLACE), which would silently reset a column it does not know,
+	 * while only an import ever changes this count. */
+	"CREATE TABLE imports ("
+	"  id INTEGER PRIMARY KEY, file TEXT NOT NULL, sha256 TEXT NOT NULL,"
+	"  rows INTEGER NOT NULL, inserted INTEGER NOT NULL,"
+	"  present INTEGER NOT NULL, skipped INTEGER NOT NULL,"
+	"  by TEXT NOT NULL, imported_s INTEGER NOT NULL"
+	");"
+	"ALTER TABLE readings ADD COLUMN import_id INTEGER NOT NULL DEFAULT 0;"
+	"CREATE TABLE rollup_imports ("
+	"  series INTEGER NOT NULL REFERENCES series(id), day_s INTEGER NOT NULL,"
+	"  imported INTEGER NOT NULL, PRIMARY KEY (series, day_s)"
+	") WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
