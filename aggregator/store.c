@@ -201,6 +201,9 @@ static const char *const migrations[] = {
 	"  by TEXT NOT NULL, imported_s INTEGER NOT NULL"
 	");"
 	"ALTER TABLE readings ADD COLUMN import_id INTEGER NOT NULL DEFAULT 0;"
+	/* Partial: gateway readings (import_id 0) cost ingest nothing. */
+	"CREATE INDEX readings_import ON readings (import_id, series, time_s)"
+	"  WHERE import_id != 0;"
 	"CREATE TABLE rollup_imports ("
 	"  series INTEGER NOT NULL REFERENCES series(id), day_s INTEGER NOT NULL,"
 	"  imported INTEGER NOT NULL, PRIMARY KEY (series, day_s)"
