@@ -9,6 +9,7 @@
  * JSON object; bench/poll_rate.py starts the simulator and reports the ratio.
  * A third run adds the durable commit of every poll (one fsync'd SQLite
  * transaction each), to show what durability costs on top of polling.
+ * A second line lists the blocks read (function, start, count).
  */
 #include <errno.h>
 #include <stdio.h>
@@ -100,6 +101,18 @@ cleanup:
 	return ret;
 }
 
+/* The planner's blocks on a second line, so that another client (mbpoll in
+ * bench/poll_rate.py) reads exactly the same registers. */
+static void print_blocks(const struct poll_meter *pm)
+{
+	printf("[");
+	for (size_t i = 0; i < pm->nblocks; i++)
+		printf("%s{\"function\":%d,\"start\":%u,\"count\":%u}", i ? "," : "",
+		       (int)pm->blocks[i].function, (unsigned)pm->blocks[i].start,
+		       (unsigned)pm->blocks[i].count);
+	printf("]\n");
+}
+
 int main(int argc, char **argv)
 {
 	struct agent_config *cfg = NULL;
@@ -150,6 +163,7 @@ int main(int argc, char **argv)
 	       (double)preq / tg, (double)preg / tg, (double)polls / tg,
 	       ((double)preq / tg) / ((double)breq / tb), (double)qpolls / tq,
 	       (double)qpolls * (double)m->npoints / tq);
+	print_blocks(&pm);
 	ret = 0;
 cleanup_pm:
 	poll_meter_free(&pm);
