@@ -563,3 +563,330 @@ def rollup_reference(rows, gauge, max_gap_s=900):
         else:
             out[day] = (0, bad, None, None, None, None, None, None, 0.0)
     return out
+
+
+# ---- fault injection (test_faults_*.py) ----
+
+class TcpProxy:
+    """A TCP relay 127.0.0.1:port -> 127.0.0.1:target for cutting a link.
+
+    cut("refuse"): every relayed connection is reset and new ones are reset
+    on accept, as when a router drops the route. cut("blackhole"): bytes stop
+    flowing both ways (discarded) and new connections are accepted but never
+    answered, as when a link goes silent; only keepalives notice. restore():
+    relaying resumes for new connections; connections that lived through a
+    cut are closed (their streams lost bytes)."""
+
+    def __init__(self, target_port):
+        import socket
+        import threading
+        self.target = target_port
+        self.mode = "pass"
+        self.lock = threading.Lock()
+        self.conns = []          # every socket of a live relay or held accept
+        self.cuts = 0
+        self.lsock = socket.socket()
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(32)
+        self.lsock.settimeout(0.1)
+        self.port = self.lsock.getsockname()[1]
+        self.closed = False
+        self.thread = threading.Thread(target=self._accept_loop, daemon=True)
+        self.thread.start()
+
+    @staticmethod
+    def _reset(s):
+        import socket
+        import struct
+        try:
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        except OSError:
+            pass
+        try:
+            s.close()
+        except OSError:
+            pass
+
+    def _accept_loop(self):
+        import socket
+        import threading
+        while not self.closed:
+            try:
+                c, _ = self.lsock.accept()
+            except socket.timeout:
+                continue
+            except OSError:
+                return
+            mode = self.mode
+            if mode == "refuse":
+                self._reset(c)
+                continue
+            if mode == "blackhole":
+                with self.lock:
+                    self.conns.append(c)
+                continue
+            try:
+                u = socket.create_connection(("127.0.0.1", self.target), 2)
+            except OSError:
+                self._reset(c)
+                continue
+            with self.lock:
+                self.conns += [c, u]
+            for a, b in ((c, u), (u, c)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def _pump(self, src, dst):
+        while True:
+            try:
+                data = src.recv(65536)
+            except OSError:
+                data = b""
+            if not data:
+                break
+            if self.mode != "pass":
+                continue          # blackhole: swallowed
+            try:
+                dst.sendall(data)
+            except OSError:
+                break
+        self._reset(src)
+        self._reset(dst)
+
+    def _drop_all(self):
+        with self.lock:
+            conns, self.conns = self.conns, []
+        for s in conns:
+            self._reset(s)
+
+    def cut(self, mode="refuse"):
+        assert mode in ("refuse", "blackhole")
+        self.cuts += 1
+        self.mode = mode
+        if mode == "refuse":
+            self._drop_all()
+
+    def restore(self):
+        self.mode = "pass"
+        self._drop_all()
+
+    def close(self):
+        self.closed = True
+        self.restore()
+        try:
+            self.lsock.close()
+        except OSError:
+            pass
+        self.thread.join(2)
+
+
+class Truth:
+    """gfi-meter-sim truth, cached per (meter, second) and fetched in
+    parallel (each call is a process)."""
+
+    def __init__(self, sim_config_path):
+        self.cfg = sim_config_path
+        self.cache = {}
+
+    def prefetch(self, keys, workers=3):
+        from concurrent.futures import ThreadPoolExecutor
+        todo = sorted(set(k for k in keys if k not in self.cache))
+        with ThreadPoolExecutor(workers) as ex:
+            for k, v in zip(todo, ex.map(lambda k: sim_truth(self.cfg, k[0], k[1]), todo)):
+                self.cache[k] = v
+
+    def at(self, meter, t):
+        if (meter, t) not in self.cache:
+            self.cache[(meter, t)] = sim_truth(self.cfg, meter, t)
+        return self.cache[(meter, t)]
+
+
+def poll_runs(P, logs):
+    """Per agent log (one per process run): sorted poll times the run
+    reported committed ("queued meter=… time=…", --log-level debug)."""
+    import re
+    out = []
+    for log in logs:
+        try:
+            text = P.log(log)
+        except OSError:
+            text = ""
+        out.append(sorted({int(m.group(1)) for m in
+                           re.finditer(r"queued meter=\S+ time=(\d+)", text)}))
+    return out
+
+
+FAULT_POINTS = (("import_kwh", "elec_import_kwh"), ("p_total", "elec_power_kw"),
+                ("v_l1", "elec_voltage_v"))
+FAULT_METERS = (("E1", 1, "eastron-sdm630"), ("E2", 2, "acrel-adl400"))
+
+
+class FaultRig:
+    """The whole path for a fault test: city PKI and broker, a real
+    aggregator with the gateway registered, a simulator with two meters,
+    and gfi-agent runs (each with its own log) polling every interval_s
+    and sending through the broker, or through a TcpProxy (proxy=True).
+    check_exact() is the suite's one verdict (see there)."""
+
+    def __init__(self, P, gw, interval_s=1, proxy=False, registered=None,
+                 agent_extra=None, uplink_extra=None, seed=5, start_broker=True):
+        self.P, self.gw, self.interval_s = P, gw, interval_s
+        self.city = City(P)
+        self.key, self.crt = self.city.enroll(gw)
+        if start_broker:
+            self.city.start_broker()
+        self.agg = Aggregator(self.city)
+        self.agg.register_unit()
+        self.agg.register_gateway(gw, self.key, [(m, p, q) for m, _, _ in FAULT_METERS
+                                                 for p, q in FAULT_POINTS],
+                                  registered=registered)
+        self.proxy = TcpProxy(self.city.port) if proxy else None
+        sim, listeners, self.sim_cfg = P.start_sim({
+            "seed": seed, "profiles_dir": PROFILES,
+            "tcp": [{"id": "t1", "host": "127.0.0.1", "port": 0, "meters": [
+                {"id": m, "slave": s, "profile": prof} for m, s, prof in FAULT_METERS]}]})
+        self.truth = Truth(self.sim_cfg)
+        self.queue_db = os.path.join(P.path("data"), "queue.db")
+        up = self.city.uplink_config(self.key, self.crt, batch_readings=60, max_inflight=4,
+                                     ack_timeout_s=5, keepalive_s=5, status_interval_s=5,
+                                     reconnect_min_ms=200, reconnect_max_ms=1000)
+        if self.proxy is not None:
+            up["port"] = self.proxy.port
+        up.update(uplink_extra or {})
+        cfg = {"gateway_id": gw, "data_dir": P.path("data"), "profiles_dir": PROFILES,
+               "lines": [{"id": "lan", "type": "tcp", "host": "127.0.0.1",
+                          "port": listeners["t1"]}],
+               "meters": [{"id": m, "line": "lan", "slave": s, "profile": prof,
+                           "interval_s": interval_s, "timeout_ms": 500,
+                           "points": [p for p, _ in FAULT_POINTS]}
+                          for m, s, prof in FAULT_METERS],
+               "uplink": up}
+        cfg.update(agent_extra or {})
+        self.agent_cfg = P.write_json("agent.json", cfg)
+        self.agent = None
+        self.agent_logs = []
+        self.agent_env = None
+
+    def start_agent(self, env=None, preexec_fn=None):
+        log = "agent-%d.log" % len(self.agent_logs)
+        self.agent_logs.append(log)
+        args = [AGENT, "run", "--config", self.agent_cfg, "--log-level", "debug"]
+        if preexec_fn is None:
+            self.agent = self.P.start(args, log, env=env or self.agent_env)
+        else:
+            f = open(self.P.path(log), "wb")
+            self.agent = subprocess.Popen(args, stdout=f, stderr=subprocess.STDOUT,
+                                          stdin=subprocess.DEVNULL,
+                                          env=env or self.agent_env,
+                                          preexec_fn=preexec_fn)
+            self.agent.gfi_log, self.agent.gfi_clean_exit = log, True
+            self.P.procs.append(self.agent)
+        return self.agent
+
+    def wait_polls(self, n=1, timeout=20):
+        log = self.agent_logs[-1]
+        wait_for(lambda: P_count(self.P, log) >= n, timeout,
+                 "%d polls committed in %s" % (n, log), 0.05)
+
+    def kill_agent(self):
+        os.kill(self.agent.pid, signal.SIGKILL)
+        self.agent.wait()
+
+    def stop_agent_and_drain(self, timeout=40):
+        """Stop the agent cleanly (it must exit 0) and wait until every poll
+        any run committed is stored; returns (last committed poll time,
+        polls still missing)."""
+        rc = self.P.stop(self.agent)
+        ok(rc == 0, "the agent exits 0 on SIGTERM (rc=%s)" % rc)
+        last = max(max(r) for r in poll_runs(self.P, self.agent_logs) if r)
+        return last, self.wait_stored(last, timeout)
+
+    def stored_slots(self):
+        return {(m, t) for m, p, t in self.agg.readings(self.gw)}
+
+    def wait_stored(self, t_end, timeout=40):
+        """Until every poll any run committed up to t_end is stored."""
+        def missing():
+            polls = set()
+            for log in self.agent_logs:
+                polls |= committed_polls(self.P, [log])
+            held = self.stored_slots()
+            return [c for c in polls if c[1] <= t_end and c not in held]
+        try:
+            wait_for(lambda: not missing(), timeout, "committed polls stored", 0.5)
+        except RuntimeError:
+            pass
+        return missing()
+
+    def check_exact(self, t_from, t_to, dead=(), expect_extra=()):
+        """The suite's verdict over the window [t_from, t_to] (epoch s):
+        - every poll the agent committed (its debug log) is stored;
+        - every poll slot (a multiple of interval_s) of every meter has all
+          its points stored, except slots inside a dead window (lo, hi),
+          which are exactly the slots no run committed while no agent ran;
+        - every stored reading in the window is on a slot, ok, and equals the
+          simulator's truth at its time (or the next second: a read that
+          started at the end of a second is answered in the next);
+        - no reading is in two stored batches (read once, sent once);
+        - `gfi-aggregator counts` agrees with the store; nothing quarantined.
+        expect_extra: further (meter, time) slots that must be stored
+        (a backlog made outside the live window)."""
+        agg, gw, iv = self.agg, self.gw, self.interval_s
+        held = agg.readings(gw)
+        points = [p for p, _ in FAULT_POINTS]
+        meters = [m for m, _, _ in FAULT_METERS]
+        polls = set()
+        for log in self.agent_logs:
+            polls |= committed_polls(self.P, [log])
+        slots = {(m, t) for m in meters
+                 for t in range((t_from + iv - 1) // iv * iv, t_to + 1, iv)}
+        slots |= set(expect_extra)
+        excused = {s for s in slots if any(lo < s[1] < hi for lo, hi in dead)}
+        missing = sorted(s for s in slots - excused
+                         if any((s[0], p, s[1]) not in held for p in points))
+        ok(not missing, "%s: every poll slot in %d..%d stored, all points (%d slots, "
+           "%d excused as dead, %d missing: %s)" % (gw, t_from, t_to, len(slots),
+                                                  len(excused), len(missing), missing[:5]))
+        # A dead window excuses only slots no run committed.
+        wrong_excuse = sorted(s for s in excused if s in polls)
+        ok(not wrong_excuse, "no committed poll inside a dead window (%s)" % wrong_excuse[:3])
+        lost = sorted(c for c in polls if c[1] <= t_to and
+                      any((c[0], p, c[1]) not in held for p in points))
+        ok(not lost, "every committed poll is stored (%d lost: %s)" % (len(lost), lost[:4]))
+        inwin = [(k, v) for k, v in held.items()
+                 if t_from <= k[2] <= t_to or (k[0], k[2]) in expect_extra]
+        offgrid = [k for k, v in inwin if k[2] % iv != 0 and (k[0], k[2]) not in expect_extra]
+        ok(not offgrid, "every stored reading is on a poll slot (%s)" % offgrid[:3])
+        keys = sorted({(k[0], k[2]) for k, v in inwin})
+        self.truth.prefetch(keys + [(m, t + 1) for m, t in keys])
+        bad = []
+        for (m, p, t), (v, st) in inwin:
+            want = (self.truth.at(m, t).get(p), self.truth.at(m, t + 1).get(p))
+            if st != 0 or v not in want:
+                bad.append(((m, p, t), v, st, want))
+        ok(not bad, "every stored reading (%d) equals the simulator's truth (%d differ: %s)"
+           % (len(inwin), len(bad), bad[:3]))
+        sent = []
+        for (payload,) in agg.query("SELECT payload FROM batches WHERE gateway = ?", (gw,)):
+            b = json.loads(bytes(payload).split(b"\n")[0])
+            sent.extend((r["meter"], r["point"], r["time"]) for r in b["readings"])
+        ok(len(sent) == len(set(sent)), "no reading in two stored batches (%d, %d distinct)"
+           % (len(sent), len(set(sent))))
+        c = agg.counts()
+        ok(c["readings"] == len(held) and c["readings"] == len(set(sent)),
+           "counts agree: %d readings counted, %d stored, %d in batches"
+           % (c["readings"], len(held), len(set(sent))))
+        ok(c["quarantined_batches"] == 0 and c["quarantined_readings"] == 0,
+           "nothing quarantined (%s)" % c)
+        return held
+
+    def close(self):
+        if self.proxy is not None:
+            self.proxy.close()
+
+
+def P_count(P, log):
+    try:
+        return P.log(log).count("queued meter=")
+    except OSError:
+        return 0
