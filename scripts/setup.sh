@@ -24,6 +24,43 @@ if [ ${#missing[@]} -gt 0 ]; then
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+# ---- cross: the gateway build (issue 8, docs/gateway-build.md) ----
+# arm64: Debian's cross compiler and the arm64 -dev packages multiarch, beside
+# the amd64 ones (the architecture is added before the apt-get update that
+# must fetch its index). armhf: the cross compiler, and its libraries in a
+# sysroot of Debian armhf packages (firmware-config/cross-build.sh sysroot):
+# `dpkg --add-architecture armhf` would make every later apt-get update fail
+# when the mirror's armhf index is broken, as it was here on 2026-11-26.
+# A failure here warns and leaves the rest of the setup alone; the cross
+# test (label cross) then fails, naming what is missing.
+cross_setup() {
+  local cross_packages=(crossbuild-essential-arm64 crossbuild-essential-armhf
+    qemu-user file libmodbus-dev:arm64 libsqlite3-dev:arm64 libmbedtls-dev:arm64
+    libcjson-dev:arm64 libpaho-mqtt-dev:arm64 libssl-dev:arm64)
+  local cross_missing=() update=0 p
+  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
+    "${SUDO[@]}" dpkg --add-architecture arm64 || return 1
+    update=1
+  fi
+  for p in "${cross_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || cross_missing+=("$p")
+  done
+  if [ ${#cross_missing[@]} -gt 0 ]; then
+    echo "setup: cross: installing ${cross_missing[*]}"
+    update=1
+  fi
+  if [ $update -eq 1 ]; then
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+  fi
+  if [ ${#cross_missing[@]} -gt 0 ]; then
+    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+      --no-install-recommends "${cross_missing[@]}" || return 1
+  fi
+  "${SUDO[@]}" bash "$(dirname "$0")/../firmware-config/cross-build.sh" \
+    sysroot armhf /opt/gfi-sysroot/armhf || return 1
+}
+cross_setup || echo "setup: WARNING: the gateway cross toolchain is incomplete (see above); gfi itself is set up" >&2
+# ---- end cross ----
 # The Debian mosquitto package starts a broker on port 1883; our tests start
 # their own brokers on free ports and do not need it.
 echo "setup: all dependencies present"
