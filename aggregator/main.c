@@ -15,6 +15,7 @@
 #include "error.h"
 #include "factors_cli.h"
 #include "http.h"
+#include "import.h"
 #include "ingest.h"
 #include "log.h"
 #include "registry.h"
@@ -37,6 +38,8 @@ static int usage(FILE *f)
 		"       gfi-aggregator report --store FILE --year Y [--unit CODE | --county CODE]\n"
 		"                      --format csv|xlsx|json --out FILE\n"
 		"       gfi-aggregator filing --store FILE --unit CODE --year Y --by NAME\n"
+		"       gfi-aggregator import --store FILE --csv FILE --by NAME [--skip-bad]\n"
+		"                      [--dry-run]\n"
 		"       gfi-aggregator alerts evaluate --store FILE [--rules FILE] [--now EPOCH]\n"
 		"       gfi-aggregator alerts --store FILE [--county CODE] [--state open]\n"
 		"       gfi-aggregator alert ack|resolve --store FILE --id N --by NAME\n"
@@ -192,6 +195,8 @@ int main(int argc, char **argv)
 		return registry_cli(argc - 2, argv + 2, stdout, stderr);
 	if (strcmp(argv[1], "report") == 0)
 		return report_cli(argc - 1, argv + 1, stdout, stderr);
+	if (strcmp(argv[1], "import") == 0)
+		return import_cli(argc - 1, argv + 1, stdout, stderr);
 	if (strcmp(argv[1], "filing") == 0)
 		return report_filing_cli(argc - 1, argv + 1, stdout, stderr);
 	if (strcmp(argv[1], "alerts") == 0)

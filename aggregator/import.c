@@ -1,0 +1,1004 @@
+/*
+ * import.c — history imported from a factory's energy management system
+ * (import.h, docs/import.md).
+ *
+ * Why: a unit listed before its gateway was installed has years of
+ * readings in its own system; the indicators of those years (and the
+ * year-on-year change of the first metered year) need them. They are kept
+ * apart from what gateways signed: every imported reading carries its
+ * import's id, and reports, the API and spot checks say so.
+ *
+ * Invariants:
+ *  - import_parse reads only the buffer it is given and what the lookup
+ *    callback answers; every byte of the file is hostile: records are
+ *    bounded (IMPORT_RECORD_MAX), text must be UTF-8 without NUL or control
+ *    characters, numbers are parsed with an end pointer and range checked;
+ *  - a record gets at most one error, so bad_rows counts records;
+ *  - import_run changes the store only by committing its one transaction,
+ *    and only when no row is bad or skip_bad was asked; an import that adds
+ *    nothing leaves no trace (re-importing a file is harmless).
+ */
+#include "import.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "error.h"
+#include "jsonutil.h"
+#include "quantity.h"
+#include "registry.h"
+#include "report.h"
+#include "sign.h"
+
+#define FIELD_MAX 256            /* bytes of one cell, as read */
+#define CELLS_MAX 16             /* cells of a record kept (the header may name
+				    unknown columns; they are refused by name) */
+#define SHANGHAI_OFFSET_S (8 * 3600)
+
+enum col { COL_GATEWAY, COL_METER, COL_POINT, COL_TIME, COL_VALUE, COL_UNIT,
+	   COL_STATUS, COL_N };
+
+static const char *const col_names[COL_N] = {
+	"gateway", "meter", "point", "time", "value", "unit", "status",
+};
+
+/* ---- errors ---- */
+
+/* Copy at most max bytes of echoed input into out, control characters and
+ * any byte of a broken UTF-8 sequence shown as '?'. */
+static void echo(const char *in, size_t max, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in;
+	     *p != '\0' && n + 4 < size && n < max; p++)
+		out[n++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
+	if (*in != '\0' && strlen(in) > max && n + 4 < size) {
+		memcpy(out + n, "...", 3);
+		n += 3;
+	}
+	out[n] = '\0';
+}
+
+static void add_error(struct import_result *res, uint32_t line, const char *what)
+{
+	size_t at;
+
+	res->bad_rows++;
+	if (res->nerrors == IMPORT_ERRORS_KEPT &&
+	    line >= res->errors[IMPORT_ERRORS_KEPT - 1].line)
+		return;
+	for (at = res->nerrors; at > 0 && res->errors[at - 1].line > line; at--)
+		;
+	if (res->nerrors < IMPORT_ERRORS_KEPT)
+		res->nerrors++;
+	memmove(&res->errors[at + 1], &res->errors[at],
+		(res->nerrors - 1 - at) * sizeof(res->errors[0]));
+	res->errors[at].line = line;
+	snprintf(res->errors[at].text, sizeof(res->errors[at].text), "%s:%u: %s",
+		 res->name, line, what);
+}
+
+void import_refuse_row(struct import_result *res, size_t i, const char *what)
+{
+	res->rows[i].bad = 1;
+	add_error(res, res->rows[i].line, what);
+}
+
+__attribute__((format(printf, 3, 4)))
+static void whyf(char *why, size_t len, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, len, fmt, ap);
+	va_end(ap);
+}
+
+/* ---- text ---- */
+
+/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF;
+ * and no control characters. */
+static int text_ok(const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s, *end = p + n;
+
+	while (p < end) {
+		unsigned c = *p++;
+		unsigned need, cp;
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return 0;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			need = 1;
+			cp = c & 0x1f;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			need = 2;
+			cp = c & 0x0f;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			need = 3;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		if ((size_t)(end - p) < need)
+			return 0;
+		for (unsigned i = 0; i < need; i++, p++) {
+			if ((*p & 0xc0) != 0x80)
+				return 0;
+			cp = cp << 6 | (*p & 0x3f);
+		}
+		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
+		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
+			return 0;
+	}
+	return 1;
+}
+
+/* ---- one CSV record (RFC 4180) ---- */
+
+struct record {
+	uint32_t line;                  /* line the record starts on */
+	size_t nfields;
+	char field[CELLS_MAX][FIELD_MAX]; /* the first CELLS_MAX cells */
+	size_t flen[CELLS_MAX];
+	int long_field;                 /* index of a cell over FIELD_MAX - 1, or -1 */
+	const char *error;              /* first structural problem, or NULL */
+	int blank;                      /* an empty line */
+};
+
+enum { ST_START, ST_PLAIN, ST_QUOTED, ST_QUOTE };
+
+static void cell_put(struct record *r, unsigned char c)
+{
+	size_t f = r->nfields;
+
+	if (f >= CELLS_MAX)
+		return;
+	if (r->flen[f] + 1 >= FIELD_MAX) {
+		if (r->long_field < 0)
+			r->long_field = (int)f;
+		return;
+	}
+	r->field[f][r->flen[f]++] = (char)c;
+}
+
+static void cell_end(struct record *r)
+{
+	if (r->nfields < CELLS_MAX)
+		r->field[r->nfields][r->flen[r->nfields]] = '\0';
+	r->nfields++;
+}
+
+static void problem(struct record *r, const char *what)
+{
+	if (r->error == NULL)
+		r->error = what;
+}
+
+/* Read the record at data[pos..len) into r; *line counts lines. Returns
+ * the position after the record's line end. */
+static size_t read_record(const uint8_t *data, size_t len, size_t pos,
+			  uint32_t *line, struct record *r)
+{
+	size_t start = pos;
+	int st = ST_START, quoted_any = 0;
+
+	memset(r->flen, 0, sizeof(r->flen));
+	r->nfields = 0;
+	r->long_field = -1;
+	r->error = NULL;
+	r->blank = 0;
+	r->line = *line;
+	while (pos < len) {
+		unsigned char c = data[pos++];
+		int eol = 0;
+
+		if (c == '\0')
+			problem(r, "NUL byte");
+		if (pos - start > IMPORT_RECORD_MAX)
+			problem(r, "record longer than 1024 bytes");
+		if (st != ST_QUOTED && c == '\r') {
+			if (pos < len && data[pos] == '\n') {
+				pos++;
+				eol = 1;
+			} else {
+				problem(r, "carriage return without line feed");
+			}
+		} else if (st != ST_QUOTED && c == '\n') {
+			eol = 1;
+		}
+		if (eol) {
+			(*line)++;
+			r->blank = r->nfields == 0 && r->flen[0] == 0 && !quoted_any &&
+				   st == ST_START;
+			cell_end(r);
+			return pos;
+		}
+		switch (st) {
+		case ST_START:
+			if (c == '"') {
+				st = ST_QUOTED;
+				quoted_any = 1;
+			} else if (c == ',') {
+				cell_end(r);
+			} else {
+				cell_put(r, c);
+				st = ST_PLAIN;
+			}
+			break;
+		case ST_PLAIN:
+			if (c == ',') {
+				cell_end(r);
+				st = ST_START;
+			} else {
+				if (c == '"')
+					problem(r, "quote inside an unquoted field");
+				cell_put(r, c);
+			}
+			break;
+		case ST_QUOTED:
+			if (c == '"') {
+				st = ST_QUOTE;
+			} else {
+				if (c == '\n')
+					(*line)++;
+				cell_put(r, c);
+			}
+			break;
+		default: /* ST_QUOTE: a quote inside a quoted field */
+			if (c == '"') {
+				cell_put(r, c);
+				st = ST_QUOTED;
+			} else if (c == ',') {
+				cell_end(r);
+				st = ST_START;
+			} else {
+				problem(r, "text after a closing quote");
+				cell_put(r, c);
+				st = ST_PLAIN;
+			}
+			break;
+		}
+	}
+	if (st == ST_QUOTED)
+		problem(r, "quoted field not closed at the end of the file");
+	r->blank = r->nfields == 0 && r->flen[0] == 0 && !quoted_any && st == ST_START;
+	cell_end(r);
+	return pos;
+}
+
+/* ---- cells ---- */
+
+static int id_ok(const char *s)
+{
+	return gfi_id_valid(s);
+}
+
+static int digits(const char *s, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return 0;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 1;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int y, int m, int d)
+{
+	int64_t yy = y - (m <= 2);
+	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
+	int64_t yoe = yy - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+	return m == 2 && leap ? 29 : dim[m - 1];
+}
+
+int import_parse_time(const char *s, int64_t *out, char *why, size_t whylen)
+{
+	size_t n = strlen(s), i;
+	int y, mo, d, h, mi, sec = 0, oh = 8, om = 0, sign = 1;
+
+	if (n == 0) {
+		whyf(why, whylen, "empty");
+		return GFI_E_PARSE;
+	}
+	if (strspn(s, "0123456789") == n) {
+		char *end = NULL;
+		long long v;
+		errno = 0;
+		v = n <= 12 ? strtoll(s, &end, 10) : 0;
+		if (n > 12 || errno != 0 || end == NULL || *end != '\0') {
+			whyf(why, whylen, "epoch seconds out of range");
+			return GFI_E_PARSE;
+		}
+		*out = (int64_t)v;
+		return GFI_OK;
+	}
+	/* YYYY-MM-DD?HH:MM */
+	if (n < 16 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != ' ' && s[10] != 'T') ||
+	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi))
+		goto bad;
+	i = 16;
+	if (s[i] == ':') {
+		if (!digits(s + i + 1, 2, &sec))
+			goto bad;
+		i += 3;
+	}
+	if (s[i] == 'Z') {
+		oh = om = 0;
+		i++;
+	} else if (s[i] == '+' || s[i] == '-') {
+		sign = s[i] == '-' ? -1 : 1;
+		if (!digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
+		    !digits(s + i + 4, 2, &om))
+			goto bad;
+		if (oh > 14 || om > 59) {
+			whyf(why, whylen, "offset %.6s out of range", s + i);
+			return GFI_E_PARSE;
+		}
+		i += 6;
+	}
+	if (s[i] != '\0')
+		goto bad;
+	if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 ||
+	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59) {
+		whyf(why, whylen, "%.19s is not a valid date and time", s);
+		return GFI_E_PARSE;
+	}
+	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
+	       sign * (oh * 3600 + om * 60);
+	return GFI_OK;
+bad:
+	whyf(why, whylen, "not YYYY-MM-DD HH:MM[:SS][Z|+HH:MM] or epoch seconds");
+	return GFI_E_PARSE;
+}
+
+/* A plain decimal: [+-]digits[.digits][e[+-]digits], finite. */
+static int decimal(const char *s, double *out)
+{
+	const char *p = s;
+	char *end = NULL;
+	int nd = 0;
+
+	if (*p == '+' || *p == '-')
+		p++;
+	for (; *p >= '0' && *p <= '9'; p++)
+		nd++;
+	if (*p == '.')
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			nd++;
+	if (nd == 0)
+		return 0;
+	if (*p == 'e' || *p == 'E') {
+		p++;
+		if (*p == '+' || *p == '-')
+			p++;
+		if (*p < '0' || *p > '9')
+			return 0;
+		while (*p >= '0' && *p <= '9')
+			p++;
+	}
+	if (*p != '\0')
+		return 0;
+	errno = 0;
+	*out = strtod(s, &end);
+	return end != NULL && *end == '\0' && errno == 0 && isfinite(*out);
+}
+
+/* ---- series ---- */
+
+static uint32_t fnv(uint32_t h, const char *s)
+{
+	for (; *s != '\0'; s++)
+		h = (h ^ (unsigned char)*s) * 16777619u;
+	return (h ^ 0xff) * 16777619u;
+}
+
+/* The index of (g, m, p) in res->series, interned and looked up on first
+ * sight; -1 when too many; a negative GFI_E_* (minus 1) from lookup. */
+static int series_find(struct import_result *res, const char *g, const char *m,
+		       const char *p, import_lookup_fn lookup, void *lctx,
+		       int *fatal)
+{
+	uint32_t h = fnv(fnv(fnv(2166136261u, g), m), p);
+	size_t slot = h & (res->nslots - 1);
+	struct import_series *x;
+	int rc;
+
+	for (; res->slots[slot] >= 0; slot = (slot + 1) & (res->nslots - 1)) {
+		x = &res->series[res->slots[slot]];
+		if (strcmp(x->gateway, g) == 0 && strcmp(x->meter, m) == 0 &&
+		    strcmp(x->point, p) == 0)
+			return res->slots[slot];
+	}
+	if (res->nseries == IMPORT_SERIES_MAX)
+		return -1;
+	x = &res->series[res->nseries];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->gateway, sizeof(x->gateway), "%s", g);
+	snprintf(x->meter, sizeof(x->meter), "%s", m);
+	snprintf(x->point, sizeof(x->point), "%s", p);
+	rc = lookup(lctx, g, m, p, &x->t, x->why, sizeof(x->why));
+	if (rc < 0) {
+		*fatal = rc;
+		return -1;
+	}
+	if (rc == 0 && gfi_quantity_find(x->t.quantity) == NULL) {
+		whyf(x->why, sizeof(x->why), "point: registered quantity %.31s is unknown",
+		     x->t.quantity);
+		rc = 1;
+	}
+	x->refused = rc != 0;
+	res->slots[slot] = (int32_t)res->nseries;
+	return (int)res->nseries++;
+}
+
+/* ---- rows ---- */
+
+struct header {
+	int col[COL_N];      /* position of each column in the file, or -1 */
+	size_t ncols;
+};
+
+static const char *cell(const struct record *r, const struct header *h, enum col c)
+{
+	int at = h->col[c];
+	return at < 0 ? "" : r->field[at];
+}
+
+/* Check one data record; on success append it to res->rows. "FIELD:
+ * reason" goes to why when refused (returns 1); 0 taken; < 0 fatal. */
+static int take_row(struct import_result *res, const struct record *r,
+		    const struct header *h, int64_t now_s, import_lookup_fn lookup,
+		    void *lctx, char *why, size_t wl)
+{
+	static const enum col ids[3] = { COL_GATEWAY, COL_METER, COL_POINT };
+	struct import_row row = { .line = r->line, .value = NAN };
+	const struct import_series *x;
+	const struct gfi_quantity *q;
+	const char *v;
+	char e[80];
+	int fatal = 0, idx;
+
+	if (r->error != NULL) {
+		whyf(why, wl, "record: %s", r->error);
+		return 1;
+	}
+	if (r->nfields != h->ncols) {
+		whyf(why, wl, "record: %zu fields, the header has %zu", r->nfields, h->ncols);
+		return 1;
+	}
+	if (r->long_field >= 0) {
+		for (int c = 0; c < COL_N; c++)
+			if (h->col[c] == r->long_field)
+				whyf(why, wl, "%s: longer than %d bytes", col_names[c],
+				     FIELD_MAX - 1);
+		return 1;
+	}
+	for (int c = 0; c < COL_N; c++) {
+		if (h->col[c] >= 0 && !text_ok(r->field[h->col[c]], r->flen[h->col[c]])) {
+			whyf(why, wl, "%s: not UTF-8 text without control characters",
+			     col_names[c]);
+			return 1;
+		}
+	}
+	for (int i = 0; i < 3; i++) {
+		v = cell(r, h, ids[i]);
+		if (!id_ok(v)) {
+			echo(v, 40, e, sizeof(e));
+			whyf(why, wl, "%s: \"%s\" is not an id (1..31 of letters, digits, "
+			     "'.', '_', '-')", col_names[ids[i]], e);
+			return 1;
+		}
+	}
+	idx = series_find(res, cell(r, h, COL_GATEWAY), cell(r, h, COL_METER),
+			  cell(r, h, COL_POINT), lookup, lctx, &fatal);
+	if (fatal < 0)
+		return fatal;
+	if (idx < 0) {
+		whyf(why, wl, "point: more than %d distinct gateway, meter, point in one "
+		     "file", IMPORT_SERIES_MAX);
+		return 1;
+	}
+	x = &res->series[idx];
+	if (x->refused) {
+		whyf(why, wl, "%s", x->why);
+		return 1;
+	}
+	v = cell(r, h, COL_UNIT);
+	if (v[0] != '\0' && strcmp(v, x->t.unit) != 0) {
+		echo(v, 40, e, sizeof(e));
+		whyf(why, wl, "unit: %s is not the unit of gateway %s (%s)", e, x->gateway,
+		     x->t.unit);
+		return 1;
+	}
+	v = cell(r, h, COL_TIME);
+	if (import_parse_time(v, &row.time_s, e, sizeof(e)) != GFI_OK) {
+		char shown[48];
+		echo(v, 32, shown, sizeof(shown));
+		whyf(why, wl, "time: \"%s\" %s", shown, e);
+		return 1;
+	}
+	if (row.time_s < IMPORT_TIME_MIN) {
+		whyf(why, wl, "time: before 2000-01-01");
+		return 1;
+	}
+	if (row.time_s > now_s + IMPORT_FUTURE_TOLERANCE_S) {
+		whyf(why, wl, "time: in the future");
+		return 1;
+	}
+	v = cell(r, h, COL_STATUS);
+	if (v[0] != '\0' && gfi_status_parse(v, &row.status, &row.detail) != GFI_OK) {
+		echo(v, 24, e, sizeof(e));
+		whyf(why, wl, "status: \"%s\" is not a reading status (ok, timeout, "
+		     "exception-N, comm-error, decode-error, backwards, jump, rollover)", e);
+		return 1;
+	}
+	v = cell(r, h, COL_VALUE);
+	q = gfi_quantity_find(x->t.quantity);
+	if (!gfi_status_has_value(row.status)) {
+		if (v[0] != '\0') {
+			whyf(why, wl, "value: must be empty for a status without a value");
+			return 1;
+		}
+	} else if (v[0] == '\0') {
+		whyf(why, wl, "value: empty (status %s needs a value)",
+		     row.status == GFI_ST_OK ? "ok" : "with a value");
+		return 1;
+	} else if (strlen(v) > 64 || !decimal(v, &row.value)) {
+		echo(v, 32, e, sizeof(e));
+		whyf(why, wl, "value: \"%s\" is not a decimal number", e);
+		return 1;
+	} else if (q != NULL && q->kind == GFI_COUNTER && row.value < 0) {
+		whyf(why, wl, "value: %.32s is negative for counter %s", v, q->name);
+		return 1;
+	}
+	if (res->nrows == res->cap) {
+		size_t nc = res->cap ? res->cap * 2 : 1024;
+		struct import_row *nr = realloc(res->rows, nc * sizeof(*nr));
+		if (nr == NULL)
+			return GFI_E_NOMEM;
+		res->rows = nr;
+		res->cap = nc;
+	}
+	row.series = (uint32_t)idx;
+	res->rows[res->nrows++] = row;
+	return 0;
+}
+
+static int header_read(const struct record *r, struct header *h, char *why,
+		       size_t wl)
+{
+	char e[48];
+
+	for (int c = 0; c < COL_N; c++)
+		h->col[c] = -1;
+	h->ncols = r->nfields;
+	if (r->error != NULL) {
+		whyf(why, wl, "header: %s", r->error);
+		return GFI_E_PARSE;
+	}
+	if (r->blank) {
+		whyf(why, wl, "header: missing (the first line names the columns)");
+		return GFI_E_PARSE;
+	}
+	if (r->long_field >= 0) {
+		whyf(why, wl, "header: a column name longer than %d bytes", FIELD_MAX - 1);
+		return GFI_E_PARSE;
+	}
+	for (size_t i = 0; i < r->nfields && i < CELLS_MAX; i++) {
+		int found = -1;
+		for (int c = 0; c < COL_N; c++)
+			if (strcmp(r->field[i], col_names[c]) == 0)
+				found = c;
+		if (found < 0) {
+			echo(r->field[i], 32, e, sizeof(e));
+			whyf(why, wl, "header: unknown column \"%s\" (columns: gateway, "
+			     "meter, point, time, value, unit, status)", e);
+			return GFI_E_PARSE;
+		}
+		if (h->col[found] >= 0) {
+			whyf(why, wl, "header: column %s given twice", col_names[found]);
+			return GFI_E_PARSE;
+		}
+		h->col[found] = (int)i;
+	}
+	if (r->nfields > COL_N) {
+		whyf(why, wl, "header: more than %d columns", COL_N);
+		return GFI_E_PARSE;
+	}
+	for (int c = COL_GATEWAY; c <= COL_VALUE; c++) {
+		if (h->col[c] < 0) {
+			whyf(why, wl, "header: column %s missing", col_names[c]);
+			return GFI_E_PARSE;
+		}
+	}
+	return GFI_OK;
+}
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct import_row *x = a, *y = b;
+
+	if (x->series != y->series)
+		return x->series < y->series ? -1 : 1;
+	if (x->time_s != y->time_s)
+		return x->time_s < y->time_s ? -1 : 1;
+	return x->line < y->line ? -1 : x->line > y->line;
+}
+
+/* Sort by (series, time) and refuse every later row of the same key. */
+static void refuse_duplicates(struct import_result *res)
+{
+	char why[96];
+
+	if (res->nrows > 1)
+		qsort(res->rows, res->nrows, sizeof(res->rows[0]), row_cmp);
+	for (size_t i = 1, first = 0; i < res->nrows; i++) {
+		const struct import_row *a = &res->rows[first], *b = &res->rows[i];
+		if (a->series == b->series && a->time_s == b->time_s) {
+			whyf(why, sizeof(why), "time: same gateway, meter, point and time "
+			     "as line %u", a->line);
+			import_refuse_row(res, i, why);
+		} else {
+			first = i;
+		}
+	}
+}
+
+void import_result_free(struct import_result *res)
+{
+	if (res == NULL)
+		return;
+	free(res->series);
+	free(res->rows);
+	free(res->slots);
+	res->series = NULL;
+	res->rows = NULL;
+	res->slots = NULL;
+}
+
+int import_parse(const char *name, const uint8_t *data, size_t len,
+		 int64_t now_s, import_lookup_fn lookup, void *lctx,
+		 struct import_result *res, char *err, size_t errlen)
+{
+	struct record *r = NULL;
+	struct header h;
+	uint32_t line = 1;
+	size_t pos = 0;
+	char why[IMPORT_ERROR_LEN - 32];
+	int ret = GFI_E_NOMEM;
+
+	memset(res, 0, sizeof(*res));
+	snprintf(res->name, sizeof(res->name), "%s", name);
+	err[0] = '\0';
+	if (len > IMPORT_FILE_MAX) {
+		snprintf(err, errlen, "%s: larger than %u bytes; split the file",
+			 res->name, IMPORT_FILE_MAX);
+		return GFI_E_RANGE;
+	}
+	res->nslots = 2 * IMPORT_SERIES_MAX;
+	if ((r = malloc(sizeof(*r))) == NULL ||
+	    (res->series = malloc(IMPORT_SERIES_MAX * sizeof(*res->series))) == NULL ||
+	    (res->slots = malloc(res->nslots * sizeof(*res->slots))) == NULL)
+		goto cleanup;
+	memset(res->slots, 0xff, res->nslots * sizeof(*res->slots));
+	if (len >= 3 && memcmp(data, "\xEF\xBB\xBF", 3) == 0)
+		pos = 3;
+	pos = read_record(data, len, pos, &line, r);
+	if ((ret = header_read(r, &h, why, sizeof(why))) != GFI_OK) {
+		snprintf(err, errlen, "%s:1: %s", res->name, why);
+		goto cleanup;
+	}
+	while (pos < len) {
+		pos = read_record(data, len, pos, &line, r);
+		if (r->blank)
+			continue;
+		if (++res->data_rows > IMPORT_ROWS_MAX) {
+			snprintf(err, errlen, "%s:%u: more than %d data rows; split the file",
+				 res->name, r->line, IMPORT_ROWS_MAX);
+			ret = GFI_E_RANGE;
+			goto cleanup;
+		}
+		ret = take_row(res, r, &h, now_s, lookup, lctx, why, sizeof(why));
+		if (ret < 0)
+			goto cleanup;
+		if (ret > 0)
+			add_error(res, r->line, why);
+	}
+	refuse_duplicates(res);
+	ret = GFI_OK;
+cleanup:
+	if (ret == GFI_E_NOMEM && err[0] == '\0')
+		snprintf(err, errlen, "%s: out of memory", res->name);
+	free(r);
+	return ret;
+}
+
+/* ---- against a store ---- */
+
+int import_store_lookup(void *store, const char *gateway, const char *meter,
+			const char *point, struct import_target *out, char *why,
+			size_t whylen)
+{
+	struct store *s = store;
+	struct reg_gateway g;
+	struct reg_meter m;
+	int ret = store_gateway_get(s, gateway, &g);
+
+	if (ret == GFI_E_NOTFOUND) {
+		whyf(why, whylen, "gateway: %s is not registered", gateway);
+		return 1;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	ret = store_meter_get(s, gateway, meter, point, &m);
+	if (ret == GFI_E_NOTFOUND) {
+		whyf(why, whylen, "point: %s/%s is not registered on gateway %s", meter,
+		     point, gateway);
+		return 1;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	if (m.retired) {
+		whyf(why, whylen, "point: %s/%s on gateway %s is retired", meter, point,
+		     gateway);
+		return 1;
+	}
+	snprintf(out->quantity, sizeof(out->quantity), "%s", m.quantity);
+	snprintf(out->unit, sizeof(out->unit), "%s", g.unit);
+	return 0;
+}
+
+static void collision(struct import_result *res, size_t i,
+		      const struct gfi_reading *held, int64_t held_import)
+{
+	char why[160], val[40], st[24];
+
+	if (isnan(held->value))
+		snprintf(val, sizeof(val), "no value");
+	else
+		snprintf(val, sizeof(val), "value %.15g", held->value);
+	gfi_status_format(held->status, held->detail, st, sizeof(st));
+	if (held_import != 0)
+		whyf(why, sizeof(why), "time: collides with a stored reading (%s, %s) "
+		     "of import %lld", val, st, (long long)held_import);
+	else
+		whyf(why, sizeof(why), "time: collides with a stored reading (%s, %s) "
+		     "signed by the gateway", val, st);
+	import_refuse_row(res, i, why);
+}
+
+int import_run(struct store *s, struct import_result *res,
+	       const char *sha256_hex, const struct import_opts *o,
+	       struct import_summary *sum)
+{
+	struct store_importer *im = NULL;
+	struct store_import rec;
+	int64_t id = 0;
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.file, sizeof(rec.file), "%s", res->name);
+	snprintf(rec.sha256, sizeof(rec.sha256), "%s", sha256_hex);
+	snprintf(rec.by, sizeof(rec.by), "%s", o->by != NULL ? o->by : "");
+	rec.imported_s = o->now_s;
+	sum->rows = res->data_rows;
+	if ((ret = store_begin(s)) != GFI_OK)
+		return ret;
+	if ((ret = store_import_add(s, &rec, &id)) != GFI_OK ||
+	    (ret = store_importer_new(s, id, &im)) != GFI_OK)
+		goto fail;
+	for (size_t i = 0; i < res->nrows; i++) {
+		const struct import_row *row = &res->rows[i];
+		const struct import_series *x = &res->series[row->series];
+		struct gfi_reading r, held;
+		int64_t held_import = 0;
+		int outcome = 0;
+
+		if (row->bad)
+			continue;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.meter, sizeof(r.meter), "%s", x->meter);
+		snprintf(r.point, sizeof(r.point), "%s", x->point);
+		snprintf(r.quantity, sizeof(r.quantity), "%s", x->t.quantity);
+		r.time_s = row->time_s;
+		r.value = row->value;
+		r.status = row->status;
+		r.detail = row->detail;
+		if ((ret = store_importer_add(im, x->gateway, &r, &outcome, &held,
+					      &held_import)) != GFI_OK)
+			goto fail;
+		if (outcome == STORE_IMPORT_INSERTED)
+			sum->inserted++;
+		else if (outcome == STORE_IMPORT_PRESENT)
+			sum->present++;
+		else
+			collision(res, i, &held, held_import);
+	}
+	store_importer_free(im);
+	im = NULL;
+	sum->bad = res->bad_rows;
+	if (sum->bad > 0 && !o->skip_bad) {
+		store_rollback(s);
+		sum->inserted = sum->present = 0;
+		return GFI_E_INVAL;
+	}
+	if (o->dry_run || sum->inserted == 0) {
+		store_rollback(s);
+		return GFI_OK;
+	}
+	rec.id = id;
+	rec.rows = (int64_t)sum->rows;
+	rec.inserted = (int64_t)sum->inserted;
+	rec.present = (int64_t)sum->present;
+	rec.skipped = (int64_t)sum->bad;
+	if ((ret = store_import_finish(s, id, NULL)) != GFI_OK ||
+	    (ret = store_import_update(s, &rec)) != GFI_OK ||
+	    (ret = store_commit(s)) != GFI_OK)
+		goto fail;
+	sum->id = id;
+	return GFI_OK;
+fail:
+	store_importer_free(im);
+	store_rollback(s);
+	sum->inserted = sum->present = 0;
+	return ret;
+}
+
+/* ---- the command ---- */
+
+/* Read the whole file at path (regular, at most IMPORT_FILE_MAX bytes). */
+static int slurp(const char *path, uint8_t **buf, size_t *len, FILE *err)
+{
+	struct stat sb;
+	FILE *f = fopen(path, "rb");
+	uint8_t *b = NULL;
+	size_t n = 0;
+
+	*buf = NULL;
+	*len = 0;
+	if (f == NULL) {
+		fprintf(err, "--csv: cannot open %s: %s\n", path, strerror(errno));
+		return 2;
+	}
+	if (fstat(fileno(f), &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		fprintf(err, "--csv: %s is not a regular file\n", path);
+		fclose(f);
+		return 2;
+	}
+	if ((uint64_t)sb.st_size > IMPORT_FILE_MAX) {
+		fprintf(err, "--csv: %s is larger than %u bytes; split the file\n", path,
+			IMPORT_FILE_MAX);
+		fclose(f);
+		return 2;
+	}
+	if ((b = malloc((size_t)sb.st_size + 1)) == NULL) {
+		fprintf(err, "--csv: out of memory\n");
+		fclose(f);
+		return 1;
+	}
+	n = fread(b, 1, (size_t)sb.st_size + 1, f);
+	if (ferror(f) || n > (size_t)sb.st_size) {
+		fprintf(err, "--csv: reading %s failed (or it grew while read)\n", path);
+		fclose(f);
+		free(b);
+		return 1;
+	}
+	fclose(f);
+	*buf = b;
+	*len = n;
+	return 0;
+}
+
+static void print_errors(const struct import_result *res, FILE *err)
+{
+	for (size_t i = 0; i < res->nerrors; i++)
+		fprintf(err, "%s\n", res->errors[i].text);
+	if (res->bad_rows > res->nerrors)
+		fprintf(err, "... %zu more\n", res->bad_rows - res->nerrors);
+}
+
+int import_cli(int argc, char **argv, FILE *out, FILE *err)
+{
+	static const char *const allowed[] = { "store", "csv", "by", "now", NULL };
+	static const char *const flags[] = { "skip-bad", "dry-run", NULL };
+	struct import_result res;
+	struct import_summary sum;
+	struct import_opts o = { 0 };
+	struct report_opts opts;
+	struct store *s = NULL;
+	uint8_t *data = NULL, hash[GFI_SHA256_LEN];
+	char hex[2 * GFI_SHA256_LEN + 1], msg[512];
+	const char *path, *base;
+	size_t len = 0;
+	int rc, ret;
+
+	memset(&res, 0, sizeof(res));
+	if ((rc = report_opts_parse(argc, argv, 1, allowed, flags, 0, &opts, err)) != 0)
+		return rc;
+	path = report_opt(&opts, "csv");
+	o.by = report_opt(&opts, "by");
+	o.skip_bad = report_opt(&opts, "skip-bad") != NULL;
+	o.dry_run = report_opt(&opts, "dry-run") != NULL;
+	o.now_s = (int64_t)time(NULL);
+	if ((rc = report_opt_required("csv", path, err)) ||
+	    (rc = report_opt_required("by", o.by, err)) ||
+	    (rc = report_opt_text("by", o.by, 64, err)) ||
+	    (rc = report_opt_time("now", report_opt(&opts, "now"), &o.now_s, err)) ||
+	    (rc = report_opt_required("store", report_opt(&opts, "store"), err)))
+		return rc;
+	if ((rc = slurp(path, &data, &len, err)) != 0)
+		return rc;
+	gfi_sha256(data, len, hash);
+	for (int i = 0; i < GFI_SHA256_LEN; i++)
+		snprintf(hex + 2 * i, 3, "%02x", hash[i]);
+	if ((rc = report_open_store(report_opt(&opts, "store"), &s, err)) != 0)
+		goto cleanup;
+	base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+	ret = import_parse(base, data, len, o.now_s, import_store_lookup, s, &res,
+			   msg, sizeof(msg));
+	if (ret == GFI_E_DB) {
+		fprintf(err, "store: registry lookup failed\n");
+		rc = 1;
+		goto cleanup;
+	}
+	if (ret != GFI_OK) {
+		fprintf(err, "%s\n", msg);
+		fprintf(err, "nothing imported: the file is refused as a whole\n");
+		rc = ret == GFI_E_NOMEM ? 1 : 2;
+		goto cleanup;
+	}
+	ret = import_run(s, &res, hex, &o, &sum);
+	print_errors(&res, err);
+	if (ret == GFI_E_INVAL) {
+		fprintf(err, "nothing imported: %zu bad rows of %zu (give --skip-bad to "
+			"import the good rows)\n", res.bad_rows, res.data_rows);
+		rc = 2;
+	} else if (ret != GFI_OK) {
+		fprintf(err, "store: import failed: %s; nothing imported\n", gfi_strerror(ret));
+		rc = 1;
+	} else if (o.dry_run) {
+		fprintf(out, "dry run: would import %zu readings from %s (%zu bad rows "
+			"skipped, %zu already present)\n", sum.inserted, base, sum.bad,
+			sum.present);
+		rc = 0;
+	} else if (sum.id == 0) {
+		fprintf(out, "imported 0 readings from %s (%zu bad rows skipped, %zu "
+			"already present)\n", base, sum.bad, sum.present);
+		rc = 0;
+	} else {
+		fprintf(out, "imported %zu readings from %s as import %lld (%zu bad rows "
+			"skipped, %zu already present)\n", sum.inserted, base,
+			(long long)sum.id, sum.bad, sum.present);
+		rc = 0;
+	}
+cleanup:
+	import_result_free(&res);
+	store_close(s);
+	free(data);
+	return rc;
+}

@@ -1,0 +1,537 @@
+/*
+ * store_import.c — the store's half of history imports (store.h, "history
+ * imports"; docs/import.md): the imports table, readings brought by an
+ * import, and the rollups of the days they touch.
+ *
+ * Why its own file: ingest's hot path (store_ingest.c) stays as it is; an
+ * import inserts its readings marked with its id, then rebuilds each
+ * touched (series, day) from raw readings, which is exact whatever order
+ * the file had, bounded by one day of one series per rebuild.
+ *
+ * Invariants:
+ *  - readings.import_id is 0 for a gateway-signed reading and the id of the
+ *    import otherwise; an import never replaces a stored reading;
+ *  - after store_import_finish, every rollup row of a touched day equals
+ *    what ingest's own recompute gives from the day's raw readings (same
+ *    trapezoid rule, ROLLUP_MAX_GAP_S, flagged statuses), and
+ *    rollup_imports.imported counts that day's readings with import_id != 0.
+ */
+#include "store-private.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "quantity.h"
+
+/* As store_ingest.c: the longest silence between two valid gauge readings
+ * still integrated as one trapezoid, seconds. */
+#define ROLLUP_MAX_GAP_S 900
+
+static void bind_text(sqlite3_stmt *st, int i, const char *t)
+{
+	sqlite3_bind_text(st, i, t != NULL ? t : "", -1, SQLITE_STATIC);
+}
+
+static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, what, rc);
+}
+
+/* ---- the imports table ---- */
+
+int store_import_add(struct store *s, const struct store_import *rec,
+		     int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s,
+		"INSERT INTO imports (file, sha256, rows, inserted, present, skipped, "
+		"by, imported_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(st, 1, rec->file);
+	bind_text(st, 2, rec->sha256);
+	sqlite3_bind_int64(st, 3, rec->rows);
+	sqlite3_bind_int64(st, 4, rec->inserted);
+	sqlite3_bind_int64(st, 5, rec->present);
+	sqlite3_bind_int64(st, 6, rec->skipped);
+	bind_text(st, 7, rec->by);
+	sqlite3_bind_int64(st, 8, rec->imported_s);
+	ret = step_done(s, st, "import record");
+	if (ret == GFI_OK)
+		*id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_import_update(struct store *s, const struct store_import *rec)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s,
+		"UPDATE imports SET rows = ?2, inserted = ?3, present = ?4, "
+		"skipped = ?5 WHERE id = ?1", &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, rec->id);
+	sqlite3_bind_int64(st, 2, rec->rows);
+	sqlite3_bind_int64(st, 3, rec->inserted);
+	sqlite3_bind_int64(st, 4, rec->present);
+	sqlite3_bind_int64(st, 5, rec->skipped);
+	ret = step_done(s, st, "import update");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_import_list(struct store *s, store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_import r;
+	int ret = store_prepare(s,
+		"SELECT id, file, sha256, rows, inserted, present, skipped, by, "
+		"imported_s FROM imports ORDER BY id", &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		memset(&r, 0, sizeof(r));
+		r.id = sqlite3_column_int64(st, 0);
+		store_column_text(st, 1, r.file, sizeof(r.file));
+		store_column_text(st, 2, r.sha256, sizeof(r.sha256));
+		r.rows = sqlite3_column_int64(st, 3);
+		r.inserted = sqlite3_column_int64(st, 4);
+		r.present = sqlite3_column_int64(st, 5);
+		r.skipped = sqlite3_column_int64(st, 6);
+		store_column_text(st, 7, r.by, sizeof(r.by));
+		r.imported_s = sqlite3_column_int64(st, 8);
+		if (fn(ctx, &r) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "import list", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- readings ---- */
+
+struct store_importer {
+	struct store *s;
+	int64_t id;
+	sqlite3_stmt *series_add, *series_get, *insert, *held;
+	/* The series of the last reading, so a file of one series after
+	 * another does not look it up per row; valid for this transaction. */
+	int has_memo;
+	char gateway[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
+	int64_t series;
+};
+
+int store_importer_new(struct store *s, int64_t id, struct store_importer **out)
+{
+	struct store_importer *im = calloc(1, sizeof(*im));
+	int ret;
+
+	*out = NULL;
+	if (im == NULL)
+		return GFI_E_NOMEM;
+	im->s = s;
+	im->id = id;
+	if ((ret = store_prepare(s, "INSERT INTO series (gateway, meter, point, quantity) "
+				 "VALUES (?1, ?2, ?3, ?4) "
+				 "ON CONFLICT (gateway, meter, point) DO NOTHING",
+				 &im->series_add)) != GFI_OK ||
+	    (ret = store_prepare(s, "SELECT id FROM series WHERE gateway = ?1 AND "
+				 "meter = ?2 AND point = ?3", &im->series_get)) != GFI_OK ||
+	    (ret = store_prepare(s, "INSERT OR IGNORE INTO readings (series, time_s, "
+				 "value, status, detail, import_id) "
+				 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &im->insert)) != GFI_OK ||
+	    (ret = store_prepare(s, "SELECT value, status, detail, import_id FROM "
+				 "readings WHERE series = ?1 AND time_s = ?2",
+				 &im->held)) != GFI_OK) {
+		store_importer_free(im);
+		return ret;
+	}
+	*out = im;
+	return GFI_OK;
+}
+
+void store_importer_free(struct store_importer *im)
+{
+	if (im == NULL)
+		return;
+	sqlite3_finalize(im->series_add);
+	sqlite3_finalize(im->series_get);
+	sqlite3_finalize(im->insert);
+	sqlite3_finalize(im->held);
+	free(im);
+}
+
+/* The series id of (gateway, meter, point), created with r's quantity. */
+static int series_of(struct store_importer *im, const char *gateway,
+		     const struct gfi_reading *r)
+{
+	sqlite3_stmt *st = im->series_add;
+	int ret, rc;
+
+	if (im->has_memo && strcmp(im->gateway, gateway) == 0 &&
+	    strcmp(im->meter, r->meter) == 0 && strcmp(im->point, r->point) == 0)
+		return GFI_OK;
+	im->has_memo = 0;
+	sqlite3_reset(st);
+	bind_text(st, 1, gateway);
+	bind_text(st, 2, r->meter);
+	bind_text(st, 3, r->point);
+	bind_text(st, 4, r->quantity);
+	if ((ret = step_done(im->s, st, "series insert")) != GFI_OK)
+		return ret;
+	st = im->series_get;
+	sqlite3_reset(st);
+	bind_text(st, 1, gateway);
+	bind_text(st, 2, r->meter);
+	bind_text(st, 3, r->point);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return store_fail(im->s, "series read", rc);
+	im->series = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	snprintf(im->gateway, sizeof(im->gateway), "%s", gateway);
+	snprintf(im->meter, sizeof(im->meter), "%s", r->meter);
+	snprintf(im->point, sizeof(im->point), "%s", r->point);
+	im->has_memo = 1;
+	return GFI_OK;
+}
+
+/* The reading held at (series, time): 1 found, 0 none, or GFI_E_DB. */
+static int held_reading(struct store_importer *im, int64_t time_s,
+			struct gfi_reading *held, int64_t *held_import)
+{
+	sqlite3_stmt *st = im->held;
+	int rc;
+
+	sqlite3_reset(st);
+	sqlite3_bind_int64(st, 1, im->series);
+	sqlite3_bind_int64(st, 2, time_s);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		held->time_s = time_s;
+		held->value = sqlite3_column_type(st, 0) == SQLITE_NULL
+				      ? NAN : sqlite3_column_double(st, 0);
+		held->status = sqlite3_column_int(st, 1);
+		held->detail = sqlite3_column_int(st, 2);
+		*held_import = sqlite3_column_int64(st, 3);
+		sqlite3_reset(st);
+		return 1;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_fail(im->s, "reading read", rc);
+}
+
+static int same_reading(const struct gfi_reading *a, const struct gfi_reading *b)
+{
+	if (a->status != b->status || a->detail != b->detail)
+		return 0;
+	if (isnan(a->value) || isnan(b->value))
+		return isnan(a->value) && isnan(b->value);
+	return a->value == b->value;
+}
+
+int store_importer_add(struct store_importer *im, const char *gateway,
+		       const struct gfi_reading *r, int *outcome,
+		       struct gfi_reading *held, int64_t *held_import)
+{
+	int has_value = gfi_status_has_value(r->status);
+	struct gfi_reading mine = *r;
+	sqlite3_stmt *st = im->insert;
+	int ret;
+
+	if (has_value && !isfinite(r->value))
+		return GFI_E_RANGE;
+	if (!has_value)
+		mine.value = NAN;
+	if ((ret = series_of(im, gateway, r)) != GFI_OK)
+		return ret;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	sqlite3_bind_int64(st, 1, im->series);
+	sqlite3_bind_int64(st, 2, r->time_s);
+	if (has_value)
+		sqlite3_bind_double(st, 3, r->value);
+	sqlite3_bind_int(st, 4, r->status);
+	sqlite3_bind_int(st, 5, r->detail);
+	sqlite3_bind_int64(st, 6, im->id);
+	if ((ret = step_done(im->s, st, "import reading insert")) != GFI_OK)
+		return ret;
+	if (sqlite3_changes(im->s->db) == 1) {
+		*outcome = STORE_IMPORT_INSERTED;
+		return GFI_OK;
+	}
+	*held = mine;
+	*held_import = 0;
+	ret = held_reading(im, r->time_s, held, held_import);
+	if (ret < 0)
+		return ret;
+	if (ret == 0)     /* ignored yet not held: cannot happen in a transaction */
+		return store_fail(im->s, "import reading insert", SQLITE_INTERNAL);
+	*outcome = same_reading(&mine, held) ? STORE_IMPORT_PRESENT
+					     : STORE_IMPORT_COLLIDES;
+	return GFI_OK;
+}
+
+/* ---- rollups of the days an import touched ---- */
+
+struct day_key {
+	int64_t series, day_s;
+};
+
+struct day {
+	int64_t count, bad, flagged, imported;
+	int64_t first_s, last_s;
+	double first_v, last_v, min_v, max_v, integral;
+};
+
+static void day_append(struct day *d, enum gfi_qkind kind, int64_t t, double v)
+{
+	if (d->count == 0) {
+		d->first_s = d->last_s = t;
+		d->first_v = d->last_v = d->min_v = d->max_v = v;
+		d->count = 1;
+		return;
+	}
+	if (kind == GFI_GAUGE && t - d->last_s <= ROLLUP_MAX_GAP_S)
+		d->integral += (d->last_v + v) / 2.0 * (double)(t - d->last_s);
+	d->last_s = t;
+	d->last_v = v;
+	if (v < d->min_v)
+		d->min_v = v;
+	if (v > d->max_v)
+		d->max_v = v;
+	d->count++;
+}
+
+static int status_flagged(int status)
+{
+	return status == GFI_ST_BACKWARDS || status == GFI_ST_JUMP ||
+	       status == GFI_ST_ROLLOVER;
+}
+
+static int series_kind(struct store *s, int64_t series, enum gfi_qkind *kind)
+{
+	sqlite3_stmt *st = NULL;
+	char quantity[GFI_QNAME_MAX] = "";
+	const struct gfi_quantity *q;
+	int ret = store_prepare(s, "SELECT quantity FROM series WHERE id = ?1", &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, series);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		store_column_text(st, 0, quantity, sizeof(quantity));
+	else
+		ret = store_fail(s, "series kind", rc);
+	sqlite3_finalize(st);
+	if (ret != GFI_OK)
+		return ret;
+	if ((q = gfi_quantity_find(quantity)) == NULL)
+		return GFI_E_INVAL;
+	*kind = q->kind;
+	return GFI_OK;
+}
+
+static int day_rebuild(struct store *s, sqlite3_stmt *rd, sqlite3_stmt *put,
+		       sqlite3_stmt *imp, const struct day_key *k,
+		       enum gfi_qkind kind)
+{
+	struct day d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	sqlite3_reset(rd);
+	sqlite3_bind_int64(rd, 1, k->series);
+	sqlite3_bind_int64(rd, 2, k->day_s);
+	sqlite3_bind_int64(rd, 3, k->day_s + 86400);
+	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+		d.flagged += status_flagged(sqlite3_column_int(rd, 2));
+		d.imported += sqlite3_column_int64(rd, 3) != 0;
+		if (sqlite3_column_type(rd, 1) == SQLITE_NULL)
+			d.bad++;
+		else
+			day_append(&d, kind, sqlite3_column_int64(rd, 0),
+				   sqlite3_column_double(rd, 1));
+	}
+	if (rc != SQLITE_DONE)
+		return store_fail(s, "import rollup read", rc);
+	sqlite3_reset(put);
+	sqlite3_clear_bindings(put);
+	sqlite3_bind_int64(put, 1, k->series);
+	sqlite3_bind_int64(put, 2, k->day_s);
+	sqlite3_bind_int64(put, 3, d.count);
+	sqlite3_bind_int64(put, 4, d.bad);
+	if (d.count > 0) {
+		sqlite3_bind_int64(put, 5, d.first_s);
+		sqlite3_bind_double(put, 6, d.first_v);
+		sqlite3_bind_int64(put, 7, d.last_s);
+		sqlite3_bind_double(put, 8, d.last_v);
+		sqlite3_bind_double(put, 9, d.min_v);
+		sqlite3_bind_double(put, 10, d.max_v);
+	}
+	sqlite3_bind_double(put, 11, d.integral);
+	sqlite3_bind_int64(put, 12, d.flagged);
+	if ((rc = sqlite3_step(put)) != SQLITE_DONE)
+		return store_fail(s, "import rollup write", rc);
+	sqlite3_reset(imp);
+	sqlite3_bind_int64(imp, 1, k->series);
+	sqlite3_bind_int64(imp, 2, k->day_s);
+	sqlite3_bind_int64(imp, 3, d.imported);
+	if ((rc = sqlite3_step(imp)) != SQLITE_DONE)
+		return store_fail(s, "import count write", rc);
+	return GFI_OK;
+}
+
+/* The (series, day) pairs import id touched, in series and day order. */
+static int touched_days(struct store *s, int64_t id, struct day_key **out,
+			size_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	struct day_key *v = NULL;
+	size_t cap = 0, k = 0;
+	int ret = store_prepare(s,
+		"SELECT series, time_s FROM readings WHERE import_id = ?1 "
+		"ORDER BY series, time_s", &st), rc;
+
+	*out = NULL;
+	*n = 0;
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_bind_int64(st, 1, id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		struct day_key d = { sqlite3_column_int64(st, 0),
+				     store_day_start(sqlite3_column_int64(st, 1)) };
+		if (k > 0 && v[k - 1].series == d.series && v[k - 1].day_s == d.day_s)
+			continue;
+		if (k == cap) {
+			size_t nc = cap ? cap * 2 : 256;
+			struct day_key *nv = realloc(v, nc * sizeof(*nv));
+			if (nv == NULL) {
+				ret = GFI_E_NOMEM;
+				break;
+			}
+			v = nv;
+			cap = nc;
+		}
+		v[k++] = d;
+	}
+	if (ret == GFI_OK && rc != SQLITE_DONE)
+		ret = store_fail(s, "import days", rc);
+	sqlite3_finalize(st);
+	if (ret != GFI_OK) {
+		free(v);
+		return ret;
+	}
+	*out = v;
+	*n = k;
+	return GFI_OK;
+}
+
+int store_import_finish(struct store *s, int64_t id, int64_t *days)
+{
+	sqlite3_stmt *rd = NULL, *put = NULL, *imp = NULL;
+	struct day_key *v = NULL;
+	enum gfi_qkind kind = GFI_COUNTER;
+	int64_t kind_of = -1;
+	size_t n = 0;
+	int ret = touched_days(s, id, &v, &n);
+
+	if (ret == GFI_OK)
+		ret = store_prepare(s, "SELECT time_s, value, status, import_id FROM readings "
+				    "WHERE series = ?1 AND time_s >= ?2 AND time_s < ?3 "
+				    "ORDER BY time_s", &rd);
+	if (ret == GFI_OK)
+		ret = store_prepare(s, "INSERT OR REPLACE INTO rollups (series, day_s, "
+				    "count, bad, first_s, first_v, last_s, last_v, min_v, "
+				    "max_v, integral, flagged) VALUES (?1, ?2, ?3, ?4, ?5, "
+				    "?6, ?7, ?8, ?9, ?10, ?11, ?12)", &put);
+	if (ret == GFI_OK)
+		ret = store_prepare(s, "INSERT OR REPLACE INTO rollup_imports (series, "
+				    "day_s, imported) VALUES (?1, ?2, ?3)", &imp);
+	for (size_t i = 0; ret == GFI_OK && i < n; i++) {
+		if (v[i].series != kind_of) {
+			if ((ret = series_kind(s, v[i].series, &kind)) != GFI_OK)
+				break;
+			kind_of = v[i].series;
+		}
+		ret = day_rebuild(s, rd, put, imp, &v[i], kind);
+	}
+	if (ret == GFI_OK && days != NULL)
+		*days = (int64_t)n;
+	sqlite3_finalize(rd);
+	sqlite3_finalize(put);
+	sqlite3_finalize(imp);
+	free(v);
+	return ret;
+}
+
+/* ---- reading back ---- */
+
+int store_import_share(struct store *s, const char *gateway, const char *meter,
+		       const char *point, int64_t from_day_s, int64_t to_day_s,
+		       int64_t *readings, int64_t *imported)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s,
+		"SELECT coalesce(sum(r.count + r.bad), 0), coalesce(sum(i.imported), 0) "
+		"FROM series s JOIN rollups r ON r.series = s.id "
+		"LEFT JOIN rollup_imports i ON i.series = r.series AND i.day_s = r.day_s "
+		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
+		"AND r.day_s >= ?4 AND r.day_s < ?5", &st), rc;
+
+	*readings = *imported = 0;
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	bind_text(st, 2, meter);
+	bind_text(st, 3, point);
+	sqlite3_bind_int64(st, 4, from_day_s);
+	sqlite3_bind_int64(st, 5, to_day_s);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*readings = sqlite3_column_int64(st, 0);
+		*imported = sqlite3_column_int64(st, 1);
+	} else {
+		ret = store_fail(s, "import share", rc);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_imported_count(struct store *s, const char *gateway,
+			 const char *meter, const char *point, int64_t from_s,
+			 int64_t to_s, int64_t *n)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s,
+		"SELECT count(*) FROM readings r JOIN series s ON s.id = r.series "
+		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
+		"AND r.time_s >= ?4 AND r.time_s <= ?5 AND r.import_id != 0", &st), rc;
+
+	*n = 0;
+	if (ret != GFI_OK)
+		return ret;
+	bind_text(st, 1, gateway);
+	bind_text(st, 2, meter);
+	bind_text(st, 3, point);
+	sqlite3_bind_int64(st, 4, from_s);
+	sqlite3_bind_int64(st, 5, to_s);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*n = sqlite3_column_int64(st, 0);
+	else
+		ret = store_fail(s, "imported count", rc);
+	sqlite3_finalize(st);
+	return ret;
+}
