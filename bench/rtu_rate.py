@@ -1,0 +1,196 @@
+"""Modbus RTU poll rate over a pty pair, against the line's wire limit.
+
+gfi's poller (bench-poll-rate: plain libmodbus loop over the planner's
+blocks, then gfi's poller) reads an Eastron SDM630 from gfi-meter-sim over
+RTU at each baud rate in GFI_BENCH_BAUDS (default 9600,115200), two ways:
+
+  pty   a socat pty pair. A pty does not enforce the baud rate: bytes move as
+        fast as the two processes can, so this is the CPU-bound figure,
+        shown beside the wire limit, not against it.
+  wire  a pty pair joined by a relay in this script that holds every chunk
+        until its last character would have arrived on a half-duplex RS-485
+        line at that baud rate (one line for both directions, 8N1 = 10 bits
+        per character as both ends are configured), and keeps the line busy
+        for 3.5 characters after it: a real slave knows a frame has ended
+        only after that silence. Each write of libmodbus and of the
+        simulator is one whole frame, so a chunk is a frame. What this
+        measures is how close the poller's request/response cycle gets to
+        the line; the relay (Python) adds its own wake-up latency.
+
+The wire limit is computed from frame sizes: per request 8 bytes, per
+response 5 + 2N bytes (N registers), plus 3.5 characters of silence after
+each frame; at 10 bits per character (8N1, as configured here) and at 11
+(8E1, the Modbus serial line default, shown for reference). The Modbus
+serial line spec fixes the silence at 1.75 ms above 19,200 baud; that
+figure is shown too. Slave turnaround is taken as zero, so the limit is an
+upper bound. GFI_BENCH_SECONDS sets the time per side (default 10).
+
+  python3 bench/rtu_rate.py      (after building; see BENCHMARKS.md)
+"""
+import heapq
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+import tty
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "tests", "integration"))
+import gfitest as g  # noqa: E402
+
+BENCH = os.environ.get("GFI_BENCH_POLL", "build/bench/bench-poll-rate")
+SECONDS = float(os.environ.get("GFI_BENCH_SECONDS", "10"))
+BAUDS = [int(b) for b in os.environ.get("GFI_BENCH_BAUDS", "9600,115200").split(",")]
+PROFILE = os.environ.get("GFI_BENCH_PROFILE", "eastron-sdm630")
+
+
+def wire_limit(blocks, baud, bits, silence_s=None):
+    """(polls/s, registers/s) of the line for one poll of blocks."""
+    char_s = bits / baud
+    gap = silence_s if silence_s is not None else 3.5 * char_s
+    t = 0.0
+    for b in blocks:
+        t += (8 + 5 + 2 * b["count"]) * char_s + 2 * gap
+    regs = sum(b["count"] for b in blocks)
+    return 1.0 / t, regs / t
+
+
+class WireRelay:
+    """Two pty pairs joined through their masters; every chunk is released
+    when its last character would have left a shared half-duplex line."""
+
+    def __init__(self, baud, bits=10):
+        self.char_s = bits / baud
+        self.ends = []
+        self.masters = []
+        for _ in range(2):
+            m, s = os.openpty()
+            tty.setraw(s)     # raw before either process opens its end
+            self.masters.append(m)
+            self.ends.append((s, os.ttyname(s)))
+        self.stop_r, self.stop_w = os.pipe()
+        self.bytes = 0
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def paths(self):
+        return self.ends[0][1], self.ends[1][1]
+
+    def run(self):
+        line_free = 0.0
+        pending = []          # (due, order, fd to write, data)
+        order = 0
+        while True:
+            now = time.monotonic()
+            while pending and pending[0][0] <= now:
+                _, _, fd, data = heapq.heappop(pending)
+                os.write(fd, data)
+            timeout = max(0.0, pending[0][0] - now) if pending else None
+            r, _, _ = select.select(self.masters + [self.stop_r], [], [], timeout)
+            if self.stop_r in r:
+                return
+            for k, m in enumerate(self.masters):
+                if m not in r:
+                    continue
+                try:
+                    data = os.read(m, 4096)
+                except OSError:
+                    continue
+                t = time.monotonic()
+                done = max(t, line_free) + len(data) * self.char_s
+                line_free = done + 3.5 * self.char_s
+                self.bytes += len(data)
+                order += 1
+                heapq.heappush(pending, (done, order, self.masters[1 - k], data))
+
+    def close(self):
+        os.write(self.stop_w, b"x")
+        self.thread.join(5)
+        for fd in self.masters + [s for s, _ in self.ends] + [self.stop_r, self.stop_w]:
+            os.close(fd)
+
+
+def measure(P, baud, mode, n):
+    """Start a simulator on one end, run bench-poll-rate on the other."""
+    relay = None
+    if mode == "wire":
+        relay = WireRelay(baud)
+        sim_end, agent_end = relay.paths()
+    else:
+        sim_end, agent_end = P.pty_pair("%s-%d" % (mode, baud))
+    sim, _, _ = P.start_sim({"seed": 1, "profiles_dir": g.PROFILES,
+                             "rtu": [{"id": "r1", "device": sim_end, "baud": baud,
+                                      "meters": [{"id": "E01", "slave": 1,
+                                                  "profile": PROFILE}]}]},
+                            name="sim-%s-%d" % (mode, baud))
+    cfg = P.write_json("agent-%s-%d.json" % (mode, baud), {
+        "gateway_id": "gw-bench", "data_dir": P.path("data"), "profiles_dir": g.PROFILES,
+        "lines": [{"id": "bus", "type": "rtu", "device": agent_end, "baud": baud}],
+        "meters": [{"id": "E01", "line": "bus", "slave": 1, "profile": PROFILE,
+                    "timeout_ms": 2000}]})
+    qdir = P.path("q-%s-%d" % (mode, baud))
+    os.makedirs(qdir)
+    out = subprocess.run([BENCH, cfg, "E01", str(SECONDS), qdir],
+                         capture_output=True, text=True, timeout=SECONDS * 4 + 60)
+    P.stop(sim)
+    if relay is not None:
+        relay.close()
+    g.ok(out.returncode == 0, "bench-poll-rate over %s at %d: %s"
+         % (mode, baud, out.stderr[-300:]))
+    if out.returncode != 0:
+        return None, None
+    first, second = out.stdout.strip().split("\n")[:2]
+    r, blocks = json.loads(first), json.loads(second)
+    g.ok(r["gfi_req_s"] > 0 and r["baseline_req_s"] > 0,
+         "%s at %d: both sides polled" % (mode, baud))
+    return r, blocks
+
+
+def main():
+    rows = []
+    with g.Procs() as P:
+        for baud in BAUDS:
+            for mode in ("pty", "wire"):
+                r, blocks = measure(P, baud, mode, len(rows))
+                if r is not None:
+                    rows.append((baud, mode, r, blocks))
+    if rows:
+        blocks = rows[0][3]
+        regs = sum(b["count"] for b in blocks)
+        print("profile %s: %d registers in %d requests per poll (%s)"
+              % (PROFILE, regs, len(blocks),
+                 ", ".join("fn %d @%d x%d" % (b["function"], b["start"], b["count"])
+                           for b in blocks)))
+    for baud in BAUDS:
+        mine = [x for x in rows if x[0] == baud]
+        if not mine:
+            continue
+        blocks = mine[0][3]
+        lp, lr = wire_limit(blocks, baud, 10)
+        lp11, lr11 = wire_limit(blocks, baud, 11)
+        print("%d baud, wire limit 8N1 (3.5-char silence): %.2f polls/s, %.0f registers/s;"
+              " 8E1: %.0f registers/s" % (baud, lp, lr, lr11))
+        if baud > 19200:
+            sp, sr = wire_limit(blocks, baud, 10, 0.00175)
+            print("  with the spec's fixed 1.75 ms silence above 19,200 baud: %.2f polls/s,"
+                  " %.0f registers/s" % (sp, sr))
+        for _, mode, r, _ in mine:
+            for label, key_req, key_reg in (("plain libmodbus", "baseline_req_s",
+                                             "baseline_reg_s"),
+                                            ("gfi poller", "gfi_req_s", "gfi_reg_s")):
+                print("  %-4s %-15s %9.1f requests/s %11.0f registers/s  %.3f x the 8N1"
+                      " wire limit" % (mode, label, r[key_req], r[key_reg],
+                                       r[key_reg] / lr))
+            if mode == "wire":
+                g.ok(r["gfi_reg_s"] <= lr * 1.05,
+                     "%d wire: at most the wire limit (%.0f <= %.0f)"
+                     % (baud, r["gfi_reg_s"], lr))
+            print("  %-4s gfi/plain %.3f" % (mode, r["ratio"]))
+    g.finish("bench.rtu_rate")
+
+
+if __name__ == "__main__":
+    main()
