@@ -92,6 +92,10 @@ static int fail(struct ctx *c, int status, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* Messages echo what the client sent: keep the error one line. */
+	for (char *p = msg; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
 	if (o != NULL)
 		cJSON_AddStringToObject(o, "error", msg);
 	reply_json(c, status, o);
@@ -873,6 +877,21 @@ static int get_alerts(struct ctx *c)
 	return reply_json(c, 200, o);
 }
 
+/* Whether a JSON text holds the escape \u0000: cJSON decodes it into a
+ * NUL that ends the C string, so "x\u0000' OR 1=1" would be taken, and
+ * stored, as "x". Refused rather than silently cut. */
+static int has_nul_escape(const char *p, size_t n)
+{
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (p[i] != '\\')
+			continue;
+		if (p[i + 1] == 'u' && i + 5 < n && memcmp(p + i + 2, "0000", 4) == 0)
+			return 1;
+		i++; /* the escaped character: "\\\\u0000" is text */
+	}
+	return 0;
+}
+
 /* The request body as a JSON object with only allowed keys; NULL (with the
  * answer set) on refusal. An empty body is an empty object when
  * empty_ok. */
@@ -886,6 +905,10 @@ static cJSON *body_object(struct ctx *c, const char *const *allowed, int empty_o
 		if (empty_ok)
 			return cJSON_CreateObject();
 		fail(c, 400, "body: missing");
+		return NULL;
+	}
+	if (has_nul_escape(c->req->body, c->req->body_len)) {
+		fail(c, 400, "body: \\u0000 not allowed");
 		return NULL;
 	}
 	o = cJSON_ParseWithLengthOpts(c->req->body, c->req->body_len, &end, 0);

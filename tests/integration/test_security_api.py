@@ -1,0 +1,301 @@
+"""HTTP API security (issue 7): a county's token never reaches another
+county, and SQL-injection and other hostile strings in every text field of
+the API are refused or taken as plain data; nothing stored changes.
+
+The store and tokens are test_http_api's (two counties: 350102 Gulou with
+unit FACTORY, gateway gw-a, alert 1; 350104 Cangshan with unit CHAIN,
+gateway gw-b, alert 2). `gfi-aggregator http` serves it on 127.0.0.1.
+
+(1) Scope: the Gulou county token and the FACTORY unit token ask for
+    Cangshan's units, gateway, alert and county through every endpoint that
+    takes a unit, gateway, alert or county: the answer is 404 (or 200 with
+    nothing of Cangshan in it), no byte of Cangshan's ids or names appears,
+    and the whole store is unchanged (audit included).
+(2) Injection: every query parameter, path segment and JSON body field of
+    every endpoint gets each string of gfisec.INJECTIONS (plus NUL through
+    %00 and \\u0000), with the county token so that an `OR 1=1` that
+    worked would show Cangshan. No answer is a 5xx; nothing of Cangshan
+    leaks; the store is unchanged, except where the field is free text the
+    API stores (a spot check's inspector and note, an alert's "by"): then
+    exactly the expected rows change and the text is stored verbatim.
+(3) Coverage guard: the fields exercised are compared with the `allowed`
+    parameter and body lists and the routes in aggregator/api.c, so a new
+    field or route that this test does not feed fails it.
+"""
+import json
+import os
+import sqlite3
+import sys
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import gfisec  # noqa: E402
+import gfitest  # noqa: E402
+import test_http_api as H  # noqa: E402
+from gfitest import ok  # noqa: E402
+
+AGG = H.AGG
+FOREIGN = [H.CHAIN, "gw-b", "海峡供应链", "E2"]   # Cangshan's, never to be seen
+DAY0 = H.DAY0
+NOBODY = H.credit_code("91350100MA0000099")   # valid, never registered
+
+# Every endpoint: (method, path template, {query params}, {body fields}).
+# {u} {a} in the path are path segments fed like fields ("path:u", "path:a").
+# Values are valid for Gulou, so the one field replaced is the only bad one.
+ENDPOINTS = [
+    ("GET", "/api/v1/units", {"county": "350102", "kind": "factory", "level": "city"}, None),
+    ("GET", "/api/v1/units/{u}/indicators", {"year": "2025", "month": "6"}, None),
+    ("GET", "/api/v1/units/{u}/indicators/monthly", {"year": "2025"}, None),
+    ("GET", "/api/v1/units/{u}/meters", {}, None),
+    ("GET", "/api/v1/series", {"gateway": "gw-a", "meter": "E1", "point": "kwh",
+                               "from": str(DAY0), "to": str(DAY0 + 86400)}, None),
+    ("GET", "/api/v1/gateways", {}, None),
+    ("GET", "/api/v1/alerts", {"state": "open", "county": "350102",
+                               "unit": H.FACTORY}, None),
+    ("POST", "/api/v1/alerts/{a}/ack", {}, {"by": "Li Wei"}),
+    ("POST", "/api/v1/alerts/{a}/resolve", {}, {"by": "Li Wei"}),
+    ("GET", "/api/v1/spotchecks", {"gateway": "gw-a", "meter": "E1", "point": "kwh"}, None),
+    ("POST", "/api/v1/spotchecks", {}, {"gateway": "gw-a", "meter": "E1", "point": "kwh",
+                                        "at": DAY0 + 7200, "reading": 1020,
+                                        "inspector": "Li Wei", "note": "on site"}),
+    ("GET", "/api/v1/report", {"year": "2025", "format": "json", "county": "350102"}, None),
+    ("GET", "/api/v1/health", {}, None),
+    ("GET", "/metrics", {}, None),
+]
+PATH_VALUES = {"u": H.FACTORY, "a": "1"}
+# Free-text fields the API stores as data: the table they land in, and how
+# to read back what was stored.
+STORED_TEXT = {
+    ("/api/v1/spotchecks", "inspector"): ("SELECT inspector FROM spotchecks ORDER BY id DESC LIMIT 1",
+                                          lambda v: v),
+    ("/api/v1/spotchecks", "note"): ("SELECT note FROM spotchecks ORDER BY id DESC LIMIT 1",
+                                     lambda v: v),
+    ("/api/v1/alerts/{a}/ack", "by"): ("SELECT detail FROM audit ORDER BY id DESC LIMIT 1",
+                                       lambda v: "by=" + v),
+    ("/api/v1/alerts/{a}/resolve", "by"): ("SELECT detail FROM audit ORDER BY id DESC LIMIT 1",
+                                           lambda v: "by=" + v),
+}
+CHANGES = {"/api/v1/spotchecks": {"spotchecks", "audit"},
+           "/api/v1/alerts/{a}/ack": {"alerts", "audit"},
+           "/api/v1/alerts/{a}/resolve": {"alerts", "audit"}}
+
+
+def url(path, params):
+    q = urllib.parse.urlencode(params, quote_via=urllib.parse.quote)
+    return path + ("?" + q if q else "")
+
+
+def fill(path, seg):
+    return path.replace("{u}", urllib.parse.quote(seg.get("u", PATH_VALUES["u"]), safe="")) \
+               .replace("{a}", urllib.parse.quote(seg.get("a", PATH_VALUES["a"]), safe=""))
+
+
+def leaks(raw):
+    text = raw.decode("utf-8", "replace")
+    return [f for f in FOREIGN if f in text]
+
+
+def scope_checks(c, store, T):
+    """(1) Gulou's county token and FACTORY's unit token against Cangshan."""
+    C = H.CHAIN
+    asks = [
+        ("GET", "/api/v1/units?county=350104", None),
+        ("GET", "/api/v1/units/%s/indicators?year=2025" % C, None),
+        ("GET", "/api/v1/units/%s/indicators?year=2025&month=6" % C, None),
+        ("GET", "/api/v1/units/%s/indicators/monthly?year=2025" % C, None),
+        ("GET", "/api/v1/units/%s/meters" % C, None),
+        ("GET", "/api/v1/series?gateway=gw-b&meter=E2&point=kwh&from=%d&to=%d"
+         % (DAY0, DAY0 + 86400), None),
+        ("GET", "/api/v1/gateways", None),
+        ("GET", "/api/v1/alerts?county=350104", None),
+        ("GET", "/api/v1/alerts?unit=%s" % C, None),
+        ("GET", "/api/v1/alerts?state=open", None),
+        ("POST", "/api/v1/alerts/2/ack", {"by": "intruder"}),
+        ("POST", "/api/v1/alerts/2/resolve", {"by": "intruder"}),
+        ("GET", "/api/v1/spotchecks?gateway=gw-b", None),
+        ("GET", "/api/v1/spotchecks?gateway=gw-b&meter=E2&point=kwh", None),
+        ("POST", "/api/v1/spotchecks", {"gateway": "gw-b", "meter": "E2", "point": "kwh",
+                                        "at": DAY0 + 3600, "reading": 5,
+                                        "inspector": "intruder"}),
+        ("GET", "/api/v1/report?year=2025&format=json&county=350104", None),
+        ("GET", "/api/v1/report?year=2025&format=csv&county=350104", None),
+        ("GET", "/api/v1/report?year=2025&format=json", None),
+        ("GET", "/metrics", None),
+    ]
+    # The same request about things that do not exist: an out-of-scope
+    # answer must be indistinguishable from it (no probing).
+    unknown = [(H.CHAIN, NOBODY), ("gw-b", "gw-zz"), ("E2", "E9"), ("350104", "350199"),
+               ("alerts/2/", "alerts/999/")]
+
+    echo = unknown + [("alert: 2 ", "alert: 999 ")]
+
+    def twin(text):
+        for a, b in unknown:
+            text = text.replace(a, b)
+        return text
+
+    def norm(raw, pairs):
+        text = raw.decode("utf-8", "replace")
+        for a, b in pairs:
+            text = text.replace(a, "<id>").replace(b, "<id>")
+        return text
+    routes = set()
+    for who in ("gulou", "factory"):
+        before = gfisec.snapshot(store)
+        for method, path, body in asks:
+            routes.add(path.split("?")[0])
+            st, _, raw = c.req(path, T[who], method, body)
+            tbody = json.loads(twin(json.dumps(body))) if body else None
+            st2, _, raw2 = c.req(twin(path), T[who], method, tbody)
+            if st == 200:
+                bad = leaks(raw)
+                ok(not bad, "%s token: %s %s -> 200 with nothing of the other county "
+                   "(leaked %s)" % (who, method, path, bad))
+            else:
+                same = st == st2 and norm(raw, echo) == norm(raw2, echo)
+                ok(st in (400, 403, 404) and same,
+                   "%s token: %s %s -> %d, the same answer as for an id that does not "
+                   "exist (%d %r / %r)" % (who, method, path, st, st2, raw[:100], raw2[:100]))
+            if method == "POST":
+                ok(st in (403, 404), "%s token: %s %s refused (%d)" % (who, method, path, st))
+        d = gfisec.diff(before, gfisec.snapshot(store))
+        ok(d == {}, "%s token: after every cross-county request the store is unchanged %s"
+           % (who, gfisec.short(d)))
+    db = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
+    st = db.execute("SELECT state, changed_by FROM alerts WHERE id = 2").fetchone()
+    db.close()
+    ok(st == ("open", ""), "Cangshan's alert is still open, changed by nobody: %s" % (st,))
+    return routes
+
+
+def hostile_values():
+    """(label, value as sent in a URL or path, value as sent in JSON)."""
+    out = [(v[:24], v, v) for v in gfisec.INJECTIONS]
+    out.append(("NUL", "x\x00' OR 1=1 --", "x\x00' OR 1=1 --"))
+    out.append(("newline", "x\n' OR 1=1 --", "x\n' OR 1=1 --"))
+    return out
+
+
+def injection_checks(c, store, T):
+    """(2) Every field of every endpoint, each hostile value."""
+    fed = set()
+    n = 0
+    for method, path, params, body in ENDPOINTS:
+        fields = [("q", k) for k in params] + [("b", k) for k in (body or {})]
+        fields += [("p", s) for s in ("u", "a") if "{%s}" % s in path]
+        for kind, field in fields:
+            fed.add((path, kind, field))
+            for label, value, jvalue in hostile_values():
+                p, b, seg = dict(params), dict(body) if body is not None else None, {}
+                if kind == "q":
+                    p[field] = value
+                elif kind == "b":
+                    b[field] = jvalue
+                else:
+                    seg[field] = value
+                before = gfisec.snapshot(store)
+                st, h, raw = c.req(url(fill(path, seg), p), T["gulou"], method, b)
+                n += 1
+                what = "%s %s %s=%r" % (method, path, field, label)
+                bad = leaks(raw)
+                ok(st in (200, 201, 400, 401, 404, 405, 409, 413, 414) and not bad,
+                   "%s -> %d, no 5xx, nothing of the other county (leaked %s) %r"
+                   % (what, st, bad, raw[:120]))
+                if st >= 400:
+                    try:
+                        doc = json.loads(raw.decode("utf-8"))
+                        ok(isinstance(doc.get("error"), str) and "\n" not in doc["error"],
+                           "%s: the refusal is a one-line JSON error" % what)
+                    except ValueError:
+                        ok(st in (413, 414), "%s: %d refusal body is JSON: %r"
+                           % (what, st, raw[:80]))
+                d = gfisec.diff(before, gfisec.snapshot(store))
+                if not d:
+                    continue
+                allowed = CHANGES.get(path, set())
+                ok(st in (200, 201) and set(d) <= allowed
+                   and all(not removed for t, (added, removed) in d.items() if t == "audit"),
+                   "%s: only %s may change, and only on success (%d): %s"
+                   % (what, sorted(allowed), st, gfisec.short(d)))
+                key = (path, field)
+                if key in STORED_TEXT:
+                    sql, want = STORED_TEXT[key]
+                    db = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
+                    got = db.execute(sql).fetchone()[0]
+                    db.close()
+                    ok(got == want(jvalue), "%s: stored verbatim (%r)" % (what, got[:40]))
+                if path.startswith("/api/v1/alerts/"):
+                    # Reopen alert 1 so the next value meets the same state.
+                    db = sqlite3.connect(store)
+                    db.execute("UPDATE alerts SET state = 'open', changed_by = '', "
+                               "changed_s = 0 WHERE id = 1")
+                    db.commit()
+                    db.close()
+    # The Authorization header itself.
+    for label, value, _ in hostile_values():
+        before = gfisec.snapshot(store)
+        st, _, raw = c.req("/api/v1/units", None, "GET", None,
+                           {"Authorization": ("Bearer " + value.replace("\x00", "").replace("\n", ""))
+                            .encode("utf-8").decode("latin-1")})
+        ok(st == 401 and not leaks(raw), "Authorization: Bearer %r -> 401 (%d)" % (label, st))
+        ok(gfisec.diff(before, gfisec.snapshot(store)) == {},
+           "Authorization %r: store unchanged" % label)
+    return fed, n
+
+
+def coverage_guard(fed, routes):
+    """(3) What api.c accepts is what this test feeds."""
+    src = gfisec.source("aggregator/api.c")
+    fed_names = {f for _, kind, f in fed if kind in ("q", "b")}
+    in_code = set()
+    for arr in gfisec.c_string_arrays(src, "allowed") + gfisec.c_string_arrays(src, "allowed_m") \
+            + gfisec.c_string_arrays(src, "allowed_y"):
+        in_code |= set(arr)
+    in_code -= {"store", "role", "scope", "name"}   # `gfi-aggregator token` (CLI)
+    ok(in_code and in_code <= fed_names,
+       "every parameter and body field in api.c is fed hostile values (missing %s)"
+       % sorted(in_code - fed_names))
+    segs = set()
+    import re
+    for m in re.finditer(r'seg_is\(c, 0, "([a-z]+)"\)', src):
+        segs.add(m.group(1))
+    paths = {p for _, p, _, _ in ENDPOINTS}
+    missing = sorted(s for s in segs if not any(p.startswith("/api/v1/" + s) for p in paths))
+    ok(segs and not missing, "every route of api.c is in the injection table (missing %s)"
+       % missing)
+    missing = sorted(s for s in segs - {"health"}
+                     if not any(r.startswith("/api/v1/" + s) for r in routes))
+    ok(not missing, "every scoped route is asked across counties (missing %s)" % missing)
+
+
+def main():
+    with gfitest.Procs() as P:
+        store = P.path("gfi.db")
+        T = H.build(P, store)
+        port = gfitest.free_port()
+        cfg = P.write_json("agg.json", {
+            "store": store, "log_level": "info",
+            "http": {"bind": "127.0.0.1", "port": port, "max_body_bytes": 8192,
+                     "max_connections": 8}})
+        P.start([AGG, "http", "--config", cfg], "http.log")
+        c = H.Client(port)
+
+        def up():
+            try:
+                return c.json("/api/v1/health")[0] == 200
+            except (OSError, ValueError):
+                return False
+        gfitest.wait_for(up, 20, "the http server")
+        # The other county's things exist and are visible to the city: a
+        # 404 below means out of scope, not absent.
+        st, d = c.json("/api/v1/units/%s/meters" % H.CHAIN, T["city-ops"])
+        ok(st == 200, "the city token sees Cangshan's unit (%d)" % st)
+        routes = scope_checks(c, store, T)
+        fed, n = injection_checks(c, store, T)
+        print("fed %d hostile requests" % n)
+        coverage_guard(fed, routes)
+    gfitest.finish("security_api")
+
+
+if __name__ == "__main__":
+    main()
