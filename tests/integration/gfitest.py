@@ -793,13 +793,14 @@ class FaultRig:
         self.agent.wait()
 
     def stop_agent_and_drain(self, timeout=40):
-        """Stop the agent cleanly (it must exit 0) and wait until every poll
-        any run committed is stored; returns (last committed poll time,
-        polls still missing)."""
+        """While the agent still runs, wait until every poll committed up to
+        now - 1 s is stored; then stop the agent cleanly (it must exit 0).
+        Returns (that time: the end of the checked window, polls missing)."""
+        t_to = int(time.time()) - 1
+        missing = self.wait_stored(t_to, timeout)
         rc = self.P.stop(self.agent)
         ok(rc == 0, "the agent exits 0 on SIGTERM (rc=%s)" % rc)
-        last = max(max(r) for r in poll_runs(self.P, self.agent_logs) if r)
-        return last, self.wait_stored(last, timeout)
+        return t_to, missing
 
     def stored_slots(self):
         return {(m, t) for m, p, t in self.agg.readings(self.gw)}
