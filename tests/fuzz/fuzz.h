@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -24,6 +25,23 @@ static inline int fuzz_verbose(void)
 	if (v < 0)
 		v = getenv("GFI_FUZZ_VERBOSE") != NULL;
 	return v;
+}
+
+/* Make a fresh directory $TMPDIR/gfi-fuzz-<name>-XXXXXX (/tmp without
+ * TMPDIR) into dir[0..n). libFuzzer ends a time-limited run without atexit
+ * handlers, so runners point TMPDIR at a directory of their own and remove
+ * it afterwards (run_fuzzer.cmake, bench/fuzz_long.sh). 0 or -1. */
+static inline int fuzz_tmpdir(char *dir, size_t n, const char *name)
+{
+	const char *t = getenv("TMPDIR");
+	int len;
+
+	if (t == NULL || t[0] == '\0')
+		t = "/tmp";
+	len = snprintf(dir, n, "%s/gfi-fuzz-%s-XXXXXX", t, name);
+	if (len < 0 || (size_t)len >= n)
+		return -1;
+	return mkdtemp(dir) != NULL ? 0 : -1;
 }
 
 #endif

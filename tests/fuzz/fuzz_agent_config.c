@@ -1,7 +1,7 @@
 /*
  * fuzz_agent_config.c — config_load on arbitrary bytes. config_load takes a
  * path, so each input is written to one file in a directory made once per
- * process (/tmp/gfi-fuzz-config-XXXXXX) and removed at exit. That directory
+ * process ($TMPDIR/gfi-fuzz-config-XXXXXX) and removed at exit. That directory
  * also holds "profiles", a symlink to the firmware's profiles
  * (GFI_FUZZ_PROFILES, set by CMake), so a config with
  * "profiles_dir": "profiles" loads real profiles and reaches the meter
@@ -19,7 +19,7 @@
 #define GFI_FUZZ_PROFILES "/nonexistent"
 #endif
 
-static char dir[64], file[96], link_path[96];
+static char dir[200], file[240], link_path[240];
 
 static void cleanup_dir(void)
 {
@@ -30,8 +30,7 @@ static void cleanup_dir(void)
 
 static int setup(void)
 {
-	snprintf(dir, sizeof(dir), "/tmp/gfi-fuzz-config-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (fuzz_tmpdir(dir, sizeof(dir), "config") != 0)
 		return -1;
 	snprintf(file, sizeof(file), "%s/agent.json", dir);
 	snprintf(link_path, sizeof(link_path), "%s/profiles", dir);

@@ -1,7 +1,7 @@
 /*
  * fuzz_http_query.c — api_handle (aggregator/api.h) on arbitrary requests,
  * without sockets: what libmicrohttpd hands over after decoding. One store
- * per process in /tmp/gfi-fuzz-api-XXXXXX (removed at exit) holds a county,
+ * per process in $TMPDIR/gfi-fuzz-api-XXXXXX (removed at exit) holds a county,
  * a unit with a gateway, a meter and an open alert, and a city, a county
  * and a unit token, so requests reach the handlers behind authorisation.
  *
@@ -27,7 +27,7 @@
 #define NOW 1746028800 /* 2025-05-01 00:00 Asia/Shanghai */
 #define UNIT "91350100M000100Y43"
 
-static char dir[64], db[96];
+static char dir[200], db[240];
 static struct store *store;
 static const char *const tok_name[3] = { "@city", "@county", "@unit" };
 static char tok_auth[3][API_TOKEN_HEX + 8];
@@ -35,7 +35,7 @@ static char tok_auth[3][API_TOKEN_HEX + 8];
 static void cleanup_store(void)
 {
 	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
-	char path[128];
+	char path[256];
 	size_t i;
 
 	store_close(store);
@@ -83,8 +83,7 @@ static int setup(void)
 	int64_t id;
 	int created;
 
-	snprintf(dir, sizeof(dir), "/tmp/gfi-fuzz-api-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (fuzz_tmpdir(dir, sizeof(dir), "api") != 0)
 		return -1;
 	snprintf(db, sizeof(db), "%s/gfi.db", dir);
 	atexit(cleanup_store);

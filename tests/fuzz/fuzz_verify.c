@@ -4,7 +4,7 @@
  * arbitrary messages, against a real store. gfi_batch_parse alone is
  * fuzz_batch; this target reaches what lies behind a valid signature.
  *
- * One store per process in /tmp/gfi-fuzz-verify-XXXXXX (removed at exit)
+ * One store per process in $TMPDIR/gfi-fuzz-verify-XXXXXX (removed at exit)
  * holds a county, a unit and two registered gateways, gw-a and gw-b, with
  * meter E1 point kwh (elec_import_kwh) on each; gw-a's key is made at
  * start-up, so no committed input can carry a valid signature of its own.
@@ -39,7 +39,7 @@
 #define NOW 1764547800 /* 2025-12-01 08:10 Asia/Shanghai */
 #define UNIT "91350100M000100Y43"
 
-static char dir[64], db[96], key_a[96], key_b[96], key_x[96];
+static char dir[200], db[240], key_a[240], key_b[240], key_x[240];
 static struct store *store;
 static struct verify *ver;
 static struct gfi_signer *sign_a, *sign_x;
@@ -47,7 +47,7 @@ static struct gfi_signer *sign_a, *sign_x;
 static void cleanup(void)
 {
 	static const char *const ext[] = { "", "-wal", "-shm", "-journal" };
-	char path[128];
+	char path[256];
 	size_t i;
 
 	verify_free(ver);
@@ -92,8 +92,7 @@ static int setup(void)
 			      .code = UNIT, .name = "Works", .county = "350102" };
 	char pem_a[GFI_PUBKEY_PEM_MAX], pem_b[GFI_PUBKEY_PEM_MAX], err[256];
 
-	snprintf(dir, sizeof(dir), "/tmp/gfi-fuzz-verify-XXXXXX");
-	if (mkdtemp(dir) == NULL)
+	if (fuzz_tmpdir(dir, sizeof(dir), "verify") != 0)
 		return -1;
 	snprintf(db, sizeof(db), "%s/gfi.db", dir);
 	snprintf(key_a, sizeof(key_a), "%s/a.key", dir);
