@@ -61,6 +61,10 @@ cross_setup() {
 }
 cross_setup || echo "setup: WARNING: the gateway cross toolchain is incomplete (see above); gfi itself is set up" >&2
 # ---- end cross ----
+# bench/footprint.py's peer: Node-RED + node-red-contrib-modbus, locked
+# (npm ci; the benchmark also runs it when node_modules is missing).
+(cd "$(dirname "$0")/../bench/nodered" && npm ci --no-audit --no-fund --loglevel=error) ||
+  echo "setup: WARNING: npm ci in bench/nodered failed; bench.footprint will retry it" >&2
 # The Debian mosquitto package starts a broker on port 1883; our tests start
 # their own brokers on free ports and do not need it.
 echo "setup: all dependencies present"
