@@ -390,6 +390,14 @@ static cJSON *period_json(const struct ind_period *p)
 		cJSON_AddItemToObject(ind, d->key, e);
 	}
 	cJSON_AddItemToObject(o, "indicators", ind);
+	/* Whether the figures rest on imported history (docs/import.md). */
+	{
+		double share = 0;
+		cJSON_AddStringToObject(o, "provenance", indicators_provenance(p, &share));
+		cJSON_AddNumberToObject(o, "imported_share", share);
+		cJSON_AddNumberToObject(o, "readings", (double)p->readings);
+		cJSON_AddNumberToObject(o, "imported_readings", (double)p->imported_readings);
+	}
 	return o;
 }
 
@@ -732,6 +740,48 @@ static int get_gateways(struct ctx *c)
 	rc = w.arr ? store_gateway_list(c->s, gateway_row, &w) : GFI_E_NOMEM;
 	if (rc == GFI_OK)
 		rc = w.rc;
+	if (rc != GFI_OK) {
+		cJSON_Delete(o);
+		return fail_store(c, rc);
+	}
+	return reply_json(c, 200, o);
+}
+
+static int import_row(void *ctx, const void *row)
+{
+	const struct store_import *im = row;
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL || !cJSON_AddItemToArray(ctx, o)) {
+		cJSON_Delete(o);
+		return 1;
+	}
+	cJSON_AddNumberToObject(o, "id", (double)im->id);
+	cJSON_AddStringToObject(o, "file", im->file);
+	cJSON_AddStringToObject(o, "sha256", im->sha256);
+	cJSON_AddNumberToObject(o, "rows", (double)im->rows);
+	cJSON_AddNumberToObject(o, "inserted", (double)im->inserted);
+	cJSON_AddNumberToObject(o, "present", (double)im->present);
+	cJSON_AddNumberToObject(o, "skipped", (double)im->skipped);
+	cJSON_AddStringToObject(o, "by", im->by);
+	cJSON_AddNumberToObject(o, "imported_s", (double)im->imported_s);
+	return 0;
+}
+
+/* GET /api/v1/imports: every history import (docs/import.md). City tokens
+ * only: a file may hold several units' readings. */
+static int get_imports(struct ctx *c)
+{
+	cJSON *o, *arr;
+	int rc;
+
+	if (params_check(c, NULL))
+		return -1;
+	if (c->role != ROLE_CITY)
+		return fail(c, 404, "not found");
+	o = cJSON_CreateObject();
+	arr = cJSON_AddArrayToObject(o, "imports");
+	rc = arr ? store_import_list(c->s, import_row, arr) : GFI_E_NOMEM;
 	if (rc != GFI_OK) {
 		cJSON_Delete(o);
 		return fail_store(c, rc);
@@ -1359,6 +1409,7 @@ static int seg_is(const struct ctx *c, int i, const char *s)
 enum route {
 	R_NONE, R_HEALTH, R_UNITS, R_INDICATORS, R_MONTHLY, R_METERS, R_SERIES,
 	R_GATEWAYS, R_ALERTS, R_ALERT_ACK, R_ALERT_RESOLVE, R_SPOTCHECKS, R_REPORT,
+	R_IMPORTS,
 };
 
 static enum route match(const struct ctx *c, const char **allow)
@@ -1378,6 +1429,8 @@ static enum route match(const struct ctx *c, const char **allow)
 			return R_ALERTS;
 		if (seg_is(c, 0, "report"))
 			return R_REPORT;
+		if (seg_is(c, 0, "imports"))
+			return R_IMPORTS;
 		if (seg_is(c, 0, "spotchecks")) {
 			*allow = "GET, POST";
 			return R_SPOTCHECKS;
@@ -1460,6 +1513,8 @@ static int dispatch(struct ctx *c)
 		return post ? post_spotcheck(c) : get_spotchecks(c);
 	case R_REPORT:
 		return get_report(c);
+	case R_IMPORTS:
+		return get_imports(c);
 	default:
 		return fail(c, 404, "path: not found");
 	}

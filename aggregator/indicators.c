@@ -120,14 +120,17 @@ static struct acc acc_with(const struct acc *a, const struct acc *b)
 	return r;
 }
 
-static void acc_metered(struct acc *a, double v, const struct series_total *t)
+/* prov: PROV_BIT(PROV_METERED) and/or PROV_BIT(PROV_IMPORTED), as the
+ * point's readings in the period were signed or imported (meter_prov). */
+static void acc_metered(struct acc *a, double v, const struct series_total *t,
+			unsigned prov)
 {
 	if (t->has_value)
 		a->v += v;
 	a->has |= t->has_value;
 	a->compl = fmin(a->compl, t->completeness);
 	a->est |= t->extrapolated || t->resets > 0;
-	a->prov |= PROV_BIT(PROV_METERED);
+	a->prov |= prov;
 }
 
 static enum ind_provenance prov_of(unsigned bits)
@@ -161,6 +164,8 @@ struct balance {
 	BALANCE_ACCS(X)
 #undef X
 	struct acc output;       /* main product, in product_unit */
+	int64_t readings;        /* readings of the points that went in */
+	int64_t imported;        /* of which imported history */
 	int products;            /* production points counted */
 	char product[64];
 	char product_unit[16];
@@ -182,6 +187,8 @@ static void balance_add(struct balance *b, const struct balance *m)
 #define X(n) acc_merge(&b->n, &m->n);
 	BALANCE_ACCS(X)
 #undef X
+	b->readings += m->readings;
+	b->imported += m->imported;
 }
 
 static struct acc *pollutant_acc(struct balance *b, enum pollutant p)
@@ -432,6 +439,28 @@ static const char *qunit(const char *quantity)
 	return "t";    /* fuel_mass_t, steam_mass_t, product_mass_t */
 }
 
+/* Provenance bits of point m's readings in the period (from its rollups
+ * and the imported counts beside them, never raw readings), counted into
+ * b: metered, imported, or both. */
+static int meter_prov(const struct ctx *c, const struct reg_meter *m,
+		      struct balance *b, unsigned *prov)
+{
+	int64_t n = 0, imported = 0;
+	int ret = store_import_share(c->s, m->gateway, m->meter, m->point, c->t0,
+				     c->t1, &n, &imported);
+
+	if (ret != GFI_OK)
+		return ret;
+	b->readings += n;
+	b->imported += imported;
+	*prov = 0;
+	if (imported > 0)
+		*prov |= PROV_BIT(PROV_IMPORTED);
+	if (imported < n || n == 0)
+		*prov |= PROV_BIT(PROV_METERED);
+	return GFI_OK;
+}
+
 /* Consumption of counter point m over the period. */
 static int meter_total(const struct ctx *c, const struct reg_meter *m,
 		       struct series_total *t)
@@ -450,7 +479,7 @@ static int meter_total(const struct ctx *c, const struct reg_meter *m,
  * of natural gas overrides the reference, GB/T 2589-2020 4.2), CO2 at its
  * emission factor. */
 static int add_fuel(const struct ctx *c, const struct reg_meter *m,
-		    const struct series_total *t, struct balance *b)
+		    const struct series_total *t, unsigned prov, struct balance *b)
 {
 	struct store_factor f;
 	struct acc ncv = strcmp(m->carrier, "natural_gas") == 0
@@ -468,14 +497,14 @@ static int add_fuel(const struct ctx *c, const struct reg_meter *m,
 		ret = factor(c, "tce", m->carrier, &f, &b->fuel_kgce);
 	}
 	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kg) == GFI_OK)
-		acc_metered(&b->fuel_kgce, kg, t);
+		acc_metered(&b->fuel_kgce, kg, t, prov);
 	else if (ret != GFI_E_NOTFOUND && ret != GFI_OK)
 		return ret;
 	else
 		b->fuel_kgce.est = 1;
 	ret = factor(c, "co2", m->carrier, &f, &b->fuel_co2_kg);
 	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kg) == GFI_OK)
-		acc_metered(&b->fuel_co2_kg, kg, t);
+		acc_metered(&b->fuel_co2_kg, kg, t, prov);
 	else if (ret != GFI_E_NOTFOUND && ret != GFI_OK)
 		return ret;
 	else
@@ -487,7 +516,7 @@ static int add_fuel(const struct ctx *c, const struct reg_meter *m,
  * goes through its heat content: kgce / 0.03412 kgce/MJ = MJ, times the
  * purchased-heat factor, unless a 'co2' factor for steam is registered. */
 static int add_heat(const struct ctx *c, const struct reg_meter *m,
-		    const struct series_total *t, struct balance *b)
+		    const struct series_total *t, unsigned prov, struct balance *b)
 {
 	const char *qu = qunit(m->quantity);
 	const char *carrier = m->carrier[0] ? m->carrier
@@ -497,14 +526,14 @@ static int add_heat(const struct ctx *c, const struct reg_meter *m,
 	int ret = factor(c, "tce", carrier, &f, &b->heat_kgce);
 
 	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kgce) == GFI_OK)
-		acc_metered(&b->heat_kgce, kgce, t);
+		acc_metered(&b->heat_kgce, kgce, t, prov);
 	else if (ret != GFI_OK && ret != GFI_E_NOTFOUND)
 		return ret;
 	else
 		b->heat_kgce.est = 1;
 	ret = factor(c, "co2", carrier, &f, &b->heat_co2_kg);
 	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kgco2) == GFI_OK) {
-		acc_metered(&b->heat_co2_kg, kgco2, t);
+		acc_metered(&b->heat_co2_kg, kgco2, t, prov);
 		return GFI_OK;
 	}
 	if (ret != GFI_OK && ret != GFI_E_NOTFOUND)
@@ -521,7 +550,7 @@ static int add_heat(const struct ctx *c, const struct reg_meter *m,
 	}
 	if (factor(c, "co2", "heat", &f, &b->heat_co2_kg) == GFI_OK &&
 	    apply_factor(mj, qu, &f, &kgco2) == GFI_OK)
-		acc_metered(&b->heat_co2_kg, kgco2, t);
+		acc_metered(&b->heat_co2_kg, kgco2, t, prov);
 	else
 		b->heat_co2_kg.est = 1;
 	return GFI_OK;
@@ -532,11 +561,14 @@ static int add_counter(const struct ctx *c, const struct reg_meter *m,
 {
 	struct series_total t;
 	struct acc *dst = NULL;
+	unsigned prov = 0;
 	int ret = meter_total(c, m, &t);
 
+	if (ret == GFI_OK)
+		ret = meter_prov(c, m, b, &prov);
 	if (ret != GFI_OK)
 		return ret;
-	acc_metered(&b->all, 0, &t);
+	acc_metered(&b->all, 0, &t, prov);
 	switch (m->role) {
 	case ROLE_ELEC_PURCHASED: dst = &b->elec_p; break;
 	case ROLE_ELEC_EXPORTED: dst = &b->elec_x; break;
@@ -545,11 +577,11 @@ static int add_counter(const struct ctx *c, const struct reg_meter *m,
 	case ROLE_WATER_RECYCLED: dst = &b->water_re; break;
 	case ROLE_WASTEWATER: dst = &b->wastewater; break;
 	case ROLE_PRODUCTION: dst = &b->output; break;
-	case ROLE_FUEL: return add_fuel(c, m, &t, b);
-	case ROLE_HEAT_PURCHASED: return add_heat(c, m, &t, b);
+	case ROLE_FUEL: return add_fuel(c, m, &t, prov, b);
+	case ROLE_HEAT_PURCHASED: return add_heat(c, m, &t, prov, b);
 	default: return GFI_OK;
 	}
-	acc_metered(dst, t.value, &t);
+	acc_metered(dst, t.value, &t, prov);
 	return GFI_OK;
 }
 
@@ -596,6 +628,7 @@ static int add_pollutant(const struct ctx *c, const struct reg_meter *m,
 		struct series_key kc = { m->gateway, m->meter, m->point }, kf, kg;
 		struct series_total t;
 		int64_t interval = 0, gap;
+		unsigned prov = 0, flow_prov = 0;
 		int ret;
 
 		if (strcmp(m->quantity, pollutants[i].conc) != 0)
@@ -615,11 +648,16 @@ static int add_pollutant(const struct ctx *c, const struct reg_meter *m,
 			ret = series_gauge_product_integral(c->s, &kc, &kf,
 							    flag ? &kg : NULL, c->t0, c->t1,
 							    gap, interval / 2, interval, &t);
+		if (ret == GFI_OK)
+			ret = meter_prov(c, m, b, &prov);
+		if (ret == GFI_OK)
+			ret = meter_prov(c, flow, b, &flow_prov);
 		if (ret != GFI_OK)
 			return ret;
+		prov |= flow_prov;
 		acc_metered(pollutant_acc(b, pollutants[i].pol),
-			    t.value * pollutants[i].to_t, &t);
-		acc_metered(&b->all, 0, &t);
+			    t.value * pollutants[i].to_t, &t, prov);
+		acc_metered(&b->all, 0, &t, prov);
 		return GFI_OK;
 	}
 	return GFI_OK;
@@ -1021,8 +1059,22 @@ static int compute(struct store *s, const char *unit, int year, int month,
 	}
 	if (ret == GFI_OK)
 		ret = derive(&c, &b, out);
+	out->readings = b.readings;
+	out->imported_readings = b.imported;
 	ctx_free(&c);
 	return ret;
+}
+
+const char *indicators_provenance(const struct ind_period *p, double *share)
+{
+	if (share != NULL)
+		*share = p->readings > 0
+			? (double)p->imported_readings / (double)p->readings : 0;
+	if (p->readings <= 0)
+		return "none";
+	if (p->imported_readings <= 0)
+		return "measured";
+	return p->imported_readings >= p->readings ? "imported" : "mixed";
 }
 
 int indicators_compute(struct store *s, const char *unit, int year, int month,

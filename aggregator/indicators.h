@@ -99,12 +99,22 @@ struct ind_period {
 	int month;              /* 1..12, or 0 for the whole year */
 	char product_unit[16];  /* unit of IND_OUTPUT and the per-product ones */
 	struct ind_value v[IND_N];
+	/* Readings of the metered points that went in (from their rollups),
+	 * and how many of them were imported history rather than signed by
+	 * a gateway (docs/import.md); a park counts its members'. */
+	int64_t readings;
+	int64_t imported_readings;
 };
 
 /* The table of definitions, indexed by enum ind_id. */
 const struct ind_def *ind_def(enum ind_id id);
 /* Find a definition by key; NULL when unknown. */
 const struct ind_def *ind_def_find(const char *key);
+
+/* Whether p's figures rest on imported history: "none" (no readings),
+ * "measured" (gateway-signed only), "imported" (imported only) or "mixed";
+ * *share (may be NULL) gets imported / readings, 0 when none. */
+const char *indicators_provenance(const struct ind_period *p, double *share);
 
 /* Compute every indicator of unit for year (month 0) or one month, with the
  * year-on-year change. For a park, sums and shares over its members. Uses

@@ -297,6 +297,10 @@ static void quality_note(const struct ind_period *p, char *buf, size_t size)
 			first = 0;
 		}
 	}
+	if (p->imported_readings > 0)
+		APPEND("; 含导入历史数据 includes imported history (not gateway-signed): "
+		       "%.1f %% of readings", p->readings > 0
+		       ? (double)p->imported_readings * 100.0 / (double)p->readings : 0.0);
 #undef APPEND
 }
 
@@ -336,8 +340,16 @@ static int rows_load(struct store *s, int year, const struct report_filter *f,
 
 enum { COL_CODE, COL_NAME, COL_KIND, COL_COUNTY, COL_LEVEL, COL_PRODUCT_UNIT,
        COL_FIXED };
-#define COL_QUALITY (COL_FIXED + IND_N)
+/* After the indicators: whether the figures rest on imported history
+ * (docs/import.md), as a word and as the imported share of readings. */
+#define COL_PROVENANCE (COL_FIXED + IND_N)
+#define COL_IMPORTED_PCT (COL_PROVENANCE + 1)
+#define COL_QUALITY (COL_IMPORTED_PCT + 1)
 #define NCOLS (COL_QUALITY + 1)
+
+/* The note under a table with imported figures. */
+#define IMPORTED_NOTE "注 Note: 含导入历史数据 includes imported history (not " \
+	"gateway-signed): rows whose 数据来源 Provenance is imported or mixed"
 
 static const char *const fixed_headers[COL_FIXED] = {
 	"统一社会信用代码 Unit code", "单位名称 Name", "类型 Kind",
@@ -357,6 +369,14 @@ static void header_of(int col, char *buf, size_t size)
 		snprintf(buf, size, "数据质量 Data quality (completeness, estimates, provenance)");
 		return;
 	}
+	if (col == COL_PROVENANCE) {
+		snprintf(buf, size, "数据来源 Provenance (measured, imported, mixed)");
+		return;
+	}
+	if (col == COL_IMPORTED_PCT) {
+		snprintf(buf, size, "导入数据占比 Imported share of readings [%%]");
+		return;
+	}
 	d = ind_def((enum ind_id)(col - COL_FIXED));
 	if (d->unit != NULL && d->unit[0] != '\0')
 		snprintf(buf, size, "%s %s [%s]", d->zh, d->en, d->unit);
@@ -374,13 +394,37 @@ static const char *text_of(const struct row *r, int col)
 	case COL_COUNTY: return r->u.county;
 	case COL_LEVEL: return NAME_OF(level_names, r->u.level);
 	case COL_PRODUCT_UNIT: return r->p.product_unit;
+	case COL_PROVENANCE: return indicators_provenance(&r->p, NULL);
 	default: return r->quality;
 	}
 }
 
 static int col_is_number(int col)
 {
-	return col >= COL_FIXED && col < COL_QUALITY;
+	return (col >= COL_FIXED && col < COL_PROVENANCE) || col == COL_IMPORTED_PCT;
+}
+
+/* The number in column col of r: an indicator, or the imported share in %
+ * (none without readings). 1 when there is one. */
+static int number_of(const struct row *r, int col, double *v)
+{
+	double share = 0;
+
+	if (col == COL_IMPORTED_PCT) {
+		indicators_provenance(&r->p, &share);
+		*v = share * 100.0;
+		return r->p.readings > 0;
+	}
+	*v = r->p.v[col - COL_FIXED].value;
+	return r->p.v[col - COL_FIXED].has_value && isfinite(*v);
+}
+
+static int any_imported(const struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		if (r->v[i].p.imported_readings > 0)
+			return 1;
+	return 0;
 }
 
 /* ---- CSV (RFC 4180, UTF-8 with BOM so Excel reads Chinese right) ---- */
@@ -420,10 +464,14 @@ static void write_csv(FILE *f, const struct rows *r)
 				csv_field(f, text_of(&r->v[i], c));
 				continue;
 			}
-			const struct ind_value *v = &r->v[i].p.v[c - COL_FIXED];
-			if (v->has_value && isfinite(v->value))
-				fprintf(f, "%.15g", v->value);
+			double v;
+			if (number_of(&r->v[i], c, &v))
+				fprintf(f, "%.15g", v);
 		}
+		fputs("\r\n", f);
+	}
+	if (any_imported(r)) {
+		csv_field(f, IMPORTED_NOTE);
 		fputs("\r\n", f);
 	}
 }
@@ -468,6 +516,12 @@ static cJSON *unit_json(const struct row *r)
 	cJSON_AddStringToObject(o, "level", NAME_OF(level_names, r->u.level));
 	cJSON_AddStringToObject(o, "product_unit", r->p.product_unit);
 	cJSON_AddStringToObject(o, "data_quality", r->quality);
+	{
+		double share = 0;
+		const char *prov = indicators_provenance(&r->p, &share);
+		cJSON_AddStringToObject(o, "provenance", prov);
+		cJSON_AddNumberToObject(o, "imported_share", share);
+	}
 	ind = cJSON_AddObjectToObject(o, "indicators");
 	for (int i = 0; ind != NULL && i < IND_N; i++) {
 		const struct ind_def *d = ind_def((enum ind_id)i);
@@ -547,11 +601,13 @@ static int write_xlsx(const char *path, int year, const struct rows *r,
 						       text_of(&r->v[i], c), NULL);
 				continue;
 			}
-			const struct ind_value *v = &r->v[i].p.v[c - COL_FIXED];
-			if (v->has_value && isfinite(v->value))
-				worksheet_write_number(ws, row, (lxw_col_t)c, v->value, NULL);
+			double v;
+			if (number_of(&r->v[i], c, &v))
+				worksheet_write_number(ws, row, (lxw_col_t)c, v, NULL);
 		}
 	}
+	if (any_imported(r))
+		worksheet_write_string(ws, (lxw_row_t)(r->n + 2), 0, IMPORTED_NOTE, NULL);
 	e = workbook_close(wb);
 	if (e != LXW_NO_ERROR) {
 		snprintf(err, errlen, "--out: writing %s failed: %s", path, lxw_strerror(e));

@@ -231,8 +231,9 @@ static void add_reason(struct store_spotcheck *c, size_t *n, const char *fmt, ..
  * 1 when they could be computed. */
 static int compare(struct store *s, const struct spotcheck_input *in,
 		   const struct reg_meter *m, struct store_spotcheck *c, size_t *n,
-		   double *tol_abs)
+		   double *tol_abs, int *imported)
 {
+	int64_t nimported = 0;
 	struct series_key k = { in->gateway, in->meter, in->point };
 	double reported = 0, before_v = 0, after_v = 0, acc = m->accuracy_pct, moved;
 	int64_t before_s = 0, after_s = 0;
@@ -249,6 +250,15 @@ static int compare(struct store *s, const struct spotcheck_input *in,
 	if ((ret = value_at(s, in, before_s, &before_v)) != GFI_OK ||
 	    (ret = value_at(s, in, after_s, &after_v)) != GFI_OK)
 		return ret == GFI_E_NOTFOUND ? GFI_E_DB : ret;
+	/* Imported history (docs/import.md) was never signed by the gateway:
+	 * no chain vouches for it, so it cannot back a verdict. */
+	if ((ret = store_imported_count(s, in->gateway, in->meter, in->point,
+					before_s, after_s, &nimported)) != GFI_OK)
+		return ret;
+	*imported = nimported > 0;
+	if (*imported)
+		add_reason(c, n, "imported history: the readings around the time are "
+			   "imported, not signed by the gateway");
 	/* What the counter may have moved between the two reported readings
 	 * it is interpolated from (a wrap adds counter_max). */
 	moved = fabs(after_v - before_v);
@@ -277,7 +287,7 @@ int spotcheck_judge(struct store *s, const struct spotcheck_input *in,
 	char why[STORE_ALERT_TEXT_MAX];
 	double tol_abs = 0;
 	int64_t year_start, year_end;
-	int year, month, ret, numbers;
+	int year, month, ret, numbers, imported = 0;
 	size_t n = 0;
 
 	memset(c, 0, sizeof(*c));
@@ -292,7 +302,7 @@ int spotcheck_judge(struct store *s, const struct spotcheck_input *in,
 	c->reported = c->diff = c->diff_pct = c->tolerance_pct = NAN;
 	if ((ret = store_meter_get(s, in->gateway, in->meter, in->point, &m)) != GFI_OK)
 		return ret;
-	if ((numbers = compare(s, in, &m, c, &n, &tol_abs)) < 0)
+	if ((numbers = compare(s, in, &m, c, &n, &tol_abs, &imported)) < 0)
 		return numbers;
 	period_of(in->at_s, &year, &month);
 	if ((ret = period_bounds(year, 0, &year_start, &year_end)) != GFI_OK)
@@ -300,8 +310,8 @@ int spotcheck_judge(struct store *s, const struct spotcheck_input *in,
 	ret = spotcheck_chain(s, in->gateway, year_start, why, sizeof(why));
 	if (ret != GFI_OK && ret != GFI_E_CRYPTO)
 		return ret;
-	c->chain_ok = ret == GFI_OK;
-	if (!c->chain_ok)
+	c->chain_ok = ret == GFI_OK && !imported;
+	if (ret != GFI_OK)
 		add_reason(c, &n, "%s", why);
 	if (!numbers || !c->chain_ok)
 		snprintf(c->verdict, sizeof(c->verdict), "cannot_judge");

@@ -84,6 +84,16 @@ const GFI = (function () {
     cannot_judge: ['无法判断', 'cannot judge'] };
   function label(map, k) { const v = map[k]; return v ? bi(v[0], v[1]) : esc(k); }
 
+  /* A visible badge where a unit's figures rest on imported history (the
+   * API's provenance "imported" or "mixed", docs/import.md); '' otherwise. */
+  function importedBadge(d) {
+    if (!d || (d.provenance !== 'imported' && d.provenance !== 'mixed')) return '';
+    const share = typeof d.imported_share === 'number' ? (d.imported_share * 100).toFixed(1) + ' %' : '';
+    return ' <span class="badge imported" data-provenance="' + esc(d.provenance) + '" title="含导入历史数据 ' +
+      'includes imported history (not gateway-signed) ' + esc(share) + '">导入 <span class="en">imported</span>' +
+      (share ? ' ' + esc(share) : '') + '</span>';
+  }
+
   const PAGES = [
     ['overview.html', '全市概览', 'Overview'],
     ['unit.html', '单位', 'Unit'],
@@ -146,5 +156,5 @@ const GFI = (function () {
   }
 
   return { token, setToken, logout, esc, bi, api, request, num, pct, yoyClass, time, thisYear,
-    param, yearParam, KIND, LEVEL, STATE, VERDICT, label, init, showError, pool, download, ApiError };
+    param, yearParam, KIND, LEVEL, STATE, VERDICT, label, importedBadge, init, showError, pool, download, ApiError };
 })();

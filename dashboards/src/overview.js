@@ -68,7 +68,7 @@
       idx.forEach(i => {
         const x = units[i], d = ind[i];
         h += '<tr data-unit="' + esc(x.code) + '" data-status="' + st[i].k + '"><td><a href="unit.html?code=' +
-          encodeURIComponent(x.code) + '&year=' + year + '">' + esc(x.name) + '</a><br><span class="muted">' + esc(x.code) + '</span></td>' +
+          encodeURIComponent(x.code) + '&year=' + year + '">' + esc(x.name) + '</a>' + GFI.importedBadge(d) + '<br><span class="muted">' + esc(x.code) + '</span></td>' +
           '<td>' + GFI.label(GFI.KIND, x.kind) + '</td><td>' + st[i].html + '</td><td>' + time(st[i].last) + '</td>';
         KEYS.forEach(k => {
           const e = d && d.indicators[k[0]];

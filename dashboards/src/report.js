@@ -40,7 +40,8 @@
     COLS.forEach(c => { h += '<th class="num">' + bi(c[1], c[2]) + '</th>'; });
     h += '</tr></thead><tbody>';
     d.units.forEach(u => {
-      h += '<tr data-unit="' + esc(u.code) + '"><td>' + esc(u.code) + '</td><td>' + esc(u.name) + '</td><td>' + esc(u.county) +
+      h += '<tr data-unit="' + esc(u.code) + '"><td>' + esc(u.code) + '</td><td>' + esc(u.name) + GFI.importedBadge(u) +
+        '</td><td>' + esc(u.county) +
         '</td><td>' + GFI.label(GFI.KIND, u.kind) + '</td><td>' + GFI.label(GFI.LEVEL, u.level) + '</td><td>' + esc(u.data_quality) + '</td>';
       COLS.forEach(c => {
         const e = u.indicators[c[0]];

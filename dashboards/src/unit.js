@@ -36,6 +36,14 @@
       api('/api/v1/gateways')]);
     document.getElementById('body').hidden = false;
     document.getElementById('legend').textContent = year + ' vs ' + (year - 1);
+    /* Figures resting on imported history carry a badge: this year's in
+     * the title, last year's (the comparison) beside the legend. */
+    document.getElementById('title').insertAdjacentHTML('beforeend', GFI.importedBadge(yearInd));
+    const prevImported = (prev.months || []).find(m => GFI.importedBadge(m) !== '');
+    if (prevImported) {
+      document.getElementById('legend').insertAdjacentHTML('beforeend', ' · ' + (year - 1) +
+        GFI.importedBadge(prevImported));
+    }
     const I = yearInd.indicators;
     const pu = yearInd.product_unit || '';
     const card = (k, zh, en) => {
