@@ -435,6 +435,16 @@ static int series_find(struct import_result *res, const char *g, const char *m,
 	}
 	if (res->nseries == IMPORT_SERIES_MAX)
 		return -1;
+	if (res->nseries == res->series_cap) {
+		size_t nc = res->series_cap ? res->series_cap * 2 : 16;
+		struct import_series *ns = realloc(res->series, nc * sizeof(*ns));
+		if (ns == NULL) {
+			*fatal = GFI_E_NOMEM;
+			return -1;
+		}
+		res->series = ns;
+		res->series_cap = nc;
+	}
 	x = &res->series[res->nseries];
 	memset(x, 0, sizeof(*x));
 	snprintf(x->gateway, sizeof(x->gateway), "%s", g);
@@ -701,7 +711,6 @@ int import_parse(const char *name, const uint8_t *data, size_t len,
 	}
 	res->nslots = 2 * IMPORT_SERIES_MAX;
 	if ((r = malloc(sizeof(*r))) == NULL ||
-	    (res->series = malloc(IMPORT_SERIES_MAX * sizeof(*res->series))) == NULL ||
 	    (res->slots = malloc(res->nslots * sizeof(*res->slots))) == NULL)
 		goto cleanup;
 	memset(res->slots, 0xff, res->nslots * sizeof(*res->slots));

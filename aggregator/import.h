@@ -76,7 +76,7 @@ struct import_error {
 
 struct import_result {
 	struct import_series *series;         /* owned */
-	size_t nseries;
+	size_t nseries, series_cap;
 	struct import_row *rows;              /* owned; rows that parsed, file order */
 	size_t nrows, cap;
 	size_t data_rows;                     /* data records in the file */
