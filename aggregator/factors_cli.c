@@ -250,7 +250,14 @@ static void print_json(const struct ind_period *p, FILE *out)
 		else
 			fprintf(out, "\"yoy_pct\":null}");
 	}
-	fprintf(out, "]}\n");
+	/* Whether the figures rest on imported history (docs/import.md). */
+	{
+		double share = 0;
+		const char *prov = indicators_provenance(p, &share);
+		fprintf(out, "],\"provenance\":\"%s\",\"imported_share\":%.6g,"
+			"\"readings\":%lld,\"imported_readings\":%lld}\n", prov, share,
+			(long long)p->readings, (long long)p->imported_readings);
+	}
 }
 
 static void print_tsv(const struct ind_period *p, FILE *out)
