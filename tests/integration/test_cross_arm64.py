@@ -93,8 +93,8 @@ def broken_config_check(P, arch, agent):
          (arch, r.returncode, r.stderr))
 
 
-def agent_config(P, name, lines, meters, **extra):
-    cfg = {"gateway_id": GW, "data_dir": P.path("data-" + name),
+def agent_config(P, name, lines, meters, gw=GW, **extra):
+    cfg = {"gateway_id": gw, "data_dir": P.path("data-" + name),
            "profiles_dir": g.PROFILES, "lines": lines, "meters": meters}
     cfg.update(extra)
     return P.write_json(name + ".json", cfg)
@@ -141,17 +141,17 @@ def vm_hwm_kib(pid):
     return None
 
 
-def enroll(P, city, agent):
-    """Key and CSR made by the arm64 agent (mbedTLS on aarch64), signed by
-    the city's CA."""
-    d = P.path("gw-" + GW)
+def enroll(P, city, agent, gw=GW):
+    """Key and CSR made by the given agent (for arm64: mbedTLS on aarch64),
+    signed by the city's CA."""
+    d = P.path("gw-" + gw)
     os.makedirs(d, exist_ok=True)
     key, csr, crt = (os.path.join(d, n) for n in ("gw.key", "gw.csr", "gw.crt"))
     g.run_ok(agent + ["keygen", "--key", key])
-    g.run_ok(agent + ["csr", "--key", key, "--cn", GW, "--out", csr])
+    g.run_ok(agent + ["csr", "--key", key, "--cn", gw, "--out", csr])
     subj = g.run_ok(["openssl", "req", "-in", csr, "-noout", "-verify", "-subject"])
-    g.ok("CN = " + GW in subj or "CN=" + GW in subj,
-         "arm64 CSR verifies and names CN %s (%s)" % (GW, subj.strip()))
+    g.ok("CN = " + gw in subj or "CN=" + gw in subj,
+         "CSR made by %s verifies and names CN %s (%s)" % (agent[0], gw, subj.strip()))
     g.run_ok(["bash", g.PKI_SH, "sign", "--dir", city.ca, "--csr", csr, "--out", crt])
     return key, crt
 
@@ -175,11 +175,7 @@ def run_checks(P, agent, sim_cfg, lines, meters):
     agg.start()
     cfg = agent_config(P, "run-arm64", lines,
                        [dict(m, interval_s=1) for m in meters],
-                       uplink=city.uplink_config(key, crt, batch_readings=40,
-                                                 max_inflight=4, ack_timeout_s=5,
-                                                 keepalive_s=5, status_interval_s=5,
-                                                 reconnect_min_ms=200,
-                                                 reconnect_max_ms=1000))
+                       uplink=uplink(city, key, crt))
     proc = P.start(agent + ["run", "--config", cfg], "agent-arm64.log")
     try:
         g.wait_for(lambda: agg.contig.get(GW, 0) >= 3, 60, "three batches acked")
@@ -216,32 +212,60 @@ def start_sim(P, meters_tcp, meters_rtu):
     return sim_cfg, lines
 
 
+def uplink(city, key, crt):
+    return city.uplink_config(key, crt, batch_readings=40, max_inflight=4,
+                              ack_timeout_s=5, keepalive_s=5, status_interval_s=5,
+                              reconnect_min_ms=200, reconnect_max_ms=1000)
+
+
 def bench(seconds):
-    """Peak RSS of 10 meters x 45 points polled every second: arm64 under
-    qemu, and natively."""
+    """Peak RSS of 10 meters x 45 points polled every second and sent to the
+    city over mutual TLS: arm64 under qemu, and natively."""
     arm64, _, emu = cross_build("arm64")
     native = os.environ.get("GFI_CROSS_NATIVE_AGENT", g.AGENT)
     with g.Procs() as P:
         meters = [{"id": "E%02d" % i, "slave": i + 1, "profile": "eastron-sdm630"}
                   for i in range(10)]
         sim_cfg, lines = start_sim(P, meters, [])
-        for label, cmd in (("arm64 qemu", emu + [arm64]), ("native", [native])):
-            cfg = agent_config(P, "bench-" + label.split()[0], lines,
-                               [dict(m, line="lan", interval_s=1) for m in meters])
-            log = "bench-%s.log" % label.split()[0]
-            proc = P.start(cmd + ["run", "--config", cfg, "--log-level", "info"], log)
-            t0 = time.monotonic()
-            peak = 0
-            while time.monotonic() - t0 < seconds:
-                time.sleep(0.5)
-                peak = max(peak, vm_hwm_kib(proc.pid) or 0)
-            cpu = open("/proc/%d/stat" % proc.pid).read().split()
-            cpu_s = (int(cpu[13]) + int(cpu[14])) / os.sysconf("SC_CLK_TCK")
-            polls = P.log(log).count("queued meter=")
-            g.ok(P.stop(proc) == 0, "%s agent exits 0" % label)
-            print("bench %s: %d s, VmHWM %d KiB, CPU %.1f s, polls logged %d" %
-                  (label, seconds, peak, cpu_s, polls), flush=True)
+        city = g.City(P)
+        city.start_broker()
+        agg = g.FakeAggregator(city)
+        agg.start()
+        try:
+            for label, cmd in (("arm64-qemu", emu + [arm64]), ("native", [native])):
+                bench_one(P, city, agg, label, cmd, lines, meters, seconds)
+        finally:
+            agg.stop()
     g.finish("cross_bench")
+
+
+def bench_one(P, city, agg, label, cmd, lines, meters, seconds):
+    gw = "gw-bench-" + label
+    key, crt = enroll(P, city, cmd, gw)
+    cfg = agent_config(P, "bench-" + label, lines,
+                       [dict(m, line="lan", interval_s=1) for m in meters],
+                       gw=gw, uplink=uplink(city, key, crt))
+    proc = P.start(cmd + ["run", "--config", cfg, "--log-level", "info"],
+                   "bench-%s.log" % label)
+    t0 = time.monotonic()
+    peak = 0
+    while time.monotonic() - t0 < seconds:
+        time.sleep(0.5)
+        peak = max(peak, vm_hwm_kib(proc.pid) or 0)
+    cpu = open("/proc/%d/stat" % proc.pid).read().split()
+    cpu_s = (int(cpu[13]) + int(cpu[14])) / os.sysconf("SC_CLK_TCK")
+    g.ok(P.stop(proc) == 0, "%s agent exits 0" % label)
+    # Polled = delivered, or still queued (unacknowledged) at the stop.
+    sent = {(r["meter"], r["point"], r["time"]) for r in agg.readings(gw)}
+    queued = {(r["meter"], r["point"], r["time"]) for r in g.queue_rows(
+        os.path.join(P.path("data-bench-" + label), "queue.db"))}
+    polled = len(sent | queued)
+    g.ok(polled >= 10 * 45 * (seconds - 5),
+         "%s: %d readings polled in %d s" % (label, polled, seconds))
+    g.ok(len(sent) > 0 and agg.chain_errors == [],
+         "%s: %d delivered, hash chain holds" % (label, len(sent)))
+    print("bench %s: %d s, VmHWM %d KiB, CPU %.1f s, readings polled %d, delivered %d" %
+          (label, seconds, peak, cpu_s, polled, len(sent)), flush=True)
 
 
 def main():
