@@ -17,7 +17,18 @@ struct store {
 	/* Statements run per reading, prepared once by store_ingest.c (its
 	 * own index enum) and finalized by store_close. */
 	sqlite3_stmt *cache[STORE_CACHE_MAX];
+	/* Series ids seen by ingest, a direct-mapped table allocated on first
+	 * use and emptied on rollback by store_ingest.c; freed by store_close. */
+	struct series_slot *series_cache;
 };
+
+/* s->cache slots named outside store_ingest.c (whose enum takes the low
+ * slots): statements other store files run once per reading. */
+enum { STORE_CACHE_METER_GET = STORE_CACHE_MAX - 1 };
+
+/* The statement of slot idx, prepared from sql on first use and kept until
+ * store_close; returned reset and unbound. Never finalize it. GFI_E_DB. */
+int store_cached(struct store *s, int idx, const char *sql, sqlite3_stmt **st);
 
 /* Log SQLite's message for what failed and return GFI_E_DB: the single
  * place where SQLite codes become GFI_E_*. */

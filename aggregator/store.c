@@ -208,6 +208,15 @@ static const char *const migrations[] = {
 	"  series INTEGER NOT NULL REFERENCES series(id), day_s INTEGER NOT NULL,"
 	"  imported INTEGER NOT NULL, PRIMARY KEY (series, day_s)"
 	") WITHOUT ROWID;",
+	/* 7: gap events gateways report: readings their queue dropped (the
+	 * bound, a full disk) before sending, from a batch's optional "gaps"
+	 * (store_gaps.c; the alert rule data_gap reads them). */
+	"CREATE TABLE queue_gaps ("
+	"  gateway TEXT NOT NULL, gap_id INTEGER NOT NULL, meter TEXT NOT NULL,"
+	"  from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, count INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL, received_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, gap_id)"
+	") WITHOUT ROWID;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -338,6 +347,7 @@ void store_close(struct store *s)
 		return;
 	for (int i = 0; i < STORE_CACHE_MAX; i++)
 		sqlite3_finalize(s->cache[i]);
+	free(s->series_cache);
 	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
 		log_err("store close failed: path=%s: %s", s->path, sqlite3_errmsg(s->db));
 	free(s->path);

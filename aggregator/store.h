@@ -233,6 +233,16 @@ int store_batch_add(struct store *s, const char *gateway, uint64_t seq,
 int store_reading_add(struct store *s, const char *gateway,
 		      const struct gfi_reading *r, int *inserted);
 
+/* Inside a transaction: store readings rs[0..n) of gateway in that order,
+ * with the same outcome as store_reading_add on each, but each (series,
+ * day) rollup is read and written once for the call. inserted (may be
+ * NULL) gets 1 per new reading, 0 per one already held; *stored counts the
+ * new ones. GFI_E_RANGE (a valued status without a finite value: nothing
+ * stored), GFI_E_NOMEM, GFI_E_DB (the caller rolls back). */
+int store_readings_add(struct store *s, const char *gateway,
+		       const struct gfi_reading *const *rs, size_t n,
+		       unsigned char *inserted, size_t *stored);
+
 /* Quarantine: a refused batch (whole payload, up to a bound) or a refused
  * reading, with its reason. Its own transaction when called outside one. */
 int store_quarantine_batch(struct store *s, const char *topic,

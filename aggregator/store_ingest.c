@@ -94,13 +94,12 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_BATCH_GET] = "SELECT payload FROM batches WHERE gateway = ?1 AND seq = ?2",
 };
 
-_Static_assert(ST_COUNT <= STORE_CACHE_MAX, "store cache too small");
+_Static_assert((int)ST_COUNT <= (int)STORE_CACHE_METER_GET, "store cache too small");
 
-/* The cached statement idx, reset and unbound, ready to bind. */
-static int cached(struct store *s, int idx, sqlite3_stmt **st)
+int store_cached(struct store *s, int idx, const char *sql, sqlite3_stmt **st)
 {
 	if (s->cache[idx] == NULL) {
-		int ret = store_prepare(s, sql_text[idx], &s->cache[idx]);
+		int ret = store_prepare(s, sql, &s->cache[idx]);
 		if (ret != GFI_OK)
 			return ret;
 	}
@@ -108,6 +107,12 @@ static int cached(struct store *s, int idx, sqlite3_stmt **st)
 	sqlite3_clear_bindings(s->cache[idx]);
 	*st = s->cache[idx];
 	return GFI_OK;
+}
+
+/* The cached statement idx, reset and unbound, ready to bind. */
+static int cached(struct store *s, int idx, sqlite3_stmt **st)
+{
+	return store_cached(s, idx, sql_text[idx], st);
 }
 
 static void bind_text(sqlite3_stmt *st, int i, const char *t)
@@ -242,10 +247,91 @@ int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
 
 /* ---- series ---- */
 
+/* Series ids are remembered across transactions in a direct-mapped table:
+ * a (gateway, meter, point) -> (id, kind) pair never changes once committed
+ * (series rows are never updated or deleted), so an entry stays true until
+ * a rollback may undo the insert that made it; the rollback hook then
+ * empties the table. A slot whose key does not fit is never filled. */
+#define SERIES_CACHE_SLOTS 8192 /* power of two; about 0.9 MiB */
+
+struct series_slot {
+	char gateway[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
+	int64_t id;              /* 0: empty */
+	enum gfi_qkind kind;
+};
+
+static void series_forget(void *ctx)
+{
+	struct store *s = ctx;
+
+	memset(s->series_cache, 0, SERIES_CACHE_SLOTS * sizeof(*s->series_cache));
+}
+
+static uint32_t fnv1a(uint32_t h, const char *t)
+{
+	for (; *t != '\0'; t++)
+		h = (h ^ (uint8_t)*t) * 16777619u;
+	return (h ^ 0xff) * 16777619u;
+}
+
+/* The slot (gateway, r's meter, point) maps to, or NULL when the key is too
+ * long to keep or the table cannot be had (then every lookup asks SQL). */
+static struct series_slot *series_slot(struct store *s, const char *gateway,
+				       const struct gfi_reading *r)
+{
+	uint32_t h;
+
+	if (strlen(gateway) >= GFI_ID_MAX || strlen(r->meter) >= GFI_ID_MAX ||
+	    strlen(r->point) >= GFI_ID_MAX)
+		return NULL;
+	if (s->series_cache == NULL) {
+		s->series_cache = calloc(SERIES_CACHE_SLOTS, sizeof(*s->series_cache));
+		if (s->series_cache == NULL)
+			return NULL;
+		sqlite3_rollback_hook(s->db, series_forget, s);
+	}
+	h = fnv1a(fnv1a(fnv1a(2166136261u, gateway), r->meter), r->point);
+	return &s->series_cache[h & (SERIES_CACHE_SLOTS - 1)];
+}
+
+static int slot_holds(const struct series_slot *e, const char *gateway,
+		      const struct gfi_reading *r)
+{
+	return e->id != 0 && strcmp(e->point, r->point) == 0 &&
+	       strcmp(e->meter, r->meter) == 0 && strcmp(e->gateway, gateway) == 0;
+}
+
+static int series_lookup(struct store *s, const char *gateway,
+			 const struct gfi_reading *r, int64_t *id,
+			 enum gfi_qkind *kind);
+
 /* The series id of (gateway, meter, point), created with quantity on first
  * sight; *kind is the quantity kind recorded for the series. */
 static int series_id(struct store *s, const char *gateway,
 		     const struct gfi_reading *r, int64_t *id, enum gfi_qkind *kind)
+{
+	struct series_slot *e = series_slot(s, gateway, r);
+	int ret;
+
+	if (e != NULL && slot_holds(e, gateway, r)) {
+		*id = e->id;
+		*kind = e->kind;
+		return GFI_OK;
+	}
+	if ((ret = series_lookup(s, gateway, r, id, kind)) != GFI_OK || e == NULL)
+		return ret;
+	snprintf(e->gateway, sizeof(e->gateway), "%s", gateway);
+	snprintf(e->meter, sizeof(e->meter), "%s", r->meter);
+	snprintf(e->point, sizeof(e->point), "%s", r->point);
+	e->id = *id;
+	e->kind = *kind;
+	return GFI_OK;
+}
+
+/* series_id without the table: SQL, and the insert on first sight. */
+static int series_lookup(struct store *s, const char *gateway,
+			 const struct gfi_reading *r, int64_t *id,
+			 enum gfi_qkind *kind)
 {
 	char quantity[GFI_QNAME_MAX] = "";
 	const struct gfi_quantity *q;
@@ -403,56 +489,185 @@ static int day_recompute(struct store *s, int64_t series, int64_t day_s,
 	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, "rollup recompute", rc);
 }
 
-/* Fold the just-inserted reading r of series into its day's rollup. */
-static int rollup_fold(struct store *s, int64_t series, enum gfi_qkind kind,
-		       const struct gfi_reading *r, int has_value)
-{
-	int64_t day_s = store_day_start(r->time_s);
+/* One (series, day) touched by a store_readings_add call: its rollup row,
+ * read once, folded in memory, written once at the end of the call. */
+struct fold {
+	int64_t series, day_s;
+	enum gfi_qkind kind;
+	int stale;              /* a valid reading landed at or before the day's
+				   last: recompute from raw once, at the end */
 	struct day d;
-	int found, ret = day_get(s, series, day_s, &d, &found);
+};
 
-	if (ret != GFI_OK)
+/* The folds of one call: n of cap used, found through nslot hash slots
+ * (a power of two, at least twice cap) holding index + 1 (0: empty). */
+struct folds {
+	struct fold *v;
+	size_t n, cap, nslot;
+	uint32_t *slot;
+};
+
+static int folds_init(struct folds *f, size_t cap)
+{
+	memset(f, 0, sizeof(*f));
+	f->nslot = 16;
+	while (f->nslot < 2 * cap)
+		f->nslot *= 2;
+	f->v = malloc((cap > 0 ? cap : 1) * sizeof(*f->v));
+	f->slot = calloc(f->nslot, sizeof(*f->slot));
+	f->cap = cap;
+	if (f->v == NULL || f->slot == NULL) {
+		free(f->v);
+		free(f->slot);
+		return GFI_E_NOMEM;
+	}
+	return GFI_OK;
+}
+
+static void folds_free(struct folds *f)
+{
+	free(f->v);
+	free(f->slot);
+}
+
+/* The fold of (series, day_s), its row read from the store on first touch. */
+static int fold_get(struct store *s, struct folds *f, int64_t series,
+		    enum gfi_qkind kind, int64_t day_s, struct fold **out)
+{
+	uint64_t h = ((uint64_t)series * 0x9E3779B97F4A7C15u) ^ (uint64_t)day_s;
+	size_t i = (size_t)(h ^ (h >> 29)) & (f->nslot - 1);
+	struct fold *e;
+	int found, ret;
+
+	for (; f->slot[i] != 0; i = (i + 1) & (f->nslot - 1)) {
+		e = &f->v[f->slot[i] - 1];
+		if (e->series == series && e->day_s == day_s) {
+			*out = e;
+			return GFI_OK;
+		}
+	}
+	if (f->n == f->cap)
+		return GFI_E_STATE; /* more days than readings: a bug */
+	e = &f->v[f->n];
+	if ((ret = day_get(s, series, day_s, &e->d, &found)) != GFI_OK)
 		return ret;
-	/* A recompute recounts flagged from raw, this reading included. */
-	d.flagged += status_flagged(r->status);
+	e->series = series;
+	e->day_s = day_s;
+	e->kind = kind;
+	e->stale = 0;
+	f->slot[i] = (uint32_t)++f->n;
+	*out = e;
+	return GFI_OK;
+}
+
+/* Fold the just-inserted reading r into fold e. Exactly what rewriting the
+ * row per reading did: a valid reading after the day's last adds one
+ * trapezoid; any other valid one makes the day be recomputed from raw,
+ * which recounts everything, so once stale, later readings of the day need
+ * nothing until the end (the row always equals the recompute of its raw
+ * readings, so recomputing once after the last insert gives the row that
+ * recomputing after each of them, then appending, gave). */
+static void fold_reading(struct fold *e, const struct gfi_reading *r, int has_value)
+{
+	e->d.flagged += status_flagged(r->status);
 	if (!has_value)
-		d.bad++;
-	else if (d.count == 0 || r->time_s > d.last_s)
-		day_append(&d, kind, r->time_s, r->value);
-	else if ((ret = day_recompute(s, series, day_s, kind, &d)) != GFI_OK)
-		return ret;
-	return day_put(s, series, day_s, &d);
+		e->d.bad++;
+	else if (e->stale)
+		return;
+	else if (e->d.count == 0 || r->time_s > e->d.last_s)
+		day_append(&e->d, e->kind, r->time_s, r->value);
+	else
+		e->stale = 1;
+}
+
+/* Write every fold of f: recomputed from raw when stale. */
+static int folds_write(struct store *s, struct folds *f)
+{
+	int ret;
+
+	for (size_t i = 0; i < f->n; i++) {
+		struct fold *e = &f->v[i];
+		if (e->stale &&
+		    (ret = day_recompute(s, e->series, e->day_s, e->kind, &e->d)) != GFI_OK)
+			return ret;
+		if ((ret = day_put(s, e->series, e->day_s, &e->d)) != GFI_OK)
+			return ret;
+	}
+	return GFI_OK;
 }
 
 /* ---- readings ---- */
 
-int store_reading_add(struct store *s, const char *gateway,
-		      const struct gfi_reading *r, int *inserted)
+/* Insert reading r of gateway; *series, *kind and *inserted describe it. */
+static int reading_insert(struct store *s, const char *gateway,
+			  const struct gfi_reading *r, int has_value,
+			  int64_t *series, enum gfi_qkind *kind, int *inserted)
 {
-	int has_value = gfi_status_has_value(r->status) && isfinite(r->value);
-	enum gfi_qkind kind = GFI_COUNTER;
-	int64_t series = 0;
 	sqlite3_stmt *st;
 	int ret;
 
 	*inserted = 0;
-	if (gfi_status_has_value(r->status) && !isfinite(r->value))
-		return GFI_E_RANGE;
-	if ((ret = series_id(s, gateway, r, &series, &kind)) != GFI_OK)
+	if ((ret = series_id(s, gateway, r, series, kind)) != GFI_OK)
 		return ret;
 	if ((ret = cached(s, ST_READING_ADD, &st)) != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, series);
+	sqlite3_bind_int64(st, 1, *series);
 	sqlite3_bind_int64(st, 2, r->time_s);
 	bind_value(st, 3, has_value ? r->value : NAN);
 	sqlite3_bind_int(st, 4, r->status);
 	sqlite3_bind_int(st, 5, r->detail);
 	if ((ret = run(s, st, "reading insert")) != GFI_OK)
 		return ret;
-	if (sqlite3_changes(s->db) == 0)
-		return GFI_OK;
-	*inserted = 1;
-	return rollup_fold(s, series, kind, r, has_value);
+	*inserted = sqlite3_changes(s->db) > 0;
+	return GFI_OK;
+}
+
+int store_readings_add(struct store *s, const char *gateway,
+		       const struct gfi_reading *const *rs, size_t n,
+		       unsigned char *inserted, size_t *stored)
+{
+	struct folds f;
+	int ret;
+
+	*stored = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (gfi_status_has_value(rs[i]->status) && !isfinite(rs[i]->value))
+			return GFI_E_RANGE;
+	}
+	if ((ret = folds_init(&f, n)) != GFI_OK)
+		return ret;
+	for (size_t i = 0; i < n && ret == GFI_OK; i++) {
+		const struct gfi_reading *r = rs[i];
+		int has_value = gfi_status_has_value(r->status) && isfinite(r->value);
+		enum gfi_qkind kind = GFI_COUNTER;
+		int64_t series = 0;
+		struct fold *e;
+		int ins;
+
+		ret = reading_insert(s, gateway, r, has_value, &series, &kind, &ins);
+		if (inserted != NULL)
+			inserted[i] = (unsigned char)ins;
+		if (ret != GFI_OK || !ins)
+			continue;
+		(*stored)++;
+		ret = fold_get(s, &f, series, kind, store_day_start(r->time_s), &e);
+		if (ret == GFI_OK)
+			fold_reading(e, r, has_value);
+	}
+	if (ret == GFI_OK)
+		ret = folds_write(s, &f);
+	folds_free(&f);
+	return ret;
+}
+
+int store_reading_add(struct store *s, const char *gateway,
+		      const struct gfi_reading *r, int *inserted)
+{
+	size_t stored = 0;
+	int ret = store_readings_add(s, gateway, &r, 1, NULL, &stored);
+
+	*inserted = stored == 1;
+	return ret;
 }
 
 /* ---- quarantine and gaps ---- */

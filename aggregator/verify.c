@@ -31,6 +31,7 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "sign.h"
+#include "store_gaps.h"
 
 #define POINT_CACHE_MAX 1024 /* hash slots: (meter, point) looked up per batch */
 
@@ -249,14 +250,21 @@ static int store_readings_of(struct verify *v, const struct gfi_batch *b,
 			     int64_t now_s, struct verify_decision *d)
 {
 	char why[VERIFY_REASON_MAX];
-	int ret, inserted;
+	const struct gfi_reading **keep = NULL;
+	size_t nkeep = 0, stored = 0;
+	int ret;
 
 	/* A new generation empties the table; on wrap, clear it for real. */
 	if (++v->batch == 0) {
 		memset(v->points, 0, POINT_CACHE_MAX * sizeof(*v->points));
 		v->batch = 1;
 	}
-	for (size_t i = 0; i < b->n; i++) {
+	/* The sane readings go to the store in one call, so each day's
+	 * rollup of a series is written once per batch, not per reading. */
+	if (b->n > 0 && (keep = malloc(b->n * sizeof(*keep))) == NULL)
+		return GFI_E_NOMEM;
+	ret = GFI_OK;
+	for (size_t i = 0; i < b->n && ret == GFI_OK; i++) {
 		const struct gfi_reading *r = &b->readings[i];
 		ret = reading_check(v, b->gateway, r, now_s, why, sizeof(why));
 		if (ret == GFI_E_NOTFOUND) {
@@ -264,27 +272,30 @@ static int store_readings_of(struct verify *v, const struct gfi_batch *b,
 			 * registers those its balances need. The others stay
 			 * in the stored raw batch, out of the readings. */
 			d->unregistered++;
+			ret = GFI_OK;
 			continue;
 		}
 		if (ret != GFI_OK)
-			return ret;
+			break;
 		if (why[0] != '\0') {
 			ret = store_quarantine_reading(v->s, b->gateway, r, why, now_s);
 			if (ret != GFI_OK)
-				return ret;
+				break;
 			d->bad_readings++;
 			log_info("reading quarantined: gateway=%s seq=%" PRIu64
 				 " meter=%s point=%s time=%" PRId64 ": %s", b->gateway,
 				 b->seq, r->meter, r->point, r->time_s, why);
 			continue;
 		}
-		if ((ret = store_reading_add(v->s, b->gateway, r, &inserted)) != GFI_OK)
-			return ret;
-		if (inserted)
-			d->stored++;
-		else
-			d->duplicates++;
+		keep[nkeep++] = r;
 	}
+	if (ret == GFI_OK && nkeep > 0)
+		ret = store_readings_add(v->s, b->gateway, keep, nkeep, NULL, &stored);
+	free(keep);
+	if (ret != GFI_OK)
+		return ret;
+	d->stored += stored;
+	d->duplicates += nkeep - stored;
 	return GFI_OK;
 }
 
@@ -325,6 +336,12 @@ static int chain_step(struct verify *v, const char *topic, const struct gfi_batc
 		return ret;
 	d->outcome = VERIFY_ACCEPTED;
 	d->head = b->seq;
+	ret = store_queue_gaps_add(v->s, b->gateway, b->seq, b->gaps, b->ngaps, now_s);
+	if (ret != GFI_OK)
+		return ret;
+	if (b->ngaps > 0)
+		log_warn("gateway reported dropped readings: gateway=%s seq=%" PRIu64
+			 " gap events=%zu", b->gateway, b->seq, b->ngaps);
 	return store_readings_of(v, b, now_s, d);
 }
 
