@@ -39,10 +39,13 @@
     /* Figures resting on imported history carry a badge: this year's in
      * the title, last year's (the comparison) beside the legend. */
     document.getElementById('title').insertAdjacentHTML('beforeend', GFI.importedBadge(yearInd));
-    const prevImported = (prev.months || []).find(m => GFI.importedBadge(m) !== '');
-    if (prevImported) {
+    const pm = prev.months || [];
+    const prevReadings = pm.reduce((n, m) => n + (m.readings || 0), 0);
+    const prevImported = pm.reduce((n, m) => n + (m.imported_readings || 0), 0);
+    if (prevImported > 0) {
       document.getElementById('legend').insertAdjacentHTML('beforeend', ' · ' + (year - 1) +
-        GFI.importedBadge(prevImported));
+        GFI.importedBadge({ provenance: prevImported < prevReadings ? 'mixed' : 'imported',
+          imported_share: prevImported / prevReadings }));
     }
     const I = yearInd.indicators;
     const pu = yearInd.product_unit || '';
