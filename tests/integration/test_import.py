@@ -359,6 +359,60 @@ def check_spotcheck(store):
        "a spot check on imported history cannot judge: " + p.stdout)
 
 
+def http_get(base, path, token):
+    import urllib.error
+    import urllib.request
+    r = urllib.request.Request(base + path, headers={
+        "Authorization": "Bearer " + token})
+    try:
+        with urllib.request.urlopen(r, timeout=10) as resp:
+            return resp.status, json.loads(resp.read())
+    except urllib.error.HTTPError as e:
+        return e.code, None
+
+
+def check_api(procs, store):
+    """The API says which figures rest on imported history and lists the
+    imports to city tokens only."""
+    city = run(["token", "add", "--store", store, "--role", "city", "--name",
+                "city-ops"]).stdout.strip().split()[-1]
+    unit = run(["token", "add", "--store", store, "--role", "unit", "--scope",
+                FACTORY, "--name", "factory"]).stdout.strip().split()[-1]
+    port = gfitest.free_port()
+    cfg = os.path.join(procs.tmp, "agg.json")
+    with open(cfg, "w") as f:
+        json.dump({"store": store, "log_level": "warning",
+                   "http": {"bind": "127.0.0.1", "port": port}}, f)
+    procs.start([AGG, "http", "--config", cfg], "http.log")
+    base = "http://127.0.0.1:%d" % port
+
+    def up():
+        try:
+            return http_get(base, "/api/v1/health", "")[0] == 200
+        except OSError:
+            return False
+    gfitest.wait_for(up, 20, "the http server")
+    st, d = http_get(base, "/api/v1/units/%s/indicators?year=2024" % FACTORY,
+                     unit)
+    ok(st == 200 and d["provenance"] == "mixed" and
+       near(d["imported_share"], HIST_HOURS / (366 * 24)) and
+       d["imported_readings"] == 2 * HIST_HOURS,
+       "API indicators carry the provenance: %r" % (
+           d and {k: d[k] for k in d if k != "indicators"}))
+    st, d = http_get(base, "/api/v1/units/%s/indicators/monthly?year=2024" %
+                     FACTORY, unit)
+    ok(st == 200 and [m["provenance"] for m in d["months"]] ==
+       ["imported"] * 11 + ["mixed"], "monthly provenance")
+    st, d = http_get(base, "/api/v1/imports", city)
+    ok(st == 200 and [(i["id"], i["file"], i["inserted"], i["by"])
+                      for i in d["imports"]] ==
+       [(1, "history-2024.csv", 2 * HIST_HOURS, "Zhang"),
+        (2, "sample-bad.csv", 2, "Zhang"), (3, "sample.csv", 6, "Zhang")],
+       "GET /api/v1/imports lists them: %r" % d)
+    st, _ = http_get(base, "/api/v1/imports", unit)
+    ok(st == 404, "a unit token does not see the imports: %d" % st)
+
+
 def main():
     with gfitest.Procs() as procs:
         store = os.path.join(procs.tmp, "city.db")
@@ -370,6 +424,7 @@ def main():
         check_sample(store)
         check_refusals(procs.tmp, store)
         check_spotcheck(store)
+        check_api(procs, store)
     gfitest.finish("import")
 
 
