@@ -300,6 +300,19 @@ def check_bad_rows(tmp, store):
     ok(p.stderr.splitlines() == want[:5], "skip-bad still names the bad rows")
     ok(counts(store)["readings"] - c0["readings"] == 2, "only the good rows")
 
+    # Only the first 20 errors are printed, then how many more.
+    many = os.path.join(tmp, "many.csv")
+    with open(many, "w") as f:
+        f.write("gateway,meter,point,time,value\n")
+        for i in range(25):
+            f.write("gw-a,E1,kwh,2023-06-01 00:%02d,x\n" % i)
+    p = run(["import", "--store", store, "--csv", many, "--by", "Zhang"],
+            expect=2)
+    lines = p.stderr.splitlines()
+    ok(len(lines) == 22 and lines[0].startswith("many.csv:2: value:") and
+       lines[19].startswith("many.csv:21: value:") and
+       lines[20] == "... 5 more", "errors capped at 20: %r" % lines[18:])
+
     # The whole file refused: an unknown column.
     path = os.path.join(tmp, "cols.csv")
     with open(path, "w") as f:
