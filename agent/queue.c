@@ -13,8 +13,9 @@
  *    queue_delete_upto update it in the transaction that inserts or deletes,
  *    so queue_count and the bound never scan the table.
  *  - after a committed push, count <= max_readings of the pushing connection;
- *    every reading dropped to get there is accounted for by a gap row
- *    (one per meter per push) written in the same transaction.
+ *    every reading dropped to get there and in no batch is accounted for by
+ *    a gap row written in the same transaction: a new row per meter, or the
+ *    meter's latest row extended while it is not reported yet.
  *  - value is NULL exactly when the status carries no value (or the value was
  *    NaN); NULL reads back as NaN.
  *
@@ -93,6 +94,10 @@ static const char *const migrations[] = {
 	"  acked_seq INTEGER NOT NULL"
 	");"
 	"INSERT INTO chain (id, seq, hash, acked_seq) VALUES (1, 0, zeroblob(32), 0);",
+	/* 3: the batch each gap event went out in (NULL: not yet reported), so
+	 * a gap is reported once, in the same transaction as its batch. */
+	"ALTER TABLE gaps ADD COLUMN batch_seq INTEGER;"
+	"CREATE INDEX gaps_unbatched ON gaps (id) WHERE batch_seq IS NULL;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -105,6 +110,7 @@ enum stmt_id {
 	ST_COUNT_GET,
 	ST_COUNT_ADD,
 	ST_CUT_ID,
+	ST_GAP_MERGE,
 	ST_GAP_INSERT,
 	ST_DELETE_UPTO,
 	ST_PEEK,
@@ -120,6 +126,9 @@ enum stmt_id {
 	ST_ACK_BATCHES,
 	ST_ACK_SET,
 	ST_OLDEST,
+	ST_GAPS_UNBATCHED,
+	ST_GAPS_MARK,
+	ST_GAP_NEW,
 	ST_N
 };
 
@@ -135,9 +144,24 @@ static const char *const stmt_sql[ST_N] = {
 	/* The id of the newest reading to drop: the ?1-th oldest. Walks ?1
 	 * entries of the rowid b-tree, i.e. only what is being dropped. */
 	[ST_CUT_ID] = "SELECT id FROM readings ORDER BY id LIMIT 1 OFFSET ?1",
+	/* Only readings in no batch are lost: a batched one still travels in
+	 * its stored batch, which the bound does not touch. A meter whose
+	 * latest gap event is not reported yet has it extended (ST_GAP_MERGE)
+	 * rather than a new row per push: a full queue drops at every poll,
+	 * and a row per poll would grow without bound on a full disk. */
+	[ST_GAP_MERGE] = "UPDATE gaps SET from_s = min(gaps.from_s, d.lo), "
+			 "to_s = max(gaps.to_s, d.hi), count = gaps.count + d.n, "
+			 "recorded_s = ?2 "
+			 "FROM (SELECT meter, min(time_s) AS lo, max(time_s) AS hi, "
+			 "count(*) AS n FROM readings WHERE id <= ?1 AND batch_seq IS NULL "
+			 "GROUP BY meter) AS d "
+			 "WHERE gaps.meter = d.meter AND gaps.id = (SELECT max(g.id) "
+			 "FROM gaps g WHERE g.meter = d.meter AND g.batch_seq IS NULL)",
 	[ST_GAP_INSERT] = "INSERT INTO gaps (meter, from_s, to_s, count, recorded_s) "
 			  "SELECT meter, min(time_s), max(time_s), count(*), ?2 "
-			  "FROM readings WHERE id <= ?1 "
+			  "FROM readings r WHERE id <= ?1 AND batch_seq IS NULL "
+			  "AND NOT EXISTS (SELECT 1 FROM gaps g WHERE g.meter = r.meter "
+			  "AND g.batch_seq IS NULL) "
 			  "GROUP BY meter ORDER BY min(id)",
 	[ST_DELETE_UPTO] = "DELETE FROM readings WHERE id <= ?1",
 	[ST_PEEK] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
@@ -159,6 +183,11 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_ACK_BATCHES] = "DELETE FROM batches WHERE seq <= ?1",
 	[ST_ACK_SET] = "UPDATE chain SET acked_seq = ?1 WHERE id = 1 AND acked_seq < ?1",
 	[ST_OLDEST] = "SELECT time_s FROM readings ORDER BY id LIMIT 1",
+	[ST_GAPS_UNBATCHED] = "SELECT id, meter, from_s, to_s, count, recorded_s "
+			      "FROM gaps WHERE batch_seq IS NULL ORDER BY id LIMIT ?1",
+	[ST_GAPS_MARK] = "UPDATE gaps SET batch_seq = ?1 WHERE id <= ?2 AND batch_seq IS NULL",
+	[ST_GAP_NEW] = "INSERT INTO gaps (meter, from_s, to_s, count, recorded_s) "
+		       "VALUES (?1, ?2, ?3, ?4, ?5)",
 };
 
 struct queue {
@@ -174,7 +203,9 @@ static int db_fail(const struct queue *q, const char *what, int rc)
 	log_err("queue %s failed: path=%s: %s (%s)", what, q->path,
 		q->db ? sqlite3_errmsg(q->db) : "no connection",
 		sqlite3_errstr(rc));
-	return GFI_E_DB;
+	/* A full disk (or a file size limit) is the one failure the caller
+	 * can act on: queue_push makes room and retries. */
+	return (rc & 0xff) == SQLITE_FULL ? GFI_E_FULL : GFI_E_DB;
 }
 
 /* Step a statement that returns no rows (or whose rows we ignore), then
@@ -477,14 +508,16 @@ static int enforce_bound(struct queue *q, int64_t count)
 	if (ret != GFI_OK)
 		return ret;
 
-	rc = sqlite3_bind_int64(q->st[ST_GAP_INSERT], 1, cut);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(q->st[ST_GAP_INSERT], 2, (int64_t)time(NULL));
-	if (rc != SQLITE_OK)
-		return db_fail(q, "gap bind", rc);
-	ret = step_done(q, ST_GAP_INSERT, "gap insert");
-	if (ret != GFI_OK)
-		return ret;
+	for (int st = ST_GAP_MERGE; st <= ST_GAP_INSERT; st++) {
+		rc = sqlite3_bind_int64(q->st[st], 1, cut);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(q->st[st], 2, (int64_t)time(NULL));
+		if (rc != SQLITE_OK)
+			return db_fail(q, "gap bind", rc);
+		ret = step_done(q, (enum stmt_id)st, "gap insert");
+		if (ret != GFI_OK)
+			return ret;
+	}
 
 	rc = sqlite3_bind_int64(q->st[ST_DELETE_UPTO], 1, cut);
 	if (rc != SQLITE_OK)
@@ -502,21 +535,13 @@ static int enforce_bound(struct queue *q, int64_t count)
 	return GFI_OK;
 }
 
-int queue_push(struct queue *q, const struct gfi_reading *r, size_t n)
+/* One attempt: insert r[0..n), enforce the bound, commit; or nothing. */
+static int push_once(struct queue *q, const struct gfi_reading *r, size_t n,
+		     int64_t bound)
 {
 	int64_t count = 0;
+	int64_t saved = q->max_readings;
 	int ret;
-
-	if (q == NULL || (r == NULL && n > 0))
-		return GFI_E_INVAL;
-	if (n == 0)
-		return GFI_OK;
-	for (size_t i = 0; i < n; i++) {
-		if (!field_ok(r[i].meter, sizeof(r[i].meter)) ||
-		    !field_ok(r[i].point, sizeof(r[i].point)) ||
-		    !field_ok(r[i].quantity, sizeof(r[i].quantity)))
-			return GFI_E_INVAL;
-	}
 
 	ret = begin(q);
 	if (ret != GFI_OK)
@@ -532,7 +557,9 @@ int queue_push(struct queue *q, const struct gfi_reading *r, size_t n)
 	ret = count_get(q, &count);
 	if (ret != GFI_OK)
 		goto fail;
+	q->max_readings = bound;
 	ret = enforce_bound(q, count);
+	q->max_readings = saved;
 	if (ret != GFI_OK)
 		goto fail;
 	ret = commit(q);
@@ -542,6 +569,87 @@ int queue_push(struct queue *q, const struct gfi_reading *r, size_t n)
 fail:
 	rollback(q);
 	return ret;
+}
+
+/* Copy the WAL into the database and truncate it: after SQLITE_FULL the
+ * WAL cannot grow, and only a checkpoint (into pages the database already
+ * has, or freed ones) gives it room again. Failure here is not an error of
+ * its own: the retry that follows reports what still fails. */
+static void checkpoint(struct queue *q)
+{
+	(void)sqlite3_wal_checkpoint_v2(q->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+					NULL, NULL);
+}
+
+/* Record readings r[0..n), which could not be stored, as gap events (one
+ * per meter run): they were read, and the city must learn they are lost. */
+static int gap_for_unstored(struct queue *q, const struct gfi_reading *r, size_t n)
+{
+	sqlite3_stmt *s = q->st[ST_GAP_NEW];
+	int ret = begin(q);
+
+	for (size_t i = 0; ret == GFI_OK && i < n;) {
+		size_t k = i;
+		int64_t lo = r[i].time_s, hi = r[i].time_s;
+		while (k < n && strcmp(r[k].meter, r[i].meter) == 0) {
+			lo = r[k].time_s < lo ? r[k].time_s : lo;
+			hi = r[k].time_s > hi ? r[k].time_s : hi;
+			k++;
+		}
+		sqlite3_bind_text(s, 1, r[i].meter, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(s, 2, lo);
+		sqlite3_bind_int64(s, 3, hi);
+		sqlite3_bind_int64(s, 4, (int64_t)(k - i));
+		sqlite3_bind_int64(s, 5, (int64_t)time(NULL));
+		ret = step_done(q, ST_GAP_NEW, "gap insert");
+		i = k;
+	}
+	if (ret == GFI_OK)
+		ret = commit(q);
+	if (ret != GFI_OK)
+		rollback(q);
+	return ret;
+}
+
+int queue_push(struct queue *q, const struct gfi_reading *r, size_t n)
+{
+	int64_t count = 0;
+	int ret;
+
+	if (q == NULL || (r == NULL && n > 0))
+		return GFI_E_INVAL;
+	if (n == 0)
+		return GFI_OK;
+	for (size_t i = 0; i < n; i++) {
+		if (!field_ok(r[i].meter, sizeof(r[i].meter)) ||
+		    !field_ok(r[i].point, sizeof(r[i].point)) ||
+		    !field_ok(r[i].quantity, sizeof(r[i].quantity)))
+			return GFI_E_INVAL;
+	}
+	ret = push_once(q, r, n, q->max_readings);
+	if (ret != GFI_E_FULL)
+		return ret;
+	/* The disk is full before the bound is: make room by dropping the
+	 * oldest eighth of the queue (recorded as gaps, like the bound does)
+	 * in the same transaction as the push, so the freed pages take the
+	 * new readings without growing the file. */
+	checkpoint(q);
+	if (count_get(q, &count) == GFI_OK && count > 0) {
+		int64_t keep = count - (count / 8 > (int64_t)n ? count / 8 : (int64_t)n);
+		ret = push_once(q, r, n, keep + (int64_t)n > 0 ? keep + (int64_t)n : 1);
+		checkpoint(q);
+		if (ret == GFI_OK) {
+			log_warn("queue disk full: path=%s: dropped the oldest readings "
+				 "to store the new ones (gap events recorded)", q->path);
+			return GFI_OK;
+		}
+	}
+	/* Still no room: the new readings are lost, but not silently. */
+	ret = gap_for_unstored(q, r, n);
+	checkpoint(q);
+	log_err("queue disk full: path=%s: %zu new readings not stored%s", q->path,
+		n, ret == GFI_OK ? ", gap events recorded" : " and no gap event either");
+	return GFI_E_FULL;
 }
 
 int queue_count(struct queue *q, int64_t *n)
@@ -787,9 +895,73 @@ static int mark_batched(struct queue *q, uint64_t seq, const int64_t *ids,
 	return rc;
 }
 
+int queue_gaps_unbatched(struct queue *q, struct queue_gap *out, size_t max,
+			 size_t *n)
+{
+	sqlite3_stmt *s;
+	size_t got = 0;
+	int rc;
+
+	if (q == NULL || n == NULL || (max > 0 && out == NULL))
+		return GFI_E_INVAL;
+	*n = 0;
+	if (max == 0)
+		return GFI_OK;
+	s = q->st[ST_GAPS_UNBATCHED];
+	rc = sqlite3_bind_int64(s, 1, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		return db_fail(q, "gaps bind", rc);
+	}
+	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct queue_gap *g = &out[got++];
+		memset(g, 0, sizeof(*g));
+		g->id = sqlite3_column_int64(s, 0);
+		column_text(s, 1, g->meter, sizeof(g->meter));
+		g->from_s = sqlite3_column_int64(s, 2);
+		g->to_s = sqlite3_column_int64(s, 3);
+		g->count = sqlite3_column_int64(s, 4);
+		g->recorded_s = sqlite3_column_int64(s, 5);
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		int ret = db_fail(q, "gaps unbatched", rc);
+		sqlite3_reset(s);
+		return ret;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	*n = got;
+	return GFI_OK;
+}
+
+/* Inside the batch transaction: gap events up to gap_upto go out in seq. */
+static int mark_gaps(struct queue *q, uint64_t seq, int64_t gap_upto)
+{
+	sqlite3_stmt *s = q->st[ST_GAPS_MARK];
+	int rc;
+
+	if (gap_upto <= 0)
+		return GFI_OK;
+	rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_bind_int64(s, 2, gap_upto);
+	if (rc != SQLITE_OK) {
+		sqlite3_clear_bindings(s);
+		return db_fail(q, "gap mark bind", rc);
+	}
+	return step_done(q, ST_GAPS_MARK, "gap mark");
+}
+
 int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
 		    const char *payload, size_t len, const int64_t *ids, size_t n,
 		    int64_t created_s)
+{
+	return queue_batch_add_gaps(q, seq, hash, payload, len, ids, n, 0, created_s);
+}
+
+int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],
+			 const char *payload, size_t len, const int64_t *ids,
+			 size_t n, int64_t gap_upto, int64_t created_s)
 {
 	sqlite3_stmt *s;
 	int rc, ret;
@@ -837,6 +1009,9 @@ int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
 	if (ret != GFI_OK)
 		goto fail;
 	ret = mark_batched(q, seq, ids, n);
+	if (ret != GFI_OK)
+		goto fail;
+	ret = mark_gaps(q, seq, gap_upto);
 	if (ret != GFI_OK)
 		goto fail;
 	ret = commit(q);

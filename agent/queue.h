@@ -35,7 +35,10 @@ int queue_open(const char *path, int64_t max_readings, struct queue **out);
 void queue_close(struct queue *q);
 
 /* Commit n readings in one transaction, enforcing the bound. Returns GFI_OK
- * or GFI_E_DB (nothing committed). */
+ * or GFI_E_DB (nothing committed). When the disk is full (SQLITE_FULL) it
+ * drops the oldest eighth of the queue (gap events) and retries once; if
+ * that fails too the new readings are recorded as gap events and
+ * GFI_E_FULL is returned (docs/queue.md, "A full disk"). */
 int queue_push(struct queue *q, const struct gfi_reading *r, size_t n);
 
 /* Readings currently held. */
@@ -61,6 +64,10 @@ int queue_gaps(struct queue *q, int64_t after_id, struct queue_gap *out,
  * readings in them (DESIGN.md, "Delivery").
  */
 
+/* Up to max gap events not yet in any batch, oldest first. */
+int queue_gaps_unbatched(struct queue *q, struct queue_gap *out, size_t max,
+			 size_t *n);
+
 /* Up to max readings not yet in any batch, oldest first, or newest first
  * (so fresh readings are not starved behind a deep backlog). */
 int queue_unbatched(struct queue *q, int newest_first, struct gfi_reading *out,
@@ -81,6 +88,11 @@ int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
 int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
 		    const char *payload, size_t len, const int64_t *ids, size_t n,
 		    int64_t created_s);
+/* queue_batch_add, and in the same transaction the gap events with id <=
+ * gap_upto not yet in a batch are marked as reported in seq (0: none). */
+int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],
+			 const char *payload, size_t len, const int64_t *ids,
+			 size_t n, int64_t gap_upto, int64_t created_s);
 
 /* The stored batch with the smallest seq > after: *seq and its payload
  * (NUL-terminated copy the caller frees). GFI_E_NOTFOUND when none. */

@@ -16,7 +16,10 @@
  *    past ack_timeout_s, or after any reconnect, sending restarts from the
  *    first unacked seq (the aggregator ignores what it already holds);
  *  - with a backlog, every other new batch takes the newest readings, so
- *    fresh data is not starved behind days of old data.
+ *    fresh data is not starved behind days of old data;
+ *  - gap events (readings the queue dropped) ride in the next batch made
+ *    after they are recorded, marked reported in that batch's transaction,
+ *    so each is reported once and, like readings, resent until acked.
  */
 #include "uplink.h"
 
@@ -74,6 +77,8 @@ struct uplink {
 	int fresh_turn;                   /* next new batch takes newest readings */
 	struct gfi_reading *rbuf;         /* batch_readings */
 	int64_t *ids;                     /* batch_readings */
+	struct queue_gap qgaps[GFI_BATCH_MAX_GAPS];  /* gap events to report */
+	struct gfi_batch_gap bgaps[GFI_BATCH_MAX_GAPS];
 };
 
 static int64_t mono_ms(void)
@@ -362,6 +367,28 @@ static void reverse(struct gfi_reading *r, int64_t *ids, size_t n)
 	}
 }
 
+/* The queue's gap events not yet reported, as batch gap events: each
+ * batch carries those recorded since the last one, so the city learns of a
+ * drop with the next readings it receives. *upto gets the last gap id. */
+static size_t pending_gaps(struct uplink *u, int64_t *upto)
+{
+	size_t ng = 0;
+
+	*upto = 0;
+	if (queue_gaps_unbatched(u->q, u->qgaps, GFI_BATCH_MAX_GAPS, &ng) != GFI_OK)
+		return 0;  /* logged by the queue; reported with a later batch */
+	for (size_t i = 0; i < ng; i++) {
+		struct gfi_batch_gap *g = &u->bgaps[i];
+		g->id = u->qgaps[i].id;
+		snprintf(g->meter, sizeof(g->meter), "%s", u->qgaps[i].meter);
+		g->from_s = u->qgaps[i].from_s;
+		g->to_s = u->qgaps[i].to_s;
+		g->count = u->qgaps[i].count;
+		*upto = g->id;
+	}
+	return ng;
+}
+
 /* Make, store and send the next batch. GFI_E_NOTFOUND when nothing waits. */
 static int make_batch(struct uplink *u)
 {
@@ -369,6 +396,8 @@ static int make_batch(struct uplink *u)
 	uint8_t hash[GFI_SHA256_LEN];
 	char *payload = NULL, err[256] = "";
 	int newest = u->fresh_turn;
+	int64_t gap_upto = 0;
+	size_t ngaps;
 	int rc;
 
 	rc = queue_unbatched(u->q, newest, u->rbuf, u->ids, cap, &n);
@@ -376,12 +405,13 @@ static int make_batch(struct uplink *u)
 		return rc;
 	if (n == 0)
 		return GFI_E_NOTFOUND;
+	ngaps = pending_gaps(u, &gap_upto);
 	if (newest)
 		reverse(u->rbuf, u->ids, n);
 	/* Alternate ends only while there is a backlog of more than a batch. */
 	u->fresh_turn = n == cap ? !u->fresh_turn : 0;
-	rc = gfi_batch_build_upto(u->cfg->gateway_id, u->head + 1, u->head_hash,
-				  (int64_t)time(NULL), u->rbuf, n,
+	rc = gfi_batch_build_gaps(u->cfg->gateway_id, u->head + 1, u->head_hash,
+				  (int64_t)time(NULL), u->rbuf, n, u->bgaps, ngaps,
 				  (size_t)u->uc->batch_bytes, u->signer, &payload,
 				  &len, hash, &used, err, sizeof(err));
 	if (rc != GFI_OK) {
@@ -391,13 +421,17 @@ static int make_batch(struct uplink *u)
 	}
 	/* The used readings are the front of a run of unbatched ids, so the
 	 * queue can mark them by range. */
-	rc = queue_batch_add(u->q, u->head + 1, hash, payload, len, u->ids, used,
-			     (int64_t)time(NULL));
+	rc = queue_batch_add_gaps(u->q, u->head + 1, hash, payload, len, u->ids,
+				  used, gap_upto, (int64_t)time(NULL));
 	if (rc == GFI_OK) {
 		u->head++;
 		memcpy(u->head_hash, hash, sizeof(hash));
 		log_debug("batch made: seq=%llu readings=%zu bytes=%zu",
 			  (unsigned long long)u->head, used, len);
+		if (ngaps > 0)
+			log_notice("gap events reported: seq=%llu events=%zu upto=%lld",
+				   (unsigned long long)u->head, ngaps,
+				   (long long)gap_upto);
 		if (u->sent_upto == u->head - 1 &&
 		    publish(u, u->topic_batch, payload, len, 0) == GFI_OK)
 			u->sent_upto = u->head;

@@ -30,6 +30,7 @@
 #include "quantity.h"
 #include "report.h"
 #include "series.h"
+#include "store_gaps.h"
 
 #define RULES_MAX_BYTES (1 << 20)
 #define ROLLING_MONTHS 12
@@ -162,6 +163,8 @@ struct eval {
 	char period[32];
 	int64_t *fired;           /* ids raised in the scope; owned */
 	size_t nfired, cap;
+	const char *gap_gateway;  /* rule data_gap: the gateway being listed */
+	int gap_ret;              /* rule data_gap: fire's result in the listing */
 };
 
 static void scope_begin(struct eval *e, const char *unit, const char *rule,
@@ -532,6 +535,49 @@ static int rule_anomalies(struct eval *e, const char *unit, const struct gw_list
 	return scope_end(e);
 }
 
+static int fire_gap(void *ctx, const void *row)
+{
+	struct eval *e = ctx;
+	const struct store_queue_gap_sum *g = row;
+	char subject[2 * GFI_ID_MAX + 2];
+
+	snprintf(subject, sizeof(subject), "%s/%s", e->gap_gateway, g->meter);
+	/* fire's own error ends the listing; the caller reads it back. */
+	e->gap_ret = fire(e, subject, (double)g->count, 0.0,
+			  "gateway %s meter %s: %" PRId64 " readings read between %" PRId64
+			  " and %" PRId64 " were dropped by the gateway's queue (full "
+			  "queue or disk) in %" PRId64 " gap events: never received",
+			  e->gap_gateway, g->meter, g->count, g->from_s, g->to_s,
+			  g->events);
+	return e->gap_ret != GFI_OK;
+}
+
+/* data_gap: readings a gateway read but its queue dropped (reported in the
+ * batches' gap events) in the current year so far. A hole in a series that
+ * no timeout explains must reach the county, with who and when. */
+static int rule_data_gap(struct eval *e, const char *unit, const struct gw_list *g,
+			 int year)
+{
+	int64_t t0, t1;
+	char period[32];
+	int ret;
+
+	snprintf(period, sizeof(period), "%d", year);
+	scope_begin(e, unit, "data_gap", period);
+	if ((ret = period_bounds(year, 0, &t0, &t1)) != GFI_OK)
+		return ret;
+	for (size_t i = 0; i < g->n; i++) {
+		e->gap_gateway = g->v[i].id;
+		e->gap_ret = GFI_OK;
+		ret = store_queue_gaps_sum(e->s, g->v[i].id, t0, t1, fire_gap, e);
+		if (ret == GFI_OK)
+			ret = e->gap_ret;
+		if (ret != GFI_OK)
+			return ret;
+	}
+	return scope_end(e);
+}
+
 /* The yearly table of year - 1 is due by April 15 of year (Asia/Shanghai):
  * missing once April 16 00:00 has begun. */
 static int rule_table(struct eval *e, const struct reg_unit *u, int year)
@@ -618,6 +664,8 @@ static int unit_store_rules(struct eval *e, const struct reg_unit *u, int year)
 		ret = rule_silence(e, u->code, &g);
 	if (ret == GFI_OK)
 		ret = rule_anomalies(e, u->code, &g, year);
+	if (ret == GFI_OK)
+		ret = rule_data_gap(e, u->code, &g, year);
 	if (ret == GFI_OK)
 		ret = rule_table(e, u, year);
 	free(g.v);

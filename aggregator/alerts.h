@@ -15,6 +15,9 @@
  *   gateway_silent     no batch received for more than max_silence_s
  *   counter_anomaly    readings flagged backwards or jump, or series resets,
  *                      in the current year so far
+ *   data_gap           readings a gateway read but its queue dropped (full
+ *                      queue or disk), reported as gap events, in the
+ *                      current year so far; subject gateway/meter
  *   table_missing      no filed yearly table for Y-1 once April 15 of Y
  *                      (Asia/Shanghai) has passed
  * Evaluation raises each alert that holds (never a duplicate of an open or

@@ -41,7 +41,10 @@
 #define ID_RULE "must be 1..31 of [A-Za-z0-9._-]"
 
 static const char *const top_keys[] = {
-	"v", "gateway", "seq", "prev", "sent", "readings",
+	"v", "gateway", "seq", "prev", "sent", "readings", "gaps",
+};
+static const char *const gap_keys[] = {
+	"id", "meter", "from", "to", "count",
 };
 static const char *const reading_keys[] = {
 	"meter", "point", "quantity", "time", "value", "status",
@@ -375,7 +378,79 @@ int gfi_batch_build_upto(const char *gateway, uint64_t seq,
 			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
 			 char *err, size_t errlen)
 {
+	return gfi_batch_build_gaps(gateway, seq, prev_hash, sent_s, r, n, NULL, 0,
+				    max_bytes, s, payload_out, len_out, hash_out,
+				    used, err, errlen);
+}
+
+/* Validate gap event g (index i) and append it, after a comma if comma. */
+static int put_gap(struct sbuf *b, const struct gfi_batch_gap *g, size_t i,
+		   int comma, char *err, size_t errlen)
+{
+	char path[32];
+
+	snprintf(path, sizeof(path), "gaps[%zu]", i);
+	if (g->id < 1 || (uint64_t)g->id > GFI_BATCH_SEQ_MAX) {
+		gfi_field_err(err, errlen, path, "id", "%" PRId64 " out of range", g->id);
+		return GFI_E_RANGE;
+	}
+	if (!id_ok(g->meter, sizeof(g->meter))) {
+		gfi_field_err(err, errlen, path, "meter", ID_RULE);
+		return GFI_E_INVAL;
+	}
+	if (g->from_s <= 0 || g->to_s < g->from_s || g->to_s >= GFI_BATCH_TIME_MAX) {
+		gfi_field_err(err, errlen, path, "to", "times %" PRId64 "..%" PRId64
+			" out of range", g->from_s, g->to_s);
+		return GFI_E_RANGE;
+	}
+	if (g->count < 1 || (uint64_t)g->count > GFI_BATCH_SEQ_MAX) {
+		gfi_field_err(err, errlen, path, "count", "%" PRId64 " out of range",
+			g->count);
+		return GFI_E_RANGE;
+	}
+	sb_printf(b, "%s{\"id\":%" PRId64 ",\"meter\":\"%s\",\"from\":%" PRId64
+		  ",\"to\":%" PRId64 ",\"count\":%" PRId64 "}", comma ? "," : "",
+		  g->id, g->meter, g->from_s, g->to_s, g->count);
+	return GFI_OK;
+}
+
+/* The optional ',"gaps":[...]' text of gaps[0..ngaps) into *out ("" for
+ * none); the caller frees out->p. */
+static int put_gaps(struct sbuf *out, const struct gfi_batch_gap *gaps,
+		    size_t ngaps, char *err, size_t errlen)
+{
+	int ret;
+
+	if (ngaps == 0)
+		return GFI_OK;
+	if (ngaps > GFI_BATCH_MAX_GAPS || gaps == NULL) {
+		gfi_field_err(err, errlen, "", "gaps", "%zu gap events exceed %d", ngaps,
+			      GFI_BATCH_MAX_GAPS);
+		return GFI_E_FULL;
+	}
+	sb_str(out, ",\"gaps\":[");
+	for (size_t i = 0; i < ngaps; i++) {
+		ret = put_gap(out, &gaps[i], i, i > 0, err, errlen);
+		if (ret != GFI_OK)
+			return ret;
+	}
+	sb_str(out, "]");
+	if (out->ret != GFI_OK)
+		gfi_field_err(err, errlen, "", "gaps", "%s", gfi_strerror(out->ret));
+	return out->ret;
+}
+
+int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
+			 const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+			 const struct gfi_reading *r, size_t n,
+			 const struct gfi_batch_gap *gaps, size_t ngaps,
+			 size_t max_bytes, struct gfi_signer *s,
+			 char **payload_out, size_t *len_out,
+			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
+			 char *err, size_t errlen)
+{
 	struct sbuf b = { .limit = GFI_BATCH_MAX_BYTES };
+	struct sbuf gb = { .limit = GFI_BATCH_MAX_BYTES };
 	uint8_t sig[GFI_SIG_MAX];
 	char sig64[SIG_B64_MAX + 1];
 	size_t sig_len = 0;
@@ -394,10 +469,14 @@ int gfi_batch_build_upto(const char *gateway, uint64_t seq,
 		gfi_field_err(err, errlen, "", "readings", "must not be empty");
 		goto cleanup;
 	}
+	ret = put_gaps(&gb, gaps, ngaps, err, errlen);
+	if (ret != GFI_OK)
+		goto cleanup;
 	put_head(&b, gateway, seq, prev_hash, sent_s);
 	if (b.ret != GFI_OK)
 		goto buffer_error;
-	ret = put_readings(&b, r, n, max_bytes, used, err, errlen);
+	ret = put_readings(&b, r, n, gb.len < max_bytes ? max_bytes - gb.len : 0,
+			   used, err, errlen);
 	if (ret != GFI_OK)
 		goto cleanup;
 	if (*used == 0) {
@@ -406,7 +485,10 @@ int gfi_batch_build_upto(const char *gateway, uint64_t seq,
 			      max_bytes);
 		goto cleanup;
 	}
-	sb_str(&b, "]}");
+	sb_str(&b, "]");
+	if (gb.len > 0)
+		sb_put(&b, gb.p, gb.len);
+	sb_str(&b, "}");
 	if (b.ret != GFI_OK)
 		goto buffer_error;
 	/* One hash serves the chain and the signature. */
@@ -435,6 +517,7 @@ cleanup:
 	if (ret != GFI_OK)
 		*used = 0;
 	free(b.p);
+	free(gb.p);
 	return ret;
 }
 
@@ -598,7 +681,93 @@ static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 	return GFI_OK;
 }
 
-/* The JSON object of a batch into b (gateway .. readings). */
+static int parse_gap(const cJSON *o, size_t i, struct gfi_batch_gap *g,
+		     char *err, size_t errlen)
+{
+	char path[32];
+	long long v;
+	int ret;
+
+	snprintf(path, sizeof(path), "gaps[%zu]", i);
+	if (!cJSON_IsObject(o)) {
+		gfi_field_err(err, errlen, path, "", "must be an object");
+		return GFI_E_INVAL;
+	}
+	ret = check_keys(o, path, gap_keys, NELEM(gap_keys), err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_json_int(o, "id", path, 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0, &v,
+			   err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	g->id = (int64_t)v;
+	ret = gfi_json_string(o, "meter", path, 1, NULL, g->meter, sizeof(g->meter),
+			      err, errlen);
+	if (ret == GFI_OK && !gfi_id_valid(g->meter)) {
+		gfi_field_err(err, errlen, path, "meter", ID_RULE);
+		ret = GFI_E_INVAL;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_json_int(o, "from", path, 1, 1, GFI_BATCH_TIME_MAX - 1, 0, &v, err,
+			   errlen);
+	if (ret != GFI_OK)
+		return ret;
+	g->from_s = (int64_t)v;
+	ret = gfi_json_int(o, "to", path, 1, g->from_s, GFI_BATCH_TIME_MAX - 1, 0, &v,
+			   err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	g->to_s = (int64_t)v;
+	ret = gfi_json_int(o, "count", path, 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0, &v,
+			   err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	g->count = (int64_t)v;
+	return GFI_OK;
+}
+
+/* The optional "gaps" array of root into b. */
+static int parse_gaps(const cJSON *root, struct gfi_batch *b, char *err,
+		      size_t errlen)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "gaps");
+	const cJSON *it;
+	size_t i = 0;
+	int n, ret;
+
+	if (arr == NULL)
+		return GFI_OK;
+	if (!cJSON_IsArray(arr)) {
+		gfi_field_err(err, errlen, "", "gaps", "must be an array");
+		return GFI_E_INVAL;
+	}
+	n = cJSON_GetArraySize(arr);
+	if (n == 0) {
+		gfi_field_err(err, errlen, "", "gaps", "must not be empty when present");
+		return GFI_E_INVAL;
+	}
+	if (n < 0 || n > GFI_BATCH_MAX_GAPS) {
+		gfi_field_err(err, errlen, "", "gaps", "%d gap events exceed %d", n,
+			GFI_BATCH_MAX_GAPS);
+		return GFI_E_RANGE;
+	}
+	b->gaps = calloc((size_t)n, sizeof(*b->gaps));
+	if (b->gaps == NULL) {
+		gfi_field_err(err, errlen, "batch", "", "out of memory");
+		return GFI_E_NOMEM;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		ret = parse_gap(it, i, &b->gaps[i], err, errlen);
+		if (ret != GFI_OK)
+			return ret;
+		i++;
+	}
+	b->ngaps = i;
+	return GFI_OK;
+}
+
+/* The JSON object of a batch into b (gateway .. readings, gaps). */
 static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		      size_t errlen)
 {
@@ -689,7 +858,7 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		i++;
 	}
 	b->n = i;
-	return GFI_OK;
+	return parse_gaps(root, b, err, errlen);
 }
 
 int gfi_batch_parse(const char *payload, size_t len, struct gfi_batch **out,
@@ -796,6 +965,7 @@ void gfi_batch_free(struct gfi_batch *b)
 	if (o == NULL)
 		return;
 	free(o->b.readings);
+	free(o->b.gaps);
 	free(o->json);
 	free(o);
 }

@@ -26,6 +26,17 @@
 #define GFI_BATCH_MAX_READINGS 5000  /* readings in one batch, >= 1 */
 #define GFI_BATCH_TIME_MAX ((int64_t)1 << 40) /* times: 0 < t < this, epoch s */
 #define GFI_BATCH_SEQ_MAX 9007199254740991ULL  /* 2^53 - 1: exact in JSON */
+#define GFI_BATCH_MAX_GAPS 64        /* gap events in one batch, 0.. */
+
+/* A gap event: readings of one meter the gateway's queue dropped (its bound,
+ * or a full disk), reported so the city knows why a series has a hole. */
+struct gfi_batch_gap {
+	int64_t id;                    /* the gateway's gap id, 1..2^53-1, grows */
+	char meter[GFI_ID_MAX];        /* meter id, gfi_id_valid */
+	int64_t from_s;                /* read time of the oldest dropped, epoch s */
+	int64_t to_s;                  /* of the newest dropped, >= from_s */
+	int64_t count;                 /* readings dropped, 1..2^53-1 */
+};
 
 /* A parsed batch. Owns all its memory; free with gfi_batch_free. */
 struct gfi_batch {
@@ -40,6 +51,8 @@ struct gfi_batch {
 	size_t json_len;               /* bytes of json, without the NUL */
 	const uint8_t *sig;            /* DER signature bytes */
 	size_t sig_len;                /* 1..GFI_SIG_MAX */
+	size_t ngaps;                  /* 0..GFI_BATCH_MAX_GAPS ("gaps" absent: 0) */
+	struct gfi_batch_gap *gaps;    /* ngaps gap events, NULL when none */
 };
 
 /* Build and sign one batch of readings r[0..n) (1 <= n <= MAX_READINGS)
@@ -67,6 +80,20 @@ int gfi_batch_build_upto(const char *gateway, uint64_t seq,
 			 const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
 			 const struct gfi_reading *r, size_t n, size_t max_bytes,
 			 struct gfi_signer *s, char **payload_out, size_t *len_out,
+			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
+			 char *err, size_t errlen);
+
+/* Like gfi_batch_build_upto, and the batch also carries gap events
+ * gaps[0..ngaps) (0 <= ngaps <= GFI_BATCH_MAX_GAPS; all of them or
+ * GFI_E_FULL) in its optional "gaps" array; their bytes are taken from
+ * max_bytes before the readings'. ngaps 0 builds exactly what
+ * gfi_batch_build_upto does. */
+int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
+			 const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+			 const struct gfi_reading *r, size_t n,
+			 const struct gfi_batch_gap *gaps, size_t ngaps,
+			 size_t max_bytes, struct gfi_signer *s,
+			 char **payload_out, size_t *len_out,
 			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
 			 char *err, size_t errlen);
 

@@ -729,7 +729,8 @@ class FaultRig:
     check_exact() is the suite's one verdict (see there)."""
 
     def __init__(self, P, gw, interval_s=1, proxy=False, registered=None,
-                 agent_extra=None, uplink_extra=None, seed=5, start_broker=True):
+                 agent_extra=None, uplink_extra=None, seed=5, start_broker=True,
+                 all_points=False):
         self.P, self.gw, self.interval_s = P, gw, interval_s
         self.city = City(P)
         self.key, self.crt = self.city.enroll(gw)
@@ -761,6 +762,13 @@ class FaultRig:
                            "points": [p for p, _ in FAULT_POINTS]}
                           for m, s, prof in FAULT_METERS],
                "uplink": up}
+        # all_points: the meters send every point of their profile (the
+        # city registers three; the others stay in the raw batches).
+        self.npoints = {m: len(load_profile(prof)["points"]) if all_points
+                        else len(FAULT_POINTS) for m, _, prof in FAULT_METERS}
+        if all_points:
+            for m in cfg["meters"]:
+                del m["points"]
         cfg.update(agent_extra or {})
         self.agent_cfg = P.write_json("agent.json", cfg)
         self.agent = None
@@ -807,19 +815,40 @@ class FaultRig:
 
     def wait_stored(self, t_end, timeout=40):
         """Until every poll any run committed up to t_end is stored."""
+        def dropped():
+            # The agent's own record of readings its queue dropped.
+            import sqlite3
+            try:
+                con = sqlite3.connect("file:%s?mode=ro" % self.queue_db, uri=True,
+                                      timeout=10)
+                try:
+                    return con.execute("SELECT meter, from_s, to_s FROM gaps").fetchall()
+                finally:
+                    con.close()
+            except sqlite3.Error:
+                return []
+
         def missing():
             polls = set()
             for log in self.agent_logs:
                 polls |= committed_polls(self.P, [log])
             held = self.stored_slots()
-            return [c for c in polls if c[1] <= t_end and c not in held]
+            gone = dropped()
+            return [c for c in polls if c[1] <= t_end and c not in held and
+                    not any(m == c[0] and lo <= c[1] <= hi for m, lo, hi in gone)]
         try:
             wait_for(lambda: not missing(), timeout, "committed polls stored", 0.5)
         except RuntimeError:
             pass
         return missing()
 
-    def check_exact(self, t_from, t_to, dead=(), expect_extra=()):
+    def queue_gaps(self):
+        """Gap events the aggregator holds: [(meter, from, to, count)]."""
+        return [tuple(r) for r in self.agg.query(
+            "SELECT meter, from_s, to_s, count FROM queue_gaps WHERE gateway = ? "
+            "ORDER BY gap_id", (self.gw,))]
+
+    def check_exact(self, t_from, t_to, dead=(), expect_extra=(), gaps=None):
         """The suite's verdict over the window [t_from, t_to] (epoch s):
         - every poll the agent committed (its debug log) is stored;
         - every poll slot (a multiple of interval_s) of every meter has all
@@ -831,7 +860,11 @@ class FaultRig:
         - no reading is in two stored batches (read once, sent once);
         - `gfi-aggregator counts` agrees with the store; nothing quarantined.
         expect_extra: further (meter, time) slots that must be stored
-        (a backlog made outside the live window)."""
+        (a backlog made outside the live window).
+        gaps: the gap events the gateway reported [(meter, from, to, count)];
+        a reading may then be missing only inside a gap event of its meter,
+        and per meter the events' counts equal exactly the readings polled
+        (committed polls x points) that are in no stored batch."""
         agg, gw, iv = self.agg, self.gw, self.interval_s
         held = agg.readings(gw)
         points = [p for p, _ in FAULT_POINTS]
@@ -843,7 +876,10 @@ class FaultRig:
                  for t in range((t_from + iv - 1) // iv * iv, t_to + 1, iv)}
         slots |= set(expect_extra)
         excused = {s for s in slots if any(lo < s[1] < hi for lo, hi in dead)}
-        missing = sorted(s for s in slots - excused
+        def in_gap(m, t):
+            return any(gm == m and lo <= t <= hi for gm, lo, hi, n in gaps or ())
+        gapped = {s for s in slots if in_gap(*s)}
+        missing = sorted(s for s in slots - excused - gapped
                          if any((s[0], p, s[1]) not in held for p in points))
         ok(not missing, "%s: every poll slot in %d..%d stored, all points (%d slots, "
            "%d excused as dead, %d missing: %s)" % (gw, t_from, t_to, len(slots),
@@ -851,7 +887,7 @@ class FaultRig:
         # A dead window excuses only slots no run committed.
         wrong_excuse = sorted(s for s in excused if s in polls)
         ok(not wrong_excuse, "no committed poll inside a dead window (%s)" % wrong_excuse[:3])
-        lost = sorted(c for c in polls if c[1] <= t_to and
+        lost = sorted(c for c in polls if c[1] <= t_to and c not in gapped and
                       any((c[0], p, c[1]) not in held for p in points))
         ok(not lost, "every committed poll is stored (%d lost: %s)" % (len(lost), lost[:4]))
         inwin = [(k, v) for k, v in held.items()
@@ -873,10 +909,19 @@ class FaultRig:
             sent.extend((r["meter"], r["point"], r["time"]) for r in b["readings"])
         ok(len(sent) == len(set(sent)), "no reading in two stored batches (%d, %d distinct)"
            % (len(sent), len(set(sent))))
+        registered = [r for r in set(sent) if r[1] in points]
         c = agg.counts()
-        ok(c["readings"] == len(held) and c["readings"] == len(set(sent)),
-           "counts agree: %d readings counted, %d stored, %d in batches"
-           % (c["readings"], len(held), len(set(sent))))
+        ok(c["readings"] == len(held) and c["readings"] == len(registered),
+           "counts agree: %d readings counted, %d stored, %d registered in batches"
+           % (c["readings"], len(held), len(registered)))
+        if gaps is not None:
+            for m in meters:
+                read = self.npoints[m] * len({t for pm, t in polls if pm == m and t <= t_to})
+                got = len({r for r in sent if r[0] == m and r[2] <= t_to})
+                dropped = sum(n for gm, lo, hi, n in gaps if gm == m)
+                ok(read - got == dropped,
+                   "%s: %d readings read, %d sent, %d reported dropped in gap events"
+                   % (m, read, got, dropped))
         ok(c["quarantined_batches"] == 0 and c["quarantined_readings"] == 0,
            "nothing quarantined (%s)" % c)
         return held
