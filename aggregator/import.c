@@ -203,7 +203,7 @@ static size_t read_record(const uint8_t *data, size_t len, size_t pos,
 
 		if (c == '\0')
 			problem(r, "NUL byte");
-		if (pos - start > IMPORT_RECORD_MAX)
+		if (pos - start > IMPORT_RECORD_MAX && c != '\n' && c != '\r')
 			problem(r, "record longer than 1024 bytes");
 		if (st != ST_QUOTED && c == '\r') {
 			if (pos < len && data[pos] == '\n') {

@@ -400,9 +400,11 @@ static int touched_days(struct store *s, int64_t id, struct day_key **out,
 	sqlite3_stmt *st = NULL;
 	struct day_key *v = NULL;
 	size_t cap = 0, k = 0;
+	/* "import_id != 0" lets SQLite use the partial index (it cannot
+	 * tell that ?1 is not 0); without it this scans every reading. */
 	int ret = store_prepare(s,
 		"SELECT series, time_s FROM readings WHERE import_id = ?1 "
-		"ORDER BY series, time_s", &st), rc;
+		"AND import_id != 0 ORDER BY series, time_s", &st), rc;
 
 	*out = NULL;
 	*n = 0;
