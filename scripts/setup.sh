@@ -34,7 +34,9 @@ fi
 # A failure here warns and leaves the rest of the setup alone; the cross
 # test (label cross) then fails, naming what is missing.
 cross_setup() {
-  local cross_packages=(crossbuild-essential-arm64 crossbuild-essential-armhf
+  # The C cross compilers only: crossbuild-essential-* would add g++ and
+  # dpkg-cross with its Perl stack, which a C project does not use.
+  local cross_packages=(gcc-aarch64-linux-gnu gcc-arm-linux-gnueabihf
     qemu-user file libmodbus-dev:arm64 libsqlite3-dev:arm64 libmbedtls-dev:arm64
     libcjson-dev:arm64 libpaho-mqtt-dev:arm64 libssl-dev:arm64)
   local cross_missing=() update=0 p

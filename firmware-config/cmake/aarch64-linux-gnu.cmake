@@ -1,5 +1,5 @@
 # CMake toolchain file: gfi-agent for 64-bit ARM gateways (arm64, aarch64),
-# Debian's cross compiler (crossbuild-essential-arm64) and the arm64 -dev
+# Debian's cross compiler (gcc-aarch64-linux-gnu) and the arm64 -dev
 # packages. See docs/gateway-build.md and firmware-config/cross-build.sh.
 set(CMAKE_SYSTEM_PROCESSOR aarch64)
 set(GFI_CROSS_TRIPLET aarch64-linux-gnu)

@@ -1,5 +1,5 @@
 # CMake toolchain file: gfi-agent for 32-bit ARM gateways (armhf: ARMv7,
-# hard-float EABI5), Debian's cross compiler (crossbuild-essential-armhf) and
+# hard-float EABI5), Debian's cross compiler (gcc-arm-linux-gnueabihf) and
 # the armhf -dev packages, multiarch or in a sysroot (GFI_SYSROOT). See
 # docs/gateway-build.md and firmware-config/cross-build.sh.
 set(CMAKE_SYSTEM_PROCESSOR armv7l)

@@ -10,7 +10,6 @@
 #    variable GFI_SYSROOT.
 set(CMAKE_SYSTEM_NAME Linux)
 set(CMAKE_C_COMPILER ${GFI_CROSS_TRIPLET}-gcc)
-set(CMAKE_CXX_COMPILER ${GFI_CROSS_TRIPLET}-g++)
 # find_library, find_package and FindOpenSSL look in lib/<triplet> first.
 set(CMAKE_LIBRARY_ARCHITECTURE ${GFI_CROSS_TRIPLET})
 
