@@ -205,6 +205,7 @@ struct ctx {
 	const char *unit;
 	int year, month;
 	int64_t t0, t1;
+	int any_imports;          /* the store holds imported history */
 	struct reg_meter *m;      /* the unit's registered points */
 	size_t nm, cap;
 	struct reg_fact *f;       /* the unit's facts, every year */
@@ -446,9 +447,13 @@ static int meter_prov(const struct ctx *c, const struct reg_meter *m,
 		      struct balance *b, unsigned *prov)
 {
 	int64_t n = 0, imported = 0;
-	int ret = store_import_share(c->s, m->gateway, m->meter, m->point, c->t0,
-				     c->t1, &n, &imported);
+	int ret;
 
+	*prov = PROV_BIT(PROV_METERED);
+	if (!c->any_imports)     /* no query at all for a store without imports */
+		return GFI_OK;
+	ret = store_import_share(c->s, m->gateway, m->meter, m->point, c->t0,
+				 c->t1, &n, &imported);
 	if (ret != GFI_OK)
 		return ret;
 	b->readings += n;
@@ -970,7 +975,8 @@ static int balance_park(struct ctx *c, struct balance *b, int *green, size_t *n)
 		ret = m.err;
 	for (size_t i = 0; ret == GFI_OK && i < m.n; i++) {
 		struct ctx mc = { .s = c->s, .unit = m.p[i].second, .year = c->year,
-				  .month = c->month, .t0 = c->t0, .t1 = c->t1 };
+				  .month = c->month, .t0 = c->t0, .t1 = c->t1,
+				  .any_imports = c->any_imports };
 		struct balance mb;
 		struct reg_unit u;
 		if ((ret = store_unit_get(c->s, mc.unit, &u)) != GFI_OK)
@@ -1042,7 +1048,8 @@ static int compute(struct store *s, const char *unit, int year, int month,
 	out->month = month;
 	if ((ret = period_bounds(year, month, &c.t0, &c.t1)) != GFI_OK)
 		return ret;
-	if ((ret = store_unit_get(s, unit, &u)) != GFI_OK)
+	if ((ret = store_unit_get(s, unit, &u)) != GFI_OK ||
+	    (ret = store_import_any(s, &c.any_imports)) != GFI_OK)
 		return ret;
 	if (u.kind == UNIT_PARK) {
 		int green = 0;
@@ -1061,6 +1068,7 @@ static int compute(struct store *s, const char *unit, int year, int month,
 		ret = derive(&c, &b, out);
 	out->readings = b.readings;
 	out->imported_readings = b.imported;
+	out->metered = b.all.has;
 	ctx_free(&c);
 	return ret;
 }
@@ -1070,10 +1078,8 @@ const char *indicators_provenance(const struct ind_period *p, double *share)
 	if (share != NULL)
 		*share = p->readings > 0
 			? (double)p->imported_readings / (double)p->readings : 0;
-	if (p->readings <= 0)
-		return "none";
 	if (p->imported_readings <= 0)
-		return "measured";
+		return p->metered ? "measured" : "none";
 	return p->imported_readings >= p->readings ? "imported" : "mixed";
 }
 

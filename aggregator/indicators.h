@@ -101,9 +101,11 @@ struct ind_period {
 	struct ind_value v[IND_N];
 	/* Readings of the metered points that went in (from their rollups),
 	 * and how many of them were imported history rather than signed by
-	 * a gateway (docs/import.md); a park counts its members'. */
+	 * a gateway (docs/import.md); a park counts its members'. Counted
+	 * only when the store holds imported history (else both 0). */
 	int64_t readings;
 	int64_t imported_readings;
+	int metered;            /* some metered point had a value */
 };
 
 /* The table of definitions, indexed by enum ind_id. */

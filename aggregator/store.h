@@ -522,6 +522,10 @@ int store_import_share(struct store *s, const char *gateway, const char *meter,
 		       const char *point, int64_t from_day_s, int64_t to_day_s,
 		       int64_t *readings, int64_t *imported);
 
+/* Whether the store holds any imported reading (*any 1 or 0): when it does
+ * not, nobody needs to ask store_import_share. */
+int store_import_any(struct store *s, int *any);
+
 /* Imported readings of one series with time in [from_s, to_s] (closed). */
 int store_imported_count(struct store *s, const char *gateway,
 			 const char *meter, const char *point, int64_t from_s,

@@ -480,19 +480,15 @@ int store_import_finish(struct store *s, int64_t id, int64_t *days)
 
 /* ---- reading back ---- */
 
-int store_import_share(struct store *s, const char *gateway, const char *meter,
-		       const char *point, int64_t from_day_s, int64_t to_day_s,
-		       int64_t *readings, int64_t *imported)
+/* One sum over a series' days: sql binds gateway, meter, point, from, to. */
+static int series_sum(struct store *s, const char *sql, const char *gateway,
+		      const char *meter, const char *point, int64_t from_day_s,
+		      int64_t to_day_s, int64_t *out)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
-		"SELECT coalesce(sum(r.count + r.bad), 0), coalesce(sum(i.imported), 0) "
-		"FROM series s JOIN rollups r ON r.series = s.id "
-		"LEFT JOIN rollup_imports i ON i.series = r.series AND i.day_s = r.day_s "
-		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
-		"AND r.day_s >= ?4 AND r.day_s < ?5", &st), rc;
+	int ret = store_prepare(s, sql, &st), rc;
 
-	*readings = *imported = 0;
+	*out = 0;
 	if (ret != GFI_OK)
 		return ret;
 	bind_text(st, 1, gateway);
@@ -501,12 +497,50 @@ int store_import_share(struct store *s, const char *gateway, const char *meter,
 	sqlite3_bind_int64(st, 4, from_day_s);
 	sqlite3_bind_int64(st, 5, to_day_s);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*readings = sqlite3_column_int64(st, 0);
-		*imported = sqlite3_column_int64(st, 1);
-	} else {
+	if (rc == SQLITE_ROW)
+		*out = sqlite3_column_int64(st, 0);
+	else
 		ret = store_fail(s, "import share", rc);
-	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_import_share(struct store *s, const char *gateway, const char *meter,
+		       const char *point, int64_t from_day_s, int64_t to_day_s,
+		       int64_t *readings, int64_t *imported)
+{
+	/* Two range scans on primary keys; rollup_imports only has rows for
+	 * days an import touched. */
+	int ret = series_sum(s,
+		"SELECT coalesce(sum(r.count + r.bad), 0) FROM series s "
+		"JOIN rollups r ON r.series = s.id WHERE s.gateway = ?1 AND "
+		"s.meter = ?2 AND s.point = ?3 AND r.day_s >= ?4 AND r.day_s < ?5",
+		gateway, meter, point, from_day_s, to_day_s, readings);
+
+	*imported = 0;
+	if (ret == GFI_OK)
+		ret = series_sum(s,
+			"SELECT coalesce(sum(i.imported), 0) FROM series s "
+			"JOIN rollup_imports i ON i.series = s.id WHERE s.gateway = ?1 "
+			"AND s.meter = ?2 AND s.point = ?3 AND i.day_s >= ?4 AND "
+			"i.day_s < ?5", gateway, meter, point, from_day_s, to_day_s,
+			imported);
+	return ret;
+}
+
+int store_import_any(struct store *s, int *any)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT EXISTS (SELECT 1 FROM rollup_imports)", &st), rc;
+
+	*any = 0;
+	if (ret != GFI_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*any = sqlite3_column_int(st, 0) != 0;
+	else
+		ret = store_fail(s, "import any", rc);
 	sqlite3_finalize(st);
 	return ret;
 }
