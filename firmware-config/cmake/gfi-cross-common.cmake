@@ -49,9 +49,8 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
 
 # Run the target's programs under qemu-user. Multiarch needs no prefix: the
 # loader /lib/ld-linux-<arch>.so.* and the libraries are the installed
-# libc6:<arch> and friends. Not -L /usr/<triplet>: that cross libc
-# (libc6-<arch>-cross) is another build than libc6:<arch>, and a loader must
-# match its libc.
+# libc6:<arch> and friends, what a Debian 12 gateway runs. (-L /usr/<triplet>
+# also works, with the cross toolchain's own libc6-<arch>-cross instead.)
 find_program(GFI_CROSS_QEMU NAMES qemu-${GFI_CROSS_QEMU_ARCH}-static qemu-${GFI_CROSS_QEMU_ARCH})
 if(GFI_CROSS_QEMU AND GFI_SYSROOT)
   set(CMAKE_CROSSCOMPILING_EMULATOR ${GFI_CROSS_QEMU} -L ${GFI_SYSROOT})
