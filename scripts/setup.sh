@@ -51,8 +51,13 @@ cross_setup() {
     echo "setup: cross: installing ${cross_missing[*]}"
     update=1
   fi
-  if [ $update -eq 1 ]; then
-    "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq || return 1
+  if [ $update -eq 1 ] &&
+     ! "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq; then
+    # A broken arm64 index would fail every later apt-get update, the main
+    # block's too: take arm64 back out while nothing of it is installed.
+    dpkg-query -W -f='${Architecture}\n' 2>/dev/null | grep -qx arm64 ||
+      "${SUDO[@]}" dpkg --remove-architecture arm64
+    return 1
   fi
   if [ ${#cross_missing[@]} -gt 0 ]; then
     "${SUDO[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
