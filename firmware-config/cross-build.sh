@@ -14,8 +14,8 @@
 # multiarch. See docs/gateway-build.md.
 #
 # "sysroot" makes DIR from Debian packages of that architecture: apt fetches
-# them (signed indexes of the machine's own sources, kept in DIR's private
-# apt state, not the system's) and dpkg-deb extracts them; nothing is
+# them (signed indexes of the machine's own sources, in a temporary apt
+# state of its own, not the system's) and dpkg-deb extracts them; nothing is
 # installed. It is what armhf needs when `dpkg --add-architecture armhf`
 # cannot work (docs/gateway-build.md, "Why armhf is a sysroot").
 set -euo pipefail
@@ -79,7 +79,7 @@ make_sysroot() {
   [ ! -e "$dir" ] || mv "$dir" "$dir.old"
   mv "$work/root" "$dir"
   rm -rf "$dir.old"
-  echo "sysroot $dir: $(ls "$work/debs" | wc -l) packages, $(du -sh "$dir" | cut -f1)"
+  echo "sysroot $dir: $(find "$work/debs" -name '*.deb' | wc -l) packages, $(du -sh "$dir" | cut -f1)"
 }
 
 [ $# -ge 1 ] || usage
