@@ -111,7 +111,7 @@ CLI = [
     (["token", "list"], {}, set()),
     (["verify-batch"], {"gateway": "gw-b", "seq": "1"}, set()),
 ]
-# History import (aggregator/import.c) arrived with issue 8.
+# History import (aggregator/import.c): fed once the command exists.
 if os.path.exists(os.path.join(os.environ.get("GFI_SOURCE_DIR", "."), "aggregator", "import.c")):
     CLI.append((["import"], {"csv": "{csv}", "by": "Li Wei", "now": "1750000000"},
                 {"imports", "readings", "series", "rollups", "rollup_imports"}))
