@@ -9,6 +9,13 @@
  * anything else. The main thread only waits for signals: stop, or reload.
  * Invariant: a reading is reported as collected (logged "queued") only after
  * queue_push returned.
+ *
+ * Time: readings and the poll schedule use the agent's clock
+ * (agent_now_ms): the wall clock while it runs forward, CLOCK_MONOTONIC
+ * anchored to it when it steps back. A reading's time is never a wrong past
+ * time (a step back would file readings an hour early and make the city
+ * see the same slot twice); a step forward is followed (it is the wall
+ * clock catching up, e.g. NTP after boot). Waits are on CLOCK_MONOTONIC.
  */
 #include "agent.h"
 
@@ -73,6 +80,72 @@ int agent_check_config(const char *config_path, FILE *err)
 static int64_t next_aligned(int64_t now_s, int interval_s)
 {
 	return (now_s / interval_s + 1) * interval_s;
+}
+
+/* A step back smaller than this is followed: it is NTP-sized, below the
+ * one-second resolution of a reading's time, and no slot repeats (a due
+ * time is only realigned when it lies more than an interval ahead). */
+#define CLOCK_STEP_TOLERANCE_MS 1000
+
+static int64_t clock_ms(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* CLOCK_MONOTONIC in ms, rounded up: an anchor taken as wall - mono_up is
+ * never ahead of the wall clock, so anchored time never says a second
+ * has begun before time() does. */
+static int64_t mono_up_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + (ts.tv_nsec + 999999) / 1000000;
+}
+
+/* Anchor the agent's clock to the wall clock now. */
+static void agent_clock_init(struct poll_stats *st)
+{
+	int64_t wall = clock_ms(CLOCK_REALTIME_COARSE);
+
+	st->clock_offset_ms = wall - mono_up_ms();
+	st->clock_behind_s = 0;
+	st->clock_stepped = 0;
+}
+
+/* The agent's clock, UTC epoch ms: the wall clock unless it is behind the
+ * monotonic-anchored time by more than the tolerance (a step back); then
+ * the anchored time, with one warning, until the wall clock catches up. */
+static int64_t agent_now_ms(struct poll_stats *st)
+{
+	/* The coarse wall clock is the one time() reads: a poll of second T
+	 * starts when every time() on the machine (a meter's, the simulator's)
+	 * says T, not a few milliseconds before the coarse tick. Wall first,
+	 * then monotonic: the anchor errs late, never early. */
+	int64_t wall = clock_ms(CLOCK_REALTIME_COARSE);
+	int64_t mono = mono_up_ms();
+	int64_t now;
+
+	pthread_mutex_lock(&st->mu);
+	now = mono + st->clock_offset_ms;
+	if (wall >= now - CLOCK_STEP_TOLERANCE_MS) {
+		st->clock_offset_ms = wall - mono;
+		now = wall;
+		if (st->clock_stepped)
+			log_notice("wall clock caught up: readings follow it again");
+		st->clock_stepped = 0;
+		st->clock_behind_s = 0;
+	} else {
+		st->clock_behind_s = (now - wall) / 1000;
+		if (!st->clock_stepped)
+			log_warn("wall clock stepped back: by=%llds: readings and polls "
+				 "keep the monotonic clock until it catches up",
+				 (long long)st->clock_behind_s);
+		st->clock_stepped = 1;
+	}
+	pthread_mutex_unlock(&st->mu);
+	return now;
 }
 
 /* ---- read: once, live, printed ---- */
@@ -207,10 +280,16 @@ static int ctl_stopped(struct agent_ctl *ctl)
 	return s;
 }
 
-/* Sleep until wall time due_s or stop; returns non-zero when stopping. */
-static int ctl_wait_until(struct agent_ctl *ctl, int64_t due_s)
+/* Sleep until the agent's clock (stats) reaches due_s, or stop; returns
+ * non-zero when stopping. The wait runs on CLOCK_MONOTONIC (ctl->cv's
+ * clock): a wall clock step during it changes nothing. */
+static int ctl_wait_until(struct agent_ctl *ctl, struct poll_stats *st,
+			  int64_t due_s)
 {
-	struct timespec ts = { .tv_sec = (time_t)due_s, .tv_nsec = 0 };
+	int64_t delay_ms = due_s * 1000 - agent_now_ms(st);
+	int64_t until_ms = clock_ms(CLOCK_MONOTONIC) + (delay_ms > 0 ? delay_ms : 0);
+	struct timespec ts = { .tv_sec = (time_t)(until_ms / 1000),
+			       .tv_nsec = (long)(until_ms % 1000) * 1000000L };
 	int stop;
 
 	pthread_mutex_lock(&ctl->mu);
@@ -256,7 +335,7 @@ static void worker_ensure_link(struct worker *w)
 static size_t worker_poll_meter(struct worker *w, size_t i, struct gfi_reading *out)
 {
 	struct poll_meter *pm = &w->meters[i];
-	int64_t now_s = (int64_t)time(NULL);
+	int64_t now_s = agent_now_ms(w->stats) / 1000;
 	int rc;
 
 	worker_ensure_link(w);
@@ -297,7 +376,7 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 
 	while (!ctl_stopped(w->ctl)) {
-		int64_t now_s = (int64_t)time(NULL);
+		int64_t now_s = agent_now_ms(w->stats) / 1000;
 		int64_t due = INT64_MAX;
 		size_t n = 0;
 
@@ -311,7 +390,7 @@ static void *worker_main(void *arg)
 				due = w->next_due_s[i];
 		}
 		if (due > now_s) {
-			if (ctl_wait_until(w->ctl, due))
+			if (ctl_wait_until(w->ctl, w->stats, due))
 				break;
 			continue;
 		}
@@ -322,7 +401,7 @@ static void *worker_main(void *arg)
 			pthread_mutex_lock(&w->stats->mu);
 			w->stats->last_poll_s[w->meter_index[i]] = now_s;
 			pthread_mutex_unlock(&w->stats->mu);
-			w->next_due_s[i] = next_aligned((int64_t)time(NULL),
+			w->next_due_s[i] = next_aligned(agent_now_ms(w->stats) / 1000,
 							w->meters[i].cfg->interval_s);
 		}
 		worker_commit(w, n);
@@ -353,7 +432,7 @@ static int worker_init(struct worker *w, const struct agent_config *cfg,
 		       struct poll_stats *stats)
 {
 	char msg[256];
-	int64_t now_s = (int64_t)time(NULL);
+	int64_t now_s = agent_now_ms(stats) / 1000;
 
 	memset(w, 0, sizeof(*w));
 	w->cfg = cfg;
@@ -434,11 +513,18 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 {
 	char queue_path[CONFIG_PATH_MAX + 16];
 
+	pthread_condattr_t ca;
+
 	memset(g, 0, sizeof(*g));
 	g->cfg = cfg;
 	pthread_mutex_init(&g->ctl.mu, NULL);
-	pthread_cond_init(&g->ctl.cv, NULL);
+	/* Poll waits are on the monotonic clock (ctl_wait_until). */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&g->ctl.cv, &ca);
+	pthread_condattr_destroy(&ca);
 	pthread_mutex_init(&g->stats.mu, NULL);
+	agent_clock_init(&g->stats);
 	g->stats.n = cfg->nmeters;
 	g->stats.last_poll_s = calloc(cfg->nmeters ? cfg->nmeters : 1,
 				      sizeof(*g->stats.last_poll_s));
@@ -502,6 +588,10 @@ int agent_run(const char *config_path)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	/* A file size limit (RLIMIT_FSIZE) must make the queue's write fail
+	 * with EFBIG, which SQLite reports as a full disk and the queue
+	 * handles, not kill the agent. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (generation_start(&gen, cfg) != GFI_OK) {
 		generation_stop(&gen);
 		return 1;

@@ -224,6 +224,14 @@ static void publish_status(struct uplink *u, const char *state)
 	cJSON_AddNumberToObject(o, "oldest_queued", (double)oldest);
 	cJSON_AddNumberToObject(o, "head_seq", (double)u->head);
 	cJSON_AddNumberToObject(o, "acked_seq", (double)u->acked);
+	if (u->stats != NULL) {
+		/* A wall clock stepped back: readings keep the agent's clock
+		 * (agent.c); the city sees by how much the gateway's clock lies. */
+		pthread_mutex_lock(&u->stats->mu);
+		cJSON_AddNumberToObject(o, "clock_behind_s",
+					(double)u->stats->clock_behind_s);
+		pthread_mutex_unlock(&u->stats->mu);
+	}
 	meters = cJSON_AddObjectToObject(o, "last_poll");
 	if (meters != NULL && u->stats != NULL) {
 		pthread_mutex_lock(&u->stats->mu);

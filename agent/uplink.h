@@ -24,6 +24,12 @@ struct poll_stats {
 	pthread_mutex_t mu;
 	size_t n;
 	int64_t *last_poll_s;  /* UTC epoch s; 0 = not polled yet */
+	/* The agent's clock (agent.c, agent_now_ms): CLOCK_MONOTONIC plus
+	 * this offset, re-anchored to the wall clock while the wall clock does
+	 * not step back. */
+	int64_t clock_offset_ms;
+	int64_t clock_behind_s;  /* wall clock behind the agent's clock, s; 0 normally */
+	int clock_stepped;       /* a step back is in force (warned once) */
 };
 
 struct uplink;
