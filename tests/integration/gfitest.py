@@ -848,7 +848,8 @@ class FaultRig:
             "SELECT meter, from_s, to_s, count FROM queue_gaps WHERE gateway = ? "
             "ORDER BY gap_id", (self.gw,))]
 
-    def check_exact(self, t_from, t_to, dead=(), expect_extra=(), gaps=None):
+    def check_exact(self, t_from, t_to, dead=(), expect_extra=(), gaps=None,
+                    extra_points=None):
         """The suite's verdict over the window [t_from, t_to] (epoch s):
         - every poll the agent committed (its debug log) is stored;
         - every poll slot (a multiple of interval_s) of every meter has all
@@ -860,7 +861,9 @@ class FaultRig:
         - no reading is in two stored batches (read once, sent once);
         - `gfi-aggregator counts` agrees with the store; nothing quarantined.
         expect_extra: further (meter, time) slots that must be stored
-        (a backlog made outside the live window).
+        (a backlog made outside the live window), with extra_points (default
+        all three) each equal to the truth at exactly that time, which the
+        caller may have put in self.truth.cache.
         gaps: the gap events the gateway reported [(meter, from, to, count)];
         a reading may then be missing only inside a gap event of its meter,
         and per meter the events' counts equal exactly the readings polled
@@ -879,8 +882,12 @@ class FaultRig:
         def in_gap(m, t):
             return any(gm == m and lo <= t <= hi for gm, lo, hi, n in gaps or ())
         gapped = {s for s in slots if in_gap(*s)}
+        extra = set(expect_extra)
+
+        def points_of(slot):
+            return extra_points if extra_points and slot in extra else points
         missing = sorted(s for s in slots - excused - gapped
-                         if any((s[0], p, s[1]) not in held for p in points))
+                         if any((s[0], p, s[1]) not in held for p in points_of(s)))
         ok(not missing, "%s: every poll slot in %d..%d stored, all points (%d slots, "
            "%d excused as dead, %d missing: %s)" % (gw, t_from, t_to, len(slots),
                                                   len(excused), len(missing), missing[:5]))
@@ -895,10 +902,13 @@ class FaultRig:
         offgrid = [k for k, v in inwin if k[2] % iv != 0 and (k[0], k[2]) not in expect_extra]
         ok(not offgrid, "every stored reading is on a poll slot (%s)" % offgrid[:3])
         keys = sorted({(k[0], k[2]) for k, v in inwin})
-        self.truth.prefetch(keys + [(m, t + 1) for m, t in keys])
+        self.truth.prefetch(keys + [(m, t + 1) for m, t in keys if (m, t) not in extra])
         bad = []
         for (m, p, t), (v, st) in inwin:
-            want = (self.truth.at(m, t).get(p), self.truth.at(m, t + 1).get(p))
+            if (m, t) in extra:
+                want = (self.truth.at(m, t).get(p),)
+            else:
+                want = (self.truth.at(m, t).get(p), self.truth.at(m, t + 1).get(p))
             if st != 0 or v not in want:
                 bad.append(((m, p, t), v, st, want))
         ok(not bad, "every stored reading (%d) equals the simulator's truth (%d differ: %s)"
