@@ -59,10 +59,14 @@ def short(d, n=300):
     return s if len(s) <= n else s[:n] + "..."
 
 
-def source(path):
-    root = os.environ.get("GFI_SOURCE_DIR") or os.path.dirname(os.path.dirname(
+def source_dir():
+    return os.environ.get("GFI_SOURCE_DIR") or os.path.dirname(os.path.dirname(
         os.path.dirname(os.path.abspath(__file__))))
-    with open(os.path.join(root, path), encoding="utf-8") as f:
+
+
+def source(path):
+    """The text of a source file, path relative to the repository."""
+    with open(os.path.join(source_dir(), path), encoding="utf-8") as f:
         return f.read()
 
 

@@ -299,7 +299,8 @@ def coverage_guard():
 
 
 def agent_checks(P):
-    """gfi-agent's text options: the gateway id of a CSR, a meter to read."""
+    """gfi-agent's text options: the gateway id of a CSR, a meter to read
+    (the others are file names and a log level)."""
     key = P.path("agent.key")
     gfitest.run_ok([AGENT, "keygen", "--key", key])
     for v in gfisec.INJECTIONS:
@@ -308,6 +309,16 @@ def agent_checks(P):
                            capture_output=True, timeout=30)
         ok(r.returncode not in (0, None) and r.returncode < 128 and not os.path.exists(out),
            "gfi-agent csr --cn %r refused, no CSR written (rc=%s)" % (v[:24], r.returncode))
+    # read --meter: refused before any connection is tried (the queue and
+    # the meters are never touched).
+    cfg = os.path.join(gfisec.source_dir(), "firmware-config", "examples", "cems.json")
+    for v in gfisec.INJECTIONS:
+        r = subprocess.run([AGENT, "read", "--config", cfg, "--meter", v],
+                           capture_output=True, timeout=30)
+        err = r.stderr.decode("utf-8", "replace")
+        ok(r.returncode == 2 and err.startswith("--meter:") and r.stdout == b"",
+           "gfi-agent read --meter %r refused naming the option (rc=%s %s)"
+           % (v[:24], r.returncode, err[:80]))
 
 
 def main():
