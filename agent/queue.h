@@ -101,7 +101,9 @@ int queue_batch_next(struct queue *q, uint64_t after, uint64_t *seq,
 
 /* The city holds every batch up to seq: delete those batches and their
  * readings. An ack not above the last one changes nothing. *deleted (may be
- * NULL) gets the number of readings removed. */
+ * NULL) gets the number of readings removed. Committed without an fsync of
+ * its own (a power loss may bring the batches back, to be resent and acked
+ * again); every other commit of the queue is synced. */
 int queue_ack(struct queue *q, uint64_t seq, int64_t *deleted);
 
 /* Read time of the oldest reading held (0 when empty). */

@@ -19,6 +19,18 @@ same mutual TLS, same run.
  3. The ratio of the two (MB/s and messages/s); bench-sign-time for the
     CPU cost of one signed batch.
 
+A setting ending in "r" (e.g. 500x8r) is acked by the real gfi-aggregator
+(GFI_AGGREGATOR) instead: the production path, where each ack follows the
+verify-and-commit of the batch (signature, chain, readings, rollups). Its
+gateway is registered with the points of quantity elec_import_kwh and
+elec_power_kw of every meter (the ones a balance needs; the other points
+stay in the stored raw batch), written straight into the store's meters
+table (4,500 `admin meter add` runs would take longer than the drain). These
+runs come last, after the stand-in has left the broker (one gfi-aggregator
+session per certificate); their checks are the aggregator's: every batch
+accepted in seq order (chain head = batches held, nothing quarantined, no
+gap) and every registered reading stored once.
+
   python3 bench/drain.py      (after building; see BENCHMARKS.md)
 """
 import hashlib
@@ -37,8 +49,9 @@ import gfitest as g  # noqa: E402
 FILL = os.environ.get("GFI_BENCH_FILL", "build/bench/bench-fill-queue")
 RAW = os.environ.get("GFI_BENCH_RAW", "build/bench/bench-mqtt-raw")
 SIGN = os.environ.get("GFI_BENCH_SIGN", "build/bench/bench-sign-time")
+REAL_QUANTITIES = ("elec_import_kwh", "elec_power_kw")
 N = int(os.environ.get("GFI_BENCH_READINGS", "1000000"))
-SETTINGS = os.environ.get("GFI_BENCH_SETTINGS", "500x8,500x16,500x64,2000x16")
+SETTINGS = os.environ.get("GFI_BENCH_SETTINGS", "500x8,500x16,500x64,2000x16,500x8r")
 RAW_WINDOWS = [int(w) for w in os.environ.get("GFI_BENCH_RAW_WINDOWS", "16,64").split(",")]
 RAW_REPEAT = int(os.environ.get("GFI_BENCH_RAW_REPEAT", "3"))
 PROFILE = "eastron-sdm630"
@@ -146,9 +159,44 @@ def fill(P):
     return os.path.join(d, "queue.db")
 
 
-def drain(P, city, agg, template, batch_readings, inflight, idx):
+def real_aggregator(P, city, template):
+    """gfi-aggregator serving a fresh store, and how many of the template's
+    readings it will store per gateway (those of REAL_QUANTITIES)."""
+    a = g.Aggregator(city, name="agg-real")
+    a.register_unit()
+    a.start()
+    con = sqlite3.connect("file:%s?mode=ro" % template, uri=True)
+    try:
+        pts = con.execute("SELECT DISTINCT meter, point, quantity FROM readings "
+                          "WHERE quantity IN (%s)" % ",".join("?" * len(REAL_QUANTITIES)),
+                          REAL_QUANTITIES).fetchall()
+        want = con.execute("SELECT count(*) FROM readings WHERE quantity IN (%s)"
+                           % ",".join("?" * len(REAL_QUANTITIES)),
+                           REAL_QUANTITIES).fetchone()[0]
+    finally:
+        con.close()
+    return a, pts, want
+
+
+def register_real(P, a, gw, key, pts):
+    pub = P.path("pub-%s.pem" % gw)
+    g.run_ok(["openssl", "ec", "-in", key, "-pubout", "-out", pub])
+    a.admin("gateway", "add", "--id", gw, "--unit", a.unit, "--pubkey", pub)
+    con = sqlite3.connect(a.store, timeout=30)
+    try:
+        with con:
+            con.executemany("INSERT INTO meters (gateway, meter, point, quantity, role, "
+                            "registered_s) VALUES (?, ?, ?, ?, 0, 0)",
+                            [(gw, m, p, q) for m, p, q in pts])
+    finally:
+        con.close()
+
+
+def drain(P, city, agg, template, batch_readings, inflight, idx, real=None):
     gw = "gwd-%d" % idx  # <= 9 chars: see the report on gfi_batch_fit
     key, crt = city.enroll(gw)
+    if real is not None:
+        register_real(P, real[0], gw, key, real[1])
     data = P.path("data-%d" % idx)
     os.makedirs(data)
     db = os.path.join(data, "queue.db")
@@ -167,6 +215,7 @@ def drain(P, city, agg, template, batch_readings, inflight, idx):
     log = "agent-%d.log" % idx
     wrap = os.environ.get("GFI_BENCH_AGENT_WRAP", "").split()
     broker0, self0 = cpu_s(city.broker.pid), sum(os.times()[:2])
+    agg0 = cpu_s(real[0].proc.pid) if real is not None else 0.0
     t0 = time.monotonic()
     agent = P.start(wrap + [g.AGENT, "run", "--config", cfg], log)
 
@@ -177,9 +226,13 @@ def drain(P, city, agg, template, batch_readings, inflight, idx):
     g.wait_for(drained, max(120, N / 2000), "queue drained (%s)" % gw, step=0.05)
     dt = time.monotonic() - t0
     cpu = {"agent": cpu_s(agent.pid), "broker": cpu_s(city.broker.pid) - broker0,
-           "aggregator": sum(os.times()[:2]) - self0}
+           "aggregator": (cpu_s(real[0].proc.pid) - agg0 if real is not None
+                          else sum(os.times()[:2]) - self0)}
     rc = P.stop(agent)
     g.ok(rc == 0, "agent %s exits 0 on SIGTERM (rc=%s)" % (gw, rc))
+    if real is not None:
+        return drain_real_result(P, real, agg, gw, key, crt, batch_readings, inflight,
+                                 dt, t0, cpu)
     with agg.lock:
         seqs = sorted(s for (gg, s) in agg.meta if gg == gw)
         sizes = [agg.meta[(gw, s)][0] for s in seqs]
@@ -210,6 +263,40 @@ def drain(P, city, agg, template, batch_readings, inflight, idx):
     return r
 
 
+def drain_real_result(P, real, agg, gw, key, crt, batch_readings, inflight, dt, t0, cpu):
+    a, _, want = real
+    head = a.head(gw)
+    nq = a.query("SELECT count(*) FROM quarantine WHERE gateway = ?", (gw,))[0][0]
+    ngap = a.query("SELECT count(*) FROM gaps WHERE gateway = ?", (gw,))[0][0]
+    stored = a.query("SELECT count(*) FROM readings r JOIN series s ON s.id = r.series "
+                     "WHERE s.gateway = ?", (gw,))[0][0]
+    mb = a.query("SELECT coalesce(sum(length(payload)), 0) FROM batches WHERE gateway = ?",
+                 (gw,))[0][0] / 1e6
+    msgs = int(a.query("SELECT count(*) FROM batches WHERE gateway = ?", (gw,))[0][0])
+    first = float("nan")
+    g.ok(head > 0 and a.query("SELECT count(*) FROM batches WHERE gateway = ?",
+                              (gw,))[0][0] == head,
+         "%s: the aggregator holds seq 1..%d, chain verified" % (gw, head))
+    g.ok(nq == 0 and ngap == 0, "%s: nothing quarantined, no gap (%d, %d)" % (gw, nq, ngap))
+    g.ok(stored == want, "%s: every registered reading stored once (%d of %d)"
+         % (gw, stored, want))
+    r = {"gw": gw, "key": key, "crt": crt, "batch_readings": batch_readings,
+         "inflight": inflight, "acker": "gfi-aggregator", "seconds": dt,
+         "first_batch_s": first, "batches": head, "resent": msgs - head,
+         "readings": N, "mb": mb, "avg_size": mb * 1e6 / max(1, head),
+         "readings_s": N / dt, "batches_s": head / dt, "mb_s": mb / dt,
+         "stored_readings": stored, "cpu_s": cpu}
+    print("agent %4dx%-2d acked by gfi-aggregator: %6.2f s (first batch at %.2f s), "
+          "%d batches (%d resent), %.1f MB: %.0f readings/s, %.1f batches/s, %.2f MB/s; "
+          "%d readings stored" %
+          (batch_readings, inflight, dt, first, head, msgs - head, mb, r["readings_s"],
+           r["batches_s"], r["mb_s"], stored), flush=True)
+    print("    CPU s: agent %.2f, broker %.2f, gfi-aggregator %.2f; "
+          "wall %.2f s on %d cores" % (cpu["agent"], cpu["broker"], cpu["aggregator"], dt,
+                                       os.cpu_count()), flush=True)
+    return r
+
+
 def raw(city, gw, key, crt, count, size, window):
     """The median of RAW_REPEAT runs by MB/s (a run is short: noisy)."""
     rs = []
@@ -230,7 +317,8 @@ def raw(city, gw, key, crt, count, size, window):
 
 
 def main():
-    settings = [tuple(int(x) for x in s.split("x")) for s in SETTINGS.split(",")]
+    settings = [tuple(int(x) for x in s.rstrip("r").split("x")) + (s.endswith("r"),)
+                for s in SETTINGS.split(",")]
     with g.Procs() as P:
         template = fill(P)
         city = g.City(P)
@@ -239,7 +327,7 @@ def main():
         agg.start()
         g.wait_for(lambda: agg.client.is_connected(), 15, "aggregator connected")
         runs = [drain(P, city, agg, template, br, fl, i)
-                for i, (br, fl) in enumerate(settings)]
+                for i, (br, fl, r) in enumerate(settings) if not r]
         base = runs[0]
         raws = {}
         for w in RAW_WINDOWS:
@@ -256,8 +344,9 @@ def main():
         rbest = max((raws[w] for w in RAW_WINDOWS), key=lambda r: r["mb_s"])
         print()
         for r in runs:
-            print("ratio agent %dx%d / raw (window %d, %d x %d B): MB/s %.3f, "
+            print("ratio agent %dx%d%s / raw (window %d, %d x %d B): MB/s %.3f, "
                   "messages/s %.3f" % (r["batch_readings"], r["inflight"],
+                                       " (gfi-aggregator)" if "acker" in r else "",
                                        rbest["window"], base["batches"],
                                        int(round(base["avg_size"])),
                                        r["mb_s"] / rbest["mb_s"],
@@ -269,6 +358,21 @@ def main():
                   (best["batch_readings"], best["inflight"], rb["window"],
                    best["batches"], int(round(best["avg_size"])),
                    best["mb_s"] / rb["mb_s"], best["batches_s"] / rb["msgs_s"]))
+        # The real aggregator is the broker's one gfi-aggregator session
+        # once the stand-in has left.
+        agg.stop()
+        if any(r for _, _, r in settings):
+            real = real_aggregator(P, city, template)
+            for i, (br, fl, r) in enumerate(settings):
+                if r:
+                    rr = drain(P, city, agg, template, br, fl, i, real)
+                    runs.append(rr)
+                    print("ratio agent %dx%d (gfi-aggregator) / raw (window %d, %d x %d B): "
+                          "MB/s %.3f, messages/s %.3f" %
+                          (br, fl, rbest["window"], base["batches"],
+                           int(round(base["avg_size"])), rr["mb_s"] / rbest["mb_s"],
+                           rr["batches_s"] / rbest["msgs_s"]))
+            P.stop(real[0].proc)
         sign_n = max(5, min(2000, N // 500))
         out = subprocess.run([SIGN, str(sign_n)], capture_output=True, text=True,
                              timeout=600)
@@ -285,7 +389,6 @@ def main():
         print(json.dumps({"runs": [{k: v for k, v in r.items() if k not in ("key", "crt")}
                                    for r in runs],
                           "raw": {str(k): v for k, v in raws.items()}}))
-        agg.stop()
     g.finish("bench.drain")
 
 

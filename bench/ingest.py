@@ -36,6 +36,8 @@ def main():
           % med["parse_sig_only_readings_per_s"])
     print("  plain SQLite insert  %10.0f readings/s"
           % med["plain_sqlite_readings_per_s"])
+    print("  CPU per reading      %10.2f us verify+commit, %.2f us plain"
+          % (med["verify_commit_cpu_us_per_reading"], med["plain_cpu_us_per_reading"]))
     print("  store bytes/reading  %10.1f (plain table %.1f, signed payload %.1f)"
           % (med["store_bytes_per_reading"], med["plain_bytes_per_reading"],
              med["payload_bytes_per_reading"]))
