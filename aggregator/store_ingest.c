@@ -25,6 +25,10 @@
  *    whole from first/last only when it is 0 (docs/indicators.md).
  * Statements run per reading are prepared once into s->cache[] (enum below);
  * listings prepare their own, so a row callback may call the store again.
+ * Per batch, store_readings_add reads and writes each (series, day) rollup
+ * once, folding the batch's readings in memory in between (the row written
+ * is the one the per-reading rewrite gave); series ids are remembered in a
+ * table that the rollback hook empties.
  */
 #include "store-private.h"
 
