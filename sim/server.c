@@ -304,6 +304,17 @@ static void reply(struct line_rt *l, const uint8_t *req, int len, int exc,
 			  modbus_strerror(errno));
 }
 
+/* The second a request is answered at. Not time(): glibc serves it from
+ * the kernel's coarse clock, which lags CLOCK_REALTIME by up to a tick
+ * just after a second starts, so a poll stamped t could get t-1's value. */
+static int64_t request_time_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec;
+}
+
 /* Answer one complete request; hdr is the offset of the function byte
  * (7 for TCP, 1 for RTU), the unit id is just before it. */
 static void handle_request(struct line_rt *l, const uint8_t *req, int len,
@@ -311,7 +322,7 @@ static void handle_request(struct line_rt *l, const uint8_t *req, int len,
 {
 	int slave = req[hdr - 1], fc = req[hdr], exc = 0;
 	struct meter_rt *mr = l->by_slave[slave < 248 ? slave : 0];
-	int64_t now = (int64_t)time(NULL);
+	int64_t now = request_time_s();
 
 	if (mr == NULL) {
 		log_debug("request for unknown unit: line=%s unit=%d",
@@ -335,7 +346,7 @@ static void handle_request(struct line_rt *l, const uint8_t *req, int len,
 	if (apply_faults(mr->m, fc, addr, count, now, &exc))
 		return;
 	if (exc == 0)
-		fill_mapping(mr, fc, addr, count, (int64_t)time(NULL));
+		fill_mapping(mr, fc, addr, count, request_time_s());
 	reply(l, req, len, exc, mr->map);
 }
 
