@@ -14,7 +14,8 @@ static int usage(FILE *f)
 		"       gfi-agent read --config FILE [--meter ID]\n"
 		"       gfi-agent run --config FILE [--log-level LEVEL]\n"
 		"       gfi-agent keygen --key FILE [--force]\n"
-		"       gfi-agent csr --key FILE --cn GATEWAY_ID --out FILE\n");
+		"       gfi-agent csr --key FILE --cn GATEWAY_ID --out FILE\n"
+		"       gfi-agent --version\n");
 	return 2;
 }
 
@@ -52,6 +53,10 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(argv[1], "help") == 0 || strcmp(argv[1], "--help") == 0) {
 		usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0 || strcmp(argv[1], "version") == 0) {
+		printf("gfi-agent %s\n", GFI_VERSION);
 		return 0;
 	}
 	if (strcmp(argv[1], "keygen") == 0 || strcmp(argv[1], "csr") == 0) {

@@ -3,6 +3,7 @@ read's argument errors, and SIGHUP: a good new config is taken up, a broken
 one is refused while polling goes on."""
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -83,7 +84,14 @@ def reload_checks(P):
     g.ok(P.stop(agent) == 0, "SIGTERM stops it with exit 0")
 
 
+def version_check():
+    r = subprocess.run([g.AGENT, "--version"], capture_output=True, text=True, timeout=30)
+    g.ok(r.returncode == 0 and re.fullmatch(r"gfi-agent \d+\.\d+\.\d+\n", r.stdout) is not None,
+         "--version prints the version: %r" % r.stdout)
+
+
 def main():
+    version_check()
     with g.Procs() as P:
         cli_checks(P)
         reload_checks(P)
