@@ -23,20 +23,19 @@ The two run one after the other, each alone on the machine apart from the
 simulator, the broker and this script's subscriber. After a side's first
 message arrives (start-up excluded), it is measured for GFI_BENCH_SECONDS
 (default 60): CPU share of one core (utime + stime over wall time), readings
-arriving at the subscriber per second, and at the end peak RSS (VmHWM) of
-the process and its children. Also: gfi-agent's binary stripped, against
+arriving at the subscriber per second, and at the end peak RSS (VmHWM, start-up
+included) of the process and its children; also the start-up: seconds from
+start until every meter has published, and the CPU seconds spent until then. Also: gfi-agent's binary stripped, against
 Node-RED's install (node_modules) and the node binary; and for both the
 shared libraries the process has mapped.
 
   python3 bench/footprint.py      (after building; see BENCHMARKS.md)
 """
 import json
-import math
 import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -156,7 +155,7 @@ def du_bytes(path):
     return total
 
 
-def measure(P, counter, gw, proc, label):
+def measure(P, counter, gw, proc, label, t_started):
     """Wait for the first message and every meter, then measure."""
     t_cap = time.monotonic() + START_TIMEOUT
     while counter.seen(gw) < METERS and time.monotonic() < t_cap:
@@ -183,12 +182,14 @@ def measure(P, counter, gw, proc, label):
     r = {"hwm_kb": hwm_during, "rss_kb": sum(status_kb(p, "VmRSS") for p in pids),
          "cpu": (c1 - c0) / os.sysconf("SC_CLK_TCK") / (t1 - t0),
          "readings_s": n / (t1 - t0), "procs": len(pids), "libs": libs,
-         "nlibs": nlibs, "sample_v": counter.sample.get(gw)}
+         "nlibs": nlibs, "sample_v": counter.sample.get(gw),
+         "startup_s": t0 - t_started, "startup_cpu_s": c0 / os.sysconf("SC_CLK_TCK")}
     print("%-8s peak RSS %7d KiB (%d process%s), CPU %5.1f %% of one core,"
-          " %7.0f readings/s published, %d shared objects %.1f MB; sample v_l1 %s"
+          " %7.0f readings/s published, %d shared objects %.1f MB; sample v_l1 %s;"
+          " start-up to every meter published %.1f s, %.2f CPU s"
           % (label, r["hwm_kb"], r["procs"], "" if r["procs"] == 1 else "es",
-             r["cpu"] * 100, r["readings_s"], nlibs, libs / 1e6, r["sample_v"]),
-          flush=True)
+             r["cpu"] * 100, r["readings_s"], nlibs, libs / 1e6, r["sample_v"],
+             r["startup_s"], r["startup_cpu_s"]), flush=True)
     return r
 
 
@@ -214,8 +215,9 @@ def run_gfi(P, city, counter, gateways, points):
     cfg = P.write_json("agent.json", {
         "gateway_id": gw, "data_dir": P.path("data"), "profiles_dir": g.PROFILES,
         "lines": lines, "meters": meters, "uplink": city.uplink_config(key, crt)})
+    t_started = time.monotonic()
     agent = P.start([g.AGENT, "run", "--config", cfg], "agent.log")
-    r = measure(P, counter, gw, agent, "gfi")
+    r = measure(P, counter, gw, agent, "gfi", t_started)
     if r is not None:
         with counter.lock:
             r["chain_errors"] = len([e for e in counter.chain_errors if e[0] == gw])
@@ -329,9 +331,10 @@ def run_nodered(P, city, counter, gateways, points):
     settings = os.path.join(user, "settings.js")
     with open(settings, "w") as f:
         f.write(SETTINGS % g.free_port())
+    t_started = time.monotonic()
     proc = P.start([NODE, red, "--userDir", user, "--settings", settings,
                     os.path.join(user, "flows.json")], "nodered.log")
-    r = measure(P, counter, gw, proc, "node-red")
+    r = measure(P, counter, gw, proc, "node-red", t_started)
     if r is not None:
         rc = P.stop(proc)
         g.ok(rc == 0, "node-red exits 0 on SIGTERM (rc %s)" % rc)
