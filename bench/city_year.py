@@ -78,6 +78,16 @@ def main():
          % (runs, units, meters), med, results[0])
     if os.environ.get("GFI_BENCH_PROVINCE") == "1":
         punits = int(os.environ.get("GFI_BENCH_PROVINCE_UNITS", "10000"))
+        # The store grows with units: estimate it from the city's and refuse
+        # a run the disk under /tmp cannot hold (with room for the WAL).
+        need = results[0]["store_mb"] * 1048576.0 * punits / units
+        st = os.statvfs("/tmp")
+        free = st.f_bavail * st.f_frsize
+        print("province store estimate %.1f GB, free under /tmp %.1f GB"
+              % (need / 1e9, free / 1e9))
+        if free < 1.5 * need:
+            print("not enough disk for the province store")
+            sys.exit(1)
         o, line = run(punits, meters, 0, 6 * 3600)
         print("province: %s" % line)
         show("province, one run (%d units x %d points):" % (punits, meters), o, o)
