@@ -200,12 +200,18 @@ struct queue {
 /* The single translation point: log SQLite's own message, return GFI_E_DB. */
 static int db_fail(const struct queue *q, const char *what, int rc)
 {
-	log_err("queue %s failed: path=%s: %s (%s)", what, q->path,
-		q->db ? sqlite3_errmsg(q->db) : "no connection",
-		sqlite3_errstr(rc));
+	log_err("queue %s failed: path=%s: %s (%s, code %d, errno %d)", what,
+		q->path, q->db ? sqlite3_errmsg(q->db) : "no connection",
+		sqlite3_errstr(rc), rc, q->db ? sqlite3_system_errno(q->db) : 0);
 	/* A full disk (or a file size limit) is the one failure the caller
-	 * can act on: queue_push makes room and retries. */
-	return (rc & 0xff) == SQLITE_FULL ? GFI_E_FULL : GFI_E_DB;
+	 * can act on: queue_push makes room and retries. SQLite says FULL only
+	 * for ENOSPC or a short write; a write refused whole with EFBIG (the
+	 * file size limit) comes back as SQLITE_IOERR_WRITE, and its errno is
+	 * not reliably kept. Making room and retrying is harmless after any
+	 * failed write: if the disk is broken instead, the retry fails too. */
+	if ((rc & 0xff) == SQLITE_FULL || rc == SQLITE_IOERR_WRITE)
+		return GFI_E_FULL;
+	return GFI_E_DB;
 }
 
 /* Step a statement that returns no rows (or whose rows we ignore), then
@@ -888,8 +894,17 @@ static int mark_batched(struct queue *q, uint64_t seq, const int64_t *ids,
 		return db_fail(q, "batch mark bind", rc);
 	}
 	rc = step_done(q, ST_MARK, "batch mark");
-	/* Fewer rows than n means the bound dropped some since they were read:
-	 * they are still in the payload. More would break the precondition. */
+	/* Fewer rows than n means the bound (or a full disk) dropped some
+	 * since they were read, and counted them in a gap event: the batch
+	 * would deliver readings the city is told are lost. Refuse it; the
+	 * caller builds the batch again from what is left. More rows would
+	 * break the precondition. */
+	if (rc == GFI_OK && sqlite3_changes64(q->db) < (int64_t)n) {
+		log_info("batch refused: seq=%llu: %lld of its readings were dropped "
+			 "meanwhile", (unsigned long long)seq,
+			 (long long)((int64_t)n - sqlite3_changes64(q->db)));
+		return GFI_E_STATE;
+	}
 	if (rc == GFI_OK && sqlite3_changes64(q->db) > (int64_t)n)
 		return db_fail(q, "batch mark", SQLITE_CONSTRAINT);
 	return rc;

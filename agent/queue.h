@@ -84,7 +84,9 @@ int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
  * the chain head, and mark readings ids[0..n) as in this batch. ids must be
  * a run of consecutive unbatched readings (a prefix of what
  * queue_unbatched returned, after reversing a newest-first answer): they
- * are marked by id range. */
+ * are marked by id range. GFI_E_STATE, nothing changed, also when some of
+ * them were dropped by the bound since they were read (they are counted in
+ * a gap event): build the batch again. */
 int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
 		    const char *payload, size_t len, const int64_t *ids, size_t n,
 		    int64_t created_s);
