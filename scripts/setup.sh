@@ -9,6 +9,7 @@ packages=(
   libcmocka-dev libmicrohttpd-dev libxlsxwriter-dev libssl-dev
   mosquitto mosquitto-clients socat mbpoll sqlite3 openssl
   python3 python3-paho-mqtt python3-openpyxl procps psmisc iproute2 valgrind clang libclang-rt-14-dev chromium fonts-noto-cjk
+  faketime  # fault suite: test_faults_clock steps the agent's wall clock (libfaketime)
 )
 # dashboards: Debian's nodejs and npm unless a node with npm is already installed
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
