@@ -695,6 +695,146 @@ static void a_31_character_gateway_id_builds_and_a_budget_is_kept(void **state)
 	assert_int_equal(used, 0);
 }
 
+/* A signed payload of our own JSON text (for parser-only refusals). */
+static char *signed_json(struct fx *f, const char *json, size_t *len)
+{
+	uint8_t h[32], sig[GFI_SIG_MAX];
+	size_t sl = 0, n = strlen(json);
+	char *p = malloc(n + 200);
+
+	assert_non_null(p);
+	gfi_sha256(json, n, h);
+	assert_int_equal(gfi_sign_digest(f->s, h, sig, sizeof(sig), &sl), GFI_OK);
+	memcpy(p, json, n);
+	p[n] = '\n';
+	/* base64 by hand: the batch module's encoder is static. */
+	{
+		static const char a[] =
+			"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+		size_t o = n + 1;
+		for (size_t i = 0; i < sl; i += 3) {
+			uint32_t v = (uint32_t)sig[i] << 16;
+			if (i + 1 < sl)
+				v |= (uint32_t)sig[i + 1] << 8;
+			if (i + 2 < sl)
+				v |= sig[i + 2];
+			p[o++] = a[(v >> 18) & 63];
+			p[o++] = a[(v >> 12) & 63];
+			p[o++] = i + 1 < sl ? a[(v >> 6) & 63] : '=';
+			p[o++] = i + 2 < sl ? a[v & 63] : '=';
+		}
+		p[o++] = '\n';
+		p[o] = '\0';
+		*len = o;
+	}
+	return p;
+}
+
+static void gap_events_travel_in_the_signed_batch_and_parse_back(void **state)
+{
+	struct fx *f = *state;
+	const struct gfi_reading in[] = {
+		rd("E01", "import_kwh", "elec_import_kwh", T0, 1.5, GFI_ST_OK, 0),
+	};
+	struct gfi_batch_gap gaps[2];
+	struct gfi_batch *b = NULL;
+	uint8_t hash[32];
+	char *p = NULL, err[256] = "";
+	size_t len = 0, used = 0;
+
+	memset(gaps, 0, sizeof(gaps));
+	gaps[0] = (struct gfi_batch_gap){ .id = 3, .from_s = T0 - 600, .to_s = T0 - 60,
+					  .count = 450 };
+	snprintf(gaps[0].meter, sizeof(gaps[0].meter), "E01");
+	gaps[1] = (struct gfi_batch_gap){ .id = 4, .from_s = T0 - 30, .to_s = T0 - 30,
+					  .count = 1 };
+	snprintf(gaps[1].meter, sizeof(gaps[1].meter), "W-2");
+	assert_int_equal(gfi_batch_build_gaps("gw-1", 1, zeros, T0, in, 1, gaps, 2,
+					      GFI_BATCH_MAX_BYTES, f->s, &p, &len,
+					      hash, &used, err, sizeof(err)), GFI_OK);
+	assert_int_equal(used, 1);
+	assert_non_null(strstr(p, "],\"gaps\":[{\"id\":3,\"meter\":\"E01\","));
+	assert_int_equal(gfi_batch_parse(p, len, &b, err, sizeof(err)), GFI_OK);
+	assert_int_equal(gfi_batch_verify(b, f->v), GFI_OK);
+	assert_int_equal(b->ngaps, 2);
+	assert_int_equal(b->gaps[0].id, 3);
+	assert_string_equal(b->gaps[0].meter, "E01");
+	assert_int_equal(b->gaps[0].from_s, T0 - 600);
+	assert_int_equal(b->gaps[0].to_s, T0 - 60);
+	assert_int_equal(b->gaps[0].count, 450);
+	assert_string_equal(b->gaps[1].meter, "W-2");
+	gfi_batch_free(b);
+	free(p);
+}
+
+static void a_batch_without_gaps_is_byte_identical_to_before(void **state)
+{
+	struct fx *f = *state;
+	const struct gfi_reading in[] = {
+		rd("E01", "import_kwh", "elec_import_kwh", T0, 1.5, GFI_ST_OK, 0),
+	};
+	struct gfi_batch *b = NULL;
+	uint8_t h1[32], h2[32];
+	char *p1 = NULL, *p2 = NULL, err[256] = "";
+	size_t l1 = 0, l2 = 0, used = 0;
+
+	assert_int_equal(gfi_batch_build_upto("gw-1", 1, zeros, T0, in, 1,
+					      GFI_BATCH_MAX_BYTES, f->s, &p1, &l1, h1,
+					      &used, err, sizeof(err)), GFI_OK);
+	assert_int_equal(gfi_batch_build_gaps("gw-1", 1, zeros, T0, in, 1, NULL, 0,
+					      GFI_BATCH_MAX_BYTES, f->s, &p2, &l2, h2,
+					      &used, err, sizeof(err)), GFI_OK);
+	/* Signatures differ (ECDSA is randomised); the JSON and hash do not. */
+	assert_memory_equal(h1, h2, 32);
+	assert_null(strstr(p1, "gaps"));
+	assert_int_equal(gfi_batch_parse(p1, l1, &b, err, sizeof(err)), GFI_OK);
+	assert_int_equal(b->ngaps, 0);
+	assert_null(b->gaps);
+	gfi_batch_free(b);
+	free(p1);
+	free(p2);
+}
+
+static void bad_gap_events_are_refused_with_their_field(void **state)
+{
+	struct fx *f = *state;
+	static const struct {
+		const char *gaps, *why;
+	} cases[] = {
+		{ "\"gaps\":{}", "gaps: must be an array" },
+		{ "\"gaps\":[]", "gaps: must not be empty when present" },
+		{ "\"gaps\":[{\"id\":1,\"meter\":\"E01\",\"from\":5,\"to\":4,\"count\":1}]",
+		  "gaps[0].to" },
+		{ "\"gaps\":[{\"id\":1,\"meter\":\"E01\",\"from\":5,\"to\":6,\"count\":0}]",
+		  "gaps[0].count" },
+		{ "\"gaps\":[{\"id\":1,\"meter\":\"E/1\",\"from\":5,\"to\":6,\"count\":1}]",
+		  "gaps[0].meter" },
+		{ "\"gaps\":[{\"id\":1,\"meter\":\"E01\",\"from\":5,\"to\":6,\"count\":1,"
+		  "\"x\":1}]", "gaps[0].x: unknown key" },
+		{ "\"gaps\":[{\"meter\":\"E01\",\"from\":5,\"to\":6,\"count\":1}]",
+		  "gaps[0].id" },
+	};
+
+	for (size_t i = 0; i < NELEM(cases); i++) {
+		char json[512], err[256] = "";
+		struct gfi_batch *b = NULL;
+		size_t len = 0;
+		char *p;
+
+		snprintf(json, sizeof(json),
+			 "{\"v\":1,\"gateway\":\"gw-1\",\"seq\":1,\"prev\":\"%064d\","
+			 "\"sent\":%d,\"readings\":[{\"meter\":\"E01\",\"point\":\"p\","
+			 "\"quantity\":\"elec_power_kw\",\"time\":%d,\"value\":1,"
+			 "\"status\":\"ok\"}],%s}", 0, T0, T0, cases[i].gaps);
+		p = signed_json(f, json, &len);
+		assert_int_not_equal(gfi_batch_parse(p, len, &b, err, sizeof(err)), GFI_OK);
+		assert_null(b);
+		if (strncmp(err, cases[i].why, strlen(cases[i].why)) != 0)
+			fail_msg("case %zu: got \"%s\", want \"%s...\"", i, err, cases[i].why);
+		free(p);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -710,6 +850,9 @@ int main(void)
 		cmocka_unit_test(oversize_and_overlong_payloads_are_refused),
 		T(the_committed_vector_parses_verifies_and_rebuilds_identically),
 		T(a_31_character_gateway_id_builds_and_a_budget_is_kept),
+		T(gap_events_travel_in_the_signed_batch_and_parse_back),
+		T(a_batch_without_gaps_is_byte_identical_to_before),
+		T(bad_gap_events_are_refused_with_their_field),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
