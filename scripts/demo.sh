@@ -204,7 +204,12 @@ JSON
 "$agg" alerts --store "$store" --state active | cut -c1-160
 
 echo "== the dashboards (ECharts from npm, bundled; nothing fetched at run time)"
-if [ -z "${GFI_DEMO_BUILD:-}" ] || [ ! -e dashboards/dist/echarts.min.js ]; then
+stale_dist() { # dist/ missing, or a page differs from its source
+  [ -e dashboards/dist/echarts.min.js ] || return 0
+  for f in dashboards/src/*; do cmp -s "$f" "dashboards/dist/${f##*/}" || return 0; done
+  return 1
+}
+if [ -z "${GFI_DEMO_BUILD:-}" ] || stale_dist; then
   bash dashboards/build.sh
 fi
 httpport=$(free_port)

@@ -92,6 +92,10 @@ try {
     const ytxt = (await page.textContent(row + '[data-yoy="energy_equiv_tce"]')).trim();
     ok(yoy === null ? ytxt === '—' : Math.abs(parseFloat(ytxt) - yoy) <= 0.05,
       'overview ' + u.code + ' energy YoY: "' + ytxt + '" = API ' + yoy);
+    const badge = await page.locator('[data-unit="' + u.code + '"] .badge.imported').count();
+    const imported = d.provenance === 'imported' || d.provenance === 'mixed';
+    ok(badge === (imported ? 1 : 0), 'overview ' + u.code + ' 导入 badge ' + badge + ' for provenance ' + d.provenance);
+    if (u.code !== FACTORY) ok(imported, 'the supply-chain unit\'s imported history is marked ' + d.provenance);
     total += d.indicators.energy_equiv_tce.value || 0;
   }
   ok(near(await card('energy-total'), Math.round(total * 100) / 100), 'overview energy total = sum of API values');
