@@ -59,6 +59,7 @@ ENDPOINTS = [
                                         "at": DAY0 + 7200, "reading": 1020,
                                         "inspector": "Li Wei", "note": "on site"}),
     ("GET", "/api/v1/report", {"year": "2025", "format": "json", "county": "350102"}, None),
+    ("GET", "/api/v1/imports", {}, None),
     ("GET", "/api/v1/health", {}, None),
     ("GET", "/metrics", {}, None),
 ]
@@ -121,6 +122,7 @@ def scope_checks(c, store, T):
         ("GET", "/api/v1/report?year=2025&format=csv&county=350104", None),
         ("GET", "/api/v1/report?year=2025&format=json", None),
         ("GET", "/metrics", None),
+        ("GET", "/api/v1/imports", None),    # city tokens only
     ]
     # The same request about things that do not exist: an out-of-scope
     # answer must be indistinguishable from it (no probing).
