@@ -902,7 +902,10 @@ class FaultRig:
         offgrid = [k for k, v in inwin if k[2] % iv != 0 and (k[0], k[2]) not in expect_extra]
         ok(not offgrid, "every stored reading is on a poll slot (%s)" % offgrid[:3])
         keys = sorted({(k[0], k[2]) for k, v in inwin})
-        self.truth.prefetch(keys + [(m, t + 1) for m, t in keys if (m, t) not in extra])
+        self.truth.prefetch(keys)
+        # The next second only where the second itself does not match.
+        self.truth.prefetch([(m, t + 1) for (m, p, t), (v, st) in inwin
+                             if (m, t) not in extra and self.truth.at(m, t).get(p) != v])
         bad = []
         for (m, p, t), (v, st) in inwin:
             if (m, t) in extra:

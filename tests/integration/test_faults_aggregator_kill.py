@@ -28,10 +28,10 @@ def main():
         g.wait_for(lambda: rig.agg.head(GW) >= 1, 20, "first batch stored", 0.1)
         heads = []
         for k in range(KILLS):
-            time.sleep(rnd.uniform(0.2, 2.0))
+            time.sleep(rnd.uniform(0.2, 1.2))
             rig.agg.kill9()
             heads.append(rig.agg.head(GW))
-            time.sleep(rnd.uniform(0.0, 1.0))
+            time.sleep(rnd.uniform(0.0, 0.5))
             rig.agg.start()
         g.ok(heads == sorted(heads), "10 kills; the chain head never went back (%s)" % heads)
         t_to, lost = rig.stop_agent_and_drain()
