@@ -20,6 +20,9 @@ struct store {
 	/* Series ids seen by ingest, a direct-mapped table allocated on first
 	 * use and emptied on rollback by store_ingest.c; freed by store_close. */
 	struct series_slot *series_cache;
+	/* Registry writes begun on this connection (store_registry.c), for
+	 * store_registry_version. */
+	uint64_t registry_writes;
 };
 
 /* s->cache slots named outside store_ingest.c (whose enum takes the low

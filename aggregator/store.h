@@ -233,6 +233,12 @@ int store_batch_add(struct store *s, const char *gateway, uint64_t seq,
 int store_reading_add(struct store *s, const char *gateway,
 		      const struct gfi_reading *r, int *inserted);
 
+/* A pair of numbers that moves whenever the registry may have changed: another
+ * connection committed to the store (PRAGMA data_version) or this one began
+ * a registry write. Equal pairs mean registry lookups made in between are
+ * still true, so verify keeps them across batches. GFI_E_DB. */
+int store_registry_version(struct store *s, uint64_t v[2]);
+
 /* Inside a transaction: store readings rs[0..n) of gateway in that order,
  * with the same outcome as store_reading_add on each, but each (series,
  * day) rollup is read and written once for the call. inserted (may be

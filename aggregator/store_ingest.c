@@ -63,6 +63,7 @@ enum {
 	ST_QUAR_READING,
 	ST_GAP_ADD,
 	ST_BATCH_GET,
+	ST_DATA_VERSION,
 	ST_COUNT
 };
 
@@ -96,6 +97,7 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_GAP_ADD] = "INSERT INTO gaps (gateway, head, got, received_s) "
 		       "VALUES (?1, ?2, ?3, ?4)",
 	[ST_BATCH_GET] = "SELECT payload FROM batches WHERE gateway = ?1 AND seq = ?2",
+	[ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
 _Static_assert((int)ST_COUNT <= (int)STORE_CACHE_METER_GET, "store cache too small");
@@ -247,6 +249,23 @@ int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
 	}
 	sqlite3_reset(st);
 	return ret;
+}
+
+int store_registry_version(struct store *s, uint64_t v[2])
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_DATA_VERSION, &st), rc;
+
+	if (ret != GFI_OK)
+		return ret;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		v[0] = (uint64_t)sqlite3_column_int64(st, 0);
+		v[1] = s->registry_writes;
+		rc = SQLITE_DONE;
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, "data version", rc);
 }
 
 /* ---- series ---- */

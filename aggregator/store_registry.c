@@ -42,6 +42,8 @@ static int tx_begin(struct store *s, int *own)
 {
 	int rc;
 
+	/* Every registry write starts here: store_registry_version moves. */
+	s->registry_writes++;
 	*own = sqlite3_get_autocommit(s->db);
 	if (!*own)
 		return GFI_OK;

@@ -33,7 +33,7 @@
 #include "sign.h"
 #include "store_gaps.h"
 
-#define POINT_CACHE_MAX 1024 /* hash slots: (meter, point) looked up per batch */
+#define POINT_CACHE_MAX 1024 /* hash slots: (gateway, meter, point) looked up */
 
 struct key_entry {
 	char gateway[GFI_ID_MAX];
@@ -41,8 +41,10 @@ struct key_entry {
 	struct gfi_verifier *v;   /* owned */
 };
 
-/* One registry lookup of (meter, point), remembered for one batch. */
+/* One registry lookup of (gateway, meter, point), remembered while the
+ * registry stays as it was (store_registry_version). */
 struct point_entry {
+	char gateway[GFI_ID_MAX];
 	char meter[GFI_ID_MAX];
 	char point[GFI_ID_MAX];
 	uint32_t batch;           /* generation that filled the slot; 0 = never */
@@ -57,7 +59,9 @@ struct verify {
 	struct key_entry *keys;           /* owned, nkeys of cap */
 	size_t nkeys, cap;
 	struct point_entry *points;       /* POINT_CACHE_MAX slots, open addressing */
-	uint32_t batch;                   /* generation: slots of older batches are free */
+	uint32_t batch;                   /* generation: slots of older ones are free */
+	size_t used;                      /* slots filled in this generation */
+	uint64_t reg_version[2];          /* the registry they were read from */
 };
 
 const char *verify_outcome_name(enum verify_outcome o)
@@ -185,15 +189,15 @@ static uint32_t fnv1a(uint32_t h, const char *s)
 	return (h ^ 0xff) * 16777619u;
 }
 
-/* The registry entry of (gateway, r's meter, point), looked up once per
- * batch (a hash table whose slots are freed by bumping v->batch). When the
- * table is full the lookup goes to scratch. */
+/* The registry entry of (gateway, r's meter, point), looked up once while
+ * the registry is unchanged (a hash table whose slots are freed by bumping
+ * v->batch). When the table is full the lookup goes to scratch. */
 static const struct point_entry *point_lookup(struct verify *v,
 					      const char *gateway,
 					      const struct gfi_reading *r,
 					      struct point_entry *scratch)
 {
-	uint32_t h = fnv1a(fnv1a(2166136261u, r->meter), r->point);
+	uint32_t h = fnv1a(fnv1a(fnv1a(2166136261u, gateway), r->meter), r->point);
 	struct point_entry *e = scratch;
 
 	for (size_t i = 0; i < POINT_CACHE_MAX; i++) {
@@ -202,17 +206,44 @@ static const struct point_entry *point_lookup(struct verify *v,
 			e = slot;
 			break;
 		}
-		if (strcmp(slot->meter, r->meter) == 0 && strcmp(slot->point, r->point) == 0)
+		if (strcmp(slot->meter, r->meter) == 0 && strcmp(slot->point, r->point) == 0 &&
+		    strcmp(slot->gateway, gateway) == 0)
 			return slot;
 	}
+	if (e != scratch)
+		v->used++;
 	memset(e, 0, sizeof(*e));
 	e->batch = v->batch;
+	snprintf(e->gateway, sizeof(e->gateway), "%s", gateway);
 	snprintf(e->meter, sizeof(e->meter), "%s", r->meter);
 	snprintf(e->point, sizeof(e->point), "%s", r->point);
 	e->rc = store_meter_get(v->s, gateway, r->meter, r->point, &e->m);
 	if (e->rc != GFI_OK)
 		e->meter_known = store_meter_known(v->s, gateway, r->meter);
 	return e;
+}
+
+/* Empty the point table when the registry may have changed since it was
+ * filled, or when it is half full (probes stay short). Asking SQLite per
+ * point of every batch was a tenth of ingest (BENCHMARKS.md). */
+static int points_fresh(struct verify *v)
+{
+	uint64_t ver[2];
+	int ret = store_registry_version(v->s, ver);
+
+	if (ret != GFI_OK)
+		return ret;
+	if (v->batch != 0 && v->used < POINT_CACHE_MAX / 2 &&
+	    memcmp(ver, v->reg_version, sizeof(ver)) == 0)
+		return GFI_OK;
+	memcpy(v->reg_version, ver, sizeof(ver));
+	v->used = 0;
+	/* A new generation empties the table; on wrap, clear it for real. */
+	if (++v->batch == 0) {
+		memset(v->points, 0, POINT_CACHE_MAX * sizeof(*v->points));
+		v->batch = 1;
+	}
+	return GFI_OK;
 }
 
 /* Why reading r of gateway is refused, or "" when it is sane. */
@@ -254,11 +285,8 @@ static int store_readings_of(struct verify *v, const struct gfi_batch *b,
 	size_t nkeep = 0, stored = 0;
 	int ret;
 
-	/* A new generation empties the table; on wrap, clear it for real. */
-	if (++v->batch == 0) {
-		memset(v->points, 0, POINT_CACHE_MAX * sizeof(*v->points));
-		v->batch = 1;
-	}
+	if ((ret = points_fresh(v)) != GFI_OK)
+		return ret;
 	/* The sane readings go to the store in one call, so each day's
 	 * rollup of a series is written once per batch, not per reading. */
 	if (b->n > 0 && (keep = malloc(b->n * sizeof(*keep))) == NULL)

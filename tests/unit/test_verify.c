@@ -448,6 +448,60 @@ static void a_reading_without_value_counts_as_bad_in_its_rollup(void **state)
 	free(p);
 }
 
+/* Registry lookups are kept across batches, but not across a registry
+ * change: one made on the same connection (a point retired), nor one
+ * committed by another (a point registered by the admin CLI). */
+static void a_registry_change_between_batches_is_seen(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r[3] = { rd("kwh", "elec_import_kwh", NOW - 300, 1.0),
+				    rd("kw", "elec_power_kw", NOW - 300, 2.0),
+				    rd("v_l1", "elec_voltage_v", NOW - 300, 230.0) };
+	struct verify_decision d;
+	struct reg_meter m;
+	struct store *other = NULL;
+	uint8_t prev[GFI_SHA256_LEN] = { 0 };
+	size_t len;
+	char *p = build(f, GW, 1, prev, f->signer, r, 3, &len);
+
+	d = run_ok(f, TOPIC, p, len);
+	free(p);
+	assert_int_equal(d.stored, 2);
+	assert_int_equal(d.unregistered, 1);
+
+	assert_int_equal(store_meter_get(f->s, GW, "E1", "kw", &m), GFI_OK);
+	m.retired = 1;
+	assert_int_equal(store_meter_put(f->s, &m, 0), GFI_OK);
+	for (int i = 0; i < 3; i++)
+		r[i].time_s += 60;
+	memcpy(prev, f->hash, sizeof(prev));
+	p = build(f, GW, 2, prev, f->signer, r, 3, &len);
+	d = run_ok(f, TOPIC, p, len);
+	free(p);
+	assert_int_equal(d.stored, 1);
+	assert_int_equal(d.bad_readings, 1);   /* point retired */
+	assert_int_equal(d.unregistered, 1);
+
+	assert_int_equal(store_open(f->db, &other), GFI_OK);
+	memset(&m, 0, sizeof(m));
+	snprintf(m.gateway, sizeof(m.gateway), GW);
+	snprintf(m.meter, sizeof(m.meter), "E1");
+	snprintf(m.point, sizeof(m.point), "v_l1");
+	snprintf(m.quantity, sizeof(m.quantity), "elec_voltage_v");
+	m.registered_s = REGISTERED;
+	assert_int_equal(store_meter_put(other, &m, 1), GFI_OK);
+	store_close(other);
+	for (int i = 0; i < 3; i++)
+		r[i].time_s += 60;
+	memcpy(prev, f->hash, sizeof(prev));
+	p = build(f, GW, 3, prev, f->signer, r, 3, &len);
+	d = run_ok(f, TOPIC, p, len);
+	free(p);
+	assert_int_equal(d.stored, 2);          /* kwh and the new v_l1 */
+	assert_int_equal(d.unregistered, 0);
+	assert_int_equal(d.bad_readings, 1);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -466,6 +520,7 @@ int main(void)
 		T(readings_before_registration_wrong_quantity_or_unknown_meter_are_quarantined),
 		T(an_unregistered_point_of_a_known_meter_is_counted_not_stored),
 		T(a_reading_without_value_counts_as_bad_in_its_rollup),
+		T(a_registry_change_between_batches_is_seen),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
