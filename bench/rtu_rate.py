@@ -113,7 +113,7 @@ class WireRelay:
             os.close(fd)
 
 
-def measure(P, baud, mode, n):
+def measure(P, baud, mode):
     """Start a simulator on one end, run bench-poll-rate on the other."""
     relay = None
     if mode == "wire":
@@ -154,7 +154,7 @@ def main():
     with g.Procs() as P:
         for baud in BAUDS:
             for mode in ("pty", "wire"):
-                r, blocks = measure(P, baud, mode, len(rows))
+                r, blocks = measure(P, baud, mode)
                 if r is not None:
                     rows.append((baud, mode, r, blocks))
     if rows:
