@@ -111,13 +111,14 @@ def tree(pid):
     return out
 
 
-def cpu_ticks(pids):
+def cpu_ticks(pids, which=(11, 12)):
+    """utime + stime (fields 14 and 15 of stat) of pids, in clock ticks."""
     total = 0
     for pid in pids:
         try:
             with open("/proc/%d/stat" % pid) as f:
                 fields = f.read().rsplit(")", 1)[1].split()
-            total += int(fields[11]) + int(fields[12])
+            total += sum(int(fields[k]) for k in which)
         except OSError:
             pass
     return total
@@ -168,27 +169,29 @@ def measure(P, counter, gw, proc, label, t_started):
         g.ok(False, "%s exited early (rc %s)" % (label, proc.returncode))
         return None
     pids = tree(proc.pid)
-    t0, c0 = time.monotonic(), cpu_ticks(pids)
+    t0, c0, s0 = time.monotonic(), cpu_ticks(pids), cpu_ticks(pids, (12,))
     hwm_during = 0
     while time.monotonic() - t0 < SECONDS:
         time.sleep(min(1.0, max(0.05, SECONDS - (time.monotonic() - t0))))
         pids = tree(proc.pid)
         hwm_during = max(hwm_during, sum(status_kb(p, "VmHWM") for p in pids))
-    t1, c1 = time.monotonic(), cpu_ticks(pids)
+    t1, c1, s1 = time.monotonic(), cpu_ticks(pids), cpu_ticks(pids, (12,))
     # Messages polled before t1 may arrive just after it; gfi's batches come
     # every few hundred readings, so count up to t1 only.
     n = counter.readings_between(gw, t0, t1)
     libs, nlibs = mapped_libs(proc.pid)
     r = {"hwm_kb": hwm_during, "rss_kb": sum(status_kb(p, "VmRSS") for p in pids),
          "cpu": (c1 - c0) / os.sysconf("SC_CLK_TCK") / (t1 - t0),
+         "cpu_sys_share": (s1 - s0) / max(c1 - c0, 1),
          "readings_s": n / (t1 - t0), "procs": len(pids), "libs": libs,
          "nlibs": nlibs, "sample_v": counter.sample.get(gw),
          "startup_s": t0 - t_started, "startup_cpu_s": c0 / os.sysconf("SC_CLK_TCK")}
-    print("%-8s peak RSS %7d KiB (%d process%s), CPU %5.1f %% of one core,"
+    print("%-8s peak RSS %7d KiB (%d process%s), CPU %5.1f %% of one core"
+          " (%.0f %% of it in the kernel),"
           " %7.0f readings/s published, %d shared objects %.1f MB; sample v_l1 %s;"
           " start-up to every meter published %.1f s, %.2f CPU s"
           % (label, r["hwm_kb"], r["procs"], "" if r["procs"] == 1 else "es",
-             r["cpu"] * 100, r["readings_s"], nlibs, libs / 1e6, r["sample_v"],
+             r["cpu"] * 100, r["cpu_sys_share"] * 100, r["readings_s"], nlibs, libs / 1e6, r["sample_v"],
              r["startup_s"], r["startup_cpu_s"]), flush=True)
     return r
 
