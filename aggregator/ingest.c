@@ -378,8 +378,9 @@ static int parse_status(const struct msg *m, const char *topic_gw,
 			struct gw_status *st, char *err, size_t errlen)
 {
 	static const char *const keys[] = { "gateway", "state", "time", "version",
-		"queue_depth", "oldest_queued", "head_seq", "acked_seq", "last_poll", NULL };
-	long long v[5] = { 0 };
+		"queue_depth", "oldest_queued", "head_seq", "acked_seq", "last_poll",
+		"clock_behind_s", NULL };
+	long long v[5] = { 0 }, behind = 0;
 	const char *names[5] = { "time", "queue_depth", "oldest_queued", "head_seq",
 				 "acked_seq" };
 	cJSON *root = gfi_json_parse(m->payload, m->len, "status", err, errlen);
@@ -413,6 +414,11 @@ static int parse_status(const struct msg *m, const char *topic_gw,
 				     sizeof(st->version), err, errlen);
 	for (int i = 0; i < 5 && rc == GFI_OK; i++)
 		rc = gfi_json_int(root, names[i], "", 0, 0, (1LL << 53), 0, &v[i],
+				  err, errlen);
+	/* How far the gateway's wall clock is behind its agent's clock (a
+	 * step back, agent.c): checked, logged by the agent, not stored. */
+	if (rc == GFI_OK)
+		rc = gfi_json_int(root, "clock_behind_s", "", 0, 0, (1LL << 40), 0, &behind,
 				  err, errlen);
 	st->reported_s = v[0];
 	st->queue_depth = v[1];

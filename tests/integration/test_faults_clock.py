@@ -77,6 +77,10 @@ def main():
              % len(during))
         early = [t for t in polls if t < t_from]
         g.ok(not early, "no reading stamped before the run began (%s)" % early[:3])
+        # The status carrying clock_behind_s is accepted, not ignored.
+        st = rig.agg.query("SELECT state FROM gateway_status WHERE gateway = ?", (GW,))
+        g.ok(st and st[0][0] == "online" and "status ignored" not in rig.agg.log(),
+             "the aggregator keeps the gateway's status during the step (%s)" % st)
         t_to, lost = rig.stop_agent_and_drain()
         g.ok(not lost, "every committed poll reached the store (%d missing)" % len(lost))
         rig.check_exact(t_from, t_to)
