@@ -656,7 +656,7 @@ cleanup:
 static int unit_store_rules(struct eval *e, const struct reg_unit *u, int year)
 {
 	struct gw_list g = { .unit = u->code };
-	int ret = store_gateway_list(e->s, collect_gateway, &g);
+	int ret = store_gateway_list_unit(e->s, u->code, collect_gateway, &g);
 
 	if (ret == GFI_OK && g.nomem)
 		ret = GFI_E_NOMEM;

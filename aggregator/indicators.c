@@ -272,7 +272,7 @@ static int fact_row(void *p, const void *row)
 static int ctx_load(struct ctx *c)
 {
 	struct gw_list g = { .unit = c->unit };
-	int ret = store_gateway_list(c->s, gateway_row, &g);
+	int ret = store_gateway_list_unit(c->s, c->unit, gateway_row, &g);
 
 	if (ret == GFI_OK)
 		ret = g.err;

@@ -217,6 +217,9 @@ static const char *const migrations[] = {
 	"  seq INTEGER NOT NULL, received_s INTEGER NOT NULL,"
 	"  PRIMARY KEY (gateway, gap_id)"
 	") WITHOUT ROWID;",
+	/* 8: a unit's gateways by unit: a unit's indicators list only its
+	 * own gateways, so a province's year is not quadratic in units. */
+	"CREATE INDEX gateways_unit ON gateways (unit, id);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 

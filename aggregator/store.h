@@ -156,6 +156,9 @@ typedef int (*store_row_fn)(void *ctx, const void *row);
 int store_county_list(struct store *s, store_row_fn fn, void *ctx);
 int store_unit_list(struct store *s, store_row_fn fn, void *ctx);
 int store_gateway_list(struct store *s, store_row_fn fn, void *ctx);
+/* The gateways of one unit, by id (index gateways_unit). */
+int store_gateway_list_unit(struct store *s, const char *unit,
+			    store_row_fn fn, void *ctx);
 int store_meter_list(struct store *s, const char *gateway, store_row_fn fn,
 		     void *ctx);
 

@@ -420,6 +420,22 @@ int store_gateway_list(struct store *s, store_row_fn fn, void *ctx)
 	return ret;
 }
 
+int store_gateway_list_unit(struct store *s, const char *unit,
+			    store_row_fn fn, void *ctx)
+{
+	sqlite3_stmt *st = NULL;
+	struct reg_gateway row;
+	int ret = store_prepare(s, "SELECT " GATEWAY_COLS " FROM gateways"
+				" WHERE unit = ? ORDER BY id", &st);
+
+	if (ret == GFI_OK) {
+		BIND_STR(st, 1, unit);
+		ret = run_list(s, st, gateway_decode, &row, fn, ctx);
+	}
+	sqlite3_finalize(st);
+	return ret;
+}
+
 /* ---- meters ---- */
 
 #define METER_COLS "gateway, meter, point, quantity, role, carrier, counter_max," \
@@ -522,8 +538,12 @@ int store_meter_list(struct store *s, const char *gateway, store_row_fn fn,
 {
 	sqlite3_stmt *st = NULL;
 	struct reg_meter row;
-	int ret = store_prepare(s, "SELECT " METER_COLS " FROM meters"
-				" WHERE ?1 IS NULL OR gateway = ?1"
+	/* Two statements, not "?1 IS NULL OR gateway = ?1": SQLite cannot
+	 * answer that from the primary key and scans every meter. */
+	int ret = store_prepare(s, gateway != NULL ?
+				"SELECT " METER_COLS " FROM meters WHERE gateway = ?1"
+				" ORDER BY gateway, meter, point" :
+				"SELECT " METER_COLS " FROM meters"
 				" ORDER BY gateway, meter, point", &st);
 
 	if (ret == GFI_OK) {
@@ -602,9 +622,12 @@ int store_replacement_list(struct store *s, const char *gateway,
 {
 	sqlite3_stmt *st = NULL;
 	struct reg_replacement row;
-	int ret = store_prepare(s, "SELECT gateway, meter, point, time_s, old_final,"
+	int ret = store_prepare(s, gateway != NULL ?
+				"SELECT gateway, meter, point, time_s, old_final,"
+				" new_initial FROM replacements WHERE gateway = ?1"
+				" ORDER BY gateway, meter, point, time_s" :
+				"SELECT gateway, meter, point, time_s, old_final,"
 				" new_initial FROM replacements"
-				" WHERE ?1 IS NULL OR gateway = ?1"
 				" ORDER BY gateway, meter, point, time_s", &st);
 
 	if (ret == GFI_OK) {
@@ -669,9 +692,15 @@ int store_fact_list(struct store *s, const char *unit, int year,
 {
 	sqlite3_stmt *st = NULL;
 	struct reg_fact row;
-	int ret = store_prepare(s, "SELECT unit, year, month, key, value, entered_by,"
-				" entered_s FROM facts WHERE (?1 IS NULL OR unit = ?1)"
+	/* A unit's facts through the primary key: "?1 IS NULL OR unit = ?1"
+	 * would scan the whole city's facts for every unit. */
+	int ret = store_prepare(s, unit != NULL ?
+				"SELECT unit, year, month, key, value, entered_by,"
+				" entered_s FROM facts WHERE unit = ?1"
 				" AND (?2 = 0 OR year = ?2)"
+				" ORDER BY unit, year, month, key" :
+				"SELECT unit, year, month, key, value, entered_by,"
+				" entered_s FROM facts WHERE (?2 = 0 OR year = ?2)"
 				" ORDER BY unit, year, month, key", &st);
 
 	if (ret == GFI_OK) {
