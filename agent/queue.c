@@ -795,8 +795,10 @@ int queue_gaps(struct queue *q, int64_t after_id, struct queue_gap *out,
 	*n = 0;
 	if (max == 0)
 		return GFI_OK;
-	if (max > (uint64_t)INT64_MAX)
+#if SIZE_MAX > INT64_MAX /* a 32-bit gateway's size_t never exceeds it */
+	if (max > (size_t)INT64_MAX)
 		max = (size_t)INT64_MAX;
+#endif
 
 	s = q->st[ST_GAPS];
 	rc = sqlite3_bind_int64(s, 1, after_id);

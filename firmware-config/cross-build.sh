@@ -109,11 +109,8 @@ if [ "$arch" = armhf ] && [ ! -e "/usr/lib/$triplet/pkgconfig/libmodbus.pc" ]; t
   sysroot_args=(-DGFI_SYSROOT="$sysroot")
 fi
 
-# 32-bit size_t: agent/queue.c's "max > (uint64_t)INT64_MAX" guard is always
-# false there and -Wtype-limits (-Wextra) says so; harmless, so a warning,
-# not an error, until queue.c guards it with #if SIZE_MAX > INT64_MAX.
+# The build is -Werror on every architecture (32-bit armhf included).
 extra_flags=
-[ "$arch" != armhf ] || extra_flags=-Wno-error=type-limits
 
 cmake -S "$src" -B "$build" \
   -DCMAKE_TOOLCHAIN_FILE="$src/firmware-config/cmake/$triplet.cmake" \
