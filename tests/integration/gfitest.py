@@ -836,8 +836,23 @@ class FaultRig:
             gone = dropped()
             return [c for c in polls if c[1] <= t_end and c not in held and
                     not any(m == c[0] and lo <= c[1] <= hi for m, lo, hi in gone)]
+        def queued():
+            # Readings up to t_end the agent still holds: not yet acked
+            # (deleted only after the city stored them), nor dropped.
+            import sqlite3
+            try:
+                con = sqlite3.connect("file:%s?mode=ro" % self.queue_db, uri=True,
+                                      timeout=10)
+                try:
+                    return con.execute("SELECT count(*) FROM readings WHERE time_s <= ?",
+                                       (t_end,)).fetchone()[0]
+                finally:
+                    con.close()
+            except sqlite3.Error:
+                return 0
         try:
-            wait_for(lambda: not missing(), timeout, "committed polls stored", 0.5)
+            wait_for(lambda: not missing() and queued() == 0, timeout,
+                     "committed polls stored", 0.5)
         except RuntimeError:
             pass
         return missing()
@@ -929,9 +944,13 @@ class FaultRig:
            % (c["readings"], len(held), len(registered)))
         if gaps is not None:
             for m in meters:
-                read = self.npoints[m] * len({t for pm, t in polls if pm == m and t <= t_to})
-                got = len({r for r in sent if r[0] == m and r[2] <= t_to})
-                dropped = sum(n for gm, lo, hi, n in gaps if gm == m)
+                # Up to t_to, or before a gap event that straddles it (its
+                # count covers readings on both sides).
+                end = min([lo - 1 for gm, lo, hi, n in gaps if gm == m and lo <= t_to < hi]
+                          + [t_to])
+                read = self.npoints[m] * len({t for pm, t in polls if pm == m and t <= end})
+                got = len({r for r in sent if r[0] == m and r[2] <= end})
+                dropped = sum(n for gm, lo, hi, n in gaps if gm == m and hi <= end)
                 ok(read - got == dropped,
                    "%s: %d readings read, %d sent, %d reported dropped in gap events"
                    % (m, read, got, dropped))
