@@ -1,8 +1,11 @@
 """Fault suite (issue 7): the gateway's wall clock stepped back an hour
 while the agent runs, then forward again.
 
-How the step is made without root: libfaketime (Debian package faketime) is
-preloaded into gfi-agent only, with FAKETIME_TIMESTAMP_FILE (re-read at every
+How the step is made without root: libfaketime (Debian package faketime),
+its thread-safe variant libfaketimeMT (the agent reads the clock from several
+threads; with the plain one, reads racing the offset file's re-read sometimes
+returned the true time mid-step in a Release build), is preloaded into
+gfi-agent only, with FAKETIME_TIMESTAMP_FILE (re-read at every
 call: FAKETIME_NO_CACHE=1) whose offset the test rewrites at run time, and
 FAKETIME_DONT_FAKE_MONOTONIC=1, so CLOCK_MONOTONIC stays true as it does on a
 real machine whose clock is stepped. Under AddressSanitizer the ASan runtime
@@ -25,7 +28,7 @@ import time
 import gfitest as g
 
 GW = "gw-fault-clock"
-FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"
+FAKETIME = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"  # for threads
 
 
 def preload():
