@@ -727,6 +727,60 @@ static void an_ack_deletes_its_batches_and_their_readings_only(void **state)
 	queue_close(q);
 }
 
+static void gap_events_are_reported_once_with_their_batch(void **state)
+{
+	struct tmpdb *t = *state;
+	struct queue *q = open_ok(t->path, 10);
+	struct gfi_reading out[16];
+	struct queue_gap g[4];
+	int64_t ids[16];
+	uint8_t h[32] = { 7 };
+	size_t n = 0, ng = 0;
+
+	push_meter(q, "A", 100, 12);   /* 2 over: A 100..101 dropped, unbatched */
+	assert_int_equal(queue_gaps_unbatched(q, g, 4, &ng), GFI_OK);
+	assert_int_equal(ng, 1);
+	assert_int_equal(g[0].count, 2);
+	assert_int_equal(queue_unbatched(q, 0, out, ids, 3, &n), GFI_OK);
+	assert_int_equal(queue_batch_add_gaps(q, 1, h, "b1", 2, ids, n, g[0].id, 9), GFI_OK);
+	/* Reported in batch 1: not offered again; a later drop is a new event,
+	 * not merged into the reported one. */
+	assert_int_equal(queue_gaps_unbatched(q, g, 4, &ng), GFI_OK);
+	assert_int_equal(ng, 0);
+	push_meter(q, "A", 200, 3);    /* 3 over: the oldest 3 are batched */
+	assert_int_equal(queue_gaps_unbatched(q, g, 4, &ng), GFI_OK);
+	assert_int_equal(ng, 0);       /* batched readings travel: no gap */
+	push_meter(q, "A", 300, 2);    /* drops A 105..106, unbatched */
+	assert_int_equal(queue_gaps_unbatched(q, g, 4, &ng), GFI_OK);
+	assert_int_equal(ng, 1);
+	assert_int_equal(g[0].from_s, 105);
+	assert_int_equal(g[0].to_s, 106);
+	assert_int_equal(g[0].count, 2);
+	queue_close(q);
+}
+
+static void a_batch_whose_readings_were_dropped_meanwhile_is_refused(void **state)
+{
+	struct tmpdb *t = *state;
+	struct queue *q = open_ok(t->path, 10);
+	struct gfi_reading out[16];
+	int64_t ids[16];
+	uint8_t h[32] = { 7 };
+	uint64_t seq = 9;
+	size_t n = 0;
+
+	push_meter(q, "A", 100, 10);
+	assert_int_equal(queue_unbatched(q, 0, out, ids, 4, &n), GFI_OK);
+	push_meter(q, "B", 200, 2);    /* the bound drops A 100..101, read above */
+	assert_int_equal(queue_batch_add(q, 1, h, "b1", 2, ids, n, 9), GFI_E_STATE);
+	assert_int_equal(queue_chain_head(q, &seq, NULL, NULL), GFI_OK);
+	assert_int_equal(seq, 0);      /* nothing changed */
+	assert_int_equal(queue_unbatched(q, 0, out, ids, 4, &n), GFI_OK);
+	assert_int_equal(out[0].time_s, 102);
+	assert_int_equal(queue_batch_add(q, 1, h, "b1", 2, ids, n, 9), GFI_OK);
+	queue_close(q);
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, tmpdb_setup, tmpdb_teardown)
@@ -738,6 +792,8 @@ int main(void)
 		T(pushing_past_the_bound_drops_the_oldest_and_records_gaps),
 		T(one_push_larger_than_the_bound_keeps_its_newest_readings),
 		T(ids_keep_growing_after_every_reading_is_deleted),
+		T(gap_events_are_reported_once_with_their_batch),
+		T(a_batch_whose_readings_were_dropped_meanwhile_is_refused),
 		T(a_batch_with_an_unterminated_id_is_refused_whole),
 		T(bad_arguments_are_refused),
 		T(a_schema_newer_than_the_agent_is_refused),
