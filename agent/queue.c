@@ -127,7 +127,7 @@ enum stmt_id {
 	ST_ACK_SET,
 	ST_OLDEST,
 	ST_GAPS_UNBATCHED,
-	ST_GAPS_MARK,
+	ST_GAP_MARK,
 	ST_GAP_NEW,
 	ST_N
 };
@@ -185,7 +185,12 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_OLDEST] = "SELECT time_s FROM readings ORDER BY id LIMIT 1",
 	[ST_GAPS_UNBATCHED] = "SELECT id, meter, from_s, to_s, count, recorded_s "
 			      "FROM gaps WHERE batch_seq IS NULL ORDER BY id LIMIT ?1",
-	[ST_GAPS_MARK] = "UPDATE gaps SET batch_seq = ?1 WHERE id <= ?2 AND batch_seq IS NULL",
+	/* One gap event, only while it is exactly what the batch reports: a
+	 * push on another connection may have extended it (coalescing) after
+	 * the uplink read it. A merge always adds to count; an event's meter
+	 * never changes. */
+	[ST_GAP_MARK] = "UPDATE gaps SET batch_seq = ?1 WHERE id = ?2 AND batch_seq IS NULL "
+			"AND from_s = ?3 AND to_s = ?4 AND count = ?5",
 	[ST_GAP_NEW] = "INSERT INTO gaps (meter, from_s, to_s, count, recorded_s) "
 		       "VALUES (?1, ?2, ?3, ?4, ?5)",
 };
@@ -951,40 +956,64 @@ int queue_gaps_unbatched(struct queue *q, struct queue_gap *out, size_t max,
 	return GFI_OK;
 }
 
-/* Inside the batch transaction: gap events up to gap_upto go out in seq. */
-static int mark_gaps(struct queue *q, uint64_t seq, int64_t gap_upto)
+/* Inside the batch transaction: the gap events gaps[0..ngaps), exactly as
+ * the batch carries them, go out in seq. GFI_E_STATE when one is no longer
+ * that (a push merged a later drop into it after it was read, or it was
+ * already reported): marking it would tell the city fewer readings were
+ * lost than were, and the readings merged in would be lost silently. */
+static int mark_gaps(struct queue *q, uint64_t seq, const struct queue_gap *gaps,
+		     size_t ngaps)
 {
-	sqlite3_stmt *s = q->st[ST_GAPS_MARK];
-	int rc;
+	sqlite3_stmt *s = q->st[ST_GAP_MARK];
 
-	if (gap_upto <= 0)
-		return GFI_OK;
-	rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, gap_upto);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		return db_fail(q, "gap mark bind", rc);
+	for (size_t i = 0; i < ngaps; i++) {
+		const struct queue_gap *g = &gaps[i];
+		int rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
+		int ret;
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 2, g->id);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 3, g->from_s);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 4, g->to_s);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_bind_int64(s, 5, g->count);
+		if (rc != SQLITE_OK) {
+			sqlite3_clear_bindings(s);
+			return db_fail(q, "gap mark bind", rc);
+		}
+		ret = step_done(q, ST_GAP_MARK, "gap mark");
+		if (ret != GFI_OK)
+			return ret;
+		if (sqlite3_changes64(q->db) != 1) {
+			log_info("batch refused: seq=%llu: gap event %lld changed "
+				 "since it was read", (unsigned long long)seq,
+				 (long long)g->id);
+			return GFI_E_STATE;
+		}
 	}
-	return step_done(q, ST_GAPS_MARK, "gap mark");
+	return GFI_OK;
 }
 
 int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
 		    const char *payload, size_t len, const int64_t *ids, size_t n,
 		    int64_t created_s)
 {
-	return queue_batch_add_gaps(q, seq, hash, payload, len, ids, n, 0, created_s);
+	return queue_batch_add_gaps(q, seq, hash, payload, len, ids, n, NULL, 0,
+				    created_s);
 }
 
 int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],
 			 const char *payload, size_t len, const int64_t *ids,
-			 size_t n, int64_t gap_upto, int64_t created_s)
+			 size_t n, const struct queue_gap *gaps, size_t ngaps,
+			 int64_t created_s)
 {
 	sqlite3_stmt *s;
 	int rc, ret;
 
 	if (q == NULL || hash == NULL || payload == NULL || len > INT32_MAX ||
-	    (n > 0 && ids == NULL) || seq == 0 || seq > INT64_MAX)
+	    (n > 0 && ids == NULL) || (ngaps > 0 && gaps == NULL) || seq == 0 ||
+	    seq > INT64_MAX)
 		return GFI_E_INVAL;
 	/* A stored batch must survive a power loss before it is sent (seq and
 	 * chain): FULL whatever queue_ack left behind. */
@@ -1032,7 +1061,7 @@ int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],
 	ret = mark_batched(q, seq, ids, n);
 	if (ret != GFI_OK)
 		goto fail;
-	ret = mark_gaps(q, seq, gap_upto);
+	ret = mark_gaps(q, seq, gaps, ngaps);
 	if (ret != GFI_OK)
 		goto fail;
 	ret = commit(q);

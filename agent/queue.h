@@ -90,11 +90,16 @@ int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
 int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
 		    const char *payload, size_t len, const int64_t *ids, size_t n,
 		    int64_t created_s);
-/* queue_batch_add, and in the same transaction the gap events with id <=
- * gap_upto not yet in a batch are marked as reported in seq (0: none). */
+/* queue_batch_add, and in the same transaction the gap events
+ * gaps[0..ngaps) (as queue_gaps_unbatched returned them, and as the batch
+ * reports them) are marked as reported in seq. GFI_E_STATE, nothing
+ * changed, also when one of them is no longer exactly that: a push merged
+ * a later drop into it after it was read (docs/queue.md, "Coalescing"),
+ * so the batch would under-report the loss: build the batch again. */
 int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],
 			 const char *payload, size_t len, const int64_t *ids,
-			 size_t n, int64_t gap_upto, int64_t created_s);
+			 size_t n, const struct queue_gap *gaps, size_t ngaps,
+			 int64_t created_s);
 
 /* The stored batch with the smallest seq > after: *seq and its payload
  * (NUL-terminated copy the caller frees). GFI_E_NOTFOUND when none. */

@@ -19,7 +19,9 @@
  *    fresh data is not starved behind days of old data;
  *  - gap events (readings the queue dropped) ride in the next batch made
  *    after they are recorded, marked reported in that batch's transaction,
- *    so each is reported once and, like readings, resent until acked.
+ *    so each is reported once and, like readings, resent until acked; a
+ *    batch whose gap event a push extended after it was read is refused
+ *    by the queue and made again, so the city learns the full count.
  */
 #include "uplink.h"
 
@@ -430,7 +432,7 @@ static int make_batch(struct uplink *u)
 	/* The used readings are the front of a run of unbatched ids, so the
 	 * queue can mark them by range. */
 	rc = queue_batch_add_gaps(u->q, u->head + 1, hash, payload, len, u->ids,
-				  used, gap_upto, (int64_t)time(NULL));
+				  used, u->qgaps, ngaps, (int64_t)time(NULL));
 	if (rc == GFI_OK) {
 		u->head++;
 		memcpy(u->head_hash, hash, sizeof(hash));

@@ -78,8 +78,10 @@ def main():
              % (len(lost), sorted(lost)[:3]))
         city = rig.queue_gaps()
         mine = agent_gaps(rig.queue_db)
-        g.ok(city == mine, "the city holds exactly the gateway's gap events (%d, %d)"
-             % (len(city), len(mine)))
+        differ = [(c, m) for c, m in zip(city, mine) if c != m]
+        g.ok(city == mine, "the city holds exactly the gateway's gap events "
+             "(%d, %d; city vs gateway where they differ: %s)"
+             % (len(city), len(mine), differ[:3]))
         rig.check_exact(t_from, t_to, gaps=city)
         g.run_ok([g.AGGREGATOR, "alerts", "evaluate", "--store", rig.agg.store,
                   "--now", str(int(time.time()))])
