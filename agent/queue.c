@@ -1128,6 +1128,14 @@ int queue_ack(struct queue *q, uint64_t seq, int64_t *deleted)
 	ret = exec_const(q, "PRAGMA synchronous = NORMAL", "synchronous");
 	if (ret == GFI_OK)
 		ret = queue_ack_tx(q, seq, deleted);
+	if (ret == GFI_E_FULL) {
+		/* The delete frees pages, but its commit needs room in the WAL
+		 * first: checkpoint (as queue_push does), retry once, and
+		 * checkpoint again so the freed pages are reused. */
+		checkpoint(q);
+		ret = queue_ack_tx(q, seq, deleted);
+		checkpoint(q);
+	}
 	if (exec_const(q, "PRAGMA synchronous = FULL", "synchronous") != GFI_OK)
 		ret = GFI_E_DB;
 	return ret;

@@ -68,6 +68,10 @@ struct uplink {
 
 	/* Loop state, touched only by the uplink thread. */
 	int up;                           /* what the loop believes */
+	uint64_t ack_failed;              /* an ack seen but not (all) applied:
+					     the queue failed (full disk) or it
+					     is beyond the head; retried on the
+					     next wake, not in a busy loop */
 	uint64_t head;                    /* last batch made */
 	uint8_t head_hash[GFI_SHA256_LEN];
 	uint64_t acked;                   /* last ack applied to the queue */
@@ -338,7 +342,7 @@ static void apply_ack(struct uplink *u, uint64_t seq, int64_t now)
 	if (seq <= u->acked)
 		return;
 	if (queue_ack(u->q, seq, &deleted) != GFI_OK)
-		return;  /* logged by the queue; retried on the next ack */
+		return;  /* logged by the queue; retried on the next wake */
 	log_info("acked: seq=%llu readings deleted=%lld", (unsigned long long)seq,
 		 (long long)deleted);
 	u->acked = seq;
@@ -485,6 +489,7 @@ static void step(struct uplink *u)
 	}
 	if (ack > u->acked)
 		apply_ack(u, ack, now);
+	u->ack_failed = ack > u->acked ? ack : 0;
 	if (!connected)
 		return;
 	if (u->sent_upto > u->acked &&
@@ -521,7 +526,11 @@ static void *uplink_main(void *arg)
 			ts.tv_nsec -= 1000000000L;
 		}
 		pthread_mutex_lock(&u->mu);
-		if (!u->stop && !u->link_event && u->ack_seen <= u->acked)
+		/* A new ack wakes the loop at once; one that could not be
+		 * applied waits as usual (before, a full disk made this loop
+		 * spin, logging hundreds of failed commits a second). */
+		if (!u->stop && !u->link_event &&
+		    (u->ack_seen <= u->acked || u->ack_seen == u->ack_failed))
 			pthread_cond_timedwait(&u->cv, &u->mu, &ts);
 		pthread_mutex_unlock(&u->mu);
 	}
