@@ -7,6 +7,7 @@
 
 #include <sqlite3.h>
 
+#include "quantity.h"
 #include "store.h"
 
 #define STORE_CACHE_MAX 32
@@ -46,5 +47,21 @@ void store_column_text(sqlite3_stmt *st, int col, char *dst, size_t size);
 
 /* Epoch second of the Asia/Shanghai midnight starting the day of t. */
 int64_t store_day_start(int64_t t);
+
+/* A (series, day) rollup row as kept: the columns of table rollups. Ingest
+ * folds readings into it batch by batch, import rebuilds it from raw; both
+ * with store_day_append (store_ingest.c), so the two cannot drift apart. */
+struct store_day {
+	int64_t count, bad;
+	int64_t flagged;        /* readings marked backwards, jump or rollover */
+	int64_t first_s, last_s;
+	double first_v, last_v, min_v, max_v, integral;
+};
+
+/* Fold the valid reading (t, v), later than every valid reading of d. */
+void store_day_append(struct store_day *d, enum gfi_qkind kind, int64_t t,
+		      double v);
+/* Whether a status marks a counter anomaly (backwards, jump, rollover). */
+int store_status_flagged(int status);
 
 #endif

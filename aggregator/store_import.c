@@ -12,8 +12,8 @@
  *  - readings.import_id is 0 for a gateway-signed reading and the id of the
  *    import otherwise; an import never replaces a stored reading;
  *  - after store_import_finish, every rollup row of a touched day equals
- *    what ingest's own recompute gives from the day's raw readings (same
- *    trapezoid rule, ROLLUP_MAX_GAP_S, flagged statuses), and
+ *    what ingest's own recompute gives from the day's raw readings (the
+ *    same fold, store_day_append, and store_status_flagged), and
  *    rollup_imports.imported counts that day's readings with import_id != 0.
  */
 #include "store-private.h"
@@ -26,9 +26,6 @@
 #include "error.h"
 #include "quantity.h"
 
-/* As store_ingest.c: the longest silence between two valid gauge readings
- * still integrated as one trapezoid, seconds. */
-#define ROLLUP_MAX_GAP_S 900
 
 static void bind_text(sqlite3_stmt *st, int i, const char *t)
 {
@@ -288,37 +285,6 @@ struct day_key {
 	int64_t series, day_s;
 };
 
-struct day {
-	int64_t count, bad, flagged, imported;
-	int64_t first_s, last_s;
-	double first_v, last_v, min_v, max_v, integral;
-};
-
-static void day_append(struct day *d, enum gfi_qkind kind, int64_t t, double v)
-{
-	if (d->count == 0) {
-		d->first_s = d->last_s = t;
-		d->first_v = d->last_v = d->min_v = d->max_v = v;
-		d->count = 1;
-		return;
-	}
-	if (kind == GFI_GAUGE && t - d->last_s <= ROLLUP_MAX_GAP_S)
-		d->integral += (d->last_v + v) / 2.0 * (double)(t - d->last_s);
-	d->last_s = t;
-	d->last_v = v;
-	if (v < d->min_v)
-		d->min_v = v;
-	if (v > d->max_v)
-		d->max_v = v;
-	d->count++;
-}
-
-static int status_flagged(int status)
-{
-	return status == GFI_ST_BACKWARDS || status == GFI_ST_JUMP ||
-	       status == GFI_ST_ROLLOVER;
-}
-
 static int series_kind(struct store *s, int64_t series, enum gfi_qkind *kind)
 {
 	sqlite3_stmt *st = NULL;
@@ -347,7 +313,8 @@ static int day_rebuild(struct store *s, sqlite3_stmt *rd, sqlite3_stmt *put,
 		       sqlite3_stmt *imp, const struct day_key *k,
 		       enum gfi_qkind kind)
 {
-	struct day d;
+	struct store_day d;
+	int64_t imported = 0;
 	int rc;
 
 	memset(&d, 0, sizeof(d));
@@ -356,12 +323,12 @@ static int day_rebuild(struct store *s, sqlite3_stmt *rd, sqlite3_stmt *put,
 	sqlite3_bind_int64(rd, 2, k->day_s);
 	sqlite3_bind_int64(rd, 3, k->day_s + 86400);
 	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
-		d.flagged += status_flagged(sqlite3_column_int(rd, 2));
-		d.imported += sqlite3_column_int64(rd, 3) != 0;
+		d.flagged += store_status_flagged(sqlite3_column_int(rd, 2));
+		imported += sqlite3_column_int64(rd, 3) != 0;
 		if (sqlite3_column_type(rd, 1) == SQLITE_NULL)
 			d.bad++;
 		else
-			day_append(&d, kind, sqlite3_column_int64(rd, 0),
+			store_day_append(&d, kind, sqlite3_column_int64(rd, 0),
 				   sqlite3_column_double(rd, 1));
 	}
 	if (rc != SQLITE_DONE)
@@ -387,7 +354,7 @@ static int day_rebuild(struct store *s, sqlite3_stmt *rd, sqlite3_stmt *put,
 	sqlite3_reset(imp);
 	sqlite3_bind_int64(imp, 1, k->series);
 	sqlite3_bind_int64(imp, 2, k->day_s);
-	sqlite3_bind_int64(imp, 3, d.imported);
+	sqlite3_bind_int64(imp, 3, imported);
 	if ((rc = sqlite3_step(imp)) != SQLITE_DONE)
 		return store_fail(s, "import count write", rc);
 	return GFI_OK;

@@ -395,16 +395,9 @@ static int series_lookup(struct store *s, const char *gateway,
 
 /* ---- rollups ---- */
 
-/* A rollup row as kept: the fields of struct rollup that live in SQL. */
-struct day {
-	int64_t count, bad;
-	int64_t flagged;        /* readings marked backwards, jump or rollover */
-	int64_t first_s, last_s;
-	double first_v, last_v, min_v, max_v, integral;
-};
 
 static int day_get(struct store *s, int64_t series, int64_t day_s,
-		   struct day *d, int *found)
+		   struct store_day *d, int *found)
 {
 	sqlite3_stmt *st;
 	int ret = cached(s, ST_ROLLUP_GET, &st), rc;
@@ -435,7 +428,7 @@ static int day_get(struct store *s, int64_t series, int64_t day_s,
 }
 
 static int day_put(struct store *s, int64_t series, int64_t day_s,
-		   const struct day *d)
+		   const struct store_day *d)
 {
 	sqlite3_stmt *st;
 	int ret = cached(s, ST_ROLLUP_PUT, &st);
@@ -460,7 +453,7 @@ static int day_put(struct store *s, int64_t series, int64_t day_s,
 }
 
 /* Fold the valid reading (t, v), later than every valid reading of d, into d. */
-static void day_append(struct day *d, enum gfi_qkind kind, int64_t t, double v)
+void store_day_append(struct store_day *d, enum gfi_qkind kind, int64_t t, double v)
 {
 	if (d->count == 0) {
 		d->first_s = d->last_s = t;
@@ -481,7 +474,7 @@ static void day_append(struct day *d, enum gfi_qkind kind, int64_t t, double v)
 
 /* Whether a reading's status marks a counter anomaly: such a day's first and
  * last values do not give its consumption, so series.c reads it raw. */
-static int status_flagged(int status)
+int store_status_flagged(int status)
 {
 	return status == GFI_ST_BACKWARDS || status == GFI_ST_JUMP ||
 	       status == GFI_ST_ROLLOVER;
@@ -489,7 +482,7 @@ static int status_flagged(int status)
 
 /* Recompute the rollup of one series' day from its raw readings. */
 static int day_recompute(struct store *s, int64_t series, int64_t day_s,
-			 enum gfi_qkind kind, struct day *d)
+			 enum gfi_qkind kind, struct store_day *d)
 {
 	sqlite3_stmt *st;
 	int ret = cached(s, ST_DAY_READINGS, &st), rc;
@@ -501,11 +494,11 @@ static int day_recompute(struct store *s, int64_t series, int64_t day_s,
 	sqlite3_bind_int64(st, 2, day_s);
 	sqlite3_bind_int64(st, 3, day_s + 86400);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		d->flagged += status_flagged(sqlite3_column_int(st, 2));
+		d->flagged += store_status_flagged(sqlite3_column_int(st, 2));
 		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
 			d->bad++;
 		else
-			day_append(d, kind, sqlite3_column_int64(st, 0),
+			store_day_append(d, kind, sqlite3_column_int64(st, 0),
 				   sqlite3_column_double(st, 1));
 	}
 	sqlite3_reset(st);
@@ -519,7 +512,7 @@ struct fold {
 	enum gfi_qkind kind;
 	int stale;              /* a valid reading landed at or before the day's
 				   last: recompute from raw once, at the end */
-	struct day d;
+	struct store_day d;
 };
 
 /* The folds of one call: n of cap used, found through nslot hash slots
@@ -592,13 +585,13 @@ static int fold_get(struct store *s, struct folds *f, int64_t series,
  * recomputing after each of them, then appending, gave). */
 static void fold_reading(struct fold *e, const struct gfi_reading *r, int has_value)
 {
-	e->d.flagged += status_flagged(r->status);
+	e->d.flagged += store_status_flagged(r->status);
 	if (!has_value)
 		e->d.bad++;
 	else if (e->stale)
 		return;
 	else if (e->d.count == 0 || r->time_s > e->d.last_s)
-		day_append(&e->d, e->kind, r->time_s, r->value);
+		store_day_append(&e->d, e->kind, r->time_s, r->value);
 	else
 		e->stale = 1;
 }
