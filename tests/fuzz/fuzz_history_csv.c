@@ -1,5 +1,5 @@
 /*
- * fuzz_history_csv.c — import_parse (aggregator/import.c) on arbitrary
+ * fuzz_history_csv.c — import_parse (aggregator/ingest/import.c) on arbitrary
  * bytes: the history CSV a factory's energy management system exported,
  * checked against an in-memory registry (gateway gw-a of unit U1 with a
  * counter E1/kwh, a gauge E1/kw; gw-b's points all retired). No store is

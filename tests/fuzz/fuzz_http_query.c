@@ -1,5 +1,5 @@
 /*
- * fuzz_http_query.c — api_handle (aggregator/api.h) on arbitrary requests,
+ * fuzz_http_query.c — api_handle (aggregator/api/api.h) on arbitrary requests,
  * without sockets: what libmicrohttpd hands over after decoding. One store
  * per process in $TMPDIR/gfi-fuzz-api-XXXXXX (removed at exit) holds a county,
  * a unit with a gateway, a meter and an open alert, and a city, a county

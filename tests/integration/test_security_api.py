@@ -19,7 +19,7 @@ gateway gw-b, alert 2). `gfi-aggregator http` serves it on 127.0.0.1.
     API stores (a spot check's inspector and note, an alert's "by"): then
     exactly the expected rows change and the text is stored verbatim.
 (3) Coverage guard: the fields exercised are compared with the `allowed`
-    parameter and body lists and the routes in aggregator/api.c, so a new
+    parameter and body lists and the routes in aggregator/api/api.c, so a new
     field or route that this test does not feed fails it.
 """
 import json
@@ -247,7 +247,7 @@ def injection_checks(c, store, T):
 
 def coverage_guard(fed, routes):
     """(3) What api.c accepts is what this test feeds."""
-    src = gfisec.source("aggregator/api.c")
+    src = gfisec.source("aggregator/api/api.c")
     fed_names = {f for _, kind, f in fed if kind in ("q", "b")}
     in_code = set()
     for arr in gfisec.c_string_arrays(src, "allowed") + gfisec.c_string_arrays(src, "allowed_m") \

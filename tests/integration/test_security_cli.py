@@ -112,7 +112,7 @@ CLI = [
     (["token", "list"], {}, set()),
     (["verify-batch"], {"gateway": "gw-b", "seq": "1"}, set()),
 ]
-# History import (aggregator/import.c): fed once the command exists.
+# History import (aggregator/ingest/import.c): fed once the command exists.
 if os.path.exists(os.path.join(os.environ.get("GFI_SOURCE_DIR", "."), "aggregator", "import.c")):
     CLI.append((["import"], {"csv": "{csv}", "by": "Li Wei", "now": "1750000000"},
                 {"imports", "readings", "series", "rollups", "rollup_imports"}))
@@ -271,7 +271,7 @@ def judge(cmd, fields, writes, field, value, res):
 
 def coverage_guard():
     """Every option the code accepts is in CLI (store and json aside)."""
-    reg = gfisec.source("aggregator/registry.c")
+    reg = gfisec.source("aggregator/cmd/registry.c")
     block = reg[reg.index("commands[] = {"):]
     block = block[:block.index("};")]
     want = {}
@@ -286,19 +286,17 @@ def coverage_guard():
     ok(want and not missing, "every admin command and option is fed (missing %s)" % missing)
     # The other commands: their `allowed` arrays and only() strings.
     other = set()
-    for f in ("alerts.c", "report.c", "spotcheck.c", "api.c", "import.c", "factors_cli.c"):
-        try:
-            src = gfisec.source("aggregator/" + f)
-        except FileNotFoundError:
-            continue
-        if f == "api.c":   # the `token` command; the rest of api.c is HTTP
+    for f in ("calc/alerts.c", "report/report.c", "calc/spotcheck.c", "api/api.c",
+              "ingest/import.c", "cmd/factors_cli.c"):
+        src = gfisec.source("aggregator/" + f)
+        if f == "api/api.c":   # the `token` command; the rest of api.c is HTTP
             src = src[src.index("`gfi-aggregator token`"):]
         for arr in gfisec.c_string_arrays(src, "allowed"):
             other |= set(arr)
         for m in re.finditer(r'only\(&o,\s*((?:set \? )?"[^"]*"(?:\s*:\s*"[^"]*")?)', src):
             for s in re.findall(r'"([^"]*)"', m.group(1)):
                 other |= set(s.split())
-    main = gfisec.source("aggregator/main.c")
+    main = gfisec.source("aggregator/cmd/main.c")
     other |= set(re.findall(r'strcmp\(argv\[i\], "--([a-z-]+)"\)', main))
     other -= {"store", "json", "config", "log-level"}   # paths and flags
     fed = set()

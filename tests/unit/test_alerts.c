@@ -1,5 +1,5 @@
 /*
- * test_alerts.c — alert rules (aggregator/alerts.c) on a real store
+ * test_alerts.c — alert rules (aggregator/calc/alerts.c) on a real store
  * (acceptance 4): each rule fires on a crafted state and stays quiet on its
  * control; evaluating again never duplicates; ack and resolve record who.
  *

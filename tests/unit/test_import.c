@@ -1,6 +1,6 @@
 /*
- * test_import.c — the history CSV importer (aggregator/import.c,
- * aggregator/store_import.c).
+ * test_import.c — the history CSV importer (aggregator/ingest/import.c,
+ * aggregator/store/store_import.c).
  *
  * The parser is driven over buffers with a lookup that knows gateway gw-a
  * of unit U1 with points E1/kwh (counter) and E1/kw (gauge), and refuses

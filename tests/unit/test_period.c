@@ -1,5 +1,5 @@
 /*
- * test_period.c — Asia/Shanghai months and years (aggregator/period.c).
+ * test_period.c — Asia/Shanghai months and years (aggregator/calc/period.c).
  *
  * Expected epoch seconds were computed independently (Python datetime with a
  * fixed +08:00 offset). Boundaries are asserted at the exact second: local

@@ -1,5 +1,5 @@
 /*
- * test_rollup.c — the daily rollups kept at ingest (aggregator/store_ingest.c)
+ * test_rollup.c — the daily rollups kept at ingest (aggregator/store/store_ingest.c)
  * against a simple reference model.
  *
  * Readings go into a real store through store_reading_add, in time order,

@@ -1,5 +1,5 @@
 /*
- * test_series.c — period totals of one meter point (aggregator/series.c).
+ * test_series.c — period totals of one meter point (aggregator/calc/series.c).
  *
  * Each case puts readings into a fresh store with store_reading_add (no
  * batches, no signatures) and states the total worked out by hand:

@@ -1,5 +1,5 @@
 /*
- * test_spotcheck.c — on-site spot checks (aggregator/spotcheck.c) against a
+ * test_spotcheck.c — on-site spot checks (aggregator/calc/spotcheck.c) against a
  * real store holding real signed batches (acceptance 5).
  *
  * Each test gets a temporary directory with a store, a gateway key made by

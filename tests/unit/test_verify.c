@@ -1,5 +1,5 @@
 /*
- * test_verify.c — unit tests of aggregator/verify.c against a real store.
+ * test_verify.c — unit tests of aggregator/ingest/verify.c against a real store.
  *
  * Each test gets a fresh temporary directory with a store, a gateway key
  * made by gfi_sign_keygen and the registry entries the batch needs (county,
