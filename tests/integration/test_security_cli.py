@@ -112,10 +112,9 @@ CLI = [
     (["token", "list"], {}, set()),
     (["verify-batch"], {"gateway": "gw-b", "seq": "1"}, set()),
 ]
-# History import (aggregator/ingest/import.c): fed once the command exists.
-if os.path.exists(os.path.join(os.environ.get("GFI_SOURCE_DIR", "."), "aggregator", "import.c")):
-    CLI.append((["import"], {"csv": "{csv}", "by": "Li Wei", "now": "1750000000"},
-                {"imports", "readings", "series", "rollups", "rollup_imports"}))
+# History import (aggregator/ingest/import.c).
+CLI.append((["import"], {"csv": "{csv}", "by": "Li Wei", "now": "1750000000"},
+            {"imports", "readings", "series", "rollups", "rollup_imports"}))
 # Fields that are file names: a hostile name is just a file that does not
 # exist (or, for --out, a new file in the test's directory).
 PATHS = {"pubkey", "rules", "out", "csv"}
