@@ -6,13 +6,11 @@
 #include <inttypes.h>
 #include <math.h>
 #include <string.h>
-#include <time.h>
 
+#include "calendar.h"
 #include "error.h"
 #include "model.h"
 #include "quantity.h"
-
-#define SHANGHAI_OFFSET_S (8 * 3600)
 
 static int add_point(const struct sim_config *cfg, const char *item,
 		     struct history_request *req, char *err, size_t errlen)
@@ -76,17 +74,6 @@ int history_parse_points(const struct sim_config *cfg, const char *list,
 	return GFI_OK;
 }
 
-/* "YYYY-MM-DD HH:MM:SS" in Asia/Shanghai: the way a Chinese plant's EMS
- * exports its tables (no zone suffix). */
-static void local_time(int64_t t, char *out, size_t len)
-{
-	time_t lt = (time_t)(t + SHANGHAI_OFFSET_S);
-	struct tm tm;
-
-	gmtime_r(&lt, &tm);
-	strftime(out, len, "%Y-%m-%d %H:%M:%S", &tm);
-}
-
 int history_write_csv(const struct history_request *req, FILE *out)
 {
 	char when[32];
@@ -94,7 +81,8 @@ int history_write_csv(const struct history_request *req, FILE *out)
 	if (fputs("gateway,meter,point,time,value\n", out) == EOF)
 		return GFI_E_IO;
 	for (int64_t t = req->from_s; t < req->to_s; t += req->step_s) {
-		local_time(t, when, sizeof(when));
+		/* local time without a zone, as a Chinese plant's EMS exports it */
+		calendar_format(t, when, sizeof(when));
 		for (size_t i = 0; i < req->npoints; i++) {
 			const struct history_point *hp = &req->points[i];
 			double v = model_value(hp->meter, hp->point, t);

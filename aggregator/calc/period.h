@@ -1,6 +1,7 @@
 /*
  * period.h — months and years in Asia/Shanghai (UTC+8, no daylight saving
- * since 1991), as UTC epoch second bounds [start, end).
+ * since 1991), as UTC epoch second bounds [start, end). The arithmetic is
+ * common/calendar.h's; these are the aggregator's shorthands for it.
  */
 #ifndef GFI_AGG_PERIOD_H
 #define GFI_AGG_PERIOD_H
@@ -14,8 +15,8 @@ int period_bounds(int year, int month, int64_t *start, int64_t *end);
 /* The Asia/Shanghai year and month (1..12) containing t. */
 void period_of(int64_t t, int *year, int *month);
 
-/* Parse "YYYY-MM-DD[ HH:MM[:SS]]" as Asia/Shanghai local time, or a plain
- * integer as epoch seconds. GFI_E_PARSE. */
+/* Parse "YYYY-MM-DD[( |T)HH:MM[:SS]]" as Asia/Shanghai local time, or an
+ * integer of at most 12 digits, '-' allowed, as epoch seconds. GFI_E_PARSE. */
 int period_parse_time(const char *s, int64_t *out);
 
 #endif

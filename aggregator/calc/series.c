@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "error.h"
 
 #define DAY_S 86400
@@ -41,16 +42,6 @@
 /* A drop from within this top share of counter_max is taken as a wrap. */
 #define WRAP_TOP_SHARE 0.10
 #define DEFAULT_INTERVAL_S 60
-
-/* Asia/Shanghai midnight starting the day of t (UTC+8, no DST since 1991),
- * the day numbering of the rollups. */
-static int64_t day_start(int64_t t)
-{
-	const int64_t off = 8 * 3600;
-	int64_t local = t + off;
-	int64_t day = local >= 0 ? local / DAY_S : -((-local + DAY_S - 1) / DAY_S);
-	return day * DAY_S - off;
-}
 
 struct pt {
 	int64_t t;
@@ -385,8 +376,8 @@ static int counter_total(struct store *s, const struct series_key *k, int64_t t0
 	memset(out, 0, sizeof(*out));
 	if (t1 <= t0)
 		return GFI_E_INVAL;
-	d0 = day_start(t0);
-	dend = day_start(t1 - 1) + DAY_S;
+	d0 = calendar_day_start(t0);
+	dend = calendar_day_start(t1 - 1) + DAY_S;
 	ret = reps_load(s, k, &reps);
 	if (ret == GFI_OK)
 		ret = use_rollups ? walk_rollups(s, k, &w, d0, dend)
@@ -555,7 +546,7 @@ int series_interval_estimate(struct store *s, const struct series_key *k,
 	struct days d = { 0 };
 	double *iv = NULL;
 	size_t n = 0;
-	int ret = days_load(s, k, day_start(t0), t1, &d);
+	int ret = days_load(s, k, calendar_day_start(t0), t1, &d);
 
 	*interval_s = DEFAULT_INTERVAL_S;
 	if (ret == GFI_OK && d.n > 0 && (iv = malloc(d.n * sizeof(*iv))) == NULL)
@@ -630,7 +621,7 @@ int series_counter_at(struct store *s, const struct series_key *k, int64_t t,
 		      int64_t *after_s)
 {
 	struct around a = { .t = t };
-	int64_t day = day_start(t);
+	int64_t day = calendar_day_start(t);
 	struct reps reps = { 0 };
 	struct series_total tot = { 0 };
 	struct walk w = { .counter_max = counter_max, .reps = &reps, .out = &tot };

@@ -28,6 +28,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "calendar.h"
 #include "error.h"
 #include "jsonutil.h"
 #include "quantity.h"
@@ -452,101 +453,28 @@ static int take_choice(struct cli *c, const char *name, const char *const *names
 	return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	int64_t era, yoe, doy, doe;
-
-	y -= m <= 2;
-	era = (y >= 0 ? y : y - 399) / 400;
-	yoe = y - era * 400;
-	doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : days[m - 1];
-}
-
-/* n decimal digits at s, or -1. */
-static int digits(const char *s, int n)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return -1;
-		v = v * 10 + (s[i] - '0');
-	}
-	return v;
-}
-
 #define TIME_YEAR_MIN 2000
 #define TIME_YEAR_MAX 2100
-#define SHANGHAI_OFFSET_S (8 * 3600)
 
-/* "YYYY-MM-DD[( |T)HH:MM[:SS]]" in Asia/Shanghai (UTC+8 since 1991). */
-static int parse_local(const char *v, int64_t *out)
-{
-	size_t len = strlen(v);
-	int y, mo, d, h = 0, mi = 0, sec = 0;
-
-	if (len != 10 && len != 16 && len != 19)
-		return GFI_E_PARSE;
-	y = digits(v, 4);
-	mo = digits(v + 5, 2);
-	d = digits(v + 8, 2);
-	if (v[4] != '-' || v[7] != '-' || y < TIME_YEAR_MIN || y > TIME_YEAR_MAX ||
-	    mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo))
-		return GFI_E_PARSE;
-	if (len >= 16) {
-		h = digits(v + 11, 2);
-		mi = digits(v + 14, 2);
-		if ((v[10] != ' ' && v[10] != 'T') || v[13] != ':' || h < 0 ||
-		    h > 23 || mi < 0 || mi > 59)
-			return GFI_E_PARSE;
-	}
-	if (len == 19) {
-		sec = digits(v + 17, 2);
-		if (v[16] != ':' || sec < 0 || sec > 59)
-			return GFI_E_PARSE;
-	}
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	       SHANGHAI_OFFSET_S;
-	return GFI_OK;
-}
-
+/* Epoch seconds, or a local date or time (calendar_parse_time), within the
+ * years TIME_YEAR_MIN..MAX. */
 static void take_time(struct cli *c, const char *name, int64_t *dst)
 {
-	const int64_t min = days_from_civil(TIME_YEAR_MIN, 1, 1) * 86400 - SHANGHAI_OFFSET_S;
-	const int64_t max = days_from_civil(TIME_YEAR_MAX + 1, 1, 1) * 86400 - SHANGHAI_OFFSET_S - 1;
+	const int64_t min = calendar_midnight(TIME_YEAR_MIN, 1, 1);
+	const int64_t max = calendar_midnight(TIME_YEAR_MAX + 1, 1, 1) - 1;
 	const char *v = opt(c, name);
 	int64_t t = 0;
+	int ok;
 
 	if (v == NULL || c->status != 0)
 		return;
-	if (v[0] != '\0' && strspn(v, "0123456789") == strlen(v)) {
-		char *end = NULL;
-		long long n;
-
-		errno = 0;
-		n = strtoll(v, &end, 10);
-		if (*end != '\0' || errno != 0 || n < min || n > max) {
-			refuse(c, name, "%s out of range %" PRId64 "..%" PRId64
-			       " (epoch seconds, years %d..%d)", v, min, max,
-			       TIME_YEAR_MIN, TIME_YEAR_MAX);
-			return;
-		}
-		*dst = n;
-		return;
-	}
-	if (parse_local(v, &t) != GFI_OK)
+	ok = calendar_parse_time(v, CALENDAR_DATE_ONLY_OK | CALENDAR_EPOCH_OK, &t,
+				 NULL, 0) == GFI_OK && t >= min && t <= max;
+	if (!ok && v[0] != '\0' && strspn(v, "0123456789") == strlen(v))
+		refuse(c, name, "%s out of range %" PRId64 "..%" PRId64
+		       " (epoch seconds, years %d..%d)", v, min, max,
+		       TIME_YEAR_MIN, TIME_YEAR_MAX);
+	else if (!ok)
 		refuse(c, name, "%s is not a time (epoch seconds, or YYYY-MM-DD "
 		       "[HH:MM[:SS]] Asia/Shanghai, years %d..%d)", v,
 		       TIME_YEAR_MIN, TIME_YEAR_MAX);

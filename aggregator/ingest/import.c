@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "calendar.h"
 #include "error.h"
 #include "jsonutil.h"
 #include "quantity.h"
@@ -38,7 +39,6 @@
 #define FIELD_MAX 256            /* bytes of one cell, as read */
 #define CELLS_MAX 16             /* cells of a record kept (the header may name
 				    unknown columns; they are refused by name) */
-#define SHANGHAI_OFFSET_S (8 * 3600)
 
 enum col { COL_GATEWAY, COL_METER, COL_POINT, COL_TIME, COL_VALUE, COL_UNIT,
 	   COL_STATUS, COL_N };
@@ -282,97 +282,10 @@ static int id_ok(const char *s)
 	return gfi_id_valid(s);
 }
 
-static int digits(const char *s, int n, int *out)
-{
-	int v = 0;
-
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return 0;
-		v = v * 10 + (s[i] - '0');
-	}
-	*out = v;
-	return 1;
-}
-
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
-static int64_t days_from_civil(int y, int m, int d)
-{
-	int64_t yy = y - (m <= 2);
-	int64_t era = (yy >= 0 ? yy : yy - 399) / 400;
-	int64_t yoe = yy - era * 400;
-	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-	return era * 146097 + doe - 719468;
-}
-
-static int days_in_month(int y, int m)
-{
-	static const int dim[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
-	int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-
-	return m == 2 && leap ? 29 : dim[m - 1];
-}
-
 int import_parse_time(const char *s, int64_t *out, char *why, size_t whylen)
 {
-	size_t n = strlen(s), i;
-	int y, mo, d, h, mi, sec = 0, oh = 8, om = 0, sign = 1;
-
-	if (n == 0) {
-		whyf(why, whylen, "empty");
-		return GFI_E_PARSE;
-	}
-	if (strspn(s, "0123456789") == n) {
-		char *end = NULL;
-		long long v;
-		errno = 0;
-		v = n <= 12 ? strtoll(s, &end, 10) : 0;
-		if (n > 12 || errno != 0 || end == NULL || *end != '\0') {
-			whyf(why, whylen, "epoch seconds out of range");
-			return GFI_E_PARSE;
-		}
-		*out = (int64_t)v;
-		return GFI_OK;
-	}
-	/* YYYY-MM-DD?HH:MM */
-	if (n < 16 || !digits(s, 4, &y) || s[4] != '-' || !digits(s + 5, 2, &mo) ||
-	    s[7] != '-' || !digits(s + 8, 2, &d) || (s[10] != ' ' && s[10] != 'T') ||
-	    !digits(s + 11, 2, &h) || s[13] != ':' || !digits(s + 14, 2, &mi))
-		goto bad;
-	i = 16;
-	if (s[i] == ':') {
-		if (!digits(s + i + 1, 2, &sec))
-			goto bad;
-		i += 3;
-	}
-	if (s[i] == 'Z') {
-		oh = om = 0;
-		i++;
-	} else if (s[i] == '+' || s[i] == '-') {
-		sign = s[i] == '-' ? -1 : 1;
-		if (!digits(s + i + 1, 2, &oh) || s[i + 3] != ':' ||
-		    !digits(s + i + 4, 2, &om))
-			goto bad;
-		if (oh > 14 || om > 59) {
-			whyf(why, whylen, "offset %.6s out of range", s + i);
-			return GFI_E_PARSE;
-		}
-		i += 6;
-	}
-	if (s[i] != '\0')
-		goto bad;
-	if (y < 1970 || y > 2200 || mo < 1 || mo > 12 || d < 1 ||
-	    d > days_in_month(y, mo) || h > 23 || mi > 59 || sec > 59) {
-		whyf(why, whylen, "%.19s is not a valid date and time", s);
-		return GFI_E_PARSE;
-	}
-	*out = days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec -
-	       sign * (oh * 3600 + om * 60);
-	return GFI_OK;
-bad:
-	whyf(why, whylen, "not YYYY-MM-DD HH:MM[:SS][Z|+HH:MM] or epoch seconds");
-	return GFI_E_PARSE;
+	return calendar_parse_time(s, CALENDAR_EPOCH_OK | CALENDAR_ZONE_OK, out,
+				   why, whylen);
 }
 
 /* A plain decimal: [+-]digits[.digits][e[+-]digits], finite. */

@@ -45,9 +45,6 @@ int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st);
 /* Copy a TEXT column into dst[size], truncating safely. */
 void store_column_text(sqlite3_stmt *st, int col, char *dst, size_t size);
 
-/* Epoch second of the Asia/Shanghai midnight starting the day of t. */
-int64_t store_day_start(int64_t t);
-
 /* A (series, day) rollup row as kept: the columns of table rollups. Ingest
  * folds readings into it batch by batch, import rebuilds it from raw; both
  * with store_day_append (store_ingest.c), so the two cannot drift apart. */

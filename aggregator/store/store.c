@@ -249,15 +249,6 @@ void store_column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
 	dst[len] = '\0';
 }
 
-int64_t store_day_start(int64_t t)
-{
-	/* Asia/Shanghai has been UTC+8 without daylight saving since 1991. */
-	const int64_t off = 8 * 3600;
-	int64_t local = t + off;
-	int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-	return day * 86400 - off;
-}
-
 static int exec(struct store *s, const char *sql, const char *what)
 {
 	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);

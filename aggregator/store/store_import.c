@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "error.h"
 #include "quantity.h"
 
@@ -380,7 +381,7 @@ static int touched_days(struct store *s, int64_t id, struct day_key **out,
 	sqlite3_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct day_key d = { sqlite3_column_int64(st, 0),
-				     store_day_start(sqlite3_column_int64(st, 1)) };
+				     calendar_day_start(sqlite3_column_int64(st, 1)) };
 		if (k > 0 && v[k - 1].series == d.series && v[k - 1].day_s == d.day_s)
 			continue;
 		if (k == cap) {

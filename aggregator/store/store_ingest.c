@@ -38,6 +38,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "calendar.h"
 #include "error.h"
 #include "log.h"
 #include "quantity.h"
@@ -666,7 +667,7 @@ int store_readings_add(struct store *s, const char *gateway,
 		if (ret != GFI_OK || !ins)
 			continue;
 		(*stored)++;
-		ret = fold_get(s, &f, series, kind, store_day_start(r->time_s), &e);
+		ret = fold_get(s, &f, series, kind, calendar_day_start(r->time_s), &e);
 		if (ret == GFI_OK)
 			fold_reading(e, r, has_value);
 	}
