@@ -35,6 +35,7 @@
 
 #include "error.h"
 #include "jsonutil.h"
+#include "text.h"
 #include "log.h"
 
 #define ERR_LINE_MAX 512
@@ -119,10 +120,7 @@ static void fail(struct loader *ld, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	for (char *c = line; *c != '\0'; c++) {
-		if ((unsigned char)*c < 0x20 || *c == 0x7f)
-			*c = '?';
-	}
+	text_scrub(line);
 	ld->report(ld->ctx, line);
 }
 
@@ -162,38 +160,32 @@ static const cJSON *get(const cJSON *obj, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
-static int key_index(const char *key, const char *const *allowed)
+struct key_report {
+	struct loader *ld;
+	const char *path;
+	const char *why;
+};
+
+static void report_key(void *ctx, const char *key, int duplicate)
 {
-	for (int i = 0; allowed[i] != NULL; i++) {
-		if (strcmp(key, allowed[i]) == 0)
-			return i;
-	}
-	return -1;
+	const struct key_report *k = ctx;
+	const char *dot = k->path[0] ? "." : "";
+	char q[64];
+
+	if (duplicate)
+		fail(k->ld, "%s%s%s: duplicate key", k->path, dot, key);
+	else
+		fail(k->ld, "%s%s%s: %s", k->path, dot, cut(key, q, sizeof(q)), k->why);
 }
 
 /* Report every key of obj that is not allowed (with why) and every allowed
- * key given twice: cJSON keeps duplicates and the getters see only the first,
- * so a second value would be silently ignored. Linear in the keys. */
+ * key given twice (gfi_json_bad_keys). */
 static void check_keys(struct loader *ld, const cJSON *obj, const char *path,
 		       const char *const *allowed, const char *why)
 {
-	unsigned seen[16] = { 0 };
-	const cJSON *it;
+	struct key_report k = { ld, path, why };
 
-	cJSON_ArrayForEach(it, obj) {
-		const char *key = it->string ? it->string : "";
-		char q[64];
-		int i = key_index(key, allowed);
-
-		if (i < 0 || i >= 16) {
-			fail(ld, "%s%s%s: %s", path, path[0] ? "." : "",
-			     cut(key, q, sizeof(q)), why);
-			continue;
-		}
-		if (seen[i]++ == 1)
-			fail(ld, "%s%s%s: duplicate key", path,
-			     path[0] ? "." : "", key);
-	}
+	gfi_json_bad_keys(obj, allowed, report_key, &k);
 }
 
 static int id_char(char c)

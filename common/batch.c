@@ -41,15 +41,14 @@
 #define ID_RULE "must be 1..31 of [A-Za-z0-9._-]"
 
 static const char *const top_keys[] = {
-	"v", "gateway", "seq", "prev", "sent", "readings", "gaps",
+	"v", "gateway", "seq", "prev", "sent", "readings", "gaps", NULL,
 };
 static const char *const gap_keys[] = {
-	"id", "meter", "from", "to", "count",
+	"id", "meter", "from", "to", "count", NULL,
 };
 static const char *const reading_keys[] = {
-	"meter", "point", "quantity", "time", "value", "status",
+	"meter", "point", "quantity", "time", "value", "status", NULL,
 };
-#define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
 /* The payload owns its copies; the public struct is its first member. */
 struct batch_owned {
@@ -567,34 +566,6 @@ cleanup:
 
 /* ---- parse ------------------------------------------------------------ */
 
-/* Every member of obj is one of keys[0..nkeys), each at most once. */
-static int check_keys(const cJSON *obj, const char *path,
-		      const char *const *keys, size_t nkeys, char *err,
-		      size_t errlen)
-{
-	const cJSON *it;
-	unsigned seen = 0;
-
-	cJSON_ArrayForEach(it, obj) {
-		size_t k;
-		for (k = 0; k < nkeys; k++)
-			if (strcmp(it->string, keys[k]) == 0)
-				break;
-		if (k == nkeys) {
-			char key[48];
-			snprintf(key, sizeof(key), "%.40s", it->string);
-			gfi_field_err(err, errlen, path, key, "unknown key");
-			return GFI_E_INVAL;
-		}
-		if (seen & (1u << k)) {
-			gfi_field_err(err, errlen, path, keys[k], "duplicate key");
-			return GFI_E_INVAL;
-		}
-		seen |= 1u << k;
-	}
-	return GFI_OK;
-}
-
 static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 			 char *err, size_t errlen)
 {
@@ -609,7 +580,7 @@ static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 		gfi_field_err(err, errlen, path, "", "must be an object");
 		return GFI_E_INVAL;
 	}
-	ret = check_keys(o, path, reading_keys, NELEM(reading_keys), err, errlen);
+	ret = gfi_json_check_keys(o, path, reading_keys, err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_string(o, "meter", path, 1, NULL, r->meter,
@@ -693,7 +664,7 @@ static int parse_gap(const cJSON *o, size_t i, struct gfi_batch_gap *g,
 		gfi_field_err(err, errlen, path, "", "must be an object");
 		return GFI_E_INVAL;
 	}
-	ret = check_keys(o, path, gap_keys, NELEM(gap_keys), err, errlen);
+	ret = gfi_json_check_keys(o, path, gap_keys, err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_int(o, "id", path, 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0, &v,
@@ -782,7 +753,7 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		gfi_field_err(err, errlen, "batch", "", "must be a JSON object");
 		return GFI_E_INVAL;
 	}
-	ret = check_keys(root, "", top_keys, NELEM(top_keys), err, errlen);
+	ret = gfi_json_check_keys(root, "", top_keys, err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_int(root, "v", "", 1, 0, 1LL << 53, 0, &v, err, errlen);

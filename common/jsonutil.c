@@ -6,6 +6,9 @@
  */
 #include "jsonutil.h"
 
+#include <assert.h>
+#include <stdint.h>
+
 #include <errno.h>
 #include <stdarg.h>
 #include <math.h>
@@ -100,27 +103,57 @@ cJSON *gfi_json_parse(const char *text, size_t len, const char *what,
 	return root;
 }
 
-int gfi_json_check_keys(const cJSON *obj, const char *path,
-			const char *const *allowed, char *err, size_t errlen)
+size_t gfi_json_bad_keys(const cJSON *obj, const char *const *allowed,
+			 gfi_bad_key_fn bad, void *ctx)
 {
+	uint64_t seen = 0;
+	size_t nbad = 0;
 	const cJSON *item;
 
 	cJSON_ArrayForEach(item, obj) {
-		int ok = 0;
-		for (size_t i = 0; allowed[i] != NULL; i++) {
-			if (item->string && strcmp(item->string, allowed[i]) == 0) {
-				ok = 1;
+		const char *key = item->string != NULL ? item->string : "";
+		size_t i;
+		for (i = 0; allowed[i] != NULL; i++) {
+			if (strcmp(key, allowed[i]) == 0)
 				break;
-			}
 		}
-		if (!ok) {
-			gfi_field_err(err, errlen, path,
-				  item->string ? item->string : "?",
-				  "unknown key");
-			return GFI_E_INVAL;
+		assert(i < 64);   /* a list of allowed keys is the program's own */
+		if (allowed[i] != NULL && !(seen & (UINT64_C(1) << i))) {
+			seen |= UINT64_C(1) << i;
+			continue;
 		}
+		nbad++;
+		if (bad != NULL)
+			bad(ctx, key, allowed[i] != NULL);
 	}
-	return GFI_OK;
+	return nbad;
+}
+
+struct first_bad {
+	char *err;
+	size_t errlen;
+	const char *path;
+	int found;
+};
+
+static void note_first(void *ctx, const char *key, int duplicate)
+{
+	struct first_bad *f = ctx;
+	char cut[48];
+
+	if (f->found++)
+		return;
+	snprintf(cut, sizeof(cut), "%.40s", key);
+	gfi_field_err(f->err, f->errlen, f->path, cut,
+		      duplicate ? "duplicate key" : "unknown key");
+}
+
+int gfi_json_check_keys(const cJSON *obj, const char *path,
+			const char *const *allowed, char *err, size_t errlen)
+{
+	struct first_bad f = { err, errlen, path, 0 };
+
+	return gfi_json_bad_keys(obj, allowed, note_first, &f) ? GFI_E_INVAL : GFI_OK;
 }
 
 static const cJSON *get(const cJSON *obj, const char *key)

@@ -27,7 +27,20 @@ int gfi_read_file(const char *path, size_t max_bytes, char **out, size_t *len,
 cJSON *gfi_json_parse(const char *text, size_t len, const char *what,
 		      char *err, size_t errlen);
 
-/* Reject any key of obj not in allowed (NULL-terminated). */
+/* Called for each key of an object that is not allowed (duplicate 0) or
+ * repeats an allowed one (duplicate 1): cJSON keeps repeated keys and the
+ * getters see only the first, so a second value would be silently lost. */
+typedef void (*gfi_bad_key_fn)(void *ctx, const char *key, int duplicate);
+
+/* Call bad (may be NULL) for every key of obj not in allowed (NULL-terminated,
+ * at most 64 names) or given twice; returns how many there were. Linear in
+ * the keys. */
+size_t gfi_json_bad_keys(const cJSON *obj, const char *const *allowed,
+			 gfi_bad_key_fn bad, void *ctx);
+
+/* Reject any key of obj not in allowed (NULL-terminated) or given twice:
+ * GFI_E_INVAL and "<path>.<key>: unknown key" / "duplicate key" (the key cut
+ * to 40 bytes) for the first one. */
 int gfi_json_check_keys(const cJSON *obj, const char *path,
 			const char *const *allowed, char *err, size_t errlen);
 
