@@ -35,6 +35,7 @@
 #include "registry.h"
 #include "report.h"
 #include "sign.h"
+#include "text.h"
 
 #define FIELD_MAX 256            /* bytes of one cell, as read */
 #define CELLS_MAX 16             /* cells of a record kept (the header may name
@@ -48,22 +49,6 @@ static const char *const col_names[COL_N] = {
 };
 
 /* ---- errors ---- */
-
-/* Copy at most max bytes of echoed input into out, control characters and
- * any byte of a broken UTF-8 sequence shown as '?'. */
-static void echo(const char *in, size_t max, char *out, size_t size)
-{
-	size_t n = 0;
-
-	for (const unsigned char *p = (const unsigned char *)in;
-	     *p != '\0' && n + 4 < size && n < max; p++)
-		out[n++] = (*p < 0x20 || *p == 0x7f) ? '?' : (char)*p;
-	if (*in != '\0' && strlen(in) > max && n + 4 < size) {
-		memcpy(out + n, "...", 3);
-		n += 3;
-	}
-	out[n] = '\0';
-}
 
 static void add_error(struct import_result *res, uint32_t line, const char *what)
 {
@@ -98,48 +83,6 @@ static void whyf(char *why, size_t len, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, len, fmt, ap);
 	va_end(ap);
-}
-
-/* ---- text ---- */
-
-/* Strict UTF-8: no overlong forms, no surrogates, nothing above U+10FFFF;
- * and no control characters. */
-static int text_ok(const char *s, size_t n)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + n;
-
-	while (p < end) {
-		unsigned c = *p++;
-		unsigned need, cp;
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return 0;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf) {
-			need = 1;
-			cp = c & 0x1f;
-		} else if (c >= 0xe0 && c <= 0xef) {
-			need = 2;
-			cp = c & 0x0f;
-		} else if (c >= 0xf0 && c <= 0xf4) {
-			need = 3;
-			cp = c & 0x07;
-		} else {
-			return 0;
-		}
-		if ((size_t)(end - p) < need)
-			return 0;
-		for (unsigned i = 0; i < need; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-			cp = cp << 6 | (*p & 0x3f);
-		}
-		if ((need == 2 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) ||
-		    (need == 3 && (cp < 0x10000 || cp > 0x10ffff)))
-			return 0;
-	}
-	return 1;
 }
 
 /* ---- one CSV record (RFC 4180) ---- */
@@ -421,7 +364,7 @@ static int take_row(struct import_result *res, const struct record *r,
 		return 1;
 	}
 	for (int c = 0; c < COL_N; c++) {
-		if (h->col[c] >= 0 && !text_ok(r->field[h->col[c]], r->flen[h->col[c]])) {
+		if (h->col[c] >= 0 && !text_valid_n(r->field[h->col[c]], r->flen[h->col[c]])) {
 			whyf(why, wl, "%s: not UTF-8 text without control characters",
 			     col_names[c]);
 			return 1;
@@ -430,7 +373,7 @@ static int take_row(struct import_result *res, const struct record *r,
 	for (int i = 0; i < 3; i++) {
 		v = cell(r, h, ids[i]);
 		if (!id_ok(v)) {
-			echo(v, 40, e, sizeof(e));
+			text_echo(v, 40, e, sizeof(e));
 			whyf(why, wl, "%s: \"%s\" is not an id (1..31 of letters, digits, "
 			     "'.', '_', '-')", col_names[ids[i]], e);
 			return 1;
@@ -452,7 +395,7 @@ static int take_row(struct import_result *res, const struct record *r,
 	}
 	v = cell(r, h, COL_UNIT);
 	if (v[0] != '\0' && strcmp(v, x->t.unit) != 0) {
-		echo(v, 40, e, sizeof(e));
+		text_echo(v, 40, e, sizeof(e));
 		whyf(why, wl, "unit: %s is not the unit of gateway %s (%s)", e, x->gateway,
 		     x->t.unit);
 		return 1;
@@ -460,7 +403,7 @@ static int take_row(struct import_result *res, const struct record *r,
 	v = cell(r, h, COL_TIME);
 	if (import_parse_time(v, &row.time_s, e, sizeof(e)) != GFI_OK) {
 		char shown[48];
-		echo(v, 32, shown, sizeof(shown));
+		text_echo(v, 32, shown, sizeof(shown));
 		whyf(why, wl, "time: \"%s\" %s", shown, e);
 		return 1;
 	}
@@ -474,7 +417,7 @@ static int take_row(struct import_result *res, const struct record *r,
 	}
 	v = cell(r, h, COL_STATUS);
 	if (v[0] != '\0' && gfi_status_parse(v, &row.status, &row.detail) != GFI_OK) {
-		echo(v, 24, e, sizeof(e));
+		text_echo(v, 24, e, sizeof(e));
 		whyf(why, wl, "status: \"%s\" is not a reading status (ok, timeout, "
 		     "exception-N, comm-error, decode-error, backwards, jump, rollover)", e);
 		return 1;
@@ -491,7 +434,7 @@ static int take_row(struct import_result *res, const struct record *r,
 		     row.status == GFI_ST_OK ? "ok" : "with a value");
 		return 1;
 	} else if (strlen(v) > 64 || !decimal(v, &row.value)) {
-		echo(v, 32, e, sizeof(e));
+		text_echo(v, 32, e, sizeof(e));
 		whyf(why, wl, "value: \"%s\" is not a decimal number", e);
 		return 1;
 	} else if (q != NULL && q->kind == GFI_COUNTER && row.value < 0) {
@@ -537,7 +480,7 @@ static int header_read(const struct record *r, struct header *h, char *why,
 			if (strcmp(r->field[i], col_names[c]) == 0)
 				found = c;
 		if (found < 0) {
-			echo(r->field[i], 32, e, sizeof(e));
+			text_echo(r->field[i], 32, e, sizeof(e));
 			whyf(why, wl, "header: unknown column \"%s\" (columns: gateway, "
 			     "meter, point, time, value, unit, status)", e);
 			return GFI_E_PARSE;
