@@ -176,9 +176,9 @@ try {
   ok(dl.suggestedFilename() === 'gfi-report-' + YEAR + '.xlsx', 'XLSX file name ' + dl.suggestedFilename());
   ok(buf.length > 0 && buf[0] === 0x50 && buf[1] === 0x4b, 'XLSX downloaded, ' + buf.length + ' bytes, starts with PK');
 
-  // a 390 px phone: nothing wider than the screen on the overview and the
-  // spot-check page (tables may scroll inside their own container)
-  for (const name of ['overview', 'spotcheck']) {
+  // a 390 px phone: nothing wider than the screen on any page (tables may
+  // scroll inside their own container)
+  for (const name of ['overview', 'spotcheck', 'unit', 'alerts', 'report', 'index']) {
     const wide = await phoneOverflow(name + '.html?year=' + YEAR);
     ok(wide.ready === '1' && wide.scrollWidth <= PHONE.width && wide.beyond.length === 0,
       name + ' fits a ' + PHONE.width + ' px phone (ready ' + wide.ready + ', scrollWidth ' + wide.scrollWidth +
