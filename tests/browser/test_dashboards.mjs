@@ -20,6 +20,7 @@ const YEAR = Number(process.env.YEAR || 2025);
 const SHOTS = process.env.SCREENSHOT_DIR || os.tmpdir();
 const DOWNLOADS = process.env.DOWNLOAD_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'gfi-dl-'));
 const PHONE = { width: 390, height: 844 };
+const TABLET = { width: 768, height: 1024 };
 const T0 = 1704038400; // 2024-01-01 00:00 Asia/Shanghai, first reading (run_dashboards.py)
 
 let passed = 0, failed = 0;
@@ -177,12 +178,17 @@ try {
   ok(buf.length > 0 && buf[0] === 0x50 && buf[1] === 0x4b, 'XLSX downloaded, ' + buf.length + ' bytes, starts with PK');
 
   // a 390 px phone: nothing wider than the screen on any page (tables may
-  // scroll inside their own container)
-  for (const name of ['overview', 'spotcheck', 'unit', 'alerts', 'report', 'index']) {
-    const wide = await phoneOverflow(name + '.html?year=' + YEAR);
-    ok(wide.ready === '1' && wide.scrollWidth <= PHONE.width && wide.beyond.length === 0,
-      name + ' fits a ' + PHONE.width + ' px phone (ready ' + wide.ready + ', scrollWidth ' + wide.scrollWidth +
-      ', beyond the edge: ' + (wide.beyond.join(' ') || 'none') + ')');
+  // scroll inside their own container); nor on a 768 px tablet, where the
+  // navigation is wider than the screen but not yet in its phone layout
+  const screens = [[PHONE, ['overview', 'spotcheck', 'unit', 'alerts', 'report', 'index']],
+    [TABLET, ['overview', 'unit']]];
+  for (const [screen, names] of screens) {
+    for (const name of names) {
+      const wide = await overflow(name + '.html?year=' + YEAR, screen);
+      ok(wide.ready === '1' && wide.scrollWidth <= screen.width && wide.beyond.length === 0,
+        name + ' fits a ' + screen.width + ' px screen (ready ' + wide.ready + ', scrollWidth ' + wide.scrollWidth +
+        ', beyond the edge: ' + (wide.beyond.join(' ') || 'none') + ')');
+    }
   }
   ok(errors.length === 0, 'no page errors: ' + errors.join('; '));
 } catch (e) {
@@ -193,22 +199,22 @@ try {
   fs.rmSync(profile, { recursive: true, force: true });
 }
 
-/* Opens a page at 390x844 (device scale 3, a phone) in a browser of its
- * own, logged in through sessionStorage, and returns the document's
- * scrollWidth and the elements whose right edge passes the screen outside
- * a container that scrolls (overflow-x auto or scroll). */
-async function phoneOverflow(url) {
+/* Opens a page on a touch screen (device scale 3) of the given viewport
+ * in a browser of its own, logged in through sessionStorage, and returns
+ * the document's scrollWidth and the elements whose right edge passes the
+ * screen outside a container that scrolls (overflow-x auto or scroll). */
+async function overflow(url, screen) {
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
     args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
   try {
-    const phoneCtx = await browser.newContext({ viewport: PHONE, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
-    await phoneCtx.addInitScript(t => sessionStorage.setItem('gfi.token', t), TOKEN);
-    const p = await phoneCtx.newPage();
+    const screenCtx = await browser.newContext({ viewport: screen, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
+    await screenCtx.addInitScript(t => sessionStorage.setItem('gfi.token', t), TOKEN);
+    const p = await screenCtx.newPage();
     p.setDefaultTimeout(10000);
     p.on('pageerror', e => errors.push(String(e)));
     await p.goto(BASE + '/' + url);
     await p.waitForSelector('body[data-ready]');
-    await p.screenshot({ path: path.join(SHOTS, 'phone-' + url.replace(/\.html.*/, '') + '.png'), fullPage: true });
+    await p.screenshot({ path: path.join(SHOTS, screen.width + '-' + url.replace(/\.html.*/, '') + '.png'), fullPage: true });
     return await p.evaluate(limit => {
       const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
       const insideScroller = el => { for (let a = el.parentElement; a; a = a.parentElement) if (scrolls(a)) return true; return false; };
@@ -217,7 +223,7 @@ async function phoneOverflow(url) {
       const beyond = [...document.body.querySelectorAll('*')]
         .filter(el => el.getBoundingClientRect().right > limit + 0.5 && !insideScroller(el)).map(name);
       return { ready: document.body.dataset.ready, scrollWidth: document.documentElement.scrollWidth, beyond };
-    }, PHONE.width);
+    }, screen.width);
   } finally {
     await browser.close();
   }
