@@ -177,6 +177,28 @@ try {
   ok(dl.suggestedFilename() === 'gfi-report-' + YEAR + '.xlsx', 'XLSX file name ' + dl.suggestedFilename());
   ok(buf.length > 0 && buf[0] === 0x50 && buf[1] === 0x4b, 'XLSX downloaded, ' + buf.length + ' bytes, starts with PK');
 
+  // the page skeleton: a refused request shows its error and marks the page
+  await page.goto(BASE + '/alerts.html?state=bogus');
+  ok(await ready() === 'error' && (await page.textContent('#msg .msg.error')).includes('state'),
+    'a refused filter shows the API\'s error and body[data-ready] = error');
+  ok((await page.textContent('h1')).trim() === '预警 Alerts' && await page.locator('header.top nav a.active').count() === 1,
+    'the skeleton adds the English beside data-en texts and marks the page in the navigation');
+  // the label and table helpers escape what they are given
+  const helpers = await page.evaluate(() => {
+    const t = document.createElement('table');
+    GFI.table(t, [['单位', 'Unit'], ['值', 'Value', 'num'], ['#', '']], [], ['无 <none>', 'none & "more"']);
+    const head = Array.from(t.tHead.rows[0].cells);
+    const empty = t.tBodies[0].rows[0].cells[0];
+    return { bi: GFI.bi('<b>', '"x"&'), heads: head.map(c => c.innerHTML), num: head[1].className,
+      colspan: empty.colSpan, empty: empty.innerHTML };
+  });
+  ok(helpers.bi === '&lt;b&gt; <span class="en">&quot;x&quot;&amp;</span>',
+    'GFI.bi escapes both languages: ' + helpers.bi);
+  ok(helpers.heads.join('|') === '单位 <span class="en">Unit</span>|值 <span class="en">Value</span>|#' &&
+    helpers.num === 'num', 'GFI.table head from [zh, en] pairs: ' + helpers.heads.join('|'));
+  ok(helpers.colspan === 3 && helpers.empty === '无 &lt;none&gt; <span class="en">none &amp; "more"</span>',
+    'GFI.table empty state spans every column, escaped: ' + helpers.empty);
+
   // a 390 px phone: nothing wider than the screen on any page (tables may
   // scroll inside their own container); nor on a 768 px tablet, where the
   // navigation is wider than the screen but not yet in its phone layout
