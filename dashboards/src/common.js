@@ -1,6 +1,10 @@
-/* gfi dashboards: shared helpers (token, API calls, formatting, navigation).
- * Plain JS, no framework. The token lives in sessionStorage only: it is gone
- * when the tab closes, and is sent as "Authorization: Bearer" (docs/api.md). */
+/* gfi dashboards: shared helpers (token, API calls, formatting, the page
+ * skeleton with its navigation, bilingual labels and tables). Plain JS, no
+ * framework. Every page calls GFI.page once; it alone sets body[data-ready]
+ * ("1" or "error"), which the browser test waits for. Text reaches the DOM
+ * escaped (esc, bi, textContent). The token lives in sessionStorage only: it
+ * is gone when the tab closes, and is sent as "Authorization: Bearer"
+ * (docs/api.md). The HTML around each page is dashboards/assemble.mjs's. */
 'use strict';
 
 const GFI = (function () {
@@ -15,8 +19,12 @@ const GFI = (function () {
     return String(s == null ? '' : s).replace(/[&<>"']/g, c =>
       ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
   }
-  /* Chinese first, English beside. */
-  function bi(zh, en) { return esc(zh) + ' <span class="en">' + esc(en) + '</span>'; }
+  /* Chinese first, English beside: 'zh <span class="en">en</span>', both
+   * escaped. Takes (zh, en) or one [zh, en] pair; no English, no span. */
+  function bi(zh, en) {
+    if (Array.isArray(zh)) { en = zh[1]; zh = zh[0]; }
+    return esc(zh) + (en ? ' <span class="en">' + esc(en) + '</span>' : '');
+  }
 
   class ApiError extends Error {
     constructor(status, msg) { super(msg); this.status = status; }
@@ -90,7 +98,7 @@ const GFI = (function () {
     if (!d || (d.provenance !== 'imported' && d.provenance !== 'mixed')) return '';
     const share = typeof d.imported_share === 'number' ? (d.imported_share * 100).toFixed(1) + ' %' : '';
     return ' <span class="badge imported" data-provenance="' + esc(d.provenance) + '" title="含导入历史数据 ' +
-      'includes imported history (not gateway-signed) ' + esc(share) + '">导入 <span class="en">imported</span>' +
+      'includes imported history (not gateway-signed) ' + esc(share) + '">' + bi('导入', 'imported') +
       (share ? ' ' + esc(share) : '') + '</span>';
   }
 
@@ -107,18 +115,76 @@ const GFI = (function () {
     if (!token()) { location.href = 'index.html'; return false; }
     const h = document.createElement('header');
     h.className = 'top';
-    h.innerHTML = '<span class="brand">绿色制造监测 <span class="en">gfi</span></span><nav>' +
+    h.innerHTML = '<span class="brand">' + bi('绿色制造监测', 'gfi') + '</span><nav>' +
       PAGES.map(p => '<a href="' + p[0] + '"' + (p[0] === active ? ' class="active"' : '') + '>' +
         bi(p[1], p[2]) + '</a>').join('') + '</nav>' +
-      '<button type="button" id="logout">退出 <span class="en">Log out</span></button>';
+      '<button type="button" id="logout">' + bi('退出', 'Log out') + '</button>';
     document.body.insertBefore(h, document.body.firstChild);
     h.querySelector('#logout').addEventListener('click', logout);
     return true;
   }
 
+  /* <h1 data-en="Overview">概览</h1> shows as bi('概览', 'Overview'): the
+   * English goes right after the element's first text, so inside a
+   * <label> it stays before the control. */
+  function addEnglish(el) {
+    const span = document.createElement('span');
+    span.className = 'en';
+    span.textContent = el.dataset.en;
+    const text = Array.from(el.childNodes).find(n => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    const at = text ? text.nextSibling : el.firstChild;
+    el.insertBefore(document.createTextNode(' '), at);
+    el.insertBefore(span, at);
+    el.insertBefore(document.createTextNode(' '), at);
+  }
+
+  /* The page's message box: #msg, or a new one at the top of <main>. */
+  function msgBox() {
+    let el = document.getElementById('msg');
+    if (!el) {
+      el = document.createElement('div');
+      el.id = 'msg';
+      (document.querySelector('main') || document.body).prepend(el);
+    }
+    return el;
+  }
+
   function showError(el, e) {
-    el.innerHTML = '<div class="msg error" role="alert">出错 <span class="en">Error</span>: ' +
-      esc(e && e.message ? e.message : e) + '</div>';
+    notice(el, 'error', bi('出错', 'Error') + ': ' + esc(e && e.message ? e.message : e));
+  }
+
+  /* The skeleton every page runs once: its header and navigation (not on
+   * the login page, name 'index.html'; the others go there without a
+   * token), the English beside each [data-en], then await run(msg) with
+   * msg the page's message box. body[data-ready] becomes "1" when run
+   * resolves, "error" with the message shown when it throws. */
+  function page(name, run) {
+    if (name !== 'index.html' && !init(name)) return;
+    document.querySelectorAll('[data-en]').forEach(addEnglish);
+    const msg = msgBox();
+    Promise.resolve(msg).then(run).then(() => { document.body.dataset.ready = '1'; }, e => {
+      showError(msg, e);
+      document.body.dataset.ready = 'error';
+    });
+  }
+
+  /* A column of GFI.table: [zh, en] or [zh, en, 'num'] (a right-aligned
+   * number); en may be '' for none. */
+  function th(col) {
+    return '<th' + (col[2] ? ' class="' + esc(col[2]) + '"' : '') + '>' + bi(col[0], col[1]) + '</th>';
+  }
+
+  /* Fills the <table> el: a head from cols (see th), a body of rows (each
+   * a built '<tr>…</tr>' string) or, when there is none, one muted row
+   * saying empty ([zh, en]) across every column. */
+  function table(el, cols, rows, empty) {
+    el.innerHTML = '<thead><tr>' + cols.map(th).join('') + '</tr></thead><tbody>' + (rows.length ? rows.join('')
+      : '<tr><td colspan="' + cols.length + '" class="muted">' + bi(empty) + '</td></tr>') + '</tbody>';
+  }
+
+  /* A one-line notice in el: kind 'info' or 'error', text already HTML. */
+  function notice(el, kind, html) {
+    el.innerHTML = '<div class="msg ' + kind + '" role="' + (kind === 'error' ? 'alert' : 'status') + '">' + html + '</div>';
   }
 
   /* Run fn over items, at most n at a time. */
@@ -156,5 +222,6 @@ const GFI = (function () {
   }
 
   return { token, setToken, logout, esc, bi, api, request, num, pct, yoyClass, time, thisYear,
-    param, yearParam, KIND, LEVEL, STATE, VERDICT, label, importedBadge, init, showError, pool, download, ApiError };
+    param, yearParam, KIND, LEVEL, STATE, VERDICT, label, importedBadge, page, table, notice, showError, pool, download,
+    ApiError };
 })();

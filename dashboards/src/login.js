@@ -1,23 +1,26 @@
+/* gfi dashboards: the login page. A token is checked against the API (GET
+ * /api/v1/units) before it is kept in sessionStorage; a malformed one is
+ * refused without asking the server. */
 'use strict';
-(function () {
+GFI.page('index.html', () => {
+  const { bi, esc, notice } = GFI;
   const form = document.getElementById('login');
   const msg = document.getElementById('login-msg');
   form.addEventListener('submit', async ev => {
     ev.preventDefault();
     const t = document.getElementById('token').value.trim();
     if (!/^[0-9a-fA-F]{64}$/.test(t)) {
-      msg.innerHTML = '<div class="msg error" role="alert">令牌应为64位十六进制字符 <span class="en">A token is 64 hex characters</span></div>';
+      notice(msg, 'error', bi('令牌应为64位十六进制字符', 'A token is 64 hex characters'));
       return;
     }
     try {
       await GFI.api('/api/v1/units', { token: t });
     } catch (e) {
-      msg.innerHTML = '<div class="msg error" role="alert">' + (e.status === 401
-        ? '令牌无效或已吊销 <span class="en">Token unknown or revoked</span>'
-        : '无法连接 <span class="en">Cannot reach the server</span>: ' + GFI.esc(e.message)) + '</div>';
+      notice(msg, 'error', e.status === 401 ? bi('令牌无效或已吊销', 'Token unknown or revoked')
+        : bi('无法连接', 'Cannot reach the server') + ': ' + esc(e.message));
       return;
     }
     GFI.setToken(t);
     location.href = 'overview.html';
   });
-})();
+});

@@ -1,15 +1,17 @@
 """Browser test driver for the dashboards (dashboards/, docs/api.md).
 
-Builds the dashboards (dashboards/build.sh) when dashboards/dist is missing,
-sets up a store like tests/integration/test_http_api.py does (registry
-through `gfi-aggregator admin`, tokens through `token add`, sixteen months of
-hourly counter readings with their daily rollups, batches and alerts written
-with SQL), starts `gfi-aggregator http --config` on a free port with
+Builds the dashboards (dashboards/build.sh) when dashboards/dist is missing
+or was built from other sources, sets up a store like
+tests/integration/test_http_api.py does (registry through `gfi-aggregator
+admin`, tokens through `token add`, sixteen months of hourly counter
+readings with their daily rollups, batches and alerts written with SQL),
+starts `gfi-aggregator http --config` on a free port with
 static_dir = dashboards/dist, runs `node tests/browser/test_dashboards.mjs`
 (playwright-core driving Debian's /usr/bin/chromium) with BASE_URL and the
 tokens in the environment, stops the server by PID and prints
 "dashboards: N passed, N failed".
 """
+import hashlib
 import json
 import os
 import sqlite3
@@ -129,17 +131,25 @@ def build_store(P, store):
 
 
 def dist_stale(dist):
-    """dist/ is missing, or a page in src/ differs from its copy: the test
-    must see the pages as they are in the tree, not as last built."""
+    """dist/ is missing, or what it was built from (dist/.sources, the
+    sha256sum of src/* and assemble.mjs that dashboards/build.sh writes)
+    differs from the tree: the test must see the pages as they are in the
+    tree, not as last built."""
     if not os.path.exists(os.path.join(dist, "echarts.min.js")):
         return True
-    src = os.path.join(SOURCE, "dashboards", "src")
-    for name in os.listdir(src):
-        copy = os.path.join(dist, name)
-        if not os.path.exists(copy):
-            return True
-        with open(os.path.join(src, name), "rb") as a, open(copy, "rb") as b:
-            if a.read() != b.read():
+    root = os.path.join(SOURCE, "dashboards")
+    now = {"assemble.mjs"} | {"src/" + n for n in os.listdir(os.path.join(root, "src"))}
+    try:
+        with open(os.path.join(dist, ".sources")) as f:
+            pairs = [line.split(None, 1) for line in f.read().splitlines()]
+        built = {name: digest for digest, name in pairs}
+    except (OSError, ValueError):
+        return True
+    if set(built) != now:
+        return True
+    for name, digest in built.items():
+        with open(os.path.join(root, name), "rb") as f:
+            if hashlib.sha256(f.read()).hexdigest() != digest:
                 return True
     return False
 

@@ -19,6 +19,8 @@ const FACTORY = process.env.FACTORY;
 const YEAR = Number(process.env.YEAR || 2025);
 const SHOTS = process.env.SCREENSHOT_DIR || os.tmpdir();
 const DOWNLOADS = process.env.DOWNLOAD_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'gfi-dl-'));
+const PHONE = { width: 390, height: 844 };
+const TABLET = { width: 768, height: 1024 };
 const T0 = 1704038400; // 2024-01-01 00:00 Asia/Shanghai, first reading (run_dashboards.py)
 
 let passed = 0, failed = 0;
@@ -174,6 +176,42 @@ try {
   const buf = fs.readFileSync(file);
   ok(dl.suggestedFilename() === 'gfi-report-' + YEAR + '.xlsx', 'XLSX file name ' + dl.suggestedFilename());
   ok(buf.length > 0 && buf[0] === 0x50 && buf[1] === 0x4b, 'XLSX downloaded, ' + buf.length + ' bytes, starts with PK');
+
+  // the page skeleton: a refused request shows its error and marks the page
+  await page.goto(BASE + '/alerts.html?state=bogus');
+  ok(await ready() === 'error' && (await page.textContent('#msg .msg.error')).includes('state'),
+    'a refused filter shows the API\'s error and body[data-ready] = error');
+  ok((await page.textContent('h1')).trim() === '预警 Alerts' && await page.locator('header.top nav a.active').count() === 1,
+    'the skeleton adds the English beside data-en texts and marks the page in the navigation');
+  // the label and table helpers escape what they are given
+  const helpers = await page.evaluate(() => {
+    const t = document.createElement('table');
+    GFI.table(t, [['单位', 'Unit'], ['值', 'Value', 'num'], ['#', '']], [], ['无 <none>', 'none & "more"']);
+    const head = Array.from(t.tHead.rows[0].cells);
+    const empty = t.tBodies[0].rows[0].cells[0];
+    return { bi: GFI.bi('<b>', '"x"&'), heads: head.map(c => c.innerHTML), num: head[1].className,
+      colspan: empty.colSpan, empty: empty.innerHTML };
+  });
+  ok(helpers.bi === '&lt;b&gt; <span class="en">&quot;x&quot;&amp;</span>',
+    'GFI.bi escapes both languages: ' + helpers.bi);
+  ok(helpers.heads.join('|') === '单位 <span class="en">Unit</span>|值 <span class="en">Value</span>|#' &&
+    helpers.num === 'num', 'GFI.table head from [zh, en] pairs: ' + helpers.heads.join('|'));
+  ok(helpers.colspan === 3 && helpers.empty === '无 &lt;none&gt; <span class="en">none &amp; "more"</span>',
+    'GFI.table empty state spans every column, escaped: ' + helpers.empty);
+
+  // a 390 px phone: nothing wider than the screen on any page (tables may
+  // scroll inside their own container); nor on a 768 px tablet, where the
+  // navigation is wider than the screen but not yet in its phone layout
+  const screens = [[PHONE, ['overview', 'spotcheck', 'unit', 'alerts', 'report', 'index']],
+    [TABLET, ['overview', 'unit']]];
+  for (const [screen, names] of screens) {
+    for (const name of names) {
+      const wide = await overflow(name + '.html?year=' + YEAR, screen);
+      ok(wide.ready === '1' && wide.scrollWidth <= screen.width && wide.beyond.length === 0,
+        name + ' fits a ' + screen.width + ' px screen (ready ' + wide.ready + ', scrollWidth ' + wide.scrollWidth +
+        ', beyond the edge: ' + (wide.beyond.join(' ') || 'none') + ')');
+    }
+  }
   ok(errors.length === 0, 'no page errors: ' + errors.join('; '));
 } catch (e) {
   ok(false, 'exception: ' + (e && e.stack ? e.stack : e));
@@ -181,6 +219,36 @@ try {
 } finally {
   await ctx.close();
   fs.rmSync(profile, { recursive: true, force: true });
+}
+
+/* Opens a page on a touch screen (device scale 3) of the given viewport
+ * in a browser of its own, logged in through sessionStorage, and returns
+ * the document's scrollWidth and the elements whose right edge passes the
+ * screen outside a container that scrolls (overflow-x auto or scroll). */
+async function overflow(url, screen) {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  try {
+    const screenCtx = await browser.newContext({ viewport: screen, deviceScaleFactor: 3, isMobile: true, hasTouch: true });
+    await screenCtx.addInitScript(t => sessionStorage.setItem('gfi.token', t), TOKEN);
+    const p = await screenCtx.newPage();
+    p.setDefaultTimeout(10000);
+    p.on('pageerror', e => errors.push(String(e)));
+    await p.goto(BASE + '/' + url);
+    await p.waitForSelector('body[data-ready]');
+    await p.screenshot({ path: path.join(SHOTS, screen.width + '-' + url.replace(/\.html.*/, '') + '.png'), fullPage: true });
+    return await p.evaluate(limit => {
+      const scrolls = el => ['auto', 'scroll'].includes(getComputedStyle(el).overflowX);
+      const insideScroller = el => { for (let a = el.parentElement; a; a = a.parentElement) if (scrolls(a)) return true; return false; };
+      const name = el => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') +
+        (el.className && typeof el.className === 'string' ? '.' + el.className.trim().split(/\s+/).join('.') : '');
+      const beyond = [...document.body.querySelectorAll('*')]
+        .filter(el => el.getBoundingClientRect().right > limit + 0.5 && !insideScroller(el)).map(name);
+      return { ready: document.body.dataset.ready, scrollWidth: document.documentElement.scrollWidth, beyond };
+    }, screen.width);
+  } finally {
+    await browser.close();
+  }
 }
 
 function want4(m) { return Array.isArray(m.months) && m.months.length === 12; }
