@@ -204,10 +204,9 @@ JSON
 "$agg" alerts --store "$store" --state active | cut -c1-160
 
 echo "== the dashboards (ECharts from npm, bundled; nothing fetched at run time)"
-stale_dist() { # dist/ missing, or a page differs from its source
-  [ -e dashboards/dist/echarts.min.js ] || return 0
-  for f in dashboards/src/*; do cmp -s "$f" "dashboards/dist/${f##*/}" || return 0; done
-  return 1
+stale_dist() { # dist/ missing, or built from other sources (build.sh's dist/.sources)
+  [ -e dashboards/dist/echarts.min.js ] && [ -e dashboards/dist/.sources ] || return 0
+  ! (cd dashboards && sha256sum --quiet --status -c dist/.sources)
 }
 if [ -z "${GFI_DEMO_BUILD:-}" ] || stale_dist; then
   bash dashboards/build.sh
