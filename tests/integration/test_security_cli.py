@@ -113,7 +113,7 @@ CLI = [
     (["verify-batch"], {"gateway": "gw-b", "seq": "1"}, set()),
 ]
 # History import (aggregator/ingest/import.c): fed once the command exists.
-if os.path.exists(os.path.join(os.environ.get("GFI_SOURCE_DIR", "."), "aggregator", "import.c")):
+if os.path.exists(os.path.join(os.environ.get("GFI_SOURCE_DIR", "."), "aggregator", "ingest", "import.c")):
     CLI.append((["import"], {"csv": "{csv}", "by": "Li Wei", "now": "1750000000"},
                 {"imports", "readings", "series", "rollups", "rollup_imports"}))
 # Fields that are file names: a hostile name is just a file that does not
