@@ -7,7 +7,7 @@
  * only after its token is found, not revoked, and every unit, gateway,
  * alert or spot check it names is checked against the token's scope
  * (visible_unit); what is out of scope answers 404 exactly like what does
- * not exist, so a county cannot probe another county's registry. Query
+ * not exist (the JSON of each stored thing is json.c's), so a county cannot probe another county's registry. Query
  * parameters are strict like the config: unknown or repeated ones are 400.
  * No SQL here: everything goes through store.h and the modules above it.
  */
@@ -28,6 +28,7 @@
 
 #include "error.h"
 #include "indicators.h"
+#include "json.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "period.h"
@@ -107,14 +108,6 @@ static int fail_store(struct ctx *c, int rc)
 	if (rc == GFI_E_NOTFOUND)
 		return fail(c, 404, "not found");
 	return fail(c, 500, "store: %s", gfi_strerror(rc));
-}
-
-static void add_num(cJSON *o, const char *k, double v)
-{
-	if (isfinite(v))
-		cJSON_AddNumberToObject(o, k, v);
-	else
-		cJSON_AddNullToObject(o, k);
 }
 
 /* ---- parameters ---- */
@@ -327,127 +320,6 @@ static void audit(struct ctx *c, const char *action, const char *object,
 			action, object);
 }
 
-/* ---- JSON of stored things ---- */
-
-static const char *const kind_names[] = { "factory", "park", "supply_chain" };
-static const char *const level_names[] = { "national", "provincial", "city" };
-static const char *const prov_names[] = { "none", "metered", "imported",
-					  "manual", "derived" };
-
-static cJSON *unit_json(const struct reg_unit *u)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddStringToObject(o, "code", u->code);
-	cJSON_AddStringToObject(o, "name", u->name);
-	cJSON_AddStringToObject(o, "kind", (unsigned)u->kind < 3 ? kind_names[u->kind] : "");
-	cJSON_AddStringToObject(o, "county", u->county);
-	cJSON_AddStringToObject(o, "level",
-				(unsigned)u->level < 3 ? level_names[u->level] : "");
-	cJSON_AddNumberToObject(o, "year_listed", u->year_listed);
-	cJSON_AddStringToObject(o, "sector", u->sector);
-	cJSON_AddBoolToObject(o, "retired", u->retired != 0);
-	return o;
-}
-
-static cJSON *period_json(const struct ind_period *p)
-{
-	cJSON *o = cJSON_CreateObject(), *ind = cJSON_CreateObject();
-
-	if (o == NULL || ind == NULL) {
-		cJSON_Delete(o);
-		cJSON_Delete(ind);
-		return NULL;
-	}
-	cJSON_AddStringToObject(o, "unit", p->unit);
-	cJSON_AddNumberToObject(o, "year", p->year);
-	if (p->month > 0)
-		cJSON_AddNumberToObject(o, "month", p->month);
-	else
-		cJSON_AddNullToObject(o, "month");
-	cJSON_AddStringToObject(o, "product_unit", p->product_unit);
-	for (int i = 0; i < IND_N; i++) {
-		const struct ind_def *d = ind_def((enum ind_id)i);
-		const struct ind_value *v = &p->v[i];
-		cJSON *e = cJSON_CreateObject();
-
-		if (e == NULL || d == NULL) {
-			cJSON_Delete(e);
-			continue;
-		}
-		add_num(e, "value", v->has_value ? v->value : NAN);
-		cJSON_AddStringToObject(e, "unit", d->unit ? d->unit : "");
-		cJSON_AddStringToObject(e, "zh", d->zh ? d->zh : "");
-		cJSON_AddStringToObject(e, "en", d->en ? d->en : "");
-		add_num(e, "completeness", v->completeness);
-		cJSON_AddStringToObject(e, "provenance",
-					(unsigned)v->provenance < 5 ? prov_names[v->provenance]
-								    : "none");
-		cJSON_AddBoolToObject(e, "estimated", v->estimated != 0);
-		add_num(e, "yoy_pct", v->has_yoy ? v->yoy_pct : NAN);
-		cJSON_AddItemToObject(ind, d->key, e);
-	}
-	cJSON_AddItemToObject(o, "indicators", ind);
-	/* Whether the figures rest on imported history (docs/import.md). */
-	{
-		double share = 0;
-		cJSON_AddStringToObject(o, "provenance", indicators_provenance(p, &share));
-		cJSON_AddNumberToObject(o, "imported_share", share);
-		cJSON_AddNumberToObject(o, "readings", (double)p->readings);
-		cJSON_AddNumberToObject(o, "imported_readings", (double)p->imported_readings);
-	}
-	return o;
-}
-
-static cJSON *alert_json(const struct store_alert *a)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", (double)a->id);
-	cJSON_AddStringToObject(o, "unit", a->unit);
-	cJSON_AddStringToObject(o, "rule", a->rule);
-	cJSON_AddStringToObject(o, "subject", a->subject);
-	cJSON_AddStringToObject(o, "period", a->period);
-	add_num(o, "value", a->value);
-	add_num(o, "threshold", a->threshold);
-	cJSON_AddStringToObject(o, "detail", a->detail);
-	cJSON_AddStringToObject(o, "state", a->state);
-	cJSON_AddNumberToObject(o, "first_seen_s", (double)a->first_seen_s);
-	cJSON_AddNumberToObject(o, "last_seen_s", (double)a->last_seen_s);
-	cJSON_AddStringToObject(o, "changed_by", a->changed_by);
-	cJSON_AddNumberToObject(o, "changed_s", (double)a->changed_s);
-	return o;
-}
-
-static cJSON *spotcheck_json(const struct store_spotcheck *k)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", (double)k->id);
-	cJSON_AddStringToObject(o, "gateway", k->gateway);
-	cJSON_AddStringToObject(o, "meter", k->meter);
-	cJSON_AddStringToObject(o, "point", k->point);
-	cJSON_AddNumberToObject(o, "at_s", (double)k->at_s);
-	add_num(o, "reading", k->reading);
-	add_num(o, "reported", k->reported);
-	add_num(o, "diff", k->diff);
-	add_num(o, "diff_pct", k->diff_pct);
-	add_num(o, "tolerance_pct", k->tolerance_pct);
-	cJSON_AddBoolToObject(o, "chain_ok", k->chain_ok != 0);
-	cJSON_AddStringToObject(o, "verdict", k->verdict);
-	cJSON_AddStringToObject(o, "reason", k->reason);
-	cJSON_AddStringToObject(o, "inspector", k->inspector);
-	cJSON_AddStringToObject(o, "note", k->note);
-	cJSON_AddNumberToObject(o, "recorded_s", (double)k->recorded_s);
-	return o;
-}
-
 /* ---- handlers ---- */
 
 static int get_health(struct ctx *c)
@@ -473,11 +345,14 @@ static int unit_row(void *ctx, const void *row)
 	const struct reg_unit *u = row;
 	cJSON *o;
 
+	const char *kind = json_name(unit_kind_names, 3, (int)u->kind, NULL);
+	const char *level = json_name(unit_level_names, 3, (int)u->level, NULL);
+
 	if (!unit_visible(w->c, u) || (w->county && strcmp(w->county, u->county) != 0) ||
-	    (w->kind && ((unsigned)u->kind >= 3 || strcmp(w->kind, kind_names[u->kind]))) ||
-	    (w->level && ((unsigned)u->level >= 3 || strcmp(w->level, level_names[u->level]))))
+	    (w->kind && (kind == NULL || strcmp(w->kind, kind) != 0)) ||
+	    (w->level && (level == NULL || strcmp(w->level, level) != 0)))
 		return 0;
-	if ((o = unit_json(u)) == NULL)
+	if ((o = json_unit(u)) == NULL)
 		return 1;
 	cJSON_AddItemToArray(w->arr, o);
 	return 0;
@@ -503,9 +378,9 @@ static int get_units(struct ctx *c)
 	w.county = param(c, "county");
 	w.kind = param(c, "kind");
 	w.level = param(c, "level");
-	if (w.kind && !in_names(w.kind, kind_names, 3))
+	if (w.kind && !in_names(w.kind, unit_kind_names, 3))
 		return fail(c, 400, "kind: must be factory, park or supply_chain");
-	if (w.level && !in_names(w.level, level_names, 3))
+	if (w.level && !in_names(w.level, unit_level_names, 3))
 		return fail(c, 400, "level: must be national, provincial or city");
 	o = cJSON_CreateObject();
 	w.arr = cJSON_AddArrayToObject(o, "units");
@@ -539,7 +414,7 @@ static int get_indicators(struct ctx *c, const char *code, int monthly)
 	if (!monthly) {
 		rc = indicators_compute(c->s, code, (int)year, (int)month, p);
 		if (rc == GFI_OK)
-			o = period_json(p);
+			o = json_period(p);
 		free(p);
 		if (rc != GFI_OK)
 			return fail_store(c, rc);
@@ -555,7 +430,7 @@ static int get_indicators(struct ctx *c, const char *code, int monthly)
 			cJSON_Delete(o);
 			return fail_store(c, rc);
 		}
-		cJSON_AddItemToArray(arr, period_json(p));
+		cJSON_AddItemToArray(arr, json_period(p));
 	}
 	free(p);
 	return reply_json(c, 200, o);
@@ -588,52 +463,18 @@ static int gw_row(void *ctx, const void *row)
 	return 0;
 }
 
-/* The point's latest reading: last_time_s, last_value, last_status (null
- * when none is stored). */
-static int add_last_reading(struct ctx *c, cJSON *o, const struct reg_meter *m)
-{
-	struct gfi_reading r;
-	char st[32];
-	int rc = store_last_reading(c->s, m->gateway, m->meter, m->point, &r);
-
-	if (rc == GFI_E_NOTFOUND) {
-		cJSON_AddNullToObject(o, "last_time_s");
-		cJSON_AddNullToObject(o, "last_value");
-		cJSON_AddNullToObject(o, "last_status");
-		return GFI_OK;
-	}
-	if (rc != GFI_OK)
-		return rc;
-	cJSON_AddNumberToObject(o, "last_time_s", (double)r.time_s);
-	add_num(o, "last_value", r.value);
-	cJSON_AddStringToObject(o, "last_status",
-				gfi_status_format(r.status, r.detail, st, sizeof(st)));
-	return GFI_OK;
-}
-
 static int meter_row(void *ctx, const void *row)
 {
 	struct gw_walk *w = ctx;
 	const struct reg_meter *m = row;
-	cJSON *o = cJSON_CreateObject();
+	struct gfi_reading r;
+	int rc = store_last_reading(w->c->s, m->gateway, m->meter, m->point, &r);
+	cJSON *o;
 
-	if (o == NULL)
+	if (rc != GFI_OK && rc != GFI_E_NOTFOUND)
 		return 1;
-	cJSON_AddStringToObject(o, "gateway", m->gateway);
-	cJSON_AddStringToObject(o, "meter", m->meter);
-	cJSON_AddStringToObject(o, "point", m->point);
-	cJSON_AddStringToObject(o, "quantity", m->quantity);
-	cJSON_AddStringToObject(o, "role", registry_role_name(m->role));
-	cJSON_AddStringToObject(o, "carrier", m->carrier);
-	cJSON_AddStringToObject(o, "product", m->product);
-	cJSON_AddStringToObject(o, "product_unit", m->product_unit);
-	add_num(o, "accuracy_pct", m->accuracy_pct);
-	cJSON_AddNumberToObject(o, "registered_s", (double)m->registered_s);
-	cJSON_AddBoolToObject(o, "retired", m->retired != 0);
-	if (add_last_reading(w->c, o, m) != GFI_OK) {
-		cJSON_Delete(o);
+	if ((o = json_meter(m, rc == GFI_OK ? &r : NULL)) == NULL)
 		return 1;
-	}
 	cJSON_AddItemToArray(w->arr, o);
 	return 0;
 }
@@ -679,15 +520,10 @@ static int add_status(struct ctx *c, cJSON *o, const char *gateway)
 	}
 	if (rc != GFI_OK)
 		return rc;
-	if ((so = cJSON_AddObjectToObject(o, "status")) == NULL)
+	if ((so = json_gateway_status(&st)) == NULL || !cJSON_AddItemToObject(o, "status", so)) {
+		cJSON_Delete(so);
 		return GFI_E_NOMEM;
-	cJSON_AddStringToObject(so, "state", st.state);
-	cJSON_AddNumberToObject(so, "queue_depth", (double)st.queue_depth);
-	cJSON_AddNumberToObject(so, "oldest_queued_s", (double)st.oldest_queued_s);
-	cJSON_AddNumberToObject(so, "head_seq", (double)st.head_seq);
-	cJSON_AddNumberToObject(so, "acked_seq", (double)st.acked_seq);
-	cJSON_AddStringToObject(so, "version", st.version);
-	cJSON_AddNumberToObject(so, "received_s", (double)st.received_s);
+	}
 	return GFI_OK;
 }
 
@@ -706,19 +542,10 @@ static int gateway_row(void *ctx, const void *row)
 		return 0;
 	if ((w->rc = store_batch_last_received(w->c->s, g->id, &last, &has)) != GFI_OK)
 		return 1;
-	if ((o = cJSON_CreateObject()) == NULL) {
+	if ((o = json_gateway(g, u.county, has, last)) == NULL) {
 		w->rc = GFI_E_NOMEM;
 		return 1;
 	}
-	cJSON_AddStringToObject(o, "id", g->id);
-	cJSON_AddStringToObject(o, "unit", g->unit);
-	cJSON_AddStringToObject(o, "county", u.county);
-	cJSON_AddBoolToObject(o, "active", g->active != 0);
-	cJSON_AddNumberToObject(o, "registered_s", (double)g->registered_s);
-	if (has)
-		cJSON_AddNumberToObject(o, "last_batch_s", (double)last);
-	else
-		cJSON_AddNullToObject(o, "last_batch_s");
 	if ((w->rc = add_status(w->c, o, g->id)) != GFI_OK) {
 		cJSON_Delete(o);
 		return 1;
@@ -749,22 +576,12 @@ static int get_gateways(struct ctx *c)
 
 static int import_row(void *ctx, const void *row)
 {
-	const struct store_import *im = row;
-	cJSON *o = cJSON_CreateObject();
+	cJSON *o = json_import(row);
 
 	if (o == NULL || !cJSON_AddItemToArray(ctx, o)) {
 		cJSON_Delete(o);
 		return 1;
 	}
-	cJSON_AddNumberToObject(o, "id", (double)im->id);
-	cJSON_AddStringToObject(o, "file", im->file);
-	cJSON_AddStringToObject(o, "sha256", im->sha256);
-	cJSON_AddNumberToObject(o, "rows", (double)im->rows);
-	cJSON_AddNumberToObject(o, "inserted", (double)im->inserted);
-	cJSON_AddNumberToObject(o, "present", (double)im->present);
-	cJSON_AddNumberToObject(o, "skipped", (double)im->skipped);
-	cJSON_AddStringToObject(o, "by", im->by);
-	cJSON_AddNumberToObject(o, "imported_s", (double)im->imported_s);
 	return 0;
 }
 
@@ -799,29 +616,11 @@ static int64_t day_of(int64_t t)
 
 static int rollup_row(void *ctx, const void *row)
 {
-	cJSON *arr = ctx, *o = cJSON_CreateObject();
-	const struct rollup *r = row;
+	cJSON *o = json_rollup(row);
 
 	if (o == NULL)
 		return 1;
-	cJSON_AddStringToObject(o, "gateway", r->gateway);
-	cJSON_AddStringToObject(o, "meter", r->meter);
-	cJSON_AddStringToObject(o, "point", r->point);
-	cJSON_AddStringToObject(o, "quantity", r->quantity);
-	cJSON_AddNumberToObject(o, "day_s", (double)r->day_s);
-	cJSON_AddNumberToObject(o, "count", (double)r->count);
-	cJSON_AddNumberToObject(o, "bad", (double)r->bad);
-	if (r->count > 0) {
-		cJSON_AddNumberToObject(o, "first_s", (double)r->first_s);
-		add_num(o, "first_v", r->first_v);
-		cJSON_AddNumberToObject(o, "last_s", (double)r->last_s);
-		add_num(o, "last_v", r->last_v);
-		add_num(o, "min_v", r->min_v);
-		add_num(o, "max_v", r->max_v);
-	}
-	add_num(o, "integral", r->integral);
-	cJSON_AddNumberToObject(o, "flagged", (double)r->flagged);
-	cJSON_AddItemToArray(arr, o);
+	cJSON_AddItemToArray(ctx, o);
 	return 0;
 }
 
@@ -892,7 +691,7 @@ static int alert_row(void *ctx, const void *row)
 		w->rc = rc;
 		return 1;
 	}
-	cJSON_AddItemToArray(w->arr, alert_json(a));
+	cJSON_AddItemToArray(w->arr, json_alert(a));
 	return 0;
 }
 
@@ -1057,7 +856,7 @@ static int post_alert(struct ctx *c, const char *idtext, const char *verb)
 	      detail);
 	if ((rc = store_alert_get(c->s, (int64_t)id, &a)) != GFI_OK)
 		return fail_store(c, rc);
-	return reply_json(c, 200, alert_json(&a));
+	return reply_json(c, 200, json_alert(&a));
 }
 
 struct spot_walk {
@@ -1082,7 +881,7 @@ static int spot_row(void *ctx, const void *row)
 		w->rc = rc;
 		return 1;
 	}
-	cJSON_AddItemToArray(w->arr, spotcheck_json(k));
+	cJSON_AddItemToArray(w->arr, json_spotcheck(k));
 	return 0;
 }
 
@@ -1182,7 +981,7 @@ static int post_spotcheck(struct ctx *c)
 	k.id = id;
 	snprintf(object, sizeof(object), "spotcheck %" PRId64, id);
 	audit(c, "spotcheck.add", object, 201, k.verdict);
-	reply_json(c, 201, spotcheck_json(&k));
+	reply_json(c, 201, json_spotcheck(&k));
 	ret = 0;
 cleanup:
 	cJSON_Delete(body);
