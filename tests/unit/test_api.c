@@ -1,5 +1,5 @@
 /*
- * test_api.c — the HTTP API's rules (aggregator/api/api.c) without sockets:
+ * test_api.c — the HTTP API's rules (aggregator/api/) without sockets:
  * api_handle is called directly on a temporary store.
  *
  * Two counties, one unit in each (A in 350102, B in 350104), a gateway and a
