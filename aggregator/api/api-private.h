@@ -72,6 +72,9 @@ int api_unit_visible(const struct api_ctx *c, const struct reg_unit *u);
 /* Fill *u when the token may see unit code, else answer 404. */
 int api_visible_unit(struct api_ctx *c, const char *code, struct reg_unit *u);
 int api_visible_gateway(struct api_ctx *c, const char *id, struct reg_gateway *g);
+/* The one county code the token is limited to (a county's own, a unit's
+ * county), or "" for a city token (every county). GFI_OK or a store error. */
+int api_county_scope(struct api_ctx *c, char *code, size_t size);
 void api_audit(struct api_ctx *c, const char *action, const char *object,
 	       int status, const char *detail);
 
@@ -79,6 +82,7 @@ void api_audit(struct api_ctx *c, const char *action, const char *object,
 int api_get_health(struct api_ctx *c);
 int api_get_metrics(struct api_ctx *c);
 int api_get_units(struct api_ctx *c);
+int api_get_counties(struct api_ctx *c);
 int api_get_indicators(struct api_ctx *c);
 int api_get_indicators_monthly(struct api_ctx *c);
 int api_get_meters(struct api_ctx *c);

@@ -1,6 +1,6 @@
 /*
- * api_units.c — the API's units, indicators and meter points
- * (docs/api.md): GET /api/v1/units, /units/{code}/indicators,
+ * api_units.c — the API's units, counties, indicators and meter points
+ * (docs/api.md): GET /api/v1/units, /counties, /units/{code}/indicators,
  * /units/{code}/indicators/monthly and /units/{code}/meters.
  *
  * Invariants: only what the token may see is listed (auth.c); a unit out
@@ -60,6 +60,44 @@ int api_get_units(struct api_ctx *c)
 		return api_fail(c, 500, "out of memory");
 	}
 	return api_reply_list(c, o, store_unit_list(c->s, unit_row, &w), GFI_OK);
+}
+
+struct county_walk {
+	cJSON *arr;
+	const char *only;          /* this county only, or "" for all */
+};
+
+static int county_row(void *ctx, const void *row)
+{
+	struct county_walk *w = ctx;
+	const struct reg_county *k = row;
+	cJSON *o;
+
+	if (w->only[0] != '\0' && strcmp(w->only, k->code) != 0)
+		return 0;
+	if ((o = json_county(k)) == NULL)
+		return 1;
+	cJSON_AddItemToArray(w->arr, o);
+	return 0;
+}
+
+/* GET /api/v1/counties: code and name of every county the token may see
+ * (a city all, a county itself, a unit its own county). */
+int api_get_counties(struct api_ctx *c)
+{
+	char only[sizeof(c->tok.scope)];
+	struct county_walk w = { NULL, only };
+	cJSON *o;
+	int rc;
+
+	if (api_params_check(c, NULL))
+		return -1;
+	if ((rc = api_county_scope(c, only, sizeof(only))) != GFI_OK)
+		return api_fail_store(c, rc);
+	o = cJSON_CreateObject();
+	w.arr = cJSON_AddArrayToObject(o, "counties");
+	rc = w.arr ? store_county_list(c->s, county_row, &w) : GFI_E_NOMEM;
+	return api_reply_list(c, o, rc, GFI_OK);
 }
 
 static int indicators_of(struct api_ctx *c, int monthly)

@@ -143,6 +143,29 @@ int api_visible_gateway(struct api_ctx *c, const char *id, struct reg_gateway *g
 	return rc == GFI_OK ? 0 : api_fail_store(c, rc);
 }
 
+int api_county_scope(struct api_ctx *c, char *code, size_t size)
+{
+	struct reg_unit u;
+	int rc;
+
+	switch (c->role) {
+	case API_CITY:
+		snprintf(code, size, "%s", "");
+		return GFI_OK;
+	case API_COUNTY:
+		snprintf(code, size, "%s", c->tok.scope);
+		return GFI_OK;
+	case API_UNIT:
+		/* A unit sees the county it is in, and only that one. */
+		if ((rc = store_unit_get(c->s, c->tok.scope, &u)) != GFI_OK)
+			return rc;
+		snprintf(code, size, "%s", u.county);
+		return GFI_OK;
+	default:
+		return GFI_E_NOTFOUND;
+	}
+}
+
 void api_audit(struct api_ctx *c, const char *action, const char *object,
 	       int status, const char *detail)
 {

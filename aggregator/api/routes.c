@@ -33,6 +33,7 @@ static const struct route routes[] = {
 	{ "GET",  "/api/v1/units/*/indicators",         API_UNIT,   api_get_indicators },
 	{ "GET",  "/api/v1/units/*/indicators/monthly", API_UNIT,   api_get_indicators_monthly },
 	{ "GET",  "/api/v1/units/*/meters",             API_UNIT,   api_get_meters },
+	{ "GET",  "/api/v1/counties",                   API_UNIT,   api_get_counties },
 	{ "GET",  "/api/v1/series",                     API_UNIT,   api_get_series },
 	{ "GET",  "/api/v1/gateways",                   API_UNIT,   api_get_gateways },
 	{ "GET",  "/api/v1/alerts",                     API_UNIT,   api_get_alerts },

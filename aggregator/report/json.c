@@ -48,6 +48,17 @@ cJSON *json_unit(const struct reg_unit *u)
 	return o;
 }
 
+cJSON *json_county(const struct reg_county *k)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddStringToObject(o, "code", k->code);
+	cJSON_AddStringToObject(o, "name", k->name);
+	return o;
+}
+
 cJSON *json_indicator(const struct ind_def *d, const struct ind_value *v,
 		      const char *product_unit)
 {

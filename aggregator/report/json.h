@@ -28,6 +28,9 @@ void json_add_number(cJSON *o, const char *k, double v);
  * retired. */
 cJSON *json_unit(const struct reg_unit *u);
 
+/* A county as the API lists it: code and name. */
+cJSON *json_county(const struct reg_county *k);
+
 /* One indicator of a period: value, unit, product_unit (per-product
  * indicators, when the unit has a product unit), zh, en, completeness,
  * provenance, estimated, yoy_pct. */

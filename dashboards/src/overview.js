@@ -16,9 +16,12 @@
   ];
   const msg = document.getElementById('msg');
   try {
-    const [u, g, open, acked] = await Promise.all([
+    const [u, g, open, acked, cs] = await Promise.all([
       api('/api/v1/units'), api('/api/v1/gateways'),
-      api('/api/v1/alerts?state=open'), api('/api/v1/alerts?state=acknowledged')]);
+      api('/api/v1/alerts?state=open'), api('/api/v1/alerts?state=acknowledged'),
+      api('/api/v1/counties')]);
+    const countyName = {};
+    cs.counties.forEach(c => { countyName[c.code] = c.name; });
     const units = u.units;
     const now = Date.now() / 1000;
     const gw = {};
@@ -63,7 +66,8 @@
     Object.keys(byCounty).sort().forEach(county => {
       const idx = byCounty[county];
       const ok = idx.filter(i => st[i].k === 'ok').length;
-      h += '<tr class="county"><td colspan="' + (6 + KEYS.length * 2) + '">区县 <span class="en">County</span> ' + esc(county) +
+      h += '<tr class="county"><td colspan="' + (6 + KEYS.length * 2) + '">区县 <span class="en">County</span> ' +
+        esc(countyName[county] ? countyName[county] + ' ' : '') + esc(county) +
         ' — ' + idx.length + ' 家 <span class="en">units</span>, ' + ok + ' 正常报送 <span class="en">reporting</span></td></tr>';
       idx.forEach(i => {
         const x = units[i], d = ind[i];

@@ -37,7 +37,7 @@ import test_http_api as H  # noqa: E402
 from gfitest import ok  # noqa: E402
 
 AGG = H.AGG
-FOREIGN = [H.CHAIN, "gw-b", "海峡供应链", "E2"]   # Cangshan's, never to be seen
+FOREIGN = [H.CHAIN, "gw-b", "海峡供应链", "E2", "仓山区"]   # Cangshan's, never to be seen
 DAY0 = H.DAY0
 NOBODY = H.credit_code("91350100MA0000099")   # valid, never registered
 
@@ -62,6 +62,7 @@ ENDPOINTS = [
                                         "inspector": "Li Wei", "note": "on site"}),
     ("GET", "/api/v1/report", {"year": "2025", "format": "json", "county": "350102"}, None),
     ("GET", "/api/v1/imports", {}, None),
+    ("GET", "/api/v1/counties", {}, None),
     ("GET", "/api/v1/health", {}, None),
     ("GET", "/metrics", {}, None),
 ]
@@ -125,6 +126,7 @@ def scope_checks(c, store, T):
         ("GET", "/api/v1/report?year=2025&format=json", None),
         ("GET", "/metrics", None),
         ("GET", "/api/v1/imports", None),    # city tokens only
+        ("GET", "/api/v1/counties", None),   # their own county only
     ]
     # The same request about things that do not exist: an out-of-scope
     # answer must be indistinguishable from it (no probing).
