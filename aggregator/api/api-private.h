@@ -33,6 +33,13 @@ struct api_ctx {
 
 typedef int (*api_handler_fn)(struct api_ctx *c);
 
+/* A store list walked into a JSON array: the callback's store error in rc. */
+struct api_walk {
+	struct api_ctx *c;
+	cJSON *arr;
+	int rc;
+};
+
 /* ---- answers (reply.c) ---- */
 void api_set_body(struct api_ctx *c, int status, const char *type, char *body,
 		  size_t len);
@@ -56,7 +63,10 @@ int api_param_int(struct api_ctx *c, const char *key, long min, long max,
 int api_param_id(struct api_ctx *c, const char *key, int required);
 int api_param_county(struct api_ctx *c, const char *key);
 int api_param_time(struct api_ctx *c, const char *key, int64_t *out);
-int api_in_names(const char *v, const char *const *names, int n);
+/* Refuse key unless absent or one of names (NULL-terminated), listed in
+ * the error as list. */
+int api_param_choice(struct api_ctx *c, const char *key, const char *const *names,
+		     const char *list);
 /* The body as a JSON object with only allowed keys (owned), or NULL when
  * refused; an empty body is {} when empty_ok. */
 cJSON *api_body_object(struct api_ctx *c, const char *const *allowed, int empty_ok);
@@ -72,6 +82,9 @@ int api_unit_visible(const struct api_ctx *c, const struct reg_unit *u);
 /* Fill *u when the token may see unit code, else answer 404. */
 int api_visible_unit(struct api_ctx *c, const char *code, struct reg_unit *u);
 int api_visible_gateway(struct api_ctx *c, const char *id, struct reg_gateway *g);
+/* Whether the token may see unit code (*visible 0 also when it does not
+ * exist): GFI_OK, or a store error. For lists, which skip what is hidden. */
+int api_unit_code_visible(struct api_ctx *c, const char *code, int *visible);
 /* The one county code the token is limited to (a county's own, a unit's
  * county), or "" for a city token (every county). GFI_OK or a store error. */
 int api_county_scope(struct api_ctx *c, char *code, size_t size);

@@ -16,26 +16,16 @@
 #include "json.h"
 #include "registry.h"
 
-struct alert_walk {
-	struct api_ctx *c;
-	cJSON *arr;
-	int rc;
-};
-
 static int alert_row(void *ctx, const void *row)
 {
-	struct alert_walk *w = ctx;
+	struct api_walk *w = ctx;
 	const struct store_alert *a = row;
-	struct reg_unit u;
-	int rc = store_unit_get(w->c->s, a->unit, &u);
+	int visible = 0;
 
-	if (rc == GFI_E_NOTFOUND || (rc == GFI_OK && !api_unit_visible(w->c, &u)))
-		return 0;
-	if (rc != GFI_OK) {
-		w->rc = rc;
+	if ((w->rc = api_unit_code_visible(w->c, a->unit, &visible)) != GFI_OK)
 		return 1;
-	}
-	cJSON_AddItemToArray(w->arr, json_alert(a));
+	if (visible)
+		cJSON_AddItemToArray(w->arr, json_alert(a));
 	return 0;
 }
 
@@ -43,19 +33,18 @@ int api_get_alerts(struct api_ctx *c)
 {
 	static const char *const allowed[] = { "state", "county", "unit", NULL };
 	static const char *const states[] = { "open", "acknowledged", "resolved",
-					      "active" };
+					      "active", NULL };
 	struct store_alert_filter f = { 0 };
-	struct alert_walk w = { c, NULL, GFI_OK };
+	struct api_walk w = { c, NULL, GFI_OK };
 	cJSON *o;
 	int rc;
 
-	if (api_params_check(c, allowed) || api_param_county(c, "county"))
+	if (api_params_check(c, allowed) || api_param_county(c, "county") ||
+	    api_param_choice(c, "state", states, "open, acknowledged, resolved or active"))
 		return -1;
 	f.state = api_param(c, "state");
 	f.county = api_param(c, "county");
 	f.unit = api_param(c, "unit");
-	if (f.state && !api_in_names(f.state, states, 4))
-		return api_fail(c, 400, "state: must be open, acknowledged, resolved or active");
 	if (f.unit && !registry_credit_code_valid(f.unit))
 		return api_fail(c, 400, "unit: not a valid unified social credit code");
 	o = cJSON_CreateObject();

@@ -10,12 +10,6 @@
 #include "error.h"
 #include "json.h"
 
-struct gwlist_walk {
-	struct api_ctx *c;
-	cJSON *arr;
-	int rc;
-};
-
 /* The gateway's last reported status, or null when it never reported. */
 static int add_status(struct api_ctx *c, cJSON *o, const char *gateway)
 {
@@ -38,7 +32,7 @@ static int add_status(struct api_ctx *c, cJSON *o, const char *gateway)
 
 static int gateway_row(void *ctx, const void *row)
 {
-	struct gwlist_walk *w = ctx;
+	struct api_walk *w = ctx;
 	const struct reg_gateway *g = row;
 	struct reg_unit u;
 	int64_t last = 0;
@@ -65,7 +59,7 @@ static int gateway_row(void *ctx, const void *row)
 
 int api_get_gateways(struct api_ctx *c)
 {
-	struct gwlist_walk w = { c, NULL, GFI_OK };
+	struct api_walk w = { c, NULL, GFI_OK };
 	cJSON *o;
 	int rc;
 

@@ -16,36 +16,28 @@
 #include "period.h"
 #include "spotcheck.h"
 
-struct spot_walk {
-	struct api_ctx *c;
-	cJSON *arr;
-	int rc;
-};
-
 static int spot_row(void *ctx, const void *row)
 {
-	struct spot_walk *w = ctx;
+	struct api_walk *w = ctx;
 	const struct store_spotcheck *k = row;
 	struct reg_gateway g;
-	struct reg_unit u;
-	int rc = store_gateway_get(w->c->s, k->gateway, &g);
+	int visible = 0, rc = store_gateway_get(w->c->s, k->gateway, &g);
 
 	if (rc == GFI_OK)
-		rc = store_unit_get(w->c->s, g.unit, &u);
-	if (rc == GFI_E_NOTFOUND || (rc == GFI_OK && !api_unit_visible(w->c, &u)))
-		return 0;
-	if (rc != GFI_OK) {
+		rc = api_unit_code_visible(w->c, g.unit, &visible);
+	if (rc != GFI_OK && rc != GFI_E_NOTFOUND) {
 		w->rc = rc;
 		return 1;
 	}
-	cJSON_AddItemToArray(w->arr, json_spotcheck(k));
+	if (visible)
+		cJSON_AddItemToArray(w->arr, json_spotcheck(k));
 	return 0;
 }
 
 int api_get_spotchecks(struct api_ctx *c)
 {
 	static const char *const allowed[] = { "gateway", "meter", "point", NULL };
-	struct spot_walk w = { c, NULL, GFI_OK };
+	struct api_walk w = { c, NULL, GFI_OK };
 	cJSON *o;
 	int rc;
 

@@ -44,15 +44,13 @@ int api_get_units(struct api_ctx *c)
 	struct unit_walk w = { c, NULL, NULL, NULL, NULL };
 	cJSON *o;
 
-	if (api_params_check(c, allowed) || api_param_county(c, "county"))
+	if (api_params_check(c, allowed) || api_param_county(c, "county") ||
+	    api_param_choice(c, "kind", unit_kind_names, "factory, park or supply_chain") ||
+	    api_param_choice(c, "level", unit_level_names, "national, provincial or city"))
 		return -1;
 	w.county = api_param(c, "county");
 	w.kind = api_param(c, "kind");
 	w.level = api_param(c, "level");
-	if (w.kind && !api_in_names(w.kind, unit_kind_names, 3))
-		return api_fail(c, 400, "kind: must be factory, park or supply_chain");
-	if (w.level && !api_in_names(w.level, unit_level_names, 3))
-		return api_fail(c, 400, "level: must be national, provincial or city");
 	o = cJSON_CreateObject();
 	w.arr = cJSON_AddArrayToObject(o, "units");
 	if (w.arr == NULL) {

@@ -143,6 +143,15 @@ int api_visible_gateway(struct api_ctx *c, const char *id, struct reg_gateway *g
 	return rc == GFI_OK ? 0 : api_fail_store(c, rc);
 }
 
+int api_unit_code_visible(struct api_ctx *c, const char *code, int *visible)
+{
+	struct reg_unit u;
+	int rc = store_unit_get(c->s, code, &u);
+
+	*visible = rc == GFI_OK && api_unit_visible(c, &u);
+	return rc == GFI_E_NOTFOUND ? GFI_OK : rc;
+}
+
 int api_county_scope(struct api_ctx *c, char *code, size_t size)
 {
 	struct reg_unit u;

@@ -102,12 +102,15 @@ int api_param_time(struct api_ctx *c, const char *key, int64_t *out)
 	return 0;
 }
 
-int api_in_names(const char *v, const char *const *names, int n)
+int api_param_choice(struct api_ctx *c, const char *key, const char *const *names,
+		     const char *list)
 {
-	for (int i = 0; i < n; i++)
+	const char *v = api_param(c, key);
+
+	for (int i = 0; v != NULL && names[i] != NULL; i++)
 		if (strcmp(v, names[i]) == 0)
-			return 1;
-	return 0;
+			return 0;
+	return v == NULL ? 0 : api_fail(c, 400, "%s: must be %s", key, list);
 }
 
 /* Whether a JSON text holds the escape \u0000: cJSON decodes it into a
