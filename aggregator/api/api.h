@@ -2,14 +2,16 @@
  * api.h — the HTTP API's requests and answers, without the transport
  * (docs/api.md). http.c turns a libmicrohttpd request into a struct
  * api_request and sends back the struct api_response; tests call
- * api_handle directly with a store of their own.
+ * api_handle directly with a store of their own. Inside api/: routes.c
+ * (the route table), auth.c (tokens, scope, audit), reply.c and params.c
+ * (answers, parameters, bodies), metrics.c and one api_*.c per resource.
  *
  * Every answer is JSON (except /metrics, CSV and XLSX downloads); every
  * refusal is {"error":"<field>: why"}. Authorisation: a bearer token whose
  * SHA-256 is in the store (store.h, "http"); a city token sees every unit,
  * a county token the units of its county, a unit token itself only; what a
  * token may not see does not exist for it (404, never 403).
- * Also the `gfi-aggregator token add|list|revoke` command.
+ * Also the `gfi-aggregator token add|list|revoke` command (cmd/token.c).
  */
 #ifndef GFI_AGG_API_H
 #define GFI_AGG_API_H

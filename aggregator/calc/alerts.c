@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "error.h"
+#include "json.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "period.h"
@@ -777,34 +778,6 @@ static void num_field(FILE *f, double v)
 		fprintf(f, "%.15g", v);
 }
 
-static cJSON *alert_json(const struct store_alert *a)
-{
-	cJSON *o = cJSON_CreateObject();
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", (double)a->id);
-	cJSON_AddStringToObject(o, "unit", a->unit);
-	cJSON_AddStringToObject(o, "rule", a->rule);
-	cJSON_AddStringToObject(o, "subject", a->subject);
-	cJSON_AddStringToObject(o, "period", a->period);
-	if (isnan(a->value))
-		cJSON_AddNullToObject(o, "value");
-	else
-		cJSON_AddNumberToObject(o, "value", a->value);
-	if (isnan(a->threshold))
-		cJSON_AddNullToObject(o, "threshold");
-	else
-		cJSON_AddNumberToObject(o, "threshold", a->threshold);
-	cJSON_AddStringToObject(o, "state", a->state);
-	cJSON_AddNumberToObject(o, "first_seen_s", (double)a->first_seen_s);
-	cJSON_AddNumberToObject(o, "last_seen_s", (double)a->last_seen_s);
-	cJSON_AddStringToObject(o, "changed_by", a->changed_by);
-	cJSON_AddNumberToObject(o, "changed_s", (double)a->changed_s);
-	cJSON_AddStringToObject(o, "detail", a->detail);
-	return o;
-}
-
 struct lister {
 	FILE *out;
 	int json;
@@ -816,12 +789,7 @@ static int list_row(void *ctx, const void *row)
 	const struct store_alert *a = row;
 
 	if (l->json) {
-		cJSON *o = alert_json(a);
-		char *t = o ? cJSON_PrintUnformatted(o) : NULL;
-		if (t != NULL)
-			fprintf(l->out, "%s\n", t);
-		free(t);
-		cJSON_Delete(o);
+		json_print_line(json_alert(a), l->out);
 		return 0;
 	}
 	fprintf(l->out, "%" PRId64 "\t%s\t%s\t%s\t%s\t", a->id, a->unit, a->rule,

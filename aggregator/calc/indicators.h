@@ -73,6 +73,9 @@ enum ind_provenance {
 	PROV_MANUAL,       /* entered by hand (who and when in the facts) */
 	PROV_DERIVED,      /* computed from values of several provenances */
 };
+/* Their names in JSON, CSV and the CLI, indexed by the enum; NULL ends. */
+static const char *const ind_provenance_names[] = { "none", "metered", "imported",
+						    "manual", "derived", NULL };
 
 struct ind_def {
 	enum ind_id id;

@@ -27,6 +27,7 @@
 
 #include "batch.h"
 #include "error.h"
+#include "json.h"
 #include "jsonutil.h"
 #include "period.h"
 #include "report.h"
@@ -459,44 +460,9 @@ int spotcheck_cli(int argc, char **argv, FILE *out, FILE *err)
 	return 0;
 }
 
-static void json_num(cJSON *o, const char *k, double v)
-{
-	if (isnan(v))
-		cJSON_AddNullToObject(o, k);
-	else
-		cJSON_AddNumberToObject(o, k, v);
-}
-
 static int list_row(void *ctx, const void *row)
 {
-	FILE *out = ctx;
-	const struct store_spotcheck *c = row;
-	cJSON *o = cJSON_CreateObject();
-	char *t;
-
-	if (o == NULL)
-		return 1;
-	cJSON_AddNumberToObject(o, "id", (double)c->id);
-	cJSON_AddStringToObject(o, "gateway", c->gateway);
-	cJSON_AddStringToObject(o, "meter", c->meter);
-	cJSON_AddStringToObject(o, "point", c->point);
-	cJSON_AddNumberToObject(o, "at_s", (double)c->at_s);
-	json_num(o, "reading", c->reading);
-	json_num(o, "reported", c->reported);
-	json_num(o, "diff", c->diff);
-	json_num(o, "diff_pct", c->diff_pct);
-	json_num(o, "tolerance_pct", c->tolerance_pct);
-	cJSON_AddBoolToObject(o, "chain_ok", c->chain_ok != 0);
-	cJSON_AddStringToObject(o, "verdict", c->verdict);
-	cJSON_AddStringToObject(o, "reason", c->reason);
-	cJSON_AddStringToObject(o, "inspector", c->inspector);
-	cJSON_AddStringToObject(o, "note", c->note);
-	cJSON_AddNumberToObject(o, "recorded_s", (double)c->recorded_s);
-	t = cJSON_PrintUnformatted(o);
-	if (t != NULL)
-		fprintf(out, "%s\n", t);
-	free(t);
-	cJSON_Delete(o);
+	json_print_line(json_spotcheck(row), ctx);
 	return 0;
 }
 

@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "indicators.h"
+#include "json.h"
 #include "registry.h"
 #include "store.h"
 
@@ -209,9 +210,7 @@ int factors_cli(int argc, char **argv, FILE *out, FILE *err)
 
 static const char *prov_name(enum ind_provenance p)
 {
-	static const char *const names[] = { "none", "metered", "imported",
-					     "manual", "derived" };
-	return (int)p >= 0 && p <= PROV_DERIVED ? names[p] : "unknown";
+	return (int)p >= 0 && p <= PROV_DERIVED ? ind_provenance_names[p] : "unknown";
 }
 
 /* The unit of d for this period: "unit" stands for the product unit. */
@@ -225,39 +224,6 @@ static void unit_text(const struct ind_def *d, const struct ind_period *p,
 	else
 		snprintf(buf, size, "%.*s%s", (int)(u - d->unit), d->unit,
 			 p->product_unit);
-}
-
-static void print_json(const struct ind_period *p, FILE *out)
-{
-	fprintf(out, "{\"unit\":\"%s\",\"year\":%d,\"month\":%d,\"indicators\":[",
-		p->unit, p->year, p->month);
-	for (int i = 0; i < IND_N; i++) {
-		const struct ind_def *d = ind_def((enum ind_id)i);
-		const struct ind_value *v = &p->v[i];
-		char unit[48];
-		unit_text(d, p, unit, sizeof(unit));
-		fprintf(out, "%s{\"key\":\"%s\",\"zh\":\"%s\",\"unit\":\"%s\",", i ? "," : "",
-			d->key, d->zh, unit);
-		if (v->has_value)
-			fprintf(out, "\"value\":%.12g,\"completeness_pct\":%.6g,", v->value,
-				v->completeness * 100.0);
-		else
-			fprintf(out, "\"value\":null,\"completeness_pct\":null,");
-		fprintf(out, "\"provenance\":\"%s\",\"estimated\":%s,", prov_name(v->provenance),
-			v->estimated ? "true" : "false");
-		if (v->has_yoy)
-			fprintf(out, "\"yoy_pct\":%.6g}", v->yoy_pct);
-		else
-			fprintf(out, "\"yoy_pct\":null}");
-	}
-	/* Whether the figures rest on imported history (docs/import.md). */
-	{
-		double share = 0;
-		const char *prov = indicators_provenance(p, &share);
-		fprintf(out, "],\"provenance\":\"%s\",\"imported_share\":%.6g,"
-			"\"readings\":%lld,\"imported_readings\":%lld}\n", prov, share,
-			(long long)p->readings, (long long)p->imported_readings);
-	}
 }
 
 static void print_tsv(const struct ind_period *p, FILE *out)
@@ -315,7 +281,7 @@ int indicators_cli(int argc, char **argv, FILE *out, FILE *err)
 			fprintf(err, "indicators failed: unit=%s: %s\n", unit, gfi_strerror(ret));
 			rc = 1;
 		} else if (o.json) {
-			print_json(p, out);
+			json_print_line(json_period(p), out);
 		} else {
 			print_tsv(p, out);
 		}

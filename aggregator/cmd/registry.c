@@ -649,8 +649,8 @@ static void list_done(struct cli *c, int ret)
 		failed(c, "listing", ret);
 }
 
-static const char *const unit_kinds[] = { "factory", "park", "supply_chain", NULL };
-static const char *const unit_levels[] = { "national", "provincial", "city", NULL };
+static const char *const *const unit_kinds = unit_kind_names;   /* store.h */
+static const char *const *const unit_levels = unit_level_names;
 
 /* cJSON_Add* return NULL on allocation failure; one check at the end of
  * each builder is enough because cJSON_Delete frees a partial object. */

@@ -9,7 +9,8 @@
  * the double indicators_compute gave; CSV prints it with %.15g (15
  * significant digits: every double prints back to itself at that width
  * unless it carries noise beyond it), JSON through cJSON (%.15g, %.17g when
- * needed to round-trip), XLSX as a numeric cell.
+ * needed to round-trip; each indicator written by json.c, as the API
+ * writes it), XLSX as a numeric cell.
  *
  * Invariants: the column order is the order of enum ind_id, so a new
  * indicator appears in every format at once; a unit's row is computed once.
@@ -30,6 +31,7 @@
 
 #include "error.h"
 #include "indicators.h"
+#include "json.h"
 #include "period.h"
 #include "registry.h"
 
@@ -229,16 +231,12 @@ struct rows {
 	int nomem;
 };
 
-static const char *const kind_names[] = { "factory", "park", "supply_chain" };
-static const char *const level_names[] = { "national", "provincial", "city" };
-static const char *const prov_names[] = { "none", "metered", "imported",
-					  "manual", "derived" };
-
 static const char *name_of(const char *const *names, size_t n, int i)
 {
 	return i >= 0 && (size_t)i < n ? names[i] : "?";
 }
-#define NAME_OF(arr, i) name_of((arr), sizeof(arr) / sizeof((arr)[0]), (int)(i))
+/* The tables beside the enums end with NULL: not a name. */
+#define NAME_OF(arr, i) name_of((arr), sizeof(arr) / sizeof((arr)[0]) - 1, (int)(i))
 
 static int collect_unit(void *ctx, const void *row)
 {
@@ -293,7 +291,7 @@ static void quality_note(const struct ind_period *p, char *buf, size_t size)
 	APPEND("; provenance:");
 	for (int k = 1, first = 1; k < 5; k++) {
 		if (seen[k]) {
-			APPEND("%s%s", first ? " " : ", ", prov_names[k]);
+			APPEND("%s%s", first ? " " : ", ", ind_provenance_names[k]);
 			first = 0;
 		}
 	}
@@ -390,9 +388,9 @@ static const char *text_of(const struct row *r, int col)
 	switch (col) {
 	case COL_CODE: return r->u.code;
 	case COL_NAME: return r->u.name;
-	case COL_KIND: return NAME_OF(kind_names, r->u.kind);
+	case COL_KIND: return NAME_OF(unit_kind_names, r->u.kind);
 	case COL_COUNTY: return r->u.county;
-	case COL_LEVEL: return NAME_OF(level_names, r->u.level);
+	case COL_LEVEL: return NAME_OF(unit_level_names, r->u.level);
 	case COL_PRODUCT_UNIT: return r->p.product_unit;
 	case COL_PROVENANCE: return indicators_provenance(&r->p, NULL);
 	default: return r->quality;
@@ -478,42 +476,17 @@ static void write_csv(FILE *f, const struct rows *r)
 
 /* ---- JSON ---- */
 
-static cJSON *indicator_json(const struct ind_def *d, const struct ind_value *v,
-			     const char *product_unit)
-{
-	cJSON *o = cJSON_CreateObject();
-	int per_product = strstr(d->key, "per_product") != NULL || d->id == IND_OUTPUT;
-
-	if (o == NULL)
-		return NULL;
-	if (v->has_value && isfinite(v->value))
-		cJSON_AddNumberToObject(o, "value", v->value);
-	else
-		cJSON_AddNullToObject(o, "value");
-	cJSON_AddStringToObject(o, "unit", d->unit ? d->unit : "");
-	if (per_product && product_unit[0] != '\0')
-		cJSON_AddStringToObject(o, "product_unit", product_unit);
-	cJSON_AddNumberToObject(o, "completeness", v->completeness);
-	cJSON_AddStringToObject(o, "provenance", NAME_OF(prov_names, v->provenance));
-	cJSON_AddBoolToObject(o, "estimated", v->estimated != 0);
-	if (v->has_yoy && isfinite(v->yoy_pct))
-		cJSON_AddNumberToObject(o, "yoy_pct", v->yoy_pct);
-	else
-		cJSON_AddNullToObject(o, "yoy_pct");
-	return o;
-}
-
 static cJSON *unit_json(const struct row *r)
 {
-	cJSON *o = cJSON_CreateObject(), *ind;
+	cJSON *o = cJSON_CreateObject();
 
 	if (o == NULL)
 		return NULL;
 	cJSON_AddStringToObject(o, "code", r->u.code);
 	cJSON_AddStringToObject(o, "name", r->u.name);
-	cJSON_AddStringToObject(o, "kind", NAME_OF(kind_names, r->u.kind));
+	cJSON_AddStringToObject(o, "kind", NAME_OF(unit_kind_names, r->u.kind));
 	cJSON_AddStringToObject(o, "county", r->u.county);
-	cJSON_AddStringToObject(o, "level", NAME_OF(level_names, r->u.level));
+	cJSON_AddStringToObject(o, "level", NAME_OF(unit_level_names, r->u.level));
 	cJSON_AddStringToObject(o, "product_unit", r->p.product_unit);
 	cJSON_AddStringToObject(o, "data_quality", r->quality);
 	{
@@ -522,16 +495,7 @@ static cJSON *unit_json(const struct row *r)
 		cJSON_AddStringToObject(o, "provenance", prov);
 		cJSON_AddNumberToObject(o, "imported_share", share);
 	}
-	ind = cJSON_AddObjectToObject(o, "indicators");
-	for (int i = 0; ind != NULL && i < IND_N; i++) {
-		const struct ind_def *d = ind_def((enum ind_id)i);
-		cJSON *v = indicator_json(d, &r->p.v[i], r->p.product_unit);
-		if (v == NULL || !cJSON_AddItemToObject(ind, d->key, v)) {
-			cJSON_Delete(v);
-			ind = NULL;
-		}
-	}
-	if (ind == NULL) {
+	if (json_add_indicators(o, &r->p) != GFI_OK) {
 		cJSON_Delete(o);
 		return NULL;
 	}

@@ -46,6 +46,9 @@ void store_rollback(struct store *s);
 
 enum unit_kind { UNIT_FACTORY, UNIT_PARK, UNIT_SUPPLY_CHAIN };
 enum unit_level { LEVEL_NATIONAL, LEVEL_PROVINCIAL, LEVEL_CITY };
+/* Their names in JSON, CSV and options, indexed by the enum; NULL ends. */
+static const char *const unit_kind_names[] = { "factory", "park", "supply_chain", NULL };
+static const char *const unit_level_names[] = { "national", "provincial", "city", NULL };
 
 /* The role of a meter point in its unit's balance (DESIGN.md "Meter roles"). */
 enum meter_role {

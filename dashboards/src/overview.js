@@ -17,9 +17,12 @@ GFI.page('overview.html', async () => {
     ['water_intake_m3', '取水量', 'Water intake', 'm³'],
     ['co2_t', '二氧化碳排放', 'CO2', 't'],
   ];
-  const [u, g, open, acked] = await Promise.all([
+  const [u, g, open, acked, cs] = await Promise.all([
     api('/api/v1/units'), api('/api/v1/gateways'),
-    api('/api/v1/alerts?state=open'), api('/api/v1/alerts?state=acknowledged')]);
+    api('/api/v1/alerts?state=open'), api('/api/v1/alerts?state=acknowledged'),
+    api('/api/v1/counties')]);
+  const countyName = {};
+  cs.counties.forEach(c => { countyName[c.code] = c.name; });
   const units = u.units;
   const now = Date.now() / 1000;
   const gw = {};
@@ -79,7 +82,8 @@ GFI.page('overview.html', async () => {
   Object.keys(byCounty).sort().forEach(county => {
     const idx = byCounty[county];
     const ok = idx.filter(i => st[i].k === 'ok').length;
-    rows.push('<tr class="county"><td colspan="' + cols.length + '">' + bi('区县', 'County') + ' ' + esc(county) + ' — ' +
+    rows.push('<tr class="county"><td colspan="' + cols.length + '">' + bi('区县', 'County') + ' ' +
+      esc(countyName[county] ? countyName[county] + ' ' : '') + esc(county) + ' — ' +
       bi(idx.length + ' 家', 'units') + ', ' + bi(ok + ' 正常报送', 'reporting') + '</td></tr>', ...idx.map(row));
   });
   GFI.table(document.getElementById('units'), cols, rows, ['没有可见单位', 'No visible unit']);

@@ -181,7 +181,7 @@ def indicators(store, month=None):
     if month:
         args += ["--month", str(month)]
     d = json.loads(run(args).stdout)
-    d["by_key"] = {i["key"]: i for i in d["indicators"]}
+    d["by_key"] = d["indicators"]   # {key: indicator}, as the API writes it
     return d
 
 

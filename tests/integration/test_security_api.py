@@ -19,11 +19,13 @@ gateway gw-b, alert 2). `gfi-aggregator http` serves it on 127.0.0.1.
     API stores (a spot check's inspector and note, an alert's "by"): then
     exactly the expected rows change and the text is stored verbatim.
 (3) Coverage guard: the fields exercised are compared with the `allowed`
-    parameter and body lists and the routes in aggregator/api/api.c, so a new
-    field or route that this test does not feed fails it.
+    parameter and body lists of every file of aggregator/api/ and the rows of
+    its route table (routes.c), so a new field or route that this test does
+    not feed fails it.
 """
 import json
 import os
+import re
 import sqlite3
 import sys
 import urllib.parse
@@ -35,7 +37,7 @@ import test_http_api as H  # noqa: E402
 from gfitest import ok  # noqa: E402
 
 AGG = H.AGG
-FOREIGN = [H.CHAIN, "gw-b", "海峡供应链", "E2"]   # Cangshan's, never to be seen
+FOREIGN = [H.CHAIN, "gw-b", "海峡供应链", "E2", "仓山区"]   # Cangshan's, never to be seen
 DAY0 = H.DAY0
 NOBODY = H.credit_code("91350100MA0000099")   # valid, never registered
 
@@ -60,6 +62,7 @@ ENDPOINTS = [
                                         "inspector": "Li Wei", "note": "on site"}),
     ("GET", "/api/v1/report", {"year": "2025", "format": "json", "county": "350102"}, None),
     ("GET", "/api/v1/imports", {}, None),
+    ("GET", "/api/v1/counties", {}, None),
     ("GET", "/api/v1/health", {}, None),
     ("GET", "/metrics", {}, None),
 ]
@@ -123,6 +126,7 @@ def scope_checks(c, store, T):
         ("GET", "/api/v1/report?year=2025&format=json", None),
         ("GET", "/metrics", None),
         ("GET", "/api/v1/imports", None),    # city tokens only
+        ("GET", "/api/v1/counties", None),   # their own county only
     ]
     # The same request about things that do not exist: an out-of-scope
     # answer must be indistinguishable from it (no probing).
@@ -245,28 +249,40 @@ def injection_checks(c, store, T):
     return fed, n
 
 
+def api_sources():
+    """The text of every C file of aggregator/api/, one string."""
+    d = os.path.join(gfisec.source_dir(), "aggregator", "api")
+    return "\n".join(gfisec.source("aggregator/api/" + f)
+                     for f in sorted(os.listdir(d)) if f.endswith(".c"))
+
+
+def route_table(src):
+    """The (method, pattern) rows of the route table in api/routes.c."""
+    return re.findall(r'\{\s*"(GET|POST)",\s*"(/[^"]*)",', src)
+
+
 def coverage_guard(fed, routes):
-    """(3) What api.c accepts is what this test feeds."""
-    src = gfisec.source("aggregator/api/api.c")
+    """(3) What aggregator/api/ accepts is what this test feeds."""
+    src = api_sources()
     fed_names = {f for _, kind, f in fed if kind in ("q", "b")}
     in_code = set()
     for arr in gfisec.c_string_arrays(src, "allowed") + gfisec.c_string_arrays(src, "allowed_m") \
             + gfisec.c_string_arrays(src, "allowed_y"):
         in_code |= set(arr)
-    in_code -= {"store", "role", "scope", "name"}   # `gfi-aggregator token` (CLI)
     ok(in_code and in_code <= fed_names,
-       "every parameter and body field in api.c is fed hostile values (missing %s)"
+       "every parameter and body field in aggregator/api/ is fed hostile values (missing %s)"
        % sorted(in_code - fed_names))
-    segs = set()
-    import re
-    for m in re.finditer(r'seg_is\(c, 0, "([a-z]+)"\)', src):
-        segs.add(m.group(1))
-    paths = {p for _, p, _, _ in ENDPOINTS}
-    missing = sorted(s for s in segs if not any(p.startswith("/api/v1/" + s) for p in paths))
-    ok(segs and not missing, "every route of api.c is in the injection table (missing %s)"
-       % missing)
-    missing = sorted(s for s in segs - {"health"}
-                     if not any(r.startswith("/api/v1/" + s) for r in routes))
+    table = route_table(gfisec.source("aggregator/api/routes.c"))
+    fed_routes = {(m, re.sub(r"\{[ua]\}", "*", p)) for m, p, _, _ in ENDPOINTS}
+    missing = sorted("%s %s" % r for r in table if r not in fed_routes)
+    ok(table and not missing,
+       "every row of the route table is in the injection table (missing %s)" % missing)
+
+    def head(pattern):
+        return pattern if not pattern.startswith("/api/v1/") else \
+            "/api/v1/" + pattern[len("/api/v1/"):].split("/")[0]
+    missing = sorted({head(p) for _, p in table if p != "/api/v1/health"
+                      and not any(head(r) == head(p) for r in routes)})
     ok(not missing, "every scoped route is asked across counties (missing %s)" % missing)
 
 

@@ -1,5 +1,5 @@
 /*
- * test_api.c — the HTTP API's rules (aggregator/api/api.c) without sockets:
+ * test_api.c — the HTTP API's rules (aggregator/api/) without sockets:
  * api_handle is called directly on a temporary store.
  *
  * Two counties, one unit in each (A in 350102, B in 350104), a gateway and a
@@ -357,6 +357,50 @@ static void indicators_have_the_documented_shape(void **state)
 	cJSON_Delete(d);
 }
 
+/* The county codes and names of GET /api/v1/counties, "code=name;..." */
+static void counties_of(struct fx *f, enum tok who, char *out, size_t size)
+{
+	const cJSON *k;
+	cJSON *d = NULL;
+	size_t n = 0;
+
+	out[0] = '\0';
+	assert_int_equal(call(f, "GET", "/api/v1/counties", f->auth[who], NULL, &d, NULL),
+			 200);
+	cJSON_ArrayForEach(k, cJSON_GetObjectItemCaseSensitive(d, "counties")) {
+		assert_int_equal(cJSON_GetArraySize(k), 2);
+		n += (size_t)snprintf(out + n, size - n, "%s=%s;",
+				      cJSON_GetObjectItem(k, "code")->valuestring,
+				      cJSON_GetObjectItem(k, "name")->valuestring);
+		assert_true(n < size);
+	}
+	cJSON_Delete(d);
+}
+
+static void counties_are_listed_by_scope(void **state)
+{
+	struct fx *f = *state;
+	char got[128];
+	cJSON *d = NULL;
+
+	counties_of(f, T_CITY, got, sizeof(got));
+	assert_string_equal(got, "350102=Gulou;350104=Cangshan;");
+	counties_of(f, T_GULOU, got, sizeof(got));
+	assert_string_equal(got, "350102=Gulou;");
+	counties_of(f, T_CANGSHAN, got, sizeof(got));
+	assert_string_equal(got, "350104=Cangshan;");
+	/* A unit token sees the county its unit is in. */
+	counties_of(f, T_UNIT_A, got, sizeof(got));
+	assert_string_equal(got, "350102=Gulou;");
+	assert_int_equal(call(f, "GET", "/api/v1/counties", NULL, NULL, NULL, NULL), 401);
+	assert_int_equal(call(f, "GET", "/api/v1/counties", f->auth[T_CITY], NULL, &d,
+			      "county", "350104", NULL), 400);
+	assert_string_equal(error_of(d), "county: unknown parameter");
+	cJSON_Delete(d);
+	assert_int_equal(call(f, "POST", "/api/v1/counties", f->auth[T_CITY], "{}", NULL,
+			      NULL), 405);
+}
+
 static void metrics_need_loopback_or_a_city_token(void **state)
 {
 	struct fx *f = *state;
@@ -397,6 +441,7 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(indicators_have_the_documented_shape, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(counties_are_listed_by_scope, setup, teardown),
 		cmocka_unit_test_setup_teardown(metrics_need_loopback_or_a_city_token, setup,
 						teardown),
 	};
