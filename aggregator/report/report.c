@@ -12,7 +12,9 @@
  * needed to round-trip), XLSX as a numeric cell.
  *
  * Invariants: the column order is the order of enum ind_id, so a new
- * indicator appears in every format at once; a unit's row is computed once.
+ * indicator appears in every format at once; a unit's row is computed once;
+ * the same data gives the same bytes in every format (the XLSX carries fixed
+ * document properties, see xlsx_properties).
  */
 #include "report.h"
 
@@ -20,6 +22,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -386,6 +389,25 @@ cleanup:
 
 /* ---- XLSX ---- */
 
+/* Fixed document properties: libxlsxwriter stamps the file (docProps and
+ * every zip entry) with `created`, the wall clock when 0; a time derived
+ * from the year (1 January of the next year, 00:00 Asia/Shanghai, when the
+ * year's table is complete) makes the same data give the same bytes. */
+static void xlsx_properties(lxw_workbook *wb, int year)
+{
+	lxw_doc_properties p = { 0 };
+	int64_t start = 0, end = 0;
+	char title[64];
+
+	snprintf(title, sizeof(title), "动态管理表 %d", year);
+	if (period_bounds(year, 0, &start, &end) != GFI_OK)
+		end = 0;
+	p.title = title;
+	p.author = "gfi-aggregator";
+	p.created = (time_t)end;
+	workbook_set_properties(wb, &p);
+}
+
 static int write_xlsx(const char *path, int year, const struct rows *r,
 		      char *err, size_t errlen)
 {
@@ -399,6 +421,7 @@ static int write_xlsx(const char *path, int year, const struct rows *r,
 		snprintf(err, errlen, "--out: cannot create %s", path);
 		return GFI_E_IO;
 	}
+	xlsx_properties(wb, year);
 	snprintf(sheet, sizeof(sheet), "%d", year);
 	ws = workbook_add_worksheet(wb, sheet);
 	bold = workbook_add_format(wb);
