@@ -27,6 +27,7 @@
 
 /* Write one line "<prefix>: <message>" on err and remember status. Only
  * the first problem is reported, so a refusal is always exactly one line. */
+__attribute__((format(printf, 4, 0)))
 static void problem(struct cli *c, int status, const char *prefix,
 		    const char *fmt, va_list ap)
 {

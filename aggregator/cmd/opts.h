@@ -61,6 +61,7 @@ __attribute__((format(printf, 3, 4)))
 int opts_refuse(FILE *err, const char *name, const char *fmt, ...);
 
 /* Write "prefix: why" on err (control characters replaced); OPTS_BAD. */
+__attribute__((format(printf, 3, 0)))
 int opts_vrefuse(FILE *err, const char *prefix, const char *fmt, va_list ap);
 
 /* Field checks: each returns 0, or writes "--name: why" on err and returns
