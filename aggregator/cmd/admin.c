@@ -397,19 +397,28 @@ static void meter_change(struct cli *c)
 		meter_put(c, &m, 0);
 }
 
-static void meter_list(struct cli *c)
+/* A listing filtered by the optional --gateway (meters, replacements). */
+static void gateway_list_of(struct cli *c, const char *const *cols,
+			    cJSON *(*build)(const void *),
+			    int (*list)(struct store *, const char *, store_row_fn, void *))
 {
-	static const char *const cols[] = { "gateway", "meter", "point", "quantity",
-		"role", "carrier", "counter_max", "product", "product_unit",
-		"accuracy_pct", "registered_s", "retired", NULL };
-	struct lister l = { .c = c, .cols = cols, .build = admin_meter_json };
+	struct lister l = { .c = c, .cols = cols, .build = build };
 	char gw[GFI_ID_MAX] = "";
 
 	admin_take_id(c, "gateway", gw);
 	if (c->status != 0)
 		return;
 	admin_list_header(&l);
-	admin_list_done(c, store_meter_list(c->s, gw[0] ? gw : NULL, admin_list_row, &l));
+	admin_list_done(c, list(c->s, gw[0] ? gw : NULL, admin_list_row, &l));
+}
+
+static void meter_list(struct cli *c)
+{
+	static const char *const cols[] = { "gateway", "meter", "point", "quantity",
+		"role", "carrier", "counter_max", "product", "product_unit",
+		"accuracy_pct", "registered_s", "retired", NULL };
+
+	gateway_list_of(c, cols, admin_meter_json, store_meter_list);
 }
 
 /* ---- replacements ---- */
@@ -448,14 +457,8 @@ static void replacement_list(struct cli *c)
 {
 	static const char *const cols[] = { "gateway", "meter", "point", "time_s",
 		"old_final", "new_initial", NULL };
-	struct lister l = { .c = c, .cols = cols, .build = admin_replacement_json };
-	char gw[GFI_ID_MAX] = "";
 
-	admin_take_id(c, "gateway", gw);
-	if (c->status != 0)
-		return;
-	admin_list_header(&l);
-	admin_list_done(c, store_replacement_list(c->s, gw[0] ? gw : NULL, admin_list_row, &l));
+	gateway_list_of(c, cols, admin_replacement_json, store_replacement_list);
 }
 
 /* ---- facts ---- */
