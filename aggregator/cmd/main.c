@@ -20,26 +20,35 @@ const struct command cmd_commands[] = {
 	  "[--json] [--now TIME]" },
 	{ "factor", cmd_factor, "set|list --store FILE ..." },
 	{ "report", cmd_report, "--store FILE --year Y [--unit CODE | --county CODE]\n"
-	  "\t\t--format csv|xlsx|json --out FILE [--now TIME]" },
+	  "--format csv|xlsx|json --out FILE [--now TIME]" },
 	{ "filing", cmd_filing, "--store FILE --unit CODE --year Y --by NAME [--at TIME]" },
 	{ "import", cmd_import, "--store FILE --csv FILE --by NAME [--skip-bad] [--dry-run]\n"
-	  "\t\t[--now TIME]" },
+	  "[--now TIME]" },
 	{ "alerts", cmd_alerts, "[evaluate] --store FILE [--rules FILE] [--now TIME]\n"
-	  "\t\t| --store FILE [--county CODE] [--unit CODE] [--rule R] [--state S] [--json]" },
+	  "| --store FILE [--county CODE] [--unit CODE] [--rule R] [--state S] [--json]" },
 	{ "alert", cmd_alert, "ack|resolve --store FILE --id N --by NAME [--now TIME]" },
 	{ "spotcheck", cmd_spotcheck, "--store FILE --gateway ID --meter ID --point ID\n"
-	  "\t\t--at TIME --reading VALUE --inspector NAME [--note TEXT] [--now TIME]" },
+	  "--at TIME --reading VALUE --inspector NAME [--note TEXT] [--now TIME]" },
 	{ "spotchecks", cmd_spotchecks, "--store FILE [--gateway ID --meter ID --point ID]" },
 	{ "token", api_token_cli, "add --store FILE --role city|county|unit [--scope COUNTY|UNIT]\n"
-	  "\t\t--name NAME | list --store FILE | revoke --store FILE --name NAME" },
+	  "--name NAME | list --store FILE | revoke --store FILE --name NAME" },
 	{ NULL, NULL, NULL },
 };
 
+/* One entry per command; a usage's further lines are indented under its
+ * first option. */
 static int usage(FILE *f)
 {
-	for (const struct command *c = cmd_commands; c->name != NULL; c++)
-		fprintf(f, "%s gfi-aggregator %s %s\n", c == cmd_commands ? "usage:" : "      ",
-			c->name, c->usage);
+	for (const struct command *c = cmd_commands; c->name != NULL; c++) {
+		int indent = (int)strlen(c->name) + 22;
+		const char *u = c->usage;
+
+		fprintf(f, "%s gfi-aggregator %s ", c == cmd_commands ? "usage:" : "      ",
+			c->name);
+		for (size_t n; (n = strcspn(u, "\n")), u[n] == '\n'; u += n + 1)
+			fprintf(f, "%.*s\n%*s", (int)n, u, indent, "");
+		fprintf(f, "%s\n", u);
+	}
 	return 2;
 }
 
