@@ -335,6 +335,43 @@ def check_spotcheck(store):
        "spot checks listed")
 
 
+def check_http_now(procs, store):
+    """`gfi-aggregator http --now` answers as of the pinned instant: an alert
+    acknowledged through the API records that instant, not the clock."""
+    import urllib.request
+    token = run(["token", "add", "--store", store, "--role", "city", "--name",
+                 "ops-now"]).stdout.strip()
+    p = run(["alerts", "--store", store, "--state", "open", "--json"])
+    opened = [json.loads(line) for line in p.stdout.splitlines()]
+    ok(len(opened) > 0, "an open alert to acknowledge")
+    pinned = 1777680000    # 2026-05-02 08:00 Asia/Shanghai
+    port = gfitest.free_port()
+    cfg = procs.write_json("http-now.json", {
+        "store": store, "http": {"bind": "127.0.0.1", "port": port}})
+    procs.start([AGG, "http", "--config", cfg, "--now", "2026-05-02 08:00"],
+                "http-now.log")
+    base = "http://127.0.0.1:%d/api/v1/" % port
+
+    def up():
+        try:
+            with urllib.request.urlopen(base + "health", timeout=5) as r:
+                return r.status == 200
+        except OSError:
+            return False
+    gfitest.wait_for(up, 20, "the http server")
+    req = urllib.request.Request(
+        base + "alerts/%d/ack" % opened[0]["id"], data=b"{}", method="POST",
+        headers={"Authorization": "Bearer " + token,
+                 "Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        ok(r.status == 200, "alert acknowledged through the API")
+    p = run(["alerts", "--store", store, "--state", "acknowledged", "--json"])
+    got = [json.loads(line) for line in p.stdout.splitlines()
+           if json.loads(line)["id"] == opened[0]["id"]]
+    ok(len(got) == 1 and got[0]["changed_s"] == pinned,
+       "the API's now is the pinned --now: %s" % got)
+
+
 def main():
     with gfitest.Procs() as procs:
         store = os.path.join(procs.tmp, "city.db")
@@ -345,6 +382,7 @@ def main():
         check_refusals(procs.tmp, store)
         check_filing_and_alerts(procs.tmp, store)
         check_spotcheck(store)
+        check_http_now(procs, store)
     gfitest.finish("report")
 
 
