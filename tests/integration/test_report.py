@@ -338,7 +338,7 @@ def check_spotcheck(store):
 def check_http_now(procs, store):
     """`gfi-aggregator http --now` answers as of the pinned instant: an alert
     acknowledged through the API records that instant, not the clock."""
-    import urllib.request
+    from test_http_api import Client
     token = run(["token", "add", "--store", store, "--role", "city", "--name",
                  "ops-now"]).stdout.strip()
     p = run(["alerts", "--store", store, "--state", "open", "--json"])
@@ -350,21 +350,16 @@ def check_http_now(procs, store):
         "store": store, "http": {"bind": "127.0.0.1", "port": port}})
     procs.start([AGG, "http", "--config", cfg, "--now", "2026-05-02 08:00"],
                 "http-now.log")
-    base = "http://127.0.0.1:%d/api/v1/" % port
+    c = Client(port)
 
     def up():
         try:
-            with urllib.request.urlopen(base + "health", timeout=5) as r:
-                return r.status == 200
+            return c.req("/api/v1/health")[0] == 200
         except OSError:
             return False
     gfitest.wait_for(up, 20, "the http server")
-    req = urllib.request.Request(
-        base + "alerts/%d/ack" % opened[0]["id"], data=b"{}", method="POST",
-        headers={"Authorization": "Bearer " + token,
-                 "Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as r:
-        ok(r.status == 200, "alert acknowledged through the API")
+    st, d = c.json("/api/v1/alerts/%d/ack" % opened[0]["id"], token, "POST", {})
+    ok(st == 200, "alert acknowledged through the API: %s" % d)
     p = run(["alerts", "--store", store, "--state", "acknowledged", "--json"])
     got = [json.loads(line) for line in p.stdout.splitlines()
            if json.loads(line)["id"] == opened[0]["id"]]
