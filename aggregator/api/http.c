@@ -29,6 +29,7 @@
 #include "api.h"
 #include "error.h"
 #include "log.h"
+#include "now.h"
 #include "store.h"
 
 #define HTTP_URL_MAX 2048          /* path plus decoded query, bytes */
@@ -238,7 +239,7 @@ static mhd_result answer(struct http *h, struct MHD_Connection *con,
 	req.body = c->body;
 	req.body_len = c->len;
 	req.loopback = is_loopback(con);
-	req.now_s = (int64_t)time(NULL);
+	req.now_s = agg_now_s();
 	if (api_handle(s, &req, &resp) != GFI_OK) {
 		api_response_free(&resp);
 		return send_error(con, 500, "out of memory");

@@ -1,6 +1,6 @@
 /*
- * alerts.c — alert rules, their configuration, evaluation and the alert
- * commands (alerts.h has the rules; docs/report.md the method).
+ * alerts.c — alert rules, their configuration and evaluation (alerts.h has
+ * the rules; docs/report.md the method; the commands are cmd/alerts.c).
  *
  * Why: county and city staff cannot read every unit's table; they follow
  * alerts to spot checks and, in the end, removal decisions (第二十二条).
@@ -24,12 +24,10 @@
 #include <cjson/cJSON.h>
 
 #include "error.h"
-#include "json.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "period.h"
 #include "quantity.h"
-#include "report.h"
 #include "series.h"
 #include "store_gaps.h"
 
@@ -37,8 +35,6 @@
 #define ROLLING_MONTHS 12
 #define ROLLING_MIN_MONTHS 9     /* months with a value a window needs */
 #define DEFAULT_INTERVAL_S 60    /* poll interval for series completeness */
-#define STATUS_BAD 2
-#define STATUS_FAIL 1
 
 void alerts_rules_default(struct alert_rules *r)
 {
@@ -729,169 +725,4 @@ int alerts_evaluate(struct store *s, const struct alert_rules *r, int64_t now_s,
 	free(units.v);
 	free(e.fired);
 	return ret;
-}
-
-/* ---- commands ---- */
-
-static int cmd_evaluate(int argc, char **argv, FILE *out, FILE *err)
-{
-	static const char *const allowed[] = { "store", "rules", "now", NULL };
-	struct alert_rules *rules = malloc(sizeof(*rules));
-	struct alerts_summary sum;
-	struct report_opts o;
-	struct store *s = NULL;
-	int64_t now = (int64_t)time(NULL);
-	char msg[512];
-	int rc, ret;
-
-	if (rules == NULL)
-		return STATUS_FAIL;
-	alerts_rules_default(rules);
-	if ((rc = report_opts_parse(argc, argv, 2, allowed, NULL, 0, &o, err)) != 0 ||
-	    (rc = report_opt_time("now", report_opt(&o, "now"), &now, err)) != 0)
-		goto done;
-	if (report_opt(&o, "rules") != NULL &&
-	    alerts_rules_load(report_opt(&o, "rules"), rules, msg, sizeof(msg)) != GFI_OK) {
-		fprintf(err, "--rules: %s\n", msg);
-		rc = STATUS_BAD;
-		goto done;
-	}
-	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
-		goto done;
-	ret = alerts_evaluate(s, rules, now, NULL, NULL, &sum);
-	if (ret != GFI_OK) {
-		fprintf(err, "alerts: evaluation failed: %s\n", gfi_strerror(ret));
-		rc = STATUS_FAIL;
-		goto done;
-	}
-	fprintf(out, "evaluated: units=%d raised=%d new=%d resolved=%d\n", sum.units,
-		sum.raised, sum.created, sum.resolved);
-done:
-	store_close(s);
-	free(rules);
-	return rc;
-}
-
-static void num_field(FILE *f, double v)
-{
-	if (!isnan(v))
-		fprintf(f, "%.15g", v);
-}
-
-struct lister {
-	FILE *out;
-	int json;
-};
-
-static int list_row(void *ctx, const void *row)
-{
-	const struct lister *l = ctx;
-	const struct store_alert *a = row;
-
-	if (l->json) {
-		json_print_line(json_alert(a), l->out);
-		return 0;
-	}
-	fprintf(l->out, "%" PRId64 "\t%s\t%s\t%s\t%s\t", a->id, a->unit, a->rule,
-		a->subject, a->period);
-	num_field(l->out, a->value);
-	fputc('\t', l->out);
-	num_field(l->out, a->threshold);
-	fprintf(l->out, "\t%s\t%" PRId64 "\t%" PRId64 "\t%s\t%" PRId64 "\t%s\n", a->state,
-		a->first_seen_s, a->last_seen_s, a->changed_by, a->changed_s, a->detail);
-	return 0;
-}
-
-static int cmd_list(int argc, char **argv, FILE *out, FILE *err)
-{
-	static const char *const allowed[] = { "store", "county", "unit", "rule",
-					       "state", NULL };
-	static const char *const flags[] = { "json", NULL };
-	static const char *const states[] = { "open", "acknowledged", "resolved",
-					      "active", NULL };
-	struct store_alert_filter f = { 0 };
-	struct lister l = { out, 0 };
-	struct report_opts o;
-	struct store *s = NULL;
-	int rc, ret, known = 0;
-
-	if ((rc = report_opts_parse(argc, argv, 1, allowed, flags, 0, &o, err)) != 0)
-		return rc;
-	f.county = report_opt(&o, "county");
-	f.unit = report_opt(&o, "unit");
-	f.rule = report_opt(&o, "rule");
-	f.state = report_opt(&o, "state");
-	l.json = report_opt(&o, "json") != NULL;
-	for (int i = 0; f.state != NULL && states[i] != NULL; i++)
-		known |= strcmp(f.state, states[i]) == 0;
-	if (f.state != NULL && !known) {
-		fprintf(err, "--state: %s is not open, acknowledged, resolved or active\n",
-			f.state);
-		return STATUS_BAD;
-	}
-	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
-		return rc;
-	if (!l.json)
-		fprintf(out, "id\tunit\trule\tsubject\tperiod\tvalue\tthreshold\tstate\t"
-			"first_seen_s\tlast_seen_s\tchanged_by\tchanged_s\tdetail\n");
-	ret = store_alert_list(s, &f, list_row, &l);
-	store_close(s);
-	if (ret != GFI_OK) {
-		fprintf(err, "store: alert list failed: %s\n", gfi_strerror(ret));
-		return STATUS_FAIL;
-	}
-	return 0;
-}
-
-int alerts_cli(int argc, char **argv, FILE *out, FILE *err)
-{
-	if (argc > 1 && strcmp(argv[1], "evaluate") == 0)
-		return cmd_evaluate(argc, argv, out, err);
-	return cmd_list(argc, argv, out, err);
-}
-
-int alerts_alert_cli(int argc, char **argv, FILE *out, FILE *err)
-{
-	static const char *const allowed[] = { "store", "id", "by", "now", NULL };
-	struct report_opts o;
-	struct store *s = NULL;
-	const char *verb = argc > 1 ? argv[1] : "", *state;
-	int64_t now = (int64_t)time(NULL);
-	long id = 0;
-	int rc, ret;
-
-	if (strcmp(verb, "ack") == 0)
-		state = "acknowledged";
-	else if (strcmp(verb, "resolve") == 0)
-		state = "resolved";
-	else {
-		fprintf(err, "alert: verb must be ack or resolve\n");
-		return STATUS_BAD;
-	}
-	if ((rc = report_opts_parse(argc, argv, 2, allowed, NULL, 0, &o, err)) != 0 ||
-	    (rc = report_opt_required("id", report_opt(&o, "id"), err)) != 0 ||
-	    (rc = report_opt_int("id", report_opt(&o, "id"), 1, 0x7fffffffL, &id, err)) != 0 ||
-	    (rc = report_opt_required("by", report_opt(&o, "by"), err)) != 0 ||
-	    (rc = report_opt_text("by", report_opt(&o, "by"), 64, err)) != 0 ||
-	    (rc = report_opt_time("now", report_opt(&o, "now"), &now, err)) != 0)
-		return rc;
-	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
-		return rc;
-	ret = store_alert_set_state(s, id, state, report_opt(&o, "by"), now);
-	store_close(s);
-	if (ret == GFI_E_NOTFOUND) {
-		fprintf(err, "--id: no alert %ld\n", id);
-		return STATUS_BAD;
-	}
-	if (ret == GFI_E_STATE) {
-		fprintf(err, "--id: alert %ld is already %s\n", id,
-			strcmp(verb, "ack") == 0 ? "acknowledged or resolved" : "resolved");
-		return STATUS_BAD;
-	}
-	if (ret != GFI_OK) {
-		fprintf(err, "store: alert %s failed: %s\n", verb, gfi_strerror(ret));
-		return STATUS_FAIL;
-	}
-	fprintf(out, "alert %ld %s by %s\n", id, state, report_opt(&o, "by"));
-	return 0;
 }

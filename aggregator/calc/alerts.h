@@ -83,10 +83,4 @@ int alerts_evaluate(struct store *s, const struct alert_rules *r, int64_t now_s,
 		    alerts_compute_fn compute, void *ctx,
 		    struct alerts_summary *out);
 
-/* `gfi-aggregator alerts ...` (evaluate, or list) and `gfi-aggregator
- * alert ack|resolve ...`; argv[0] is the command word. Exit status 0, 1
- * (store failure), 2 (bad input). */
-int alerts_cli(int argc, char **argv, FILE *out, FILE *err);
-int alerts_alert_cli(int argc, char **argv, FILE *out, FILE *err);
-
 #endif

@@ -1,7 +1,7 @@
 /*
  * spotcheck.c — on-site spot checks: the display reading against the
  * reported counter, and the integrity of what was reported (spotcheck.h has
- * the method).
+ * the method; the commands are cmd/spotcheck.c).
  *
  * Why the chain matters here: a spot check is evidence in a removal
  * decision (第二十二条). A display reading that agrees with stored data proves
@@ -27,15 +27,11 @@
 
 #include "batch.h"
 #include "error.h"
-#include "json.h"
 #include "jsonutil.h"
 #include "period.h"
-#include "report.h"
 #include "series.h"
 #include "sign.h"
 
-#define STATUS_BAD 2
-#define STATUS_FAIL 1
 
 /* ---- the hash chain and signatures ---- */
 
@@ -321,170 +317,4 @@ int spotcheck_judge(struct store *s, const struct spotcheck_input *in,
 	else
 		snprintf(c->verdict, sizeof(c->verdict), "inconsistent");
 	return GFI_OK;
-}
-
-/* ---- commands ---- */
-
-/* GATEWAY/METER/POINT into its three parts, each a valid id. */
-static int split_meter(const char *v, char *gw, char *meter, char *point, FILE *err)
-{
-	const char *a = strchr(v, '/'), *b = a ? strchr(a + 1, '/') : NULL;
-	size_t l1, l2, l3;
-
-	if (a == NULL || b == NULL || strchr(b + 1, '/') != NULL) {
-		fprintf(err, "--meter: %s is not GATEWAY/METER/POINT\n", v);
-		return STATUS_BAD;
-	}
-	l1 = (size_t)(a - v);
-	l2 = (size_t)(b - a - 1);
-	l3 = strlen(b + 1);
-	if (l1 >= GFI_ID_MAX || l2 >= GFI_ID_MAX || l3 >= GFI_ID_MAX) {
-		fprintf(err, "--meter: an id of %s is longer than %d characters\n", v,
-			GFI_ID_MAX - 1);
-		return STATUS_BAD;
-	}
-	memcpy(gw, v, l1);
-	gw[l1] = '\0';
-	memcpy(meter, a + 1, l2);
-	meter[l2] = '\0';
-	memcpy(point, b + 1, l3 + 1);
-	return 0;
-}
-
-static int take_id(const char *name, const char *v, char *dst, FILE *err)
-{
-	if (v == NULL)
-		return 0;
-	if (!gfi_id_valid(v)) {
-		fprintf(err, "--%s: %s is not an id (1..31 of A-Z a-z 0-9 . _ -)\n", name, v);
-		return STATUS_BAD;
-	}
-	if (dst != v)
-		snprintf(dst, GFI_ID_MAX, "%s", v);
-	return 0;
-}
-
-/* --meter G/M/P, or --gateway G --meter M --point P. all: every part
- * required (spotcheck); else each may be absent (listing). */
-static int take_series(const struct report_opts *o, int all, char *gw, char *meter,
-		       char *point, FILE *err)
-{
-	const char *m = report_opt(o, "meter");
-	int rc;
-
-	gw[0] = meter[0] = point[0] = '\0';
-	if (m != NULL && strchr(m, '/') != NULL) {
-		if (report_opt(o, "gateway") || report_opt(o, "point")) {
-			fprintf(err, "--meter: GATEWAY/METER/POINT excludes --gateway and --point\n");
-			return STATUS_BAD;
-		}
-		if ((rc = split_meter(m, gw, meter, point, err)) != 0)
-			return rc;
-		if ((rc = take_id("meter", gw, gw, err)) || (rc = take_id("meter", meter, meter, err)) ||
-		    (rc = take_id("meter", point, point, err)))
-			return rc;
-		return 0;
-	}
-	if (all && ((rc = report_opt_required("gateway", report_opt(o, "gateway"), err)) ||
-		    (rc = report_opt_required("meter", m, err)) ||
-		    (rc = report_opt_required("point", report_opt(o, "point"), err))))
-		return rc;
-	if ((rc = take_id("gateway", report_opt(o, "gateway"), gw, err)) ||
-	    (rc = take_id("meter", m, meter, err)) ||
-	    (rc = take_id("point", report_opt(o, "point"), point, err)))
-		return rc;
-	return 0;
-}
-
-static void num_text(FILE *f, const char *name, double v)
-{
-	if (isnan(v))
-		fprintf(f, "%s: -\n", name);
-	else
-		fprintf(f, "%s: %.10g\n", name, v);
-}
-
-int spotcheck_cli(int argc, char **argv, FILE *out, FILE *err)
-{
-	static const char *const allowed[] = { "store", "meter", "gateway", "point",
-					       "at", "reading", "inspector", "note",
-					       "now", NULL };
-	char gw[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
-	struct spotcheck_input in = { 0 };
-	struct store_spotcheck c;
-	struct report_opts o;
-	struct store *s = NULL;
-	int64_t id = 0;
-	int rc, ret;
-
-	in.now_s = (int64_t)time(NULL);
-	if ((rc = report_opts_parse(argc, argv, 1, allowed, NULL, 0, &o, err)) ||
-	    (rc = take_series(&o, 1, gw, meter, point, err)) ||
-	    (rc = report_opt_required("at", report_opt(&o, "at"), err)) ||
-	    (rc = report_opt_time("at", report_opt(&o, "at"), &in.at_s, err)) ||
-	    (rc = report_opt_required("reading", report_opt(&o, "reading"), err)) ||
-	    (rc = report_opt_double("reading", report_opt(&o, "reading"), 0, 1e15,
-				    &in.reading, err)) ||
-	    (rc = report_opt_required("inspector", report_opt(&o, "inspector"), err)) ||
-	    (rc = report_opt_text("inspector", report_opt(&o, "inspector"), 64, err)) ||
-	    (rc = report_opt_text("note", report_opt(&o, "note"), STORE_ALERT_TEXT_MAX, err)) ||
-	    (rc = report_opt_time("now", report_opt(&o, "now"), &in.now_s, err)))
-		return rc;
-	in.gateway = gw;
-	in.meter = meter;
-	in.point = point;
-	in.inspector = report_opt(&o, "inspector");
-	in.note = report_opt(&o, "note") ? report_opt(&o, "note") : "";
-	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
-		return rc;
-	ret = spotcheck_judge(s, &in, &c);
-	if (ret == GFI_OK)
-		ret = store_spotcheck_add(s, &c, &id);
-	store_close(s);
-	if (ret == GFI_E_NOTFOUND) {
-		fprintf(err, "--meter: %s/%s/%s is not a registered meter point\n", gw,
-			meter, point);
-		return STATUS_BAD;
-	}
-	if (ret != GFI_OK) {
-		fprintf(err, "spotcheck: failed: %s\n", gfi_strerror(ret));
-		return STATUS_FAIL;
-	}
-	fprintf(out, "spotcheck: %" PRId64 "\nverdict: %s\n", id, c.verdict);
-	num_text(out, "reading", c.reading);
-	num_text(out, "reported", c.reported);
-	num_text(out, "difference", c.diff);
-	num_text(out, "difference_pct", c.diff_pct);
-	num_text(out, "tolerance_pct", c.tolerance_pct);
-	fprintf(out, "chain_ok: %d\nreason: %s\n", c.chain_ok, c.reason);
-	return 0;
-}
-
-static int list_row(void *ctx, const void *row)
-{
-	json_print_line(json_spotcheck(row), ctx);
-	return 0;
-}
-
-int spotcheck_list_cli(int argc, char **argv, FILE *out, FILE *err)
-{
-	static const char *const allowed[] = { "store", "meter", "gateway", "point", NULL };
-	char gw[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
-	struct report_opts o;
-	struct store *s = NULL;
-	int rc, ret;
-
-	if ((rc = report_opts_parse(argc, argv, 1, allowed, NULL, 0, &o, err)) ||
-	    (rc = take_series(&o, 0, gw, meter, point, err)))
-		return rc;
-	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
-		return rc;
-	ret = store_spotcheck_list(s, gw[0] ? gw : NULL, meter[0] ? meter : NULL,
-				   point[0] ? point : NULL, list_row, out);
-	store_close(s);
-	if (ret != GFI_OK) {
-		fprintf(err, "store: spot check list failed: %s\n", gfi_strerror(ret));
-		return STATUS_FAIL;
-	}
-	return 0;
 }

@@ -47,10 +47,4 @@ int spotcheck_chain(struct store *s, const char *gateway, int64_t from_s,
 int spotcheck_judge(struct store *s, const struct spotcheck_input *in,
 		    struct store_spotcheck *out);
 
-/* `gfi-aggregator spotcheck ...` (judge and store) and `gfi-aggregator
- * spotchecks ...` (list); argv[0] is the command word. Exit status 0,
- * 1 (store failure), 2 (bad input). */
-int spotcheck_cli(int argc, char **argv, FILE *out, FILE *err);
-int spotcheck_list_cli(int argc, char **argv, FILE *out, FILE *err);
-
 #endif

@@ -136,8 +136,4 @@ int import_run(struct store *s, struct import_result *res,
 	       const char *sha256_hex, const struct import_opts *o,
 	       struct import_summary *sum);
 
-/* `gfi-aggregator import ...`; argv[0] is "import". Exit status 0, 1 (store
- * or file read failure), 2 (bad input, nothing changed). */
-int import_cli(int argc, char **argv, FILE *out, FILE *err);
-
 #endif

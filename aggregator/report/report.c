@@ -1,7 +1,7 @@
 /*
  * report.c — the yearly dynamic management table of the listed units as
- * CSV, XLSX or JSON, filed-table records, and the option parser the review
- * commands share (report.h, docs/report.md).
+ * CSV, XLSX or JSON (report.h, docs/report.md); the commands `report` and
+ * `filing` are in cmd/report.c.
  *
  * Why one module: the three formats must carry the same numbers cell for
  * cell (acceptance 3), so they are written from one list of rows and one
@@ -13,16 +13,16 @@
  * writes it), XLSX as a numeric cell.
  *
  * Invariants: the column order is the order of enum ind_id, so a new
- * indicator appears in every format at once; a unit's row is computed once.
+ * indicator appears in every format at once; a unit's row is computed once;
+ * the same data gives the same bytes in every format (the XLSX carries fixed
+ * document properties, see xlsx_properties).
  */
 #include "report.h"
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -33,188 +33,10 @@
 #include "indicators.h"
 #include "json.h"
 #include "period.h"
-#include "registry.h"
 
 #define STATUS_BAD 2
 #define STATUS_FAIL 1
 #define QUALITY_MAX 512
-
-/* ---- shared option parsing ---- */
-
-static int in_list(const char *const *list, const char *name)
-{
-	for (; list != NULL && *list != NULL; list++) {
-		if (strcmp(*list, name) == 0)
-			return 1;
-	}
-	return 0;
-}
-
-/* Print "--name: why" with control characters of echoed input replaced. */
-__attribute__((format(printf, 3, 4)))
-static int refuse(FILE *err, const char *name, const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-	int n = snprintf(line, sizeof(line), "--%s: ", name);
-
-	if (n < 0 || (size_t)n >= sizeof(line))
-		n = 0;
-	va_start(ap, fmt);
-	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	va_end(ap);
-	for (char *p = line; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	}
-	fprintf(err, "%s\n", line);
-	return STATUS_BAD;
-}
-
-int report_opts_parse(int argc, char **argv, int first,
-		      const char *const *allowed, const char *const *flags,
-		      int allow_word, struct report_opts *o, FILE *err)
-{
-	memset(o, 0, sizeof(*o));
-	for (int i = first; i < argc; i++) {
-		const char *a = argv[i], *name = a + 2;
-
-		if (strncmp(a, "--", 2) != 0) {
-			if (!allow_word || o->word != NULL) {
-				fprintf(err, "%s: unexpected argument\n", a);
-				return STATUS_BAD;
-			}
-			o->word = a;
-			continue;
-		}
-		if (!in_list(allowed, name) && !in_list(flags, name))
-			return refuse(err, name, "unknown option");
-		if (report_opt(o, name) != NULL)
-			return refuse(err, name, "given twice");
-		if (o->n == REPORT_OPTS_MAX)
-			return refuse(err, name, "too many options");
-		o->name[o->n] = name;
-		if (in_list(flags, name)) {
-			o->value[o->n++] = "";
-			continue;
-		}
-		if (i + 1 >= argc || strncmp(argv[i + 1], "--", 2) == 0)
-			return refuse(err, name, "missing value");
-		o->value[o->n++] = argv[++i];
-	}
-	return 0;
-}
-
-const char *report_opt(const struct report_opts *o, const char *name)
-{
-	for (int i = 0; i < o->n; i++) {
-		if (strcmp(o->name[i], name) == 0)
-			return o->value[i];
-	}
-	return NULL;
-}
-
-int report_opt_required(const char *name, const char *value, FILE *err)
-{
-	return value == NULL ? refuse(err, name, "missing") : 0;
-}
-
-int report_opt_int(const char *name, const char *value, long min, long max,
-		   long *out, FILE *err)
-{
-	char *end = NULL;
-	long v;
-
-	if (value == NULL)
-		return 0;
-	errno = 0;
-	v = strtol(value, &end, 10);
-	if (end == value || *end != '\0' || errno != 0)
-		return refuse(err, name, "%s is not an integer", value);
-	if (v < min || v > max)
-		return refuse(err, name, "%s out of range %ld..%ld", value, min, max);
-	*out = v;
-	return 0;
-}
-
-int report_opt_double(const char *name, const char *value, double min,
-		      double max, double *out, FILE *err)
-{
-	char *end = NULL;
-	double v;
-
-	if (value == NULL)
-		return 0;
-	errno = 0;
-	v = strtod(value, &end);
-	if (end == value || *end != '\0' || errno != 0 || !isfinite(v))
-		return refuse(err, name, "%s is not a finite number", value);
-	if (v < min || v > max)
-		return refuse(err, name, "%s out of range %g..%g", value, min, max);
-	*out = v;
-	return 0;
-}
-
-/* Valid UTF-8 (structure only) without control characters. */
-static int text_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p != '\0') {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 :
-			(*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
-		if (n < 0 || *p < 0x20 || *p == 0x7f)
-			return 0;
-		p++;
-		for (int i = 0; i < n; i++, p++) {
-			if ((*p & 0xc0) != 0x80)
-				return 0;
-		}
-	}
-	return 1;
-}
-
-int report_opt_text(const char *name, const char *value, size_t size,
-		    FILE *err)
-{
-	if (value == NULL)
-		return 0;
-	if (value[0] == '\0')
-		return refuse(err, name, "empty");
-	if (strlen(value) >= size)
-		return refuse(err, name, "longer than %zu bytes", size - 1);
-	if (!text_ok(value))
-		return refuse(err, name, "not UTF-8 text without control characters");
-	return 0;
-}
-
-int report_opt_time(const char *name, const char *value, int64_t *out,
-		    FILE *err)
-{
-	if (value == NULL)
-		return 0;
-	if (period_parse_time(value, out) != GFI_OK)
-		return refuse(err, name, "%s is not epoch seconds or YYYY-MM-DD[ HH:MM[:SS]]",
-			      value);
-	return 0;
-}
-
-int report_open_store(const char *path, struct store **s, FILE *err)
-{
-	struct stat sb;
-	int ret;
-
-	*s = NULL;
-	if (path == NULL)
-		return refuse(err, "store", "missing");
-	if (stat(path, &sb) != 0)
-		return refuse(err, "store", "%s does not exist", path);
-	if ((ret = store_open(path, s)) != GFI_OK) {
-		fprintf(err, "store: open failed: %s\n", gfi_strerror(ret));
-		return STATUS_FAIL;
-	}
-	return 0;
-}
 
 /* ---- the rows ---- */
 
@@ -531,6 +353,25 @@ cleanup:
 
 /* ---- XLSX ---- */
 
+/* Fixed document properties: libxlsxwriter stamps the file (docProps and
+ * every zip entry) with `created`, the wall clock when 0; a time derived
+ * from the year (1 January of the next year, 00:00 Asia/Shanghai, when the
+ * year's table is complete) makes the same data give the same bytes. */
+static void xlsx_properties(lxw_workbook *wb, int year)
+{
+	lxw_doc_properties p = { 0 };
+	int64_t start = 0, end = 0;
+	char title[64];
+
+	snprintf(title, sizeof(title), "动态管理表 %d", year);
+	if (period_bounds(year, 0, &start, &end) != GFI_OK)
+		end = 0;
+	p.title = title;
+	p.author = "gfi-aggregator";
+	p.created = (time_t)end;
+	workbook_set_properties(wb, &p);
+}
+
 static int write_xlsx(const char *path, int year, const struct rows *r,
 		      char *err, size_t errlen)
 {
@@ -544,6 +385,7 @@ static int write_xlsx(const char *path, int year, const struct rows *r,
 		snprintf(err, errlen, "--out: cannot create %s", path);
 		return GFI_E_IO;
 	}
+	xlsx_properties(wb, year);
 	snprintf(sheet, sizeof(sheet), "%d", year);
 	ws = workbook_add_worksheet(wb, sheet);
 	bold = workbook_add_format(wb);
@@ -647,105 +489,4 @@ int report_write(struct store *s, int year, const struct report_filter *f,
 	}
 	free(r.v);
 	return ret;
-}
-
-/* ---- commands ---- */
-
-static int take_code(const char *name, const char *v, FILE *err)
-{
-	if (v != NULL && !registry_credit_code_valid(v))
-		return refuse(err, name, "%s is not a valid unified social credit code", v);
-	return 0;
-}
-
-static int take_county(const char *v, FILE *err)
-{
-	size_t n = v ? strlen(v) : 0;
-
-	if (v == NULL)
-		return 0;
-	if (n != 6 || strspn(v, "0123456789") != n)
-		return refuse(err, "county", "%s is not a 6-digit division code", v);
-	return 0;
-}
-
-int report_cli(int argc, char **argv, FILE *out, FILE *err)
-{
-	static const char *const allowed[] = { "store", "year", "unit", "county",
-					       "format", "out", NULL };
-	static const char *const formats[] = { "csv", "xlsx", "json" };
-	struct report_filter f = { 0 };
-	struct report_opts o;
-	struct store *s = NULL;
-	const char *fmt_s;
-	char msg[512] = "";
-	long year = 0;
-	int rc, fmt = -1, ret;
-
-	if ((rc = report_opts_parse(argc, argv, 1, allowed, NULL, 0, &o, err)) != 0)
-		return rc;
-	f.unit = report_opt(&o, "unit");
-	f.county = report_opt(&o, "county");
-	fmt_s = report_opt(&o, "format");
-	if ((rc = report_opt_required("year", report_opt(&o, "year"), err)) ||
-	    (rc = report_opt_int("year", report_opt(&o, "year"), 2000, 2100, &year, err)) ||
-	    (rc = take_code("unit", f.unit, err)) || (rc = take_county(f.county, err)) ||
-	    (rc = report_opt_required("format", fmt_s, err)) ||
-	    (rc = report_opt_required("out", report_opt(&o, "out"), err)))
-		return rc;
-	if (f.unit != NULL && f.county != NULL)
-		return refuse(err, "county", "give --unit or --county, not both");
-	for (int i = 0; i < 3; i++) {
-		if (strcmp(fmt_s, formats[i]) == 0)
-			fmt = i;
-	}
-	if (fmt < 0)
-		return refuse(err, "format", "%s is not csv, xlsx or json", fmt_s);
-	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
-		return rc;
-	ret = report_write(s, (int)year, &f, (enum report_format)fmt,
-			   report_opt(&o, "out"), msg, sizeof(msg));
-	store_close(s);
-	if (ret != GFI_OK) {
-		fprintf(err, "%s\n", msg[0] ? msg : gfi_strerror(ret));
-		return ret == GFI_E_NOTFOUND ? STATUS_BAD : STATUS_FAIL;
-	}
-	fprintf(out, "report written: year=%ld format=%s out=%s\n", year, fmt_s,
-		report_opt(&o, "out"));
-	return 0;
-}
-
-int report_filing_cli(int argc, char **argv, FILE *out, FILE *err)
-{
-	static const char *const allowed[] = { "store", "unit", "year", "by", "at", NULL };
-	struct report_opts o;
-	struct store *s = NULL;
-	const char *unit, *by;
-	int64_t at = (int64_t)time(NULL);
-	long year = 0;
-	int rc, ret;
-
-	if ((rc = report_opts_parse(argc, argv, 1, allowed, NULL, 0, &o, err)) != 0)
-		return rc;
-	unit = report_opt(&o, "unit");
-	by = report_opt(&o, "by");
-	if ((rc = report_opt_required("unit", unit, err)) || (rc = take_code("unit", unit, err)) ||
-	    (rc = report_opt_required("year", report_opt(&o, "year"), err)) ||
-	    (rc = report_opt_int("year", report_opt(&o, "year"), 2000, 2100, &year, err)) ||
-	    (rc = report_opt_required("by", by, err)) ||
-	    (rc = report_opt_text("by", by, 64, err)) ||
-	    (rc = report_opt_time("at", report_opt(&o, "at"), &at, err)))
-		return rc;
-	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
-		return rc;
-	ret = store_filing_put(s, unit, (int)year, by, at);
-	store_close(s);
-	if (ret == GFI_E_NOTFOUND)
-		return refuse(err, "unit", "%s is not a registered unit", unit);
-	if (ret != GFI_OK) {
-		fprintf(err, "store: filing failed: %s\n", gfi_strerror(ret));
-		return STATUS_FAIL;
-	}
-	fprintf(out, "filed: unit=%s year=%ld by=%s\n", unit, year, by);
-	return 0;
 }

@@ -20,6 +20,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gfitest  # noqa: E402
@@ -225,6 +226,28 @@ def check_report(tmp, store):
            sorted([FACTORY, PARK]), "--county filter")
 
 
+def check_xlsx_reproducible(tmp, store):
+    """The same data gives the same XLSX bytes: two writes a second apart
+    (now pinned by --now, the wall clock moved on) are equal, and the
+    document's created time is the year's end (2026-01-01 00:00 +08:00),
+    not the moment of writing."""
+    import zipfile
+    paths = [os.path.join(tmp, "same%d.xlsx" % i) for i in (1, 2)]
+    for i, path in enumerate(paths):
+        if i:
+            time.sleep(1.1)   # a later wall-clock second must not show
+        p = run(["report", "--store", store, "--year", "2025", "--format", "xlsx",
+                 "--out", path, "--now", "2026-03-01 09:00"])
+        ok(p.returncode == 0, "report --format xlsx --now (%d)" % i)
+    with open(paths[0], "rb") as a, open(paths[1], "rb") as b:
+        first, second = a.read(), b.read()
+    ok(len(first) > 1000 and first == second,
+       "the same data gives the same XLSX bytes (%d and %d bytes)" % (len(first), len(second)))
+    with zipfile.ZipFile(paths[0]) as z:
+        core = z.read("docProps/core.xml").decode("utf-8")
+    ok("2025-12-31T16:00:00Z" in core, "created is the year's end: %s" % core[-300:])
+
+
 def check_refusals(tmp, store):
     out = os.path.join(tmp, "x.csv")
     cases = [
@@ -312,15 +335,49 @@ def check_spotcheck(store):
        "spot checks listed")
 
 
+def check_http_now(procs, store):
+    """`gfi-aggregator http --now` answers as of the pinned instant: an alert
+    acknowledged through the API records that instant, not the clock."""
+    from test_http_api import Client
+    token = run(["token", "add", "--store", store, "--role", "city", "--name",
+                 "ops-now"]).stdout.strip()
+    p = run(["alerts", "--store", store, "--state", "open", "--json"])
+    opened = [json.loads(line) for line in p.stdout.splitlines()]
+    ok(len(opened) > 0, "an open alert to acknowledge")
+    pinned = 1777680000    # 2026-05-02 08:00 Asia/Shanghai
+    port = gfitest.free_port()
+    cfg = procs.write_json("http-now.json", {
+        "store": store, "http": {"bind": "127.0.0.1", "port": port}})
+    procs.start([AGG, "http", "--config", cfg, "--now", "2026-05-02 08:00"],
+                "http-now.log")
+    c = Client(port)
+
+    def up():
+        try:
+            return c.req("/api/v1/health")[0] == 200
+        except OSError:
+            return False
+    gfitest.wait_for(up, 20, "the http server")
+    st, d = c.json("/api/v1/alerts/%d/ack" % opened[0]["id"], token, "POST", {})
+    ok(st == 200, "alert acknowledged through the API: %s" % d)
+    p = run(["alerts", "--store", store, "--state", "acknowledged", "--json"])
+    got = [json.loads(line) for line in p.stdout.splitlines()
+           if json.loads(line)["id"] == opened[0]["id"]]
+    ok(len(got) == 1 and got[0]["changed_s"] == pinned,
+       "the API's now is the pinned --now: %s" % got)
+
+
 def main():
     with gfitest.Procs() as procs:
         store = os.path.join(procs.tmp, "city.db")
         build_registry(procs.tmp, store)
         write_readings(store)
         check_report(procs.tmp, store)
+        check_xlsx_reproducible(procs.tmp, store)
         check_refusals(procs.tmp, store)
         check_filing_and_alerts(procs.tmp, store)
         check_spotcheck(store)
+        check_http_now(procs, store)
     gfitest.finish("report")
 
 

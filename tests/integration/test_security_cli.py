@@ -13,8 +13,9 @@ per hostile string (see HOSTILE) on a fresh copy of the store:
     is stored verbatim in a changed row, and a listing prints none of the
     registered units or gateways (a filter that became `OR 1=1` would).
 A coverage guard compares the table with the options the code accepts
-(the admin command table in registry.c, the `allowed` lists and `only()`
-strings of the other commands), so a new option is never silently left
+(the admin command table in cmd/admin.c, the `.options` of every other
+command's opts_spec and its opts_only() strings, every file of
+aggregator/cmd/), so a new option is never silently left
 out. NUL cannot be passed in argv; the HTTP test feeds it.
 """
 import concurrent.futures
@@ -87,13 +88,14 @@ CLI = [
                                 "key": "solid_waste_generated_t", "value": "12.5",
                                 "by": "Li Wei"}, {"facts"}),
     (["admin", "fact", "list"], {"unit": NEWUNIT, "year": "2025"}, set()),
-    (["indicators"], {"unit": FACTORY, "year": "2025", "month": "6"}, set()),
+    (["indicators"], {"unit": FACTORY, "year": "2025", "month": "6", "now": "1750000000"},
+     set()),
     (["factor", "set"], {"kind": "grid", "carrier": "electricity", "year": "2025",
                          "unit": FACTORY, "value": "0.55", "value-unit": "kgCO2/kWh",
                          "source": "provincial grid 2025"}, {"factors"}),
     (["factor", "list"], {}, set()),
-    (["report"], {"year": "2025", "county": "350102", "format": "json", "out": "out.json"},
-     set()),
+    (["report"], {"year": "2025", "county": "350102", "format": "json", "out": "out.json",
+                  "now": "1750000000"}, set()),
     (["report"], {"year": "2025", "unit": FACTORY, "format": "csv", "out": "out.csv"}, set()),
     (["filing"], {"unit": FACTORY, "year": "2025", "by": "Li Wei",
                   "at": "2026-04-10 09:00"}, {"filings"}),
@@ -112,7 +114,7 @@ CLI = [
     (["token", "list"], {}, set()),
     (["verify-batch"], {"gateway": "gw-b", "seq": "1"}, set()),
 ]
-# History import (aggregator/ingest/import.c).
+# History import (aggregator/cmd/import.c).
 CLI.append((["import"], {"csv": "{csv}", "by": "Li Wei", "now": "1750000000"},
             {"imports", "readings", "series", "rollups", "rollup_imports"}))
 # Fields that are file names: a hostile name is just a file that does not
@@ -268,10 +270,18 @@ def judge(cmd, fields, writes, field, value, res):
            % (what, shown))
 
 
+def cmd_sources():
+    """Every C file of aggregator/cmd/ (one file per command), by name."""
+    d = os.path.join(gfisec.source_dir(), "aggregator", "cmd")
+    return {f: gfisec.source("aggregator/cmd/" + f)
+            for f in sorted(os.listdir(d)) if f.endswith(".c")}
+
+
 def coverage_guard():
     """Every option the code accepts is in CLI (store and json aside)."""
-    reg = gfisec.source("aggregator/cmd/registry.c")
-    block = reg[reg.index("commands[] = {"):]
+    srcs = cmd_sources()
+    adm = srcs["admin.c"]
+    block = adm[adm.index("commands[] = {"):]
     block = block[:block.index("};")]
     want = {}
     for m in re.finditer(r'\{\s*"(\w+)",\s*"(\w+)",\s*((?:"[^"]*"\s*)+),', block):
@@ -283,20 +293,20 @@ def coverage_guard():
     missing = {k: sorted(v - have.get(k, set())) for k, v in want.items()
                if v - have.get(k, set())}
     ok(want and not missing, "every admin command and option is fed (missing %s)" % missing)
-    # The other commands: their `allowed` arrays and only() strings.
+    # The other commands: the `.options` of their opts_spec (the one
+    # parser, cmd/opts.h), their opts_only() strings, and the `allowed`
+    # arrays of `token` while it still uses the old parser names.
     other = set()
-    for f in ("calc/alerts.c", "report/report.c", "calc/spotcheck.c", "cmd/token.c",
-              "ingest/import.c", "cmd/factors_cli.c"):
-        src = gfisec.source("aggregator/" + f)
-        if f == "cmd/token.c":   # the `token` command
-            src = src[src.index("`gfi-aggregator token`"):]
+    for f, src in srcs.items():
+        if f.startswith("admin"):
+            continue
+        for m in re.finditer(r'\.options\s*=\s*((?:"[^"]*"\s*)+)', src):
+            other |= set("".join(re.findall(r'"([^"]*)"', m.group(1))).split())
         for arr in gfisec.c_string_arrays(src, "allowed"):
             other |= set(arr)
-        for m in re.finditer(r'only\(&o,\s*((?:set \? )?"[^"]*"(?:\s*:\s*"[^"]*")?)', src):
-            for s in re.findall(r'"([^"]*)"', m.group(1)):
-                other |= set(s.split())
-    main = gfisec.source("aggregator/cmd/main.c")
-    other |= set(re.findall(r'strcmp\(argv\[i\], "--([a-z-]+)"\)', main))
+        for m in re.finditer(r'opts_only\(&o,\s*((?:set \? )?"[^"]*"(?:\s*:\s*"[^"]*")?)', src):
+            for t in re.findall(r'"([^"]*)"', m.group(1)):
+                other |= set(t.split())
     other -= {"store", "json", "config", "log-level"}   # paths and flags
     fed = set()
     for cmd, fields, _ in CLI:

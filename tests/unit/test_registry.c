@@ -4,7 +4,7 @@
  * refusals (one line naming the field, exit 2, nothing changed).
  *
  * Each test gets a fresh store in its own temporary directory; the CLI is
- * driven in-process through registry_cli with memory streams, so the
+ * driven in-process through cmd_admin with memory streams, so the
  * sanitizers see every path.
  */
 #include <setjmp.h>
@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "admin.h"
 #include "error.h"
 #include "registry.h"
 #include "sign.h"
@@ -73,20 +74,27 @@ static int teardown(void **state)
 	return 0;
 }
 
-/* Run registry_cli over argv; keep what it wrote on out and err. */
+/* Run `admin` argv... through cmd_admin (argv[0] the command word, as
+ * main.c passes it); keep what it wrote on out and err. */
 static int run_argv(struct fx *f, int argc, char **argv)
 {
 	size_t olen, elen;
 	FILE *out, *err;
+	char *full[48];
 	int rc;
 
+	assert_true(argc < 47);
+	full[0] = "admin";
+	for (int i = 0; i < argc; i++)
+		full[i + 1] = argv[i];
+	full[argc + 1] = NULL;
 	free(f->out);
 	free(f->err);
 	out = open_memstream(&f->out, &olen);
 	err = open_memstream(&f->err, &elen);
 	assert_non_null(out);
 	assert_non_null(err);
-	rc = registry_cli(argc, argv, out, err);
+	rc = cmd_admin(argc + 1, full, out, err);
 	fclose(out);
 	fclose(err);
 	return rc;

@@ -1,22 +1,22 @@
 /*
- * registry.h — the city's registry: what is valid, and the admin CLI.
+ * registry.h — the city's registry: what a valid entry is.
  *
- * `gfi-aggregator admin --store FILE OBJECT VERB [--field value ...]` adds,
- * changes, lists and retires counties, units, park members, suppliers,
- * gateways, meters, replacement events and manual facts. Every input is
- * validated here (formats, check digits, roles against quantities) and every
- * refusal is one line naming the field; references are checked by the store.
+ * The admin commands (cmd/admin*.c: counties, units, park members,
+ * suppliers, gateways, meters, replacement events, manual facts) check their
+ * input against these rules: credit codes and their check character, roles
+ * against quantities, fact keys and their ranges, operator times.
  */
 #ifndef GFI_AGG_REGISTRY_H
 #define GFI_AGG_REGISTRY_H
 
-#include <stdio.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
-/* Run one admin command; argv[0] is the first word after "admin". Returns
- * the exit status: 0, 1 (runtime/store failure), 2 (bad input). */
-int registry_cli(int argc, char **argv, FILE *out, FILE *err);
+/* What is wrong with code as a unified social credit code (e.g. "check
+ * character"), or NULL when it is valid. */
+const char *registry_credit_code_problem(const char *code);
 
 /* Whether code is a valid 18-character unified social credit code
  * (统一社会信用代码, GB 32100-2015), check digit included. */
@@ -42,5 +42,12 @@ struct registry_fact_key {
 };
 /* The entry for key, or NULL when key is not a fact key. */
 const struct registry_fact_key *registry_fact_key_find(const char *key);
+/* All fact keys, *n of them, in a fixed order. */
+const struct registry_fact_key *registry_fact_keys(size_t *n);
+
+/* An operator's time: epoch seconds or "YYYY-MM-DD[( |T)HH:MM[:SS]]"
+ * Asia/Shanghai, years 2000..2100, into *out. GFI_OK; GFI_E_RANGE or
+ * GFI_E_PARSE with why (without the option name) written. */
+int registry_time_parse(const char *v, int64_t *out, char *why, size_t whylen);
 
 #endif

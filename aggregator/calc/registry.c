@@ -1,0 +1,203 @@
+/*
+ * registry.c — what a valid registry entry is (registry.h): unified social
+ * credit codes, meter roles against quantities, the keys of facts entered
+ * by hand, and the times an operator may give.
+ *
+ * Why: the registry decides which gateway may speak for which unit and what
+ * each meter point means in the unit's balance; a wrong entry silently skews
+ * a year's indicators, so the admin commands (cmd/admin*.c) check every
+ * input against these rules before the store sees it: credit codes by their
+ * GB 32100-2015 check character, roles against the quantity table.
+ *
+ * Invariants: pure functions of their arguments; nothing here touches the
+ * store, argv or a stream.
+ */
+#include "registry.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "calendar.h"
+#include "error.h"
+#include "quantity.h"
+
+/* ---- unified social credit code, GB 32100-2015 ---- */
+
+/* The code's alphabet (GB 32100-2015 §4.2): digits and capitals without
+ * I, O, Z, S, V. A character's value is its index here. */
+static const char credit_alphabet[] = "0123456789ABCDEFGHJKLMNPQRTUWXY";
+/* Weights of positions 1..17 for the check character (§5.2): 3^(i-1) mod 31. */
+static const int credit_weights[17] = { 1, 3, 9, 27, 19, 26, 16, 17, 20,
+					29, 25, 13, 8, 24, 10, 30, 28 };
+/* Registration authorities of §4.1 table 1 and its amendments: 1 机构编制,
+ * 2 外交, 3 司法行政, 4 文化, 5 民政, 6 旅游, 7 宗教, 8 工会, 9 工商,
+ * A 中央军委改革和编制办公室, N 农业, Y 其他. */
+static const char credit_authorities[] = "123456789ANY";
+
+static int credit_value(char c)
+{
+	const char *p = c != '\0' ? strchr(credit_alphabet, c) : NULL;
+	return p != NULL ? (int)(p - credit_alphabet) : -1;
+}
+
+/* What is wrong with code, or NULL when it is valid. */
+const char *registry_credit_code_problem(const char *code)
+{
+	int sum = 0, check;
+
+	if (code == NULL || strnlen(code, STORE_CODE_LEN + 1) != STORE_CODE_LEN)
+		return "length, 18 characters";
+	for (int i = 0; i < STORE_CODE_LEN; i++) {
+		if (credit_value(code[i]) < 0)
+			return "character outside 0-9 A-Z without I O Z S V";
+	}
+	if (strchr(credit_authorities, code[0]) == NULL)
+		return "registration authority, position 1";
+	if (code[1] < '1' || code[1] > '9')
+		return "organisation category, position 2";
+	for (int i = 2; i < 8; i++) {
+		if (code[i] < '0' || code[i] > '9')
+			return "administrative division code, positions 3-8";
+	}
+	for (int i = 0; i < 17; i++)
+		sum += credit_value(code[i]) * credit_weights[i];
+	check = 31 - sum % 31;
+	if (check == 31)
+		check = 0;
+	return code[17] == credit_alphabet[check] ? NULL : "check character";
+}
+
+int registry_credit_code_valid(const char *code)
+{
+	return registry_credit_code_problem(code) == NULL;
+}
+
+/* ---- roles ---- */
+
+static const char *const q_elec[] = { "elec_import_kwh", "elec_export_kwh", NULL };
+static const char *const q_fuel[] = { "gas_volume_m3", "fuel_mass_t", "heat_energy_gj", NULL };
+static const char *const q_heat[] = { "steam_mass_t", "heat_energy_gj", NULL };
+static const char *const q_water[] = { "water_volume_m3", NULL };
+static const char *const q_wastewater[] = { "wastewater_volume_m3", NULL };
+static const char *const q_production[] = { "product_count", "product_mass_t", NULL };
+static const char *const q_stack[] = { "flue_flow_m3h", "so2_mgm3", "nox_mgm3",
+	"dust_mgm3", "o2_pct", "cems_flag", "cod_mgl", "nh3n_mgl",
+	"wastewater_flow_m3h", NULL };
+
+/* Which quantities each role accepts; NULL: any known quantity. Indexed by
+ * enum meter_role. */
+static const struct {
+	const char *name;
+	const char *const *quantities;
+} roles[] = {
+	[ROLE_NONE] = { "none", NULL },
+	[ROLE_ELEC_PURCHASED] = { "elec_purchased", q_elec },
+	[ROLE_ELEC_EXPORTED] = { "elec_exported", q_elec },
+	[ROLE_RENEWABLE_GEN] = { "renewable_gen", q_elec },
+	[ROLE_FUEL] = { "fuel", q_fuel },
+	[ROLE_HEAT_PURCHASED] = { "heat_purchased", q_heat },
+	[ROLE_WATER_INTAKE] = { "water_intake", q_water },
+	[ROLE_WATER_RECYCLED] = { "water_recycled", q_water },
+	[ROLE_WASTEWATER] = { "wastewater", q_wastewater },
+	[ROLE_PRODUCTION] = { "production", q_production },
+	[ROLE_STACK] = { "stack", q_stack },
+	[ROLE_SUBMETER] = { "submeter", NULL },
+};
+#define NROLES ((int)(sizeof(roles) / sizeof(roles[0])))
+
+int registry_role_fits(enum meter_role role, const char *quantity)
+{
+	const char *const *q;
+
+	if ((int)role < 0 || (int)role >= NROLES || gfi_quantity_find(quantity) == NULL)
+		return 0;
+	if (roles[role].quantities == NULL)
+		return 1;
+	for (q = roles[role].quantities; *q != NULL; q++) {
+		if (strcmp(*q, quantity) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int registry_role_parse(const char *s, enum meter_role *out)
+{
+	for (int i = 0; s != NULL && i < NROLES; i++) {
+		if (strcmp(roles[i].name, s) == 0) {
+			*out = (enum meter_role)i;
+			return GFI_OK;
+		}
+	}
+	return GFI_E_INVAL;
+}
+
+const char *registry_role_name(enum meter_role r)
+{
+	return (int)r >= 0 && (int)r < NROLES ? roles[r].name : "unknown";
+}
+
+/* ---- manual facts ---- */
+
+static const struct registry_fact_key fact_keys[] = {
+	{ "output_value_10k_cny", "10^4 CNY", "工业总产值", 0, 1e12 },
+	{ "value_added_10k_cny", "10^4 CNY", "工业增加值", -1e12, 1e12 },
+	{ "solid_waste_generated_t", "t", "一般工业固体废物产生量", 0, 1e12 },
+	{ "solid_waste_used_t", "t", "一般工业固体废物综合利用量", 0, 1e12 },
+	{ "hazardous_waste_generated_t", "t", "危险废物产生量", 0, 1e12 },
+	{ "hazardous_waste_disposed_t", "t", "危险废物安全处置量", 0, 1e12 },
+	{ "vocs_t", "t", "挥发性有机物排放量", 0, 1e12 },
+	{ "land_area_m2", "m2", "用地面积", 0, 1e12 },
+	{ "floor_area_m2", "m2", "总建筑面积", 0, 1e12 },
+	{ "building_footprint_m2", "m2", "建筑物基底面积", 0, 1e12 },
+	{ "green_electricity_kwh", "kWh", "绿色电力购入量(绿证)", 0, 1e13 },
+	{ "measured_ncv_gas_kgce_m3", "kgce/m3", "天然气实测折标系数", 0.5, 2.5 },
+};
+#define NFACT_KEYS (sizeof(fact_keys) / sizeof(fact_keys[0]))
+
+const struct registry_fact_key *registry_fact_key_find(const char *key)
+{
+	for (size_t i = 0; key != NULL && i < NFACT_KEYS; i++) {
+		if (strcmp(fact_keys[i].key, key) == 0)
+			return &fact_keys[i];
+	}
+	return NULL;
+}
+
+const struct registry_fact_key *registry_fact_keys(size_t *n)
+{
+	*n = NFACT_KEYS;
+	return fact_keys;
+}
+
+/* ---- times ---- */
+
+#define TIME_YEAR_MIN 2000
+#define TIME_YEAR_MAX 2100
+
+/* Epoch seconds, or a local date or time (calendar_parse_time), within the
+ * years TIME_YEAR_MIN..MAX. */
+int registry_time_parse(const char *v, int64_t *out, char *why, size_t whylen)
+{
+	const int64_t min = calendar_midnight(TIME_YEAR_MIN, 1, 1);
+	const int64_t max = calendar_midnight(TIME_YEAR_MAX + 1, 1, 1) - 1;
+	int64_t t = 0;
+
+	if (calendar_parse_time(v, CALENDAR_DATE_ONLY_OK | CALENDAR_EPOCH_OK, &t,
+				NULL, 0) == GFI_OK && t >= min && t <= max) {
+		*out = t;
+		return GFI_OK;
+	}
+	if (v[0] != '\0' && strspn(v, "0123456789") == strlen(v)) {
+		snprintf(why, whylen, "%s out of range %" PRId64 "..%" PRId64
+			 " (epoch seconds, years %d..%d)", v, min, max,
+			 TIME_YEAR_MIN, TIME_YEAR_MAX);
+		return GFI_E_RANGE;
+	}
+	snprintf(why, whylen, "%s is not a time (epoch seconds, or YYYY-MM-DD "
+		 "[HH:MM[:SS]] Asia/Shanghai, years %d..%d)", v,
+		 TIME_YEAR_MIN, TIME_YEAR_MAX);
+	return GFI_E_PARSE;
+}

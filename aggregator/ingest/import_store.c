@@ -1,0 +1,150 @@
+/*
+ * import_store.c — a parsed history import against the store (import.h):
+ * the registry lookup import_parse asks for each series, and import_run,
+ * which stores the good rows in one transaction.
+ *
+ * Why apart from import.c: import.c reads hostile bytes and knows nothing of
+ * SQLite; this file holds what the store answers. Invariants: import_run
+ * changes the store only by committing its one transaction, and only when
+ * no row is bad or skip_bad was asked; a dry run or an import that adds
+ * nothing rolls back and leaves no trace.
+ */
+#include "import.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+#include "reading.h"
+#include "store.h"
+
+int import_store_lookup(void *store, const char *gateway, const char *meter,
+			const char *point, struct import_target *out, char *why,
+			size_t whylen)
+{
+	struct store *s = store;
+	struct reg_gateway g;
+	struct reg_meter m;
+	int ret = store_gateway_get(s, gateway, &g);
+
+	if (ret == GFI_E_NOTFOUND) {
+		snprintf(why, whylen, "gateway: %s is not registered", gateway);
+		return 1;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	ret = store_meter_get(s, gateway, meter, point, &m);
+	if (ret == GFI_E_NOTFOUND) {
+		snprintf(why, whylen, "point: %s/%s is not registered on gateway %s", meter,
+		     point, gateway);
+		return 1;
+	}
+	if (ret != GFI_OK)
+		return ret;
+	if (m.retired) {
+		snprintf(why, whylen, "point: %s/%s on gateway %s is retired", meter, point,
+		     gateway);
+		return 1;
+	}
+	snprintf(out->quantity, sizeof(out->quantity), "%s", m.quantity);
+	snprintf(out->unit, sizeof(out->unit), "%s", g.unit);
+	return 0;
+}
+
+static void collision(struct import_result *res, size_t i,
+		      const struct gfi_reading *held, int64_t held_import)
+{
+	char why[160], val[40], st[24];
+
+	if (isnan(held->value))
+		snprintf(val, sizeof(val), "no value");
+	else
+		snprintf(val, sizeof(val), "value %.15g", held->value);
+	gfi_status_format(held->status, held->detail, st, sizeof(st));
+	if (held_import != 0)
+		snprintf(why, sizeof(why), "time: collides with a stored reading (%s, %s) "
+		     "of import %lld", val, st, (long long)held_import);
+	else
+		snprintf(why, sizeof(why), "time: collides with a stored reading (%s, %s) "
+		     "signed by the gateway", val, st);
+	import_refuse_row(res, i, why);
+}
+
+int import_run(struct store *s, struct import_result *res,
+	       const char *sha256_hex, const struct import_opts *o,
+	       struct import_summary *sum)
+{
+	struct store_importer *im = NULL;
+	struct store_import rec;
+	int64_t id = 0;
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.file, sizeof(rec.file), "%s", res->name);
+	snprintf(rec.sha256, sizeof(rec.sha256), "%s", sha256_hex);
+	snprintf(rec.by, sizeof(rec.by), "%s", o->by != NULL ? o->by : "");
+	rec.imported_s = o->now_s;
+	sum->rows = res->data_rows;
+	if ((ret = store_begin(s)) != GFI_OK)
+		return ret;
+	if ((ret = store_import_add(s, &rec, &id)) != GFI_OK ||
+	    (ret = store_importer_new(s, id, &im)) != GFI_OK)
+		goto fail;
+	for (size_t i = 0; i < res->nrows; i++) {
+		const struct import_row *row = &res->rows[i];
+		const struct import_series *x = &res->series[row->series];
+		struct gfi_reading r, held;
+		int64_t held_import = 0;
+		int outcome = 0;
+
+		if (row->bad)
+			continue;
+		memset(&r, 0, sizeof(r));
+		snprintf(r.meter, sizeof(r.meter), "%s", x->meter);
+		snprintf(r.point, sizeof(r.point), "%s", x->point);
+		snprintf(r.quantity, sizeof(r.quantity), "%s", x->t.quantity);
+		r.time_s = row->time_s;
+		r.value = row->value;
+		r.status = row->status;
+		r.detail = row->detail;
+		if ((ret = store_importer_add(im, x->gateway, &r, &outcome, &held,
+					      &held_import)) != GFI_OK)
+			goto fail;
+		if (outcome == STORE_IMPORT_INSERTED)
+			sum->inserted++;
+		else if (outcome == STORE_IMPORT_PRESENT)
+			sum->present++;
+		else
+			collision(res, i, &held, held_import);
+	}
+	store_importer_free(im);
+	im = NULL;
+	sum->bad = res->bad_rows;
+	if (sum->bad > 0 && !o->skip_bad) {
+		store_rollback(s);
+		sum->inserted = sum->present = 0;
+		return GFI_E_INVAL;
+	}
+	if (o->dry_run || sum->inserted == 0) {
+		store_rollback(s);
+		return GFI_OK;
+	}
+	rec.id = id;
+	rec.rows = (int64_t)sum->rows;
+	rec.inserted = (int64_t)sum->inserted;
+	rec.present = (int64_t)sum->present;
+	rec.skipped = (int64_t)sum->bad;
+	if ((ret = store_import_finish(s, id, NULL)) != GFI_OK ||
+	    (ret = store_import_update(s, &rec)) != GFI_OK ||
+	    (ret = store_commit(s)) != GFI_OK)
+		goto fail;
+	sum->id = id;
+	return GFI_OK;
+fail:
+	store_importer_free(im);
+	store_rollback(s);
+	sum->inserted = sum->present = 0;
+	return ret;
+}
