@@ -63,8 +63,4 @@ void api_response_free(struct api_response *r);
  * the store keeps). GFI_OK or GFI_E_IO (no randomness). */
 int api_token_new(char *hex, uint8_t hash[32]);
 
-/* `gfi-aggregator token add|list|revoke ...`; argv[0] is "token". Exit
- * status 0, 1 (store failure), 2 (bad input). */
-int api_token_cli(int argc, char **argv, FILE *out, FILE *err);
-
 #endif

@@ -32,5 +32,6 @@ cmd_run_fn cmd_report, cmd_filing;                  /* cmd/report.c */
 cmd_run_fn cmd_import;                              /* cmd/import.c */
 cmd_run_fn cmd_alerts, cmd_alert;                   /* cmd/alerts.c */
 cmd_run_fn cmd_spotcheck, cmd_spotchecks;           /* cmd/spotcheck.c */
+cmd_run_fn cmd_token;                               /* cmd/token.c */
 
 #endif

@@ -30,7 +30,7 @@ const struct command cmd_commands[] = {
 	{ "spotcheck", cmd_spotcheck, "--store FILE --gateway ID --meter ID --point ID\n"
 	  "--at TIME --reading VALUE --inspector NAME [--note TEXT] [--now TIME]" },
 	{ "spotchecks", cmd_spotchecks, "--store FILE [--gateway ID --meter ID --point ID]" },
-	{ "token", api_token_cli, "add --store FILE --role city|county|unit [--scope COUNTY|UNIT]\n"
+	{ "token", cmd_token, "add --store FILE --role city|county|unit [--scope COUNTY|UNIT]\n"
 	  "--name NAME | list --store FILE | revoke --store FILE --name NAME" },
 	{ NULL, NULL, NULL },
 };

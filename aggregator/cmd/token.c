@@ -7,14 +7,13 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #include "api.h"
+#include "cmd.h"
 #include "error.h"
 #include "registry.h"
-#include "report.h"
-
-/* ---- `gfi-aggregator token` ---- */
+#include "now.h"
+#include "opts.h"
 
 static int token_row(void *ctx, const void *row)
 {
@@ -25,10 +24,10 @@ static int token_row(void *ctx, const void *row)
 	return 0;
 }
 
-static int token_add(const struct report_opts *o, FILE *out, FILE *err)
+static int token_add(const struct opts *o, FILE *out, FILE *err)
 {
-	const char *role = report_opt(o, "role"), *scope = report_opt(o, "scope"),
-		   *name = report_opt(o, "name");
+	const char *role = opts_get(o, "role"), *scope = opts_get(o, "scope"),
+		   *name = opts_get(o, "name");
 	char hex[API_TOKEN_HEX + 1];
 	struct store_token t;
 	struct store *s = NULL;
@@ -37,9 +36,9 @@ static int token_add(const struct report_opts *o, FILE *out, FILE *err)
 	uint8_t hash[32];
 	int rc, ret;
 
-	if ((rc = report_opt_required("role", role, err)) != 0 ||
-	    (rc = report_opt_required("name", name, err)) != 0 ||
-	    (rc = report_opt_text("name", name, sizeof(t.name), err)) != 0)
+	if ((rc = opts_required("role", role, err)) != 0 ||
+	    (rc = opts_required("name", name, err)) != 0 ||
+	    (rc = opts_text("name", name, sizeof(t.name), 0, err)) != 0)
 		return rc;
 	if (strcmp(role, "city") != 0 && strcmp(role, "county") != 0 &&
 	    strcmp(role, "unit") != 0) {
@@ -51,10 +50,10 @@ static int token_add(const struct report_opts *o, FILE *out, FILE *err)
 		return 2;
 	}
 	if (strcmp(role, "city") != 0 &&
-	    ((rc = report_opt_required("scope", scope, err)) != 0 ||
-	     (rc = report_opt_text("scope", scope, sizeof(t.scope), err)) != 0))
+	    ((rc = opts_required("scope", scope, err)) != 0 ||
+	     (rc = opts_text("scope", scope, sizeof(t.scope), 0, err)) != 0))
 		return rc;
-	if ((rc = report_open_store(report_opt(o, "store"), &s, err)) != 0)
+	if ((rc = opts_open_store(opts_get(o, "store"), &s, err)) != 0)
 		return rc;
 	ret = GFI_OK;
 	if (strcmp(role, "county") == 0)
@@ -71,7 +70,7 @@ static int token_add(const struct report_opts *o, FILE *out, FILE *err)
 	snprintf(t.name, sizeof(t.name), "%s", name);
 	snprintf(t.role, sizeof(t.role), "%s", role);
 	snprintf(t.scope, sizeof(t.scope), "%s", scope ? scope : "");
-	t.created_s = (int64_t)time(NULL);
+	t.created_s = agg_now_s();
 	ret = api_token_new(hex, hash);
 	if (ret == GFI_OK)
 		ret = store_token_add(s, hash, &t, NULL);
@@ -90,11 +89,11 @@ static int token_add(const struct report_opts *o, FILE *out, FILE *err)
 	return 0;
 }
 
-int api_token_cli(int argc, char **argv, FILE *out, FILE *err)
+int cmd_token(int argc, char **argv, FILE *out, FILE *err)
 {
-	static const char *const allowed[] = { "store", "role", "scope", "name", NULL };
+	static const struct opts_spec spec = { .options = "store role scope name" };
 	const char *verb = argc > 1 ? argv[1] : "";
-	struct report_opts o;
+	struct opts o;
 	struct store *s = NULL;
 	int rc, ret;
 
@@ -103,20 +102,20 @@ int api_token_cli(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(err, "token: verb must be add, list or revoke\n");
 		return 2;
 	}
-	if ((rc = report_opts_parse(argc, argv, 2, allowed, NULL, 0, &o, err)) != 0)
+	if ((rc = opts_parse(argc, argv, 2, &spec, &o, err)) != 0)
 		return rc;
 	if (strcmp(verb, "add") == 0)
 		return token_add(&o, out, err);
 	if (strcmp(verb, "revoke") == 0 &&
-	    (rc = report_opt_required("name", report_opt(&o, "name"), err)) != 0)
+	    (rc = opts_required("name", opts_get(&o, "name"), err)) != 0)
 		return rc;
-	if ((rc = report_open_store(report_opt(&o, "store"), &s, err)) != 0)
+	if ((rc = opts_open_store(opts_get(&o, "store"), &s, err)) != 0)
 		return rc;
 	if (strcmp(verb, "list") == 0) {
 		fprintf(out, "id\tname\trole\tscope\tcreated_s\trevoked_s\n");
 		ret = store_token_list(s, token_row, out);
 	} else {
-		ret = store_token_revoke(s, report_opt(&o, "name"), (int64_t)time(NULL));
+		ret = store_token_revoke(s, opts_get(&o, "name"), agg_now_s());
 	}
 	store_close(s);
 	if (ret == GFI_E_NOTFOUND || ret == GFI_E_STATE) {
@@ -129,6 +128,6 @@ int api_token_cli(int argc, char **argv, FILE *out, FILE *err)
 		return 1;
 	}
 	if (strcmp(verb, "revoke") == 0)
-		fprintf(out, "revoked: %s\n", report_opt(&o, "name"));
+		fprintf(out, "revoked: %s\n", opts_get(&o, "name"));
 	return 0;
 }

@@ -14,7 +14,6 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "opts.h"
 #include "store.h"
 
 enum report_format { REPORT_CSV, REPORT_XLSX, REPORT_JSON };
@@ -31,23 +30,5 @@ struct report_filter {
 int report_write(struct store *s, int year, const struct report_filter *f,
 		 enum report_format fmt, const char *path, char *err,
 		 size_t errlen);
-
-/* ---- the token command's old option parser names ----
- * Kept only until `token` (api/api.c, moving to cmd/token.c) is ported to
- * the one option parser, cmd/opts.h; they are thin wrappers over it
- * (cmd/opts_compat.c). Do not use in new code. */
-
-struct report_opts {
-	struct opts o;
-};
-
-int report_opts_parse(int argc, char **argv, int first,
-		      const char *const *allowed, const char *const *flags,
-		      int allow_word, struct report_opts *o, FILE *err);
-const char *report_opt(const struct report_opts *o, const char *name);
-int report_opt_required(const char *name, const char *value, FILE *err);
-int report_opt_text(const char *name, const char *value, size_t size,
-		    FILE *err);
-int report_open_store(const char *path, struct store **s, FILE *err);
 
 #endif
