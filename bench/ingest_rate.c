@@ -301,7 +301,7 @@ static void print_result(const struct batches *b, const struct result *r)
 	       "\"verify_commit_cpu_us_per_reading\":%.2f,\"plain_cpu_us_per_reading\":%.2f}\n",
 	       b->n, b->r, (long long)n, per(n, r->tv), per((double)b->n, r->tv),
 	       per(n, r->ts), per(n, r->tp), per((double)r->bytes, (double)r->readings),
-	       per((double)r->pbytes, r->tp > 0 ? n : 0), (double)b->len[0] / (double)b->r,
+	       r->tp > 0 ? (double)r->pbytes / n : 0.0, (double)b->len[0] / (double)b->r,
 	       cpu_verify * 1e6 / n, cpu_plain * 1e6 / n);
 }
 
