@@ -17,9 +17,11 @@
  * and for gauges (no role used here is a gauge). All of it is one
  * transaction, checkpointed before timing.
  *
- * Then, in one run, timed:
+ * Then timed, in ROUNDS rounds (default 1) whose order is reversed every
+ * other round (bench/abab.py's ABAB: a drift of the machine's speed during
+ * the run loads the baseline and the rest alike), each side's seconds
+ * printed per round for bench/city_year.py to take the ratios and medians:
  *   city_year  indicators_compute(unit, 2025, 0) for every unit;
- *   months     the same for months 1..12 of every unit (optional);
  *   series     series_counter_total over 2025 for every registered point,
  *              the series layer alone;
  *   scan       the baseline: the year's rollup rows read with one plain
@@ -28,10 +30,12 @@
  *              store_rollups returns); and per point, the rows each
  *              point's total needs, one query per point (series in the
  *              WHERE clause).
+ * After the rounds, once and optional: months, indicators_compute for months
+ * 1..12 of every unit.
  * Finally a profiled pass over a few units (sqlite3_trace_v2) says which
  * statements the computation ran, how often, how many rows they stepped and
  * how long they took. Prints one JSON object.
- * usage: bench-city-year [UNITS [METERS [MONTHS]]]   (default 300 30 1)
+ * usage: bench-city-year [UNITS [METERS [MONTHS [ROUNDS]]]]   (default 300 30 1 1)
  */
 #include <math.h>
 #include <stdint.h>
@@ -580,6 +584,59 @@ static void profile(const struct city *c, struct store *s, int nunits, FILE *out
 	free(p);
 }
 
+/* The timed sides of a round; the plain scan is the baseline of every
+ * ratio (bench/city_year.py divides each side by it, round by round). */
+enum side { SIDE_SCAN, SIDE_JOINED, SIDE_PER_SERIES, SIDE_SERIES, SIDE_YEAR, NSIDES };
+static const char *const side_key[NSIDES] = { "scan_s", "scan_joined_s",
+	"scan_per_series_s", "series_totals_s", "city_year_s" };
+#define MAX_ROUNDS 99
+
+struct rounds {
+	int n;                          /* rounds run, 1..MAX_ROUNDS */
+	double t[NSIDES][MAX_ROUNDS];   /* seconds per side per round */
+	int64_t scan_rows, join_rows;   /* rows the last scans stepped */
+	struct ind_period first;        /* unit 0's year, for the check */
+};
+
+static double time_side(const struct city *c, struct store *s, int side, struct rounds *r)
+{
+	double sum;
+
+	switch (side) {
+	case SIDE_SCAN: return scan(c, s, 0, &sum, &r->scan_rows);
+	case SIDE_JOINED: return scan(c, s, 1, &sum, &r->join_rows);
+	case SIDE_PER_SERIES: return scan_per_series(c, s, &sum);
+	case SIDE_SERIES: return series_all(c, s, &sum);
+	default: return compute(c, s, 0, c->units, &r->first);
+	}
+}
+
+/* r->n rounds of every side, in order on even rounds and reversed on odd
+ * ones (bench/abab.py's order), so that a drift of the machine's speed
+ * during the run loads the baseline and the computation alike. */
+static void run_rounds(const struct city *c, struct store *s, struct rounds *r)
+{
+	for (int i = 0; i < r->n; i++) {
+		for (int k = 0; k < NSIDES; k++) {
+			int side = i % 2 == 0 ? k : NSIDES - 1 - k;
+			r->t[side][i] = time_side(c, s, side, r);
+		}
+	}
+}
+
+/* "rounds":{"scan_s":[...],...}, each side's seconds in round order. */
+static void print_rounds(const struct rounds *r)
+{
+	printf("\"rounds\":{");
+	for (int k = 0; k < NSIDES; k++) {
+		printf("%s\"%s\":[", k ? "," : "", side_key[k]);
+		for (int i = 0; i < r->n; i++)
+			printf("%s%.6f", i ? "," : "", r->t[k][i]);
+		printf("]");
+	}
+	printf("},");
+}
+
 static int arg(const char *s, long lo, long hi, int *out)
 {
 	char *end = NULL;
@@ -597,18 +654,17 @@ int main(int argc, char **argv)
 	char pem[GFI_PUBKEY_PEM_MAX];
 	struct city c = { 300, 30, 0, 0, 0, 0, 0, NULL, 0 };
 	struct store *s = NULL;
-	struct ind_period first;
-	double tgen, tyear, tmonths = 0, tseries, tscan, tjoin, tper;
-	double sum_scan, sum_join, sum_series, sum_per;
-	int64_t scan_rows, join_rows;
+	static struct rounds r = { .n = 1 };
+	double tgen, tmonths = 0, sum;
 	struct stat sb;
 	int months = 1, rc;
 
 	if ((argc > 1 && arg(argv[1], 1, 100000, &c.units) != GFI_OK) ||
 	    (argc > 2 && arg(argv[2], 1, 99, &c.meters) != GFI_OK) ||
-	    (argc > 3 && arg(argv[3], 0, 1, &months) != GFI_OK) || argc > 4) {
+	    (argc > 3 && arg(argv[3], 0, 1, &months) != GFI_OK) ||
+	    (argc > 4 && arg(argv[4], 1, MAX_ROUNDS, &r.n) != GFI_OK) || argc > 5) {
 		fprintf(stderr, "usage: bench-city-year [UNITS 1..100000 [METERS 1..99"
-			" [MONTHS 0|1]]]\n");
+			" [MONTHS 0|1 [ROUNDS 1..%d]]]]\n", MAX_ROUNDS);
 		return 2;
 	}
 	gfi_log_set_level(GFI_LOG_WARNING);
@@ -633,36 +689,28 @@ int main(int argc, char **argv)
 
 	/* Warm the page cache with one untimed scan, so neither side pays for
 	 * the first read from disk. */
-	scan(&c, s, 0, &sum_scan, &scan_rows);
-	tyear = compute(&c, s, 0, c.units, &first);
+	scan(&c, s, 0, &sum, &r.scan_rows);
+	run_rounds(&c, s, &r);
 	if (months)
 		tmonths = compute(&c, s, -1, c.units, NULL);
-	tseries = series_all(&c, s, &sum_series);
-	tscan = scan(&c, s, 0, &sum_scan, &scan_rows);
-	tjoin = scan(&c, s, 1, &sum_join, &join_rows);
-	tper = scan_per_series(&c, s, &sum_per);
 
 	printf("{\"units\":%d,\"meters\":%d,\"series\":%lld,\"rollup_rows\":%lld,"
-	       "\"rollup_rows_2025\":%lld,\"store_mb\":%.1f,\"gen_s\":%.2f,\"city_year_s\":%.3f,"
-	       "\"ms_per_unit\":%.3f,\"city_months_s\":%.3f,\"ms_per_unit_month\":%.3f,"
-	       "\"series_totals_s\":%.3f,\"scan_s\":%.3f,\"scan_rows\":%lld,"
-	       "\"scan_joined_s\":%.3f,\"scan_per_series_s\":%.3f,\"scan_over_compute\":%.4f,"
-	       "\"compute_over_scan\":%.1f,\"compute_over_scan_joined\":%.1f,"
+	       "\"rollup_rows_2025\":%lld,\"store_mb\":%.1f,\"gen_s\":%.2f,"
+	       "\"city_months_s\":%.3f,\"ms_per_unit_month\":%.3f,\"scan_rows\":%lld,"
 	       "\"check_water_intake_m3\":{\"generated\":%.2f,\"computed\":%.2f,"
 	       "\"has_value\":%d,\"completeness\":%.4f},",
 	       c.units, c.meters, (long long)c.series, (long long)c.rows,
-	       (long long)c.year_rows, (double)sb.st_size / 1048576.0, tgen, tyear,
-	       tyear * 1e3 / c.units, tmonths,
-	       months ? tmonths * 1e3 / (12.0 * c.units) : 0.0, tseries, tscan,
-	       (long long)scan_rows, tjoin, tper, tscan / tyear, tyear / tscan, tyear / tjoin,
-	       c.check_intake_m3, first.v[IND_WATER_INTAKE_M3].value,
-	       first.v[IND_WATER_INTAKE_M3].has_value,
-	       first.v[IND_WATER_INTAKE_M3].completeness);
+	       (long long)c.year_rows, (double)sb.st_size / 1048576.0, tgen, tmonths,
+	       months ? tmonths * 1e3 / (12.0 * c.units) : 0.0, (long long)r.scan_rows,
+	       c.check_intake_m3, r.first.v[IND_WATER_INTAKE_M3].value,
+	       r.first.v[IND_WATER_INTAKE_M3].has_value,
+	       r.first.v[IND_WATER_INTAKE_M3].completeness);
+	print_rounds(&r);
 	profile(&c, s, c.units < PROFILE_UNITS ? c.units : PROFILE_UNITS, stdout);
 	printf("}\n");
-	if (scan_rows != c.year_rows || join_rows != c.year_rows)
+	if (r.scan_rows != c.year_rows || r.join_rows != c.year_rows)
 		fprintf(stderr, "bench-city-year: scanned %lld rows, expected %lld\n",
-			(long long)scan_rows, (long long)c.year_rows);
+			(long long)r.scan_rows, (long long)c.year_rows);
 
 	store_close(s);
 	free(c.code);
@@ -676,5 +724,5 @@ int main(int argc, char **argv)
 		}
 		rmdir(dir);
 	}
-	return scan_rows == c.year_rows && join_rows == c.year_rows ? 0 : 1;
+	return r.scan_rows == c.year_rows && r.join_rows == c.year_rows ? 0 : 1;
 }

@@ -12,12 +12,17 @@ same mutual TLS, same run.
     no gap and an unbroken hash chain. Each setting has its own gateway id
     (seq restarts at 1 with a fresh queue; the retained ack of one run must
     not reach the next).
- 2. bench-mqtt-raw, with the default run's gateway certificate, publishes as
-    many QoS 1 messages as that run made batches, of its average payload
-    size, with a window of 16 and of 64 in flight, until every PUBACK
-    (median of GFI_BENCH_RAW_REPEAT runs, default 3).
- 3. The ratio of the two (MB/s and messages/s); bench-sign-time for the
-    CPU cost of one signed batch.
+ 2. bench-mqtt-raw, with the first setting's gateway certificate, publishes
+    as many QoS 1 messages as that setting's drain made batches, of its
+    average payload size, with a window of 16 and of 64 in flight
+    (GFI_BENCH_RAW_WINDOWS), until every PUBACK; and, for every other
+    setting, as many messages of that setting's own shape at its own window.
+ 3. Each setting's drains and the raw runs alternate in GFI_BENCH_PAIRS
+    rounds (default 5; bench/abab.py: drain, raw, raw; raw, raw, drain; ...).
+    A round's ratio is the drain's MB/s (and messages/s) over the faster
+    raw window's of the same round; each ratio is printed as the median of
+    the rounds' with its spread, with the load average. bench-sign-time
+    gives the CPU cost of one signed batch.
 
 A setting ending in "r" (e.g. 500x8r) is acked by the real gfi-aggregator
 (GFI_AGGREGATOR) instead: the production path, where each ack follows the
@@ -26,13 +31,16 @@ gateway is registered with the points of quantity elec_import_kwh and
 elec_power_kw of every meter (the ones a balance needs; the other points
 stay in the stored raw batch), written straight into the store's meters
 table (4,500 `admin meter add` runs would take longer than the drain). These
-runs come last, after the stand-in has left the broker (one gfi-aggregator
-session per certificate); their checks are the aggregator's: every batch
+runs come last; the stand-in leaves the broker for each of them and is back
+for each raw run (one gfi-aggregator session per certificate; the stand-in's
+clean session drops the aggregator's persistent one, so no raw message
+waits for gfi-aggregator); their checks are the aggregator's: every batch
 accepted in seq order (chain head = batches held, nothing quarantined, no
 gap) and every registered reading stored once.
 
   python3 bench/drain.py      (after building; see BENCHMARKS.md)
 """
+import abab
 import hashlib
 import json
 import os
@@ -53,7 +61,6 @@ REAL_QUANTITIES = ("elec_import_kwh", "elec_power_kw")
 N = int(os.environ.get("GFI_BENCH_READINGS", "1000000"))
 SETTINGS = os.environ.get("GFI_BENCH_SETTINGS", "500x8,500x16,500x64,2000x16,500x8r")
 RAW_WINDOWS = [int(w) for w in os.environ.get("GFI_BENCH_RAW_WINDOWS", "16,64").split(",")]
-RAW_REPEAT = int(os.environ.get("GFI_BENCH_RAW_REPEAT", "3"))
 PROFILE = "eastron-sdm630"
 
 
@@ -230,6 +237,7 @@ def drain(P, city, agg, template, batch_readings, inflight, idx, real=None):
                           else sum(os.times()[:2]) - self0)}
     rc = P.stop(agent)
     g.ok(rc == 0, "agent %s exits 0 on SIGTERM (rc=%s)" % (gw, rc))
+    shutil.rmtree(data, ignore_errors=True)   # a copy of the template per drain
     if real is not None:
         return drain_real_result(P, real, agg, gw, key, crt, batch_readings, inflight,
                                  dt, t0, cpu)
@@ -297,28 +305,135 @@ def drain_real_result(P, real, agg, gw, key, crt, batch_readings, inflight, dt, 
     return r
 
 
-def raw(city, gw, key, crt, count, size, window):
-    """The median of RAW_REPEAT runs by MB/s (a run is short: noisy)."""
-    rs = []
-    for _ in range(RAW_REPEAT):
-        out = subprocess.run([RAW, "localhost", str(city.port), city.cafile, crt, key,
-                              gw, "gfi/v1/%s/batch" % gw, str(count), str(size),
-                              str(window)], capture_output=True, text=True, timeout=600)
-        if out.returncode != 0:
-            raise RuntimeError("bench-mqtt-raw failed: " + out.stderr[-500:])
-        rs.append(json.loads(out.stdout))
-    rs.sort(key=lambda r: r["mb_s"])
-    r = rs[len(rs) // 2]
-    print("raw paho  w%-3d: %6.2f s, %d messages of %d bytes: %.1f messages/s, %.2f MB/s "
-          "(median of %d: %s MB/s)" %
-          (window, r["seconds"], count, size, r["msgs_s"], r["mb_s"], len(rs),
-           ", ".join("%.1f" % x["mb_s"] for x in rs)), flush=True)
+def raw(city, shape, window):
+    """One bench-mqtt-raw run of shape (gw, key, crt, count, size) at window;
+    its JSON object."""
+    gw, key, crt, count, size = shape
+    out = subprocess.run([RAW, "localhost", str(city.port), city.cafile, crt, key,
+                          gw, "gfi/v1/%s/batch" % gw, str(count), str(size),
+                          str(window)], capture_output=True, text=True, timeout=600)
+    if out.returncode != 0:
+        raise RuntimeError("bench-mqtt-raw failed: " + out.stderr[-500:])
+    r = json.loads(out.stdout)
+    print("raw paho  w%-3d: %6.2f s, %d messages of %d bytes: %.1f messages/s, %.2f MB/s"
+          % (window, r["seconds"], count, size, r["msgs_s"], r["mb_s"]), flush=True)
     return r
+
+
+class Ackers:
+    """Who acks the drains: the stand-in (which also swallows the raw
+    baseline's messages) or the real gfi-aggregator, one at a time (one
+    session per certificate); use() switches, outside any timing."""
+
+    def __init__(self, P, city, agg, template):
+        self.P, self.city, self.agg, self.template = P, city, agg, template
+        self.real = None          # (Aggregator, points, readings wanted)
+        self.current = "standin"
+        self.raw_sent = 0         # raw messages published, all to the stand-in
+
+    def use(self, which):
+        if which == self.current:
+            return
+        if which == "real":
+            # Every raw message must reach the stand-in before it leaves.
+            g.wait_for(lambda: self.agg.raw_msgs >= self.raw_sent, 60,
+                       "raw messages seen by the stand-in", step=0.05)
+            self.agg.stop()
+            if self.real is None:
+                self.real = real_aggregator(self.P, self.city, self.template)
+            else:
+                self.real[0].start()
+        else:
+            self.P.stop(self.real[0].proc)
+            self.agg.start()
+            g.wait_for(lambda: self.agg.client.is_connected(), 15, "stand-in connected")
+        self.current = which
+
+
+def setting_rounds(P, city, ack, template, setting, k, shapes, n):
+    """n rounds of one setting's drain against raw runs of the first
+    setting's shape at every window (and of its own shape, but for the
+    first setting); returns (drains, {window or "own": raw runs})."""
+    br, fl, real = setting
+    count = [0]
+
+    def drain_side():
+        ack.use("real" if real else "standin")
+        r = drain(P, city, ack.agg, template, br, fl, 100 * k + count[0],
+                  ack.real if real else None)
+        count[0] += 1
+        shapes.setdefault(k, (r["gw"], r["key"], r["crt"], r["batches"],
+                              int(round(r["avg_size"]))))
+        return r
+
+    def raw_side(which, window):
+        def run():
+            ack.use("standin")
+            r = raw(city, shapes[which], window)
+            ack.raw_sent += shapes[which][3]
+            return r
+        return run
+    sides = [drain_side] + [raw_side(0, w) for w in RAW_WINDOWS]
+    if k > 0 and not real:
+        sides.append(raw_side(k, fl))
+    got = abab.rounds(sides, n)
+    raws = {w: got[1 + i] for i, w in enumerate(RAW_WINDOWS)}
+    if len(got) > 1 + len(RAW_WINDOWS):
+        raws["own"] = got[-1]
+    return got[0], raws
+
+
+def report(setting, drains, raws, n):
+    """Medians of a setting's drains and its ratio lines; asserts sanity."""
+    br, fl, real = setting
+    name = "agent %dx%d%s" % (br, fl, " (gfi-aggregator)" if real else "")
+    med = {k: abab.median([r[k] for r in drains])
+           for k in ("seconds", "readings_s", "batches_s", "mb_s")}
+    print("%s, medians of %d: %.2f s, %.0f readings/s, %.1f batches/s, %.2f MB/s"
+          % (name, n, med["seconds"], med["readings_s"], med["batches_s"], med["mb_s"]))
+    best = [max((raws[w][i] for w in RAW_WINDOWS), key=lambda r: r["mb_s"])
+            for i in range(n)]
+    rmb = abab.ratios([r["mb_s"] for r in drains], [r["mb_s"] for r in best])
+    rmsg = abab.ratios([r["batches_s"] for r in drains], [r["msgs_s"] for r in best])
+    shape = "%d x %d B" % (best[0]["messages"], best[0]["size"])
+    print("ratio %s / raw (faster window of each round, %s): MB/s %s"
+          % (name, shape, abab.ratio_line(rmb)))
+    print("ratio %s / raw (same): messages/s %s" % (name, abab.ratio_line(rmsg)))
+    ok = abab.check(rmb, n) and abab.check(rmsg, n)
+    if "own" in raws:
+        own = raws["own"]
+        ro = abab.ratios([r["mb_s"] for r in drains], [r["mb_s"] for r in own])
+        print("ratio %s / raw of its own shape (window %d, %d x %d B): MB/s %s"
+              % (name, fl, own[0]["messages"], own[0]["size"], abab.ratio_line(ro)))
+        ok = ok and abab.check(ro, n)
+    g.ok(ok, "%s: %d finite positive ratios per line" % (name, n))
+
+
+def sign_time():
+    """bench-sign-time: the CPU cost of one signed batch."""
+    sign_n = max(5, min(2000, N // 500))
+    out = subprocess.run([SIGN, str(sign_n)], capture_output=True, text=True,
+                         timeout=600)
+    g.ok(out.returncode == 0, "bench-sign-time ran: " + out.stderr[-300:])
+    if out.returncode == 0:
+        s = json.loads(out.stdout)
+        print("sign: %d batches of %d readings (%d B): build+sign %.0f us, sign %.0f us, "
+              "sha256 %.0f us, build without sign %.0f us; per reading %.2f us "
+              "(sign %.2f us)" %
+              (s["batches"], s["readings_per_batch"], s["avg_payload_bytes"],
+               s["build_sign_us"], s["sign_us"], s["sha256_us"],
+               s["build_nosign_us"], s["build_sign_us_per_reading"],
+               s["sign_us_per_reading"]))
 
 
 def main():
     settings = [tuple(int(x) for x in s.rstrip("r").split("x")) + (s.endswith("r"),)
                 for s in SETTINGS.split(",")]
+    # The stand-in's settings first, the real aggregator's last (fewer
+    # switches); the first setting's shape is every raw baseline's.
+    settings.sort(key=lambda s: s[2])
+    n = abab.pairs()
+    results = []
     with g.Procs() as P:
         template = fill(P)
         city = g.City(P)
@@ -326,69 +441,27 @@ def main():
         agg = CountingAggregator(city)
         agg.start()
         g.wait_for(lambda: agg.client.is_connected(), 15, "aggregator connected")
-        runs = [drain(P, city, agg, template, br, fl, i)
-                for i, (br, fl, r) in enumerate(settings) if not r]
-        base = runs[0]
-        raws = {}
-        for w in RAW_WINDOWS:
-            raws[w] = raw(city, base["gw"], base["key"], base["crt"], base["batches"],
-                          int(round(base["avg_size"])), w)
-        g.ok(g.wait_for(lambda: agg.raw_msgs >= base["batches"] * len(RAW_WINDOWS) * RAW_REPEAT, 30,
+        ack = Ackers(P, city, agg, template)
+        shapes = {}
+        load = abab.Load()
+        for k, setting in enumerate(settings):
+            drains, raws = setting_rounds(P, city, ack, template, setting, k, shapes, n)
+            results.append((setting, drains, raws))
+        load.end()
+        ack.use("standin")
+        g.ok(g.wait_for(lambda: agg.raw_msgs >= ack.raw_sent, 30,
                         "raw messages seen by the aggregator", step=0.05),
              "the aggregator saw and ignored every raw message")
-        best = max(runs, key=lambda r: r["readings_s"])
-        # The raw run for the best agent's shape, at its own window.
-        if best is not base:
-            raws["best"] = raw(city, best["gw"], best["key"], best["crt"], best["batches"],
-                               int(round(best["avg_size"])), best["inflight"])
-        rbest = max((raws[w] for w in RAW_WINDOWS), key=lambda r: r["mb_s"])
-        print()
-        for r in runs:
-            print("ratio agent %dx%d%s / raw (window %d, %d x %d B): MB/s %.3f, "
-                  "messages/s %.3f" % (r["batch_readings"], r["inflight"],
-                                       " (gfi-aggregator)" if "acker" in r else "",
-                                       rbest["window"], base["batches"],
-                                       int(round(base["avg_size"])),
-                                       r["mb_s"] / rbest["mb_s"],
-                                       r["batches_s"] / rbest["msgs_s"]))
-        if "best" in raws:
-            rb = raws["best"]
-            print("ratio best agent %dx%d / raw of its shape (window %d, %d x %d B): "
-                  "MB/s %.3f, messages/s %.3f" %
-                  (best["batch_readings"], best["inflight"], rb["window"],
-                   best["batches"], int(round(best["avg_size"])),
-                   best["mb_s"] / rb["mb_s"], best["batches_s"] / rb["msgs_s"]))
-        # The real aggregator is the broker's one gfi-aggregator session
-        # once the stand-in has left.
         agg.stop()
-        if any(r for _, _, r in settings):
-            real = real_aggregator(P, city, template)
-            for i, (br, fl, r) in enumerate(settings):
-                if r:
-                    rr = drain(P, city, agg, template, br, fl, i, real)
-                    runs.append(rr)
-                    print("ratio agent %dx%d (gfi-aggregator) / raw (window %d, %d x %d B): "
-                          "MB/s %.3f, messages/s %.3f" %
-                          (br, fl, rbest["window"], base["batches"],
-                           int(round(base["avg_size"])), rr["mb_s"] / rbest["mb_s"],
-                           rr["batches_s"] / rbest["msgs_s"]))
-            P.stop(real[0].proc)
-        sign_n = max(5, min(2000, N // 500))
-        out = subprocess.run([SIGN, str(sign_n)], capture_output=True, text=True,
-                             timeout=600)
-        g.ok(out.returncode == 0, "bench-sign-time ran: " + out.stderr[-300:])
-        if out.returncode == 0:
-            s = json.loads(out.stdout)
-            print("sign: %d batches of %d readings (%d B): build+sign %.0f us, sign %.0f us, "
-                  "sha256 %.0f us, build without sign %.0f us; per reading %.2f us "
-                  "(sign %.2f us)" %
-                  (s["batches"], s["readings_per_batch"], s["avg_payload_bytes"],
-                   s["build_sign_us"], s["sign_us"], s["sha256_us"],
-                   s["build_nosign_us"], s["build_sign_us_per_reading"],
-                   s["sign_us_per_reading"]))
+        print()
+        for setting, drains, raws in results:
+            report(setting, drains, raws, n)
+        print(load.line())
+        sign_time()
         print(json.dumps({"runs": [{k: v for k, v in r.items() if k not in ("key", "crt")}
-                                   for r in runs],
-                          "raw": {str(k): v for k, v in raws.items()}}))
+                                   for _, drains, _ in results for r in drains],
+                          "raw": [r for _, _, raws in results for v in raws.values()
+                                  for r in v]}))
     g.finish("bench.drain")
 
 

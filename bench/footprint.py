@@ -20,7 +20,10 @@ certificate of their own).
         smallest footprint.
 
 The two run one after the other, each alone on the machine apart from the
-simulator, the broker and this script's subscriber. After a side's first
+simulator, the broker and this script's subscriber, alternating in
+GFI_BENCH_PAIRS rounds (default 5; bench/abab.py: gfi, node-red; node-red,
+gfi; ...), each run with a fresh data directory and gateway identity; each
+ratio is the median of the rounds' ratios with its spread. After a side's first
 message arrives (start-up excluded), it is measured for GFI_BENCH_SECONDS
 (default 60): CPU share of one core (utime + stime over wall time), readings
 arriving at the subscriber per second, and at the end peak RSS (VmHWM, start-up
@@ -31,6 +34,7 @@ shared libraries the process has mapped.
 
   python3 bench/footprint.py      (after building; see BENCHMARKS.md)
 """
+import abab
 import json
 import os
 import shutil
@@ -206,8 +210,8 @@ def simulator(P):
     return [(listeners[t["id"]], t["meters"]) for t in tcp]
 
 
-def run_gfi(P, city, counter, gateways, points):
-    gw = "gw-fp"
+def run_gfi(P, city, counter, gateways, points, tag):
+    gw = "gw-fp" + tag
     key, crt = city.enroll(gw)
     lines = [{"id": "lan%d" % k, "type": "tcp", "host": "127.0.0.1", "port": port}
              for k, (port, _) in enumerate(gateways)]
@@ -215,18 +219,18 @@ def run_gfi(P, city, counter, gateways, points):
                "profile": PROFILE, "interval_s": 1,
                "points": [p["name"] for p in points]}
               for k, (_, ms) in enumerate(gateways) for m in ms]
-    cfg = P.write_json("agent.json", {
-        "gateway_id": gw, "data_dir": P.path("data"), "profiles_dir": g.PROFILES,
+    cfg = P.write_json("agent%s.json" % tag, {
+        "gateway_id": gw, "data_dir": P.path("data" + tag), "profiles_dir": g.PROFILES,
         "lines": lines, "meters": meters, "uplink": city.uplink_config(key, crt)})
     t_started = time.monotonic()
-    agent = P.start([g.AGENT, "run", "--config", cfg], "agent.log")
+    agent = P.start([g.AGENT, "run", "--config", cfg], "agent%s.log" % tag)
     r = measure(P, counter, gw, agent, "gfi", t_started)
     if r is not None:
         with counter.lock:
             r["chain_errors"] = len([e for e in counter.chain_errors if e[0] == gw])
         g.ok(r["chain_errors"] == 0, "gfi: hash chain unbroken")
         g.ok(P.stop(agent) == 0, "gfi-agent exits 0 on SIGTERM")
-        stripped = P.path("gfi-agent.stripped")
+        stripped = P.path("gfi-agent%s.stripped" % tag)
         shutil.copy(g.AGENT, stripped)
         subprocess.run(["strip", stripped], check=False)
         r["install"] = os.path.getsize(stripped)
@@ -321,13 +325,13 @@ def nodered_install():
     return red
 
 
-def run_nodered(P, city, counter, gateways, points):
+def run_nodered(P, city, counter, gateways, points, tag):
     red = nodered_install()
     if not os.path.exists(red):
         return None
-    gw = "gw-nr"
+    gw = "gw-nr" + tag
     key, crt = city.enroll(gw)
-    user = P.path("nodered")
+    user = P.path("nodered" + tag)
     os.makedirs(user)
     with open(os.path.join(user, "flows.json"), "w") as f:
         json.dump(flow(city, gw, key, crt, gateways, points), f, indent=1)
@@ -336,7 +340,7 @@ def run_nodered(P, city, counter, gateways, points):
         f.write(SETTINGS % g.free_port())
     t_started = time.monotonic()
     proc = P.start([NODE, red, "--userDir", user, "--settings", settings,
-                    os.path.join(user, "flows.json")], "nodered.log")
+                    os.path.join(user, "flows.json")], "nodered%s.log" % tag)
     r = measure(P, counter, gw, proc, "node-red", t_started)
     if r is not None:
         rc = P.stop(proc)
@@ -346,17 +350,50 @@ def run_nodered(P, city, counter, gateways, points):
         r["install"] = mods + node_bin
         r["node_modules"] = mods
         r["binary"] = node_bin
-    log = P.log("nodered.log")
+    log = P.log("nodered%s.log" % tag)
     errors = [ln for ln in log.splitlines() if "[error]" in ln]
     if errors:
         print("node-red errors (first 3):\n  " + "\n  ".join(errors[:3]))
     return r
 
 
+def sanity(side, r):
+    """A run kept up and decoded a plausible voltage."""
+    want = METERS * NPOINTS
+    # At a tiny size a window is a few batches wide: loose bound.
+    lo = 0.8 if SECONDS >= 30 else 0.3
+    g.ok(r["readings_s"] >= lo * want, "%s kept up: %.0f readings/s of %d"
+         % (side, r["readings_s"], want))
+    g.ok(r["sample_v"] is not None and 100 < r["sample_v"] < 300,
+         "%s decoded a plausible voltage (%s)" % (side, r["sample_v"]))
+
+
+def report(a, b, n):
+    """Ratio lines node-red/gfi over the rounds (a: gfi's runs, b:
+    node-red's) and the medians beside them; asserts sanity."""
+    lines = (("peak RSS", "hwm_kb", "%.1f"), ("CPU", "cpu", "%.1f"),
+             ("start-up time", "startup_s", "%.1f"), ("start-up CPU", "startup_cpu_s", "%.1f"))
+    for label, key, fmt in lines:
+        rs = abab.ratios([y[key] for y in b], [max(x[key], 1e-9) for x in a])
+        print("ratio node-red/gfi %s: %s" % (label, abab.ratio_line(rs, fmt)))
+        g.ok(abab.check(rs, n), "%s: %d finite positive ratios" % (label, n))
+    print("ratio node-red/gfi install: %.0fx (gfi-agent stripped %d B; node-red"
+          " node_modules %.1f MB + node %.1f MB)"
+          % (b[0]["install"] / a[0]["install"], a[0]["install"], b[0]["node_modules"] / 1e6,
+             b[0]["binary"] / 1e6))
+    for label, key, scale in (("peak RSS KiB", "hwm_kb", 1), ("CPU %", "cpu", 100),
+                              ("readings/s published", "readings_s", 1),
+                              ("shared objects mapped MB", "libs", 1e-6)):
+        print("  %s (medians): gfi %.1f, node-red %.1f"
+              % (label, abab.median([x[key] for x in a]) * scale,
+                 abab.median([y[key] for y in b]) * scale))
+    print("  (want %d readings/s)" % (METERS * NPOINTS))
+
+
 def main():
     profile = g.load_profile(PROFILE)
     points = profile["points"][:NPOINTS]
-    results = {}
+    n = abab.pairs()
     with g.Procs() as P:
         city = g.City(P)
         city.start_broker()
@@ -364,38 +401,34 @@ def main():
         counter.start()
         gateways = simulator(P)
         print("%d meters x %d points (%s, one read of registers %d..%d) every 1 s on %d"
-              " simulated gateways; mutual-TLS Mosquitto; %.0f s each"
+              " simulated gateways; mutual-TLS Mosquitto; %.0f s each, %d rounds"
               % (METERS, len(points), PROFILE, min(p["address"] for p in points),
-                 max(p["address"] for p in points) + 1, len(gateways), SECONDS), flush=True)
-        for side in SIDES:
-            if side == "gfi":
-                results[side] = run_gfi(P, city, counter, gateways, points)
-            elif side == "nodered":
-                results[side] = run_nodered(P, city, counter, gateways, points)
+                 max(p["address"] for p in points) + 1, len(gateways), SECONDS, n),
+              flush=True)
+        count = [0]
+        runner = {"gfi": run_gfi, "nodered": run_nodered}
+
+        def side(name):
+            def run():
+                count[0] += 1
+                return runner[name](P, city, counter, gateways, points, str(count[0]))
+            return run
+        load = abab.Load()
+        got = abab.rounds([side(x) for x in SIDES], n)
+        load.end()
+        results = dict(zip(SIDES, got))
         counter.stop()
         g.ok(not counter.bad, "every message parsed: %s" % counter.bad[:3])
-    want = METERS * NPOINTS
-    for side, r in results.items():
-        if r is None:
-            continue
-        # At a tiny size a window is a few batches wide: loose bound.
-        lo = 0.8 if SECONDS >= 30 else 0.3
-        g.ok(r["readings_s"] >= lo * want, "%s kept up: %.0f readings/s of %d"
-             % (side, r["readings_s"], want))
-        g.ok(r["sample_v"] is not None and 100 < r["sample_v"] < 300,
-             "%s decoded a plausible voltage (%s)" % (side, r["sample_v"]))
+    for name, runs in results.items():
+        for r in runs:
+            g.ok(r is not None, "%s ran" % name)
+            if r is not None:
+                sanity(name, r)
     a, b = results.get("gfi"), results.get("nodered")
-    if a and b:
-        print("ratios node-red/gfi: peak RSS %.1fx, CPU %.1fx, install %.0fx"
-              " (gfi-agent stripped %d B; node-red node_modules %.1f MB + node %.1f MB)"
-              % (b["hwm_kb"] / a["hwm_kb"], b["cpu"] / max(a["cpu"], 1e-9),
-                 b["install"] / a["install"], a["install"], b["node_modules"] / 1e6,
-                 b["binary"] / 1e6))
-        print("  readings/s published: gfi %.0f, node-red %.0f (want %d)"
-              % (a["readings_s"], b["readings_s"], want))
-        print("  shared objects mapped: gfi %.1f MB, node-red %.1f MB"
-              % (a["libs"] / 1e6, b["libs"] / 1e6))
-    print(json.dumps({k: v for k, v in results.items()}, default=str))
+    if a and b and None not in a + b:
+        report(a, b, n)
+    print(load.line())
+    print(json.dumps(results, default=str))
     g.finish("bench.footprint")
 
 

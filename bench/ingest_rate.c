@@ -2,7 +2,7 @@
  * ingest_rate.c — the aggregator's sustained ingest rate, without MQTT.
  *
  * Pre-builds N signed, chained batches of R readings (100 meters x 5 points,
- * shaped like a real gateway's) with gfi_batch_build, then times, in one run:
+ * shaped like a real gateway's) with gfi_batch_build, then times:
  *   verify   verify_one per batch through the aggregator's verify module:
  *            parse, registry lookups, ECDSA signature check, chain, raw
  *            payload, readings, rollups, one committed transaction per batch
@@ -13,8 +13,12 @@
  *            pragmas, one transaction per batch of R, no checks, no rollups.
  * Then the store's bytes per reading: the store file's size after a WAL
  * checkpoint (TRUNCATE) divided by the readings held (raw signed batches,
- * readings, rollups and indexes included). Prints one JSON object.
- * usage: bench-ingest-rate [N [R]]   (default 40 batches of 500)
+ * readings, rollups and indexes included). Prints one JSON object; the
+ * figures of a side not run are 0.
+ * usage: bench-ingest-rate [N [R [SIDE]]]   (default 40 batches of 500, all)
+ * SIDE verify, sigonly or plain times that side alone (the batches are built
+ * untimed in every invocation), so that bench/ingest.py can alternate the
+ * sides in rounds (bench/abab.py); all times the three in turn.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -255,23 +259,101 @@ static long long checkpointed_size(const char *path)
 	return stat(path, &sb) == 0 ? (long long)sb.st_size : -1;
 }
 
+/* Which sides one invocation times; bench/ingest.py runs one at a time and
+ * alternates them (bench/abab.py), "all" runs the three in turn. */
+struct sides {
+	int verify, sigonly, plain;
+};
+
+static int parse_side(const char *arg, struct sides *out)
+{
+	int all = strcmp(arg, "all") == 0;
+
+	out->verify = all || strcmp(arg, "verify") == 0;
+	out->sigonly = all || strcmp(arg, "sigonly") == 0;
+	out->plain = all || strcmp(arg, "plain") == 0;
+	return out->verify || out->sigonly || out->plain ? GFI_OK : GFI_E_INVAL;
+}
+
+/* Seconds and sizes of one invocation; 0 for a side not run. readings is
+ * what the gfi store holds after the verify side (every reading: run_verify
+ * exits unless all are stored). */
+struct result {
+	double tv, ts, tp;
+	long long readings, bytes, pbytes;
+};
+
+/* Figures of a side not run print as 0. */
+static double per(double num, double den)
+{
+	return den > 0 ? num / den : 0.0;
+}
+
+static void print_result(const struct batches *b, const struct result *r)
+{
+	double n = (double)(b->n * b->r);
+
+	printf("{\"batches\":%ld,\"readings_per_batch\":%ld,\"readings\":%lld,"
+	       "\"verify_commit_readings_per_s\":%.0f,\"verify_commit_batches_per_s\":%.1f,"
+	       "\"parse_sig_only_readings_per_s\":%.0f,\"plain_sqlite_readings_per_s\":%.0f,"
+	       "\"store_bytes_per_reading\":%.1f,\"plain_bytes_per_reading\":%.1f,"
+	       "\"payload_bytes_per_reading\":%.1f,"
+	       "\"verify_commit_cpu_us_per_reading\":%.2f,\"plain_cpu_us_per_reading\":%.2f}\n",
+	       b->n, b->r, (long long)n, per(n, r->tv), per((double)b->n, r->tv),
+	       per(n, r->ts), per(n, r->tp), per((double)r->bytes, (double)r->readings),
+	       r->tp > 0 ? (double)r->pbytes / n : 0.0, (double)b->len[0] / (double)b->r,
+	       cpu_verify * 1e6 / n, cpu_plain * 1e6 / n);
+}
+
+static void remove_dir(const char *dir)
+{
+	static const char *const names[] = { "gw.key", "gfi.db", "gfi.db-wal",
+		"gfi.db-shm", "plain.db", "plain.db-wal", "plain.db-shm" };
+	char p[160];
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
+		unlink(p);
+	}
+	rmdir(dir);
+}
+
+/* The verify side into a fresh store at db: seconds, readings held and the
+ * store's bytes after a checkpoint. */
+static void time_verify(const struct batches *b, struct gfi_signer *sg, const char *db,
+			struct result *r)
+{
+	struct store *s = NULL;
+	struct store_counts c;
+	int rc;
+
+	if ((rc = store_open(db, &s)) != GFI_OK)
+		die("store_open", rc);
+	registry(s, sg);
+	r->tv = run_verify(b, s);
+	if ((rc = store_counts(s, &c)) != GFI_OK)
+		die("counts", rc);
+	store_close(s);
+	r->readings = (long long)c.readings;
+	r->bytes = checkpointed_size(db);
+}
+
 int main(int argc, char **argv)
 {
 	char dir[] = "/tmp/gfi-bench-ingest-XXXXXX", key[96], db[96], plain[96], err[256];
 	struct batches b = { 40, 500, NULL, NULL };
 	struct gfi_signer *sg = NULL;
-	struct store *s = NULL;
-	struct store_counts c;
-	double tv, ts, tp;
-	long long bytes, pbytes;
-	int rc;
+	struct sides sd;
+	struct result r = { 0 };
 
 	if (argc > 1)
 		b.n = strtol(argv[1], NULL, 10);
 	if (argc > 2)
 		b.r = strtol(argv[2], NULL, 10);
-	if (b.n < 1 || b.n > 100000 || b.r < 1 || b.r > 2000) {
-		fprintf(stderr, "usage: bench-ingest-rate [N 1..100000 [R 1..2000]]\n");
+	if (b.n < 1 || b.n > 100000 || b.r < 1 || b.r > 2000 || argc > 4 ||
+	    parse_side(argc > 3 ? argv[3] : "all", &sd) != GFI_OK) {
+		fprintf(stderr, "usage: bench-ingest-rate [N 1..100000 [R 1..2000"
+			" [verify|sigonly|plain|all]]]\n");
 		return 2;
 	}
 	gfi_log_set_level(GFI_LOG_WARNING);
@@ -285,43 +367,21 @@ int main(int argc, char **argv)
 		fprintf(stderr, "key: %s\n", err);
 		return 1;
 	}
-	if ((rc = store_open(db, &s)) != GFI_OK)
-		die("store_open", rc);
-	registry(s, sg);
 	build_all(&b, sg);
-	tv = run_verify(&b, s);
-	ts = run_sigonly(&b, sg);
-	tp = run_plain(&b, plain);
-	if ((rc = store_counts(s, &c)) != GFI_OK)
-		die("counts", rc);
-	store_close(s);
-	bytes = checkpointed_size(db);
-	pbytes = checkpointed_size(plain);
-	printf("{\"batches\":%ld,\"readings_per_batch\":%ld,\"readings\":%lld,"
-	       "\"verify_commit_readings_per_s\":%.0f,\"verify_commit_batches_per_s\":%.1f,"
-	       "\"parse_sig_only_readings_per_s\":%.0f,\"plain_sqlite_readings_per_s\":%.0f,"
-	       "\"store_bytes_per_reading\":%.1f,\"plain_bytes_per_reading\":%.1f,"
-	       "\"payload_bytes_per_reading\":%.1f,"
-	       "\"verify_commit_cpu_us_per_reading\":%.2f,\"plain_cpu_us_per_reading\":%.2f}\n",
-	       b.n, b.r, (long long)c.readings, (double)(b.n * b.r) / tv,
-	       (double)b.n / tv, (double)(b.n * b.r) / ts, (double)(b.n * b.r) / tp,
-	       (double)bytes / (double)c.readings, (double)pbytes / (double)(b.n * b.r),
-	       (double)b.len[0] / (double)b.r, cpu_verify * 1e6 / (double)(b.n * b.r),
-	       cpu_plain * 1e6 / (double)(b.n * b.r));
+	if (sd.verify)
+		time_verify(&b, sg, db, &r);
+	if (sd.sigonly)
+		r.ts = run_sigonly(&b, sg);
+	if (sd.plain) {
+		r.tp = run_plain(&b, plain);
+		r.pbytes = checkpointed_size(plain);
+	}
+	print_result(&b, &r);
 	for (long i = 0; i < b.n; i++)
 		free(b.payload[i]);
 	free(b.payload);
 	free(b.len);
 	gfi_signer_close(sg);
-	{
-		static const char *const names[] = { "gw.key", "gfi.db", "gfi.db-wal",
-			"gfi.db-shm", "plain.db", "plain.db-wal", "plain.db-shm" };
-		char p[160];
-		for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-			snprintf(p, sizeof(p), "%s/%s", dir, names[i]);
-			unlink(p);
-		}
-		rmdir(dir);
-	}
+	remove_dir(dir);
 	return 0;
 }

@@ -2,14 +2,16 @@
  * poll_rate.c — Modbus TCP poll rate of gfi's poller against a plain
  * libmodbus loop, same simulator, same meter, same run.
  *
- * Baseline: modbus_read_*_registers over exactly the blocks gfi's planner
- * chose, nothing else. gfi: poll_meter_read (plan, read, decode, judge), as
- * the agent does. Both run
- * for the same time on one connection each, one after the other. Prints one
- * JSON object; bench/poll_rate.py starts the simulator and reports the ratio.
- * A third run adds the durable commit of every poll (one fsync'd SQLite
- * transaction each), to show what durability costs on top of polling.
- * A second line lists the blocks read (function, start, count).
+ * One side per invocation, for SECONDS on one connection:
+ *   baseline  modbus_read_*_registers over exactly the blocks gfi's planner
+ *             chose, nothing else;
+ *   gfi       poll_meter_read (plan, read, decode, judge), as the agent does;
+ *   queued    the same plus the durable commit of every poll (one fsync'd
+ *             SQLite transaction each), what durability costs on top.
+ * Prints one JSON object (requests/s, registers/s, polls/s, readings/s) and a
+ * second line listing the blocks read (function, start, count). The caller
+ * (bench/poll_rate.py, bench/rtu_rate.py) alternates the sides in rounds
+ * (bench/abab.py) so that each ratio is taken between neighbouring runs.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -113,6 +115,34 @@ static void print_blocks(const struct poll_meter *pm)
 	printf("]\n");
 }
 
+/* One timed side: requests, registers and polls over the time it took. */
+struct side_result {
+	unsigned long long requests, registers, polls;
+	double seconds;
+};
+
+static int run_side(const char *side, modbus_t *ctx, struct poll_meter *pm,
+		    struct queue *q, double seconds, struct side_result *out)
+{
+	unsigned long long req0 = pm->requests, reg0 = pm->registers;
+	double t0 = now_s();
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	if (strcmp(side, "baseline") == 0)
+		rc = run_baseline(ctx, pm, seconds, &out->requests, &out->registers);
+	else if (strcmp(side, "gfi") == 0 || strcmp(side, "queued") == 0)
+		rc = run_gfi(ctx, pm, side[0] == 'q' ? q : NULL, seconds, &out->polls);
+	else
+		return GFI_E_INVAL;
+	out->seconds = now_s() - t0;
+	if (side[0] != 'b') {
+		out->requests = pm->requests - req0;
+		out->registers = pm->registers - reg0;
+	}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct agent_config *cfg = NULL;
@@ -120,13 +150,19 @@ int main(int argc, char **argv)
 	struct poll_meter pm;
 	struct queue *q = NULL;
 	modbus_t *ctx = NULL;
-	unsigned long long breq = 0, breg = 0, polls = 0, qpolls = 0, preq, preg;
-	double seconds, t0, tb, tg, tq;
+	struct side_result r;
+	double seconds;
 	char qpath[512];
 	int ret = 1;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: bench-poll-rate CONFIG METER SECONDS QUEUE_DIR\n");
+	if (argc != 6) {
+		fprintf(stderr, "usage: bench-poll-rate CONFIG METER SECONDS QUEUE_DIR"
+			" baseline|gfi|queued\n");
+		return 2;
+	}
+	if (strcmp(argv[5], "baseline") != 0 && strcmp(argv[5], "gfi") != 0 &&
+	    strcmp(argv[5], "queued") != 0) {
+		fprintf(stderr, "SIDE: %s is not baseline, gfi or queued\n", argv[5]);
 		return 2;
 	}
 	seconds = strtod(argv[3], NULL);
@@ -141,28 +177,16 @@ int main(int argc, char **argv)
 		goto cleanup;
 	if (queue_open(qpath, 100000000, &q) != GFI_OK || (ctx = connect_line(cfg, m)) == NULL)
 		goto cleanup_pm;
-	t0 = now_s();
-	if (run_baseline(ctx, &pm, seconds, &breq, &breg) != GFI_OK)
+	if (run_side(argv[5], ctx, &pm, q, seconds, &r) != GFI_OK) {
+		fprintf(stderr, "side %s failed\n", argv[5]);
 		goto cleanup_pm;
-	tb = now_s() - t0;
-	t0 = now_s();
-	if (run_gfi(ctx, &pm, NULL, seconds, &polls) != GFI_OK)
-		goto cleanup_pm;
-	tg = now_s() - t0;
-	preq = pm.requests;
-	preg = pm.registers;
-	t0 = now_s();
-	if (run_gfi(ctx, &pm, q, seconds, &qpolls) != GFI_OK)
-		goto cleanup_pm;
-	tq = now_s() - t0;
-	printf("{\"meter\":\"%s\",\"points\":%zu,\"blocks\":%zu,"
-	       "\"baseline_req_s\":%.1f,\"baseline_reg_s\":%.1f,"
-	       "\"gfi_req_s\":%.1f,\"gfi_reg_s\":%.1f,\"gfi_polls_s\":%.1f,"
-	       "\"ratio\":%.3f,\"queued_polls_s\":%.1f,\"queued_readings_s\":%.1f}\n",
-	       m->id, m->npoints, pm.nblocks, (double)breq / tb, (double)breg / tb,
-	       (double)preq / tg, (double)preg / tg, (double)polls / tg,
-	       ((double)preq / tg) / ((double)breq / tb), (double)qpolls / tq,
-	       (double)qpolls * (double)m->npoints / tq);
+	}
+	printf("{\"meter\":\"%s\",\"points\":%zu,\"blocks\":%zu,\"side\":\"%s\","
+	       "\"requests_s\":%.1f,\"registers_s\":%.1f,\"polls_s\":%.1f,"
+	       "\"readings_s\":%.1f}\n",
+	       m->id, m->npoints, pm.nblocks, argv[5], (double)r.requests / r.seconds,
+	       (double)r.registers / r.seconds, (double)r.polls / r.seconds,
+	       (double)r.polls * (double)m->npoints / r.seconds);
 	print_blocks(&pm);
 	ret = 0;
 cleanup_pm:

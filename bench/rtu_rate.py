@@ -25,8 +25,14 @@ serial line spec fixes the silence at 1.75 ms above 19,200 baud; that
 figure is shown too. Slave turnaround is taken as zero, so the limit is an
 upper bound. GFI_BENCH_SECONDS sets the time per side (default 10).
 
+For each baud rate and way, plain loop and gfi poller alternate in
+GFI_BENCH_PAIRS rounds (default 5, bench/abab.py), each run on a fresh pty
+pair (or relay) and simulator; the rates are medians and each ratio is the
+median of the rounds' ratios with its spread.
+
   python3 bench/rtu_rate.py      (after building; see BENCHMARKS.md)
 """
+import abab
 import heapq
 import json
 import os
@@ -113,50 +119,89 @@ class WireRelay:
             os.close(fd)
 
 
-def measure(P, baud, mode):
-    """Start a simulator on one end, run bench-poll-rate on the other."""
+def measure(P, baud, mode, side, tag):
+    """Start a simulator on one end, run bench-poll-rate's side on the
+    other; (result, blocks) or (None, None). tag names this run's files."""
     relay = None
+    name = "%s-%d-%s" % (mode, baud, tag)
     if mode == "wire":
         relay = WireRelay(baud)
         sim_end, agent_end = relay.paths()
     else:
-        sim_end, agent_end = P.pty_pair("%s-%d" % (mode, baud))
+        sim_end, agent_end = P.pty_pair(name)
     sim, _, _ = P.start_sim({"seed": 1, "profiles_dir": g.PROFILES,
                              "rtu": [{"id": "r1", "device": sim_end, "baud": baud,
                                       "meters": [{"id": "E01", "slave": 1,
                                                   "profile": PROFILE}]}]},
-                            name="sim-%s-%d" % (mode, baud))
-    cfg = P.write_json("agent-%s-%d.json" % (mode, baud), {
+                            name="sim-" + name)
+    cfg = P.write_json("agent-%s.json" % name, {
         "gateway_id": "gw-bench", "data_dir": P.path("data"), "profiles_dir": g.PROFILES,
         "lines": [{"id": "bus", "type": "rtu", "device": agent_end, "baud": baud}],
         "meters": [{"id": "E01", "line": "bus", "slave": 1, "profile": PROFILE,
                     "timeout_ms": 2000}]})
-    qdir = P.path("q-%s-%d" % (mode, baud))
+    qdir = P.path("q-" + name)
     os.makedirs(qdir)
-    out = subprocess.run([BENCH, cfg, "E01", str(SECONDS), qdir],
+    out = subprocess.run([BENCH, cfg, "E01", str(SECONDS), qdir, side],
                          capture_output=True, text=True, timeout=SECONDS * 4 + 60)
     P.stop(sim)
     if relay is not None:
         relay.close()
-    g.ok(out.returncode == 0, "bench-poll-rate over %s at %d: %s"
-         % (mode, baud, out.stderr[-300:]))
+    g.ok(out.returncode == 0, "bench-poll-rate %s over %s at %d: %s"
+         % (side, mode, baud, out.stderr[-300:]))
     if out.returncode != 0:
         return None, None
     first, second = out.stdout.strip().split("\n")[:2]
     r, blocks = json.loads(first), json.loads(second)
-    g.ok(r["gfi_req_s"] > 0 and r["baseline_req_s"] > 0,
-         "%s at %d: both sides polled" % (mode, baud))
+    g.ok(r["requests_s"] > 0, "%s at %d: %s polled" % (mode, baud, side))
     return r, blocks
 
 
+def alternate(P, baud, mode, n):
+    """n rounds of plain loop and gfi poller; {side: [result per round]}
+    and the blocks, or None when a run failed."""
+    count = [0]
+
+    def side(name):
+        def run():
+            count[0] += 1
+            return measure(P, baud, mode, name, str(count[0]))
+        return run
+    base, gfi = abab.rounds([side("baseline"), side("gfi")], n)
+    if any(r is None for r, _ in base + gfi):
+        return None
+    return {"baseline": [r for r, _ in base], "gfi": [r for r, _ in gfi]}, base[0][1]
+
+
+def report(baud, mode, res, lr, n):
+    """Medians of each side against the 8N1 limit lr, and the ratio lines."""
+    regs = {k: [r["registers_s"] for r in v] for k, v in res.items()}
+    for label, side in (("plain libmodbus", "baseline"), ("gfi poller", "gfi")):
+        req = abab.median([r["requests_s"] for r in res[side]])
+        reg = abab.median(regs[side])
+        print("  %-4s %-15s %9.1f requests/s %11.0f registers/s  %.3f x the 8N1"
+              " wire limit" % (mode, label, req, reg, reg / lr))
+    rl = abab.ratios(regs["gfi"], [lr] * n)
+    rp = abab.ratios(regs["gfi"], regs["baseline"])
+    print("  %-4s gfi/limit %s" % (mode, abab.ratio_line(rl)))
+    print("  %-4s gfi/plain %s" % (mode, abab.ratio_line(rp)))
+    if mode == "wire":
+        g.ok(max(regs["gfi"]) <= lr * 1.05, "%d wire: at most the wire limit (%.0f <= %.0f)"
+             % (baud, max(regs["gfi"]), lr))
+    g.ok(abab.check(rl, n) and abab.check(rp, n),
+         "%s at %d: %d finite positive ratios" % (mode, baud, n))
+
+
 def main():
+    n = abab.pairs()
     rows = []
+    load = abab.Load()
     with g.Procs() as P:
         for baud in BAUDS:
             for mode in ("pty", "wire"):
-                r, blocks = measure(P, baud, mode)
-                if r is not None:
-                    rows.append((baud, mode, r, blocks))
+                got = alternate(P, baud, mode, n)
+                if got is not None:
+                    rows.append((baud, mode, got[0], got[1]))
+    load.end()
     if rows:
         blocks = rows[0][3]
         regs = sum(b["count"] for b in blocks)
@@ -177,18 +222,9 @@ def main():
             sp, sr = wire_limit(blocks, baud, 10, 0.00175)
             print("  with the spec's fixed 1.75 ms silence above 19,200 baud: %.2f polls/s,"
                   " %.0f registers/s" % (sp, sr))
-        for _, mode, r, _ in mine:
-            for label, key_req, key_reg in (("plain libmodbus", "baseline_req_s",
-                                             "baseline_reg_s"),
-                                            ("gfi poller", "gfi_req_s", "gfi_reg_s")):
-                print("  %-4s %-15s %9.1f requests/s %11.0f registers/s  %.3f x the 8N1"
-                      " wire limit" % (mode, label, r[key_req], r[key_reg],
-                                       r[key_reg] / lr))
-            if mode == "wire":
-                g.ok(r["gfi_reg_s"] <= lr * 1.05,
-                     "%d wire: at most the wire limit (%.0f <= %.0f)"
-                     % (baud, r["gfi_reg_s"], lr))
-            print("  %-4s gfi/plain %.3f" % (mode, r["ratio"]))
+        for _, mode, res, _ in mine:
+            report(baud, mode, res, lr, n)
+    print(load.line())
     g.finish("bench.rtu_rate")
 
 

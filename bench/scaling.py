@@ -1,6 +1,6 @@
 """How cost grows with data: the aggregator's ingest and a city year's
 indicator computation at 1x, 10x and 100x data (GFI_BENCH_SCALE_FACTORS,
-default 1,10,100), one run each, printed as a table with the growth factor
+default 1,10,100), printed as a table with the growth factor
 of time against 1x (linear growth = the data factor; the cost per unit of
 data is the last column: 1.00 means it does not grow with data).
 
@@ -16,11 +16,18 @@ data is the last column: 1.00 means it does not grow with data).
           M = GFI_BENCH_SCALE_METERS (default 30); the plain scan of the
           year's rollup rows is its baseline.
 
+At each size the subject and its baseline alternate in GFI_BENCH_PAIRS rounds
+(default 5, bench/abab.py: bench-ingest-rate's plain and verify sides, and
+bench-city-year's own rounds); times are medians, and the ratios gfi/plain
+(readings/s) and year/scan (time) are printed as the median of the rounds'
+ratios with their spread, with the load average.
+
   python3 bench/scaling.py      (after building; see BENCHMARKS.md)
 """
-import json
+import abab
+import city_year
+import ingest
 import os
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
@@ -36,57 +43,82 @@ METERS = int(os.environ.get("GFI_BENCH_SCALE_METERS", "30"))
 READINGS = int(os.environ.get("GFI_BENCH_SCALE_READINGS", "500"))
 
 
-def run_json(args, timeout):
-    r = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    g.ok(r.returncode == 0, "%s: rc %d: %s" % (" ".join(args), r.returncode, r.stderr[-300:]))
-    if r.returncode != 0:
-        return None
-    return json.loads(r.stdout.strip().split("\n")[0])
+def ingest_rounds(f, n):
+    """n rounds of plain insert and verify + commit at factor f: (readings,
+    median verify time, median plain time, store bytes per reading, per-round
+    ratios of readings/s)."""
+    plain, verify = abab.rounds([ingest.side(str(BATCHES * f), str(READINGS), "plain"),
+                                 ingest.side(str(BATCHES * f), str(READINGS), "verify")], n)
+    count = verify[0]["readings"]
+    t = abab.median([count / o["verify_commit_readings_per_s"] for o in verify])
+    tp = abab.median([count / o["plain_sqlite_readings_per_s"] for o in plain])
+    rs = abab.ratios([o["verify_commit_readings_per_s"] for o in verify],
+                     [o["plain_sqlite_readings_per_s"] for o in plain])
+    bpr = abab.median([o["store_bytes_per_reading"] for o in verify])
+    return count, t, tp, bpr, rs
 
 
 def main():
-    ingest, city = [], []
+    n = abab.pairs()
+    load = abab.Load()
+    ingest_rows, city = [], []
     for f in FACTORS:
-        o = run_json([INGEST, str(BATCHES * f), str(READINGS)], 3600)
-        if o is not None:
-            n = o["readings"]
-            t = n / o["verify_commit_readings_per_s"]
-            tp = n / o["plain_sqlite_readings_per_s"]
-            ingest.append((f, n, t, tp, o["store_bytes_per_reading"]))
-            print("ingest %4dx: %s" % (f, json.dumps(o)), flush=True)
-        o = run_json([CITY, str(UNITS * f), str(METERS), "0"], 6 * 3600)
-        if o is not None:
-            city.append((f, o["units"], o["rollup_rows_2025"], o["city_year_s"],
-                         o["scan_s"], o["store_mb"], o["gen_s"]))
-            c = o["check_water_intake_m3"]
-            g.ok(abs(c["generated"] - c["computed"]) <= 1e-6 * max(1.0, c["generated"]),
-                 "city %dx: check value computed as generated" % f)
-            print("city   %4dx: units %d, rows %d, year %.3f s, scan %.3f s"
-                  % (f, o["units"], o["rollup_rows_2025"], o["city_year_s"], o["scan_s"]),
-                  flush=True)
+        count, t, tp, bpr, rs = ingest_rounds(f, n)
+        ingest_rows.append((f, count, t, tp, bpr, rs))
+        print("ingest %4dx: %d readings, verify %.3f s, plain %.3f s (medians), gfi/plain %s"
+              % (f, count, t, tp, abab.ratio_line(rs)), flush=True)
+        o, _ = city_year.run(UNITS * f, METERS, 0, n, 6 * 3600 * n)
+        city.append((f, o["units"], o["rollup_rows_2025"], o["med"]["city_year_s"],
+                     o["med"]["scan_s"], o["store_mb"], o["gen_s"], o["ratios"]["city_year_s"]))
+        c = o["check_water_intake_m3"]
+        g.ok(abs(c["generated"] - c["computed"]) <= 1e-6 * max(1.0, c["generated"]),
+             "city %dx: check value computed as generated" % f)
+        print("city   %4dx: units %d, rows %d, year %.3f s, scan %.3f s (medians), year/scan %s"
+              % (f, o["units"], o["rollup_rows_2025"], o["med"]["city_year_s"],
+                 o["med"]["scan_s"], abab.ratio_line(o["ratios"]["city_year_s"], "%.2f")),
+              flush=True)
+    load.end()
+    ingest_table(ingest_rows)
+    city_table(city)
+    for f, _, _, _, _, rs in ingest_rows:
+        g.ok(abab.check(rs, n), "ingest %dx: %d finite positive ratios" % (f, n))
+    for row in city:
+        g.ok(abab.check(row[7], n), "city %dx: %d finite positive ratios" % (row[0], n))
+    print(load.line())
+    g.ok(len(ingest_rows) == len(FACTORS) and len(city) == len(FACTORS), "every size ran")
+    g.finish("bench.scaling")
 
+
+def ingest_table(ingest_rows):
+    """The ingest table (medians; the gfi/plain ratio with its spread)."""
     print("\ningest: signed batches of %d readings verified and committed into one store"
           % READINGS)
     print("| data | readings | verify+commit | readings/s | time growth | cost per reading"
-          " vs 1x | plain insert | plain growth | store B/reading |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    base = ingest[0] if ingest else None
-    for f, n, t, tp, bpr in ingest:
+          " vs 1x | plain insert | plain growth | store B/reading | gfi/plain |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    base = ingest_rows[0] if ingest_rows else None
+    for f, n, t, tp, bpr, rs in ingest_rows:
+        med = abab.median(rs)
         print("| %dx | %d | %.3f s | %.0f | %.1fx | %.2f | %.3f s | %.1fx | %.1f |"
+              " %.2f (%.2f–%.2f) |"
               % (f, n, t, n / t, t / base[2], (t / n) / (base[2] / base[1]), tp,
-                 tp / base[3], bpr))
+                 tp / base[3], bpr, med, min(rs), max(rs)))
+
+
+def city_table(city):
+    """The report table (medians; year/scan with its spread)."""
     print("\nreport: a city year of indicators, %d meter points per unit" % METERS)
     print("| data | units | rollup rows (2025) | store | city year | ms/unit | time growth |"
-          " cost per unit vs 1x | plain scan | scan growth |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+          " cost per unit vs 1x | plain scan | scan growth | year/scan |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     cb = city[0] if city else None
-    for f, u, rows, t, ts, mb, _ in city:
+    for f, u, rows, t, ts, mb, _, rs in city:
         growth = "%.1fx" % (ts / cb[4]) if cb[4] > 0 else "—"
+        med = abab.median(rs)
         print("| %dx | %d | %d | %.0f MB | %.3f s | %.2f | %.1fx | %.2f | %.3f s | %s |"
+              " %.2f (%.2f–%.2f) |"
               % (f, u, rows, mb, t, t * 1e3 / u, t / max(cb[3], 1e-9),
-                 (t / u) / max(cb[3] / cb[1], 1e-12), ts, growth))
-    g.ok(len(ingest) == len(FACTORS) and len(city) == len(FACTORS), "every size ran")
-    g.finish("bench.scaling")
+                 (t / u) / max(cb[3] / cb[1], 1e-12), ts, growth, med, min(rs), max(rs)))
 
 
 if __name__ == "__main__":
