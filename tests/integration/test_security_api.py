@@ -23,16 +23,13 @@ gateway gw-b, alert 2). `gfi-aggregator http` serves it on 127.0.0.1.
     field or route that this test does not feed fails it.
 """
 import json
-import os
 import sqlite3
-import sys
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gfisec  # noqa: E402
-import gfitest  # noqa: E402
-import test_http_api as H  # noqa: E402
-from gfitest import ok  # noqa: E402
+from gfitest import security as gfisec
+import gfitest
+import test_http_api as H
+from gfitest import ok
 
 AGG = H.AGG
 FOREIGN = [H.CHAIN, "gw-b", "海峡供应链", "E2"]   # Cangshan's, never to be seen
