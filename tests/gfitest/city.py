@@ -154,13 +154,18 @@ class FakeAggregator:
                     want = hashlib.sha256(prev.split(b"\n")[0]).hexdigest()
                     if b["prev"] != want:
                         self.chain_errors.append((gw, seq))
-            n = self.contig.get(gw, 0)
-            while (gw, n + 1) in self.batches:
-                n += 1
-            self.contig[gw] = n
-            acking = self.acking
+            acking = self._advance(gw)
         if acking:
             self.ack(gw)
+
+    def _advance(self, gw):
+        """With self.lock held: move gw's highest contiguous seq over the
+        batches now held; whether to ack it."""
+        n = self.contig.get(gw, 0)
+        while (gw, n + 1) in self.batches:
+            n += 1
+        self.contig[gw] = n
+        return self.acking
 
     def ack(self, gw):
         with self.lock:

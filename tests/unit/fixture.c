@@ -26,10 +26,15 @@
 #include "error.h"
 #include "fixture.h"
 
-static const char *or_default(const char *s, const char *dflt)
+/* dst[0..cap) = src, or dflt when src is NULL; asserts it fits. */
+static void copy_text(char *dst, size_t cap, const char *src, const char *dflt)
 {
-	return s ? s : dflt;
+	int n = snprintf(dst, cap, "%s", src ? src : dflt);
+
+	assert_true(n >= 0 && (size_t)n < cap);
 }
+
+#define COPY_TEXT(dst, src, dflt) copy_text(dst, sizeof(dst), src, dflt)
 
 void fixture_open(struct fixture *fx, const char *name)
 {
@@ -103,61 +108,49 @@ void fixture_key(const struct fixture *fx, const char *file,
 
 void fixture_county(struct store *s, const char *code, const char *name)
 {
-	struct reg_county c;
+	struct reg_county c = { .retired = 0 };
 
-	memset(&c, 0, sizeof(c));
-	snprintf(c.code, sizeof(c.code), "%s", code);
-	snprintf(c.name, sizeof(c.name), "%s", name);
+	COPY_TEXT(c.code, code, "");
+	COPY_TEXT(c.name, name, "");
 	assert_int_equal(store_county_put(s, &c, 1), GFI_OK);
 }
 
 void fixture_unit(struct store *s, const struct fixture_unit *spec)
 {
-	struct reg_unit u;
+	struct reg_unit u = { .kind = UNIT_FACTORY, .level = LEVEL_CITY,
+			      .year_listed = spec->year_listed ? spec->year_listed : 2020 };
 
-	memset(&u, 0, sizeof(u));
-	snprintf(u.code, sizeof(u.code), "%s", spec->code);
-	snprintf(u.name, sizeof(u.name), "%s", or_default(spec->name, "Works"));
-	snprintf(u.county, sizeof(u.county), "%s", or_default(spec->county, "350102"));
-	snprintf(u.sector, sizeof(u.sector), "%s", or_default(spec->sector, ""));
-	u.kind = UNIT_FACTORY;
-	u.level = LEVEL_CITY;
-	u.year_listed = spec->year_listed ? spec->year_listed : 2020;
+	COPY_TEXT(u.code, spec->code, "");
+	COPY_TEXT(u.name, spec->name, "Works");
+	COPY_TEXT(u.county, spec->county, "350102");
+	COPY_TEXT(u.sector, spec->sector, "");
 	assert_int_equal(store_unit_put(s, &u, 1), GFI_OK);
 }
 
 void fixture_gateway(struct store *s, const struct fixture_gateway *spec)
 {
-	struct reg_gateway g;
+	struct reg_gateway g = { .active = 1, .registered_s = spec->registered_s };
 
-	memset(&g, 0, sizeof(g));
-	snprintf(g.id, sizeof(g.id), "%s", spec->id);
-	snprintf(g.unit, sizeof(g.unit), "%s", spec->unit);
+	COPY_TEXT(g.id, spec->id, "");
+	COPY_TEXT(g.unit, spec->unit, "");
 	if (spec->signer)
 		assert_int_equal(gfi_signer_pubkey_pem(spec->signer, g.pubkey_pem,
 						       sizeof(g.pubkey_pem)), GFI_OK);
 	else
-		snprintf(g.pubkey_pem, sizeof(g.pubkey_pem), "%s",
-			 or_default(spec->pubkey_pem, "-"));
-	g.active = 1;
-	g.registered_s = spec->registered_s;
+		COPY_TEXT(g.pubkey_pem, spec->pubkey_pem, "-");
 	assert_int_equal(store_gateway_put(s, &g, 1), GFI_OK);
 }
 
 void fixture_meter(struct store *s, const struct fixture_meter *spec)
 {
-	struct reg_meter m;
+	struct reg_meter m = { .role = spec->role, .accuracy_pct = spec->accuracy_pct,
+			       .registered_s = spec->registered_s };
 
-	memset(&m, 0, sizeof(m));
-	snprintf(m.gateway, sizeof(m.gateway), "%s", spec->gateway);
-	snprintf(m.meter, sizeof(m.meter), "%s", or_default(spec->meter, "E1"));
-	snprintf(m.point, sizeof(m.point), "%s", or_default(spec->point, "kwh"));
-	snprintf(m.quantity, sizeof(m.quantity), "%s",
-		 or_default(spec->quantity, "elec_import_kwh"));
-	m.role = spec->role;
-	snprintf(m.carrier, sizeof(m.carrier), "%s", or_default(spec->carrier, ""));
-	m.accuracy_pct = spec->accuracy_pct;
-	m.registered_s = spec->registered_s;
+	COPY_TEXT(m.gateway, spec->gateway, "");
+	COPY_TEXT(m.meter, spec->meter, "E1");
+	COPY_TEXT(m.point, spec->point, "kwh");
+	COPY_TEXT(m.quantity, spec->quantity, "elec_import_kwh");
+	COPY_TEXT(m.carrier, spec->carrier, "");
 	assert_int_equal(store_meter_put(s, &m, 1), GFI_OK);
 }
 

@@ -334,14 +334,16 @@ static void unknown_unit_is_not_found(void **state)
 			 GFI_E_NOTFOUND);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(definitions_are_indexed_by_id),
-		cmocka_unit_test_setup_teardown(unknown_unit_is_not_found, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(factory_a_matches_hand_computation, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(factory_b_with_cems_matches_hand_computation, fixture_setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(park_and_supply_chain_match_hand_computation, fixture_setup, fixture_teardown),
+		T(unknown_unit_is_not_found),
+		T(factory_a_matches_hand_computation),
+		T(factory_b_with_cems_matches_hand_computation),
+		T(park_and_supply_chain_match_hand_computation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -341,17 +341,19 @@ static void rollup_path_equals_raw_path_on_random_data(void **state)
 	}
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(month_total_interpolates_at_shanghai_midnight, setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(year_boundary_splits_the_step_across_midnight, setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(rollover_adds_the_register_maximum, setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(replacement_splits_the_series, setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(reset_counts_zero_never_negative, setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(ten_day_gap_is_spanned_and_completeness_drops, setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(gauge_trapezoids_clip_and_leave_holes, setup, fixture_teardown),
-		cmocka_unit_test_setup_teardown(rollup_path_equals_raw_path_on_random_data, setup, fixture_teardown),
+		T(month_total_interpolates_at_shanghai_midnight),
+		T(year_boundary_splits_the_step_across_midnight),
+		T(rollover_adds_the_register_maximum),
+		T(replacement_splits_the_series),
+		T(reset_counts_zero_never_negative),
+		T(ten_day_gap_is_spanned_and_completeness_drops),
+		T(gauge_trapezoids_clip_and_leave_holes),
+		T(rollup_path_equals_raw_path_on_random_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
