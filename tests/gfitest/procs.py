@@ -112,7 +112,10 @@ class Procs:
         return self
 
     def __exit__(self, exc_type, exc, tb):
-        self.close(failed=exc_type is not None)
+        # finish() inside the block exits 0: not a failure.
+        passed = exc_type is None or (issubclass(exc_type, SystemExit)
+                                      and exc.code in (0, None))
+        self.close(failed=not passed)
         return False
 
     def path(self, name):
