@@ -47,12 +47,9 @@ import os
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "tests", "integration"))
-import gfitest as g  # noqa: E402
+import gfitest as g
 
 FILL = os.environ.get("GFI_BENCH_FILL", "build/bench/bench-fill-queue")
 RAW = os.environ.get("GFI_BENCH_RAW", "build/bench/bench-mqtt-raw")

@@ -39,12 +39,9 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "tests", "integration"))
-import gfitest as g  # noqa: E402
+import gfitest as g
 
 SECONDS = float(os.environ.get("GFI_BENCH_SECONDS", "60"))
 METERS = int(os.environ.get("GFI_BENCH_METERS", "100"))

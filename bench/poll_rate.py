@@ -24,12 +24,9 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "tests", "integration"))
-import gfitest as g  # noqa: E402
+import gfitest as g
 
 BENCH = os.environ.get("GFI_BENCH_POLL", "build/bench/bench-poll-rate")
 SECONDS = float(os.environ.get("GFI_BENCH_SECONDS", "10"))

@@ -8,12 +8,9 @@ Also reports the stripped binary size.
 import os
 import shutil
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "tests", "integration"))
-import gfitest as g  # noqa: E402
+import gfitest as g
 
 SECONDS = float(os.environ.get("GFI_BENCH_SECONDS", "30"))
 METERS = int(os.environ.get("GFI_BENCH_METERS", "100"))

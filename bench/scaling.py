@@ -28,11 +28,8 @@ import abab
 import city_year
 import ingest
 import os
-import sys
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                "..", "tests", "integration"))
-import gfitest as g  # noqa: E402
+import gfitest as g
 
 INGEST = os.environ.get("GFI_BENCH_INGEST", "bench-ingest-rate")
 CITY = os.environ.get("GFI_BENCH_CITY", "bench-city-year")

@@ -19,10 +19,10 @@ import subprocess
 import sys
 import time
 
+import gfitest
+from gfitest import ok
+
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-import gfitest  # noqa: E402
-from gfitest import ok  # noqa: E402
 
 SOURCE = os.environ.get("GFI_SOURCE_DIR", os.path.join(HERE, "..", ".."))
 BUILD = os.environ.get("GFI_BUILD_DIR", os.getcwd())

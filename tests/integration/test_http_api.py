@@ -16,13 +16,11 @@ import re
 import socket
 import sqlite3
 import subprocess
-import sys
 import urllib.error
 import urllib.request
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gfitest  # noqa: E402
-from gfitest import ok  # noqa: E402
+import gfitest
+from gfitest import ok
 
 AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -20,11 +20,9 @@ import json
 import os
 import sqlite3
 import subprocess
-import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gfitest  # noqa: E402
-from gfitest import ok  # noqa: E402
+import gfitest
+from gfitest import ok
 
 AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
 DATA = os.path.join(os.environ.get("GFI_TEST_DATA", os.path.join(

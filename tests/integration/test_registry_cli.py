@@ -10,11 +10,9 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gfitest as g  # noqa: E402
+import gfitest as g
 
 AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
 FACTORY = "91350100M000100Y43"

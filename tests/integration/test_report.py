@@ -19,12 +19,10 @@ import math
 import os
 import sqlite3
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gfitest  # noqa: E402
-from gfitest import ok  # noqa: E402
+import gfitest
+from gfitest import ok
 
 AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"

@@ -27,14 +27,12 @@ import json
 import os
 import re
 import sqlite3
-import sys
 import urllib.parse
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gfisec  # noqa: E402
-import gfitest  # noqa: E402
-import test_http_api as H  # noqa: E402
-from gfitest import ok  # noqa: E402
+from gfitest import security as gfisec
+import gfitest
+import test_http_api as H
+from gfitest import ok
 
 AGG = H.AGG
 FOREIGN = [H.CHAIN, "gw-b", "海峡供应链", "E2", "仓山区"]   # Cangshan's, never to be seen

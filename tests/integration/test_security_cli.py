@@ -24,14 +24,12 @@ import re
 import shutil
 import sqlite3
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gfisec  # noqa: E402
-import gfitest  # noqa: E402
-import test_http_api as H  # noqa: E402
-from gfitest import ok  # noqa: E402
+from gfitest import security as gfisec
+import gfitest
+import test_http_api as H
+from gfitest import ok
 
 AGG = H.AGG
 AGENT = gfitest.AGENT

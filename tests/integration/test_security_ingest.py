@@ -25,13 +25,11 @@ import os
 import shutil
 import signal
 import subprocess
-import sys
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import gfisec  # noqa: E402
-import gfitest as g  # noqa: E402
-import test_ingest_reject as R  # noqa: E402
+from gfitest import security as gfisec
+import gfitest as g
+import test_ingest_reject as R
 
 VOLATILE = ("gateway_status",)   # status messages, not readings
 

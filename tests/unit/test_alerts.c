@@ -21,10 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "alerts.h"
 #include "error.h"
+#include "fixture.h"
 #include "indicators.h"
 #include "store.h"
 
@@ -36,32 +36,10 @@
 #define GW_B "gw-b"
 
 struct fx {
-	char dir[64], db[96];
-	struct store *s;
+	struct fixture fixture;
+	struct store *s;                /* fixture.s */
 	struct alert_rules rules;
 };
-
-static void put_unit(struct fx *f, const char *code, const char *gw)
-{
-	struct reg_unit u = { .kind = UNIT_FACTORY, .county = "350102",
-			      .level = LEVEL_CITY, .year_listed = 2020,
-			      .sector = "C3011" };
-	struct reg_gateway g = { .active = 1, .registered_s = NOW - 400 * 86400,
-				 .pubkey_pem = "-" };
-	struct reg_meter m = { .meter = "E1", .point = "kwh",
-			       .quantity = "elec_import_kwh",
-			       .role = ROLE_ELEC_PURCHASED, .carrier = "electricity",
-			       .registered_s = NOW - 400 * 86400 };
-
-	snprintf(u.code, sizeof(u.code), "%s", code);
-	snprintf(u.name, sizeof(u.name), "Works %s", gw);
-	snprintf(g.id, sizeof(g.id), "%s", gw);
-	snprintf(g.unit, sizeof(g.unit), "%s", code);
-	snprintf(m.gateway, sizeof(m.gateway), "%s", gw);
-	assert_int_equal(store_unit_put(f->s, &u, 1), GFI_OK);
-	assert_int_equal(store_gateway_put(f->s, &g, 1), GFI_OK);
-	assert_int_equal(store_meter_put(f->s, &m, 1), GFI_OK);
-}
 
 /* A batch row received at received_s (alerts read only received_s) and
  * readings of E1/kwh with the given statuses, one an hour from t. */
@@ -88,18 +66,15 @@ static void put_data(struct fx *f, const char *gw, int64_t received_s, int64_t t
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct reg_county c = { .code = "350102", .name = "Gulou" };
 	static const int clean[4] = { 0, 0, 0, 0 };
 	static const int flagged[4] = { 0, GFI_ST_BACKWARDS, 0, GFI_ST_JUMP };
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-alerts-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
-	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
-	assert_int_equal(store_county_put(f->s, &c, 1), GFI_OK);
-	put_unit(f, UNIT_A, GW_A);
-	put_unit(f, UNIT_B, GW_B);
+	fixture_open(&f->fixture, "alerts");
+	f->s = f->fixture.s;
+	fixture_county(f->s, "350102", "Gulou");
+	fixture_works(f->s, UNIT_A, "350102", "C3011", GW_A, NOW - 400 * 86400);
+	fixture_works(f->s, UNIT_B, "350102", "C3011", GW_B, NOW - 400 * 86400);
 	/* A: silent for 2 h, counter flagged backwards and jump this year.
 	 * B: heard a minute ago, clean counter. */
 	put_data(f, GW_A, NOW - 7200, NOW - 10 * 86400, flagged, 4);
@@ -118,15 +93,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	static const char *const names[] = { "gfi.db", "gfi.db-wal", "gfi.db-shm" };
-	char p[160];
 
-	store_close(f->s);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, names[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	fixture_close(&f->fixture);
 	free(f);
 	return 0;
 }

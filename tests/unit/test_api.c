@@ -19,12 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "api.h"
 #include "error.h"
+#include "fixture.h"
 #include "store.h"
 
 #define NOW 1746028800             /* 2025-05-01 00:00 Asia/Shanghai */
@@ -34,35 +34,12 @@
 enum tok { T_CITY, T_GULOU, T_CANGSHAN, T_UNIT_A, T_REVOKED, T_N };
 
 struct fx {
-	char dir[64], db[96];
-	struct store *s;
+	struct fixture fixture;
+	struct store *s;                /* fixture.s */
 	char tok[T_N][API_TOKEN_HEX + 1];
 	char auth[T_N][API_TOKEN_HEX + 8];
 	int64_t alert_a, alert_b;
 };
-
-static void put_unit(struct fx *f, const char *code, const char *county,
-		     const char *gw)
-{
-	struct reg_unit u = { .kind = UNIT_FACTORY, .level = LEVEL_CITY,
-			      .year_listed = 2020, .sector = "C3011" };
-	struct reg_gateway g = { .active = 1, .registered_s = NOW - 86400,
-				 .pubkey_pem = "-" };
-	struct reg_meter m = { .meter = "E1", .point = "kwh",
-			       .quantity = "elec_import_kwh",
-			       .role = ROLE_ELEC_PURCHASED, .carrier = "electricity",
-			       .registered_s = NOW - 86400 };
-
-	snprintf(u.code, sizeof(u.code), "%s", code);
-	snprintf(u.name, sizeof(u.name), "Works %s", gw);
-	snprintf(u.county, sizeof(u.county), "%s", county);
-	snprintf(g.id, sizeof(g.id), "%s", gw);
-	snprintf(g.unit, sizeof(g.unit), "%s", code);
-	snprintf(m.gateway, sizeof(m.gateway), "%s", gw);
-	assert_int_equal(store_unit_put(f->s, &u, 1), GFI_OK);
-	assert_int_equal(store_gateway_put(f->s, &g, 1), GFI_OK);
-	assert_int_equal(store_meter_put(f->s, &m, 1), GFI_OK);
-}
 
 static void put_token(struct fx *f, enum tok i, const char *name, const char *role,
 		      const char *scope)
@@ -99,18 +76,14 @@ static int64_t put_alert(struct fx *f, const char *unit)
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct reg_county c1 = { .code = "350102", .name = "Gulou" };
-	struct reg_county c2 = { .code = "350104", .name = "Cangshan" };
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-api-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
-	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
-	assert_int_equal(store_county_put(f->s, &c1, 1), GFI_OK);
-	assert_int_equal(store_county_put(f->s, &c2, 1), GFI_OK);
-	put_unit(f, UNIT_A, "350102", "gw-a");
-	put_unit(f, UNIT_B, "350104", "gw-b");
+	fixture_open(&f->fixture, "api");
+	f->s = f->fixture.s;
+	fixture_county(f->s, "350102", "Gulou");
+	fixture_county(f->s, "350104", "Cangshan");
+	fixture_works(f->s, UNIT_A, "350102", "C3011", "gw-a", NOW - 86400);
+	fixture_works(f->s, UNIT_B, "350104", "C3011", "gw-b", NOW - 86400);
 	put_token(f, T_CITY, "city-ops", "city", "");
 	put_token(f, T_GULOU, "gulou", "county", "350102");
 	put_token(f, T_CANGSHAN, "cangshan", "county", "350104");
@@ -126,12 +99,8 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[160];
 
-	store_close(f->s);
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", f->dir);
-	if (system(cmd) != 0)
-		fprintf(stderr, "could not remove %s\n", f->dir);
+	fixture_close(&f->fixture);
 	free(f);
 	return 0;
 }

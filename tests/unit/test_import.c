@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "import.h"
 #include "store.h"
 
@@ -301,39 +302,7 @@ static void only_the_lowest_lines_are_kept_but_all_counted(void **state)
 
 /* ---- into a store ---- */
 
-struct fx {
-	char dir[64], db[96];
-	struct store *s;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-import-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
-	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	char p[128];
-	store_close(f->s);
-	for (int i = 0; i < 3; i++) {
-		static const char *const sfx[3] = { "", "-wal", "-shm" };
-		snprintf(p, sizeof(p), "%s%s", f->db, sfx[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
-
-static int run(struct fx *f, const char *csv, int skip_bad, int dry_run,
+static int run(struct fixture *f, const char *csv, int skip_bad, int dry_run,
 	       struct import_summary *sum, struct import_result *res)
 {
 	struct import_opts o = { .by = "tester", .skip_bad = skip_bad,
@@ -346,7 +315,7 @@ static int run(struct fx *f, const char *csv, int skip_bad, int dry_run,
 	return ret;
 }
 
-static int64_t readings(struct fx *f)
+static int64_t readings(struct fixture *f)
 {
 	struct store_counts c;
 	assert_int_equal(store_counts(f->s, &c), GFI_OK);
@@ -361,7 +330,7 @@ static const char good_csv[] =
 
 static void a_bad_row_imports_nothing_unless_skipped(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_result res;
 	struct import_summary sum;
 	int64_t n, imported;
@@ -397,7 +366,7 @@ static void a_bad_row_imports_nothing_unless_skipped(void **state)
 
 static void reimport_is_harmless_and_collisions_are_bad_rows(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct import_result res;
 	struct import_summary sum;
 	struct gfi_reading r;
@@ -460,7 +429,7 @@ static int import_count(void *ctx, const void *row)
  * in time order into another give identical rollups. */
 static void rollups_equal_what_ingest_keeps(void **state)
 {
-	struct fx *f = *state, g;
+	struct fixture *f = *state, g;
 	struct import_result res;
 	struct import_summary sum;
 	struct rollups a = { .n = 0 }, b = { .n = 0 };
@@ -559,11 +528,11 @@ int main(void)
 		cmocka_unit_test(header_problems_refuse_the_file),
 		cmocka_unit_test(only_the_lowest_lines_are_kept_but_all_counted),
 		cmocka_unit_test_setup_teardown(a_bad_row_imports_nothing_unless_skipped,
-						setup, teardown),
+						fixture_setup, fixture_teardown),
 		cmocka_unit_test_setup_teardown(reimport_is_harmless_and_collisions_are_bad_rows,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(rollups_equal_what_ingest_keeps, setup,
-						teardown),
+						fixture_setup, fixture_teardown),
+		cmocka_unit_test_setup_teardown(rollups_equal_what_ingest_keeps, fixture_setup,
+						fixture_teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,9 +21,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "indicators.h"
 #include "reading.h"
 #include "registry.h"
@@ -31,39 +31,6 @@
 
 #define MAXF 16
 #define LINE_MAX_LEN 1024
-
-struct fx {
-	char dir[64], db[96];
-	struct store *s;
-};
-
-static int setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-ind-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
-	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char p[128];
-
-	store_close(f->s);
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->db, suffix[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
-	free(f);
-	return 0;
-}
 
 /* Split line at commas into at most max fields (the last keeps the rest:
  * formulas hold commas). */
@@ -307,7 +274,7 @@ static int check_row(struct store *s, char **v)
 	return 0;
 }
 
-static void golden(struct fx *f, const char *set)
+static void golden(struct fixture *f, const char *set)
 {
 	FILE *fp;
 	char line[LINE_MAX_LEN], *v[MAXF] = { 0 };
@@ -360,21 +327,23 @@ static void definitions_are_indexed_by_id(void **state)
 
 static void unknown_unit_is_not_found(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct ind_period p;
 
 	assert_int_equal(indicators_compute(f->s, "91350100M000100Y43", 2025, 1, &p),
 			 GFI_E_NOTFOUND);
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(definitions_are_indexed_by_id),
-		cmocka_unit_test_setup_teardown(unknown_unit_is_not_found, setup, teardown),
-		cmocka_unit_test_setup_teardown(factory_a_matches_hand_computation, setup, teardown),
-		cmocka_unit_test_setup_teardown(factory_b_with_cems_matches_hand_computation, setup, teardown),
-		cmocka_unit_test_setup_teardown(park_and_supply_chain_match_hand_computation, setup, teardown),
+		T(unknown_unit_is_not_found),
+		T(factory_a_matches_hand_computation),
+		T(factory_b_with_cems_matches_hand_computation),
+		T(park_and_supply_chain_match_hand_computation),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -25,9 +25,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "store.h"
 
 #define MIDNIGHT 1764518400   /* 2025-11-30 16:00 UTC = 2025-12-01 00:00 +08 */
@@ -35,7 +35,7 @@
 #define MAXROWS 64
 
 struct fx {
-	char dir[64];
+	struct fixture fixture;      /* its store is the per-reading one */
 	struct store *one, *batch;   /* per reading; per call */
 	struct gfi_reading held[NREAD];  /* the model: readings committed */
 	size_t nheld;
@@ -47,14 +47,12 @@ static const char *const quantities[2] = { "elec_import_kwh", "elec_power_kw" };
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char p[128];
+	char p[FIXTURE_PATH_MAX];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-fold-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(p, sizeof(p), "%s/one.db", f->dir);
-	assert_int_equal(store_open(p, &f->one), GFI_OK);
-	snprintf(p, sizeof(p), "%s/batch.db", f->dir);
+	fixture_open(&f->fixture, "fold");
+	f->one = f->fixture.s;
+	fixture_path(&f->fixture, "batch.db", p, sizeof(p));
 	assert_int_equal(store_open(p, &f->batch), GFI_OK);
 	*state = f;
 	return 0;
@@ -62,18 +60,10 @@ static int setup(void **state)
 
 static int teardown(void **state)
 {
-	static const char *const names[] = { "one.db", "one.db-wal", "one.db-shm",
-		"batch.db", "batch.db-wal", "batch.db-shm" };
 	struct fx *f = *state;
-	char p[128];
 
-	store_close(f->one);
 	store_close(f->batch);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, names[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	fixture_close(&f->fixture);
 	free(f);
 	return 0;
 }

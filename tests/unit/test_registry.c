@@ -20,6 +20,7 @@
 
 #include "admin.h"
 #include "error.h"
+#include "fixture.h"
 #include "registry.h"
 #include "sign.h"
 #include "store.h"
@@ -30,32 +31,30 @@
 #define CHAIN "91350181MA31TTGX15"
 
 struct fx {
-	char dir[64];
-	char store[96];
-	char pubkey[96];
+	struct fixture fixture;          /* the CLI's --store is fixture.db */
+	char pubkey[FIXTURE_PATH_MAX];   /* a gateway's public key PEM file */
 	char *out, *err;      /* last CLI run's streams */
-	struct store *s;
+	struct store *s;                 /* fixture.s */
 };
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char key[96], pem[GFI_PUBKEY_PEM_MAX], why[256];
+	struct gfi_signer *signer;
+	char pem[GFI_PUBKEY_PEM_MAX];
 	FILE *fp;
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/test_registry.XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->store, sizeof(f->store), "%s/city.db", f->dir);
-	snprintf(f->pubkey, sizeof(f->pubkey), "%s/gw.pub", f->dir);
-	snprintf(key, sizeof(key), "%s/gw.key", f->dir);
-	assert_int_equal(gfi_sign_keygen(key, 0, why, sizeof(why)), GFI_OK);
-	assert_int_equal(gfi_sign_pubkey_pem(key, pem, sizeof(pem), why, sizeof(why)), GFI_OK);
+	fixture_open(&f->fixture, "registry");
+	f->s = f->fixture.s;
+	fixture_key(&f->fixture, "gw.key", &signer);
+	assert_int_equal(gfi_signer_pubkey_pem(signer, pem, sizeof(pem)), GFI_OK);
+	gfi_signer_close(signer);
+	fixture_path(&f->fixture, "gw.pub", f->pubkey, sizeof(f->pubkey));
 	fp = fopen(f->pubkey, "w");
 	assert_non_null(fp);
 	fputs(pem, fp);
 	fclose(fp);
-	assert_int_equal(store_open(f->store, &f->s), GFI_OK);
 	*state = f;
 	return 0;
 }
@@ -63,13 +62,10 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char cmd[128];
 
-	store_close(f->s);
+	fixture_close(&f->fixture);
 	free(f->out);
 	free(f->err);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	assert_int_equal(system(cmd), 0);
 	free(f);
 	return 0;
 }
@@ -108,7 +104,7 @@ static int admin(struct fx *f, ...)
 	va_list ap;
 
 	argv[argc++] = "--store";
-	argv[argc++] = f->store;
+	argv[argc++] = f->fixture.db;
 	va_start(ap, f);
 	for (char *a; (a = va_arg(ap, char *)) != NULL;) {
 		assert_true(argc < 39);
@@ -621,17 +617,17 @@ static void refusals_are_one_line_naming_the_field_and_change_nothing(void **sta
 		int argc = 0;
 
 		argv[argc++] = "--store";
-		argv[argc++] = f->store;
+		argv[argc++] = f->fixture.db;
 		for (int j = 0; j < 16 && t[i].argv[j] != NULL; j++) {
 			const char *a = t[i].argv[j];
 			argv[argc++] = strcmp(a, "@PUB") == 0 ? f->pubkey :
-				       strcmp(a, "@DB") == 0 ? f->store : (char *)a;
+				       strcmp(a, "@DB") == 0 ? f->fixture.db : (char *)a;
 		}
 		/* "@DB" in the expected line stands for the store's path. */
 		if (strstr(t[i].line, "@DB") != NULL)
 			snprintf(want, sizeof(want), "%.*s%s%s",
 				 (int)(strstr(t[i].line, "@DB") - t[i].line), t[i].line,
-				 f->store, strstr(t[i].line, "@DB") + 3);
+				 f->fixture.db, strstr(t[i].line, "@DB") + 3);
 		else
 			snprintf(want, sizeof(want), "%s", t[i].line);
 		assert_refused(f, run_argv(f, argc, argv), want);

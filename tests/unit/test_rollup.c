@@ -22,9 +22,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "store.h"
 
 #define MIDNIGHT 1764518400   /* 2025-11-30 16:00 UTC = 2025-12-01 00:00 +08 */
@@ -38,8 +38,8 @@ struct raw {
 };
 
 struct fx {
-	char dir[64], db[96];
-	struct store *s;
+	struct fixture fixture;
+	struct store *s;       /* fixture.s */
 	struct raw r[MAXR];    /* unique (point, time) inserted */
 	size_t n;
 };
@@ -51,10 +51,8 @@ static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-rollup-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
-	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
+	fixture_open(&f->fixture, "rollup");
+	f->s = f->fixture.s;
 	*state = f;
 	return 0;
 }
@@ -62,15 +60,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	char p[128];
-	store_close(f->s);
-	snprintf(p, sizeof(p), "%s/gfi.db", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/gfi.db-wal", f->dir);
-	unlink(p);
-	snprintf(p, sizeof(p), "%s/gfi.db-shm", f->dir);
-	unlink(p);
-	rmdir(f->dir);
+	fixture_close(&f->fixture);
 	free(f);
 	return 0;
 }

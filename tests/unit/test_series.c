@@ -21,9 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "error.h"
+#include "fixture.h"
 #include "period.h"
 #include "series.h"
 #include "store.h"
@@ -34,62 +34,29 @@
 #define DAY 86400
 #define UNIT "91350100M000100Y43"
 
-struct fx {
-	char dir[64], db[96];
-	struct store *s;
-};
-
 static void registry(struct store *s)
 {
-	struct reg_county c = { .code = "350102", .name = "Gulou" };
-	struct reg_unit u = { .code = UNIT, .name = "Plant", .kind = UNIT_FACTORY,
-			      .county = "350102", .level = LEVEL_CITY,
-			      .year_listed = 2020 };
-	struct reg_gateway g = { .id = "gw-a", .unit = UNIT, .pubkey_pem = "test",
-				 .active = 1 };
-	struct reg_meter m = { .gateway = "gw-a", .meter = "E1", .point = "kwh",
-			       .quantity = "elec_import_kwh",
-			       .role = ROLE_ELEC_PURCHASED, .carrier = "electricity" };
+	struct fixture_unit u = { .code = UNIT, .name = "Plant" };
+	struct fixture_gateway g = { .id = "gw-a", .unit = UNIT, .pubkey_pem = "test" };
 
-	assert_int_equal(store_county_put(s, &c, 1), GFI_OK);
-	assert_int_equal(store_unit_put(s, &u, 1), GFI_OK);
-	assert_int_equal(store_gateway_put(s, &g, 1), GFI_OK);
-	assert_int_equal(store_meter_put(s, &m, 1), GFI_OK);
+	fixture_county(s, "350102", "Gulou");
+	fixture_plant(s, &u, &g, 0);
 }
 
 static int setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-series-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
-	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
+	struct fixture *f;
+
+	fixture_setup(state);
+	f = *state;
 	registry(f->s);
-	*state = f;
-	return 0;
-}
-
-static int teardown(void **state)
-{
-	struct fx *f = *state;
-	static const char *const suffix[] = { "", "-wal", "-shm" };
-	char p[128];
-
-	store_close(f->s);
-	for (int i = 0; i < 3; i++) {
-		snprintf(p, sizeof(p), "%s%s", f->db, suffix[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
-	free(f);
 	return 0;
 }
 
 static const struct series_key KWH = { "gw-a", "E1", "kwh" };
 static const struct series_key KW = { "gw-a", "E1", "kw" };
 
-static void add_status(struct fx *f, const char *point, int64_t t, double v,
+static void add_status(struct fixture *f, const char *point, int64_t t, double v,
 		       int status)
 {
 	struct gfi_reading r;
@@ -107,13 +74,13 @@ static void add_status(struct fx *f, const char *point, int64_t t, double v,
 	assert_int_equal(inserted, 1);
 }
 
-static void add(struct fx *f, int64_t t, double v)
+static void add(struct fixture *f, int64_t t, double v)
 {
 	add_status(f, "kwh", t, v, GFI_ST_OK);
 }
 
 /* Both paths, which must agree, and return the rollup path's total. */
-static struct series_total total(struct fx *f, int64_t t0, int64_t t1,
+static struct series_total total(struct fixture *f, int64_t t0, int64_t t1,
 				 double counter_max, int64_t interval)
 {
 	struct series_total a, b;
@@ -137,7 +104,7 @@ static struct series_total total(struct fx *f, int64_t t0, int64_t t1,
  * (halfway from 100 to 120) and v744 + 20 = 15000 at 02-01 00:00. */
 static void month_total_interpolates_at_shanghai_midnight(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_total t;
 	int64_t t0, t1;
 
@@ -162,7 +129,7 @@ static void month_total_interpolates_at_shanghai_midnight(void **state)
  * 100, both extrapolated (nothing on the far side). */
 static void year_boundary_splits_the_step_across_midnight(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_total t;
 	int64_t y0, y1, before = 0, after = 0;
 	double v = 0;
@@ -194,7 +161,7 @@ static void year_boundary_splits_the_step_across_midnight(void **state)
  * 100 + 80 + (30 + 100000 - 99980 = 50) + 100 = 330. */
 static void rollover_adds_the_register_maximum(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	static const double v[] = { 99800, 99900, 99980, 30, 130 };
 	struct series_total t;
 	int64_t t0 = JAN2025 + 10 * H, at, before, after;
@@ -226,7 +193,7 @@ static void rollover_adds_the_register_maximum(void **state)
  * 100 + (650 - 600) + (40 - 10) + 100 = 280. */
 static void replacement_splits_the_series(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct reg_replacement r = { .gateway = "gw-a", .meter = "E1",
 				     .point = "kwh", .old_final = 650,
 				     .new_initial = 10 };
@@ -260,7 +227,7 @@ static void replacement_splits_the_series(void **state)
 /* 500, 600, 5 (unexplained drop), 105: 100 + 0 + 100 = 200, never less. */
 static void reset_counts_zero_never_negative(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_total t;
 	int64_t t0 = JAN2025 + 3 * DAY + 4 * H;
 
@@ -282,7 +249,7 @@ static void reset_counts_zero_never_negative(void **state)
  * hourly readings are present. */
 static void ten_day_gap_is_spanned_and_completeness_drops(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_total t;
 	int64_t t0 = JAN2025 + 2 * DAY;
 
@@ -314,7 +281,7 @@ static void ten_day_gap_is_spanned_and_completeness_drops(void **state)
  * [300, 5000): (15+20)/2 x 300 + 20 x 600 = 17250, 3800 s missing. */
 static void gauge_trapezoids_clip_and_leave_holes(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	struct series_total t;
 	int64_t b = JAN2025 + 7 * H;
 
@@ -336,7 +303,7 @@ static void gauge_trapezoids_clip_and_leave_holes(void **state)
  * same total by the rollup path as by the raw path. */
 static void rollup_path_equals_raw_path_on_random_data(void **state)
 {
-	struct fx *f = *state;
+	struct fixture *f = *state;
 	const char *env = getenv("GFI_TEST_SEED");
 	unsigned seed = env ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
 	double v = 1000, cmax = 50000;
@@ -374,17 +341,19 @@ static void rollup_path_equals_raw_path_on_random_data(void **state)
 	}
 }
 
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(month_total_interpolates_at_shanghai_midnight, setup, teardown),
-		cmocka_unit_test_setup_teardown(year_boundary_splits_the_step_across_midnight, setup, teardown),
-		cmocka_unit_test_setup_teardown(rollover_adds_the_register_maximum, setup, teardown),
-		cmocka_unit_test_setup_teardown(replacement_splits_the_series, setup, teardown),
-		cmocka_unit_test_setup_teardown(reset_counts_zero_never_negative, setup, teardown),
-		cmocka_unit_test_setup_teardown(ten_day_gap_is_spanned_and_completeness_drops, setup, teardown),
-		cmocka_unit_test_setup_teardown(gauge_trapezoids_clip_and_leave_holes, setup, teardown),
-		cmocka_unit_test_setup_teardown(rollup_path_equals_raw_path_on_random_data, setup, teardown),
+		T(month_total_interpolates_at_shanghai_midnight),
+		T(year_boundary_splits_the_step_across_midnight),
+		T(rollover_adds_the_register_maximum),
+		T(replacement_splits_the_series),
+		T(reset_counts_zero_never_negative),
+		T(ten_day_gap_is_spanned_and_completeness_drops),
+		T(gauge_trapezoids_clip_and_leave_holes),
+		T(rollup_path_equals_raw_path_on_random_data),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -21,10 +21,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "batch.h"
 #include "error.h"
+#include "fixture.h"
 #include "sign.h"
 #include "spotcheck.h"
 #include "store.h"
@@ -37,30 +37,20 @@
 #define UNIT "91350100M000100Y43"
 
 struct fx {
-	char dir[64], db[96], key[96];
-	struct store *s;
+	struct fixture fixture;
+	struct store *s;                /* fixture.s */
 	struct gfi_signer *signer;
 };
 
 static void registry(struct fx *f, double accuracy_pct)
 {
-	struct reg_county c = { .code = "350102", .name = "Gulou" };
-	struct reg_unit u = { .code = UNIT, .name = "Test Works", .kind = UNIT_FACTORY,
-			      .county = "350102", .level = LEVEL_CITY,
-			      .year_listed = 2020, .sector = "C3130" };
-	struct reg_gateway g = { .id = GW, .unit = UNIT, .active = 1,
-				 .registered_s = T0 - 86400 };
-	struct reg_meter m = { .gateway = GW, .meter = "E1", .point = "kwh",
-			       .quantity = "elec_import_kwh", .role = ROLE_ELEC_PURCHASED,
-			       .carrier = "electricity", .registered_s = T0 - 86400 };
+	struct fixture_unit u = { .code = UNIT, .name = "Test Works",
+				  .sector = "C3130" };
+	struct fixture_gateway g = { .id = GW, .unit = UNIT, .signer = f->signer,
+				     .registered_s = T0 - 86400 };
 
-	m.accuracy_pct = accuracy_pct;
-	assert_int_equal(gfi_signer_pubkey_pem(f->signer, g.pubkey_pem,
-					       sizeof(g.pubkey_pem)), GFI_OK);
-	assert_int_equal(store_county_put(f->s, &c, 1), GFI_OK);
-	assert_int_equal(store_unit_put(f->s, &u, 1), GFI_OK);
-	assert_int_equal(store_gateway_put(f->s, &g, 1), GFI_OK);
-	assert_int_equal(store_meter_put(f->s, &m, 1), GFI_OK);
+	fixture_county(f->s, "350102", "Gulou");
+	fixture_plant(f->s, &u, &g, accuracy_pct);
 }
 
 /* NBATCH batches of one reading each, accepted by the real pipeline. */
@@ -94,16 +84,11 @@ static void ingest(struct fx *f)
 static int setup_acc(void **state, double accuracy_pct)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	char err[256];
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-spot-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
-	snprintf(f->key, sizeof(f->key), "%s/gw.key", f->dir);
-	assert_int_equal(gfi_sign_keygen(f->key, 0, err, sizeof(err)), GFI_OK);
-	assert_int_equal(gfi_signer_open(f->key, &f->signer, err, sizeof(err)), GFI_OK);
-	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
+	fixture_open(&f->fixture, "spot");
+	f->s = f->fixture.s;
+	fixture_key(&f->fixture, "gw.key", &f->signer);
 	registry(f, accuracy_pct);
 	ingest(f);
 	*state = f;
@@ -123,16 +108,9 @@ static int setup_class1(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	static const char *const names[] = { "gfi.db", "gfi.db-wal", "gfi.db-shm", "gw.key" };
-	char p[160];
 
-	store_close(f->s);
 	gfi_signer_close(f->signer);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, names[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	fixture_close(&f->fixture);
 	free(f);
 	return 0;
 }
@@ -155,7 +133,7 @@ static void tamper(struct fx *f, const char *sql, const void *blob, int len)
 	sqlite3 *db = NULL;
 	sqlite3_stmt *st = NULL;
 
-	assert_int_equal(sqlite3_open(f->db, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_open(f->fixture.db, &db), SQLITE_OK);
 	assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
 	if (blob != NULL)
 		sqlite3_bind_blob(st, 1, blob, len, SQLITE_TRANSIENT);

@@ -19,10 +19,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "batch.h"
 #include "error.h"
+#include "fixture.h"
 #include "sign.h"
 #include "store.h"
 #include "verify.h"
@@ -33,73 +33,39 @@
 #define TOPIC "gfi/v1/gw-a/batch"
 
 struct fx {
-	char dir[64];
-	char db[96], key[96], key2[96];
-	struct store *s;
+	struct fixture fixture;
+	struct store *s;                 /* fixture.s */
 	struct verify *v;
 	struct gfi_signer *signer, *forger;
 	uint64_t seq;                    /* last built */
 	uint8_t hash[GFI_SHA256_LEN];    /* of the last built */
 };
 
-static void put_gateway(struct fx *f, const char *id, int active)
-{
-	struct reg_gateway g;
-	memset(&g, 0, sizeof(g));
-	snprintf(g.id, sizeof(g.id), "%s", id);
-	snprintf(g.unit, sizeof(g.unit), "91350100M000100Y43");
-	assert_int_equal(gfi_signer_pubkey_pem(f->signer, g.pubkey_pem,
-					       sizeof(g.pubkey_pem)), GFI_OK);
-	g.active = active;
-	g.registered_s = REGISTERED;
-	assert_int_equal(store_gateway_put(f->s, &g, 1), GFI_OK);
-}
-
 static void put_meter(struct fx *f, const char *point, const char *quantity)
 {
-	struct reg_meter m;
-	memset(&m, 0, sizeof(m));
-	snprintf(m.gateway, sizeof(m.gateway), GW);
-	snprintf(m.meter, sizeof(m.meter), "E1");
-	snprintf(m.point, sizeof(m.point), "%s", point);
-	snprintf(m.quantity, sizeof(m.quantity), "%s", quantity);
-	m.role = ROLE_NONE;
-	m.registered_s = REGISTERED;
-	assert_int_equal(store_meter_put(f->s, &m, 1), GFI_OK);
+	struct fixture_meter m = { .gateway = GW, .point = point, .quantity = quantity,
+				   .role = ROLE_NONE, .registered_s = REGISTERED };
+
+	fixture_meter(f->s, &m);
 }
 
 static int setup(void **state)
 {
 	struct fx *f = calloc(1, sizeof(*f));
-	struct reg_county c;
-	struct reg_unit u;
-	char err[256];
+	struct fixture_unit u = { .code = "91350100M000100Y43", .name = "Test Works",
+				  .sector = "C3130", .year_listed = 2024 };
+	struct fixture_gateway g = { .id = GW, .unit = u.code,
+				     .registered_s = REGISTERED };
 
 	assert_non_null(f);
-	snprintf(f->dir, sizeof(f->dir), "/tmp/gfi-test-verify-XXXXXX");
-	assert_non_null(mkdtemp(f->dir));
-	snprintf(f->db, sizeof(f->db), "%s/gfi.db", f->dir);
-	snprintf(f->key, sizeof(f->key), "%s/gw.key", f->dir);
-	snprintf(f->key2, sizeof(f->key2), "%s/other.key", f->dir);
-	assert_int_equal(gfi_sign_keygen(f->key, 0, err, sizeof(err)), GFI_OK);
-	assert_int_equal(gfi_sign_keygen(f->key2, 0, err, sizeof(err)), GFI_OK);
-	assert_int_equal(gfi_signer_open(f->key, &f->signer, err, sizeof(err)), GFI_OK);
-	assert_int_equal(gfi_signer_open(f->key2, &f->forger, err, sizeof(err)), GFI_OK);
-	assert_int_equal(store_open(f->db, &f->s), GFI_OK);
-	memset(&c, 0, sizeof(c));
-	snprintf(c.code, sizeof(c.code), "350102");
-	snprintf(c.name, sizeof(c.name), "Gulou");
-	assert_int_equal(store_county_put(f->s, &c, 1), GFI_OK);
-	memset(&u, 0, sizeof(u));
-	snprintf(u.code, sizeof(u.code), "91350100M000100Y43");
-	snprintf(u.name, sizeof(u.name), "Test Works");
-	snprintf(u.county, sizeof(u.county), "350102");
-	snprintf(u.sector, sizeof(u.sector), "C3130");
-	u.kind = UNIT_FACTORY;
-	u.level = LEVEL_CITY;
-	u.year_listed = 2024;
-	assert_int_equal(store_unit_put(f->s, &u, 1), GFI_OK);
-	put_gateway(f, GW, 1);
+	fixture_open(&f->fixture, "verify");
+	f->s = f->fixture.s;
+	fixture_key(&f->fixture, "gw.key", &f->signer);
+	fixture_key(&f->fixture, "other.key", &f->forger);
+	fixture_county(f->s, "350102", "Gulou");
+	fixture_unit(f->s, &u);
+	g.signer = f->signer;
+	fixture_gateway(f->s, &g);
 	put_meter(f, "kwh", "elec_import_kwh");
 	put_meter(f, "kw", "elec_power_kw");
 	assert_int_equal(verify_new(f->s, VERIFY_FUTURE_TOLERANCE_S, &f->v), GFI_OK);
@@ -110,19 +76,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
 	struct fx *f = *state;
-	static const char *const names[] = { "gfi.db", "gfi.db-wal", "gfi.db-shm",
-					     "gw.key", "other.key" };
-	char p[160];
 
 	verify_free(f->v);
-	store_close(f->s);
 	gfi_signer_close(f->signer);
 	gfi_signer_close(f->forger);
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		snprintf(p, sizeof(p), "%s/%s", f->dir, names[i]);
-		unlink(p);
-	}
-	rmdir(f->dir);
+	fixture_close(&f->fixture);
 	free(f);
 	return 0;
 }
@@ -482,7 +440,7 @@ static void a_registry_change_between_batches_is_seen(void **state)
 	assert_int_equal(d.bad_readings, 1);   /* point retired */
 	assert_int_equal(d.unregistered, 1);
 
-	assert_int_equal(store_open(f->db, &other), GFI_OK);
+	assert_int_equal(store_open(f->fixture.db, &other), GFI_OK);
 	memset(&m, 0, sizeof(m));
 	snprintf(m.gateway, sizeof(m.gateway), GW);
 	snprintf(m.meter, sizeof(m.meter), "E1");
