@@ -24,13 +24,13 @@
 static void factor_row(sqlite3_stmt *st, struct store_factor *f)
 {
 	memset(f, 0, sizeof(*f));
-	store_column_text(st, 0, f->kind, sizeof(f->kind));
-	store_column_text(st, 1, f->carrier, sizeof(f->carrier));
+	db_column_text(st, 0, f->kind, sizeof(f->kind));
+	db_column_text(st, 1, f->carrier, sizeof(f->carrier));
 	f->year = sqlite3_column_int(st, 2);
-	store_column_text(st, 3, f->unit, sizeof(f->unit));
+	db_column_text(st, 3, f->unit, sizeof(f->unit));
 	f->value = sqlite3_column_double(st, 4);
-	store_column_text(st, 5, f->value_unit, sizeof(f->value_unit));
-	store_column_text(st, 6, f->source, sizeof(f->source));
+	db_column_text(st, 5, f->value_unit, sizeof(f->value_unit));
+	db_column_text(st, 6, f->source, sizeof(f->source));
 }
 
 int store_factor_get(struct store *s, const char *kind, const char *carrier,
@@ -49,10 +49,10 @@ int store_factor_get(struct store *s, const char *kind, const char *carrier,
 		*fallback = 0;
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, carrier, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, year);
-	sqlite3_bind_text(st, 4, unit != NULL ? unit : "", -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 1, kind);
+	db_bind_text(st, 2, carrier);
+	db_bind_int64(st, 3, year);
+	db_bind_text(st, 4, unit != NULL ? unit : "");
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		factor_row(st, out);
@@ -78,19 +78,13 @@ int store_factor_set(struct store *s, const struct store_factor *f)
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_text(st, 1, f->kind, (int)strnlen(f->kind, sizeof(f->kind)),
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, f->carrier,
-			  (int)strnlen(f->carrier, sizeof(f->carrier)), SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, f->year);
-	sqlite3_bind_text(st, 4, f->unit, (int)strnlen(f->unit, sizeof(f->unit)),
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_double(st, 5, f->value);
-	sqlite3_bind_text(st, 6, f->value_unit,
-			  (int)strnlen(f->value_unit, sizeof(f->value_unit)),
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, f->source, (int)strnlen(f->source, sizeof(f->source)),
-			  SQLITE_TRANSIENT);
+	db_bind_field(st, 1, f->kind, sizeof(f->kind));
+	db_bind_field(st, 2, f->carrier, sizeof(f->carrier));
+	db_bind_int64(st, 3, f->year);
+	db_bind_field(st, 4, f->unit, sizeof(f->unit));
+	db_bind_double(st, 5, f->value);
+	db_bind_field(st, 6, f->value_unit, sizeof(f->value_unit));
+	db_bind_field(st, 7, f->source, sizeof(f->source));
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		ret = store_fail(s, "factor write", rc);

@@ -32,14 +32,14 @@ int store_queue_gaps_add(struct store *s, const char *gateway, uint64_t seq,
 		return ret;
 	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
 		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, gateway, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, g[i].id);
-		sqlite3_bind_text(st, 3, g[i].meter, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, g[i].from_s);
-		sqlite3_bind_int64(st, 5, g[i].to_s);
-		sqlite3_bind_int64(st, 6, g[i].count);
-		sqlite3_bind_int64(st, 7, (sqlite3_int64)seq);
-		sqlite3_bind_int64(st, 8, received_s);
+		db_bind_text(st, 1, gateway);
+		db_bind_int64(st, 2, g[i].id);
+		db_bind_text(st, 3, g[i].meter);
+		db_bind_int64(st, 4, g[i].from_s);
+		db_bind_int64(st, 5, g[i].to_s);
+		db_bind_int64(st, 6, g[i].count);
+		db_bind_int64(st, 7, (sqlite3_int64)seq);
+		db_bind_int64(st, 8, received_s);
 		rc = sqlite3_step(st);
 	}
 	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "queue gap insert", rc);
@@ -58,9 +58,9 @@ int store_queue_gaps_sum(struct store *s, const char *gateway, int64_t from_s,
 			    "GROUP BY meter ORDER BY meter", &st);
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_text(st, 1, gateway, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
+	db_bind_text(st, 1, gateway);
+	db_bind_int64(st, 2, from_s);
+	db_bind_int64(st, 3, to_s);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct store_queue_gap_sum g;
 		const unsigned char *m = sqlite3_column_text(st, 0);
