@@ -21,8 +21,10 @@
 
 #define FACTOR_COLS "kind, carrier, year, unit, value, value_unit, source"
 
-static void factor_row(sqlite3_stmt *st, struct store_factor *f)
+static void factor_row(sqlite3_stmt *st, void *row)
 {
+	struct store_factor *f = row;
+
 	memset(f, 0, sizeof(*f));
 	db_column_text(st, 0, f->kind, sizeof(f->kind));
 	db_column_text(st, 1, f->carrier, sizeof(f->carrier));
@@ -98,18 +100,10 @@ int store_factor_list(struct store *s, store_row_fn fn, void *ctx)
 	struct store_factor f;
 	int ret = store_prepare(s, "SELECT " FACTOR_COLS " FROM factors "
 				   "ORDER BY kind, carrier, unit, year", &st);
-	int rc;
 
 	if (ret != GFI_OK)
 		return ret;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		factor_row(st, &f);
-		if (fn(ctx, &f) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "factor list", rc);
+	ret = db_list(s->db, st, factor_row, &f, fn, ctx, "factor list");
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -47,11 +47,24 @@ int store_queue_gaps_add(struct store *s, const char *gateway, uint64_t seq,
 	return ret;
 }
 
+static void queue_gaps_sum_decode(sqlite3_stmt *st, void *row)
+{
+	struct store_queue_gap_sum *g = row;
+	const unsigned char *m = sqlite3_column_text(st, 0);
+	memset(g, 0, sizeof(*g));
+	snprintf(g->meter, sizeof(g->meter), "%s", m ? (const char *)m : "");
+	g->events = sqlite3_column_int64(st, 1);
+	g->count = sqlite3_column_int64(st, 2);
+	g->from_s = sqlite3_column_int64(st, 3);
+	g->to_s = sqlite3_column_int64(st, 4);
+}
+
 int store_queue_gaps_sum(struct store *s, const char *gateway, int64_t from_s,
 			 int64_t to_s, store_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
-	int ret, rc;
+	struct store_queue_gap_sum g;
+	int ret;
 
 	ret = store_prepare(s, "SELECT meter, count(*), sum(count), min(from_s), max(to_s) "
 			    "FROM queue_gaps WHERE gateway = ?1 AND to_s >= ?2 AND from_s < ?3 "
@@ -61,21 +74,7 @@ int store_queue_gaps_sum(struct store *s, const char *gateway, int64_t from_s,
 	db_bind_text(st, 1, gateway);
 	db_bind_int64(st, 2, from_s);
 	db_bind_int64(st, 3, to_s);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_queue_gap_sum g;
-		const unsigned char *m = sqlite3_column_text(st, 0);
-		memset(&g, 0, sizeof(g));
-		snprintf(g.meter, sizeof(g.meter), "%s", m ? (const char *)m : "");
-		g.events = sqlite3_column_int64(st, 1);
-		g.count = sqlite3_column_int64(st, 2);
-		g.from_s = sqlite3_column_int64(st, 3);
-		g.to_s = sqlite3_column_int64(st, 4);
-		if (fn(ctx, &g) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "queue gaps", rc);
+	ret = db_list(s->db, st, queue_gaps_sum_decode, &g, fn, ctx, "queue gaps");
 	sqlite3_finalize(st);
 	return ret;
 }

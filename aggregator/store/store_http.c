@@ -37,8 +37,10 @@ int store_token_add(struct store *s, const uint8_t hash[32],
 	return ret;
 }
 
-static void token_row(sqlite3_stmt *st, struct store_token *t)
+static void token_row(sqlite3_stmt *st, void *row)
 {
+	struct store_token *t = row;
+
 	memset(t, 0, sizeof(*t));
 	t->id = sqlite3_column_int64(st, 0);
 	db_column_text(st, 1, t->name, sizeof(t->name));
@@ -106,17 +108,11 @@ int store_token_list(struct store *s, store_row_fn fn, void *ctx)
 	sqlite3_stmt *st = NULL;
 	struct store_token t;
 	int ret = store_prepare(s, "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
-				&st), rc;
+				&st);
 
 	if (ret != GFI_OK)
 		return ret;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		token_row(st, &t);
-		if (fn(ctx, &t) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_fail(s, "token list", rc);
+	ret = db_list(s->db, st, token_row, &t, fn, ctx, "token list");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -141,29 +137,30 @@ int store_audit_add(struct store *s, const struct store_audit *a)
 	return ret;
 }
 
+static void audit_list_decode(sqlite3_stmt *st, void *row)
+{
+	struct store_audit *a = row;
+
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	a->time_s = sqlite3_column_int64(st, 1);
+	db_column_text(st, 2, a->who, sizeof(a->who));
+	db_column_text(st, 3, a->action, sizeof(a->action));
+	db_column_text(st, 4, a->object, sizeof(a->object));
+	a->status = sqlite3_column_int(st, 5);
+	db_column_text(st, 6, a->detail, sizeof(a->detail));
+}
+
 int store_audit_list(struct store *s, store_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	struct store_audit a;
 	int ret = store_prepare(s, "SELECT id, time_s, who, action, object, status, "
-				"detail FROM audit ORDER BY id", &st), rc;
+				"detail FROM audit ORDER BY id", &st);
 
 	if (ret != GFI_OK)
 		return ret;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&a, 0, sizeof(a));
-		a.id = sqlite3_column_int64(st, 0);
-		a.time_s = sqlite3_column_int64(st, 1);
-		db_column_text(st, 2, a.who, sizeof(a.who));
-		db_column_text(st, 3, a.action, sizeof(a.action));
-		db_column_text(st, 4, a.object, sizeof(a.object));
-		a.status = sqlite3_column_int(st, 5);
-		db_column_text(st, 6, a.detail, sizeof(a.detail));
-		if (fn(ctx, &a) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_fail(s, "audit list", rc);
+	ret = db_list(s->db, st, audit_list_decode, &a, fn, ctx, "audit list");
 	sqlite3_finalize(st);
 	return ret;
 }

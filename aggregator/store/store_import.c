@@ -72,33 +72,33 @@ int store_import_update(struct store *s, const struct store_import *rec)
 	return ret;
 }
 
+static void import_list_decode(sqlite3_stmt *st, void *row)
+{
+	struct store_import *r = row;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	db_column_text(st, 1, r->file, sizeof(r->file));
+	db_column_text(st, 2, r->sha256, sizeof(r->sha256));
+	r->rows = sqlite3_column_int64(st, 3);
+	r->inserted = sqlite3_column_int64(st, 4);
+	r->present = sqlite3_column_int64(st, 5);
+	r->skipped = sqlite3_column_int64(st, 6);
+	db_column_text(st, 7, r->by, sizeof(r->by));
+	r->imported_s = sqlite3_column_int64(st, 8);
+}
+
 int store_import_list(struct store *s, store_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	struct store_import r;
 	int ret = store_prepare(s,
 		"SELECT id, file, sha256, rows, inserted, present, skipped, by, "
-		"imported_s FROM imports ORDER BY id", &st), rc;
+		"imported_s FROM imports ORDER BY id", &st);
 
 	if (ret != GFI_OK)
 		return ret;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(st, 0);
-		db_column_text(st, 1, r.file, sizeof(r.file));
-		db_column_text(st, 2, r.sha256, sizeof(r.sha256));
-		r.rows = sqlite3_column_int64(st, 3);
-		r.inserted = sqlite3_column_int64(st, 4);
-		r.present = sqlite3_column_int64(st, 5);
-		r.skipped = sqlite3_column_int64(st, 6);
-		db_column_text(st, 7, r.by, sizeof(r.by));
-		r.imported_s = sqlite3_column_int64(st, 8);
-		if (fn(ctx, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "import list", rc);
+	ret = db_list(s->db, st, import_list_decode, &r, fn, ctx, "import list");
 	sqlite3_finalize(st);
 	return ret;
 }

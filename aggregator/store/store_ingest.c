@@ -704,8 +704,10 @@ int store_gap_record(struct store *s, const char *gateway, uint64_t head,
 
 /* ---- reading back ---- */
 
-static void rollup_row(sqlite3_stmt *st, struct rollup *r)
+static void rollup_row(sqlite3_stmt *st, void *row)
 {
+	struct rollup *r = row;
+
 	memset(r, 0, sizeof(*r));
 	db_column_text(st, 0, r->gateway, sizeof(r->gateway));
 	db_column_text(st, 1, r->meter, sizeof(r->meter));
@@ -740,7 +742,6 @@ int store_rollups(struct store *s, const char *gateway, const char *meter,
 		"WHERE s.gateway = ?1 AND r.day_s >= ?2 AND r.day_s < ?3 "
 		"AND (?4 IS NULL OR (s.meter = ?4 AND s.point = ?5)) "
 		"ORDER BY s.meter, s.point, r.day_s", &st);
-	int rc;
 
 	if (ret != GFI_OK)
 		return ret;
@@ -751,16 +752,21 @@ int store_rollups(struct store *s, const char *gateway, const char *meter,
 		db_bind_text(st, 4, meter);
 		db_bind_text(st, 5, point);
 	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rollup_row(st, &r);
-		if (fn(ctx, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "rollup list", rc);
+	ret = db_list(s->db, st, rollup_row, &r, fn, ctx, "rollup list");
 	sqlite3_finalize(st);
 	return ret;
+}
+
+/* A reading row of one series; meter and point are the caller's, set once. */
+static void reading_decode(sqlite3_stmt *st, void *row)
+{
+	struct gfi_reading *r = row;
+
+	db_column_text(st, 0, r->quantity, sizeof(r->quantity));
+	r->time_s = sqlite3_column_int64(st, 1);
+	r->value = db_column_double(st, 2);
+	r->status = sqlite3_column_int(st, 3);
+	r->detail = sqlite3_column_int(st, 4);
 }
 
 int store_readings(struct store *s, const char *gateway, const char *meter,
@@ -774,7 +780,6 @@ int store_readings(struct store *s, const char *gateway, const char *meter,
 		"FROM readings r JOIN series s ON s.id = r.series "
 		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
 		"AND r.time_s >= ?4 AND r.time_s < ?5 ORDER BY r.time_s", &st);
-	int rc;
 
 	if (ret != GFI_OK)
 		return ret;
@@ -783,21 +788,10 @@ int store_readings(struct store *s, const char *gateway, const char *meter,
 	db_bind_text(st, 3, point);
 	db_bind_int64(st, 4, from_s);
 	db_bind_int64(st, 5, to_s);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		snprintf(r.meter, sizeof(r.meter), "%s", meter);
-		snprintf(r.point, sizeof(r.point), "%s", point);
-		db_column_text(st, 0, r.quantity, sizeof(r.quantity));
-		r.time_s = sqlite3_column_int64(st, 1);
-		r.value = db_column_double(st, 2);
-		r.status = sqlite3_column_int(st, 3);
-		r.detail = sqlite3_column_int(st, 4);
-		if (fn(ctx, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "reading list", rc);
+	memset(&r, 0, sizeof(r));
+	snprintf(r.meter, sizeof(r.meter), "%s", meter);
+	snprintf(r.point, sizeof(r.point), "%s", point);
+	ret = db_list(s->db, st, reading_decode, &r, fn, ctx, "reading list");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -893,6 +887,14 @@ int store_status_get(struct store *s, const char *gateway, struct gw_status *out
 	return ret;
 }
 
+static void reason_decode(sqlite3_stmt *st, void *row)
+{
+	struct reason_count *r = row;
+
+	db_column_text(st, 0, r->reason, sizeof(r->reason));
+	r->n = sqlite3_column_int64(st, 1);
+}
+
 int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *q = NULL;
@@ -902,19 +904,10 @@ int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx)
 		"SELECT CASE WHEN instr(reason, ':') > 0 "
 		"THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END AS cls, "
 		"count(*) FROM quarantine GROUP BY cls ORDER BY cls", &q);
-	int rc;
 
 	if (ret != GFI_OK)
 		return ret;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		db_column_text(q, 0, r.reason, sizeof(r.reason));
-		r.n = sqlite3_column_int64(q, 1);
-		if (fn(ctx, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "quarantine reasons", rc);
+	ret = db_list(s->db, q, reason_decode, &r, fn, ctx, "quarantine reasons");
 	sqlite3_finalize(q);
 	return ret;
 }

@@ -668,25 +668,25 @@ int store_fact_list(struct store *s, const char *unit, int year,
 
 /* ---- memberships listing ---- */
 
+static void pair_decode(sqlite3_stmt *st, void *row)
+{
+	struct reg_pair *p = row;
+
+	db_column_text(st, 0, p->first, sizeof(p->first));
+	db_column_text(st, 1, p->second, sizeof(p->second));
+}
+
 static int pair_list(struct store *s, const char *sql, const char *first,
 		     store_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	struct reg_pair row;
-	int ret = store_prepare(s, sql, &st), rc;
+	int ret = store_prepare(s, sql, &st);
 
 	if (ret != GFI_OK)
 		return ret;
-	if (first != NULL)
-		db_bind_text(st, 1, first);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		db_column_text(st, 0, row.first, sizeof(row.first));
-		db_column_text(st, 1, row.second, sizeof(row.second));
-		if (fn(ctx, &row) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_fail(s, "membership list", rc);
+	db_bind_text(st, 1, first);
+	ret = db_list(s->db, st, pair_decode, &row, fn, ctx, "membership list");
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -26,8 +26,10 @@
 	"a.threshold, a.detail, a.first_seen_s, a.last_seen_s, a.state, " \
 	"a.changed_by, a.changed_s"
 
-static void alert_row(sqlite3_stmt *st, struct store_alert *a)
+static void alert_row(sqlite3_stmt *st, void *row)
 {
+	struct store_alert *a = row;
+
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(st, 0);
 	db_column_text(st, 1, a->unit, sizeof(a->unit));
@@ -162,7 +164,7 @@ int store_alert_list(struct store *s, const struct store_alert_filter *f,
 	static const struct store_alert_filter none;
 	sqlite3_stmt *st = NULL;
 	struct store_alert a;
-	int ret, rc;
+	int ret;
 
 	if (f == NULL)
 		f = &none;
@@ -180,14 +182,7 @@ int store_alert_list(struct store *s, const struct store_alert_filter *f,
 	db_bind_text(st, 3, f->rule);
 	db_bind_text(st, 4, f->period);
 	db_bind_text(st, 5, f->state);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		alert_row(st, &a);
-		if (fn(ctx, &a) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "alert list", rc);
+	ret = db_list(s->db, st, alert_row, &a, fn, ctx, "alert list");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -227,8 +222,10 @@ int store_spotcheck_add(struct store *s, const struct store_spotcheck *c,
 	return ret;
 }
 
-static void spotcheck_row(sqlite3_stmt *st, struct store_spotcheck *c)
+static void spotcheck_row(sqlite3_stmt *st, void *row)
 {
+	struct store_spotcheck *c = row;
+
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, 0);
 	db_column_text(st, 1, c->gateway, sizeof(c->gateway));
@@ -259,21 +256,14 @@ int store_spotcheck_list(struct store *s, const char *gateway,
 		"diff_pct, tolerance_pct, chain_ok, verdict, reason, inspector, note, "
 		"recorded_s FROM spotchecks WHERE (?1 IS NULL OR gateway = ?1) "
 		"AND (?2 IS NULL OR meter = ?2) AND (?3 IS NULL OR point = ?3) "
-		"ORDER BY id", &st), rc;
+		"ORDER BY id", &st);
 
 	if (ret != GFI_OK)
 		return ret;
 	db_bind_text(st, 1, gateway);
 	db_bind_text(st, 2, meter);
 	db_bind_text(st, 3, point);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		spotcheck_row(st, &c);
-		if (fn(ctx, &c) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "spot check list", rc);
+	ret = db_list(s->db, st, spotcheck_row, &c, fn, ctx, "spot check list");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -342,25 +332,24 @@ int store_batch_last_received(struct store *s, const char *gateway,
 	return rc == SQLITE_ROW ? GFI_OK : store_fail(s, "last batch", rc);
 }
 
+static void seq_decode(sqlite3_stmt *st, void *row)
+{
+	*(uint64_t *)row = (uint64_t)sqlite3_column_int64(st, 0);
+}
+
 int store_batch_seqs(struct store *s, const char *gateway, int64_t from_s,
 		     store_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
+	uint64_t seq;
 	int ret = store_prepare(s, "SELECT seq FROM batches WHERE gateway = ?1 "
-				"AND received_s >= ?2 ORDER BY seq", &st), rc;
+				"AND received_s >= ?2 ORDER BY seq", &st);
 
 	if (ret != GFI_OK)
 		return ret;
 	db_bind_text(st, 1, gateway);
 	db_bind_int64(st, 2, from_s);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
-		if (fn(ctx, &seq) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "batch list", rc);
+	ret = db_list(s->db, st, seq_decode, &seq, fn, ctx, "batch list");
 	sqlite3_finalize(st);
 	return ret;
 }
