@@ -1,8 +1,9 @@
 /*
- * store.c — opening the aggregator's SQLite store, its schema migrations,
- * and transactions. The registry and ingest halves of the store live in
- * store_registry.c and store_ingest.c; all SQL of the aggregator is in these
- * three files (DESIGN.md, "Store").
+ * store.c — the core of the aggregator's SQLite store (store.h): its schema
+ * migrations, opening (common/db.c: WAL, synchronous=FULL, busy timeout,
+ * created 0600), transactions and the statement cache. Each part of the
+ * store lives in its store_<part>.c with its header; all SQL of the
+ * aggregator is in aggregator/store/ (DESIGN.md, "Store").
  *
  * Invariants kept by the schema itself: readings are unique by (series,
  * time); a series is one (gateway, meter, point); batches are unique by
@@ -10,12 +11,9 @@
  */
 #include "store-private.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "error.h"
-#include "log.h"
 
 #define BUSY_TIMEOUT_MS 10000
 

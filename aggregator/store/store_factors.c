@@ -1,5 +1,5 @@
 /*
- * store_factors.c — conversion and emission factors (store.h, "factors").
+ * store_factors.c — conversion and emission factors (store_factors.h).
  *
  * Why a table: the GB/T 2589-2020 reference values and the yearly grid
  * emission factors are figures the city must be able to replace without a

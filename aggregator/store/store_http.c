@@ -1,5 +1,5 @@
 /*
- * store_http.c — the HTTP API's part of the store (store.h, "http"): bearer
+ * store_http.c — the HTTP API's part of the store (store_http.h): bearer
  * tokens and the audit log.
  *
  * Why here: all SQL of the aggregator stays in the store files. A token is

@@ -1,6 +1,6 @@
 /*
- * store_import.c — the store's half of history imports (store.h, "history
- * imports"; docs/import.md): the imports table, readings brought by an
+ * store_import.c — the store's half of history imports (store_import.h;
+ * docs/import.md): the imports table, readings brought by an
  * import, and the rollups of the days they touch.
  *
  * Why its own file: ingest's hot path (store_ingest.c) stays as it is; an

@@ -1,7 +1,7 @@
 /*
  * store_ingest.c — the ingest half of the store: verified batches as
  * received, readings, daily rollups, quarantine, chain and gaps, and reading
- * them back (store.h, "ingest" and "reading back").
+ * them back (store_ingest.h).
  *
  * Why here: all SQL of the aggregator lives in the store files, so the rest
  * sees no SQLite (a PostgreSQL backend replaces these functions).

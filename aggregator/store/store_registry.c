@@ -1,7 +1,7 @@
 /*
- * store_registry.c — the registry half of the store (store.h): counties,
- * units, park members, suppliers, gateways, meters, replacement events and
- * manual facts.
+ * store_registry.c — the registry part of the store (store_registry.h):
+ * counties, units, park members, suppliers, gateways, meters, replacement
+ * events and manual facts.
  *
  * Why here: all SQL of the aggregator stays in the store files, so a
  * PostgreSQL backend replaces these functions and nothing else.

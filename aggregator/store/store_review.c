@@ -1,5 +1,5 @@
 /*
- * store_review.c — the review half of the store (store.h, "review"): alerts,
+ * store_review.c — the review part of the store (store_review.h): alerts,
  * on-site spot checks, filed yearly tables, and the few read-backs of
  * batches and flagged readings that alerts and spot checks need.
  *
