@@ -45,7 +45,6 @@ int store_factor_get(struct store *s, const char *kind, const char *carrier,
 		"SELECT " FACTOR_COLS " FROM factors WHERE kind = ?1 AND carrier = ?2 "
 		"AND year <= ?3 AND (unit = ?4 OR unit = '') "
 		"ORDER BY unit = '', year DESC LIMIT 1", &st);
-	int rc;
 
 	if (fallback != NULL)
 		*fallback = 0;
@@ -55,14 +54,9 @@ int store_factor_get(struct store *s, const char *kind, const char *carrier,
 	db_bind_text(st, 2, carrier);
 	db_bind_int64(st, 3, year);
 	db_bind_text(st, 4, unit != NULL ? unit : "");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		factor_row(st, out);
-		if (fallback != NULL)
-			*fallback = out->year != 0 && out->year != year;
-	} else {
-		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "factor read", rc);
-	}
+	ret = db_get(s->db, st, factor_row, out, "factor read");
+	if (ret == GFI_OK && fallback != NULL)
+		*fallback = out->year != 0 && out->year != year;
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -57,18 +57,12 @@ int store_token_find(struct store *s, const uint8_t hash[32],
 {
 	sqlite3_stmt *st = NULL;
 	int ret = store_prepare(s, "SELECT " TOKEN_COLS
-				" FROM api_tokens WHERE hash = ?1", &st), rc;
+				" FROM api_tokens WHERE hash = ?1", &st);
 
 	if (ret != GFI_OK)
 		return ret;
 	db_bind_blob(st, 1, hash, 32);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		token_row(st, out);
-	else if (rc == SQLITE_DONE)
-		ret = GFI_E_NOTFOUND;
-	else
-		ret = store_fail(s, "token find", rc);
+	ret = db_get(s->db, st, token_row, out, "token find");
 	sqlite3_finalize(st);
 	return ret;
 }

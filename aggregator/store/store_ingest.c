@@ -855,6 +855,22 @@ int store_status_put(struct store *s, const struct gw_status *st)
 	return ret;
 }
 
+static void status_decode(sqlite3_stmt *q, void *row)
+{
+	struct gw_status *out = row;
+
+	memset(out, 0, sizeof(*out));
+	db_column_text(q, 0, out->gateway, sizeof(out->gateway));
+	db_column_text(q, 1, out->state, sizeof(out->state));
+	out->queue_depth = sqlite3_column_int64(q, 2);
+	out->oldest_queued_s = sqlite3_column_int64(q, 3);
+	out->head_seq = sqlite3_column_int64(q, 4);
+	out->acked_seq = sqlite3_column_int64(q, 5);
+	db_column_text(q, 6, out->version, sizeof(out->version));
+	out->reported_s = sqlite3_column_int64(q, 7);
+	out->received_s = sqlite3_column_int64(q, 8);
+}
+
 int store_status_get(struct store *s, const char *gateway, struct gw_status *out)
 {
 	sqlite3_stmt *q = NULL;
@@ -862,27 +878,11 @@ int store_status_get(struct store *s, const char *gateway, struct gw_status *out
 		"SELECT gateway, state, queue_depth, oldest_queued_s, head_seq, "
 		"acked_seq, version, reported_s, received_s FROM gateway_status "
 		"WHERE gateway = ?1", &q);
-	int rc;
 
 	if (ret != GFI_OK)
 		return ret;
 	db_bind_text(q, 1, gateway);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		db_column_text(q, 0, out->gateway, sizeof(out->gateway));
-		db_column_text(q, 1, out->state, sizeof(out->state));
-		out->queue_depth = sqlite3_column_int64(q, 2);
-		out->oldest_queued_s = sqlite3_column_int64(q, 3);
-		out->head_seq = sqlite3_column_int64(q, 4);
-		out->acked_seq = sqlite3_column_int64(q, 5);
-		db_column_text(q, 6, out->version, sizeof(out->version));
-		out->reported_s = sqlite3_column_int64(q, 7);
-		out->received_s = sqlite3_column_int64(q, 8);
-		ret = GFI_OK;
-	} else {
-		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "status get", rc);
-	}
+	ret = db_get(s->db, q, status_decode, out, "status get");
 	sqlite3_finalize(q);
 	return ret;
 }

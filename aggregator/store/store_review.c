@@ -115,16 +115,12 @@ int store_alert_get(struct store *s, int64_t id, struct store_alert *out)
 {
 	sqlite3_stmt *st = NULL;
 	int ret = store_prepare(s, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = ?1",
-				&st), rc;
+				&st);
 
 	if (ret != GFI_OK)
 		return ret;
 	db_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		alert_row(st, out);
-	else
-		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "alert read", rc);
+	ret = db_get(s->db, st, alert_row, out, "alert read");
 	sqlite3_finalize(st);
 	return ret;
 }
