@@ -575,52 +575,54 @@ static int64_t row_limit(size_t max)
 	return (int64_t)(max > INT32_MAX ? INT32_MAX : max);
 }
 
-/* Bind p1 (and p2 when nbind is 2) to cached statement id and read its
- * reading rows: the shared path of peek and unbatched. */
+/* Bind p1 (and p2 when nbind is 2) to cached statement id and hand its
+ * rows to the sink k: readings when k->readings is set, else gap events.
+ * The shared path of peek, unbatched, gaps and gaps_unbatched. */
+static int select_rows(struct queue *q, enum stmt_id id, int nbind, int64_t p1,
+		       int64_t p2, struct sink *k, size_t *n, const char *what)
+{
+	struct reading_row reading;
+	struct queue_gap gap;
+	int ret;
+
+	*n = 0;
+	if (k->max == 0)
+		return GFI_OK;
+	db_bind_int64(q->st[id], 1, p1);
+	if (nbind > 1)
+		db_bind_int64(q->st[id], 2, p2);
+	if (k->readings != NULL)
+		ret = db_list(q->db, q->st[id], reading_decode, &reading,
+			      sink_reading, k, what);
+	else
+		ret = db_list(q->db, q->st[id], gap_decode, &gap, sink_gap, k, what);
+	if (ret == GFI_OK)
+		*n = k->got;
+	return ret;
+}
+
+/* select_rows into readings out[] and their ids[], after checking them. */
 static int select_readings(struct queue *q, enum stmt_id id, int nbind,
 			   int64_t p1, int64_t p2, struct gfi_reading *out,
 			   int64_t *ids, size_t max, size_t *n, const char *what)
 {
 	struct sink k = { out, ids, NULL, max, 0 };
-	struct reading_row row;
-	int ret;
 
 	if (q == NULL || n == NULL || (max > 0 && (out == NULL || ids == NULL)))
 		return GFI_E_INVAL;
-	*n = 0;
-	if (max == 0)
-		return GFI_OK;
-	db_bind_int64(q->st[id], 1, p1);
-	if (nbind > 1)
-		db_bind_int64(q->st[id], 2, p2);
-	ret = db_list(q->db, q->st[id], reading_decode, &row, sink_reading, &k, what);
-	if (ret == GFI_OK)
-		*n = k.got;
-	return ret;
+	return select_rows(q, id, nbind, p1, p2, &k, n, what);
 }
 
-/* Bind p1 (and p2 when nbind is 2) to cached statement id and read its
- * gap rows: the shared path of gaps and gaps_unbatched. */
+/* select_rows into gap events out[], after checking them. */
 static int select_gaps(struct queue *q, enum stmt_id id, int nbind, int64_t p1,
 		       int64_t p2, struct queue_gap *out, size_t max, size_t *n,
 		       const char *what)
 {
 	struct sink k = { NULL, NULL, out, max, 0 };
-	struct queue_gap row;
-	int ret;
 
 	if (q == NULL || n == NULL || (max > 0 && out == NULL))
 		return GFI_E_INVAL;
-	*n = 0;
-	if (max == 0)
-		return GFI_OK;
-	db_bind_int64(q->st[id], 1, p1);
-	if (nbind > 1)
-		db_bind_int64(q->st[id], 2, p2);
-	ret = db_list(q->db, q->st[id], gap_decode, &row, sink_gap, &k, what);
-	if (ret == GFI_OK)
-		*n = k.got;
-	return ret;
+	return select_rows(q, id, nbind, p1, p2, &k, n, what);
 }
 
 int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
