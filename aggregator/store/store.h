@@ -5,12 +5,13 @@
  * Everything the city keeps goes through the store's functions: the
  * registry (store_registry.h), conversion and emission factors
  * (store_factors.h), verified batches as received, readings, daily rollups,
- * the quarantine, chain state and gateway status (store_ingest.h), gap
- * events gateways report (store_gaps.h), alerts, spot checks and filings
- * (store_review.h), API tokens and the audit log (store_http.h), history
- * imports (store_import.h). SQLite (WAL) now, through common/db.h; the
- * functions are the seam where a PostgreSQL backend would go, so callers
- * see no SQL and no sqlite3 types.
+ * the quarantine and chain state (store_ingest.h), reading those back and
+ * gateway status (store_readback.h), gap events gateways report
+ * (store_gaps.h), alerts, spot checks and filings (store_review.h), API
+ * tokens and the audit log (store_http.h), history imports
+ * (store_import.h). SQLite (WAL) now, through common/db.h; the functions
+ * are the seam where a PostgreSQL backend would go, so callers see no SQL
+ * and no sqlite3 types.
  *
  * Implementation is split like libmodbus's: store.c (open, migrations,
  * transactions, the statement cache) and one store_<part>.c per header
@@ -54,6 +55,7 @@ typedef int (*store_row_fn)(void *ctx, const void *row);
 #include "store_registry.h"
 #include "store_factors.h"
 #include "store_ingest.h"
+#include "store_readback.h"
 #include "store_gaps.h"
 #include "store_review.h"
 #include "store_http.h"
