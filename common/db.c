@@ -149,6 +149,18 @@ int db_list(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,
 	return ret;
 }
 
+int db_query(sqlite3 *db, const char *sql, db_decode_fn decode, void *row,
+	     db_row_fn fn, void *ctx, const char *what)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = db_prepare(db, sql, 0, &st);
+
+	if (ret == GFI_OK)
+		ret = db_list(db, st, decode, row, fn, ctx, what);
+	sqlite3_finalize(st);
+	return ret;
+}
+
 int db_get(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,
 	   const char *what)
 {

@@ -95,6 +95,11 @@ typedef int (*db_row_fn)(void *ctx, const void *row);
 int db_list(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,
 	    db_row_fn fn, void *ctx, const char *what);
 
+/* db_list over constant sql without parameters, prepared and finalized
+ * here: the whole of a plain listing. */
+int db_query(sqlite3 *db, const char *sql, db_decode_fn decode, void *row,
+	     db_row_fn fn, void *ctx, const char *what);
+
 /* The first row of the bound statement st decoded into row: GFI_OK,
  * GFI_E_NOTFOUND (no row), or db_fail's code. st is reset afterwards. */
 int db_get(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,

@@ -90,14 +90,10 @@ int store_factor_set(struct store *s, const struct store_factor *f)
 
 int store_factor_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_factor f;
-	int ret = store_prepare(s, "SELECT " FACTOR_COLS " FROM factors "
-				   "ORDER BY kind, carrier, unit, year", &st);
 
-	if (ret != GFI_OK)
-		return ret;
-	ret = db_list(s->db, st, factor_row, &f, fn, ctx, "factor list");
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT " FACTOR_COLS " FROM factors "
+			"ORDER BY kind, carrier, unit, year",
+			factor_row, &f, fn, ctx, "factor list");
 }

@@ -99,16 +99,11 @@ int store_token_revoke(struct store *s, const char *name, int64_t now_s)
 
 int store_token_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_token t;
-	int ret = store_prepare(s, "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
-				&st);
 
-	if (ret != GFI_OK)
-		return ret;
-	ret = db_list(s->db, st, token_row, &t, fn, ctx, "token list");
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
+			token_row, &t, fn, ctx, "token list");
 }
 
 int store_audit_add(struct store *s, const struct store_audit *a)
@@ -147,14 +142,10 @@ static void audit_list_decode(sqlite3_stmt *st, void *row)
 
 int store_audit_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_audit a;
-	int ret = store_prepare(s, "SELECT id, time_s, who, action, object, status, "
-				"detail FROM audit ORDER BY id", &st);
 
-	if (ret != GFI_OK)
-		return ret;
-	ret = db_list(s->db, st, audit_list_decode, &a, fn, ctx, "audit list");
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT id, time_s, who, action, object, status, "
+			"detail FROM audit ORDER BY id",
+			audit_list_decode, &a, fn, ctx, "audit list");
 }

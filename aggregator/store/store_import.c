@@ -90,17 +90,12 @@ static void import_list_decode(sqlite3_stmt *st, void *row)
 
 int store_import_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_import r;
-	int ret = store_prepare(s,
-		"SELECT id, file, sha256, rows, inserted, present, skipped, by, "
-		"imported_s FROM imports ORDER BY id", &st);
 
-	if (ret != GFI_OK)
-		return ret;
-	ret = db_list(s->db, st, import_list_decode, &r, fn, ctx, "import list");
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT id, file, sha256, rows, inserted, present, skipped, by, "
+			"imported_s FROM imports ORDER BY id",
+			import_list_decode, &r, fn, ctx, "import list");
 }
 
 /* ---- readings ---- */

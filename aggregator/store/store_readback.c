@@ -210,19 +210,14 @@ static void reason_decode(sqlite3_stmt *st, void *row)
 
 int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *q = NULL;
 	struct reason_count r;
-	/* "parse: readings[3].value: ..." -> "parse"; "broken chain" stays. */
-	int ret = store_prepare(s,
-		"SELECT CASE WHEN instr(reason, ':') > 0 "
-		"THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END AS cls, "
-		"count(*) FROM quarantine GROUP BY cls ORDER BY cls", &q);
 
-	if (ret != GFI_OK)
-		return ret;
-	ret = db_list(s->db, q, reason_decode, &r, fn, ctx, "quarantine reasons");
-	sqlite3_finalize(q);
-	return ret;
+	/* "parse: readings[3].value: ..." -> "parse"; "broken chain" stays. */
+	return db_query(s->db,
+			"SELECT CASE WHEN instr(reason, ':') > 0 "
+			"THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END AS cls, "
+			"count(*) FROM quarantine GROUP BY cls ORDER BY cls",
+			reason_decode, &r, fn, ctx, "quarantine reasons");
 }
 
 int store_last_reading(struct store *s, const char *gateway, const char *meter,

@@ -166,14 +166,11 @@ int store_county_get(struct store *s, const char *code, struct reg_county *out)
 
 int store_county_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_county row;
-	int ret = store_prepare(s, "SELECT " COUNTY_COLS " FROM counties ORDER BY code", &st);
 
-	if (ret == GFI_OK)
-		ret = db_list(s->db, st, county_decode, &row, fn, ctx, "registry list");
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT " COUNTY_COLS " FROM counties ORDER BY code",
+			county_decode, &row, fn, ctx, "registry list");
 }
 
 /* ---- units ---- */
@@ -245,14 +242,10 @@ int store_unit_get(struct store *s, const char *code, struct reg_unit *out)
 
 int store_unit_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_unit row;
-	int ret = store_prepare(s, "SELECT " UNIT_COLS " FROM units ORDER BY code", &st);
 
-	if (ret == GFI_OK)
-		ret = db_list(s->db, st, unit_decode, &row, fn, ctx, "registry list");
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db, "SELECT " UNIT_COLS " FROM units ORDER BY code",
+			unit_decode, &row, fn, ctx, "registry list");
 }
 
 /* ---- memberships: a pair of units, the first of a required kind ---- */
@@ -364,14 +357,11 @@ int store_gateway_get(struct store *s, const char *id, struct reg_gateway *out)
 
 int store_gateway_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_gateway row;
-	int ret = store_prepare(s, "SELECT " GATEWAY_COLS " FROM gateways ORDER BY id", &st);
 
-	if (ret == GFI_OK)
-		ret = db_list(s->db, st, gateway_decode, &row, fn, ctx, "registry list");
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT " GATEWAY_COLS " FROM gateways ORDER BY id",
+			gateway_decode, &row, fn, ctx, "registry list");
 }
 
 int store_gateway_list_unit(struct store *s, const char *unit,

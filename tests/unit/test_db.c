@@ -304,6 +304,16 @@ static void binds_round_trip_through_list_and_get(void **state)
 	assert_int_equal(c.n, 1);
 	sqlite3_finalize(sel);
 
+	/* A plain listing in one call: every row, in order. */
+	c.n = 0;
+	c.stop_after = 0;
+	assert_int_equal(db_query(db, "SELECT name, n, x, b FROM r ORDER BY n DESC",
+				  row_decode, &one, collect, &c, "query"), GFI_OK);
+	assert_int_equal(c.n, 3);
+	assert_string_equal(c.rows[0].name, "first");
+	assert_int_equal(c.rows[1].n, -7);
+	assert_string_equal(c.rows[2].name, "abc"); /* NULL n sorts last */
+
 	assert_int_equal(db_prepare(db, "SELECT name, n, x, b FROM r WHERE name = ?1",
 				    0, &sel), GFI_OK);
 	db_bind_text(sel, 1, "first");
