@@ -2,15 +2,18 @@
  * queue.c — the agent's durable reading queue, on SQLite in WAL mode.
  *
  * Every reading the poller takes is committed here before anything else
- * happens to it; the uplink reads it back with queue_peek and removes it with
- * queue_delete_upto once the city has acknowledged it (docs/queue.md).
+ * happens to it; the uplink places unbatched readings (queue_unbatched) in
+ * signed batches stored here (queue_batch_add_gaps) and removes them with
+ * queue_ack once the city has acknowledged them (docs/queue.md).
+ * queue_peek, queue_delete_upto and queue_gaps are test seams: only tests
+ * call them, to see the rows and the bound without batches.
  *
  * Invariants, each kept inside the one transaction that changes the rows:
  *  - readings.id grows with every insert and is never reused, even after the
  *    newest rows are deleted (AUTOINCREMENT keeps its high-water mark in
  *    sqlite_sequence); peek order is id order is push order.
- *  - meta('count') equals the number of rows in readings. queue_push and
- *    queue_delete_upto update it in the transaction that inserts or deletes,
+ *  - meta('count') equals the number of rows in readings. Every insert and
+ *    delete (push, bound, ack) updates it in the same transaction,
  *    so queue_count and the bound never scan the table.
  *  - after a committed push, count <= max_readings of the pushing connection;
  *    every reading dropped to get there and in no batch is accounted for by
@@ -20,20 +23,18 @@
  *    NaN); NULL reads back as NaN.
  *
  * All SQL is constant text; data only ever travels through bound parameters.
- * SQLite result codes are translated to GFI_E_DB here and nowhere else, and
- * logged once, here, since only this module still has SQLite's message.
+ * Opening, migrations, binding and the translation of SQLite's codes to
+ * GFI_E_* (with its message logged once) are common/db.c's.
  */
 #include "queue.h"
 
-#include <assert.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include <sqlite3.h>
-
+#include "db.h"
 #include "error.h"
 #include "log.h"
 
@@ -48,9 +49,9 @@
  * second connection opening at the same moment never sees half a schema.
  * Never edit a migration that has shipped; append a new one.
  */
-static const char *const migrations[] = {
+static const struct db_migration migrations[] = {
 	/* 1: readings, gap events, and a meta table holding the exact count. */
-	"CREATE TABLE readings ("
+	{ 1, "CREATE TABLE readings ("
 	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
 	"  meter TEXT NOT NULL,"
 	"  point TEXT NOT NULL,"
@@ -72,12 +73,12 @@ static const char *const migrations[] = {
 	"  key TEXT PRIMARY KEY,"
 	"  value INTEGER NOT NULL"
 	") WITHOUT ROWID;"
-	"INSERT INTO meta (key, value) VALUES ('count', 0);",
+	"INSERT INTO meta (key, value) VALUES ('count', 0);" },
 	/* 2: signed batches awaiting the city's ack (the outbox), the hash
 	 * chain's head, and each reading's batch. A reading with batch_seq NULL
 	 * is not in any batch yet; the partial index finds those without
 	 * scanning a deep backlog of batched ones. */
-	"ALTER TABLE readings ADD COLUMN batch_seq INTEGER;"
+	{ 2, "ALTER TABLE readings ADD COLUMN batch_seq INTEGER;"
 	"CREATE INDEX readings_unbatched ON readings (id) WHERE batch_seq IS NULL;"
 	"CREATE INDEX readings_batch ON readings (batch_seq) WHERE batch_seq IS NOT NULL;"
 	"CREATE TABLE batches ("
@@ -93,13 +94,13 @@ static const char *const migrations[] = {
 	"  hash BLOB NOT NULL,"
 	"  acked_seq INTEGER NOT NULL"
 	");"
-	"INSERT INTO chain (id, seq, hash, acked_seq) VALUES (1, 0, zeroblob(32), 0);",
+	"INSERT INTO chain (id, seq, hash, acked_seq) VALUES (1, 0, zeroblob(32), 0);" },
 	/* 3: the batch each gap event went out in (NULL: not yet reported), so
 	 * a gap is reported once, in the same transaction as its batch. */
-	"ALTER TABLE gaps ADD COLUMN batch_seq INTEGER;"
-	"CREATE INDEX gaps_unbatched ON gaps (id) WHERE batch_seq IS NULL;",
+	{ 3, "ALTER TABLE gaps ADD COLUMN batch_seq INTEGER;"
+	"CREATE INDEX gaps_unbatched ON gaps (id) WHERE batch_seq IS NULL;" },
 };
-#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
 /* Cached statements, prepared once per connection after migration. */
 enum stmt_id {
@@ -202,45 +203,20 @@ struct queue {
 	char *path;                /* database file, for messages; owned */
 };
 
-/* The single translation point: log SQLite's own message, return GFI_E_DB. */
-static int db_fail(const struct queue *q, const char *what, int rc)
+/* Step cached statement id to completion (db_step_done: reset, unbound). */
+static int run(struct queue *q, enum stmt_id id, const char *what)
 {
-	log_err("queue %s failed: path=%s: %s (%s, code %d, errno %d)", what,
-		q->path, q->db ? sqlite3_errmsg(q->db) : "no connection",
-		sqlite3_errstr(rc), rc, q->db ? sqlite3_system_errno(q->db) : 0);
-	/* A full disk (or a file size limit) is the one failure the caller
-	 * can act on: queue_push makes room and retries. SQLite says FULL only
-	 * for ENOSPC or a short write; a write refused whole with EFBIG (the
-	 * file size limit) comes back as SQLITE_IOERR_WRITE, and its errno is
-	 * not reliably kept. Making room and retrying is harmless after any
-	 * failed write: if the disk is broken instead, the retry fails too. */
-	if ((rc & 0xff) == SQLITE_FULL || rc == SQLITE_IOERR_WRITE)
-		return GFI_E_FULL;
-	return GFI_E_DB;
-}
-
-/* Step a statement that returns no rows (or whose rows we ignore), then
- * reset it so it holds no read snapshot and no locks. */
-static int step_done(struct queue *q, enum stmt_id id, const char *what)
-{
-	sqlite3_stmt *s = q->st[id];
-	int rc = sqlite3_step(s);
-	int ret = GFI_OK;
-	if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-		ret = db_fail(q, what, rc); /* before reset: keep the message */
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return ret;
+	return db_step_done(q->db, q->st[id], what);
 }
 
 static int begin(struct queue *q)
 {
-	return step_done(q, ST_BEGIN, "begin");
+	return run(q, ST_BEGIN, "queue begin");
 }
 
 static int commit(struct queue *q)
 {
-	return step_done(q, ST_COMMIT, "commit");
+	return run(q, ST_COMMIT, "queue commit");
 }
 
 /* Roll back after a failure; the transaction may already be gone (SQLite
@@ -248,128 +224,48 @@ static int commit(struct queue *q)
 static void rollback(struct queue *q)
 {
 	if (!sqlite3_get_autocommit(q->db))
-		(void)step_done(q, ST_ROLLBACK, "rollback");
+		(void)run(q, ST_ROLLBACK, "queue rollback");
+}
+
+static void int64_decode(sqlite3_stmt *st, void *row)
+{
+	*(int64_t *)row = sqlite3_column_int64(st, 0);
+}
+
+/* The one row a statement that must answer gives; none is corruption. */
+static int get_int64(struct queue *q, enum stmt_id id, int64_t *v,
+		     const char *what)
+{
+	int ret = db_get(q->db, q->st[id], int64_decode, v, what);
+	return ret == GFI_E_NOTFOUND ? db_fail(q->db, what, SQLITE_CORRUPT) : ret;
 }
 
 static int count_get(struct queue *q, int64_t *n)
 {
-	sqlite3_stmt *s = q->st[ST_COUNT_GET];
-	int rc = sqlite3_step(s);
-	int ret = GFI_OK;
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(s, 0);
-	else /* DONE: the meta row is gone, which only corruption does */
-		ret = db_fail(q, "count", rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
-	sqlite3_reset(s);
-	return ret;
+	/* The meta row is never deleted: only corruption removes it. */
+	return get_int64(q, ST_COUNT_GET, n, "queue count");
 }
 
 static int count_add(struct queue *q, int64_t delta)
 {
-	int rc = sqlite3_bind_int64(q->st[ST_COUNT_ADD], 1, delta);
-	if (rc != SQLITE_OK)
-		return db_fail(q, "count update", rc);
-	return step_done(q, ST_COUNT_ADD, "count update");
+	db_bind_int64(q->st[ST_COUNT_ADD], 1, delta);
+	return run(q, ST_COUNT_ADD, "queue count update");
 }
 
-static int exec_const(struct queue *q, const char *sql, const char *what)
-{
-	int rc = sqlite3_exec(q->db, sql, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
-		return db_fail(q, what, rc);
-	return GFI_OK;
-}
-
-/* Switch to WAL and check it took: SQLite answers with the mode in force,
- * and silently keeps another one (e.g. "memory") when WAL is impossible. */
-static int set_wal(struct queue *q)
-{
-	sqlite3_stmt *s = NULL;
-	int ret = GFI_OK;
-	int rc = sqlite3_prepare_v2(q->db, "PRAGMA journal_mode = WAL", -1, &s,
-				    NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		ret = db_fail(q, "journal mode", rc);
-	} else {
-		const unsigned char *mode = sqlite3_column_text(s, 0);
-		if (mode == NULL || strcmp((const char *)mode, "wal") != 0) {
-			log_err("queue open failed: path=%s: journal mode is %s, "
-				"not wal", q->path, mode ? (const char *)mode : "?");
-			ret = GFI_E_DB;
-		}
-	}
-	sqlite3_finalize(s);
-	return ret;
-}
-
-/* Read PRAGMA user_version (schema version) into *v. */
-static int user_version(struct queue *q, int *v)
-{
-	sqlite3_stmt *s = NULL;
-	int ret = GFI_OK;
-	int rc = sqlite3_prepare_v2(q->db, "PRAGMA user_version", -1, &s, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int(s, 0);
-	else
-		ret = db_fail(q, "schema version read", rc);
-	sqlite3_finalize(s);
-	return ret;
-}
-
-/* Bring the schema to NMIGRATIONS. The version is read again inside the
- * write transaction: another connection may have migrated meanwhile. */
-static int migrate(struct queue *q)
-{
-	int v = 0;
-	int ret = user_version(q, &v);
-	if (ret != GFI_OK)
-		return ret;
-	if (v == NMIGRATIONS)
-		return GFI_OK;
-
-	ret = exec_const(q, "BEGIN IMMEDIATE", "migration begin");
-	if (ret != GFI_OK)
-		return ret;
-	ret = user_version(q, &v);
-	if (ret != GFI_OK)
-		goto fail;
-	if (v > NMIGRATIONS) {
-		log_err("queue open failed: path=%s: schema version %d is newer "
-			"than this agent's %d", q->path, v, NMIGRATIONS);
-		ret = GFI_E_DB;
-		goto fail;
-	}
-	for (; v < NMIGRATIONS; v++) {
-		char pragma[48];
-		ret = exec_const(q, migrations[v], "migration");
-		if (ret != GFI_OK)
-			goto fail;
-		/* PRAGMA takes no bound parameters; the text is our own integer. */
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-		ret = exec_const(q, pragma, "migration version");
-		if (ret != GFI_OK)
-			goto fail;
-		log_info("queue migrated: path=%s version=%d", q->path, v + 1);
-	}
-	ret = exec_const(q, "COMMIT", "migration commit");
-	if (ret != GFI_OK)
-		goto fail;
-	return GFI_OK;
-fail:
-	if (!sqlite3_get_autocommit(q->db))
-		sqlite3_exec(q->db, "ROLLBACK", NULL, NULL, NULL);
-	return ret;
-}
+/* The queue's file: created 0600 (the readings are the factory's), WAL,
+ * synchronous=FULL and a busy timeout (db.h), at schema NMIGRATIONS. */
+static const struct db_spec queue_db = {
+	.name = "queue",
+	.file_mode = 0600,
+	.busy_timeout_ms = BUSY_TIMEOUT_MS,
+	.migrations = migrations,
+	.nmigrations = NMIGRATIONS,
+};
 
 int queue_open(const char *path, int64_t max_readings, struct queue **out)
 {
 	struct queue *q = NULL;
-	int ret = GFI_E_DB;
-	int rc;
+	int ret;
 
 	if (path == NULL || out == NULL || max_readings < 1)
 		return GFI_E_INVAL;
@@ -385,54 +281,24 @@ int queue_open(const char *path, int64_t max_readings, struct queue **out)
 		goto cleanup;
 	}
 
-	/* NOMUTEX: a struct queue belongs to one thread (queue.h), so SQLite's
-	 * per-connection mutex would only cost. Files are shared by opening
-	 * one connection per thread. */
-	rc = sqlite3_open_v2(path, &q->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX,
-			     NULL);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(q, "open", rc);
-		goto cleanup;
-	}
-	sqlite3_extended_result_codes(q->db, 1);
-	rc = sqlite3_busy_timeout(q->db, BUSY_TIMEOUT_MS);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(q, "busy timeout", rc);
-		goto cleanup;
-	}
-
 	/*
-	 * WAL: readers (the uplink's peek) never block the pollers' writers,
-	 * and a commit is one append to the -wal file. After kill -9 the next
-	 * open replays or discards the WAL by itself: we never delete it.
+	 * WAL: readers (the uplink) never block the pollers' writers, and a
+	 * commit is one append to the -wal file. After kill -9 the next open
+	 * replays or discards the WAL by itself: we never delete it.
 	 *
-	 * synchronous=FULL: in WAL mode NORMAL skips the fsync of the WAL at
-	 * each commit (it syncs only at checkpoints), so a power loss can roll
-	 * back the last commits that queue_push already reported as done, and a
-	 * reading the poller believes collected would vanish. FULL syncs the
-	 * WAL on every commit; the cost is one fsync per poll batch, which the
-	 * gateway's poll rate (seconds) easily affords.
+	 * synchronous=FULL (db_open): in WAL mode NORMAL skips the fsync of the
+	 * WAL at each commit, so a power loss could roll back commits that
+	 * queue_push already reported done, and a reading the poller believes
+	 * collected would vanish. The cost is one fsync per poll batch, which
+	 * the gateway's poll rate (seconds) easily affords.
 	 */
-	ret = set_wal(q);
+	ret = db_open(path, &queue_db, &q->db);
 	if (ret != GFI_OK)
 		goto cleanup;
-	ret = exec_const(q, "PRAGMA synchronous = FULL", "synchronous");
-	if (ret != GFI_OK)
-		goto cleanup;
-
-	ret = migrate(q);
-	if (ret != GFI_OK)
-		goto cleanup;
-
 	for (int i = 0; i < ST_N; i++) {
-		rc = sqlite3_prepare_v3(q->db, stmt_sql[i], -1,
-					SQLITE_PREPARE_PERSISTENT, &q->st[i], NULL);
-		if (rc != SQLITE_OK) {
-			ret = db_fail(q, "prepare", rc);
+		ret = db_prepare(q->db, stmt_sql[i], 1, &q->st[i]);
+		if (ret != GFI_OK)
 			goto cleanup;
-		}
 	}
 
 	*out = q;
@@ -449,11 +315,7 @@ void queue_close(struct queue *q)
 		return;
 	for (int i = 0; i < ST_N; i++)
 		sqlite3_finalize(q->st[i]);
-	/* sqlite3_close (not _v2) fails loudly if a statement were left
-	 * unfinalized; all are finalized above, so this always closes. */
-	if (q->db != NULL && sqlite3_close(q->db) != SQLITE_OK)
-		log_err("queue close failed: path=%s: %s", q->path,
-			sqlite3_errmsg(q->db));
+	db_close(q->db);
 	free(q->path);
 	free(q);
 }
@@ -467,30 +329,18 @@ static int field_ok(const char *s, size_t size)
 static int insert_one(struct queue *q, const struct gfi_reading *r)
 {
 	sqlite3_stmt *s = q->st[ST_INSERT];
-	int rc = sqlite3_bind_text(s, 1, r->meter, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 2, r->point, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_text(s, 3, r->quantity, -1, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 4, r->time_s);
-	if (rc == SQLITE_OK) {
-		if (!gfi_status_has_value(r->status) || isnan(r->value))
-			rc = sqlite3_bind_null(s, 5);
-		else
-			rc = sqlite3_bind_double(s, 5, r->value);
-	}
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 6, r->status);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int(s, 7, r->detail);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		return db_fail(q, "push bind", rc);
-	}
-	/* step_done also clears the bindings, so no pointer into the caller's
-	 * array outlives this call. */
-	return step_done(q, ST_INSERT, "push insert");
+	int has_value = gfi_status_has_value(r->status);
+
+	db_bind_text(s, 1, r->meter);
+	db_bind_text(s, 2, r->point);
+	db_bind_text(s, 3, r->quantity);
+	db_bind_int64(s, 4, r->time_s);
+	db_bind_double(s, 5, has_value ? r->value : NAN); /* NaN binds NULL */
+	db_bind_int64(s, 6, r->status);
+	db_bind_int64(s, 7, r->detail);
+	/* run clears the bindings, so no pointer into the caller's array
+	 * outlives this call. */
+	return run(q, ST_INSERT, "queue push insert");
 }
 
 /* Drop the oldest readings beyond the bound, recording gap events first.
@@ -498,46 +348,32 @@ static int insert_one(struct queue *q, const struct gfi_reading *r)
 static int enforce_bound(struct queue *q, int64_t count)
 {
 	int64_t excess = count - q->max_readings;
-	sqlite3_stmt *s = q->st[ST_CUT_ID];
 	int64_t cut = 0;
-	int rc, ret;
+	int ret;
 
 	if (excess <= 0)
 		return GFI_OK;
 
-	rc = sqlite3_bind_int64(s, 1, excess - 1);
-	if (rc != SQLITE_OK)
-		return db_fail(q, "bound bind", rc);
-	rc = sqlite3_step(s);
-	ret = GFI_OK;
-	if (rc == SQLITE_ROW)
-		cut = sqlite3_column_int64(s, 0);
-	else /* DONE means meta('count') lied: corruption */
-		ret = db_fail(q, "bound cut", rc == SQLITE_DONE ? SQLITE_CORRUPT : rc);
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
+	/* No row means meta('count') lied: corruption. */
+	db_bind_int64(q->st[ST_CUT_ID], 1, excess - 1);
+	ret = get_int64(q, ST_CUT_ID, &cut, "queue bound cut");
 	if (ret != GFI_OK)
 		return ret;
 
 	for (int st = ST_GAP_MERGE; st <= ST_GAP_INSERT; st++) {
-		rc = sqlite3_bind_int64(q->st[st], 1, cut);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(q->st[st], 2, (int64_t)time(NULL));
-		if (rc != SQLITE_OK)
-			return db_fail(q, "gap bind", rc);
-		ret = step_done(q, (enum stmt_id)st, "gap insert");
+		db_bind_int64(q->st[st], 1, cut);
+		db_bind_int64(q->st[st], 2, (int64_t)time(NULL));
+		ret = run(q, (enum stmt_id)st, "queue gap insert");
 		if (ret != GFI_OK)
 			return ret;
 	}
 
-	rc = sqlite3_bind_int64(q->st[ST_DELETE_UPTO], 1, cut);
-	if (rc != SQLITE_OK)
-		return db_fail(q, "bound bind", rc);
-	ret = step_done(q, ST_DELETE_UPTO, "bound delete");
+	db_bind_int64(q->st[ST_DELETE_UPTO], 1, cut);
+	ret = run(q, ST_DELETE_UPTO, "queue bound delete");
 	if (ret != GFI_OK)
 		return ret;
 	if (sqlite3_changes64(q->db) != excess)
-		return db_fail(q, "bound delete", SQLITE_CORRUPT);
+		return db_fail(q->db, "queue bound delete", SQLITE_CORRUPT);
 	ret = count_add(q, -excess);
 	if (ret != GFI_OK)
 		return ret;
@@ -607,12 +443,12 @@ static int gap_for_unstored(struct queue *q, const struct gfi_reading *r, size_t
 			hi = r[k].time_s > hi ? r[k].time_s : hi;
 			k++;
 		}
-		sqlite3_bind_text(s, 1, r[i].meter, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(s, 2, lo);
-		sqlite3_bind_int64(s, 3, hi);
-		sqlite3_bind_int64(s, 4, (int64_t)(k - i));
-		sqlite3_bind_int64(s, 5, (int64_t)time(NULL));
-		ret = step_done(q, ST_GAP_NEW, "gap insert");
+		db_bind_text(s, 1, r[i].meter);
+		db_bind_int64(s, 2, lo);
+		db_bind_int64(s, 3, hi);
+		db_bind_int64(s, 4, (int64_t)(k - i));
+		db_bind_int64(s, 5, (int64_t)time(NULL));
+		ret = run(q, ST_GAP_NEW, "queue gap insert");
 		i = k;
 	}
 	if (ret == GFI_OK)
@@ -670,86 +506,130 @@ int queue_count(struct queue *q, int64_t *n)
 	return count_get(q, n);
 }
 
-/* Copy a TEXT column into a fixed field, truncating what a foreign writer
- * may have made too long rather than overflowing. */
-static void column_text(sqlite3_stmt *s, int col, char *dst, size_t size)
+/* ---- reading rows back into the caller's arrays ---- */
+
+/* A reading row: its queue id and the reading (columns in peek order). */
+struct reading_row {
+	int64_t id;
+	struct gfi_reading r;
+};
+
+static void reading_decode(sqlite3_stmt *s, void *row)
 {
-	const unsigned char *t = sqlite3_column_text(s, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(s, col) : 0;
-	if (len >= size)
-		len = size - 1;
-	if (len > 0)
-		memcpy(dst, t, len);
-	dst[len] = '\0';
+	struct reading_row *e = row;
+	struct gfi_reading *r = &e->r;
+
+	memset(e, 0, sizeof(*e));
+	e->id = sqlite3_column_int64(s, 0);
+	db_column_text(s, 1, r->meter, sizeof(r->meter));
+	db_column_text(s, 2, r->point, sizeof(r->point));
+	db_column_text(s, 3, r->quantity, sizeof(r->quantity));
+	r->time_s = sqlite3_column_int64(s, 4);
+	r->value = db_column_double(s, 5); /* NULL reads back as NaN */
+	r->status = sqlite3_column_int(s, 6);
+	r->detail = sqlite3_column_int(s, 7);
 }
 
-/* Step s (bound, selecting the reading columns in peek order) into out. */
-static int read_readings(struct queue *q, sqlite3_stmt *s, struct gfi_reading *out,
-			 int64_t *ids, size_t max, size_t *n, const char *what)
+static void gap_decode(sqlite3_stmt *s, void *row)
 {
-	size_t got = 0;
-	int rc = SQLITE_DONE;
+	struct queue_gap *g = row;
 
-	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct gfi_reading *r = &out[got];
-		memset(r, 0, sizeof(*r));
-		ids[got] = sqlite3_column_int64(s, 0);
-		column_text(s, 1, r->meter, sizeof(r->meter));
-		column_text(s, 2, r->point, sizeof(r->point));
-		column_text(s, 3, r->quantity, sizeof(r->quantity));
-		r->time_s = sqlite3_column_int64(s, 4);
-		r->value = sqlite3_column_type(s, 5) == SQLITE_NULL
-				   ? NAN
-				   : sqlite3_column_double(s, 5);
-		r->status = sqlite3_column_int(s, 6);
-		r->detail = sqlite3_column_int(s, 7);
-		got++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		int ret = db_fail(q, what, rc);
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		return ret;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	*n = got;
-	return GFI_OK;
+	memset(g, 0, sizeof(*g));
+	g->id = sqlite3_column_int64(s, 0);
+	db_column_text(s, 1, g->meter, sizeof(g->meter));
+	g->from_s = sqlite3_column_int64(s, 2);
+	g->to_s = sqlite3_column_int64(s, 3);
+	g->count = sqlite3_column_int64(s, 4);
+	g->recorded_s = sqlite3_column_int64(s, 5);
 }
 
-/* Bind up to two int64 parameters of s (nbind of them) and read its rows
- * of readings: the shared path of peek and unbatched. */
-static int select_readings(struct queue *q, sqlite3_stmt *s, int nbind,
+/* The caller's arrays, filled up to max rows. */
+struct sink {
+	struct gfi_reading *readings;   /* reading rows (ids in ids) ... */
+	int64_t *ids;
+	struct queue_gap *gaps;         /* ... or gap rows */
+	size_t max, got;
+};
+
+static int sink_reading(void *ctx, const void *row)
+{
+	struct sink *k = ctx;
+	const struct reading_row *e = row;
+
+	k->ids[k->got] = e->id;
+	k->readings[k->got++] = e->r;
+	return k->got == k->max;
+}
+
+static int sink_gap(void *ctx, const void *row)
+{
+	struct sink *k = ctx;
+
+	k->gaps[k->got++] = *(const struct queue_gap *)row;
+	return k->got == k->max;
+}
+
+/* A LIMIT parameter for max rows. */
+static int64_t row_limit(size_t max)
+{
+	return (int64_t)(max > INT32_MAX ? INT32_MAX : max);
+}
+
+/* Bind p1 (and p2 when nbind is 2) to cached statement id and hand its
+ * rows to the sink k: readings when k->readings is set, else gap events.
+ * The shared path of peek, unbatched, gaps and gaps_unbatched. */
+static int select_rows(struct queue *q, enum stmt_id id, int nbind, int64_t p1,
+		       int64_t p2, struct sink *k, size_t *n, const char *what)
+{
+	struct reading_row reading;
+	struct queue_gap gap;
+	int ret;
+
+	*n = 0;
+	if (k->max == 0)
+		return GFI_OK;
+	db_bind_int64(q->st[id], 1, p1);
+	if (nbind > 1)
+		db_bind_int64(q->st[id], 2, p2);
+	if (k->readings != NULL)
+		ret = db_list(q->db, q->st[id], reading_decode, &reading,
+			      sink_reading, k, what);
+	else
+		ret = db_list(q->db, q->st[id], gap_decode, &gap, sink_gap, k, what);
+	if (ret == GFI_OK)
+		*n = k->got;
+	return ret;
+}
+
+/* select_rows into readings out[] and their ids[], after checking them. */
+static int select_readings(struct queue *q, enum stmt_id id, int nbind,
 			   int64_t p1, int64_t p2, struct gfi_reading *out,
 			   int64_t *ids, size_t max, size_t *n, const char *what)
 {
-	int rc;
+	struct sink k = { out, ids, NULL, max, 0 };
 
 	if (q == NULL || n == NULL || (max > 0 && (out == NULL || ids == NULL)))
 		return GFI_E_INVAL;
-	*n = 0;
-	if (max == 0)
-		return GFI_OK;
-	if (max > (uint64_t)INT32_MAX)
-		max = (size_t)INT32_MAX;
-	rc = sqlite3_bind_int64(s, 1, p1);
-	if (rc == SQLITE_OK && nbind > 1)
-		rc = sqlite3_bind_int64(s, 2, p2);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		return db_fail(q, what, rc);
-	}
-	return read_readings(q, s, out, ids, max, n, what);
+	return select_rows(q, id, nbind, p1, p2, &k, n, what);
+}
+
+/* select_rows into gap events out[], after checking them. */
+static int select_gaps(struct queue *q, enum stmt_id id, int nbind, int64_t p1,
+		       int64_t p2, struct queue_gap *out, size_t max, size_t *n,
+		       const char *what)
+{
+	struct sink k = { NULL, NULL, out, max, 0 };
+
+	if (q == NULL || n == NULL || (max > 0 && out == NULL))
+		return GFI_E_INVAL;
+	return select_rows(q, id, nbind, p1, p2, &k, n, what);
 }
 
 int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
 	       int64_t *ids, size_t max, size_t *n)
 {
-	if (q == NULL)
-		return GFI_E_INVAL;
-	return select_readings(q, q->st[ST_PEEK], 2, after_id,
-			       (int64_t)(max > INT32_MAX ? INT32_MAX : max), out,
-			       ids, max, n, "peek");
+	return select_readings(q, ST_PEEK, 2, after_id, row_limit(max), out, ids,
+			       max, n, "queue peek");
 }
 
 /* Inside a transaction: run the readings delete `id` with arg bound, and
@@ -757,13 +637,11 @@ int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
 static int delete_counted(struct queue *q, enum stmt_id id, int64_t arg,
 			  const char *what, int64_t *deleted)
 {
-	int rc = sqlite3_bind_int64(q->st[id], 1, arg);
 	int ret;
 
 	*deleted = 0;
-	if (rc != SQLITE_OK)
-		return db_fail(q, what, rc);
-	ret = step_done(q, id, what);
+	db_bind_int64(q->st[id], 1, arg);
+	ret = run(q, id, what);
 	if (ret != GFI_OK)
 		return ret;
 	*deleted = sqlite3_changes64(q->db);
@@ -780,7 +658,7 @@ int queue_delete_upto(struct queue *q, int64_t id)
 	ret = begin(q);
 	if (ret != GFI_OK)
 		return ret;
-	ret = delete_counted(q, ST_DELETE_UPTO, id, "delete", &deleted);
+	ret = delete_counted(q, ST_DELETE_UPTO, id, "queue delete", &deleted);
 	if (ret == GFI_OK)
 		ret = commit(q);
 	if (ret != GFI_OK)
@@ -791,49 +669,8 @@ int queue_delete_upto(struct queue *q, int64_t id)
 int queue_gaps(struct queue *q, int64_t after_id, struct queue_gap *out,
 	       size_t max, size_t *n)
 {
-	sqlite3_stmt *s;
-	size_t got = 0;
-	int rc;
-
-	if (q == NULL || n == NULL || (max > 0 && out == NULL))
-		return GFI_E_INVAL;
-	*n = 0;
-	if (max == 0)
-		return GFI_OK;
-#if SIZE_MAX > INT64_MAX /* a 32-bit gateway's size_t never exceeds it */
-	if (max > (size_t)INT64_MAX)
-		max = (size_t)INT64_MAX;
-#endif
-
-	s = q->st[ST_GAPS];
-	rc = sqlite3_bind_int64(s, 1, after_id);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, (int64_t)max);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		return db_fail(q, "gaps bind", rc);
-	}
-	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct queue_gap *g = &out[got];
-		memset(g, 0, sizeof(*g));
-		g->id = sqlite3_column_int64(s, 0);
-		column_text(s, 1, g->meter, sizeof(g->meter));
-		g->from_s = sqlite3_column_int64(s, 2);
-		g->to_s = sqlite3_column_int64(s, 3);
-		g->count = sqlite3_column_int64(s, 4);
-		g->recorded_s = sqlite3_column_int64(s, 5);
-		got++;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		int ret = db_fail(q, "gaps", rc);
-		sqlite3_reset(s);
-		sqlite3_clear_bindings(s);
-		return ret;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	*n = got;
-	return GFI_OK;
+	return select_gaps(q, ST_GAPS, 2, after_id, row_limit(max), out, max, n,
+			   "queue gaps");
 }
 
 /* ---- the outbox: signed batches awaiting the city's ack ---- */
@@ -841,36 +678,49 @@ int queue_gaps(struct queue *q, int64_t after_id, struct queue_gap *out,
 int queue_unbatched(struct queue *q, int newest_first, struct gfi_reading *out,
 		    int64_t *ids, size_t max, size_t *n)
 {
-	if (q == NULL)
-		return GFI_E_INVAL;
-	return select_readings(q, q->st[newest_first ? ST_UNBATCHED_NEW : ST_UNBATCHED_OLD],
-			       1, (int64_t)(max > INT32_MAX ? INT32_MAX : max), 0,
-			       out, ids, max, n, "unbatched");
+	return select_readings(q, newest_first ? ST_UNBATCHED_NEW : ST_UNBATCHED_OLD,
+			       1, row_limit(max), 0, out, ids, max, n,
+			       "queue unbatched");
+}
+
+/* The chain row: seq, hash (32 bytes, else corruption), acked seq. */
+struct chain_row {
+	int64_t seq, acked_seq;
+	uint8_t hash[32];
+	int hash_ok;
+};
+
+static void chain_decode(sqlite3_stmt *s, void *row)
+{
+	struct chain_row *c = row;
+
+	c->seq = sqlite3_column_int64(s, 0);
+	c->hash_ok = sqlite3_column_bytes(s, 1) == 32;
+	if (c->hash_ok)
+		memcpy(c->hash, sqlite3_column_blob(s, 1), 32);
+	c->acked_seq = sqlite3_column_int64(s, 2);
 }
 
 int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
 		     uint64_t *acked_seq)
 {
-	sqlite3_stmt *s;
-	int rc, ret = GFI_OK;
+	struct chain_row c;
+	int ret;
 
 	if (q == NULL)
 		return GFI_E_INVAL;
-	s = q->st[ST_CHAIN_GET];
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(s, 1) == 32) {
-		if (seq)
-			*seq = (uint64_t)sqlite3_column_int64(s, 0);
-		if (hash)
-			memcpy(hash, sqlite3_column_blob(s, 1), 32);
-		if (acked_seq)
-			*acked_seq = (uint64_t)sqlite3_column_int64(s, 2);
-	} else {
-		ret = db_fail(q, "chain head", rc == SQLITE_ROW || rc == SQLITE_DONE
-						       ? SQLITE_CORRUPT : rc);
-	}
-	sqlite3_reset(s);
-	return ret;
+	ret = db_get(q->db, q->st[ST_CHAIN_GET], chain_decode, &c, "queue chain head");
+	if (ret == GFI_E_NOTFOUND || (ret == GFI_OK && !c.hash_ok))
+		return db_fail(q->db, "queue chain head", SQLITE_CORRUPT);
+	if (ret != GFI_OK)
+		return ret;
+	if (seq)
+		*seq = (uint64_t)c.seq;
+	if (hash)
+		memcpy(hash, c.hash, 32);
+	if (acked_seq)
+		*acked_seq = (uint64_t)c.acked_seq;
+	return GFI_OK;
 }
 
 /* Mark ids[0..n) as in batch seq with one range update: they are a run of
@@ -881,7 +731,7 @@ static int mark_batched(struct queue *q, uint64_t seq, const int64_t *ids,
 {
 	sqlite3_stmt *s = q->st[ST_MARK];
 	int64_t lo = INT64_MAX, hi = INT64_MIN;
-	int rc;
+	int ret;
 
 	if (n == 0)
 		return GFI_OK;
@@ -891,69 +741,31 @@ static int mark_batched(struct queue *q, uint64_t seq, const int64_t *ids,
 		if (ids[i] > hi)
 			hi = ids[i];
 	}
-	rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 2, lo);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 3, hi);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		return db_fail(q, "batch mark bind", rc);
-	}
-	rc = step_done(q, ST_MARK, "batch mark");
+	db_bind_int64(s, 1, (int64_t)seq);
+	db_bind_int64(s, 2, lo);
+	db_bind_int64(s, 3, hi);
+	ret = run(q, ST_MARK, "queue batch mark");
 	/* Fewer rows than n means the bound (or a full disk) dropped some
 	 * since they were read, and counted them in a gap event: the batch
 	 * would deliver readings the city is told are lost. Refuse it; the
 	 * caller builds the batch again from what is left. More rows would
 	 * break the precondition. */
-	if (rc == GFI_OK && sqlite3_changes64(q->db) < (int64_t)n) {
+	if (ret == GFI_OK && sqlite3_changes64(q->db) < (int64_t)n) {
 		log_info("batch refused: seq=%llu: %lld of its readings were dropped "
 			 "meanwhile", (unsigned long long)seq,
 			 (long long)((int64_t)n - sqlite3_changes64(q->db)));
 		return GFI_E_STATE;
 	}
-	if (rc == GFI_OK && sqlite3_changes64(q->db) > (int64_t)n)
-		return db_fail(q, "batch mark", SQLITE_CONSTRAINT);
-	return rc;
+	if (ret == GFI_OK && sqlite3_changes64(q->db) > (int64_t)n)
+		return db_fail(q->db, "queue batch mark", SQLITE_CONSTRAINT);
+	return ret;
 }
 
 int queue_gaps_unbatched(struct queue *q, struct queue_gap *out, size_t max,
 			 size_t *n)
 {
-	sqlite3_stmt *s;
-	size_t got = 0;
-	int rc;
-
-	if (q == NULL || n == NULL || (max > 0 && out == NULL))
-		return GFI_E_INVAL;
-	*n = 0;
-	if (max == 0)
-		return GFI_OK;
-	s = q->st[ST_GAPS_UNBATCHED];
-	rc = sqlite3_bind_int64(s, 1, (int64_t)(max > INT32_MAX ? INT32_MAX : max));
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		return db_fail(q, "gaps bind", rc);
-	}
-	while (got < max && (rc = sqlite3_step(s)) == SQLITE_ROW) {
-		struct queue_gap *g = &out[got++];
-		memset(g, 0, sizeof(*g));
-		g->id = sqlite3_column_int64(s, 0);
-		column_text(s, 1, g->meter, sizeof(g->meter));
-		g->from_s = sqlite3_column_int64(s, 2);
-		g->to_s = sqlite3_column_int64(s, 3);
-		g->count = sqlite3_column_int64(s, 4);
-		g->recorded_s = sqlite3_column_int64(s, 5);
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-		int ret = db_fail(q, "gaps unbatched", rc);
-		sqlite3_reset(s);
-		return ret;
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	*n = got;
-	return GFI_OK;
+	return select_gaps(q, ST_GAPS_UNBATCHED, 1, row_limit(max), 0, out, max, n,
+			   "queue gaps unbatched");
 }
 
 /* Inside the batch transaction: the gap events gaps[0..ngaps), exactly as
@@ -968,21 +780,14 @@ static int mark_gaps(struct queue *q, uint64_t seq, const struct queue_gap *gaps
 
 	for (size_t i = 0; i < ngaps; i++) {
 		const struct queue_gap *g = &gaps[i];
-		int rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
 		int ret;
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(s, 2, g->id);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(s, 3, g->from_s);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(s, 4, g->to_s);
-		if (rc == SQLITE_OK)
-			rc = sqlite3_bind_int64(s, 5, g->count);
-		if (rc != SQLITE_OK) {
-			sqlite3_clear_bindings(s);
-			return db_fail(q, "gap mark bind", rc);
-		}
-		ret = step_done(q, ST_GAP_MARK, "gap mark");
+
+		db_bind_int64(s, 1, (int64_t)seq);
+		db_bind_int64(s, 2, g->id);
+		db_bind_int64(s, 3, g->from_s);
+		db_bind_int64(s, 4, g->to_s);
+		db_bind_int64(s, 5, g->count);
+		ret = run(q, ST_GAP_MARK, "queue gap mark");
 		if (ret != GFI_OK)
 			return ret;
 		if (sqlite3_changes64(q->db) != 1) {
@@ -995,12 +800,31 @@ static int mark_gaps(struct queue *q, uint64_t seq, const struct queue_gap *gaps
 	return GFI_OK;
 }
 
-int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
-		    const char *payload, size_t len, const int64_t *ids, size_t n,
-		    int64_t created_s)
+/* Inside the batch transaction: advance the chain row from seq - 1 to seq
+ * (GFI_E_STATE when it is not at seq - 1) and store the batch. */
+static int batch_store(struct queue *q, uint64_t seq, const uint8_t hash[32],
+		       const char *payload, size_t len, size_t n,
+		       int64_t created_s)
 {
-	return queue_batch_add_gaps(q, seq, hash, payload, len, ids, n, NULL, 0,
-				    created_s);
+	sqlite3_stmt *s = q->st[ST_CHAIN_SET];
+	int ret;
+
+	/* The chain row moves only from seq-1 to seq: a second writer, or a
+	 * caller that lost track, changes nothing. */
+	db_bind_int64(s, 1, (int64_t)seq);
+	db_bind_blob(s, 2, hash, 32);
+	ret = run(q, ST_CHAIN_SET, "queue chain advance");
+	if (ret != GFI_OK)
+		return ret;
+	if (sqlite3_changes64(q->db) != 1)
+		return GFI_E_STATE;
+	s = q->st[ST_BATCH_INSERT];
+	db_bind_int64(s, 1, (int64_t)seq);
+	db_bind_blob(s, 2, hash, 32);
+	db_bind_blob(s, 3, payload, len);
+	db_bind_int64(s, 4, (int64_t)n);
+	db_bind_int64(s, 5, created_s);
+	return run(q, ST_BATCH_INSERT, "queue batch insert");
 }
 
 int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],
@@ -1008,8 +832,7 @@ int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],
 			 size_t n, const struct queue_gap *gaps, size_t ngaps,
 			 int64_t created_s)
 {
-	sqlite3_stmt *s;
-	int rc, ret;
+	int ret;
 
 	if (q == NULL || hash == NULL || payload == NULL || len > INT32_MAX ||
 	    (n > 0 && ids == NULL) || (ngaps > 0 && gaps == NULL) || seq == 0 ||
@@ -1017,99 +840,67 @@ int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],
 		return GFI_E_INVAL;
 	/* A stored batch must survive a power loss before it is sent (seq and
 	 * chain): FULL whatever queue_ack left behind. */
-	ret = exec_const(q, "PRAGMA synchronous = FULL", "synchronous");
+	ret = db_exec(q->db, "PRAGMA synchronous = FULL", "queue synchronous");
 	if (ret == GFI_OK)
 		ret = begin(q);
 	if (ret != GFI_OK)
 		return ret;
-	/* The chain row moves only from seq-1 to seq: a second writer, or a
-	 * caller that lost track, changes nothing. */
-	s = q->st[ST_CHAIN_SET];
-	rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		ret = db_fail(q, "chain bind", rc);
-		goto fail;
-	}
-	ret = step_done(q, ST_CHAIN_SET, "chain advance");
+	ret = batch_store(q, seq, hash, payload, len, n, created_s);
+	if (ret == GFI_OK)
+		ret = mark_batched(q, seq, ids, n);
+	if (ret == GFI_OK)
+		ret = mark_gaps(q, seq, gaps, ngaps);
+	if (ret == GFI_OK)
+		ret = commit(q);
 	if (ret != GFI_OK)
-		goto fail;
-	if (sqlite3_changes64(q->db) != 1) {
-		ret = GFI_E_STATE;
-		goto fail;
-	}
-	s = q->st[ST_BATCH_INSERT];
-	rc = sqlite3_bind_int64(s, 1, (int64_t)seq);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(s, 2, hash, 32, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_blob(s, 3, payload, (int)len, SQLITE_STATIC);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 4, (int64_t)n);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_bind_int64(s, 5, created_s);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		ret = db_fail(q, "batch bind", rc);
-		goto fail;
-	}
-	ret = step_done(q, ST_BATCH_INSERT, "batch insert");
-	if (ret != GFI_OK)
-		goto fail;
-	ret = mark_batched(q, seq, ids, n);
-	if (ret != GFI_OK)
-		goto fail;
-	ret = mark_gaps(q, seq, gaps, ngaps);
-	if (ret != GFI_OK)
-		goto fail;
-	ret = commit(q);
-	if (ret != GFI_OK)
-		goto fail;
-	return GFI_OK;
-fail:
-	rollback(q);
+		rollback(q);
 	return ret;
+}
+
+/* A batch row: seq, and its payload as a NUL-terminated copy (NULL when
+ * out of memory). */
+struct batch_row {
+	int64_t seq;
+	char *payload;
+	size_t len;
+};
+
+static void batch_decode(sqlite3_stmt *s, void *row)
+{
+	struct batch_row *b = row;
+	int n = sqlite3_column_bytes(s, 1);
+	const void *blob = sqlite3_column_blob(s, 1);
+
+	b->seq = sqlite3_column_int64(s, 0);
+	b->len = (size_t)n;
+	b->payload = malloc((size_t)n + 1);
+	if (b->payload == NULL)
+		return;
+	if (n > 0)
+		memcpy(b->payload, blob, (size_t)n);
+	b->payload[n] = '\0';
 }
 
 int queue_batch_next(struct queue *q, uint64_t after, uint64_t *seq,
 		     char **payload, size_t *len)
 {
-	sqlite3_stmt *s;
-	int rc, ret = GFI_E_NOTFOUND;
+	struct batch_row b = { 0, NULL, 0 };
+	int ret;
 
 	if (q == NULL || seq == NULL || payload == NULL || len == NULL ||
 	    after > INT64_MAX)
 		return GFI_E_INVAL;
 	*payload = NULL;
-	s = q->st[ST_BATCH_NEXT];
-	rc = sqlite3_bind_int64(s, 1, (int64_t)after);
-	if (rc != SQLITE_OK) {
-		sqlite3_clear_bindings(s);
-		return db_fail(q, "batch next bind", rc);
-	}
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		int n = sqlite3_column_bytes(s, 1);
-		const void *b = sqlite3_column_blob(s, 1);
-		*payload = malloc((size_t)n + 1);
-		if (*payload == NULL) {
-			ret = GFI_E_NOMEM;
-		} else {
-			if (n > 0)
-				memcpy(*payload, b, (size_t)n);
-			(*payload)[n] = '\0';
-			*len = (size_t)n;
-			*seq = (uint64_t)sqlite3_column_int64(s, 0);
-			ret = GFI_OK;
-		}
-	} else if (rc != SQLITE_DONE) {
-		ret = db_fail(q, "batch next", rc);
-	}
-	sqlite3_reset(s);
-	sqlite3_clear_bindings(s);
-	return ret;
+	db_bind_int64(q->st[ST_BATCH_NEXT], 1, (int64_t)after);
+	ret = db_get(q->db, q->st[ST_BATCH_NEXT], batch_decode, &b, "queue batch next");
+	if (ret != GFI_OK)
+		return ret;
+	if (b.payload == NULL)
+		return GFI_E_NOMEM;
+	*payload = b.payload;
+	*len = b.len;
+	*seq = (uint64_t)b.seq;
+	return GFI_OK;
 }
 
 static int queue_ack_tx(struct queue *q, uint64_t seq, int64_t *deleted);
@@ -1125,7 +916,7 @@ int queue_ack(struct queue *q, uint64_t seq, int64_t *deleted)
 	 * aggregator acks again as replays; the WAL is one file written in
 	 * order, so the next FULL commit (a batch or a poll) syncs it too.
 	 * One fsync per batch instead of two (BENCHMARKS.md, backlog drain). */
-	ret = exec_const(q, "PRAGMA synchronous = NORMAL", "synchronous");
+	ret = db_exec(q->db, "PRAGMA synchronous = NORMAL", "queue synchronous");
 	if (ret == GFI_OK)
 		ret = queue_ack_tx(q, seq, deleted);
 	if (ret == GFI_E_FULL) {
@@ -1136,7 +927,7 @@ int queue_ack(struct queue *q, uint64_t seq, int64_t *deleted)
 		ret = queue_ack_tx(q, seq, deleted);
 		checkpoint(q);
 	}
-	if (exec_const(q, "PRAGMA synchronous = FULL", "synchronous") != GFI_OK)
+	if (db_exec(q->db, "PRAGMA synchronous = FULL", "queue synchronous") != GFI_OK)
 		ret = GFI_E_DB;
 	return ret;
 }
@@ -1145,59 +936,43 @@ int queue_ack(struct queue *q, uint64_t seq, int64_t *deleted)
 static int queue_ack_tx(struct queue *q, uint64_t seq, int64_t *deleted)
 {
 	int64_t n = 0;
-	int rc, ret;
+	int ret;
 
 	ret = begin(q);
 	if (ret != GFI_OK)
 		return ret;
 	/* Only forward: an old or repeated ack changes nothing. */
-	rc = sqlite3_bind_int64(q->st[ST_ACK_SET], 1, (int64_t)seq);
-	if (rc != SQLITE_OK) {
-		ret = db_fail(q, "ack bind", rc);
-		goto fail;
-	}
-	ret = step_done(q, ST_ACK_SET, "ack");
-	if (ret != GFI_OK)
-		goto fail;
-	if (sqlite3_changes64(q->db) == 1) {
-		ret = delete_counted(q, ST_ACK_READINGS, (int64_t)seq, "ack readings", &n);
-		if (ret != GFI_OK)
-			goto fail;
-		rc = sqlite3_bind_int64(q->st[ST_ACK_BATCHES], 1, (int64_t)seq);
-		if (rc != SQLITE_OK) {
-			ret = db_fail(q, "ack bind", rc);
-			goto fail;
+	db_bind_int64(q->st[ST_ACK_SET], 1, (int64_t)seq);
+	ret = run(q, ST_ACK_SET, "queue ack");
+	if (ret == GFI_OK && sqlite3_changes64(q->db) == 1) {
+		ret = delete_counted(q, ST_ACK_READINGS, (int64_t)seq,
+				     "queue ack readings", &n);
+		if (ret == GFI_OK) {
+			db_bind_int64(q->st[ST_ACK_BATCHES], 1, (int64_t)seq);
+			ret = run(q, ST_ACK_BATCHES, "queue ack batches");
 		}
-		ret = step_done(q, ST_ACK_BATCHES, "ack batches");
-		if (ret != GFI_OK)
-			goto fail;
 	}
-	ret = commit(q);
-	if (ret != GFI_OK)
-		goto fail;
+	if (ret == GFI_OK)
+		ret = commit(q);
+	if (ret != GFI_OK) {
+		rollback(q);
+		return ret;
+	}
 	if (deleted)
 		*deleted = n;
 	return GFI_OK;
-fail:
-	rollback(q);
-	return ret;
 }
 
 int queue_oldest_time(struct queue *q, int64_t *time_s)
 {
-	sqlite3_stmt *s;
-	int rc, ret = GFI_OK;
+	int ret;
 
 	if (q == NULL || time_s == NULL)
 		return GFI_E_INVAL;
-	s = q->st[ST_OLDEST];
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW)
-		*time_s = sqlite3_column_int64(s, 0);
-	else if (rc == SQLITE_DONE)
+	ret = db_get(q->db, q->st[ST_OLDEST], int64_decode, time_s, "queue oldest");
+	if (ret == GFI_E_NOTFOUND) {
 		*time_s = 0;
-	else
-		ret = db_fail(q, "oldest", rc);
-	sqlite3_reset(s);
+		ret = GFI_OK;
+	}
 	return ret;
 }

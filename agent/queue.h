@@ -2,11 +2,12 @@
  * queue.h — the agent's durable reading queue (SQLite, WAL).
  *
  * A reading counts as collected once queue_push has returned: it is committed
- * and survives kill -9 and power loss. Readings leave only through
- * queue_delete_upto, which the uplink calls for what the city acknowledged.
- * The queue holds at most max_readings; pushing past the bound deletes the
- * oldest readings and records, in the same transaction, one gap event per
- * meter (meter, first and last time dropped, count): never silently.
+ * and survives kill -9 and power loss. Readings leave through queue_ack,
+ * which the uplink calls for the batches the city acknowledged, or through
+ * the bound: the queue holds at most max_readings, and pushing past it
+ * deletes the oldest readings and records, in the same transaction, one gap
+ * event per meter (meter, first and last time dropped, count): never
+ * silently. The file is created 0600.
  *
  * One struct queue per thread (one SQLite connection each); several may be
  * open on the same file, writes are serialised by SQLite.
@@ -30,7 +31,8 @@ struct queue_gap {
 	int64_t recorded_s;  /* when the drop happened */
 };
 
-/* Open (creating and migrating) the queue at path. max_readings >= 1. */
+/* Open (creating 0600 and migrating, common/db.h) the queue at path.
+ * max_readings >= 1. GFI_E_INVAL, GFI_E_NOMEM, GFI_E_DB. */
 int queue_open(const char *path, int64_t max_readings, struct queue **out);
 void queue_close(struct queue *q);
 
@@ -44,12 +46,15 @@ int queue_push(struct queue *q, const struct gfi_reading *r, size_t n);
 /* Readings currently held. */
 int queue_count(struct queue *q, int64_t *n);
 
-/* Up to max readings with id > after_id, oldest first; ids[i] is each one's
- * queue id (grows with every push, never reused). */
+/* Test seams (only tests call queue_peek, queue_delete_upto and
+ * queue_gaps: they show the rows and the bound without batches). */
+
+/* Up to max readings with id > after_id, oldest first, batched or not;
+ * ids[i] is each one's queue id (grows with every push, never reused). */
 int queue_peek(struct queue *q, int64_t after_id, struct gfi_reading *out,
 	       int64_t *ids, size_t max, size_t *n);
 
-/* Delete every reading with id <= id (delivered). */
+/* Delete every reading with id <= id, keeping the count exact. */
 int queue_delete_upto(struct queue *q, int64_t id);
 
 /* Gap events, oldest first, with id > after_id. */
@@ -86,16 +91,13 @@ int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],
  * queue_unbatched returned, after reversing a newest-first answer): they
  * are marked by id range. GFI_E_STATE, nothing changed, also when some of
  * them were dropped by the bound since they were read (they are counted in
- * a gap event): build the batch again. */
-int queue_batch_add(struct queue *q, uint64_t seq, const uint8_t hash[32],
-		    const char *payload, size_t len, const int64_t *ids, size_t n,
-		    int64_t created_s);
-/* queue_batch_add, and in the same transaction the gap events
- * gaps[0..ngaps) (as queue_gaps_unbatched returned them, and as the batch
- * reports them) are marked as reported in seq. GFI_E_STATE, nothing
- * changed, also when one of them is no longer exactly that: a push merged
- * a later drop into it after it was read (docs/queue.md, "Coalescing"),
- * so the batch would under-report the loss: build the batch again. */
+ * a gap event): build the batch again.
+ * In the same transaction the gap events gaps[0..ngaps) (may be NULL, 0;
+ * as queue_gaps_unbatched returned them, and as the batch reports them)
+ * are marked as reported in seq. GFI_E_STATE, nothing changed, also when
+ * one of them is no longer exactly that: a push merged a later drop into
+ * it after it was read (docs/queue.md, "Coalescing"), so the batch would
+ * under-report the loss: build the batch again. */
 int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],
 			 const char *payload, size_t len, const int64_t *ids,
 			 size_t n, const struct queue_gap *gaps, size_t ngaps,

@@ -1,12 +1,18 @@
 /*
- * store-private.h — what store.c, store_registry.c and store_ingest.c share.
- * Not for other modules: they use store.h.
+ * store-private.h — what the store's files share: the struct behind struct
+ * store, the statement cache, and the day fold ingest and import both use.
+ * Included by every file of aggregator/store/ (store.c, store_registry.c,
+ * store_ingest.c, store_readback.c, store_review.c, store_import.c,
+ * store_http.c, store_factors.c, store_gaps.c) and by bench/city_year.c, which loads a
+ * synthetic year with its own SQL. Not for other modules: they use store.h.
+ * SQLite itself is reached through common/db.h.
  */
 #ifndef GFI_AGG_STORE_PRIVATE_H
 #define GFI_AGG_STORE_PRIVATE_H
 
 #include <sqlite3.h>
 
+#include "db.h"
 #include "quantity.h"
 #include "store.h"
 
@@ -14,7 +20,6 @@
 
 struct store {
 	sqlite3 *db;           /* this thread's connection; owned */
-	char *path;            /* for messages; owned */
 	/* Statements run per reading, prepared once by store_ingest.c (its
 	 * own index enum) and finalized by store_close. */
 	sqlite3_stmt *cache[STORE_CACHE_MAX];
@@ -30,20 +35,24 @@ struct store {
  * slots): statements other store files run once per reading. */
 enum { STORE_CACHE_METER_GET = STORE_CACHE_MAX - 1 };
 
-/* The statement of slot idx, prepared from sql on first use and kept until
- * store_close; returned reset and unbound. Never finalize it. GFI_E_DB. */
+/* The statement of slot idx (store.c), prepared from sql on first use and
+ * kept until store_close; returned reset and unbound. Never finalize it.
+ * GFI_E_DB. */
 int store_cached(struct store *s, int idx, const char *sql, sqlite3_stmt **st);
 
-/* Log SQLite's message for what failed and return GFI_E_DB: the single
- * place where SQLite codes become GFI_E_*. */
-int store_fail(struct store *s, const char *what, int rc);
+/* db_fail on s's connection: log what failed, return the GFI_E_* for rc. */
+static inline int store_fail(struct store *s, const char *what, int rc)
+{
+	return db_fail(s->db, what, rc);
+}
 
-/* Prepare sql on s's connection; the caller finalizes *st. Statements run
- * per reading are kept in s->cache instead. */
-int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st);
-
-/* Copy a TEXT column into dst[size], truncating safely. */
-void store_column_text(sqlite3_stmt *st, int col, char *dst, size_t size);
+/* db_prepare on s's connection; the caller finalizes *st. Statements run
+ * per reading are kept in the cache instead (store_cached). */
+static inline int store_prepare(struct store *s, const char *sql,
+				sqlite3_stmt **st)
+{
+	return db_prepare(s->db, sql, 0, st);
+}
 
 /* A (series, day) rollup row as kept: the columns of table rollups. Ingest
  * folds readings into it batch by batch, import rebuilds it from raw; both

@@ -1,8 +1,9 @@
 /*
- * store.c — opening the aggregator's SQLite store, its schema migrations,
- * and transactions. The registry and ingest halves of the store live in
- * store_registry.c and store_ingest.c; all SQL of the aggregator is in these
- * three files (DESIGN.md, "Store").
+ * store.c — the core of the aggregator's SQLite store (store.h): its schema
+ * migrations, opening (common/db.c: WAL, synchronous=FULL, busy timeout,
+ * created 0600), transactions and the statement cache. Each part of the
+ * store lives in its store_<part>.c with its header; all SQL of the
+ * aggregator is in aggregator/store/ (DESIGN.md, "Store").
  *
  * Invariants kept by the schema itself: readings are unique by (series,
  * time); a series is one (gateway, meter, point); batches are unique by
@@ -10,12 +11,9 @@
  */
 #include "store-private.h"
 
-#include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include "error.h"
-#include "log.h"
 
 #define BUSY_TIMEOUT_MS 10000
 
@@ -23,9 +21,9 @@
  * Numbered migrations, applied in order at open inside one transaction with
  * the PRAGMA user_version bump. Never edit a shipped one; append.
  */
-static const char *const migrations[] = {
+static const struct db_migration migrations[] = {
 	/* 1: registry, batches, readings, rollups, quarantine, chain, gaps. */
-	"CREATE TABLE counties ("
+	{ 1, "CREATE TABLE counties ("
 	"  code TEXT PRIMARY KEY, name TEXT NOT NULL, retired INTEGER NOT NULL DEFAULT 0"
 	") WITHOUT ROWID;"
 	"CREATE TABLE units ("
@@ -108,7 +106,7 @@ static const char *const migrations[] = {
 	"CREATE TABLE gaps ("
 	"  id INTEGER PRIMARY KEY, gateway TEXT NOT NULL, head INTEGER NOT NULL,"
 	"  got INTEGER NOT NULL, received_s INTEGER NOT NULL"
-	");",
+	");" },
 	/* 2: conversion and emission factors with their source and the year
 	 * from which they apply (0: every year), per unit when measured; and
 	 * a count of flagged readings (backwards, jump, rollover) per rollup
@@ -116,7 +114,7 @@ static const char *const migrations[] = {
 	 * GB/T 2589-2020 appendix A reference values and published CO2
 	 * factors (../shared/DOMAIN.md); the city replaces them with `factor
 	 * set` when official figures change. */
-	"CREATE TABLE factors ("
+	{ 2, "CREATE TABLE factors ("
 	"  kind TEXT NOT NULL, carrier TEXT NOT NULL, year INTEGER NOT NULL,"
 	"  unit TEXT NOT NULL DEFAULT '', value REAL NOT NULL,"
 	"  value_unit TEXT NOT NULL, source TEXT NOT NULL,"
@@ -143,9 +141,9 @@ static const char *const migrations[] = {
 	" ('co2', 'heat', 0, 0.11, 'tCO2/GJ', 'purchased heat default'),"
 	" ('grid', 'electricity', 2021, 0.5568, 'kgCO2/kWh', 'MEE/NBS national average 2021'),"
 	" ('grid', 'electricity', 2022, 0.5366, 'kgCO2/kWh', 'MEE/NBS national average 2022'),"
-	" ('grid_excl_green', 'electricity', 2022, 0.5856, 'kgCO2/kWh', 'MEE/NBS 2022 excluding market-traded non-fossil power');",
+	" ('grid_excl_green', 'electricity', 2022, 0.5856, 'kgCO2/kWh', 'MEE/NBS 2022 excluding market-traded non-fossil power');" },
 	/* 3: deterioration alerts, on-site spot checks, filed yearly tables. */
-	"CREATE TABLE alerts ("
+	{ 3, "CREATE TABLE alerts ("
 	"  id INTEGER PRIMARY KEY, unit TEXT NOT NULL, rule TEXT NOT NULL,"
 	"  subject TEXT NOT NULL, period TEXT NOT NULL, value REAL, threshold REAL,"
 	"  detail TEXT NOT NULL, first_seen_s INTEGER NOT NULL,"
@@ -165,10 +163,10 @@ static const char *const migrations[] = {
 	"CREATE TABLE filings ("
 	"  unit TEXT NOT NULL, year INTEGER NOT NULL, filed_s INTEGER NOT NULL,"
 	"  filed_by TEXT NOT NULL, PRIMARY KEY (unit, year)"
-	") WITHOUT ROWID;",
+	") WITHOUT ROWID;" },
 	/* 4: HTTP API bearer tokens (only their SHA-256 is kept) and the
 	 * audit log of every state change made through the API. */
-	"CREATE TABLE api_tokens ("
+	{ 4, "CREATE TABLE api_tokens ("
 	"  id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE, name TEXT NOT NULL UNIQUE,"
 	"  role TEXT NOT NULL, scope TEXT NOT NULL DEFAULT '',"
 	"  created_s INTEGER NOT NULL, revoked_s INTEGER NOT NULL DEFAULT 0"
@@ -177,16 +175,16 @@ static const char *const migrations[] = {
 	"  id INTEGER PRIMARY KEY, time_s INTEGER NOT NULL, who TEXT NOT NULL,"
 	"  action TEXT NOT NULL, object TEXT NOT NULL, status INTEGER NOT NULL,"
 	"  detail TEXT NOT NULL DEFAULT ''"
-	");",
+	");" },
 	/* 5: the last status each gateway reported (online/offline, queue
 	 * depth, oldest queued reading), for the API and /metrics. */
-	"CREATE TABLE gateway_status ("
+	{ 5, "CREATE TABLE gateway_status ("
 	"  gateway TEXT PRIMARY KEY, state TEXT NOT NULL,"
 	"  queue_depth INTEGER NOT NULL, oldest_queued_s INTEGER NOT NULL,"
 	"  head_seq INTEGER NOT NULL, acked_seq INTEGER NOT NULL,"
 	"  version TEXT NOT NULL, reported_s INTEGER NOT NULL,"
 	"  received_s INTEGER NOT NULL"
-	") WITHOUT ROWID;",
+	") WITHOUT ROWID;" },
 	/* 6: history imported from a factory's own energy management system
 	 * (`gfi-aggregator import`, docs/import.md). Each import is one row;
 	 * a reading keeps which import brought it (0: signed by a gateway).
@@ -194,7 +192,7 @@ static const char *const migrations[] = {
 	 * not in them: ingest rewrites a rollup row whole (INSERT OR
 	 * REPLACE), which would silently reset a column it does not know,
 	 * while only an import ever changes this count. */
-	"CREATE TABLE imports ("
+	{ 6, "CREATE TABLE imports ("
 	"  id INTEGER PRIMARY KEY, file TEXT NOT NULL, sha256 TEXT NOT NULL,"
 	"  rows INTEGER NOT NULL, inserted INTEGER NOT NULL,"
 	"  present INTEGER NOT NULL, skipped INTEGER NOT NULL,"
@@ -207,132 +205,65 @@ static const char *const migrations[] = {
 	"CREATE TABLE rollup_imports ("
 	"  series INTEGER NOT NULL REFERENCES series(id), day_s INTEGER NOT NULL,"
 	"  imported INTEGER NOT NULL, PRIMARY KEY (series, day_s)"
-	") WITHOUT ROWID;",
+	") WITHOUT ROWID;" },
 	/* 7: gap events gateways report: readings their queue dropped (the
 	 * bound, a full disk) before sending, from a batch's optional "gaps"
 	 * (store_gaps.c; the alert rule data_gap reads them). */
-	"CREATE TABLE queue_gaps ("
+	{ 7, "CREATE TABLE queue_gaps ("
 	"  gateway TEXT NOT NULL, gap_id INTEGER NOT NULL, meter TEXT NOT NULL,"
 	"  from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, count INTEGER NOT NULL,"
 	"  seq INTEGER NOT NULL, received_s INTEGER NOT NULL,"
 	"  PRIMARY KEY (gateway, gap_id)"
-	") WITHOUT ROWID;",
+	") WITHOUT ROWID;" },
 	/* 8: a unit's gateways by unit: a unit's indicators list only its
 	 * own gateways, so a province's year is not quadratic in units. */
-	"CREATE INDEX gateways_unit ON gateways (unit, id);",
+	{ 8, "CREATE INDEX gateways_unit ON gateways (unit, id);" },
 };
-#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+#define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
-int store_fail(struct store *s, const char *what, int rc)
+int store_cached(struct store *s, int idx, const char *sql, sqlite3_stmt **st)
 {
-	log_err("store %s failed: path=%s: %s (%s)", what, s->path,
-		s->db ? sqlite3_errmsg(s->db) : "no connection", sqlite3_errstr(rc));
-	return GFI_E_DB;
-}
-
-int store_prepare(struct store *s, const char *sql, sqlite3_stmt **st)
-{
-	int rc = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
-	if (rc != SQLITE_OK)
-		return store_fail(s, "prepare", rc);
+	if (s->cache[idx] == NULL) {
+		int ret = db_prepare(s->db, sql, 1, &s->cache[idx]);
+		if (ret != GFI_OK)
+			return ret;
+	}
+	sqlite3_reset(s->cache[idx]);
+	sqlite3_clear_bindings(s->cache[idx]);
+	*st = s->cache[idx];
 	return GFI_OK;
 }
 
-void store_column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
-{
-	const unsigned char *t = sqlite3_column_text(st, col);
-	size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-	if (len >= size)
-		len = size - 1;
-	if (len > 0)
-		memcpy(dst, t, len);
-	dst[len] = '\0';
-}
-
-static int exec(struct store *s, const char *sql, const char *what)
-{
-	int rc = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
-	return rc == SQLITE_OK ? GFI_OK : store_fail(s, what, rc);
-}
-
-static int user_version(struct store *s, int *v)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "PRAGMA user_version", &st);
-	if (ret == GFI_OK) {
-		int rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			*v = sqlite3_column_int(st, 0);
-		else
-			ret = store_fail(s, "schema version", rc);
-	}
-	sqlite3_finalize(st);
-	return ret;
-}
-
-static int migrate(struct store *s)
-{
-	int v = 0, ret;
-
-	if ((ret = user_version(s, &v)) != GFI_OK || v == NMIGRATIONS)
-		return ret;
-	if ((ret = exec(s, "BEGIN IMMEDIATE", "migration begin")) != GFI_OK)
-		return ret;
-	if ((ret = user_version(s, &v)) != GFI_OK)
-		goto fail;
-	if (v > NMIGRATIONS) {
-		log_err("store open failed: path=%s: schema version %d is newer "
-			"than this aggregator's %d", s->path, v, NMIGRATIONS);
-		ret = GFI_E_DB;
-		goto fail;
-	}
-	for (; v < NMIGRATIONS; v++) {
-		char pragma[48];
-		if ((ret = exec(s, migrations[v], "migration")) != GFI_OK)
-			goto fail;
-		snprintf(pragma, sizeof(pragma), "PRAGMA user_version = %d", v + 1);
-		if ((ret = exec(s, pragma, "migration version")) != GFI_OK)
-			goto fail;
-	}
-	return exec(s, "COMMIT", "migration commit");
-fail:
-	sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
-	return ret;
-}
+/* The store's file: created 0600 (a city's registry, readings and API
+ * token hashes), WAL so the HTTP readers never block ingest, and
+ * synchronous=FULL (db.h): a batch is acknowledged to its gateway only
+ * after its commit, and the gateway then deletes it, so the commit must
+ * survive a power loss. */
+static const struct db_spec store_db = {
+	.name = "store",
+	.file_mode = 0600,
+	.busy_timeout_ms = BUSY_TIMEOUT_MS,
+	.pragmas = "PRAGMA foreign_keys = ON",
+	.migrations = migrations,
+	.nmigrations = NMIGRATIONS,
+};
 
 int store_open(const char *path, struct store **out)
 {
 	struct store *s = NULL;
-	int ret = GFI_E_DB, rc;
+	int ret;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
-	if (s == NULL || (s->path = strdup(path)) == NULL) {
-		free(s);
+	if (s == NULL)
 		return GFI_E_NOMEM;
+	ret = db_open(path, &store_db, &s->db);
+	if (ret != GFI_OK) {
+		free(s);
+		return ret;
 	}
-	rc = sqlite3_open_v2(path, &s->db,
-			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-				     SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		ret = store_fail(s, "open", rc);
-		goto cleanup;
-	}
-	sqlite3_extended_result_codes(s->db, 1);
-	sqlite3_busy_timeout(s->db, BUSY_TIMEOUT_MS);
-	/* WAL: the HTTP readers never block ingest. synchronous=FULL: a batch
-	 * is acknowledged to its gateway only after its commit, and the
-	 * gateway then deletes it, so the commit must survive a power loss. */
-	if ((ret = exec(s, "PRAGMA journal_mode = WAL", "journal mode")) != GFI_OK ||
-	    (ret = exec(s, "PRAGMA synchronous = FULL", "synchronous")) != GFI_OK ||
-	    (ret = exec(s, "PRAGMA foreign_keys = ON", "foreign keys")) != GFI_OK ||
-	    (ret = migrate(s)) != GFI_OK)
-		goto cleanup;
 	*out = s;
 	return GFI_OK;
-cleanup:
-	store_close(s);
-	return ret;
 }
 
 void store_close(struct store *s)
@@ -342,20 +273,18 @@ void store_close(struct store *s)
 	for (int i = 0; i < STORE_CACHE_MAX; i++)
 		sqlite3_finalize(s->cache[i]);
 	free(s->series_cache);
-	if (s->db != NULL && sqlite3_close(s->db) != SQLITE_OK)
-		log_err("store close failed: path=%s: %s", s->path, sqlite3_errmsg(s->db));
-	free(s->path);
+	db_close(s->db);
 	free(s);
 }
 
 int store_begin(struct store *s)
 {
-	return exec(s, "BEGIN IMMEDIATE", "begin");
+	return db_exec(s->db, "BEGIN IMMEDIATE", "store begin");
 }
 
 int store_commit(struct store *s)
 {
-	return exec(s, "COMMIT", "commit");
+	return db_exec(s->db, "COMMIT", "store commit");
 }
 
 void store_rollback(struct store *s)

@@ -1,5 +1,5 @@
 /*
- * store_factors.c — conversion and emission factors (store.h, "factors").
+ * store_factors.c — conversion and emission factors (store_factors.h).
  *
  * Why a table: the GB/T 2589-2020 reference values and the yearly grid
  * emission factors are figures the city must be able to replace without a
@@ -21,16 +21,18 @@
 
 #define FACTOR_COLS "kind, carrier, year, unit, value, value_unit, source"
 
-static void factor_row(sqlite3_stmt *st, struct store_factor *f)
+static void factor_row(sqlite3_stmt *st, void *row)
 {
+	struct store_factor *f = row;
+
 	memset(f, 0, sizeof(*f));
-	store_column_text(st, 0, f->kind, sizeof(f->kind));
-	store_column_text(st, 1, f->carrier, sizeof(f->carrier));
+	db_column_text(st, 0, f->kind, sizeof(f->kind));
+	db_column_text(st, 1, f->carrier, sizeof(f->carrier));
 	f->year = sqlite3_column_int(st, 2);
-	store_column_text(st, 3, f->unit, sizeof(f->unit));
+	db_column_text(st, 3, f->unit, sizeof(f->unit));
 	f->value = sqlite3_column_double(st, 4);
-	store_column_text(st, 5, f->value_unit, sizeof(f->value_unit));
-	store_column_text(st, 6, f->source, sizeof(f->source));
+	db_column_text(st, 5, f->value_unit, sizeof(f->value_unit));
+	db_column_text(st, 6, f->source, sizeof(f->source));
 }
 
 int store_factor_get(struct store *s, const char *kind, const char *carrier,
@@ -43,24 +45,18 @@ int store_factor_get(struct store *s, const char *kind, const char *carrier,
 		"SELECT " FACTOR_COLS " FROM factors WHERE kind = ?1 AND carrier = ?2 "
 		"AND year <= ?3 AND (unit = ?4 OR unit = '') "
 		"ORDER BY unit = '', year DESC LIMIT 1", &st);
-	int rc;
 
 	if (fallback != NULL)
 		*fallback = 0;
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, carrier, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, year);
-	sqlite3_bind_text(st, 4, unit != NULL ? unit : "", -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		factor_row(st, out);
-		if (fallback != NULL)
-			*fallback = out->year != 0 && out->year != year;
-	} else {
-		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "factor read", rc);
-	}
+	db_bind_text(st, 1, kind);
+	db_bind_text(st, 2, carrier);
+	db_bind_int64(st, 3, year);
+	db_bind_text(st, 4, unit != NULL ? unit : "");
+	ret = db_get(s->db, st, factor_row, out, "factor read");
+	if (ret == GFI_OK && fallback != NULL)
+		*fallback = out->year != 0 && out->year != year;
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -78,19 +74,13 @@ int store_factor_set(struct store *s, const struct store_factor *f)
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_text(st, 1, f->kind, (int)strnlen(f->kind, sizeof(f->kind)),
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, f->carrier,
-			  (int)strnlen(f->carrier, sizeof(f->carrier)), SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 3, f->year);
-	sqlite3_bind_text(st, 4, f->unit, (int)strnlen(f->unit, sizeof(f->unit)),
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_double(st, 5, f->value);
-	sqlite3_bind_text(st, 6, f->value_unit,
-			  (int)strnlen(f->value_unit, sizeof(f->value_unit)),
-			  SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 7, f->source, (int)strnlen(f->source, sizeof(f->source)),
-			  SQLITE_TRANSIENT);
+	db_bind_field(st, 1, f->kind, sizeof(f->kind));
+	db_bind_field(st, 2, f->carrier, sizeof(f->carrier));
+	db_bind_int64(st, 3, f->year);
+	db_bind_field(st, 4, f->unit, sizeof(f->unit));
+	db_bind_double(st, 5, f->value);
+	db_bind_field(st, 6, f->value_unit, sizeof(f->value_unit));
+	db_bind_field(st, 7, f->source, sizeof(f->source));
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_DONE)
 		ret = store_fail(s, "factor write", rc);
@@ -100,22 +90,10 @@ int store_factor_set(struct store *s, const struct store_factor *f)
 
 int store_factor_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_factor f;
-	int ret = store_prepare(s, "SELECT " FACTOR_COLS " FROM factors "
-				   "ORDER BY kind, carrier, unit, year", &st);
-	int rc;
 
-	if (ret != GFI_OK)
-		return ret;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		factor_row(st, &f);
-		if (fn(ctx, &f) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "factor list", rc);
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT " FACTOR_COLS " FROM factors "
+			"ORDER BY kind, carrier, unit, year",
+			factor_row, &f, fn, ctx, "factor list");
 }

@@ -32,14 +32,14 @@ int store_queue_gaps_add(struct store *s, const char *gateway, uint64_t seq,
 		return ret;
 	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {
 		sqlite3_reset(st);
-		sqlite3_bind_text(st, 1, gateway, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 2, g[i].id);
-		sqlite3_bind_text(st, 3, g[i].meter, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(st, 4, g[i].from_s);
-		sqlite3_bind_int64(st, 5, g[i].to_s);
-		sqlite3_bind_int64(st, 6, g[i].count);
-		sqlite3_bind_int64(st, 7, (sqlite3_int64)seq);
-		sqlite3_bind_int64(st, 8, received_s);
+		db_bind_text(st, 1, gateway);
+		db_bind_int64(st, 2, g[i].id);
+		db_bind_text(st, 3, g[i].meter);
+		db_bind_int64(st, 4, g[i].from_s);
+		db_bind_int64(st, 5, g[i].to_s);
+		db_bind_int64(st, 6, g[i].count);
+		db_bind_int64(st, 7, (sqlite3_int64)seq);
+		db_bind_int64(st, 8, received_s);
 		rc = sqlite3_step(st);
 	}
 	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "queue gap insert", rc);
@@ -47,35 +47,34 @@ int store_queue_gaps_add(struct store *s, const char *gateway, uint64_t seq,
 	return ret;
 }
 
+static void queue_gaps_sum_decode(sqlite3_stmt *st, void *row)
+{
+	struct store_queue_gap_sum *g = row;
+	const unsigned char *m = sqlite3_column_text(st, 0);
+	memset(g, 0, sizeof(*g));
+	snprintf(g->meter, sizeof(g->meter), "%s", m ? (const char *)m : "");
+	g->events = sqlite3_column_int64(st, 1);
+	g->count = sqlite3_column_int64(st, 2);
+	g->from_s = sqlite3_column_int64(st, 3);
+	g->to_s = sqlite3_column_int64(st, 4);
+}
+
 int store_queue_gaps_sum(struct store *s, const char *gateway, int64_t from_s,
 			 int64_t to_s, store_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
-	int ret, rc;
+	struct store_queue_gap_sum g;
+	int ret;
 
 	ret = store_prepare(s, "SELECT meter, count(*), sum(count), min(from_s), max(to_s) "
 			    "FROM queue_gaps WHERE gateway = ?1 AND to_s >= ?2 AND from_s < ?3 "
 			    "GROUP BY meter ORDER BY meter", &st);
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_text(st, 1, gateway, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, from_s);
-	sqlite3_bind_int64(st, 3, to_s);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct store_queue_gap_sum g;
-		const unsigned char *m = sqlite3_column_text(st, 0);
-		memset(&g, 0, sizeof(g));
-		snprintf(g.meter, sizeof(g.meter), "%s", m ? (const char *)m : "");
-		g.events = sqlite3_column_int64(st, 1);
-		g.count = sqlite3_column_int64(st, 2);
-		g.from_s = sqlite3_column_int64(st, 3);
-		g.to_s = sqlite3_column_int64(st, 4);
-		if (fn(ctx, &g) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "queue gaps", rc);
+	db_bind_text(st, 1, gateway);
+	db_bind_int64(st, 2, from_s);
+	db_bind_int64(st, 3, to_s);
+	ret = db_list(s->db, st, queue_gaps_sum_decode, &g, fn, ctx, "queue gaps");
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -2,8 +2,8 @@
  * store_gaps.h — gap events a gateway reported: readings its queue dropped
  * (the queue's bound, or a full disk) before they could be sent, carried in
  * the optional "gaps" array of a signed batch (docs/wire-format.md). Part
- * of the store module (store_gaps.c, table queue_gaps of migration 7); kept
- * in its own header so the ingest statements of store.h stay untouched.
+ * of the store (store_gaps.c, table queue_gaps of migration 7); included
+ * by store.h.
  */
 #ifndef GFI_AGG_STORE_GAPS_H
 #define GFI_AGG_STORE_GAPS_H

@@ -1,5 +1,5 @@
 /*
- * store_http.c — the HTTP API's part of the store (store.h, "http"): bearer
+ * store_http.c — the HTTP API's part of the store (store_http.h): bearer
  * tokens and the audit log.
  *
  * Why here: all SQL of the aggregator stays in the store files. A token is
@@ -15,17 +15,6 @@
 
 #include "error.h"
 
-static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_DONE)
-		return GFI_OK;
-	if ((rc & 0xff) == SQLITE_CONSTRAINT)
-		return GFI_E_EXISTS;
-	return store_fail(s, what, rc);
-}
-
 int store_token_add(struct store *s, const uint8_t hash[32],
 		    const struct store_token *t, int64_t *id)
 {
@@ -36,25 +25,27 @@ int store_token_add(struct store *s, const uint8_t hash[32],
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 2, t->name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, t->role, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, t->scope, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 5, t->created_s);
-	ret = step_done(s, st, "token add");
+	db_bind_blob(st, 1, hash, 32);
+	db_bind_text(st, 2, t->name);
+	db_bind_text(st, 3, t->role);
+	db_bind_text(st, 4, t->scope);
+	db_bind_int64(st, 5, t->created_s);
+	ret = db_step_done(s->db, st, "token add");
 	if (ret == GFI_OK && id != NULL)
 		*id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
 	return ret;
 }
 
-static void token_row(sqlite3_stmt *st, struct store_token *t)
+static void token_row(sqlite3_stmt *st, void *row)
 {
+	struct store_token *t = row;
+
 	memset(t, 0, sizeof(*t));
 	t->id = sqlite3_column_int64(st, 0);
-	store_column_text(st, 1, t->name, sizeof(t->name));
-	store_column_text(st, 2, t->role, sizeof(t->role));
-	store_column_text(st, 3, t->scope, sizeof(t->scope));
+	db_column_text(st, 1, t->name, sizeof(t->name));
+	db_column_text(st, 2, t->role, sizeof(t->role));
+	db_column_text(st, 3, t->scope, sizeof(t->scope));
 	t->created_s = sqlite3_column_int64(st, 4);
 	t->revoked_s = sqlite3_column_int64(st, 5);
 }
@@ -66,18 +57,12 @@ int store_token_find(struct store *s, const uint8_t hash[32],
 {
 	sqlite3_stmt *st = NULL;
 	int ret = store_prepare(s, "SELECT " TOKEN_COLS
-				" FROM api_tokens WHERE hash = ?1", &st), rc;
+				" FROM api_tokens WHERE hash = ?1", &st);
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_blob(st, 1, hash, 32, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		token_row(st, out);
-	else if (rc == SQLITE_DONE)
-		ret = GFI_E_NOTFOUND;
-	else
-		ret = store_fail(s, "token find", rc);
+	db_bind_blob(st, 1, hash, 32);
+	ret = db_get(s->db, st, token_row, out, "token find");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -90,7 +75,7 @@ int store_token_revoke(struct store *s, const char *name, int64_t now_s)
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	db_bind_text(st, 1, name);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_DONE)
 		ret = GFI_E_NOTFOUND;
@@ -105,31 +90,20 @@ int store_token_revoke(struct store *s, const char *name, int64_t now_s)
 	ret = store_prepare(s, "UPDATE api_tokens SET revoked_s = ?2 WHERE name = ?1", &st);
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, now_s > 0 ? now_s : 1);
-	ret = step_done(s, st, "token revoke");
+	db_bind_text(st, 1, name);
+	db_bind_int64(st, 2, now_s > 0 ? now_s : 1);
+	ret = db_step_done(s->db, st, "token revoke");
 	sqlite3_finalize(st);
 	return ret;
 }
 
 int store_token_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_token t;
-	int ret = store_prepare(s, "SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
-				&st), rc;
 
-	if (ret != GFI_OK)
-		return ret;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		token_row(st, &t);
-		if (fn(ctx, &t) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_fail(s, "token list", rc);
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT " TOKEN_COLS " FROM api_tokens ORDER BY id",
+			token_row, &t, fn, ctx, "token list");
 }
 
 int store_audit_add(struct store *s, const struct store_audit *a)
@@ -141,40 +115,37 @@ int store_audit_add(struct store *s, const struct store_audit *a)
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, a->time_s);
-	sqlite3_bind_text(st, 2, a->who, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 3, a->action, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(st, 4, a->object, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int(st, 5, a->status);
-	sqlite3_bind_text(st, 6, a->detail, -1, SQLITE_TRANSIENT);
-	ret = step_done(s, st, "audit add");
+	db_bind_int64(st, 1, a->time_s);
+	db_bind_text(st, 2, a->who);
+	db_bind_text(st, 3, a->action);
+	db_bind_text(st, 4, a->object);
+	db_bind_int64(st, 5, a->status);
+	db_bind_text(st, 6, a->detail);
+	ret = db_step_done(s->db, st, "audit add");
 	sqlite3_finalize(st);
 	return ret;
 }
 
+static void audit_list_decode(sqlite3_stmt *st, void *row)
+{
+	struct store_audit *a = row;
+
+	memset(a, 0, sizeof(*a));
+	a->id = sqlite3_column_int64(st, 0);
+	a->time_s = sqlite3_column_int64(st, 1);
+	db_column_text(st, 2, a->who, sizeof(a->who));
+	db_column_text(st, 3, a->action, sizeof(a->action));
+	db_column_text(st, 4, a->object, sizeof(a->object));
+	a->status = sqlite3_column_int(st, 5);
+	db_column_text(st, 6, a->detail, sizeof(a->detail));
+}
+
 int store_audit_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_audit a;
-	int ret = store_prepare(s, "SELECT id, time_s, who, action, object, status, "
-				"detail FROM audit ORDER BY id", &st), rc;
 
-	if (ret != GFI_OK)
-		return ret;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&a, 0, sizeof(a));
-		a.id = sqlite3_column_int64(st, 0);
-		a.time_s = sqlite3_column_int64(st, 1);
-		store_column_text(st, 2, a.who, sizeof(a.who));
-		store_column_text(st, 3, a.action, sizeof(a.action));
-		store_column_text(st, 4, a.object, sizeof(a.object));
-		a.status = sqlite3_column_int(st, 5);
-		store_column_text(st, 6, a.detail, sizeof(a.detail));
-		if (fn(ctx, &a) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_fail(s, "audit list", rc);
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT id, time_s, who, action, object, status, "
+			"detail FROM audit ORDER BY id",
+			audit_list_decode, &a, fn, ctx, "audit list");
 }

@@ -1,6 +1,6 @@
 /*
- * store_import.c — the store's half of history imports (store.h, "history
- * imports"; docs/import.md): the imports table, readings brought by an
+ * store_import.c — the store's half of history imports (store_import.h;
+ * docs/import.md): the imports table, readings brought by an
  * import, and the rollups of the days they touch.
  *
  * Why its own file: ingest's hot path (store_ingest.c) stays as it is; an
@@ -27,18 +27,6 @@
 #include "error.h"
 #include "quantity.h"
 
-
-static void bind_text(sqlite3_stmt *st, int i, const char *t)
-{
-	sqlite3_bind_text(st, i, t != NULL ? t : "", -1, SQLITE_STATIC);
-}
-
-static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, what, rc);
-}
-
 /* ---- the imports table ---- */
 
 int store_import_add(struct store *s, const struct store_import *rec,
@@ -51,15 +39,15 @@ int store_import_add(struct store *s, const struct store_import *rec,
 
 	if (ret != GFI_OK)
 		return ret;
-	bind_text(st, 1, rec->file);
-	bind_text(st, 2, rec->sha256);
-	sqlite3_bind_int64(st, 3, rec->rows);
-	sqlite3_bind_int64(st, 4, rec->inserted);
-	sqlite3_bind_int64(st, 5, rec->present);
-	sqlite3_bind_int64(st, 6, rec->skipped);
-	bind_text(st, 7, rec->by);
-	sqlite3_bind_int64(st, 8, rec->imported_s);
-	ret = step_done(s, st, "import record");
+	db_bind_text(st, 1, rec->file);
+	db_bind_text(st, 2, rec->sha256);
+	db_bind_int64(st, 3, rec->rows);
+	db_bind_int64(st, 4, rec->inserted);
+	db_bind_int64(st, 5, rec->present);
+	db_bind_int64(st, 6, rec->skipped);
+	db_bind_text(st, 7, rec->by);
+	db_bind_int64(st, 8, rec->imported_s);
+	ret = db_step_done(s->db, st, "import record");
 	if (ret == GFI_OK)
 		*id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
@@ -75,45 +63,40 @@ int store_import_update(struct store *s, const struct store_import *rec)
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, rec->id);
-	sqlite3_bind_int64(st, 2, rec->rows);
-	sqlite3_bind_int64(st, 3, rec->inserted);
-	sqlite3_bind_int64(st, 4, rec->present);
-	sqlite3_bind_int64(st, 5, rec->skipped);
-	ret = step_done(s, st, "import update");
+	db_bind_int64(st, 1, rec->id);
+	db_bind_int64(st, 2, rec->rows);
+	db_bind_int64(st, 3, rec->inserted);
+	db_bind_int64(st, 4, rec->present);
+	db_bind_int64(st, 5, rec->skipped);
+	ret = db_step_done(s->db, st, "import update");
 	sqlite3_finalize(st);
 	return ret;
 }
 
+static void import_list_decode(sqlite3_stmt *st, void *row)
+{
+	struct store_import *r = row;
+
+	memset(r, 0, sizeof(*r));
+	r->id = sqlite3_column_int64(st, 0);
+	db_column_text(st, 1, r->file, sizeof(r->file));
+	db_column_text(st, 2, r->sha256, sizeof(r->sha256));
+	r->rows = sqlite3_column_int64(st, 3);
+	r->inserted = sqlite3_column_int64(st, 4);
+	r->present = sqlite3_column_int64(st, 5);
+	r->skipped = sqlite3_column_int64(st, 6);
+	db_column_text(st, 7, r->by, sizeof(r->by));
+	r->imported_s = sqlite3_column_int64(st, 8);
+}
+
 int store_import_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_import r;
-	int ret = store_prepare(s,
-		"SELECT id, file, sha256, rows, inserted, present, skipped, by, "
-		"imported_s FROM imports ORDER BY id", &st), rc;
 
-	if (ret != GFI_OK)
-		return ret;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		r.id = sqlite3_column_int64(st, 0);
-		store_column_text(st, 1, r.file, sizeof(r.file));
-		store_column_text(st, 2, r.sha256, sizeof(r.sha256));
-		r.rows = sqlite3_column_int64(st, 3);
-		r.inserted = sqlite3_column_int64(st, 4);
-		r.present = sqlite3_column_int64(st, 5);
-		r.skipped = sqlite3_column_int64(st, 6);
-		store_column_text(st, 7, r.by, sizeof(r.by));
-		r.imported_s = sqlite3_column_int64(st, 8);
-		if (fn(ctx, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "import list", rc);
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT id, file, sha256, rows, inserted, present, skipped, by, "
+			"imported_s FROM imports ORDER BY id",
+			import_list_decode, &r, fn, ctx, "import list");
 }
 
 /* ---- readings ---- */
@@ -181,17 +164,17 @@ static int series_of(struct store_importer *im, const char *gateway,
 		return GFI_OK;
 	im->has_memo = 0;
 	sqlite3_reset(st);
-	bind_text(st, 1, gateway);
-	bind_text(st, 2, r->meter);
-	bind_text(st, 3, r->point);
-	bind_text(st, 4, r->quantity);
-	if ((ret = step_done(im->s, st, "series insert")) != GFI_OK)
+	db_bind_text(st, 1, gateway);
+	db_bind_text(st, 2, r->meter);
+	db_bind_text(st, 3, r->point);
+	db_bind_text(st, 4, r->quantity);
+	if ((ret = db_step_done(im->s->db, st, "series insert")) != GFI_OK)
 		return ret;
 	st = im->series_get;
 	sqlite3_reset(st);
-	bind_text(st, 1, gateway);
-	bind_text(st, 2, r->meter);
-	bind_text(st, 3, r->point);
+	db_bind_text(st, 1, gateway);
+	db_bind_text(st, 2, r->meter);
+	db_bind_text(st, 3, r->point);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		return store_fail(im->s, "series read", rc);
@@ -212,8 +195,8 @@ static int held_reading(struct store_importer *im, int64_t time_s,
 	int rc;
 
 	sqlite3_reset(st);
-	sqlite3_bind_int64(st, 1, im->series);
-	sqlite3_bind_int64(st, 2, time_s);
+	db_bind_int64(st, 1, im->series);
+	db_bind_int64(st, 2, time_s);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		held->time_s = time_s;
@@ -255,14 +238,14 @@ int store_importer_add(struct store_importer *im, const char *gateway,
 		return ret;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
-	sqlite3_bind_int64(st, 1, im->series);
-	sqlite3_bind_int64(st, 2, r->time_s);
+	db_bind_int64(st, 1, im->series);
+	db_bind_int64(st, 2, r->time_s);
 	if (has_value)
-		sqlite3_bind_double(st, 3, r->value);
-	sqlite3_bind_int(st, 4, r->status);
-	sqlite3_bind_int(st, 5, r->detail);
-	sqlite3_bind_int64(st, 6, im->id);
-	if ((ret = step_done(im->s, st, "import reading insert")) != GFI_OK)
+		db_bind_double(st, 3, r->value);
+	db_bind_int64(st, 4, r->status);
+	db_bind_int64(st, 5, r->detail);
+	db_bind_int64(st, 6, im->id);
+	if ((ret = db_step_done(im->s->db, st, "import reading insert")) != GFI_OK)
 		return ret;
 	if (sqlite3_changes(im->s->db) == 1) {
 		*outcome = STORE_IMPORT_INSERTED;
@@ -295,10 +278,10 @@ static int series_kind(struct store *s, int64_t series, enum gfi_qkind *kind)
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, series);
+	db_bind_int64(st, 1, series);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
-		store_column_text(st, 0, quantity, sizeof(quantity));
+		db_column_text(st, 0, quantity, sizeof(quantity));
 	else
 		ret = store_fail(s, "series kind", rc);
 	sqlite3_finalize(st);
@@ -320,9 +303,9 @@ static int day_rebuild(struct store *s, sqlite3_stmt *rd, sqlite3_stmt *put,
 
 	memset(&d, 0, sizeof(d));
 	sqlite3_reset(rd);
-	sqlite3_bind_int64(rd, 1, k->series);
-	sqlite3_bind_int64(rd, 2, k->day_s);
-	sqlite3_bind_int64(rd, 3, k->day_s + 86400);
+	db_bind_int64(rd, 1, k->series);
+	db_bind_int64(rd, 2, k->day_s);
+	db_bind_int64(rd, 3, k->day_s + 86400);
 	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
 		d.flagged += store_status_flagged(sqlite3_column_int(rd, 2));
 		imported += sqlite3_column_int64(rd, 3) != 0;
@@ -336,26 +319,26 @@ static int day_rebuild(struct store *s, sqlite3_stmt *rd, sqlite3_stmt *put,
 		return store_fail(s, "import rollup read", rc);
 	sqlite3_reset(put);
 	sqlite3_clear_bindings(put);
-	sqlite3_bind_int64(put, 1, k->series);
-	sqlite3_bind_int64(put, 2, k->day_s);
-	sqlite3_bind_int64(put, 3, d.count);
-	sqlite3_bind_int64(put, 4, d.bad);
+	db_bind_int64(put, 1, k->series);
+	db_bind_int64(put, 2, k->day_s);
+	db_bind_int64(put, 3, d.count);
+	db_bind_int64(put, 4, d.bad);
 	if (d.count > 0) {
-		sqlite3_bind_int64(put, 5, d.first_s);
-		sqlite3_bind_double(put, 6, d.first_v);
-		sqlite3_bind_int64(put, 7, d.last_s);
-		sqlite3_bind_double(put, 8, d.last_v);
-		sqlite3_bind_double(put, 9, d.min_v);
-		sqlite3_bind_double(put, 10, d.max_v);
+		db_bind_int64(put, 5, d.first_s);
+		db_bind_double(put, 6, d.first_v);
+		db_bind_int64(put, 7, d.last_s);
+		db_bind_double(put, 8, d.last_v);
+		db_bind_double(put, 9, d.min_v);
+		db_bind_double(put, 10, d.max_v);
 	}
-	sqlite3_bind_double(put, 11, d.integral);
-	sqlite3_bind_int64(put, 12, d.flagged);
+	db_bind_double(put, 11, d.integral);
+	db_bind_int64(put, 12, d.flagged);
 	if ((rc = sqlite3_step(put)) != SQLITE_DONE)
 		return store_fail(s, "import rollup write", rc);
 	sqlite3_reset(imp);
-	sqlite3_bind_int64(imp, 1, k->series);
-	sqlite3_bind_int64(imp, 2, k->day_s);
-	sqlite3_bind_int64(imp, 3, imported);
+	db_bind_int64(imp, 1, k->series);
+	db_bind_int64(imp, 2, k->day_s);
+	db_bind_int64(imp, 3, imported);
 	if ((rc = sqlite3_step(imp)) != SQLITE_DONE)
 		return store_fail(s, "import count write", rc);
 	return GFI_OK;
@@ -378,7 +361,7 @@ static int touched_days(struct store *s, int64_t id, struct day_key **out,
 	*n = 0;
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		struct day_key d = { sqlite3_column_int64(st, 0),
 				     calendar_day_start(sqlite3_column_int64(st, 1)) };
@@ -459,11 +442,11 @@ static int series_sum(struct store *s, const char *sql, const char *gateway,
 	*out = 0;
 	if (ret != GFI_OK)
 		return ret;
-	bind_text(st, 1, gateway);
-	bind_text(st, 2, meter);
-	bind_text(st, 3, point);
-	sqlite3_bind_int64(st, 4, from_day_s);
-	sqlite3_bind_int64(st, 5, to_day_s);
+	db_bind_text(st, 1, gateway);
+	db_bind_text(st, 2, meter);
+	db_bind_text(st, 3, point);
+	db_bind_int64(st, 4, from_day_s);
+	db_bind_int64(st, 5, to_day_s);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*out = sqlite3_column_int64(st, 0);
@@ -526,11 +509,11 @@ int store_imported_count(struct store *s, const char *gateway,
 	*n = 0;
 	if (ret != GFI_OK)
 		return ret;
-	bind_text(st, 1, gateway);
-	bind_text(st, 2, meter);
-	bind_text(st, 3, point);
-	sqlite3_bind_int64(st, 4, from_s);
-	sqlite3_bind_int64(st, 5, to_s);
+	db_bind_text(st, 1, gateway);
+	db_bind_text(st, 2, meter);
+	db_bind_text(st, 3, point);
+	db_bind_int64(st, 4, from_s);
+	db_bind_int64(st, 5, to_s);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*n = sqlite3_column_int64(st, 0);

@@ -1,7 +1,7 @@
 /*
- * store_ingest.c — the ingest half of the store: verified batches as
- * received, readings, daily rollups, quarantine, chain and gaps, and reading
- * them back (store.h, "ingest" and "reading back").
+ * store_ingest.c — the write path of the store (store_ingest.h): verified
+ * batches as received, readings, daily rollups, quarantine, chain and gaps;
+ * reading them back is store_readback.c's.
  *
  * Why here: all SQL of the aggregator lives in the store files, so the rest
  * sees no SQLite (a PostgreSQL backend replaces these functions).
@@ -23,8 +23,7 @@
  *  - rollups.flagged counts the day's readings with status backwards, jump
  *    or rollover (recounted from raw on a recompute): series.c takes a day
  *    whole from first/last only when it is 0 (docs/indicators.md).
- * Statements run per reading are prepared once into s->cache[] (enum below);
- * listings prepare their own, so a row callback may call the store again.
+ * Statements run per reading are prepared once into s->cache[] (enum below).
  * Per batch, store_readings_add reads and writes each (series, day) rollup
  * once, folding the batch's readings in memory in between (the row written
  * is the one the per-reading rewrite gave); series ids are remembered in a
@@ -103,51 +102,10 @@ static const char *const sql_text[ST_COUNT] = {
 
 _Static_assert((int)ST_COUNT <= (int)STORE_CACHE_METER_GET, "store cache too small");
 
-int store_cached(struct store *s, int idx, const char *sql, sqlite3_stmt **st)
-{
-	if (s->cache[idx] == NULL) {
-		int ret = store_prepare(s, sql, &s->cache[idx]);
-		if (ret != GFI_OK)
-			return ret;
-	}
-	sqlite3_reset(s->cache[idx]);
-	sqlite3_clear_bindings(s->cache[idx]);
-	*st = s->cache[idx];
-	return GFI_OK;
-}
-
 /* The cached statement idx, reset and unbound, ready to bind. */
 static int cached(struct store *s, int idx, sqlite3_stmt **st)
 {
 	return store_cached(s, idx, sql_text[idx], st);
-}
-
-static void bind_text(sqlite3_stmt *st, int i, const char *t)
-{
-	sqlite3_bind_text(st, i, t != NULL ? t : "", -1, SQLITE_STATIC);
-}
-
-/* A double, or NULL for NaN (a reading without a value). */
-static void bind_value(sqlite3_stmt *st, int i, double v)
-{
-	if (isnan(v))
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_double(st, i, v);
-}
-
-static double column_value(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN
-							    : sqlite3_column_double(st, col);
-}
-
-/* Step a statement that returns no rows. */
-static int run(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, what, rc);
 }
 
 /* ---- chain and batches ---- */
@@ -160,7 +118,7 @@ int store_chain_get(struct store *s, const char *gateway, uint64_t *seq,
 
 	if (ret != GFI_OK)
 		return ret;
-	bind_text(st, 1, gateway);
+	db_bind_text(st, 1, gateway);
 	*seq = 0;
 	memset(hash, 0, 32);
 	rc = sqlite3_step(st);
@@ -181,8 +139,8 @@ int store_batch_held(struct store *s, const char *gateway, uint64_t seq)
 
 	if (ret != GFI_OK)
 		return 0;
-	bind_text(st, 1, gateway);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	db_bind_text(st, 1, gateway);
+	db_bind_int64(st, 2, (sqlite3_int64)seq);
 	rc = sqlite3_step(st);
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW;
@@ -205,19 +163,19 @@ int store_batch_add(struct store *s, const char *gateway, uint64_t seq,
 		return GFI_E_STATE;
 	if ((ret = cached(s, ST_BATCH_ADD, &st)) != GFI_OK)
 		return ret;
-	bind_text(st, 1, gateway);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
-	sqlite3_bind_blob(st, 4, payload, (int)len, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, received_s);
-	if ((ret = run(s, st, "batch insert")) != GFI_OK)
+	db_bind_text(st, 1, gateway);
+	db_bind_int64(st, 2, (sqlite3_int64)seq);
+	db_bind_blob(st, 3, hash, 32);
+	db_bind_blob(st, 4, payload, (int)len);
+	db_bind_int64(st, 5, received_s);
+	if ((ret = db_step_done(s->db, st, "batch insert")) != GFI_OK)
 		return ret;
 	if ((ret = cached(s, ST_CHAIN_PUT, &st)) != GFI_OK)
 		return ret;
-	bind_text(st, 1, gateway);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
-	sqlite3_bind_blob(st, 3, hash, 32, SQLITE_STATIC);
-	return run(s, st, "chain advance");
+	db_bind_text(st, 1, gateway);
+	db_bind_int64(st, 2, (sqlite3_int64)seq);
+	db_bind_blob(st, 3, hash, 32);
+	return db_step_done(s->db, st, "chain advance");
 }
 
 int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
@@ -230,8 +188,8 @@ int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
 	*len = 0;
 	if (ret != GFI_OK)
 		return ret;
-	bind_text(st, 1, gateway);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)seq);
+	db_bind_text(st, 1, gateway);
+	db_bind_int64(st, 2, (sqlite3_int64)seq);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
@@ -364,23 +322,23 @@ static int series_lookup(struct store *s, const char *gateway,
 
 	if (ret != GFI_OK)
 		return ret;
-	bind_text(st, 1, gateway);
-	bind_text(st, 2, r->meter);
-	bind_text(st, 3, r->point);
+	db_bind_text(st, 1, gateway);
+	db_bind_text(st, 2, r->meter);
+	db_bind_text(st, 3, r->point);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
-		store_column_text(st, 1, quantity, sizeof(quantity));
+		db_column_text(st, 1, quantity, sizeof(quantity));
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {
 		if ((ret = cached(s, ST_SERIES_ADD, &st)) != GFI_OK)
 			return ret;
-		bind_text(st, 1, gateway);
-		bind_text(st, 2, r->meter);
-		bind_text(st, 3, r->point);
-		bind_text(st, 4, r->quantity);
-		if ((ret = run(s, st, "series insert")) != GFI_OK)
+		db_bind_text(st, 1, gateway);
+		db_bind_text(st, 2, r->meter);
+		db_bind_text(st, 3, r->point);
+		db_bind_text(st, 4, r->quantity);
+		if ((ret = db_step_done(s->db, st, "series insert")) != GFI_OK)
 			return ret;
 		*id = sqlite3_last_insert_rowid(s->db);
 		snprintf(quantity, sizeof(quantity), "%s", r->quantity);
@@ -405,8 +363,8 @@ static int day_get(struct store *s, int64_t series, int64_t day_s,
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, series);
-	sqlite3_bind_int64(st, 2, day_s);
+	db_bind_int64(st, 1, series);
+	db_bind_int64(st, 2, day_s);
 	memset(d, 0, sizeof(*d));
 	*found = 0;
 	rc = sqlite3_step(st);
@@ -415,11 +373,11 @@ static int day_get(struct store *s, int64_t series, int64_t day_s,
 		d->count = sqlite3_column_int64(st, 0);
 		d->bad = sqlite3_column_int64(st, 1);
 		d->first_s = sqlite3_column_int64(st, 2);
-		d->first_v = column_value(st, 3);
+		d->first_v = db_column_double(st, 3);
 		d->last_s = sqlite3_column_int64(st, 4);
-		d->last_v = column_value(st, 5);
-		d->min_v = column_value(st, 6);
-		d->max_v = column_value(st, 7);
+		d->last_v = db_column_double(st, 5);
+		d->min_v = db_column_double(st, 6);
+		d->max_v = db_column_double(st, 7);
 		d->integral = sqlite3_column_double(st, 8);
 		d->flagged = sqlite3_column_int64(st, 9);
 		rc = SQLITE_DONE;
@@ -436,21 +394,21 @@ static int day_put(struct store *s, int64_t series, int64_t day_s,
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, series);
-	sqlite3_bind_int64(st, 2, day_s);
-	sqlite3_bind_int64(st, 3, d->count);
-	sqlite3_bind_int64(st, 4, d->bad);
+	db_bind_int64(st, 1, series);
+	db_bind_int64(st, 2, day_s);
+	db_bind_int64(st, 3, d->count);
+	db_bind_int64(st, 4, d->bad);
 	if (d->count > 0) {
-		sqlite3_bind_int64(st, 5, d->first_s);
-		bind_value(st, 6, d->first_v);
-		sqlite3_bind_int64(st, 7, d->last_s);
-		bind_value(st, 8, d->last_v);
-		bind_value(st, 9, d->min_v);
-		bind_value(st, 10, d->max_v);
+		db_bind_int64(st, 5, d->first_s);
+		db_bind_double(st, 6, d->first_v);
+		db_bind_int64(st, 7, d->last_s);
+		db_bind_double(st, 8, d->last_v);
+		db_bind_double(st, 9, d->min_v);
+		db_bind_double(st, 10, d->max_v);
 	} /* else: unbound parameters are NULL */
-	sqlite3_bind_double(st, 11, d->integral);
-	sqlite3_bind_int64(st, 12, d->flagged);
-	return run(s, st, "rollup write");
+	db_bind_double(st, 11, d->integral);
+	db_bind_int64(st, 12, d->flagged);
+	return db_step_done(s->db, st, "rollup write");
 }
 
 /* Fold the valid reading (t, v), later than every valid reading of d, into d. */
@@ -491,9 +449,9 @@ static int day_recompute(struct store *s, int64_t series, int64_t day_s,
 	if (ret != GFI_OK)
 		return ret;
 	memset(d, 0, sizeof(*d));
-	sqlite3_bind_int64(st, 1, series);
-	sqlite3_bind_int64(st, 2, day_s);
-	sqlite3_bind_int64(st, 3, day_s + 86400);
+	db_bind_int64(st, 1, series);
+	db_bind_int64(st, 2, day_s);
+	db_bind_int64(st, 3, day_s + 86400);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		d->flagged += store_status_flagged(sqlite3_column_int(st, 2));
 		if (sqlite3_column_type(st, 1) == SQLITE_NULL)
@@ -628,12 +586,12 @@ static int reading_insert(struct store *s, const char *gateway,
 		return ret;
 	if ((ret = cached(s, ST_READING_ADD, &st)) != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, *series);
-	sqlite3_bind_int64(st, 2, r->time_s);
-	bind_value(st, 3, has_value ? r->value : NAN);
-	sqlite3_bind_int(st, 4, r->status);
-	sqlite3_bind_int(st, 5, r->detail);
-	if ((ret = run(s, st, "reading insert")) != GFI_OK)
+	db_bind_int64(st, 1, *series);
+	db_bind_int64(st, 2, r->time_s);
+	db_bind_double(st, 3, has_value ? r->value : NAN);
+	db_bind_int64(st, 4, r->status);
+	db_bind_int64(st, 5, r->detail);
+	if ((ret = db_step_done(s->db, st, "reading insert")) != GFI_OK)
 		return ret;
 	*inserted = sqlite3_changes(s->db) > 0;
 	return GFI_OK;
@@ -700,12 +658,12 @@ int store_quarantine_batch(struct store *s, const char *topic,
 		return ret;
 	if (len > QUARANTINE_PAYLOAD_MAX)
 		len = QUARANTINE_PAYLOAD_MAX;
-	sqlite3_bind_int64(st, 1, received_s);
-	bind_text(st, 2, topic);
-	bind_text(st, 3, gateway);
-	bind_text(st, 4, reason);
-	sqlite3_bind_blob(st, 5, len > 0 ? payload : "", (int)len, SQLITE_STATIC);
-	return run(s, st, "quarantine batch");
+	db_bind_int64(st, 1, received_s);
+	db_bind_text(st, 2, topic);
+	db_bind_text(st, 3, gateway);
+	db_bind_text(st, 4, reason);
+	db_bind_blob(st, 5, len > 0 ? payload : "", (int)len);
+	return db_step_done(s->db, st, "quarantine batch");
 }
 
 int store_quarantine_reading(struct store *s, const char *gateway,
@@ -717,16 +675,16 @@ int store_quarantine_reading(struct store *s, const char *gateway,
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, received_s);
-	bind_text(st, 2, gateway);
-	bind_text(st, 3, r->meter);
-	bind_text(st, 4, r->point);
-	bind_text(st, 5, r->quantity);
-	sqlite3_bind_int64(st, 6, r->time_s);
-	bind_value(st, 7, isfinite(r->value) ? r->value : NAN);
-	sqlite3_bind_int(st, 8, r->status);
-	bind_text(st, 9, reason);
-	return run(s, st, "quarantine reading");
+	db_bind_int64(st, 1, received_s);
+	db_bind_text(st, 2, gateway);
+	db_bind_text(st, 3, r->meter);
+	db_bind_text(st, 4, r->point);
+	db_bind_text(st, 5, r->quantity);
+	db_bind_int64(st, 6, r->time_s);
+	db_bind_double(st, 7, isfinite(r->value) ? r->value : NAN);
+	db_bind_int64(st, 8, r->status);
+	db_bind_text(st, 9, reason);
+	return db_step_done(s->db, st, "quarantine reading");
 }
 
 int store_gap_record(struct store *s, const char *gateway, uint64_t head,
@@ -737,261 +695,9 @@ int store_gap_record(struct store *s, const char *gateway, uint64_t head,
 
 	if (ret != GFI_OK)
 		return ret;
-	bind_text(st, 1, gateway);
-	sqlite3_bind_int64(st, 2, (sqlite3_int64)head);
-	sqlite3_bind_int64(st, 3, (sqlite3_int64)got);
-	sqlite3_bind_int64(st, 4, received_s);
-	return run(s, st, "gap record");
-}
-
-/* ---- reading back ---- */
-
-static void rollup_row(sqlite3_stmt *st, struct rollup *r)
-{
-	memset(r, 0, sizeof(*r));
-	store_column_text(st, 0, r->gateway, sizeof(r->gateway));
-	store_column_text(st, 1, r->meter, sizeof(r->meter));
-	store_column_text(st, 2, r->point, sizeof(r->point));
-	store_column_text(st, 3, r->quantity, sizeof(r->quantity));
-	r->day_s = sqlite3_column_int64(st, 4);
-	r->count = sqlite3_column_int64(st, 5);
-	r->bad = sqlite3_column_int64(st, 6);
-	r->first_s = sqlite3_column_int64(st, 7);
-	r->first_v = column_value(st, 8);
-	r->last_s = sqlite3_column_int64(st, 9);
-	r->last_v = column_value(st, 10);
-	r->min_v = column_value(st, 11);
-	r->max_v = column_value(st, 12);
-	r->integral = sqlite3_column_double(st, 13);
-	r->flagged = sqlite3_column_int64(st, 14);
-}
-
-/* Days in [from_day_s, to_day_s), ordered by meter, point, day. */
-int store_rollups(struct store *s, const char *gateway, const char *meter,
-		  const char *point, int64_t from_day_s, int64_t to_day_s,
-		  store_row_fn fn, void *ctx)
-{
-	sqlite3_stmt *st = NULL;
-	struct rollup r;
-	/* One series when meter and point are given: a year's total must not
-	 * walk every other point of the gateway (26x the rows at 30 points). */
-	int ret = store_prepare(s,
-		"SELECT s.gateway, s.meter, s.point, s.quantity, r.day_s, r.count, "
-		"r.bad, r.first_s, r.first_v, r.last_s, r.last_v, r.min_v, r.max_v, "
-		"r.integral, r.flagged FROM rollups r JOIN series s ON s.id = r.series "
-		"WHERE s.gateway = ?1 AND r.day_s >= ?2 AND r.day_s < ?3 "
-		"AND (?4 IS NULL OR (s.meter = ?4 AND s.point = ?5)) "
-		"ORDER BY s.meter, s.point, r.day_s", &st);
-	int rc;
-
-	if (ret != GFI_OK)
-		return ret;
-	bind_text(st, 1, gateway);
-	sqlite3_bind_int64(st, 2, from_day_s);
-	sqlite3_bind_int64(st, 3, to_day_s);
-	if (meter != NULL && point != NULL) {
-		bind_text(st, 4, meter);
-		bind_text(st, 5, point);
-	}
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		rollup_row(st, &r);
-		if (fn(ctx, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "rollup list", rc);
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int store_readings(struct store *s, const char *gateway, const char *meter,
-		   const char *point, int64_t from_s, int64_t to_s,
-		   store_row_fn fn, void *ctx)
-{
-	sqlite3_stmt *st = NULL;
-	struct gfi_reading r;
-	int ret = store_prepare(s,
-		"SELECT s.quantity, r.time_s, r.value, r.status, r.detail "
-		"FROM readings r JOIN series s ON s.id = r.series "
-		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
-		"AND r.time_s >= ?4 AND r.time_s < ?5 ORDER BY r.time_s", &st);
-	int rc;
-
-	if (ret != GFI_OK)
-		return ret;
-	bind_text(st, 1, gateway);
-	bind_text(st, 2, meter);
-	bind_text(st, 3, point);
-	sqlite3_bind_int64(st, 4, from_s);
-	sqlite3_bind_int64(st, 5, to_s);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		memset(&r, 0, sizeof(r));
-		snprintf(r.meter, sizeof(r.meter), "%s", meter);
-		snprintf(r.point, sizeof(r.point), "%s", point);
-		store_column_text(st, 0, r.quantity, sizeof(r.quantity));
-		r.time_s = sqlite3_column_int64(st, 1);
-		r.value = column_value(st, 2);
-		r.status = sqlite3_column_int(st, 3);
-		r.detail = sqlite3_column_int(st, 4);
-		if (fn(ctx, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "reading list", rc);
-	sqlite3_finalize(st);
-	return ret;
-}
-
-static int count_rows(struct store *s, const char *sql, int64_t *out)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, sql, &st), rc;
-
-	if (ret != GFI_OK)
-		return ret;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	else
-		ret = store_fail(s, "count", rc);
-	sqlite3_finalize(st);
-	return ret;
-}
-
-int store_counts(struct store *s, struct store_counts *out)
-{
-	int ret;
-
-	memset(out, 0, sizeof(*out));
-	if ((ret = count_rows(s, "SELECT count(*) FROM batches", &out->batches)) ||
-	    (ret = count_rows(s, "SELECT count(*) FROM readings", &out->readings)) ||
-	    (ret = count_rows(s, "SELECT count(*) FROM quarantine",
-			      &out->quarantined_batches)) ||
-	    (ret = count_rows(s, "SELECT count(*) FROM quarantined_readings",
-			      &out->quarantined_readings)) ||
-	    (ret = count_rows(s, "SELECT count(*) FROM gaps", &out->gaps)) ||
-	    (ret = count_rows(s, "SELECT count(*) FROM rollups", &out->rollups)))
-		return ret;
-	return GFI_OK;
-}
-
-int store_status_put(struct store *s, const struct gw_status *st)
-{
-	sqlite3_stmt *q = NULL;
-	int ret = store_prepare(s,
-		"INSERT OR REPLACE INTO gateway_status (gateway, state, queue_depth, "
-		"oldest_queued_s, head_seq, acked_seq, version, reported_s, received_s) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)", &q);
-	int rc;
-
-	if (ret != GFI_OK)
-		return ret;
-	bind_text(q, 1, st->gateway);
-	bind_text(q, 2, st->state);
-	sqlite3_bind_int64(q, 3, st->queue_depth);
-	sqlite3_bind_int64(q, 4, st->oldest_queued_s);
-	sqlite3_bind_int64(q, 5, st->head_seq);
-	sqlite3_bind_int64(q, 6, st->acked_seq);
-	bind_text(q, 7, st->version);
-	sqlite3_bind_int64(q, 8, st->reported_s);
-	sqlite3_bind_int64(q, 9, st->received_s);
-	rc = sqlite3_step(q);
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "status put", rc);
-	sqlite3_finalize(q);
-	return ret;
-}
-
-int store_status_get(struct store *s, const char *gateway, struct gw_status *out)
-{
-	sqlite3_stmt *q = NULL;
-	int ret = store_prepare(s,
-		"SELECT gateway, state, queue_depth, oldest_queued_s, head_seq, "
-		"acked_seq, version, reported_s, received_s FROM gateway_status "
-		"WHERE gateway = ?1", &q);
-	int rc;
-
-	if (ret != GFI_OK)
-		return ret;
-	bind_text(q, 1, gateway);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		store_column_text(q, 0, out->gateway, sizeof(out->gateway));
-		store_column_text(q, 1, out->state, sizeof(out->state));
-		out->queue_depth = sqlite3_column_int64(q, 2);
-		out->oldest_queued_s = sqlite3_column_int64(q, 3);
-		out->head_seq = sqlite3_column_int64(q, 4);
-		out->acked_seq = sqlite3_column_int64(q, 5);
-		store_column_text(q, 6, out->version, sizeof(out->version));
-		out->reported_s = sqlite3_column_int64(q, 7);
-		out->received_s = sqlite3_column_int64(q, 8);
-		ret = GFI_OK;
-	} else {
-		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "status get", rc);
-	}
-	sqlite3_finalize(q);
-	return ret;
-}
-
-int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx)
-{
-	sqlite3_stmt *q = NULL;
-	struct reason_count r;
-	/* "parse: readings[3].value: ..." -> "parse"; "broken chain" stays. */
-	int ret = store_prepare(s,
-		"SELECT CASE WHEN instr(reason, ':') > 0 "
-		"THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END AS cls, "
-		"count(*) FROM quarantine GROUP BY cls ORDER BY cls", &q);
-	int rc;
-
-	if (ret != GFI_OK)
-		return ret;
-	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
-		store_column_text(q, 0, r.reason, sizeof(r.reason));
-		r.n = sqlite3_column_int64(q, 1);
-		if (fn(ctx, &r) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "quarantine reasons", rc);
-	sqlite3_finalize(q);
-	return ret;
-}
-
-int store_last_reading(struct store *s, const char *gateway, const char *meter,
-		       const char *point, struct gfi_reading *out)
-{
-	sqlite3_stmt *q = NULL;
-	int ret = store_prepare(s,
-		"SELECT r.time_s, r.value, r.status, r.detail, s.quantity "
-		"FROM readings r JOIN series s ON s.id = r.series "
-		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
-		"ORDER BY r.time_s DESC LIMIT 1", &q);
-	int rc;
-
-	if (ret != GFI_OK)
-		return ret;
-	bind_text(q, 1, gateway);
-	bind_text(q, 2, meter);
-	bind_text(q, 3, point);
-	rc = sqlite3_step(q);
-	if (rc == SQLITE_ROW) {
-		memset(out, 0, sizeof(*out));
-		snprintf(out->meter, sizeof(out->meter), "%s", meter);
-		snprintf(out->point, sizeof(out->point), "%s", point);
-		out->time_s = sqlite3_column_int64(q, 0);
-		out->value = sqlite3_column_type(q, 1) == SQLITE_NULL
-				     ? NAN : sqlite3_column_double(q, 1);
-		out->status = sqlite3_column_int(q, 2);
-		out->detail = sqlite3_column_int(q, 3);
-		store_column_text(q, 4, out->quantity, sizeof(out->quantity));
-		ret = GFI_OK;
-	} else {
-		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "last reading", rc);
-	}
-	sqlite3_finalize(q);
-	return ret;
+	db_bind_text(st, 1, gateway);
+	db_bind_int64(st, 2, (sqlite3_int64)head);
+	db_bind_int64(st, 3, (sqlite3_int64)got);
+	db_bind_int64(st, 4, received_s);
+	return db_step_done(s->db, st, "gap record");
 }

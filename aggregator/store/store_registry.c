@@ -1,7 +1,7 @@
 /*
- * store_registry.c — the registry half of the store (store.h): counties,
- * units, park members, suppliers, gateways, meters, replacement events and
- * manual facts.
+ * store_registry.c — the registry part of the store (store_registry.h):
+ * counties, units, park members, suppliers, gateways, meters, replacement
+ * events and manual facts.
  *
  * Why here: all SQL of the aggregator stays in the store files, so a
  * PostgreSQL backend replaces these functions and nothing else.
@@ -25,17 +25,6 @@
 #include "log.h"
 
 /* ---- small helpers ---- */
-
-/* Bind a fixed-size text field: never read past its array even if a caller
- * forgot the terminator. */
-static int bind_text(sqlite3_stmt *st, int i, const char *v, size_t size)
-{
-	return sqlite3_bind_text(st, i, v, (int)strnlen(v, size), SQLITE_TRANSIENT);
-}
-
-#define BIND_FIELD(st, i, field) bind_text((st), (i), (field), sizeof(field))
-/* NUL-terminated strings from callers (ids, codes). */
-#define BIND_STR(st, i, str) sqlite3_bind_text((st), (i), (str), -1, SQLITE_TRANSIENT)
 
 /* Begin a transaction unless the caller already holds one. */
 static int tx_begin(struct store *s, int *own)
@@ -70,13 +59,6 @@ static int tx_end(struct store *s, int own, int ret)
 	return ret;
 }
 
-/* Step a prepared write to completion. */
-static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, what, rc);
-}
-
 /* Whether the query sql with up to three text keys yields a row:
  * GFI_OK (yes), GFI_E_NOTFOUND (no) or GFI_E_DB. */
 static int row_exists(struct store *s, const char *sql, const char *k1,
@@ -87,11 +69,11 @@ static int row_exists(struct store *s, const char *sql, const char *k1,
 
 	if ((ret = store_prepare(s, sql, &st)) != GFI_OK)
 		return ret;
-	BIND_STR(st, 1, k1);
+	db_bind_text(st, 1, k1);
 	if (k2 != NULL)
-		BIND_STR(st, 2, k2);
+		db_bind_text(st, 2, k2);
 	if (k3 != NULL)
-		BIND_STR(st, 3, k3);
+		db_bind_text(st, 3, k3);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		ret = GFI_OK;
@@ -120,7 +102,7 @@ static int unit_kind_of(struct store *s, const char *code, int *kind)
 
 	if ((ret = store_prepare(s, "SELECT kind FROM units WHERE code = ?", &st)) != GFI_OK)
 		return ret;
-	BIND_STR(st, 1, code);
+	db_bind_text(st, 1, code);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*kind = sqlite3_column_int(st, 0);
@@ -132,34 +114,6 @@ static int unit_kind_of(struct store *s, const char *code, int *kind)
 	return ret;
 }
 
-/* Run a listing: fn gets each row decoded by decode into a row buffer. */
-typedef void (*decode_fn)(sqlite3_stmt *st, void *row);
-
-static int run_list(struct store *s, sqlite3_stmt *st, decode_fn decode,
-		    void *row, store_row_fn fn, void *ctx)
-{
-	int rc;
-
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		decode(st, row);
-		if (fn(ctx, row) != 0)
-			return GFI_OK;
-	}
-	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, "registry list", rc);
-}
-
-/* Run a single-row lookup decoded by decode: GFI_OK, GFI_E_NOTFOUND, DB. */
-static int run_get(struct store *s, sqlite3_stmt *st, decode_fn decode, void *row)
-{
-	int rc = sqlite3_step(st);
-
-	if (rc == SQLITE_ROW) {
-		decode(st, row);
-		return GFI_OK;
-	}
-	return rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "registry get", rc);
-}
-
 /* ---- counties ---- */
 
 #define COUNTY_COLS "code, name, retired"
@@ -169,8 +123,8 @@ static void county_decode(sqlite3_stmt *st, void *row)
 	struct reg_county *c = row;
 
 	memset(c, 0, sizeof(*c));
-	store_column_text(st, 0, c->code, sizeof(c->code));
-	store_column_text(st, 1, c->name, sizeof(c->name));
+	db_column_text(st, 0, c->code, sizeof(c->code));
+	db_column_text(st, 1, c->name, sizeof(c->name));
 	c->retired = sqlite3_column_int(st, 2);
 }
 
@@ -188,10 +142,10 @@ int store_county_put(struct store *s, const struct reg_county *c, int create)
 			"INSERT INTO counties (name, retired, code) VALUES (?, ?, ?)" :
 			"UPDATE counties SET name = ?, retired = ? WHERE code = ?", &st);
 	if (ret == GFI_OK) {
-		BIND_FIELD(st, 1, c->name);
-		sqlite3_bind_int(st, 2, c->retired != 0);
-		BIND_FIELD(st, 3, c->code);
-		ret = step_done(s, st, "county put");
+		db_bind_field(st, 1, c->name, sizeof(c->name));
+		db_bind_int64(st, 2, c->retired != 0);
+		db_bind_field(st, 3, c->code, sizeof(c->code));
+		ret = db_step_done(s->db, st, "county put");
 	}
 	sqlite3_finalize(st);
 	return tx_end(s, own, ret);
@@ -203,8 +157,8 @@ int store_county_get(struct store *s, const char *code, struct reg_county *out)
 	int ret = store_prepare(s, "SELECT " COUNTY_COLS " FROM counties WHERE code = ?", &st);
 
 	if (ret == GFI_OK) {
-		BIND_STR(st, 1, code);
-		ret = run_get(s, st, county_decode, out);
+		db_bind_text(st, 1, code);
+		ret = db_get(s->db, st, county_decode, out, "registry get");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -212,14 +166,11 @@ int store_county_get(struct store *s, const char *code, struct reg_county *out)
 
 int store_county_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_county row;
-	int ret = store_prepare(s, "SELECT " COUNTY_COLS " FROM counties ORDER BY code", &st);
 
-	if (ret == GFI_OK)
-		ret = run_list(s, st, county_decode, &row, fn, ctx);
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT " COUNTY_COLS " FROM counties ORDER BY code",
+			county_decode, &row, fn, ctx, "registry list");
 }
 
 /* ---- units ---- */
@@ -231,13 +182,13 @@ static void unit_decode(sqlite3_stmt *st, void *row)
 	struct reg_unit *u = row;
 
 	memset(u, 0, sizeof(*u));
-	store_column_text(st, 0, u->code, sizeof(u->code));
-	store_column_text(st, 1, u->name, sizeof(u->name));
+	db_column_text(st, 0, u->code, sizeof(u->code));
+	db_column_text(st, 1, u->name, sizeof(u->name));
 	u->kind = (enum unit_kind)sqlite3_column_int(st, 2);
-	store_column_text(st, 3, u->county, sizeof(u->county));
+	db_column_text(st, 3, u->county, sizeof(u->county));
 	u->level = (enum unit_level)sqlite3_column_int(st, 4);
 	u->year_listed = sqlite3_column_int(st, 5);
-	store_column_text(st, 6, u->sector, sizeof(u->sector));
+	db_column_text(st, 6, u->sector, sizeof(u->sector));
 	u->retired = sqlite3_column_int(st, 7);
 }
 
@@ -262,15 +213,15 @@ int store_unit_put(struct store *s, const struct reg_unit *u, int create)
 			"UPDATE units SET name = ?, kind = ?, county = ?, level = ?,"
 			" year_listed = ?, sector = ?, retired = ? WHERE code = ?", &st);
 	if (ret == GFI_OK) {
-		BIND_FIELD(st, 1, u->name);
-		sqlite3_bind_int(st, 2, (int)u->kind);
-		BIND_FIELD(st, 3, u->county);
-		sqlite3_bind_int(st, 4, (int)u->level);
-		sqlite3_bind_int(st, 5, u->year_listed);
-		BIND_FIELD(st, 6, u->sector);
-		sqlite3_bind_int(st, 7, u->retired != 0);
-		BIND_FIELD(st, 8, u->code);
-		ret = step_done(s, st, "unit put");
+		db_bind_field(st, 1, u->name, sizeof(u->name));
+		db_bind_int64(st, 2, (int)u->kind);
+		db_bind_field(st, 3, u->county, sizeof(u->county));
+		db_bind_int64(st, 4, (int)u->level);
+		db_bind_int64(st, 5, u->year_listed);
+		db_bind_field(st, 6, u->sector, sizeof(u->sector));
+		db_bind_int64(st, 7, u->retired != 0);
+		db_bind_field(st, 8, u->code, sizeof(u->code));
+		ret = db_step_done(s->db, st, "unit put");
 	}
 	sqlite3_finalize(st);
 	return tx_end(s, own, ret);
@@ -282,8 +233,8 @@ int store_unit_get(struct store *s, const char *code, struct reg_unit *out)
 	int ret = store_prepare(s, "SELECT " UNIT_COLS " FROM units WHERE code = ?", &st);
 
 	if (ret == GFI_OK) {
-		BIND_STR(st, 1, code);
-		ret = run_get(s, st, unit_decode, out);
+		db_bind_text(st, 1, code);
+		ret = db_get(s->db, st, unit_decode, out, "registry get");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -291,14 +242,10 @@ int store_unit_get(struct store *s, const char *code, struct reg_unit *out)
 
 int store_unit_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_unit row;
-	int ret = store_prepare(s, "SELECT " UNIT_COLS " FROM units ORDER BY code", &st);
 
-	if (ret == GFI_OK)
-		ret = run_list(s, st, unit_decode, &row, fn, ctx);
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db, "SELECT " UNIT_COLS " FROM units ORDER BY code",
+			unit_decode, &row, fn, ctx, "registry list");
 }
 
 /* ---- memberships: a pair of units, the first of a required kind ---- */
@@ -324,9 +271,9 @@ static int pair_put(struct store *s, const char *table_sql_exists,
 	if (ret == GFI_OK)
 		ret = store_prepare(s, insert_sql, &st);
 	if (ret == GFI_OK) {
-		BIND_STR(st, 1, first);
-		BIND_STR(st, 2, second);
-		ret = step_done(s, st, "membership put");
+		db_bind_text(st, 1, first);
+		db_bind_text(st, 2, second);
+		ret = db_step_done(s->db, st, "membership put");
 	}
 	sqlite3_finalize(st);
 	return tx_end(s, own, ret);
@@ -356,9 +303,9 @@ static void gateway_decode(sqlite3_stmt *st, void *row)
 	struct reg_gateway *g = row;
 
 	memset(g, 0, sizeof(*g));
-	store_column_text(st, 0, g->id, sizeof(g->id));
-	store_column_text(st, 1, g->unit, sizeof(g->unit));
-	store_column_text(st, 2, g->pubkey_pem, sizeof(g->pubkey_pem));
+	db_column_text(st, 0, g->id, sizeof(g->id));
+	db_column_text(st, 1, g->unit, sizeof(g->unit));
+	db_column_text(st, 2, g->pubkey_pem, sizeof(g->pubkey_pem));
 	g->active = sqlite3_column_int(st, 3);
 	g->registered_s = sqlite3_column_int64(st, 4);
 }
@@ -384,12 +331,12 @@ int store_gateway_put(struct store *s, const struct reg_gateway *g, int create)
 			"UPDATE gateways SET unit = ?, pubkey_pem = ?, active = ?,"
 			" registered_s = ? WHERE id = ?", &st);
 	if (ret == GFI_OK) {
-		BIND_FIELD(st, 1, g->unit);
-		BIND_FIELD(st, 2, g->pubkey_pem);
-		sqlite3_bind_int(st, 3, g->active != 0);
-		sqlite3_bind_int64(st, 4, g->registered_s);
-		BIND_STR(st, 5, id);
-		ret = step_done(s, st, "gateway put");
+		db_bind_field(st, 1, g->unit, sizeof(g->unit));
+		db_bind_field(st, 2, g->pubkey_pem, sizeof(g->pubkey_pem));
+		db_bind_int64(st, 3, g->active != 0);
+		db_bind_int64(st, 4, g->registered_s);
+		db_bind_text(st, 5, id);
+		ret = db_step_done(s->db, st, "gateway put");
 	}
 	sqlite3_finalize(st);
 	return tx_end(s, own, ret);
@@ -401,8 +348,8 @@ int store_gateway_get(struct store *s, const char *id, struct reg_gateway *out)
 	int ret = store_prepare(s, "SELECT " GATEWAY_COLS " FROM gateways WHERE id = ?", &st);
 
 	if (ret == GFI_OK) {
-		BIND_STR(st, 1, id);
-		ret = run_get(s, st, gateway_decode, out);
+		db_bind_text(st, 1, id);
+		ret = db_get(s->db, st, gateway_decode, out, "registry get");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -410,14 +357,11 @@ int store_gateway_get(struct store *s, const char *id, struct reg_gateway *out)
 
 int store_gateway_list(struct store *s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_gateway row;
-	int ret = store_prepare(s, "SELECT " GATEWAY_COLS " FROM gateways ORDER BY id", &st);
 
-	if (ret == GFI_OK)
-		ret = run_list(s, st, gateway_decode, &row, fn, ctx);
-	sqlite3_finalize(st);
-	return ret;
+	return db_query(s->db,
+			"SELECT " GATEWAY_COLS " FROM gateways ORDER BY id",
+			gateway_decode, &row, fn, ctx, "registry list");
 }
 
 int store_gateway_list_unit(struct store *s, const char *unit,
@@ -429,8 +373,8 @@ int store_gateway_list_unit(struct store *s, const char *unit,
 				" WHERE unit = ? ORDER BY id", &st);
 
 	if (ret == GFI_OK) {
-		BIND_STR(st, 1, unit);
-		ret = run_list(s, st, gateway_decode, &row, fn, ctx);
+		db_bind_text(st, 1, unit);
+		ret = db_list(s->db, st, gateway_decode, &row, fn, ctx, "registry list");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -446,15 +390,15 @@ static void meter_decode(sqlite3_stmt *st, void *row)
 	struct reg_meter *m = row;
 
 	memset(m, 0, sizeof(*m));
-	store_column_text(st, 0, m->gateway, sizeof(m->gateway));
-	store_column_text(st, 1, m->meter, sizeof(m->meter));
-	store_column_text(st, 2, m->point, sizeof(m->point));
-	store_column_text(st, 3, m->quantity, sizeof(m->quantity));
+	db_column_text(st, 0, m->gateway, sizeof(m->gateway));
+	db_column_text(st, 1, m->meter, sizeof(m->meter));
+	db_column_text(st, 2, m->point, sizeof(m->point));
+	db_column_text(st, 3, m->quantity, sizeof(m->quantity));
 	m->role = (enum meter_role)sqlite3_column_int(st, 4);
-	store_column_text(st, 5, m->carrier, sizeof(m->carrier));
+	db_column_text(st, 5, m->carrier, sizeof(m->carrier));
 	m->counter_max = sqlite3_column_double(st, 6);
-	store_column_text(st, 7, m->product, sizeof(m->product));
-	store_column_text(st, 8, m->product_unit, sizeof(m->product_unit));
+	db_column_text(st, 7, m->product, sizeof(m->product));
+	db_column_text(st, 8, m->product_unit, sizeof(m->product_unit));
 	m->accuracy_pct = sqlite3_column_double(st, 9);
 	m->registered_s = sqlite3_column_int64(st, 10);
 	m->retired = sqlite3_column_int(st, 11);
@@ -485,19 +429,19 @@ int store_meter_put(struct store *s, const struct reg_meter *m, int create)
 			" product = ?, product_unit = ?, accuracy_pct = ?, registered_s = ?,"
 			" retired = ? WHERE gateway = ? AND meter = ? AND point = ?", &st);
 	if (ret == GFI_OK) {
-		BIND_FIELD(st, 1, m->quantity);
-		sqlite3_bind_int(st, 2, (int)m->role);
-		BIND_FIELD(st, 3, m->carrier);
-		sqlite3_bind_double(st, 4, m->counter_max);
-		BIND_FIELD(st, 5, m->product);
-		BIND_FIELD(st, 6, m->product_unit);
-		sqlite3_bind_double(st, 7, m->accuracy_pct);
-		sqlite3_bind_int64(st, 8, m->registered_s);
-		sqlite3_bind_int(st, 9, m->retired != 0);
-		BIND_STR(st, 10, gw);
-		BIND_STR(st, 11, meter);
-		BIND_STR(st, 12, point);
-		ret = step_done(s, st, "meter put");
+		db_bind_field(st, 1, m->quantity, sizeof(m->quantity));
+		db_bind_int64(st, 2, (int)m->role);
+		db_bind_field(st, 3, m->carrier, sizeof(m->carrier));
+		db_bind_double(st, 4, m->counter_max);
+		db_bind_field(st, 5, m->product, sizeof(m->product));
+		db_bind_field(st, 6, m->product_unit, sizeof(m->product_unit));
+		db_bind_double(st, 7, m->accuracy_pct);
+		db_bind_int64(st, 8, m->registered_s);
+		db_bind_int64(st, 9, m->retired != 0);
+		db_bind_text(st, 10, gw);
+		db_bind_text(st, 11, meter);
+		db_bind_text(st, 12, point);
+		ret = db_step_done(s->db, st, "meter put");
 	}
 	sqlite3_finalize(st);
 	return tx_end(s, own, ret);
@@ -514,11 +458,10 @@ int store_meter_get(struct store *s, const char *gateway, const char *meter,
 			       &st);
 
 	if (ret == GFI_OK) {
-		BIND_STR(st, 1, gateway);
-		BIND_STR(st, 2, meter);
-		BIND_STR(st, 3, point);
-		ret = run_get(s, st, meter_decode, out);
-		sqlite3_reset(st);
+		db_bind_text(st, 1, gateway);
+		db_bind_text(st, 2, meter);
+		db_bind_text(st, 3, point);
+		ret = db_get(s->db, st, meter_decode, out, "registry get");
 	}
 	return ret;
 }
@@ -548,8 +491,8 @@ int store_meter_list(struct store *s, const char *gateway, store_row_fn fn,
 
 	if (ret == GFI_OK) {
 		if (gateway != NULL)
-			BIND_STR(st, 1, gateway);
-		ret = run_list(s, st, meter_decode, &row, fn, ctx);
+			db_bind_text(st, 1, gateway);
+		ret = db_list(s->db, st, meter_decode, &row, fn, ctx, "registry list");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -575,10 +518,10 @@ int store_replacement_add(struct store *s, const struct reg_replacement *r)
 				    " AND meter = ? AND point = ? AND time_s = ?", &st);
 	if (ret == GFI_OK) {
 		int rc;
-		BIND_STR(st, 1, gw);
-		BIND_STR(st, 2, meter);
-		BIND_STR(st, 3, point);
-		sqlite3_bind_int64(st, 4, r->time_s);
+		db_bind_text(st, 1, gw);
+		db_bind_text(st, 2, meter);
+		db_bind_text(st, 3, point);
+		db_bind_int64(st, 4, r->time_s);
 		rc = sqlite3_step(st);
 		if (rc == SQLITE_ROW)
 			ret = GFI_E_EXISTS;
@@ -592,13 +535,13 @@ int store_replacement_add(struct store *s, const struct reg_replacement *r)
 				    " time_s, old_final, new_initial) VALUES (?, ?, ?, ?, ?, ?)",
 				    &st);
 	if (ret == GFI_OK) {
-		BIND_STR(st, 1, gw);
-		BIND_STR(st, 2, meter);
-		BIND_STR(st, 3, point);
-		sqlite3_bind_int64(st, 4, r->time_s);
-		sqlite3_bind_double(st, 5, r->old_final);
-		sqlite3_bind_double(st, 6, r->new_initial);
-		ret = step_done(s, st, "replacement add");
+		db_bind_text(st, 1, gw);
+		db_bind_text(st, 2, meter);
+		db_bind_text(st, 3, point);
+		db_bind_int64(st, 4, r->time_s);
+		db_bind_double(st, 5, r->old_final);
+		db_bind_double(st, 6, r->new_initial);
+		ret = db_step_done(s->db, st, "replacement add");
 	}
 	sqlite3_finalize(st);
 	return tx_end(s, own, ret);
@@ -609,9 +552,9 @@ static void replacement_decode(sqlite3_stmt *st, void *row)
 	struct reg_replacement *r = row;
 
 	memset(r, 0, sizeof(*r));
-	store_column_text(st, 0, r->gateway, sizeof(r->gateway));
-	store_column_text(st, 1, r->meter, sizeof(r->meter));
-	store_column_text(st, 2, r->point, sizeof(r->point));
+	db_column_text(st, 0, r->gateway, sizeof(r->gateway));
+	db_column_text(st, 1, r->meter, sizeof(r->meter));
+	db_column_text(st, 2, r->point, sizeof(r->point));
 	r->time_s = sqlite3_column_int64(st, 3);
 	r->old_final = sqlite3_column_double(st, 4);
 	r->new_initial = sqlite3_column_double(st, 5);
@@ -632,8 +575,8 @@ int store_replacement_list(struct store *s, const char *gateway,
 
 	if (ret == GFI_OK) {
 		if (gateway != NULL)
-			BIND_STR(st, 1, gateway);
-		ret = run_list(s, st, replacement_decode, &row, fn, ctx);
+			db_bind_text(st, 1, gateway);
+		ret = db_list(s->db, st, replacement_decode, &row, fn, ctx, "registry list");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -660,14 +603,14 @@ int store_fact_put(struct store *s, const struct reg_fact *f)
 				    " value = excluded.value, entered_by = excluded.entered_by,"
 				    " entered_s = excluded.entered_s", &st);
 	if (ret == GFI_OK) {
-		BIND_STR(st, 1, unit);
-		sqlite3_bind_int(st, 2, f->year);
-		sqlite3_bind_int(st, 3, f->month);
-		BIND_FIELD(st, 4, f->key);
-		sqlite3_bind_double(st, 5, f->value);
-		BIND_FIELD(st, 6, f->entered_by);
-		sqlite3_bind_int64(st, 7, f->entered_s);
-		ret = step_done(s, st, "fact put");
+		db_bind_text(st, 1, unit);
+		db_bind_int64(st, 2, f->year);
+		db_bind_int64(st, 3, f->month);
+		db_bind_field(st, 4, f->key, sizeof(f->key));
+		db_bind_double(st, 5, f->value);
+		db_bind_field(st, 6, f->entered_by, sizeof(f->entered_by));
+		db_bind_int64(st, 7, f->entered_s);
+		ret = db_step_done(s->db, st, "fact put");
 	}
 	sqlite3_finalize(st);
 	return tx_end(s, own, ret);
@@ -678,12 +621,12 @@ static void fact_decode(sqlite3_stmt *st, void *row)
 	struct reg_fact *f = row;
 
 	memset(f, 0, sizeof(*f));
-	store_column_text(st, 0, f->unit, sizeof(f->unit));
+	db_column_text(st, 0, f->unit, sizeof(f->unit));
 	f->year = sqlite3_column_int(st, 1);
 	f->month = sqlite3_column_int(st, 2);
-	store_column_text(st, 3, f->key, sizeof(f->key));
+	db_column_text(st, 3, f->key, sizeof(f->key));
 	f->value = sqlite3_column_double(st, 4);
-	store_column_text(st, 5, f->entered_by, sizeof(f->entered_by));
+	db_column_text(st, 5, f->entered_by, sizeof(f->entered_by));
 	f->entered_s = sqlite3_column_int64(st, 6);
 }
 
@@ -705,9 +648,9 @@ int store_fact_list(struct store *s, const char *unit, int year,
 
 	if (ret == GFI_OK) {
 		if (unit != NULL)
-			BIND_STR(st, 1, unit);
-		sqlite3_bind_int(st, 2, year);
-		ret = run_list(s, st, fact_decode, &row, fn, ctx);
+			db_bind_text(st, 1, unit);
+		db_bind_int64(st, 2, year);
+		ret = db_list(s->db, st, fact_decode, &row, fn, ctx, "registry list");
 	}
 	sqlite3_finalize(st);
 	return ret;
@@ -715,25 +658,25 @@ int store_fact_list(struct store *s, const char *unit, int year,
 
 /* ---- memberships listing ---- */
 
+static void pair_decode(sqlite3_stmt *st, void *row)
+{
+	struct reg_pair *p = row;
+
+	db_column_text(st, 0, p->first, sizeof(p->first));
+	db_column_text(st, 1, p->second, sizeof(p->second));
+}
+
 static int pair_list(struct store *s, const char *sql, const char *first,
 		     store_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
 	struct reg_pair row;
-	int ret = store_prepare(s, sql, &st), rc;
+	int ret = store_prepare(s, sql, &st);
 
 	if (ret != GFI_OK)
 		return ret;
-	if (first != NULL)
-		BIND_STR(st, 1, first);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		store_column_text(st, 0, row.first, sizeof(row.first));
-		store_column_text(st, 1, row.second, sizeof(row.second));
-		if (fn(ctx, &row) != 0)
-			break;
-	}
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		ret = store_fail(s, "membership list", rc);
+	db_bind_text(st, 1, first);
+	ret = db_list(s->db, st, pair_decode, &row, fn, ctx, "membership list");
 	sqlite3_finalize(st);
 	return ret;
 }

@@ -1,5 +1,5 @@
 /*
- * store_review.c — the review half of the store (store.h, "review"): alerts,
+ * store_review.c — the review part of the store (store_review.h): alerts,
  * on-site spot checks, filed yearly tables, and the few read-backs of
  * batches and flagged readings that alerts and spot checks need.
  *
@@ -20,58 +20,29 @@
 
 #include "error.h"
 
-static void bind_str(sqlite3_stmt *st, int i, const char *v)
-{
-	if (v == NULL)
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_text(st, i, v, -1, SQLITE_TRANSIENT);
-}
-
-/* A double, or NULL for NaN (not computed). */
-static void bind_num(sqlite3_stmt *st, int i, double v)
-{
-	if (isnan(v))
-		sqlite3_bind_null(st, i);
-	else
-		sqlite3_bind_double(st, i, v);
-}
-
-static double column_num(sqlite3_stmt *st, int col)
-{
-	return sqlite3_column_type(st, col) == SQLITE_NULL ? NAN
-							    : sqlite3_column_double(st, col);
-}
-
-/* Step a statement that returns no rows, then finalize it. */
-static int run_once(struct store *s, sqlite3_stmt *st, const char *what)
-{
-	int rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, what, rc);
-}
-
 /* ---- alerts ---- */
 
 #define ALERT_COLS "a.id, a.unit, a.rule, a.subject, a.period, a.value, " \
 	"a.threshold, a.detail, a.first_seen_s, a.last_seen_s, a.state, " \
 	"a.changed_by, a.changed_s"
 
-static void alert_row(sqlite3_stmt *st, struct store_alert *a)
+static void alert_row(sqlite3_stmt *st, void *row)
 {
+	struct store_alert *a = row;
+
 	memset(a, 0, sizeof(*a));
 	a->id = sqlite3_column_int64(st, 0);
-	store_column_text(st, 1, a->unit, sizeof(a->unit));
-	store_column_text(st, 2, a->rule, sizeof(a->rule));
-	store_column_text(st, 3, a->subject, sizeof(a->subject));
-	store_column_text(st, 4, a->period, sizeof(a->period));
-	a->value = column_num(st, 5);
-	a->threshold = column_num(st, 6);
-	store_column_text(st, 7, a->detail, sizeof(a->detail));
+	db_column_text(st, 1, a->unit, sizeof(a->unit));
+	db_column_text(st, 2, a->rule, sizeof(a->rule));
+	db_column_text(st, 3, a->subject, sizeof(a->subject));
+	db_column_text(st, 4, a->period, sizeof(a->period));
+	a->value = db_column_double(st, 5);
+	a->threshold = db_column_double(st, 6);
+	db_column_text(st, 7, a->detail, sizeof(a->detail));
 	a->first_seen_s = sqlite3_column_int64(st, 8);
 	a->last_seen_s = sqlite3_column_int64(st, 9);
-	store_column_text(st, 10, a->state, sizeof(a->state));
-	store_column_text(st, 11, a->changed_by, sizeof(a->changed_by));
+	db_column_text(st, 10, a->state, sizeof(a->state));
+	db_column_text(st, 11, a->changed_by, sizeof(a->changed_by));
 	a->changed_s = sqlite3_column_int64(st, 12);
 }
 
@@ -86,10 +57,10 @@ static int alert_active_id(struct store *s, const struct store_alert *a, int64_t
 	*id = 0;
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, a->unit);
-	bind_str(st, 2, a->rule);
-	bind_str(st, 3, a->subject);
-	bind_str(st, 4, a->period);
+	db_bind_text(st, 1, a->unit);
+	db_bind_text(st, 2, a->rule);
+	db_bind_text(st, 3, a->subject);
+	db_bind_text(st, 4, a->period);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW)
 		*id = sqlite3_column_int64(st, 0);
@@ -120,14 +91,14 @@ int store_alert_raise(struct store *s, const struct store_alert *a,
 		"RETURNING id", &st);
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, a->unit);
-	bind_str(st, 2, a->rule);
-	bind_str(st, 3, a->subject);
-	bind_str(st, 4, a->period);
-	bind_num(st, 5, a->value);
-	bind_num(st, 6, a->threshold);
-	bind_str(st, 7, a->detail);
-	sqlite3_bind_int64(st, 8, now_s);
+	db_bind_text(st, 1, a->unit);
+	db_bind_text(st, 2, a->rule);
+	db_bind_text(st, 3, a->subject);
+	db_bind_text(st, 4, a->period);
+	db_bind_double(st, 5, a->value);
+	db_bind_double(st, 6, a->threshold);
+	db_bind_text(st, 7, a->detail);
+	db_bind_int64(st, 8, now_s);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*id = sqlite3_column_int64(st, 0);
@@ -144,16 +115,12 @@ int store_alert_get(struct store *s, int64_t id, struct store_alert *out)
 {
 	sqlite3_stmt *st = NULL;
 	int ret = store_prepare(s, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = ?1",
-				&st), rc;
+				&st);
 
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, id);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		alert_row(st, out);
-	else
-		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "alert read", rc);
+	db_bind_int64(st, 1, id);
+	ret = db_get(s->db, st, alert_row, out, "alert read");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -176,11 +143,13 @@ int store_alert_set_state(struct store *s, int64_t id, const char *state,
 			    "changed_s = ?4 WHERE id = ?1 AND state != 'resolved'", &st);
 	if (ret != GFI_OK)
 		return ret;
-	sqlite3_bind_int64(st, 1, id);
-	bind_str(st, 2, state);
-	bind_str(st, 3, who);
-	sqlite3_bind_int64(st, 4, now_s);
-	if ((ret = run_once(s, st, "alert state")) != GFI_OK)
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, state);
+	db_bind_text(st, 3, who);
+	db_bind_int64(st, 4, now_s);
+	ret = db_step_done(s->db, st, "alert state");
+	sqlite3_finalize(st);
+	if (ret != GFI_OK)
 		return ret;
 	return sqlite3_changes(s->db) == 1 ? GFI_OK : GFI_E_STATE;
 }
@@ -191,7 +160,7 @@ int store_alert_list(struct store *s, const struct store_alert_filter *f,
 	static const struct store_alert_filter none;
 	sqlite3_stmt *st = NULL;
 	struct store_alert a;
-	int ret, rc;
+	int ret;
 
 	if (f == NULL)
 		f = &none;
@@ -204,19 +173,12 @@ int store_alert_list(struct store *s, const struct store_alert_filter *f,
 		"ORDER BY a.id", &st);
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, f->unit);
-	bind_str(st, 2, f->county);
-	bind_str(st, 3, f->rule);
-	bind_str(st, 4, f->period);
-	bind_str(st, 5, f->state);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		alert_row(st, &a);
-		if (fn(ctx, &a) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "alert list", rc);
+	db_bind_text(st, 1, f->unit);
+	db_bind_text(st, 2, f->county);
+	db_bind_text(st, 3, f->rule);
+	db_bind_text(st, 4, f->period);
+	db_bind_text(st, 5, f->state);
+	ret = db_list(s->db, st, alert_row, &a, fn, ctx, "alert list");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -235,44 +197,47 @@ int store_spotcheck_add(struct store *s, const struct store_spotcheck *c,
 
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, c->gateway);
-	bind_str(st, 2, c->meter);
-	bind_str(st, 3, c->point);
-	sqlite3_bind_int64(st, 4, c->at_s);
-	sqlite3_bind_double(st, 5, c->reading);
-	bind_num(st, 6, c->reported);
-	bind_num(st, 7, c->diff);
-	bind_num(st, 8, c->diff_pct);
-	bind_num(st, 9, c->tolerance_pct);
-	sqlite3_bind_int(st, 10, c->chain_ok);
-	bind_str(st, 11, c->verdict);
-	bind_str(st, 12, c->reason);
-	bind_str(st, 13, c->inspector);
-	bind_str(st, 14, c->note);
-	sqlite3_bind_int64(st, 15, c->recorded_s);
-	if ((ret = run_once(s, st, "spot check insert")) == GFI_OK)
+	db_bind_text(st, 1, c->gateway);
+	db_bind_text(st, 2, c->meter);
+	db_bind_text(st, 3, c->point);
+	db_bind_int64(st, 4, c->at_s);
+	db_bind_double(st, 5, c->reading);
+	db_bind_double(st, 6, c->reported);
+	db_bind_double(st, 7, c->diff);
+	db_bind_double(st, 8, c->diff_pct);
+	db_bind_double(st, 9, c->tolerance_pct);
+	db_bind_int64(st, 10, c->chain_ok);
+	db_bind_text(st, 11, c->verdict);
+	db_bind_text(st, 12, c->reason);
+	db_bind_text(st, 13, c->inspector);
+	db_bind_text(st, 14, c->note);
+	db_bind_int64(st, 15, c->recorded_s);
+	if ((ret = db_step_done(s->db, st, "spot check insert")) == GFI_OK)
 		*id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
 	return ret;
 }
 
-static void spotcheck_row(sqlite3_stmt *st, struct store_spotcheck *c)
+static void spotcheck_row(sqlite3_stmt *st, void *row)
 {
+	struct store_spotcheck *c = row;
+
 	memset(c, 0, sizeof(*c));
 	c->id = sqlite3_column_int64(st, 0);
-	store_column_text(st, 1, c->gateway, sizeof(c->gateway));
-	store_column_text(st, 2, c->meter, sizeof(c->meter));
-	store_column_text(st, 3, c->point, sizeof(c->point));
+	db_column_text(st, 1, c->gateway, sizeof(c->gateway));
+	db_column_text(st, 2, c->meter, sizeof(c->meter));
+	db_column_text(st, 3, c->point, sizeof(c->point));
 	c->at_s = sqlite3_column_int64(st, 4);
 	c->reading = sqlite3_column_double(st, 5);
-	c->reported = column_num(st, 6);
-	c->diff = column_num(st, 7);
-	c->diff_pct = column_num(st, 8);
-	c->tolerance_pct = column_num(st, 9);
+	c->reported = db_column_double(st, 6);
+	c->diff = db_column_double(st, 7);
+	c->diff_pct = db_column_double(st, 8);
+	c->tolerance_pct = db_column_double(st, 9);
 	c->chain_ok = sqlite3_column_int(st, 10);
-	store_column_text(st, 11, c->verdict, sizeof(c->verdict));
-	store_column_text(st, 12, c->reason, sizeof(c->reason));
-	store_column_text(st, 13, c->inspector, sizeof(c->inspector));
-	store_column_text(st, 14, c->note, sizeof(c->note));
+	db_column_text(st, 11, c->verdict, sizeof(c->verdict));
+	db_column_text(st, 12, c->reason, sizeof(c->reason));
+	db_column_text(st, 13, c->inspector, sizeof(c->inspector));
+	db_column_text(st, 14, c->note, sizeof(c->note));
 	c->recorded_s = sqlite3_column_int64(st, 15);
 }
 
@@ -287,21 +252,14 @@ int store_spotcheck_list(struct store *s, const char *gateway,
 		"diff_pct, tolerance_pct, chain_ok, verdict, reason, inspector, note, "
 		"recorded_s FROM spotchecks WHERE (?1 IS NULL OR gateway = ?1) "
 		"AND (?2 IS NULL OR meter = ?2) AND (?3 IS NULL OR point = ?3) "
-		"ORDER BY id", &st), rc;
+		"ORDER BY id", &st);
 
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, gateway);
-	bind_str(st, 2, meter);
-	bind_str(st, 3, point);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		spotcheck_row(st, &c);
-		if (fn(ctx, &c) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "spot check list", rc);
+	db_bind_text(st, 1, gateway);
+	db_bind_text(st, 2, meter);
+	db_bind_text(st, 3, point);
+	ret = db_list(s->db, st, spotcheck_row, &c, fn, ctx, "spot check list");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -321,11 +279,13 @@ int store_filing_put(struct store *s, const char *unit, int year,
 			    "filed_by) VALUES (?1, ?2, ?3, ?4)", &st);
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, unit);
-	sqlite3_bind_int(st, 2, year);
-	sqlite3_bind_int64(st, 3, filed_s);
-	bind_str(st, 4, by);
-	return run_once(s, st, "filing");
+	db_bind_text(st, 1, unit);
+	db_bind_int64(st, 2, year);
+	db_bind_int64(st, 3, filed_s);
+	db_bind_text(st, 4, by);
+	ret = db_step_done(s->db, st, "filing");
+	sqlite3_finalize(st);
+	return ret;
 }
 
 int store_filing_held(struct store *s, const char *unit, int year)
@@ -336,8 +296,8 @@ int store_filing_held(struct store *s, const char *unit, int year)
 
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, unit);
-	sqlite3_bind_int(st, 2, year);
+	db_bind_text(st, 1, unit);
+	db_bind_int64(st, 2, year);
 	rc = sqlite3_step(st);
 	sqlite3_finalize(st);
 	if (rc == SQLITE_ROW)
@@ -358,7 +318,7 @@ int store_batch_last_received(struct store *s, const char *gateway,
 	*received_s = 0;
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, gateway);
+	db_bind_text(st, 1, gateway);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		*has = 1;
@@ -368,25 +328,24 @@ int store_batch_last_received(struct store *s, const char *gateway,
 	return rc == SQLITE_ROW ? GFI_OK : store_fail(s, "last batch", rc);
 }
 
+static void seq_decode(sqlite3_stmt *st, void *row)
+{
+	*(uint64_t *)row = (uint64_t)sqlite3_column_int64(st, 0);
+}
+
 int store_batch_seqs(struct store *s, const char *gateway, int64_t from_s,
 		     store_row_fn fn, void *ctx)
 {
 	sqlite3_stmt *st = NULL;
+	uint64_t seq;
 	int ret = store_prepare(s, "SELECT seq FROM batches WHERE gateway = ?1 "
-				"AND received_s >= ?2 ORDER BY seq", &st), rc;
+				"AND received_s >= ?2 ORDER BY seq", &st);
 
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, gateway);
-	sqlite3_bind_int64(st, 2, from_s);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		uint64_t seq = (uint64_t)sqlite3_column_int64(st, 0);
-		if (fn(ctx, &seq) != 0) {
-			rc = SQLITE_DONE;
-			break;
-		}
-	}
-	ret = rc == SQLITE_DONE ? GFI_OK : store_fail(s, "batch list", rc);
+	db_bind_text(st, 1, gateway);
+	db_bind_int64(st, 2, from_s);
+	ret = db_list(s->db, st, seq_decode, &seq, fn, ctx, "batch list");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -405,13 +364,13 @@ int store_flagged_count(struct store *s, const char *gateway,
 	*backwards = *jumps = 0;
 	if (ret != GFI_OK)
 		return ret;
-	bind_str(st, 1, gateway);
-	bind_str(st, 2, meter);
-	bind_str(st, 3, point);
-	sqlite3_bind_int64(st, 4, from_s);
-	sqlite3_bind_int(st, 5, GFI_ST_BACKWARDS);
-	sqlite3_bind_int(st, 6, GFI_ST_JUMP);
-	sqlite3_bind_int64(st, 7, to_s);
+	db_bind_text(st, 1, gateway);
+	db_bind_text(st, 2, meter);
+	db_bind_text(st, 3, point);
+	db_bind_int64(st, 4, from_s);
+	db_bind_int64(st, 5, GFI_ST_BACKWARDS);
+	db_bind_int64(st, 6, GFI_ST_JUMP);
+	db_bind_int64(st, 7, to_s);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		*backwards = sqlite3_column_int64(st, 0);

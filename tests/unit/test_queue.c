@@ -666,8 +666,8 @@ static void batches_take_unbatched_readings_and_advance_the_chain(void **state)
 	assert_int_equal(out[0].time_s, 100);
 	memset(h1, 0xab, sizeof(h1));
 	/* Only head + 1 is accepted. */
-	assert_int_equal(queue_batch_add(q, 2, h1, "x", 1, ids, n, 5), GFI_E_STATE);
-	assert_int_equal(queue_batch_add(q, 1, h1, "batch-1", 7, ids, n, 5), GFI_OK);
+	assert_int_equal(queue_batch_add_gaps(q, 2, h1, "x", 1, ids, n, NULL, 0, 5), GFI_E_STATE);
+	assert_int_equal(queue_batch_add_gaps(q, 1, h1, "batch-1", 7, ids, n, NULL, 0, 5), GFI_OK);
 	assert_int_equal(queue_chain_head(q, &seq, h, NULL), GFI_OK);
 	assert_int_equal(seq, 1);
 	assert_memory_equal(h, h1, 32);
@@ -696,7 +696,7 @@ static void an_ack_deletes_its_batches_and_their_readings_only(void **state)
 		assert_int_equal(queue_unbatched(q, 0, out, ids, 3, &n), GFI_OK);
 		assert_int_equal(n, 3);
 		snprintf(text, sizeof(text), "payload-%llu", (unsigned long long)b);
-		assert_int_equal(queue_batch_add(q, b, h, text, strlen(text), ids, n, 7), GFI_OK);
+		assert_int_equal(queue_batch_add_gaps(q, b, h, text, strlen(text), ids, n, NULL, 0, 7), GFI_OK);
 	}
 	assert_int_equal(queue_batch_next(q, 0, &seq, &payload, &len), GFI_OK);
 	assert_int_equal(seq, 1);
@@ -824,12 +824,12 @@ static void a_batch_whose_readings_were_dropped_meanwhile_is_refused(void **stat
 	push_meter(q, "A", 100, 10);
 	assert_int_equal(queue_unbatched(q, 0, out, ids, 4, &n), GFI_OK);
 	push_meter(q, "B", 200, 2);    /* the bound drops A 100..101, read above */
-	assert_int_equal(queue_batch_add(q, 1, h, "b1", 2, ids, n, 9), GFI_E_STATE);
+	assert_int_equal(queue_batch_add_gaps(q, 1, h, "b1", 2, ids, n, NULL, 0, 9), GFI_E_STATE);
 	assert_int_equal(queue_chain_head(q, &seq, NULL, NULL), GFI_OK);
 	assert_int_equal(seq, 0);      /* nothing changed */
 	assert_int_equal(queue_unbatched(q, 0, out, ids, 4, &n), GFI_OK);
 	assert_int_equal(out[0].time_s, 102);
-	assert_int_equal(queue_batch_add(q, 1, h, "b1", 2, ids, n, 9), GFI_OK);
+	assert_int_equal(queue_batch_add_gaps(q, 1, h, "b1", 2, ids, n, NULL, 0, 9), GFI_OK);
 	queue_close(q);
 }
 

@@ -1,0 +1,74 @@
+/*
+ * store_import.h — history imports (store_import.c, migration 6;
+ * docs/import.md): the imports table, readings an import brings, and the
+ * rollups of the days they touch. Included by store.h.
+ */
+#ifndef GFI_AGG_STORE_IMPORT_H
+#define GFI_AGG_STORE_IMPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "reading.h"
+#include "store.h"
+
+/* One `gfi-aggregator import`: the file as named and its SHA-256 (hex),
+ * its data rows, the readings it added, those already held, the bad rows
+ * skipped, who ran it and when. */
+struct store_import {
+	int64_t id;
+	char file[128];
+	char sha256[65];
+	int64_t rows, inserted, present, skipped;
+	char by[64];
+	int64_t imported_s;
+};
+
+/* Inside a transaction: record import rec (id ignored); *id gets its id,
+ * which every reading it brings carries (0 stays "signed by a gateway").
+ * store_import_update rewrites the counts of rec->id. GFI_E_DB. */
+int store_import_add(struct store *s, const struct store_import *rec,
+		     int64_t *id);
+int store_import_update(struct store *s, const struct store_import *rec);
+
+enum { STORE_IMPORT_INSERTED, STORE_IMPORT_PRESENT, STORE_IMPORT_COLLIDES };
+/* Writes the readings of import id, inside the caller's transaction (its
+ * statements prepared once); free it before commit or rollback. */
+struct store_importer;
+int store_importer_new(struct store *s, int64_t id, struct store_importer **out);
+void store_importer_free(struct store_importer *im);
+/* Store reading r of gateway as brought by the import (series created with
+ * r->quantity on first sight). When (series, time) is already held nothing
+ * changes: *outcome is STORE_IMPORT_PRESENT for the same value and status,
+ * else STORE_IMPORT_COLLIDES with the stored reading in *held and its
+ * import id in *held_import (0: gateway-signed). Rollups are left to
+ * store_import_finish. GFI_E_RANGE for a valued status without a finite
+ * value, GFI_E_DB. */
+int store_importer_add(struct store_importer *im, const char *gateway,
+		       const struct gfi_reading *r, int *outcome,
+		       struct gfi_reading *held, int64_t *held_import);
+
+/* Inside the transaction: rebuild from raw readings the rollup and the
+ * imported count of every (series, day) that import id brought readings
+ * to, exactly as ingest keeps rollups. *days (may be NULL) gets how many. */
+int store_import_finish(struct store *s, int64_t id, int64_t *days);
+
+/* Every import by id; rows are struct store_import. */
+int store_import_list(struct store *s, store_row_fn fn, void *ctx);
+
+/* Readings of one series on days [from_day_s, to_day_s) from its rollups,
+ * and how many of them were imported; no raw reading is read. */
+int store_import_share(struct store *s, const char *gateway, const char *meter,
+		       const char *point, int64_t from_day_s, int64_t to_day_s,
+		       int64_t *readings, int64_t *imported);
+
+/* Whether the store holds any imported reading (*any 1 or 0): when it does
+ * not, nobody needs to ask store_import_share. */
+int store_import_any(struct store *s, int *any);
+
+/* Imported readings of one series with time in [from_s, to_s] (closed). */
+int store_imported_count(struct store *s, const char *gateway,
+			 const char *meter, const char *point, int64_t from_s,
+			 int64_t to_s, int64_t *n);
+
+#endif

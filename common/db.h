@@ -1,0 +1,108 @@
+/*
+ * db.h — the one SQLite toolkit of gfi: opening a file the way every SQLite
+ * file we own is opened (WAL, synchronous=FULL, busy timeout, the file's
+ * mode), numbered schema migrations, and the step/bind/list helpers the
+ * agent's queue (agent/queue.c) and the aggregator's store
+ * (aggregator/store/) are written with.
+ *
+ * SQLite result codes become GFI_E_* here and nowhere else (db_fail), and
+ * are logged once, here, while SQLite's own message still exists.
+ * Threads: a connection belongs to one thread (opened NOMUTEX); share a
+ * file by opening one connection per thread.
+ */
+#ifndef GFI_COMMON_DB_H
+#define GFI_COMMON_DB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include <sqlite3.h>
+
+/* One schema step: after sql has run, PRAGMA user_version is version. A
+ * table of them is numbered 1, 2, 3 ... in order; never edit a shipped one,
+ * append. */
+struct db_migration {
+	int version;
+	const char *sql;        /* constant text, one or more statements */
+};
+
+/* How a file is opened. */
+struct db_spec {
+	const char *name;                   /* "queue", "store": for messages */
+	mode_t file_mode;                   /* of a file db_open creates, e.g. 0600 */
+	int busy_timeout_ms;                /* wait for another writer's lock */
+	const char *pragmas;                /* run before migrating; may be NULL */
+	const struct db_migration *migrations;
+	size_t nmigrations;
+};
+
+/* Open (creating with spec->file_mode, exactly, whatever the umask) the
+ * database at path: WAL (checked: SQLite keeps another mode silently when
+ * WAL is impossible), synchronous=FULL, busy timeout, extended result codes,
+ * spec->pragmas, then every migration above the file's user_version in one
+ * BEGIN IMMEDIATE transaction with the version bump. A file newer than the
+ * table is refused. GFI_E_INVAL, GFI_E_NOMEM, GFI_E_DB; *out NULL on error. */
+int db_open(const char *path, const struct db_spec *spec, sqlite3 **out);
+
+/* Close db (NULL is fine); every statement must be finalized already. */
+void db_close(sqlite3 *db);
+
+/* The single translation point: log "what failed" with SQLite's message for
+ * rc and return GFI_E_FULL (a full disk or file size limit: SQLITE_FULL, or
+ * a write refused whole, SQLITE_IOERR_WRITE), GFI_E_EXISTS (a UNIQUE or
+ * PRIMARY KEY conflict, not logged: it is an answer), else GFI_E_DB. */
+int db_fail(sqlite3 *db, const char *what, int rc);
+
+/* Run constant SQL (no parameters, rows ignored). */
+int db_exec(sqlite3 *db, const char *sql, const char *what);
+
+/* Prepare sql; the caller finalizes *st. persistent hints that it is kept
+ * for the connection's life. */
+int db_prepare(sqlite3 *db, const char *sql, int persistent, sqlite3_stmt **st);
+
+/* Step st once (a write, or a query whose rows are ignored), then reset it
+ * and clear its bindings, so it holds no snapshot, lock or borrowed
+ * pointer. sqlite3_changes() and the last rowid stay readable. */
+int db_step_done(sqlite3 *db, sqlite3_stmt *st, const char *what);
+
+/*
+ * Binding: one family, index i from 1. Text is borrowed until the next
+ * db_step_done/reset (SQLITE_STATIC); a NULL text binds SQL NULL, a NaN
+ * double binds NULL. db_bind_field binds a fixed-size char array and never
+ * reads past size, terminator or not. Each returns SQLite's rc, which a
+ * failing step reports again; callers may ignore it.
+ */
+int db_bind_text(sqlite3_stmt *st, int i, const char *text);
+int db_bind_field(sqlite3_stmt *st, int i, const char *field, size_t size);
+int db_bind_int64(sqlite3_stmt *st, int i, int64_t v);
+int db_bind_double(sqlite3_stmt *st, int i, double v);
+int db_bind_blob(sqlite3_stmt *st, int i, const void *data, size_t len);
+
+/* Column readers: a TEXT column copied into dst[size] (truncated safely,
+ * always terminated); a REAL column with NULL read back as NaN. */
+void db_column_text(sqlite3_stmt *st, int col, char *dst, size_t size);
+double db_column_double(sqlite3_stmt *st, int col);
+
+/* Decode the current row of st into row. */
+typedef void (*db_decode_fn)(sqlite3_stmt *st, void *row);
+/* Takes one decoded row; non-zero stops the listing (not an error). */
+typedef int (*db_row_fn)(void *ctx, const void *row);
+
+/* Step the bound statement st to its end: each row is decoded into row (a
+ * caller's buffer) and given to fn. st is reset afterwards, not finalized.
+ * GFI_OK (also when fn stopped), or db_fail's code. */
+int db_list(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,
+	    db_row_fn fn, void *ctx, const char *what);
+
+/* db_list over constant sql without parameters, prepared and finalized
+ * here: the whole of a plain listing. */
+int db_query(sqlite3 *db, const char *sql, db_decode_fn decode, void *row,
+	     db_row_fn fn, void *ctx, const char *what);
+
+/* The first row of the bound statement st decoded into row: GFI_OK,
+ * GFI_E_NOTFOUND (no row), or db_fail's code. st is reset afterwards. */
+int db_get(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,
+	   const char *what);
+
+#endif
