@@ -15,14 +15,20 @@
  *  - Paho's own automatic reconnect is off: every reconnect waits for the
  *    backoff with jitter, so a city's gateways do not all come back in the
  *    same second after a broker restart;
- *  - the backoff restarts from backoff_min_ms once a session is up.
+ *  - the backoff restarts from backoff_min_ms once a session is up;
+ *  - the jitter is drawn from getrandom(2) (or the options' source), so two
+ *    gateways started at the same moment draw different delays.
  */
 #include "mqttlink.h"
 
+#include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "error.h"
 #include "log.h"
@@ -42,7 +48,7 @@ struct mqttlink {
 
 	/* The caller's loop thread only. */
 	int up;                       /* what the last step saw */
-	int backoff_ms;               /* next delay's base, min..max */
+	int attempt;                  /* reconnects since the last session */
 	int64_t next_connect_ms;      /* no connect before this */
 };
 
@@ -155,15 +161,64 @@ static void start_connect(struct mqttlink *l)
 	}
 }
 
-/* Capped exponential backoff with jitter: the delay is drawn from the upper
- * half of the current base, which then doubles up to backoff_max_ms. */
+uint32_t mqttlink_random_os(void *ctx)
+{
+	static atomic_uint fallback_count;
+	uint32_t word = 0;
+	struct timespec ts;
+	ssize_t n;
+
+	(void)ctx;
+	do {
+		n = getrandom(&word, sizeof(word), GRND_NONBLOCK);
+	} while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)sizeof(word))
+		return word;
+	/* No entropy yet (early boot) or no getrandom: still differ between
+	 * gateways, by their clocks and pids (splitmix32 finaliser). */
+	clock_gettime(CLOCK_REALTIME, &ts);
+	word = (uint32_t)ts.tv_nsec ^ ((uint32_t)getpid() << 16) ^
+	       (uint32_t)atomic_fetch_add(&fallback_count, 0x9e3779b9u);
+	word = (word ^ (word >> 16)) * 0x85ebca6bu;
+	word = (word ^ (word >> 13)) * 0xc2b2ae35u;
+	return word ^ (word >> 16);
+}
+
+int mqttlink_backoff_ms(int attempt, int min_ms, int max_ms,
+			const struct mqttlink_random *src)
+{
+	int64_t base = min_ms;
+	uint32_t word;
+	int half;
+
+	for (int i = 0; i < attempt && base < max_ms; i++)
+		base *= 2;
+	if (base > max_ms && attempt > 0)
+		base = max_ms;
+	half = (int)(base / 2);
+	word = src != NULL && src->draw != NULL ? src->draw(src->ctx)
+						: mqttlink_random_os(NULL);
+	return half + (int)(word % (uint32_t)(half + 1));
+}
+
+int mqttlink_next_delay_ms(struct mqttlink *l)
+{
+	int delay = mqttlink_backoff_ms(l->attempt, l->o.backoff_min_ms,
+					l->o.backoff_max_ms, &l->o.random);
+	if (l->attempt < 64)
+		l->attempt++;
+	return delay;
+}
+
+/* Capped exponential backoff with jitter, so that a city's gateways do not
+ * all reconnect in the same second after a broker restart. */
 static void schedule_reconnect(struct mqttlink *l, int64_t now)
 {
-	int delay = l->backoff_ms / 2 + rand() % (l->backoff_ms / 2 + 1);
+	int delay = mqttlink_next_delay_ms(l);
+
 	l->next_connect_ms = now + delay;
-	l->backoff_ms = l->backoff_ms * 2 > l->o.backoff_max_ms
-				? l->o.backoff_max_ms
-				: l->backoff_ms * 2;
+	log_info("broker reconnect scheduled: uri=%s attempt=%d delay_ms=%d", l->uri,
+		 l->attempt, delay);
 }
 
 void mqttlink_step(struct mqttlink *l, int64_t now_ms, struct mqttlink_view *v)
@@ -179,7 +234,7 @@ void mqttlink_step(struct mqttlink *l, int64_t now_ms, struct mqttlink_view *v)
 	v->came_up = event && v->state == MQTTLINK_CONNECTED && !l->up;
 	v->connect_started = 0;
 	if (v->came_up)
-		l->backoff_ms = l->o.backoff_min_ms;
+		l->attempt = 0;
 	if (event && v->state == MQTTLINK_DOWN)
 		schedule_reconnect(l, now_ms);
 	l->up = v->state == MQTTLINK_CONNECTED;
@@ -237,7 +292,6 @@ int mqttlink_create(const struct mqttlink_options *o, struct mqttlink **out)
 	if (l == NULL)
 		return GFI_E_NOMEM;
 	l->o = *o;
-	l->backoff_ms = o->backoff_min_ms;
 	snprintf(l->uri, sizeof(l->uri), "ssl://%s:%d", o->host, o->port);
 	cr.MQTTVersion = MQTTVERSION_3_1_1;
 	cr.sendWhileDisconnected = 0;

@@ -30,6 +30,13 @@ enum mqttlink_state {
 	MQTTLINK_CONNECTED,      /* the session is up */
 };
 
+/* A source of random 32-bit words for the reconnect jitter: draw(ctx).
+ * The zero value means the operating system's (mqttlink_random_os). */
+struct mqttlink_random {
+	uint32_t (*draw)(void *ctx);
+	void *ctx;
+};
+
 struct mqttlink_options {
 	const char *host;            /* broker; the URI is ssl://host:port */
 	int port;
@@ -45,6 +52,7 @@ struct mqttlink_options {
 	const char *will_payload;    /* retained, QoS 1 */
 	int backoff_min_ms;          /* first reconnect delay before jitter */
 	int backoff_max_ms;          /* cap of the doubling, >= backoff_min_ms */
+	struct mqttlink_random random;  /* jitter source; zero = the OS's */
 	pthread_mutex_t *mu;         /* the caller's; guards the link state */
 	pthread_cond_t *cv;          /* the caller's; broadcast on link events */
 	void *ctx;                   /* passed to on_message and on_delivered */
@@ -62,6 +70,18 @@ struct mqttlink_view {
 
 struct mqttlink;
 
+/* A random word from getrandom(2), which differs between processes and
+ * machines (rand() without a seed is one sequence on every gateway, so a
+ * fleet reconnected in step). Should getrandom fail, a mix of the clock's
+ * nanoseconds, the pid and a counter. ctx is unused. */
+uint32_t mqttlink_random_os(void *ctx);
+
+/* The delay before reconnect attempt `attempt` (0 = the first after a
+ * loss): base = min(min_ms * 2^attempt, max_ms), the delay is drawn from
+ * base/2 .. base/2 + base/2 with src (NULL = mqttlink_random_os). */
+int mqttlink_backoff_ms(int attempt, int min_ms, int max_ms,
+			const struct mqttlink_random *src);
+
 /* Create the client and set its callbacks; nothing connects until the
  * first mqttlink_step. The options' strings, mutex and condition are
  * borrowed and must outlive the link. GFI_E_INVAL (client refused: logged
@@ -76,6 +96,11 @@ void mqttlink_destroy(struct mqttlink *l);
  * schedule a reconnect when the link went down, start a connect when one
  * is due. *v tells the caller what it must act on. */
 void mqttlink_step(struct mqttlink *l, int64_t now_ms, struct mqttlink_view *v);
+
+/* The delay before this link's next reconnect, drawn from its schedule
+ * (its options' backoff and random source), which it advances. The link
+ * calls it itself when it goes down; tests call it to read the schedule. */
+int mqttlink_next_delay_ms(struct mqttlink *l);
 
 /* A link event not yet consumed by mqttlink_step. Call with options.mu
  * held: it is the caller's wait predicate. */
