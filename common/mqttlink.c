@@ -175,7 +175,7 @@ uint32_t mqttlink_random_os(void *ctx)
 	if (n == (ssize_t)sizeof(word))
 		return word;
 	/* No entropy yet (early boot) or no getrandom: still differ between
-	 * gateways, by their clocks and pids (splitmix32 finaliser). */
+	 * gateways, by their clocks and pids (murmur3's 32-bit finaliser). */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	word = (uint32_t)ts.tv_nsec ^ ((uint32_t)getpid() << 16) ^
 	       (uint32_t)atomic_fetch_add(&fallback_count, 0x9e3779b9u);
@@ -292,6 +292,7 @@ int mqttlink_create(const struct mqttlink_options *o, struct mqttlink **out)
 	if (l == NULL)
 		return GFI_E_NOMEM;
 	l->o = *o;
+	l->since_ms = mono_ms();      /* down since its creation */
 	snprintf(l->uri, sizeof(l->uri), "ssl://%s:%d", o->host, o->port);
 	cr.MQTTVersion = MQTTVERSION_3_1_1;
 	cr.sendWhileDisconnected = 0;
