@@ -3,8 +3,9 @@
  *
  * One thread owns everything here: its queue connection, the signer, and the
  * delivery state. Paho calls back on its own threads; the callbacks only
- * record what happened (connected, lost, an ack's sequence number) under the
- * mutex and wake the loop, which does all the work (STYLE.md, "Ownership").
+ * record what happened (an ack's sequence number; the MQTT link records
+ * connected and lost, mqttlink.h) under the mutex and wake the loop, which
+ * does all the work (STYLE.md, "Ownership").
  *
  * Invariants:
  *  - a batch is stored (queue_batch_add: payload, hash, seq, its readings)
@@ -38,6 +39,7 @@
 #include "error.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "mqttlink.h"
 #include "queue.h"
 #include "sign.h"
 
@@ -50,24 +52,20 @@ struct uplink {
 	struct poll_stats *stats;         /* borrowed, may be NULL */
 	struct queue *q;                  /* this thread's connection; owned */
 	struct gfi_signer *signer;        /* owned */
-	MQTTAsync client;                 /* owned */
-	char uri[96];
+	struct mqttlink *link;            /* owned: TLS, will, reconnects */
 	char topic_batch[TOPIC_MAX], topic_status[TOPIC_MAX], topic_ack[TOPIC_MAX];
-	char will_payload[160];
+	char will_payload[160];           /* borrowed by the link */
 	pthread_t thread;
 	int started;
 
-	/* Written by Paho's callbacks and uplink_stop, under mu. */
+	/* Written by Paho's callbacks and uplink_stop, under mu (the link's
+	 * state is under it too). */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;
-	int connected;                    /* the session is up */
-	int connecting;                   /* a connect is under way */
-	int link_event;                   /* connected or lost since last look */
 	uint64_t ack_seen;                /* highest seq the aggregator acked */
 
 	/* Loop state, touched only by the uplink thread. */
-	int up;                           /* what the loop believes */
 	uint64_t ack_failed;              /* an ack seen but not (all) applied:
 					     the queue failed (full disk) or it
 					     is beyond the head; retried on the
@@ -77,8 +75,6 @@ struct uplink {
 	uint64_t acked;                   /* last ack applied to the queue */
 	uint64_t sent_upto;               /* last batch published this session */
 	int64_t last_progress_ms;         /* last ack progress or (re)send start */
-	int64_t next_connect_ms;
-	int backoff_ms;
 	int64_t next_status_ms;
 	int fresh_turn;                   /* next new batch takes newest readings */
 	struct gfi_reading *rbuf;         /* batch_readings */
@@ -99,44 +95,6 @@ static int64_t mono_ms(void)
 static void wake(struct uplink *u)
 {
 	pthread_cond_broadcast(&u->cv);
-}
-
-static void on_connect(void *ctx, MQTTAsync_successData *resp)
-{
-	struct uplink *u = ctx;
-	(void)resp;
-	pthread_mutex_lock(&u->mu);
-	u->connected = 1;
-	u->connecting = 0;
-	u->link_event = 1;
-	wake(u);
-	pthread_mutex_unlock(&u->mu);
-}
-
-static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
-{
-	struct uplink *u = ctx;
-	log_warn("broker connect failed: uri=%s: %s (%d)", u->uri,
-		 resp && resp->message ? resp->message : "no reason given",
-		 resp ? resp->code : 0);
-	pthread_mutex_lock(&u->mu);
-	u->connected = 0;
-	u->connecting = 0;
-	u->link_event = 1;
-	wake(u);
-	pthread_mutex_unlock(&u->mu);
-}
-
-static void on_connection_lost(void *ctx, char *cause)
-{
-	struct uplink *u = ctx;
-	log_warn("broker connection lost: uri=%s: %s", u->uri,
-		 cause ? cause : "no reason given");
-	pthread_mutex_lock(&u->mu);
-	u->connected = 0;
-	u->link_event = 1;
-	wake(u);
-	pthread_mutex_unlock(&u->mu);
 }
 
 /* The ack payload: {"seq": N}. Anything else is logged and ignored. */
@@ -203,7 +161,7 @@ static int publish(struct uplink *u, const char *topic, const void *payload,
 	m.qos = 1;
 	m.retained = retained;
 	ro.context = u;
-	rc = MQTTAsync_sendMessage(u->client, topic, &m, &ro);
+	rc = MQTTAsync_sendMessage(mqttlink_client(u->link), topic, &m, &ro);
 	if (rc != MQTTASYNC_SUCCESS) {
 		log_info("publish deferred: topic=%s: %s", topic, MQTTAsync_strerror(rc));
 		return GFI_E_PROTO;
@@ -253,76 +211,19 @@ static void publish_status(struct uplink *u, const char *state)
 	cJSON_Delete(o);
 }
 
-static void start_connect(struct uplink *u)
-{
-	MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
-	MQTTAsync_SSLOptions so = MQTTAsync_SSLOptions_initializer;
-	MQTTAsync_willOptions wo = MQTTAsync_willOptions_initializer;
-	int rc;
-
-	so.trustStore = u->uc->ca_file;      /* the city CA, and only it */
-	so.keyStore = u->uc->cert_file;
-	so.privateKey = u->uc->key_file;
-	so.enableServerCertAuth = 1;
-	so.verify = 1;                       /* the broker's name is checked */
-	so.disableDefaultTrustStore = 1;
-	/* MQTT_SSL_VERSION_DEFAULT negotiates the highest version both sides
-	 * have; Debian's OpenSSL refuses below TLS 1.2 and the broker's
-	 * tls_version sets 1.2 as its floor, so 1.3 is used where possible. */
-	so.sslVersion = MQTT_SSL_VERSION_DEFAULT;
-	wo.topicName = u->topic_status;
-	wo.message = u->will_payload;
-	wo.retained = 1;
-	wo.qos = 1;
-	co.keepAliveInterval = u->uc->keepalive_s;
-	co.cleansession = 1;
-	co.maxInflight = u->uc->max_inflight + 4;
-	co.connectTimeout = 10;
-	co.automaticReconnect = 0;           /* ours has jitter; see below */
-	co.ssl = &so;
-	co.will = &wo;
-	co.onSuccess = on_connect;
-	co.onFailure = on_connect_failure;
-	co.context = u;
-	pthread_mutex_lock(&u->mu);
-	u->connecting = 1;
-	pthread_mutex_unlock(&u->mu);
-	rc = MQTTAsync_connect(u->client, &co);
-	if (rc != MQTTASYNC_SUCCESS) {
-		log_warn("broker connect failed: uri=%s: %s", u->uri,
-			 MQTTAsync_strerror(rc));
-		pthread_mutex_lock(&u->mu);
-		u->connecting = 0;
-		u->link_event = 1;
-		pthread_mutex_unlock(&u->mu);
-	}
-}
-
-/* Capped exponential backoff with full jitter, so that a city's gateways
- * do not all reconnect in the same second after a broker restart. */
-static void schedule_reconnect(struct uplink *u, int64_t now)
-{
-	int delay = u->backoff_ms / 2 + rand() % (u->backoff_ms / 2 + 1);
-	u->next_connect_ms = now + delay;
-	u->backoff_ms = u->backoff_ms * 2 > u->uc->reconnect_max_ms
-				? u->uc->reconnect_max_ms
-				: u->backoff_ms * 2;
-}
-
 static void on_link_up(struct uplink *u, int64_t now)
 {
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
 	int rc;
 
 	log_notice("broker connected: uri=%s gateway=%s head=%llu acked=%llu",
-		   u->uri, u->cfg->gateway_id, (unsigned long long)u->head,
+		   mqttlink_uri(u->link), u->cfg->gateway_id, (unsigned long long)u->head,
 		   (unsigned long long)u->acked);
 	ro.context = u;
-	rc = MQTTAsync_subscribe(u->client, u->topic_ack, 1, &ro);
+	rc = MQTTAsync_subscribe(mqttlink_client(u->link), u->topic_ack, 1, &ro);
 	if (rc != MQTTASYNC_SUCCESS)
 		log_warn("ack subscribe failed: topic=%s: %s", u->topic_ack,
 			 MQTTAsync_strerror(rc));
-	u->backoff_ms = u->uc->reconnect_min_ms;
 	/* Whatever was in flight may or may not have arrived: resend from the
 	 * first unacked batch. */
 	u->sent_upto = u->acked;
@@ -467,26 +368,19 @@ static void pump(struct uplink *u)
 static void step(struct uplink *u)
 {
 	int64_t now = mono_ms();
-	int connected, event, connecting;
+	struct mqttlink_view link;
+	int connected;
 	uint64_t ack;
 
+	mqttlink_step(u->link, now, &link);
+	if (link.connect_started)
+		return;
+	if (link.came_up)
+		on_link_up(u, now);
+	connected = link.state == MQTTLINK_CONNECTED;
 	pthread_mutex_lock(&u->mu);
-	connected = u->connected;
-	connecting = u->connecting;
-	event = u->link_event;
-	u->link_event = 0;
 	ack = u->ack_seen;
 	pthread_mutex_unlock(&u->mu);
-
-	if (event && connected && !u->up)
-		on_link_up(u, now);
-	if (event && !connected && !connecting)
-		schedule_reconnect(u, now);
-	u->up = connected;
-	if (!connected && !connecting && now >= u->next_connect_ms) {
-		start_connect(u);
-		return;
-	}
 	if (ack > u->acked)
 		apply_ack(u, ack, now);
 	u->ack_failed = ack > u->acked ? ack : 0;
@@ -529,7 +423,7 @@ static void *uplink_main(void *arg)
 		/* A new ack wakes the loop at once; one that could not be
 		 * applied waits as usual (before, a full disk made this loop
 		 * spin, logging hundreds of failed commits a second). */
-		if (!u->stop && !u->link_event &&
+		if (!u->stop && !mqttlink_event_pending(u->link) &&
 		    (u->ack_seen <= u->acked || u->ack_seen == u->ack_failed))
 			pthread_cond_timedwait(&u->cv, &u->mu, &ts);
 		pthread_mutex_unlock(&u->mu);
@@ -539,10 +433,36 @@ static void *uplink_main(void *arg)
 
 /* ---- lifecycle ---- */
 
+/* The link's options: the gateway's certificate, its will, its backoff. */
+static int uplink_link_create(struct uplink *u)
+{
+	struct mqttlink_options o = {
+		.host = u->uc->host,
+		.port = u->uc->port,
+		.client_id = u->cfg->gateway_id,
+		.ca_file = u->uc->ca_file,
+		.cert_file = u->uc->cert_file,
+		.key_file = u->uc->key_file,
+		.keepalive_s = u->uc->keepalive_s,
+		.cleansession = 1,
+		.max_inflight = u->uc->max_inflight + 4,
+		.max_buffered = u->uc->max_inflight * 2 + 16,
+		.will_topic = u->topic_status,
+		.will_payload = u->will_payload,
+		.backoff_min_ms = u->uc->reconnect_min_ms,
+		.backoff_max_ms = u->uc->reconnect_max_ms,
+		.mu = &u->mu,
+		.cv = &u->cv,
+		.ctx = u,
+		.on_message = on_message,
+		.on_delivered = on_delivered,
+	};
+	return mqttlink_create(&o, &u->link);
+}
+
 static int uplink_init(struct uplink *u, const char *queue_path)
 {
 	char err[256];
-	MQTTAsync_createOptions cr = MQTTAsync_createOptions_initializer;
 	const char *gw = u->cfg->gateway_id;
 	int rc;
 
@@ -552,7 +472,6 @@ static int uplink_init(struct uplink *u, const char *queue_path)
 	snprintf(u->will_payload, sizeof(u->will_payload),
 		 "{\"gateway\":\"%s\",\"state\":\"offline\",\"version\":\"%s\"}",
 		 gw, GFI_VERSION);
-	snprintf(u->uri, sizeof(u->uri), "ssl://%s:%d", u->uc->host, u->uc->port);
 	u->rbuf = calloc((size_t)u->uc->batch_readings, sizeof(*u->rbuf));
 	u->ids = calloc((size_t)u->uc->batch_readings, sizeof(*u->ids));
 	if (u->rbuf == NULL || u->ids == NULL)
@@ -569,29 +488,12 @@ static int uplink_init(struct uplink *u, const char *queue_path)
 	if (rc != GFI_OK)
 		return rc;
 	u->sent_upto = u->acked;
-	cr.MQTTVersion = MQTTVERSION_3_1_1;
-	cr.sendWhileDisconnected = 0;
-	cr.maxBufferedMessages = u->uc->max_inflight * 2 + 16;
-	rc = MQTTAsync_createWithOptions(&u->client, u->uri, gw,
-					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
-	if (rc != MQTTASYNC_SUCCESS) {
-		log_err("mqtt client create failed: uri=%s: %s", u->uri,
-			MQTTAsync_strerror(rc));
-		u->client = NULL;
-		return GFI_E_INVAL;
-	}
-	rc = MQTTAsync_setCallbacks(u->client, u, on_connection_lost, on_message,
-				    on_delivered);
-	if (rc != MQTTASYNC_SUCCESS)
-		return GFI_E_INVAL;
-	u->backoff_ms = u->uc->reconnect_min_ms;
-	return GFI_OK;
+	return uplink_link_create(u);
 }
 
 static void uplink_free(struct uplink *u)
 {
-	if (u->client != NULL)
-		MQTTAsync_destroy(&u->client);
+	mqttlink_destroy(u->link);
 	queue_close(u->q);
 	gfi_signer_close(u->signer);
 	free(u->rbuf);
@@ -637,16 +539,10 @@ void uplink_stop(struct uplink *u)
 	pthread_mutex_unlock(&u->mu);
 	if (u->started)
 		pthread_join(u->thread, NULL);
-	if (u->client != NULL && MQTTAsync_isConnected(u->client)) {
-		MQTTAsync_disconnectOptions dopt = MQTTAsync_disconnectOptions_initializer;
+	if (u->link != NULL && mqttlink_is_connected(u->link)) {
 		/* A clean stop says so itself; the will is for deaths. */
 		publish_status(u, "offline");
-		dopt.timeout = 2000;
-		MQTTAsync_disconnect(u->client, &dopt);
-		for (int i = 0; i < 40 && MQTTAsync_isConnected(u->client); i++) {
-			struct timespec ts = { 0, 50 * 1000000L };
-			nanosleep(&ts, NULL);
-		}
+		mqttlink_disconnect(u->link);
 	}
 	uplink_free(u);
 }

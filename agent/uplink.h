@@ -8,7 +8,8 @@
  * publishes them on gfi/v1/<gateway>/batch at QoS 1, and deletes from the
  * queue only what the aggregator's retained ack on gfi/v1/<gateway>/ack
  * covers (DESIGN.md, "Delivery"). Status and will on gfi/v1/<gateway>/status.
- * This is the only module that touches Paho and TLS options.
+ * The connection itself (TLS options, will, reconnect backoff) is the MQTT
+ * link's (common/mqttlink.h); this module publishes and subscribes on it.
  */
 #ifndef GFI_AGENT_UPLINK_H
 #define GFI_AGENT_UPLINK_H

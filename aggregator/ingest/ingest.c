@@ -1,8 +1,9 @@
 /*
  * ingest.c — MQTT batches → verify → store → end-to-end ack (ingest.h).
  *
- * Threads: Paho's callbacks record connection events and copy messages into
- * the queue under mu, then wake the ingest thread; the ingest thread alone
+ * Threads: Paho's callbacks copy messages into the queue under mu (the MQTT
+ * link records connection events there, mqttlink.h), then wake the ingest
+ * thread; the ingest thread alone
  * touches the store, the verify pipeline and the client's publish/connect
  * calls (STYLE.md, "Ownership and threads").
  *
@@ -37,6 +38,7 @@
 #include "error.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "mqttlink.h"
 #include "store.h"
 #include "verify.h"
 
@@ -45,7 +47,7 @@
 #define FULL_WAIT_MS 2000
 #define GROUP_MAX 32          /* messages in one transaction */
 #define WAKE_MS 250
-#define BACKOFF_MIN_MS 500
+#define BACKOFF_MIN_MS 500     /* reconnect backoff (mqttlink.h) */
 #define BACKOFF_MAX_MS 30000
 #define KEEPALIVE_S 30
 #define TOPIC_MAX 128
@@ -67,26 +69,22 @@ struct ingest {
 	const struct agg_config *cfg;     /* borrowed */
 	struct store *s;                  /* owned by the ingest thread */
 	struct verify *v;                 /* owned */
-	MQTTAsync client;                 /* owned */
-	char uri[96];
+	struct mqttlink *link;            /* owned: TLS, reconnects */
 	char sub_batch[TOPIC_MAX];
 	pthread_t thread;
 	int started;
 
-	/* Shared with Paho's callbacks and ingest_stop, under mu. */
+	/* Shared with Paho's callbacks and ingest_stop, under mu (the link's
+	 * state is under it too). */
 	pthread_mutex_t mu;
 	pthread_cond_t cv;                /* the ingest thread waits here */
 	pthread_cond_t room;              /* a full queue's callback waits here */
 	struct msg *head, *tail;
 	size_t nq, qbytes;
 	int stop;
-	int connected, connecting, link_event;
 	uint64_t dropped;
 
 	/* Ingest thread only. */
-	int up;
-	int64_t next_connect_ms;
-	int backoff_ms;
 	struct ack acks[GROUP_MAX];
 	size_t nacks;
 };
@@ -119,39 +117,6 @@ static void msg_free(struct msg *m)
 }
 
 /* ---- Paho callbacks: record, copy, wake ---- */
-
-static void link_changed(struct ingest *g, int connected)
-{
-	pthread_mutex_lock(&g->mu);
-	g->connected = connected;
-	g->connecting = 0;
-	g->link_event = 1;
-	pthread_cond_broadcast(&g->cv);
-	pthread_mutex_unlock(&g->mu);
-}
-
-static void on_connect(void *ctx, MQTTAsync_successData *resp)
-{
-	(void)resp;
-	link_changed(ctx, 1);
-}
-
-static void on_connect_failure(void *ctx, MQTTAsync_failureData *resp)
-{
-	struct ingest *g = ctx;
-	log_warn("broker connect failed: uri=%s: %s (%d)", g->uri,
-		 resp && resp->message ? resp->message : "no reason given",
-		 resp ? resp->code : 0);
-	link_changed(g, 0);
-}
-
-static void on_connection_lost(void *ctx, char *cause)
-{
-	struct ingest *g = ctx;
-	log_warn("broker connection lost: uri=%s: %s", g->uri,
-		 cause ? cause : "no reason given");
-	link_changed(g, 0);
-}
 
 static struct msg *msg_copy(const char *topic, size_t tlen, const void *payload,
 			    size_t len)
@@ -228,47 +193,6 @@ static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *
 
 /* ---- connection, on the ingest thread ---- */
 
-static void start_connect(struct ingest *g)
-{
-	MQTTAsync_connectOptions co = MQTTAsync_connectOptions_initializer;
-	MQTTAsync_SSLOptions so = MQTTAsync_SSLOptions_initializer;
-	int rc;
-
-	so.trustStore = g->cfg->ca_file;     /* the city CA, and only it */
-	so.keyStore = g->cfg->cert_file;
-	so.privateKey = g->cfg->key_file;
-	so.enableServerCertAuth = 1;
-	so.verify = 1;                       /* the broker's name is checked */
-	so.disableDefaultTrustStore = 1;
-	so.sslVersion = MQTT_SSL_VERSION_DEFAULT;
-	co.keepAliveInterval = KEEPALIVE_S;
-	co.cleansession = 0;                 /* batches wait for us at the broker */
-	co.connectTimeout = 10;
-	co.automaticReconnect = 0;
-	co.ssl = &so;
-	co.onSuccess = on_connect;
-	co.onFailure = on_connect_failure;
-	co.context = g;
-	pthread_mutex_lock(&g->mu);
-	g->connecting = 1;
-	pthread_mutex_unlock(&g->mu);
-	rc = MQTTAsync_connect(g->client, &co);
-	if (rc != MQTTASYNC_SUCCESS) {
-		log_warn("broker connect failed: uri=%s: %s", g->uri,
-			 MQTTAsync_strerror(rc));
-		link_changed(g, 0);
-	}
-}
-
-/* Capped exponential backoff with full jitter. */
-static void schedule_reconnect(struct ingest *g, int64_t now)
-{
-	int delay = g->backoff_ms / 2 + rand() % (g->backoff_ms / 2 + 1);
-	g->next_connect_ms = now + delay;
-	g->backoff_ms = g->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-							   : g->backoff_ms * 2;
-}
-
 static void on_link_up(struct ingest *g)
 {
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
@@ -276,33 +200,22 @@ static void on_link_up(struct ingest *g)
 	int qos[2] = { 1, 1 };
 	int rc;
 
-	log_notice("broker connected: uri=%s client=%s subscription=%s", g->uri,
+	log_notice("broker connected: uri=%s client=%s subscription=%s",
+		   mqttlink_uri(g->link),
 		   g->cfg->client_id, g->sub_batch);
 	ro.context = g;
-	rc = MQTTAsync_subscribeMany(g->client, 2, topics, qos, &ro);
+	rc = MQTTAsync_subscribeMany(mqttlink_client(g->link), 2, topics, qos, &ro);
 	if (rc != MQTTASYNC_SUCCESS)
 		log_warn("subscribe failed: %s", MQTTAsync_strerror(rc));
-	g->backoff_ms = BACKOFF_MIN_MS;
 }
 
 static void step_link(struct ingest *g)
 {
-	int64_t now = mono_ms();
-	int connected, connecting, event;
+	struct mqttlink_view link;
 
-	pthread_mutex_lock(&g->mu);
-	connected = g->connected;
-	connecting = g->connecting;
-	event = g->link_event;
-	g->link_event = 0;
-	pthread_mutex_unlock(&g->mu);
-	if (event && connected && !g->up)
+	mqttlink_step(g->link, mono_ms(), &link);
+	if (link.came_up)
 		on_link_up(g);
-	if (event && !connected && !connecting)
-		schedule_reconnect(g, now);
-	g->up = connected;
-	if (!connected && !connecting && now >= g->next_connect_ms)
-		start_connect(g);
 }
 
 /* ---- the work ---- */
@@ -321,7 +234,7 @@ static void publish_ack(struct ingest *g, const struct ack *a)
 	m.qos = 1;
 	m.retained = 1;
 	ro.context = g;
-	rc = MQTTAsync_sendMessage(g->client, topic, &m, &ro);
+	rc = MQTTAsync_sendMessage(mqttlink_client(g->link), topic, &m, &ro);
 	if (rc != MQTTASYNC_SUCCESS)
 		log_info("ack not sent: gateway=%s seq=%" PRIu64 ": %s "
 			 "(the gateway resends and is acked then)", a->gateway,
@@ -507,7 +420,7 @@ static struct msg *take(struct ingest *g, int *stop)
 	size_t n = 0;
 
 	pthread_mutex_lock(&g->mu);
-	if (g->head == NULL && !g->stop && !g->link_event) {
+	if (g->head == NULL && !g->stop && !mqttlink_event_pending(g->link)) {
 		deadline(&ts, WAKE_MS);
 		pthread_cond_timedwait(&g->cv, &g->mu, &ts);
 	}
@@ -557,11 +470,25 @@ static void *ingest_main(void *arg)
 
 static int ingest_init(struct ingest *g)
 {
-	MQTTAsync_createOptions cr = MQTTAsync_createOptions_initializer;
 	const struct agg_config *c = g->cfg;
+	struct mqttlink_options o = {
+		.host = c->host,
+		.port = c->port,
+		.client_id = c->client_id,
+		.ca_file = c->ca_file,
+		.cert_file = c->cert_file,
+		.key_file = c->key_file,
+		.keepalive_s = KEEPALIVE_S,
+		.cleansession = 0,        /* batches wait for us at the broker */
+		.backoff_min_ms = BACKOFF_MIN_MS,
+		.backoff_max_ms = BACKOFF_MAX_MS,
+		.mu = &g->mu,
+		.cv = &g->cv,
+		.ctx = g,
+		.on_message = on_message,
+	};
 	int rc;
 
-	snprintf(g->uri, sizeof(g->uri), "ssl://%s:%d", c->host, c->port);
 	if (c->shared_group[0] != '\0')
 		snprintf(g->sub_batch, sizeof(g->sub_batch),
 			 "$share/%s/gfi/v1/+/batch", c->shared_group);
@@ -570,27 +497,12 @@ static int ingest_init(struct ingest *g)
 	if ((rc = store_open(c->store, &g->s)) != GFI_OK ||
 	    (rc = verify_new(g->s, c->future_tolerance_s, &g->v)) != GFI_OK)
 		return rc;
-	cr.MQTTVersion = MQTTVERSION_3_1_1;
-	cr.sendWhileDisconnected = 0;
-	rc = MQTTAsync_createWithOptions(&g->client, g->uri, c->client_id,
-					 MQTTCLIENT_PERSISTENCE_NONE, NULL, &cr);
-	if (rc != MQTTASYNC_SUCCESS) {
-		log_err("mqtt client create failed: uri=%s: %s", g->uri,
-			MQTTAsync_strerror(rc));
-		g->client = NULL;
-		return GFI_E_INVAL;
-	}
-	rc = MQTTAsync_setCallbacks(g->client, g, on_connection_lost, on_message, NULL);
-	if (rc != MQTTASYNC_SUCCESS)
-		return GFI_E_INVAL;
-	g->backoff_ms = BACKOFF_MIN_MS;
-	return GFI_OK;
+	return mqttlink_create(&o, &g->link);
 }
 
 static void ingest_free(struct ingest *g)
 {
-	if (g->client != NULL)
-		MQTTAsync_destroy(&g->client);
+	mqttlink_destroy(g->link);
 	while (g->head != NULL) {
 		struct msg *next = g->head->next;
 		msg_free(g->head);
@@ -646,15 +558,8 @@ void ingest_stop(struct ingest *g)
 	pthread_mutex_unlock(&g->mu);
 	if (g->started)
 		pthread_join(g->thread, NULL);
-	if (g->client != NULL && MQTTAsync_isConnected(g->client)) {
-		MQTTAsync_disconnectOptions dopt = MQTTAsync_disconnectOptions_initializer;
-		dopt.timeout = 2000;
-		MQTTAsync_disconnect(g->client, &dopt);
-		for (int i = 0; i < 40 && MQTTAsync_isConnected(g->client); i++) {
-			struct timespec ts = { 0, 50 * 1000000L };
-			nanosleep(&ts, NULL);
-		}
-	}
+	if (g->link != NULL)
+		mqttlink_disconnect(g->link);
 	pthread_mutex_lock(&g->mu);
 	dropped = g->dropped;
 	pthread_mutex_unlock(&g->mu);

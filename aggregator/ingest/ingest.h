@@ -9,9 +9,10 @@
  * the retained ack {"seq": head} on gfi/v1/<gateway>/ack (QoS 1), where head
  * is the highest seq up to which every batch of that gateway is held
  * (DESIGN.md, "Delivery"). Subscribes gfi/v1/+/batch (QoS 1; or
- * $share/<group>/gfi/v1/+/batch) and gfi/v1/+/status, over mutual TLS with
- * the city CA pinned and the broker's name checked. Reconnects with capped,
- * jittered backoff. This is the aggregator's only module that touches Paho.
+ * $share/<group>/gfi/v1/+/batch) and gfi/v1/+/status over the MQTT link
+ * (common/mqttlink.h: mutual TLS with the city CA pinned and the broker's
+ * name checked, reconnects with capped, jittered backoff). Besides the link,
+ * this is the aggregator's only module that touches Paho.
  */
 #ifndef GFI_AGG_INGEST_H
 #define GFI_AGG_INGEST_H
