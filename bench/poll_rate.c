@@ -47,6 +47,10 @@ static modbus_t *connect_line(const struct agent_config *cfg,
 		return NULL;
 	}
 	modbus_set_slave(ctx, m->slave);
+	/* The meter's own response timeout, as the gfi side uses (poller.c):
+	 * libmodbus's 0.5 s default failed a baseline run on a loaded machine. */
+	modbus_set_response_timeout(ctx, (uint32_t)(m->timeout_ms / 1000),
+				    (uint32_t)(m->timeout_ms % 1000) * 1000);
 	return ctx;
 }
 
