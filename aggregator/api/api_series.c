@@ -6,18 +6,11 @@
  * store is read; days are Asia/Shanghai days; the JSON is json.c's.
  */
 #include "api-private.h"
+#include "calendar.h"
 #include "error.h"
 #include "json.h"
 
 #define SERIES_MAX_DAYS 400
-
-static int64_t day_of(int64_t t)
-{
-	const int64_t off = 8 * 3600;   /* Asia/Shanghai, no DST since 1991 */
-	int64_t local = t + off;
-	int64_t day = local >= 0 ? local / 86400 : -((-local + 86399) / 86400);
-	return day * 86400 - off;
-}
 
 static int rollup_row(void *ctx, const void *row)
 {
@@ -56,8 +49,8 @@ int api_get_series(struct api_ctx *c)
 		return -1;
 	o = cJSON_CreateObject();
 	arr = cJSON_AddArrayToObject(o, "rollups");
-	rc = arr ? store_rollups(c->s, g.id, meter, point, day_of(from),
-				 day_of(to - 1) + 86400, rollup_row, arr)
+	rc = arr ? store_rollups(c->s, g.id, meter, point, calendar_day_start(from),
+				 calendar_day_start(to - 1) + CALENDAR_DAY_S, rollup_row, arr)
 		 : GFI_E_NOMEM;
 	return api_reply_list(c, o, rc, GFI_OK);
 }
