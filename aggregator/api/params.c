@@ -16,6 +16,7 @@
 #include "error.h"
 #include "jsonutil.h"
 #include "period.h"
+#include "text.h"
 
 const char *api_param(const struct api_ctx *c, const char *key)
 {
@@ -188,9 +189,8 @@ int api_body_text(struct api_ctx *c, const cJSON *o, const char *key, size_t siz
 	n = strlen(v->valuestring);
 	if (n == 0 || n >= size)
 		return api_fail(c, 400, "%s: must be 1..%zu bytes", key, size - 1);
-	for (size_t i = 0; i < n; i++)
-		if ((unsigned char)v->valuestring[i] < 0x20 || v->valuestring[i] == 0x7f)
-			return api_fail(c, 400, "%s: control characters not allowed", key);
+	if (!text_valid(v->valuestring))
+		return api_fail(c, 400, "%s: not UTF-8 text without control characters", key);
 	*out = v->valuestring;
 	return 0;
 }

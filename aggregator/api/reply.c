@@ -11,6 +11,7 @@
 
 #include "api-private.h"
 #include "error.h"
+#include "text.h"
 
 void api_set_body(struct api_ctx *c, int status, const char *type, char *body,
 		  size_t len)
@@ -45,9 +46,7 @@ int api_fail(struct api_ctx *c, int status, const char *fmt, ...)
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	/* Messages echo what the client sent: keep the error one line. */
-	for (char *p = msg; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
+	text_scrub(msg);
 	if (o != NULL)
 		cJSON_AddStringToObject(o, "error", msg);
 	api_reply_json(c, status, o);

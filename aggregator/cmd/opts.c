@@ -21,6 +21,7 @@
 #include "now.h"
 #include "period.h"
 #include "registry.h"
+#include "text.h"
 
 int opts_vrefuse(FILE *err, const char *prefix, const char *fmt, va_list ap)
 {
@@ -30,10 +31,7 @@ int opts_vrefuse(FILE *err, const char *prefix, const char *fmt, va_list ap)
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	for (char *p = line; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = '?';
-	}
+	text_scrub(line);
 	fprintf(err, "%s\n", line);
 	return OPTS_BAD;
 }
@@ -182,25 +180,6 @@ int opts_double(const char *name, const char *value, double min, double max,
 	return 0;
 }
 
-/* Valid UTF-8 without control characters (they would break a listing). */
-static int text_ok(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p != '\0') {
-		int n = *p < 0x80 ? 0 : (*p & 0xe0) == 0xc0 ? 1 :
-			(*p & 0xf0) == 0xe0 ? 2 : (*p & 0xf8) == 0xf0 ? 3 : -1;
-		if (n < 0 || *p < 0x20 || *p == 0x7f || (n == 1 && *p < 0xc2))
-			return 0;
-		for (int i = 1; i <= n; i++) {
-			if ((p[i] & 0xc0) != 0x80)
-				return 0;
-		}
-		p += n + 1;
-	}
-	return 1;
-}
-
 int opts_text(const char *name, const char *value, size_t size,
 	      int may_be_empty, FILE *err)
 {
@@ -210,7 +189,7 @@ int opts_text(const char *name, const char *value, size_t size,
 		return opts_refuse(err, name, "empty");
 	if (strlen(value) >= size)
 		return opts_refuse(err, name, "longer than %zu bytes", size - 1);
-	if (!text_ok(value))
+	if (!text_valid(value))
 		return opts_refuse(err, name, "not UTF-8 text without control characters");
 	return 0;
 }
