@@ -1,7 +1,8 @@
 /*
  * agent.c — the agent's commands and its polling loop.
  *
- * `run` starts one worker thread per line, each with its own Modbus master and
+ * `run` starts one worker thread per line, each with its own master (a
+ * libmodbus context, or a DL/T 645 line: line645.c) and
  * its own queue connection (one SQLite connection per thread). A worker sleeps
  * until the next meter is due (due times are multiples of the meter's interval
  * on the UTC clock, so polls line up with minute and hour boundaries), polls
@@ -33,6 +34,7 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "line645.h"
 #include "poller.h"
 #include "queue.h"
 #include "sign.h"
@@ -56,7 +58,8 @@ struct worker {
 	int64_t *next_due_s;          /* nmeters: next aligned poll time */
 	struct gfi_reading *buf;      /* readings of one cycle */
 	size_t bufcap;
-	modbus_t *ctx;
+	modbus_t *ctx;                /* a Modbus line, or: */
+	struct line645 *l645;         /* a DL/T 645 line */
 	int connected;
 	struct queue *q;
 	pthread_t thread;
@@ -148,6 +151,9 @@ static int64_t agent_now_ms(struct poll_stats *st)
 	return now;
 }
 
+static void fill_link_down(const struct meter_cfg *m, int64_t now_s,
+			   struct gfi_reading *out);
+
 /* ---- read: once, live, printed ---- */
 
 static void print_reading(FILE *out, const struct gfi_reading *r,
@@ -182,12 +188,35 @@ static void print_reading(FILE *out, const struct gfi_reading *r,
 	cJSON_Delete(o);
 }
 
+/* The line's links of a `read`: opened on first use, closed at the end. */
+struct read_links {
+	modbus_t **ctxs;              /* nlines */
+	struct line645 **l645;        /* nlines */
+};
+
+/* Connect the DL/T 645 line of meter m if not yet; non-zero when usable. */
+static int read_link_645(const struct agent_config *cfg,
+			 const struct meter_cfg *m, struct read_links *k,
+			 FILE *err)
+{
+	char msg[256];
+
+	if (k->l645[m->line] == NULL) {
+		k->l645[m->line] = line645_new(&cfg->lines[m->line]);
+		if (k->l645[m->line] != NULL &&
+		    line645_connect(k->l645[m->line], msg, sizeof(msg)) != GFI_OK)
+			fprintf(err, "%s\n", msg);
+	}
+	return line645_connected(k->l645[m->line]);
+}
+
 static int read_one_meter(const struct agent_config *cfg,
-			  const struct meter_cfg *m, modbus_t **ctxs, FILE *out,
-			  FILE *err)
+			  const struct meter_cfg *m, struct read_links *k,
+			  FILE *out, FILE *err)
 {
 	struct poll_meter pm;
 	struct gfi_reading *rs = calloc(m->npoints ? m->npoints : 1, sizeof(*rs));
+	modbus_t **ctxs = k->ctxs;
 	char msg[256];
 	int rc;
 
@@ -195,7 +224,15 @@ static int read_one_meter(const struct agent_config *cfg,
 		free(rs);
 		return 1;
 	}
-	if (ctxs[m->line] == NULL) {
+	if (cfg->lines[m->line].dlt645) {
+		if (read_link_645(cfg, m, k, err))
+			rc = line645_poll_meter(&pm, k->l645[m->line],
+						(int64_t)time(NULL), rs);
+		else
+			rc = GFI_E_IO;
+		if (rc == GFI_E_IO && !line645_connected(k->l645[m->line]))
+			fill_link_down(m, (int64_t)time(NULL), rs);
+	} else if (ctxs[m->line] == NULL) {
 		ctxs[m->line] = poll_line_new(&cfg->lines[m->line], msg, sizeof(msg));
 		if (ctxs[m->line] != NULL && modbus_connect(ctxs[m->line]) != 0) {
 			fprintf(err, "line %s: connect failed: %s\n",
@@ -206,23 +243,16 @@ static int read_one_meter(const struct agent_config *cfg,
 			fprintf(err, "%s\n", msg);
 		}
 	}
-	if (ctxs[m->line] != NULL) {
+	if (cfg->lines[m->line].dlt645) {
+		/* polled above */
+	} else if (ctxs[m->line] != NULL) {
 		rc = poll_meter_read(&pm, ctxs[m->line], (int64_t)time(NULL), rs);
 		log_debug("polled meter=%s requests=%llu registers=%llu", m->id,
 			  (unsigned long long)pm.requests,
 			  (unsigned long long)pm.registers);
 	} else {
 		/* No link: every point is a comm error, printed all the same. */
-		for (size_t i = 0; i < m->npoints; i++) {
-			memset(&rs[i], 0, sizeof(rs[i]));
-			snprintf(rs[i].meter, sizeof(rs[i].meter), "%s", m->id);
-			snprintf(rs[i].point, sizeof(rs[i].point), "%s", m->points[i].pt->name);
-			snprintf(rs[i].quantity, sizeof(rs[i].quantity), "%s",
-				 m->points[i].pt->quantity->name);
-			rs[i].time_s = (int64_t)time(NULL);
-			rs[i].value = NAN;
-			rs[i].status = GFI_ST_COMM;
-		}
+		fill_link_down(m, (int64_t)time(NULL), rs);
 		rc = GFI_E_IO;
 	}
 	for (size_t i = 0; i < m->npoints; i++)
@@ -237,7 +267,7 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 	       FILE *err)
 {
 	struct agent_config *cfg = NULL;
-	modbus_t **ctxs = NULL;
+	struct read_links k = { NULL, NULL };
 	int status = 0;
 
 	if (config_load(config_path, &cfg, report_to_file, err) != GFI_OK)
@@ -247,8 +277,11 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 		config_free(cfg);
 		return 2;
 	}
-	ctxs = calloc(cfg->nlines, sizeof(*ctxs));
-	if (ctxs == NULL) {
+	k.ctxs = calloc(cfg->nlines, sizeof(*k.ctxs));
+	k.l645 = calloc(cfg->nlines, sizeof(*k.l645));
+	if (k.ctxs == NULL || k.l645 == NULL) {
+		free(k.ctxs);
+		free(k.l645);
 		config_free(cfg);
 		return 1;
 	}
@@ -256,16 +289,18 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 		const struct meter_cfg *m = &cfg->meters[i];
 		if (meter_id != NULL && strcmp(m->id, meter_id) != 0)
 			continue;
-		if (read_one_meter(cfg, m, ctxs, out, err) != 0)
+		if (read_one_meter(cfg, m, &k, out, err) != 0)
 			status = 1;
 	}
 	for (size_t i = 0; i < cfg->nlines; i++) {
-		if (ctxs[i] != NULL) {
-			modbus_close(ctxs[i]);
-			modbus_free(ctxs[i]);
+		if (k.ctxs[i] != NULL) {
+			modbus_close(k.ctxs[i]);
+			modbus_free(k.ctxs[i]);
 		}
+		line645_free(k.l645[i]);
 	}
-	free(ctxs);
+	free(k.ctxs);
+	free(k.l645);
 	config_free(cfg);
 	return status;
 }
@@ -320,8 +355,18 @@ static void fill_link_down(const struct meter_cfg *m, int64_t now_s,
 
 static void worker_ensure_link(struct worker *w)
 {
+	char msg[256];
+
 	if (w->connected)
 		return;
+	if (w->l645 != NULL) {
+		w->connected = line645_connect(w->l645, msg, sizeof(msg)) == GFI_OK;
+		if (w->connected)
+			log_info("line connected: line=%s", w->line->id);
+		else
+			log_warn("line connect failed: %s", msg);
+		return;
+	}
 	if (modbus_connect(w->ctx) == 0) {
 		w->connected = 1;
 		log_info("line connected: line=%s", w->line->id);
@@ -343,10 +388,14 @@ static size_t worker_poll_meter(struct worker *w, size_t i, struct gfi_reading *
 		fill_link_down(pm->cfg, now_s, out);
 		return pm->cfg->npoints;
 	}
-	rc = poll_meter_read(pm, w->ctx, now_s, out);
+	rc = w->l645 ? line645_poll_meter(pm, w->l645, now_s, out)
+		     : poll_meter_read(pm, w->ctx, now_s, out);
 	if (rc == GFI_E_IO) {
 		log_warn("line lost: line=%s meter=%s", w->line->id, pm->cfg->id);
-		modbus_close(w->ctx);
+		if (w->l645)
+			line645_close(w->l645);
+		else
+			modbus_close(w->ctx);
 		w->connected = 0;
 	} else if (rc == GFI_E_TIMEOUT && pm->fail_streak == 1) {
 		log_warn("meter not answering: meter=%s line=%s slave=%d",
@@ -423,6 +472,7 @@ static void worker_free(struct worker *w)
 		modbus_close(w->ctx);
 		modbus_free(w->ctx);
 	}
+	line645_free(w->l645);
 	queue_close(w->q);
 	memset(w, 0, sizeof(*w));
 }
@@ -463,8 +513,11 @@ static int worker_init(struct worker *w, const struct agent_config *cfg,
 		w->next_due_s[k] = next_aligned(now_s, cfg->meters[i].interval_s);
 		k++;
 	}
-	w->ctx = poll_line_new(w->line, msg, sizeof(msg));
-	if (w->ctx == NULL) {
+	if (w->line->dlt645) {
+		w->l645 = line645_new(w->line);
+		if (w->l645 == NULL)
+			return GFI_E_NOMEM;
+	} else if ((w->ctx = poll_line_new(w->line, msg, sizeof(msg))) == NULL) {
 		log_err("%s", msg);
 		return GFI_E_INVAL;
 	}

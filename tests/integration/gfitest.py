@@ -186,8 +186,11 @@ def agent_read(config_path, meter=None, extra=()):
     return r.returncode, readings, r.stderr
 
 
-def profile_ids():
-    return sorted(f[:-5] for f in os.listdir(PROFILES) if f.endswith(".json"))
+def profile_ids(protocol="modbus"):
+    """Shipped profiles of one protocol ("modbus" or "dlt645")."""
+    ids = sorted(f[:-5] for f in os.listdir(PROFILES) if f.endswith(".json"))
+    return [p for p in ids
+            if load_profile(p).get("protocol", "modbus") == protocol]
 
 
 def load_profile(pid):
