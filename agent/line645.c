@@ -295,6 +295,11 @@ int line645_transact(struct line645 *l, const uint8_t *req, size_t n,
 		}
 		memmove(l->rx, l->rx + used, l->rxlen - used);
 		l->rxlen -= used;
+		/* A whole frame with a bad checksum and nothing after it: the
+		 * reply came, damaged; no second one follows on a half-duplex
+		 * bus, so waiting out the byte timeout would only cost time. */
+		if (bad > 0 && l->rxlen == 0)
+			return GFI_E_PROTO;
 	}
 	/* Bytes without a reply in them: noise, a cut or damaged frame. */
 	return got_bytes || bad ? GFI_E_PROTO : GFI_E_TIMEOUT;
