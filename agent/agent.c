@@ -305,6 +305,108 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 	return status;
 }
 
+/* ---- discover: DL/T 645 addresses ---- */
+
+#define DISCOVER_TIMEOUT_MS 500
+#define DISCOVER_MAX_SPAN 10000
+
+/* The 12-digit address as a number, or -1. */
+static long long address_number(const char *text)
+{
+	uint8_t a[DLT645_ADDR_LEN];
+	char *end;
+	long long v;
+
+	if (text == NULL || dlt645_addr_parse(text, a) != GFI_OK || text[0] == 'A')
+		return -1;
+	v = strtoll(text, &end, 10);
+	return *end == '\0' ? v : -1;
+}
+
+static void print_found(FILE *out, const char *line, const uint8_t *addr)
+{
+	char text[DLT645_ADDR_DIGITS + 1];
+
+	dlt645_addr_format(addr, text);
+	fprintf(out, "{\"line\":\"%s\",\"address\":\"%s\"}\n", line, text);
+	fflush(out);
+}
+
+/* Probe from..to on l; returns the number of meters found. */
+static int discover_range(struct line645 *l, const char *line, long long from,
+			  long long to, FILE *out)
+{
+	int found = 0;
+
+	for (long long v = from; v <= to; v++) {
+		uint8_t addr[DLT645_ADDR_LEN];
+		char text[DLT645_ADDR_DIGITS + 1];
+		int rc;
+
+		snprintf(text, sizeof(text), "%012lld", v);
+		dlt645_addr_parse(text, addr);
+		rc = line645_probe(l, addr, DISCOVER_TIMEOUT_MS);
+		if (rc == GFI_OK) {
+			print_found(out, line, addr);
+			found++;
+		} else if (rc == GFI_E_IO) {
+			break;
+		}
+	}
+	return found;
+}
+
+/* Read address or probe the range on the connected line l. */
+static int discover_on(struct line645 *l, const char *line, const char *from,
+		       long long lo, long long hi, FILE *out, FILE *err)
+{
+	uint8_t addr[DLT645_ADDR_LEN];
+
+	if (from != NULL)
+		return discover_range(l, line, lo, hi, out) > 0 ? 0 : 1;
+	if (line645_read_address(l, DISCOVER_TIMEOUT_MS, addr) == GFI_OK) {
+		print_found(out, line, addr);
+		return 0;
+	}
+	fprintf(err, "line %s: no single meter answered read address (several "
+		"meters? give --from and --to)\n", line);
+	return 1;
+}
+
+int agent_discover(const char *config_path, const char *line_id,
+		   const char *from, const char *to, FILE *out, FILE *err)
+{
+	struct agent_config *cfg = NULL;
+	const struct line_cfg *lc = NULL;
+	struct line645 *l = NULL;
+	long long lo = address_number(from), hi = address_number(to);
+	char msg[256];
+	int status = 2;
+
+	if (config_load(config_path, &cfg, report_to_file, err) != GFI_OK)
+		return 2;
+	for (size_t i = 0; line_id != NULL && i < cfg->nlines; i++)
+		if (strcmp(cfg->lines[i].id, line_id) == 0)
+			lc = &cfg->lines[i];
+	if (lc == NULL || !lc->dlt645) {
+		fprintf(err, "--line: \"%s\" is not a configured dlt645 line\n",
+			line_id ? line_id : "");
+	} else if ((from || to) &&
+		   (lo < 0 || hi < lo || hi - lo >= DISCOVER_MAX_SPAN)) {
+		fprintf(err, "--from/--to: two 12-digit addresses, from <= to, at "
+			"most %d apart\n", DISCOVER_MAX_SPAN);
+	} else if ((l = line645_new(lc)) == NULL ||
+		   line645_connect(l, msg, sizeof(msg)) != GFI_OK) {
+		fprintf(err, "%s\n", l ? msg : "out of memory");
+		status = 1;
+	} else {
+		status = discover_on(l, lc->id, from, lo, hi, out, err);
+	}
+	line645_free(l);
+	config_free(cfg);
+	return status;
+}
+
 /* ---- run: workers ---- */
 
 static int ctl_stopped(struct agent_ctl *ctl)

@@ -18,6 +18,13 @@ int agent_check_config(const char *config_path, FILE *err);
 int agent_read(const char *config_path, const char *meter_id, FILE *out,
 	       FILE *err);
 
+/* Find DL/T 645 meters on line_id: without a range, read address (0x13,
+ * one meter on the line); with from..to (12-digit addresses, at most
+ * 10 000 apart) probe each address. Prints one JSON object per meter found
+ * ({"line","address"}). Exit 0 found, 1 none, 2 bad config or arguments. */
+int agent_discover(const char *config_path, const char *line_id,
+		   const char *from, const char *to, FILE *out, FILE *err);
+
 /* Poll for ever into the durable queue: one thread per line, each meter at
  * its interval aligned to the wall clock. SIGTERM/SIGINT stop cleanly after
  * the current commit; SIGHUP reloads the config (kept if the new one is bad). */

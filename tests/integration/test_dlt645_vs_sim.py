@@ -14,7 +14,11 @@
    garbage before the reply, a bad checksum and a reply from another address
    (comm-error), a byte-by-byte slow reply (ok within the byte timeout);
    a healthy meter on the same line and one on another line keep their 1 s
-   schedule."""
+   schedule.
+4. Address discovery (`gfi-agent discover`): read address finds the one
+   meter of a line; a search over an address range finds exactly the
+   meters of a line with several."""
+import json
 import os
 import sys
 import time
@@ -190,6 +194,38 @@ def statuses_and_isolation(P):
         g.ok(statuses(mid) == {"ok"}, "%s all ok %s" % (mid, statuses(mid)))
 
 
+def discovery(P):
+    found = [address(500), address(502), address(505)]
+    _, listeners, _ = P.start_sim({
+        "seed": 22, "profiles_dir": g.PROFILES,
+        "tcp": [{"id": "solo", "port": 0, "protocol": "dlt645", "meters": [
+            {"id": "ONE", "address": address(42), "profile": "chint-dtsu666-dlt645"}]},
+                {"id": "many", "port": 0, "protocol": "dlt645", "meters": [
+                    {"id": "X%d" % i, "address": a, "profile": "generic-dlt645"}
+                    for i, a in enumerate(found)]}]}, name="sim-discover")
+    cfg = P.write_json("agent-discover.json", {
+        "gateway_id": "gw-disc", "data_dir": P.path("data-disc"),
+        "profiles_dir": g.PROFILES,
+        "lines": [{"id": "solo", "type": "tcp", "protocol": "dlt645", "host": "127.0.0.1",
+                   "port": listeners["solo"]},
+                  {"id": "many", "type": "tcp", "protocol": "dlt645", "host": "127.0.0.1",
+                   "port": listeners["many"]}],
+        "meters": [{"id": "ONE", "line": "solo", "address": address(42),
+                    "profile": "chint-dtsu666-dlt645"}]})
+
+    def discover(*args):
+        import subprocess
+        r = subprocess.run([g.AGENT, "discover", "--config", cfg] + list(args),
+                           capture_output=True, text=True, timeout=60)
+        return r.returncode, [json.loads(l)["address"] for l in r.stdout.splitlines()]
+    rc, got = discover("--line", "solo")
+    g.ok(rc == 0 and got == [address(42)], "read address finds the one meter: %s" % got)
+    rc, got = discover("--line", "many", "--from", address(500), "--to", address(505))
+    g.ok(rc == 0 and got == found, "the range search finds %s: %s" % (found, got))
+    rc, got = discover("--line", "many", "--from", address(506), "--to", address(507))
+    g.ok(rc == 1 and got == [], "an empty range finds nothing and exits 1 (%d)" % rc)
+
+
 def main():
     pids = g.profile_ids("dlt645")
     g.ok(len(pids) >= 3, "at least three dlt645 profiles ship (%s)" % pids)
@@ -197,6 +233,7 @@ def main():
         profiles_on_tcp_and_paced_pty(P, pids)
         multiplier_200(P)
         statuses_and_isolation(P)
+        discovery(P)
     g.finish("dlt645_vs_sim")
 
 
