@@ -39,6 +39,7 @@
 #include "queue.h"
 #include "sign.h"
 #include "uplink.h"
+#include "wiretime.h"
 
 /* Shared by the workers of one configuration generation. */
 struct agent_ctl {
@@ -76,6 +77,9 @@ int agent_check_config(const char *config_path, FILE *err)
 	struct agent_config *cfg = NULL;
 	int rc = config_load(config_path, &cfg, report_to_file, err);
 
+	/* A line too slow for its meters is legal, but worth a warning. */
+	if (rc == GFI_OK)
+		wiretime_check(cfg, report_to_file, err);
 	config_free(cfg);
 	return rc == GFI_OK ? 0 : 2;
 }

@@ -9,7 +9,9 @@
 
 #include <stdio.h>
 
-/* Validate the config and its profiles; one line per error on err. */
+/* Validate the config and its profiles; one line per error on err, and a
+ * "warning: " line per serial line whose wire time per poll exceeds its
+ * meters' interval (wiretime.h; the exit status stays 0). */
 int agent_check_config(const char *config_path, FILE *err);
 
 /* Read every meter (or only meter_id) once, live, printing one JSON object
