@@ -214,29 +214,32 @@ static int read_link_645(const struct agent_config *cfg,
 	return line645_connected(k->l645[m->line]);
 }
 
-static int read_one_meter(const struct agent_config *cfg,
-			  const struct meter_cfg *m, struct read_links *k,
-			  FILE *out, FILE *err)
+/* Poll meter m on its DL/T 645 line into rs. */
+static int read_645(const struct agent_config *cfg, const struct meter_cfg *m,
+		    struct read_links *k, struct poll_meter *pm,
+		    struct gfi_reading *rs, FILE *err)
 {
-	struct poll_meter pm;
-	struct gfi_reading *rs = calloc(m->npoints ? m->npoints : 1, sizeof(*rs));
+	int rc = GFI_E_IO;
+
+	if (read_link_645(cfg, m, k, err))
+		rc = line645_poll_meter(pm, k->l645[m->line], (int64_t)time(NULL), rs);
+	if (rc == GFI_E_IO && !line645_connected(k->l645[m->line]))
+		fill_link_down(m, (int64_t)time(NULL), rs);
+	log_debug("polled meter=%s requests=%llu", m->id,
+		  (unsigned long long)pm->requests);
+	return rc;
+}
+
+/* Poll meter m on its Modbus line into rs, connecting it on first use. */
+static int read_modbus(const struct agent_config *cfg, const struct meter_cfg *m,
+		       struct read_links *k, struct poll_meter *pm,
+		       struct gfi_reading *rs, FILE *err)
+{
 	modbus_t **ctxs = k->ctxs;
 	char msg[256];
 	int rc;
 
-	if (rs == NULL || poll_meter_init(&pm, m) != GFI_OK) {
-		free(rs);
-		return 1;
-	}
-	if (cfg->lines[m->line].dlt645) {
-		if (read_link_645(cfg, m, k, err))
-			rc = line645_poll_meter(&pm, k->l645[m->line],
-						(int64_t)time(NULL), rs);
-		else
-			rc = GFI_E_IO;
-		if (rc == GFI_E_IO && !line645_connected(k->l645[m->line]))
-			fill_link_down(m, (int64_t)time(NULL), rs);
-	} else if (ctxs[m->line] == NULL) {
+	if (ctxs[m->line] == NULL) {
 		ctxs[m->line] = poll_line_new(&cfg->lines[m->line], msg, sizeof(msg));
 		if (ctxs[m->line] != NULL && modbus_connect(ctxs[m->line]) != 0) {
 			fprintf(err, "line %s: connect failed: %s\n",
@@ -247,18 +250,32 @@ static int read_one_meter(const struct agent_config *cfg,
 			fprintf(err, "%s\n", msg);
 		}
 	}
-	if (cfg->lines[m->line].dlt645) {
-		/* polled above */
-	} else if (ctxs[m->line] != NULL) {
-		rc = poll_meter_read(&pm, ctxs[m->line], (int64_t)time(NULL), rs);
-		log_debug("polled meter=%s requests=%llu registers=%llu", m->id,
-			  (unsigned long long)pm.requests,
-			  (unsigned long long)pm.registers);
-	} else {
+	if (ctxs[m->line] == NULL) {
 		/* No link: every point is a comm error, printed all the same. */
 		fill_link_down(m, (int64_t)time(NULL), rs);
-		rc = GFI_E_IO;
+		return GFI_E_IO;
 	}
+	rc = poll_meter_read(pm, ctxs[m->line], (int64_t)time(NULL), rs);
+	log_debug("polled meter=%s requests=%llu registers=%llu", m->id,
+		  (unsigned long long)pm->requests,
+		  (unsigned long long)pm->registers);
+	return rc;
+}
+
+static int read_one_meter(const struct agent_config *cfg,
+			  const struct meter_cfg *m, struct read_links *k,
+			  FILE *out, FILE *err)
+{
+	struct poll_meter pm;
+	struct gfi_reading *rs = calloc(m->npoints ? m->npoints : 1, sizeof(*rs));
+	int rc;
+
+	if (rs == NULL || poll_meter_init(&pm, m) != GFI_OK) {
+		free(rs);
+		return 1;
+	}
+	rc = cfg->lines[m->line].dlt645 ? read_645(cfg, m, k, &pm, rs, err)
+					: read_modbus(cfg, m, k, &pm, rs, err);
 	for (size_t i = 0; i < m->npoints; i++)
 		print_reading(out, &rs[i], m->points[i].pt->unit);
 	fflush(out);
