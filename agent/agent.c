@@ -37,6 +37,7 @@
 #include "line645.h"
 #include "poller.h"
 #include "queue.h"
+#include "ratios.h"
 #include "sign.h"
 #include "uplink.h"
 #include "wiretime.h"
@@ -51,6 +52,7 @@ struct agent_ctl {
 struct worker {
 	const struct agent_config *cfg;
 	struct poll_stats *stats;     /* shared with the uplink */
+	struct ratios *ratios;        /* shared; NULL when its file failed */
 	size_t *meter_index;          /* nmeters: index into cfg->meters */
 	const struct line_cfg *line;
 	struct agent_ctl *ctl;
@@ -513,6 +515,8 @@ static size_t worker_poll_meter(struct worker *w, size_t i, struct gfi_reading *
 	}
 	rc = w->l645 ? line645_poll_meter(pm, w->l645, now_s, out)
 		     : poll_meter_read(pm, w->ctx, now_s, out);
+	if (w->ratios != NULL)
+		ratios_after_poll(w->ratios, w->meter_index[i], out);
 	if (rc == GFI_E_IO) {
 		log_warn("line lost: line=%s meter=%s", w->line->id, pm->cfg->id);
 		if (w->l645)
@@ -658,6 +662,7 @@ struct generation {
 	size_t nworkers;
 	struct poll_stats stats;
 	struct uplink *uplink;        /* NULL without an "uplink" config */
+	struct ratios *ratios;        /* multipliers last polled (ratios.h) */
 };
 
 static void generation_stop(struct generation *g)
@@ -676,6 +681,8 @@ static void generation_stop(struct generation *g)
 	/* After the pollers: their last commits are in the queue for next time. */
 	uplink_stop(g->uplink);
 	g->uplink = NULL;
+	ratios_close(g->ratios);
+	g->ratios = NULL;
 	free(g->stats.last_poll_s);
 	g->stats.last_poll_s = NULL;
 	pthread_mutex_destroy(&g->stats.mu);
@@ -687,7 +694,7 @@ static void generation_stop(struct generation *g)
 
 static int generation_start(struct generation *g, struct agent_config *cfg)
 {
-	char queue_path[CONFIG_PATH_MAX + 16];
+	char queue_path[CONFIG_PATH_MAX + 16], msg[512];
 
 	pthread_condattr_t ca;
 
@@ -711,6 +718,11 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 		return GFI_E_IO;
 	}
 	snprintf(queue_path, sizeof(queue_path), "%s/queue.db", cfg->data_dir);
+	/* Without its state a multiplier change goes unmarked, but readings
+	 * still flow: say so loudly and poll on. */
+	if (ratios_open(cfg, &g->ratios, msg, sizeof(msg)) != GFI_OK)
+		log_err("multiplier state unusable, changes will not be marked: %s",
+			msg);
 	g->workers = calloc(cfg->nlines, sizeof(*g->workers));
 	if (g->workers == NULL)
 		return GFI_E_NOMEM;
@@ -718,6 +730,7 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 	for (size_t i = 0; i < cfg->nlines; i++) {
 		int rc = worker_init(&g->workers[i], cfg, i, &g->ctl, queue_path,
 				     &g->stats);
+		g->workers[i].ratios = g->ratios;
 		if (rc != GFI_OK)
 			return rc;
 	}

@@ -734,14 +734,13 @@ static long point_index(const struct gfi_profile *p, const char *name)
 	return pt ? (long)(pt - p->points) : -1;
 }
 
-/* What the meter's transformers multiply the point's value by. */
-static double point_factor(const struct meter_cfg *mc,
-			   const struct gfi_point *pt)
+double config_ratio_factor(enum gfi_ratio ratio, double ct_ratio,
+			   double pt_ratio)
 {
-	switch (pt->ratio) {
-	case GFI_RATIO_CT: return mc->ct_ratio;
-	case GFI_RATIO_PT: return mc->pt_ratio;
-	case GFI_RATIO_CT_PT: return mc->ct_ratio * mc->pt_ratio;
+	switch (ratio) {
+	case GFI_RATIO_CT: return ct_ratio;
+	case GFI_RATIO_PT: return pt_ratio;
+	case GFI_RATIO_CT_PT: return ct_ratio * pt_ratio;
 	default: return 1.0;
 	}
 }
@@ -767,7 +766,9 @@ static void build_points(struct loader *ld, struct meter_cfg *mc,
 		if (pick[i] == 0)
 			continue;
 		mc->points[mc->npoints].pt = &p->points[i];
-		mc->points[mc->npoints++].factor = point_factor(mc, &p->points[i]);
+		mc->points[mc->npoints++].factor =
+			config_ratio_factor(p->points[i].ratio, mc->ct_ratio,
+					    mc->pt_ratio);
 	}
 }
 

@@ -143,6 +143,11 @@ int config_load(const char *path, struct agent_config **out,
 		config_report_fn report, void *ctx);
 void config_free(struct agent_config *cfg);
 
+/* What a point marked ratio is multiplied by under these transformer
+ * ratios: ct, pt, their product, or 1 (GFI_RATIO_NONE). */
+double config_ratio_factor(enum gfi_ratio ratio, double ct_ratio,
+			   double pt_ratio);
+
 /* The meter with this id, or NULL. */
 const struct meter_cfg *config_meter(const struct agent_config *cfg,
 				     const char *id);

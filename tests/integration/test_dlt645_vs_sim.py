@@ -15,10 +15,17 @@
    (comm-error), a byte-by-byte slow reply (ok within the byte timeout);
    a healthy meter on the same line and one on another line keep their 1 s
    schedule.
-4. Address discovery (`gfi-agent discover`): read address finds the one
+4. A multiplier changed while the agent runs (SIGHUP, 1 -> 200): the
+   agent marks the instant with a counter event per multiplied counter
+   point whose old_final and new_initial are the simulator's register at
+   that second x 1 and x 200; readings before it are the register, after
+   it 200 x the register.
+5. Address discovery (`gfi-agent discover`): read address finds the one
    meter of a line; a search over an address range finds exactly the
    meters of a line with several."""
 import json
+import re
+import signal
 import os
 import sys
 import time
@@ -194,6 +201,55 @@ def statuses_and_isolation(P):
         g.ok(statuses(mid) == {"ok"}, "%s all ok %s" % (mid, statuses(mid)))
 
 
+def multiplier_change(P):
+    _, listeners, sim_cfg = P.start_sim({
+        "seed": 23, "profiles_dir": g.PROFILES,
+        "tcp": [{"id": "t1", "port": 0, "protocol": "dlt645", "meters": [
+            {"id": "MC", "address": address(600), "profile": "generic-dlt645"}]}]},
+        name="sim-change")
+    conf = {"gateway_id": "gw-change", "data_dir": P.path("data-change"),
+            "profiles_dir": g.PROFILES, "log_level": "info",
+            "lines": [{"id": "l", "type": "tcp", "protocol": "dlt645",
+                       "host": "127.0.0.1", "port": listeners["t1"]}],
+            "meters": [{"id": "MC", "line": "l", "address": address(600),
+                        "profile": "generic-dlt645", "interval_s": 1,
+                        "points": ["import_kwh", "export_kwh", "v_l1"]}]}
+    cfg = P.write_json("agent-change.json", conf)
+    agent = P.start([g.AGENT, "run", "--config", cfg], "agent-change.log")
+    time.sleep(3)
+    conf["meters"][0]["multiplier"] = 200
+    P.write_json("agent-change.json", conf)
+    os.kill(agent.pid, signal.SIGHUP)
+    g.wait_for(lambda: "multiplier changed: meter=MC point=export_kwh"
+               in P.log("agent-change.log"), 20, "the change is marked")
+    time.sleep(2)
+    g.ok(P.stop(agent) == 0, "agent stops cleanly after the change")
+    log = P.log("agent-change.log")
+    events = {m.group(1): (int(m.group(2)), float(m.group(3)), float(m.group(4)))
+              for m in re.finditer(r"multiplier changed: meter=MC point=(\w+) "
+                                   r"time=(\d+) old_final=(\S+) new_initial=(\S+)", log)}
+    g.ok(sorted(events) == ["export_kwh", "import_kwh"],
+         "one event per multiplied counter (%s)" % sorted(events))
+    rows = [r for r in g.queue_rows(os.path.join(P.path("data-change"), "queue.db"))
+            if r["point"] == "import_kwh" and r["status"] == "ok"]
+    t_change = events.get("import_kwh", (0,))[0]
+    bad = []
+    for r in rows:
+        truth = [g.sim_truth(sim_cfg, "MC", r["time"] + k)["import_kwh"] for k in (0, 1)]
+        factor = 200 if r["time"] >= t_change else 1
+        if all(r["value"] != factor * v for v in truth):
+            bad.append((r["time"], r["value"], factor, truth[0]))
+    g.ok(rows and not bad and any(r["time"] < t_change for r in rows) and
+         any(r["time"] > t_change for r in rows),
+         "readings are the register before %d and 200 x it after (%d rows, bad %s)"
+         % (t_change, len(rows), bad[:3]))
+    for point, (t, old, new) in sorted(events.items()):
+        truth = [g.sim_truth(sim_cfg, "MC", t + k)[point] for k in (0, 1)]
+        g.ok(any(old == v and new == 200 * v for v in truth),
+             "%s event at %d: old_final %r, new_initial %r = register %r x 1, x 200"
+             % (point, t, old, new, truth))
+
+
 def discovery(P):
     found = [address(500), address(502), address(505)]
     _, listeners, _ = P.start_sim({
@@ -233,6 +289,7 @@ def main():
         profiles_on_tcp_and_paced_pty(P, pids)
         multiplier_200(P)
         statuses_and_isolation(P)
+        multiplier_change(P)
         discovery(P)
     g.finish("dlt645_vs_sim")
 
