@@ -372,19 +372,7 @@ int line645_poll_meter(struct poll_meter *pm, struct line645 *l,
 			break;
 		}
 	}
-	if (rc == GFI_E_IO) {
-		for (size_t i = 0; i < pm->cfg->npoints; i++)
-			if (out[i].status == GFI_ST_TIMEOUT)
-				out[i].status = GFI_ST_COMM;
-		pm->fail_streak++;
-		return GFI_E_IO;
-	}
-	if (!answered) {
-		pm->fail_streak++;
-		return GFI_E_TIMEOUT;
-	}
-	pm->fail_streak = 0;
-	return GFI_OK;
+	return poll_finish(pm, rc == GFI_E_IO, answered, out);
 }
 
 int line645_read_address(struct line645 *l, int timeout_ms,

@@ -341,6 +341,12 @@ int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 		if (f == FAIL_LINK)
 			link_down = 1;
 	}
+	return poll_finish(pm, link_down, answered, out);
+}
+
+int poll_finish(struct poll_meter *pm, int link_down, int answered,
+		struct gfi_reading *out)
+{
 	if (link_down) {
 		for (size_t i = 0; i < pm->cfg->npoints; i++)
 			if (out[i].status == GFI_ST_TIMEOUT)

@@ -78,6 +78,12 @@ void poll_set_failed(struct gfi_reading *r, int status, int detail);
 void poll_accept_value(struct poll_meter *pm, size_t idx, int decoded,
 		       double v, struct gfi_reading *r);
 
+/* End a poll of any protocol: with the link down, points not answered
+ * become COMM and GFI_E_IO; a meter that answered nothing counts a silent
+ * poll (fail_streak) and GFI_E_TIMEOUT; else GFI_OK and the streak ends. */
+int poll_finish(struct poll_meter *pm, int link_down, int answered,
+		struct gfi_reading *out);
+
 /* Judge a counter value against the previous one (implausible, rollover).
  * Pure: returns the status to give value v1 read at t1 after v0 at t0.
  * counter_max 0 = unknown; max_rate_per_h 0 = no limit. */

@@ -177,20 +177,29 @@ static void check_scan(char **v, unsigned lineno)
 	}
 }
 
-static void every_vector_of_the_python_model_matches(void **state)
+/* tests/data/<name> ($GFI_TEST_DATA), open for reading. */
+static FILE *test_data(const char *name)
 {
-	const char *dir = getenv("GFI_TEST_DATA");
-	char path[1024], line[1024];
-	unsigned lineno = 0, counts[6] = { 0 };
-	static const char *const kinds[] = { "read", "reply", "addrreply",
-					     "error", "bcd", "scan" };
+	char path[1024];
 	FILE *fp;
 
-	(void)state;
-	assert_non_null(dir);
-	snprintf(path, sizeof(path), "%s/dlt645_vectors.csv", dir);
+	assert_non_null(getenv("GFI_TEST_DATA"));
+	snprintf(path, sizeof(path), "%s/%s", getenv("GFI_TEST_DATA"), name);
 	fp = fopen(path, "r");
-	assert_non_null(fp);
+	if (fp == NULL)
+		fail_msg("cannot open %s", path);
+	return fp;
+}
+
+static void every_vector_of_the_python_model_matches(void **state)
+{
+	static const char *const kinds[] = { "read", "reply", "addrreply",
+					     "error", "bcd", "scan" };
+	FILE *fp = test_data("dlt645_vectors.csv");
+	unsigned lineno = 0, counts[6] = { 0 };
+	char line[1024];
+
+	(void)state;
 	while (fgets(line, sizeof(line), fp) != NULL) {
 		char *v[MAX_FIELDS] = { 0 }, *save = NULL;
 		size_t nf = 0;
