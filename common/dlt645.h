@@ -83,7 +83,8 @@ int dlt645_format_parse(const char *text, int is_signed,
 			struct dlt645_format *fmt);
 /* Decode fmt->bytes of data (offset removed, least significant byte first)
  * to a value. GFI_E_RANGE when a nibble is not a decimal digit (a meter's
- * FF "no data" filler). */
+ * FF "no data" filler). Up to 15 digits every value is exact (the double
+ * nearest the decimal); 16 digits beyond 2^53 units round to a double. */
 int dlt645_bcd_decode(const struct dlt645_format *fmt, const uint8_t *data,
 		      double *value);
 /* Encode value (rounded to the format's decimals) into fmt->bytes bytes.
