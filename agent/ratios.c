@@ -338,3 +338,18 @@ int ratios_events(struct ratios *r, struct gfi_batch_event *ev, size_t max,
 	pthread_mutex_unlock(&r->mu);
 	return GFI_OK;
 }
+
+int ratios_events_taken(struct ratios *r, int64_t upto_id)
+{
+	size_t k = 0;
+	int ret;
+
+	pthread_mutex_lock(&r->mu);
+	while (k < r->nevents && r->events[k].id <= upto_id)
+		k++;
+	memmove(r->events, r->events + k, (r->nevents - k) * sizeof(*r->events));
+	r->nevents -= k;
+	ret = k > 0 ? save(r) : GFI_OK;
+	pthread_mutex_unlock(&r->mu);
+	return ret;
+}

@@ -50,8 +50,15 @@ int ratios_after_poll(struct ratios *r, size_t meter,
 int ratios_pending(struct ratios *r, size_t meter);
 
 /* Copy up to max events not yet sent (oldest first) into ev; *n gets how
- * many. For the uplink. */
+ * many. For the uplink: it puts them in the next batch's "events"
+ * (gfi_batch_build_events) and, once that batch is stored in its queue,
+ * calls ratios_events_taken with the last id. */
 int ratios_events(struct ratios *r, struct gfi_batch_event *ev, size_t max,
 		  size_t *n);
+/* Forget the events with id <= upto_id (they are in a stored batch) and
+ * save. A crash between the two sends them again in a later batch, which
+ * the city ignores (it keeps one replacement per meter, point and time):
+ * never lost, never counted twice. */
+int ratios_events_taken(struct ratios *r, int64_t upto_id);
 
 #endif

@@ -113,6 +113,13 @@ static void a_change_of_multiplier_makes_one_event_per_counter(void **state)
 	assert_int_equal(n, 2);
 	assert_int_equal(ev[1].id, 2);
 	assert_true(ev[1].old_final == 26000 && ev[1].new_initial == 130);
+	/* The uplink stored event 1 in a batch: only 2 stays, also on disk. */
+	assert_int_equal(ratios_events_taken(r, 1), GFI_OK);
+	ratios_close(r);
+	assert_int_equal(ratios_open(cfg, &r, err, sizeof(err)), GFI_OK);
+	assert_int_equal(ratios_events(r, ev, 4, &n), GFI_OK);
+	assert_int_equal(n, 1);
+	assert_int_equal(ev[0].id, 2);
 	ratios_close(r);
 	config_free(cfg);
 	unlink(cfg_path);
