@@ -362,9 +362,11 @@ static int parse_meter_address(const cJSON *obj, const char *path,
 	long long slave;
 	int rc;
 
-	if ((rc = only_for(obj, dlt645 ? "slave" : "address", 0, path,
-			   dlt645 ? "modbus lines" : "dlt645 lines", err, errlen)))
-		return rc;
+	if (cJSON_GetObjectItemCaseSensitive(obj, dlt645 ? "slave" : "address")) {
+		snprintf(err, errlen, "%s.%s: only for meters on %s lines", path,
+			 dlt645 ? "slave" : "address", dlt645 ? "modbus" : "dlt645");
+		return GFI_E_INVAL;
+	}
 	if (!dlt645) {
 		rc = gfi_json_int(obj, "slave", path, 1, 1, 247, 0, &slave, err,
 				  errlen);
