@@ -1,7 +1,8 @@
 /*
  * agent.c — the agent's commands and its polling loop.
  *
- * `run` starts one worker thread per line, each with its own Modbus master and
+ * `run` starts one worker thread per line, each with its own master (a
+ * libmodbus context, or a DL/T 645 line: line645.c) and
  * its own queue connection (one SQLite connection per thread). A worker sleeps
  * until the next meter is due (due times are multiples of the meter's interval
  * on the UTC clock, so polls line up with minute and hour boundaries), polls
@@ -33,10 +34,13 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "line645.h"
 #include "poller.h"
 #include "queue.h"
+#include "ratios.h"
 #include "sign.h"
 #include "uplink.h"
+#include "wiretime.h"
 
 /* Shared by the workers of one configuration generation. */
 struct agent_ctl {
@@ -48,6 +52,7 @@ struct agent_ctl {
 struct worker {
 	const struct agent_config *cfg;
 	struct poll_stats *stats;     /* shared with the uplink */
+	struct ratios *ratios;        /* shared; NULL when its file failed */
 	size_t *meter_index;          /* nmeters: index into cfg->meters */
 	const struct line_cfg *line;
 	struct agent_ctl *ctl;
@@ -56,7 +61,8 @@ struct worker {
 	int64_t *next_due_s;          /* nmeters: next aligned poll time */
 	struct gfi_reading *buf;      /* readings of one cycle */
 	size_t bufcap;
-	modbus_t *ctx;
+	modbus_t *ctx;                /* a Modbus line, or: */
+	struct line645 *l645;         /* a DL/T 645 line */
 	int connected;
 	struct queue *q;
 	pthread_t thread;
@@ -73,6 +79,9 @@ int agent_check_config(const char *config_path, FILE *err)
 	struct agent_config *cfg = NULL;
 	int rc = config_load(config_path, &cfg, report_to_file, err);
 
+	/* A line too slow for its meters is legal, but worth a warning. */
+	if (rc == GFI_OK)
+		wiretime_check(cfg, report_to_file, err);
 	config_free(cfg);
 	return rc == GFI_OK ? 0 : 2;
 }
@@ -148,6 +157,9 @@ static int64_t agent_now_ms(struct poll_stats *st)
 	return now;
 }
 
+static void fill_link_down(const struct meter_cfg *m, int64_t now_s,
+			   struct gfi_reading *out);
+
 /* ---- read: once, live, printed ---- */
 
 static void print_reading(FILE *out, const struct gfi_reading *r,
@@ -182,19 +194,53 @@ static void print_reading(FILE *out, const struct gfi_reading *r,
 	cJSON_Delete(o);
 }
 
-static int read_one_meter(const struct agent_config *cfg,
-			  const struct meter_cfg *m, modbus_t **ctxs, FILE *out,
-			  FILE *err)
+/* The line's links of a `read`: opened on first use, closed at the end. */
+struct read_links {
+	modbus_t **ctxs;              /* nlines */
+	struct line645 **l645;        /* nlines */
+};
+
+/* Connect the DL/T 645 line of meter m if not yet; non-zero when usable. */
+static int read_link_645(const struct agent_config *cfg,
+			 const struct meter_cfg *m, struct read_links *k,
+			 FILE *err)
 {
-	struct poll_meter pm;
-	struct gfi_reading *rs = calloc(m->npoints ? m->npoints : 1, sizeof(*rs));
+	char msg[256];
+
+	if (k->l645[m->line] == NULL) {
+		k->l645[m->line] = line645_new(&cfg->lines[m->line]);
+		if (k->l645[m->line] != NULL &&
+		    line645_connect(k->l645[m->line], msg, sizeof(msg)) != GFI_OK)
+			fprintf(err, "%s\n", msg);
+	}
+	return line645_connected(k->l645[m->line]);
+}
+
+/* Poll meter m on its DL/T 645 line into rs. */
+static int read_645(const struct agent_config *cfg, const struct meter_cfg *m,
+		    struct read_links *k, struct poll_meter *pm,
+		    struct gfi_reading *rs, FILE *err)
+{
+	int rc = GFI_E_IO;
+
+	if (read_link_645(cfg, m, k, err))
+		rc = line645_poll_meter(pm, k->l645[m->line], (int64_t)time(NULL), rs);
+	if (rc == GFI_E_IO && !line645_connected(k->l645[m->line]))
+		fill_link_down(m, (int64_t)time(NULL), rs);
+	log_debug("polled meter=%s requests=%llu", m->id,
+		  (unsigned long long)pm->requests);
+	return rc;
+}
+
+/* Poll meter m on its Modbus line into rs, connecting it on first use. */
+static int read_modbus(const struct agent_config *cfg, const struct meter_cfg *m,
+		       struct read_links *k, struct poll_meter *pm,
+		       struct gfi_reading *rs, FILE *err)
+{
+	modbus_t **ctxs = k->ctxs;
 	char msg[256];
 	int rc;
 
-	if (rs == NULL || poll_meter_init(&pm, m) != GFI_OK) {
-		free(rs);
-		return 1;
-	}
 	if (ctxs[m->line] == NULL) {
 		ctxs[m->line] = poll_line_new(&cfg->lines[m->line], msg, sizeof(msg));
 		if (ctxs[m->line] != NULL && modbus_connect(ctxs[m->line]) != 0) {
@@ -206,25 +252,32 @@ static int read_one_meter(const struct agent_config *cfg,
 			fprintf(err, "%s\n", msg);
 		}
 	}
-	if (ctxs[m->line] != NULL) {
-		rc = poll_meter_read(&pm, ctxs[m->line], (int64_t)time(NULL), rs);
-		log_debug("polled meter=%s requests=%llu registers=%llu", m->id,
-			  (unsigned long long)pm.requests,
-			  (unsigned long long)pm.registers);
-	} else {
+	if (ctxs[m->line] == NULL) {
 		/* No link: every point is a comm error, printed all the same. */
-		for (size_t i = 0; i < m->npoints; i++) {
-			memset(&rs[i], 0, sizeof(rs[i]));
-			snprintf(rs[i].meter, sizeof(rs[i].meter), "%s", m->id);
-			snprintf(rs[i].point, sizeof(rs[i].point), "%s", m->points[i].pt->name);
-			snprintf(rs[i].quantity, sizeof(rs[i].quantity), "%s",
-				 m->points[i].pt->quantity->name);
-			rs[i].time_s = (int64_t)time(NULL);
-			rs[i].value = NAN;
-			rs[i].status = GFI_ST_COMM;
-		}
-		rc = GFI_E_IO;
+		fill_link_down(m, (int64_t)time(NULL), rs);
+		return GFI_E_IO;
 	}
+	rc = poll_meter_read(pm, ctxs[m->line], (int64_t)time(NULL), rs);
+	log_debug("polled meter=%s requests=%llu registers=%llu", m->id,
+		  (unsigned long long)pm->requests,
+		  (unsigned long long)pm->registers);
+	return rc;
+}
+
+static int read_one_meter(const struct agent_config *cfg,
+			  const struct meter_cfg *m, struct read_links *k,
+			  FILE *out, FILE *err)
+{
+	struct poll_meter pm;
+	struct gfi_reading *rs = calloc(m->npoints ? m->npoints : 1, sizeof(*rs));
+	int rc;
+
+	if (rs == NULL || poll_meter_init(&pm, m) != GFI_OK) {
+		free(rs);
+		return 1;
+	}
+	rc = cfg->lines[m->line].dlt645 ? read_645(cfg, m, k, &pm, rs, err)
+					: read_modbus(cfg, m, k, &pm, rs, err);
 	for (size_t i = 0; i < m->npoints; i++)
 		print_reading(out, &rs[i], m->points[i].pt->unit);
 	fflush(out);
@@ -237,7 +290,7 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 	       FILE *err)
 {
 	struct agent_config *cfg = NULL;
-	modbus_t **ctxs = NULL;
+	struct read_links k = { NULL, NULL };
 	int status = 0;
 
 	if (config_load(config_path, &cfg, report_to_file, err) != GFI_OK)
@@ -247,8 +300,11 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 		config_free(cfg);
 		return 2;
 	}
-	ctxs = calloc(cfg->nlines, sizeof(*ctxs));
-	if (ctxs == NULL) {
+	k.ctxs = calloc(cfg->nlines, sizeof(*k.ctxs));
+	k.l645 = calloc(cfg->nlines, sizeof(*k.l645));
+	if (k.ctxs == NULL || k.l645 == NULL) {
+		free(k.ctxs);
+		free(k.l645);
 		config_free(cfg);
 		return 1;
 	}
@@ -256,16 +312,120 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 		const struct meter_cfg *m = &cfg->meters[i];
 		if (meter_id != NULL && strcmp(m->id, meter_id) != 0)
 			continue;
-		if (read_one_meter(cfg, m, ctxs, out, err) != 0)
+		if (read_one_meter(cfg, m, &k, out, err) != 0)
 			status = 1;
 	}
 	for (size_t i = 0; i < cfg->nlines; i++) {
-		if (ctxs[i] != NULL) {
-			modbus_close(ctxs[i]);
-			modbus_free(ctxs[i]);
+		if (k.ctxs[i] != NULL) {
+			modbus_close(k.ctxs[i]);
+			modbus_free(k.ctxs[i]);
+		}
+		line645_free(k.l645[i]);
+	}
+	free(k.ctxs);
+	free(k.l645);
+	config_free(cfg);
+	return status;
+}
+
+/* ---- discover: DL/T 645 addresses ---- */
+
+#define DISCOVER_TIMEOUT_MS 500
+#define DISCOVER_MAX_SPAN 10000
+
+/* The 12-digit address as a number, or -1. */
+static long long address_number(const char *text)
+{
+	uint8_t a[DLT645_ADDR_LEN];
+	char *end;
+	long long v;
+
+	if (text == NULL || dlt645_addr_parse(text, a) != GFI_OK || text[0] == 'A')
+		return -1;
+	v = strtoll(text, &end, 10);
+	return *end == '\0' ? v : -1;
+}
+
+static void print_found(FILE *out, const char *line, const uint8_t *addr)
+{
+	char text[DLT645_ADDR_DIGITS + 1];
+
+	dlt645_addr_format(addr, text);
+	fprintf(out, "{\"line\":\"%s\",\"address\":\"%s\"}\n", line, text);
+	fflush(out);
+}
+
+/* Probe from..to on l; returns the number of meters found. */
+static int discover_range(struct line645 *l, const char *line, long long from,
+			  long long to, FILE *out)
+{
+	int found = 0;
+
+	for (long long v = from; v <= to; v++) {
+		uint8_t addr[DLT645_ADDR_LEN];
+		char text[DLT645_ADDR_DIGITS + 1];
+		int rc;
+
+		snprintf(text, sizeof(text), "%012lld", v);
+		dlt645_addr_parse(text, addr);
+		rc = line645_probe(l, addr, DISCOVER_TIMEOUT_MS);
+		if (rc == GFI_OK) {
+			print_found(out, line, addr);
+			found++;
+		} else if (rc == GFI_E_IO) {
+			break;
 		}
 	}
-	free(ctxs);
+	return found;
+}
+
+/* Read address or probe the range on the connected line l. */
+static int discover_on(struct line645 *l, const char *line, const char *from,
+		       long long lo, long long hi, FILE *out, FILE *err)
+{
+	uint8_t addr[DLT645_ADDR_LEN];
+
+	if (from != NULL)
+		return discover_range(l, line, lo, hi, out) > 0 ? 0 : 1;
+	if (line645_read_address(l, DISCOVER_TIMEOUT_MS, addr) == GFI_OK) {
+		print_found(out, line, addr);
+		return 0;
+	}
+	fprintf(err, "line %s: no single meter answered read address (several "
+		"meters? give --from and --to)\n", line);
+	return 1;
+}
+
+int agent_discover(const char *config_path, const char *line_id,
+		   const char *from, const char *to, FILE *out, FILE *err)
+{
+	struct agent_config *cfg = NULL;
+	const struct line_cfg *lc = NULL;
+	struct line645 *l = NULL;
+	long long lo = address_number(from), hi = address_number(to);
+	char msg[256];
+	int status = 2;
+
+	if (config_load(config_path, &cfg, report_to_file, err) != GFI_OK)
+		return 2;
+	for (size_t i = 0; line_id != NULL && i < cfg->nlines; i++)
+		if (strcmp(cfg->lines[i].id, line_id) == 0)
+			lc = &cfg->lines[i];
+	if (lc == NULL || !lc->dlt645) {
+		fprintf(err, "--line: \"%s\" is not a configured dlt645 line\n",
+			line_id ? line_id : "");
+	} else if ((from || to) &&
+		   (lo < 0 || hi < lo || hi - lo >= DISCOVER_MAX_SPAN)) {
+		fprintf(err, "--from/--to: two 12-digit addresses, from <= to, at "
+			"most %d apart\n", DISCOVER_MAX_SPAN);
+	} else if ((l = line645_new(lc)) == NULL ||
+		   line645_connect(l, msg, sizeof(msg)) != GFI_OK) {
+		fprintf(err, "%s\n", l ? msg : "out of memory");
+		status = 1;
+	} else {
+		status = discover_on(l, lc->id, from, lo, hi, out, err);
+	}
+	line645_free(l);
 	config_free(cfg);
 	return status;
 }
@@ -320,8 +480,18 @@ static void fill_link_down(const struct meter_cfg *m, int64_t now_s,
 
 static void worker_ensure_link(struct worker *w)
 {
+	char msg[256];
+
 	if (w->connected)
 		return;
+	if (w->l645 != NULL) {
+		w->connected = line645_connect(w->l645, msg, sizeof(msg)) == GFI_OK;
+		if (w->connected)
+			log_info("line connected: line=%s", w->line->id);
+		else
+			log_warn("line connect failed: %s", msg);
+		return;
+	}
 	if (modbus_connect(w->ctx) == 0) {
 		w->connected = 1;
 		log_info("line connected: line=%s", w->line->id);
@@ -343,10 +513,16 @@ static size_t worker_poll_meter(struct worker *w, size_t i, struct gfi_reading *
 		fill_link_down(pm->cfg, now_s, out);
 		return pm->cfg->npoints;
 	}
-	rc = poll_meter_read(pm, w->ctx, now_s, out);
+	rc = w->l645 ? line645_poll_meter(pm, w->l645, now_s, out)
+		     : poll_meter_read(pm, w->ctx, now_s, out);
+	if (w->ratios != NULL)
+		ratios_after_poll(w->ratios, w->meter_index[i], out);
 	if (rc == GFI_E_IO) {
 		log_warn("line lost: line=%s meter=%s", w->line->id, pm->cfg->id);
-		modbus_close(w->ctx);
+		if (w->l645)
+			line645_close(w->l645);
+		else
+			modbus_close(w->ctx);
 		w->connected = 0;
 	} else if (rc == GFI_E_TIMEOUT && pm->fail_streak == 1) {
 		log_warn("meter not answering: meter=%s line=%s slave=%d",
@@ -423,6 +599,7 @@ static void worker_free(struct worker *w)
 		modbus_close(w->ctx);
 		modbus_free(w->ctx);
 	}
+	line645_free(w->l645);
 	queue_close(w->q);
 	memset(w, 0, sizeof(*w));
 }
@@ -463,8 +640,11 @@ static int worker_init(struct worker *w, const struct agent_config *cfg,
 		w->next_due_s[k] = next_aligned(now_s, cfg->meters[i].interval_s);
 		k++;
 	}
-	w->ctx = poll_line_new(w->line, msg, sizeof(msg));
-	if (w->ctx == NULL) {
+	if (w->line->dlt645) {
+		w->l645 = line645_new(w->line);
+		if (w->l645 == NULL)
+			return GFI_E_NOMEM;
+	} else if ((w->ctx = poll_line_new(w->line, msg, sizeof(msg))) == NULL) {
 		log_err("%s", msg);
 		return GFI_E_INVAL;
 	}
@@ -482,6 +662,7 @@ struct generation {
 	size_t nworkers;
 	struct poll_stats stats;
 	struct uplink *uplink;        /* NULL without an "uplink" config */
+	struct ratios *ratios;        /* multipliers last polled (ratios.h) */
 };
 
 static void generation_stop(struct generation *g)
@@ -500,6 +681,8 @@ static void generation_stop(struct generation *g)
 	/* After the pollers: their last commits are in the queue for next time. */
 	uplink_stop(g->uplink);
 	g->uplink = NULL;
+	ratios_close(g->ratios);
+	g->ratios = NULL;
 	free(g->stats.last_poll_s);
 	g->stats.last_poll_s = NULL;
 	pthread_mutex_destroy(&g->stats.mu);
@@ -511,7 +694,7 @@ static void generation_stop(struct generation *g)
 
 static int generation_start(struct generation *g, struct agent_config *cfg)
 {
-	char queue_path[CONFIG_PATH_MAX + 16];
+	char queue_path[CONFIG_PATH_MAX + 16], msg[512];
 
 	pthread_condattr_t ca;
 
@@ -535,6 +718,11 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 		return GFI_E_IO;
 	}
 	snprintf(queue_path, sizeof(queue_path), "%s/queue.db", cfg->data_dir);
+	/* Without its state a multiplier change goes unmarked, but readings
+	 * still flow: say so loudly and poll on. */
+	if (ratios_open(cfg, &g->ratios, msg, sizeof(msg)) != GFI_OK)
+		log_err("multiplier state unusable, changes will not be marked: %s",
+			msg);
 	g->workers = calloc(cfg->nlines, sizeof(*g->workers));
 	if (g->workers == NULL)
 		return GFI_E_NOMEM;
@@ -542,6 +730,7 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 	for (size_t i = 0; i < cfg->nlines; i++) {
 		int rc = worker_init(&g->workers[i], cfg, i, &g->ctl, queue_path,
 				     &g->stats);
+		g->workers[i].ratios = g->ratios;
 		if (rc != GFI_OK)
 			return rc;
 	}

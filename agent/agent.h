@@ -9,7 +9,9 @@
 
 #include <stdio.h>
 
-/* Validate the config and its profiles; one line per error on err. */
+/* Validate the config and its profiles; one line per error on err, and a
+ * "warning: " line per serial line whose wire time per poll exceeds its
+ * meters' interval (wiretime.h; the exit status stays 0). */
 int agent_check_config(const char *config_path, FILE *err);
 
 /* Read every meter (or only meter_id) once, live, printing one JSON object
@@ -17,6 +19,13 @@ int agent_check_config(const char *config_path, FILE *err);
  * Nothing is queued. Exit 1 when a meter did not answer at all. */
 int agent_read(const char *config_path, const char *meter_id, FILE *out,
 	       FILE *err);
+
+/* Find DL/T 645 meters on line_id: without a range, read address (0x13,
+ * one meter on the line); with from..to (12-digit addresses, at most
+ * 10 000 apart) probe each address. Prints one JSON object per meter found
+ * ({"line","address"}). Exit 0 found, 1 none, 2 bad config or arguments. */
+int agent_discover(const char *config_path, const char *line_id,
+		   const char *from, const char *to, FILE *out, FILE *err);
 
 /* Poll for ever into the durable queue: one thread per line, each meter at
  * its interval aligned to the wall clock. SIGTERM/SIGINT stop cleanly after

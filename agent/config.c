@@ -17,9 +17,12 @@
  *
  * Invariants of a config returned by config_load: 1 <= nlines <= 64 and
  * 1 <= nmeters <= 1024; line and meter ids are valid ids, unique; each meter's
- * line < nlines and (line, slave) is unique; every distinct profile is loaded
+ * line < nlines and (line, slave) is unique ((line, address) on a dlt645
+ * line, whose meters have dlt645 profiles and Modbus lines' never do);
+ * every distinct profile is loaded
  * once and owned by cfg->profiles, meters and points borrow from it; a meter's
- * points are in profile order and only counters carry a max_rate_per_h.
+ * points are in profile order and only counters carry a max_rate_per_h;
+ * every point's factor is 1 unless its profile marks a "ratio".
  */
 #include "config.h"
 
@@ -50,6 +53,9 @@
 #define DEFAULT_INTERVAL_S 60
 #define DEFAULT_TIMEOUT_MS 1000
 #define DEFAULT_RETRIES 1
+#define DLT645_DEFAULT_BAUD 2400
+#define DLT645_DEFAULT_BYTE_TIMEOUT_MS 500
+#define MAX_RATIO 1e6
 
 #define NO_LINE SIZE_MAX
 
@@ -88,18 +94,21 @@ static const char *const uplink_keys[] = {
 	"status_interval_s", "reconnect_min_ms", "reconnect_max_ms", NULL,
 };
 static const char *const queue_keys[] = { "max_readings", NULL };
-static const char *const tcp_keys[] = { "id", "type", "host", "port", NULL };
+static const char *const tcp_keys[] = {
+	"id", "type", "protocol", "byte_timeout_ms", "host", "port", NULL,
+};
 static const char *const rtu_keys[] = {
-	"id", "type", "device", "baud", "parity", "data_bits", "stop_bits",
-	NULL,
+	"id", "type", "protocol", "byte_timeout_ms", "device", "baud",
+	"parity", "data_bits", "stop_bits", NULL,
 };
 static const char *const any_line_keys[] = {
-	"id", "type", "host", "port", "device", "baud", "parity", "data_bits",
-	"stop_bits", NULL,
+	"id", "type", "protocol", "byte_timeout_ms", "host", "port", "device",
+	"baud", "parity", "data_bits", "stop_bits", NULL,
 };
 static const char *const meter_keys[] = {
-	"id", "line", "slave", "profile", "interval_s", "timeout_ms",
-	"retries", "points", "max_rate_per_h", NULL,
+	"id", "line", "slave", "address", "profile", "interval_s",
+	"timeout_ms", "retries", "points", "max_rate_per_h", "multiplier",
+	"ct_ratio", "pt_ratio", NULL,
 };
 
 /* ---- reporting ---------------------------------------------------------- */
@@ -475,12 +484,23 @@ static void parse_tcp(struct loader *ld, const cJSON *obj, const char *path,
 			fail(ld, "%s.host: %s is not a host name or IP address",
 			     path, quoted(l->host, q, sizeof(q)));
 	}
+	/* A transparent serial server has no standard port. */
+	if (l->dlt645 && get(obj, "port") == NULL)
+		fail(ld, "%s.port: missing (a dlt645 tcp line is a serial server's "
+		     "port)", path);
 	read_int(ld, obj, path, "port", 1, 65535, DEFAULT_TCP_PORT, &l->port);
 }
 
 static void parse_baud(struct loader *ld, const cJSON *obj, const char *path,
 		       struct line_cfg *l)
 {
+	if (l->dlt645) {
+		/* DL/T 645-2007 4.2: 1200, 2400, 4800, 9600 baud. */
+		if (read_int(ld, obj, path, "baud", 1200, 9600,
+			     DLT645_DEFAULT_BAUD, &l->baud) != GFI_OK)
+			l->baud = DLT645_DEFAULT_BAUD;
+		return;
+	}
 	if (read_int(ld, obj, path, "baud", 1200, 921600, DEFAULT_BAUD,
 		     &l->baud) != GFI_OK)
 		return;
@@ -500,9 +520,9 @@ static void parse_parity(struct loader *ld, const cJSON *obj,
 	char err[256], val[64], q[64];
 	int rc;
 
-	l->parity = 'N';
-	rc = gfi_json_string(obj, "parity", path, 0, "N", val, sizeof(val),
-			     err, sizeof(err));
+	l->parity = l->dlt645 ? 'E' : 'N';
+	rc = gfi_json_string(obj, "parity", path, 0, l->dlt645 ? "E" : "N", val,
+			     sizeof(val), err, sizeof(err));
 	if (check(ld, rc, err) != GFI_OK)
 		return;
 	if (strcmp(val, "N") != 0 && strcmp(val, "E") != 0 &&
@@ -580,6 +600,28 @@ static int parse_line_type(struct loader *ld, const cJSON *obj,
 	return 0;
 }
 
+/* "protocol" (modbus or dlt645) and, for dlt645, "byte_timeout_ms". */
+static void parse_protocol(struct loader *ld, const cJSON *obj,
+			   const char *path, struct line_cfg *l)
+{
+	char err[256], val[64], q[64];
+	int rc;
+
+	rc = gfi_json_string(obj, "protocol", path, 0, "modbus", val,
+			     sizeof(val), err, sizeof(err));
+	if (check(ld, rc, err) != GFI_OK)
+		return;
+	if (strcmp(val, "dlt645") == 0)
+		l->dlt645 = 1;
+	else if (strcmp(val, "modbus") != 0)
+		fail(ld, "%s.protocol: %s must be modbus or dlt645", path,
+		     quoted(val, q, sizeof(q)));
+	if (!l->dlt645 && get(obj, "byte_timeout_ms") != NULL)
+		fail(ld, "%s.byte_timeout_ms: only for dlt645 lines", path);
+	read_int(ld, obj, path, "byte_timeout_ms", 10, 5000,
+		 DLT645_DEFAULT_BYTE_TIMEOUT_MS, &l->byte_timeout_ms);
+}
+
 static void parse_line(struct loader *ld, const cJSON *obj, size_t idx)
 {
 	struct line_cfg *l = &ld->cfg->lines[idx];
@@ -599,6 +641,7 @@ static void parse_line(struct loader *ld, const cJSON *obj, size_t idx)
 		}
 	}
 	ld->line_typed[idx] = parse_line_type(ld, obj, path, l);
+	parse_protocol(ld, obj, path, l);
 	if (!ld->line_typed[idx]) {
 		/* Without a type, only keys no line may have are wrong. */
 		check_keys(ld, obj, path, any_line_keys, "unknown key");
@@ -691,6 +734,17 @@ static long point_index(const struct gfi_profile *p, const char *name)
 	return pt ? (long)(pt - p->points) : -1;
 }
 
+double config_ratio_factor(enum gfi_ratio ratio, double ct_ratio,
+			   double pt_ratio)
+{
+	switch (ratio) {
+	case GFI_RATIO_CT: return ct_ratio;
+	case GFI_RATIO_PT: return pt_ratio;
+	case GFI_RATIO_CT_PT: return ct_ratio * pt_ratio;
+	default: return 1.0;
+	}
+}
+
 /* Fill mc->points from pick (per profile point: nonzero = polled), in
  * profile order. */
 static void build_points(struct loader *ld, struct meter_cfg *mc,
@@ -709,8 +763,12 @@ static void build_points(struct loader *ld, struct meter_cfg *mc,
 		return;
 	}
 	for (size_t i = 0; i < p->npoints; i++) {
-		if (pick[i] != 0)
-			mc->points[mc->npoints++].pt = &p->points[i];
+		if (pick[i] == 0)
+			continue;
+		mc->points[mc->npoints].pt = &p->points[i];
+		mc->points[mc->npoints++].factor =
+			config_ratio_factor(p->points[i].ratio, mc->ct_ratio,
+					    mc->pt_ratio);
 	}
 }
 
@@ -887,6 +945,37 @@ static void meter_line(struct loader *ld, const cJSON *obj, const char *path,
 /* RTU addresses 1..247 (0 is broadcast, 248..255 reserved: Modbus over
  * serial line v1.02, 2.2); a TCP unit id is a whole byte. Where the line is
  * not known, the byte range avoids echoing the line's error. */
+/* A dlt645 meter's 12-digit "address", unique on its line; "slave" is not
+ * a key of it. */
+static void meter_address(struct loader *ld, const cJSON *obj,
+			  const char *path, size_t idx)
+{
+	struct meter_cfg *mc = &ld->cfg->meters[idx];
+	char err[256], text[64], q[64];
+
+	if (get(obj, "slave") != NULL)
+		fail(ld, "%s.slave: a dlt645 meter has an address instead", path);
+	if (check(ld, gfi_json_string(obj, "address", path, 1, NULL, text,
+				      sizeof(text), err, sizeof(err)), err) != GFI_OK)
+		return;
+	if (dlt645_addr_parse(text, mc->address) != GFI_OK ||
+	    text[0] == 'A') {
+		fail(ld, "%s.address: %s must be the meter's 12 decimal digits",
+		     path, quoted(text, q, sizeof(q)));
+		return;
+	}
+	for (size_t i = 0; i < idx; i++) {
+		const struct meter_cfg *o = &ld->cfg->meters[i];
+		if (o->line == mc->line &&
+		    memcmp(o->address, mc->address, sizeof(mc->address)) == 0) {
+			fail(ld, "%s.address: %s on line %s is already used by "
+			     "meters[%zu]", path, text,
+			     ld->cfg->lines[mc->line].id, i);
+			return;
+		}
+	}
+}
+
 static void meter_slave(struct loader *ld, const cJSON *obj, const char *path,
 			size_t idx)
 {
@@ -898,6 +987,12 @@ static void meter_slave(struct loader *ld, const cJSON *obj, const char *path,
 	int rc;
 
 	mc->slave = -1;
+	if (mc->line != NO_LINE && ld->cfg->lines[mc->line].dlt645) {
+		meter_address(ld, obj, path, idx);
+		return;
+	}
+	if (get(obj, "address") != NULL)
+		fail(ld, "%s.address: only for meters on dlt645 lines", path);
 	rc = gfi_json_int(obj, "slave", path, 1, rtu ? 1 : 0, rtu ? 247 : 255,
 			  0, &v, err, sizeof(err));
 	if (check(ld, rc, err) != GFI_OK)
@@ -907,13 +1002,61 @@ static void meter_slave(struct loader *ld, const cJSON *obj, const char *path,
 		return;
 	for (size_t i = 0; i < idx; i++) {
 		const struct meter_cfg *o = &ld->cfg->meters[i];
-		if (o->line == mc->line && o->slave == mc->slave) {
+		if (o->line == mc->line && o->slave == mc->slave && o->slave >= 0) {
 			fail(ld, "%s.slave: %d on line %s is already used by "
 			     "meters[%zu]", path, mc->slave,
 			     ld->cfg->lines[mc->line].id, i);
 			return;
 		}
 	}
+}
+
+/* A dlt645 profile only on a dlt645 line and a Modbus one only elsewhere. */
+static void meter_protocol_matches(struct loader *ld, const char *path,
+				   struct meter_cfg *mc)
+{
+	const struct line_cfg *l;
+	int want;
+
+	if (mc->profile == NULL || mc->line == NO_LINE)
+		return;
+	l = &ld->cfg->lines[mc->line];
+	want = mc->profile->protocol == GFI_PROTO_DLT645;
+	if (want != l->dlt645) {
+		fail(ld, "%s.profile: %s is a %s profile but line %s speaks %s",
+		     path, mc->profile->id, want ? "dlt645" : "modbus", l->id,
+		     l->dlt645 ? "dlt645" : "modbus");
+		mc->profile = NULL;  /* its points would echo this error */
+	}
+}
+
+/* The multiplier (倍率): "multiplier" alone (the CT ratio of a low-voltage
+ * meter), or "ct_ratio" and/or "pt_ratio"; not both forms. */
+static void meter_ratios(struct loader *ld, const cJSON *obj,
+			 const char *path, struct meter_cfg *mc)
+{
+	char err[256];
+	double v;
+
+	mc->ct_ratio = mc->pt_ratio = 1.0;
+	if (get(obj, "multiplier") != NULL &&
+	    (get(obj, "ct_ratio") != NULL || get(obj, "pt_ratio") != NULL)) {
+		fail(ld, "%s.multiplier: give it or ct_ratio and pt_ratio, not "
+		     "both", path);
+		return;
+	}
+	if (check(ld, gfi_json_double(obj, "multiplier", path, 0, 1e-6,
+				      MAX_RATIO, 1.0, &v, err, sizeof(err)),
+		  err) == GFI_OK)
+		mc->ct_ratio = v;
+	if (check(ld, gfi_json_double(obj, "ct_ratio", path, 0, 1e-6,
+				      MAX_RATIO, mc->ct_ratio, &v, err,
+				      sizeof(err)), err) == GFI_OK)
+		mc->ct_ratio = v;
+	if (check(ld, gfi_json_double(obj, "pt_ratio", path, 0, 1e-6,
+				      MAX_RATIO, 1.0, &v, err, sizeof(err)),
+		  err) == GFI_OK)
+		mc->pt_ratio = v;
 }
 
 static void parse_meter(struct loader *ld, const cJSON *obj, size_t idx)
@@ -933,6 +1076,8 @@ static void parse_meter(struct loader *ld, const cJSON *obj, size_t idx)
 	meter_line(ld, obj, path, mc);
 	meter_slave(ld, obj, path, idx);
 	mc->profile = meter_profile(ld, obj, path);
+	meter_protocol_matches(ld, path, mc);
+	meter_ratios(ld, obj, path, mc);
 	read_int(ld, obj, path, "interval_s", 1, 86400, DEFAULT_INTERVAL_S,
 		 &mc->interval_s);
 	read_int(ld, obj, path, "timeout_ms", 10, 60000, DEFAULT_TIMEOUT_MS,

@@ -15,11 +15,14 @@
  *   "lines": [
  *     { "id": "lan", "type": "tcp", "host": "192.0.2.10", "port": 502 },
  *     { "id": "rs485-1", "type": "rtu", "device": "/dev/ttyS1", "baud": 9600,
- *       "parity": "N", "data_bits": 8, "stop_bits": 1 } ],
+ *       "parity": "N", "data_bits": 8, "stop_bits": 1 },
+ *     { "id": "grid", "type": "rtu", "protocol": "dlt645",
+ *       "device": "/dev/ttyS2" } ],            2400 8E1, meters by "address"
  *   "meters": [
  *     { "id": "E01", "line": "lan", "slave": 1, "profile": "eastron-sdm630",
  *       "interval_s": 60, "timeout_ms": 500, "retries": 1,
  *       "points": ["import_kwh"],               optional subset
+ *       "multiplier": 200,                      or "ct_ratio" and "pt_ratio"
  *       "max_rate_per_h": { "import_kwh": 5000 } } ],
  *   "uplink": { "host": "mqtt.city.example", "port": 8883,
  *     "ca_file": "ca.pem", "cert_file": "gw.crt", "key_file": "gw.key",
@@ -32,6 +35,7 @@
 #define GFI_AGENT_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "profile.h"
 #include "reading.h"
@@ -53,18 +57,31 @@ struct line_cfg {
 	char parity;             /* RTU: 'N', 'E' or 'O', default 'N' */
 	int data_bits;           /* RTU: 7 or 8, default 8 */
 	int stop_bits;           /* RTU: 1 or 2, default 1 */
+	int dlt645;              /* "protocol": "dlt645": DL/T 645-2007 over
+				    the serial port (1200..9600, default
+				    2400 8E1) or over TCP to a transparent
+				    serial server (port required) */
+	int byte_timeout_ms;     /* dlt645: longest pause inside a reply,
+				    10..5000, default 500 */
 };
 
 /* One polled point of a meter: the profile's point plus per-meter limits. */
 struct meter_point {
 	const struct gfi_point *pt;  /* borrowed from the meter's profile */
 	double max_rate_per_h;       /* counters: larger rise is a JUMP; 0 = none */
+	double factor;               /* the meter's CT and/or PT ratio as the
+					point's "ratio" asks; 1 without */
 };
 
 struct meter_cfg {
 	char id[GFI_ID_MAX];
 	size_t line;                 /* index into agent_config.lines */
-	int slave;                   /* 1..247 (0..255 accepted over TCP) */
+	int slave;                   /* 1..247 (0..255 accepted over TCP);
+					-1 on a dlt645 line */
+	uint8_t address[6];          /* dlt645: A0..A5, unique on its line */
+	double ct_ratio;             /* >0, default 1; "multiplier" alone sets
+					it (a low-voltage meter behind CTs) */
+	double pt_ratio;             /* >0, default 1 */
 	const struct gfi_profile *profile; /* borrowed from agent_config.profiles */
 	int interval_s;              /* 1..86400, default 60; aligned to the clock */
 	int timeout_ms;              /* 10..60000, default 1000 */
@@ -125,6 +142,11 @@ typedef void (*config_report_fn)(void *ctx, const char *line);
 int config_load(const char *path, struct agent_config **out,
 		config_report_fn report, void *ctx);
 void config_free(struct agent_config *cfg);
+
+/* What a point marked ratio is multiplied by under these transformer
+ * ratios: ct, pt, their product, or 1 (GFI_RATIO_NONE). */
+double config_ratio_factor(enum gfi_ratio ratio, double ct_ratio,
+			   double pt_ratio);
 
 /* The meter with this id, or NULL. */
 const struct meter_cfg *config_meter(const struct agent_config *cfg,

@@ -12,6 +12,7 @@ static int usage(FILE *f)
 	fprintf(f,
 		"usage: gfi-agent check-config --config FILE\n"
 		"       gfi-agent read --config FILE [--meter ID]\n"
+		"       gfi-agent discover --config FILE --line ID [--from ADDR --to ADDR]\n"
 		"       gfi-agent run --config FILE [--log-level LEVEL]\n"
 		"       gfi-agent keygen --key FILE [--force]\n"
 		"       gfi-agent csr --key FILE --cn GATEWAY_ID --out FILE\n"
@@ -22,7 +23,7 @@ static int usage(FILE *f)
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *meter = NULL, *key = NULL, *cn = NULL,
-		   *out = NULL;
+		   *out = NULL, *line = NULL, *from = NULL, *to = NULL;
 	int level, force = 0;
 
 	if (argc < 2)
@@ -32,6 +33,12 @@ int main(int argc, char **argv)
 			config = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--meter") == 0) {
 			meter = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--line") == 0) {
+			line = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--from") == 0) {
+			from = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--to") == 0) {
+			to = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--key") == 0) {
 			key = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--cn") == 0) {
@@ -78,6 +85,8 @@ int main(int argc, char **argv)
 		return agent_check_config(config, stderr);
 	if (strcmp(argv[1], "read") == 0)
 		return agent_read(config, meter, stdout, stderr);
+	if (strcmp(argv[1], "discover") == 0)
+		return agent_discover(config, line, from, to, stdout, stderr);
 	if (strcmp(argv[1], "run") == 0)
 		return agent_run(config);
 	fprintf(stderr, "%s: unknown command\n", argv[1]);

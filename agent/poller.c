@@ -188,33 +188,44 @@ static int read_with_retries(struct poll_meter *pm, modbus_t *ctx,
 	return e ? e : EIO;
 }
 
-static void set_failed(struct gfi_reading *r, int status, int detail)
+void poll_set_failed(struct gfi_reading *r, int status, int detail)
 {
 	r->value = NAN;
 	r->status = status;
 	r->detail = detail;
 }
 
-static void decode_point(struct poll_meter *pm, size_t idx, const uint16_t *words,
-			 struct gfi_reading *r)
+void poll_accept_value(struct poll_meter *pm, size_t idx, int decoded,
+		       double v, struct gfi_reading *r)
 {
 	const struct meter_point *mp = &pm->cfg->points[idx];
-	double v;
 
-	if (gfi_point_decode(mp->pt, words, &v) != GFI_OK) {
-		set_failed(r, GFI_ST_DECODE, 0);
+	if (decoded != GFI_OK) {
+		poll_set_failed(r, GFI_ST_DECODE, 0);
 		return;
 	}
+	/* The plant's value: the meter shows the transformers' secondary. */
+	v *= mp->factor;
 	r->value = v;
 	r->status = GFI_ST_OK;
 	r->detail = 0;
 	if (mp->pt->quantity->kind == GFI_COUNTER) {
 		r->status = poll_judge_counter(pm->last_value[idx], pm->last_time_s[idx],
-					       v, r->time_s, mp->pt->counter_max,
+					       v, r->time_s,
+					       mp->pt->counter_max * mp->factor,
 					       mp->max_rate_per_h);
 	}
 	pm->last_value[idx] = v;
 	pm->last_time_s[idx] = r->time_s;
+}
+
+static void decode_point(struct poll_meter *pm, size_t idx, const uint16_t *words,
+			 struct gfi_reading *r)
+{
+	double v = NAN;
+	int rc = gfi_point_decode(pm->cfg->points[idx].pt, words, &v);
+
+	poll_accept_value(pm, idx, rc, v, r);
 }
 
 /* Decode the points of block b from a successful read. */
@@ -261,7 +272,7 @@ static enum failure read_points_singly(struct poll_meter *pm, modbus_t *ctx,
 		}
 		int code;
 		last = classify(e, &code);
-		set_failed(&out[idx],
+		poll_set_failed(&out[idx],
 			   last == FAIL_EXCEPTION ? GFI_ST_EXCEPTION
 			   : last == FAIL_TIMEOUT ? GFI_ST_TIMEOUT : GFI_ST_COMM,
 			   code);
@@ -271,8 +282,8 @@ static enum failure read_points_singly(struct poll_meter *pm, modbus_t *ctx,
 	return last;
 }
 
-static void init_readings(struct poll_meter *pm, int64_t now_s,
-			  struct gfi_reading *out)
+void poll_init_readings(struct poll_meter *pm, int64_t now_s,
+			struct gfi_reading *out)
 {
 	for (size_t i = 0; i < pm->cfg->npoints; i++) {
 		const struct gfi_point *pt = pm->cfg->points[i].pt;
@@ -283,7 +294,7 @@ static void init_readings(struct poll_meter *pm, int64_t now_s,
 		snprintf(r->quantity, sizeof(r->quantity), "%s", pt->quantity->name);
 		r->time_s = now_s;
 		/* Until read, a point counts as not answered. */
-		set_failed(r, GFI_ST_TIMEOUT, 0);
+		poll_set_failed(r, GFI_ST_TIMEOUT, 0);
 	}
 }
 
@@ -296,7 +307,7 @@ int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 	int link_down = 0;
 	int silent = 0;
 
-	init_readings(pm, now_s, out);
+	poll_init_readings(pm, now_s, out);
 	modbus_set_slave(ctx, pm->cfg->slave);
 	modbus_set_response_timeout(ctx, (uint32_t)(pm->cfg->timeout_ms / 1000),
 				    (uint32_t)(pm->cfg->timeout_ms % 1000) * 1000);
@@ -317,10 +328,10 @@ int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 			answered = 1;  /* the slave is alive, it refused */
 			f = b->n > 1 ? read_points_singly(pm, ctx, b, out) : f;
 			if (b->n == 1)
-				set_failed(&out[pm->order[b->first]], GFI_ST_EXCEPTION, code);
+				poll_set_failed(&out[pm->order[b->first]], GFI_ST_EXCEPTION, code);
 		} else {
 			for (size_t k = 0; k < b->n; k++)
-				set_failed(&out[pm->order[b->first + k]],
+				poll_set_failed(&out[pm->order[b->first + k]],
 					   f == FAIL_TIMEOUT ? GFI_ST_TIMEOUT : GFI_ST_COMM, 0);
 		}
 		/* A silent slave would cost a timeout per block: stop here, the
@@ -330,6 +341,12 @@ int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 		if (f == FAIL_LINK)
 			link_down = 1;
 	}
+	return poll_finish(pm, link_down, answered, out);
+}
+
+int poll_finish(struct poll_meter *pm, int link_down, int answered,
+		struct gfi_reading *out)
+{
 	if (link_down) {
 		for (size_t i = 0; i < pm->cfg->npoints; i++)
 			if (out[i].status == GFI_ST_TIMEOUT)

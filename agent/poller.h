@@ -65,6 +65,25 @@ void poll_meter_free(struct poll_meter *pm);
 int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 		    struct gfi_reading *out);
 
+/* Every reading of the meter's points named, stamped now_s and marked
+ * TIMEOUT (not answered yet): the start of any protocol's poll. */
+void poll_init_readings(struct poll_meter *pm, int64_t now_s,
+			struct gfi_reading *out);
+/* Mark r failed with status (and detail, e.g. the exception code). */
+void poll_set_failed(struct gfi_reading *r, int status, int detail);
+/* Take point idx's decoded value v (decoded: the decoder's return code) into
+ * r: a decode error, or v times the point's multiplier factor, judged
+ * against the previous value for counters, which it then replaces. The one
+ * place every protocol's values pass through. */
+void poll_accept_value(struct poll_meter *pm, size_t idx, int decoded,
+		       double v, struct gfi_reading *r);
+
+/* End a poll of any protocol: with the link down, points not answered
+ * become COMM and GFI_E_IO; a meter that answered nothing counts a silent
+ * poll (fail_streak) and GFI_E_TIMEOUT; else GFI_OK and the streak ends. */
+int poll_finish(struct poll_meter *pm, int link_down, int answered,
+		struct gfi_reading *out);
+
 /* Judge a counter value against the previous one (implausible, rollover).
  * Pure: returns the status to give value v1 read at t1 after v0 at t0.
  * counter_max 0 = unknown; max_rate_per_h 0 = no limit. */

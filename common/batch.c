@@ -25,6 +25,7 @@
  */
 #include "batch.h"
 
+#include <float.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdarg.h>
@@ -41,7 +42,10 @@
 #define ID_RULE "must be 1..31 of [A-Za-z0-9._-]"
 
 static const char *const top_keys[] = {
-	"v", "gateway", "seq", "prev", "sent", "readings", "gaps", NULL,
+	"v", "gateway", "seq", "prev", "sent", "readings", "gaps", "events", NULL,
+};
+static const char *const event_keys[] = {
+	"id", "kind", "meter", "point", "time", "old_final", "new_initial", NULL,
 };
 static const char *const gap_keys[] = {
 	"id", "meter", "from", "to", "count", NULL,
@@ -439,6 +443,66 @@ static int put_gaps(struct sbuf *out, const struct gfi_batch_gap *gaps,
 	return out->ret;
 }
 
+/* Validate counter event e (index i) and append it, after a comma if comma. */
+static int put_event(struct sbuf *b, const struct gfi_batch_event *e, size_t i,
+		     int comma, char *err, size_t errlen)
+{
+	char path[32], old_v[32], new_v[32];
+
+	snprintf(path, sizeof(path), "events[%zu]", i);
+	if (e->id < 1 || (uint64_t)e->id > GFI_BATCH_SEQ_MAX) {
+		gfi_field_err(err, errlen, path, "id", "%" PRId64 " out of range", e->id);
+		return GFI_E_RANGE;
+	}
+	if (!id_ok(e->meter, sizeof(e->meter)) || !id_ok(e->point, sizeof(e->point))) {
+		gfi_field_err(err, errlen, path, "meter", "meter and point " ID_RULE);
+		return GFI_E_INVAL;
+	}
+	if (e->time_s <= 0 || e->time_s >= GFI_BATCH_TIME_MAX) {
+		gfi_field_err(err, errlen, path, "time", "%" PRId64 " out of range",
+			      e->time_s);
+		return GFI_E_RANGE;
+	}
+	if (!(e->old_final >= 0) || !(e->new_initial >= 0) ||
+	    fmt_double(e->old_final, old_v, sizeof(old_v)) != GFI_OK ||
+	    fmt_double(e->new_initial, new_v, sizeof(new_v)) != GFI_OK) {
+		gfi_field_err(err, errlen, path, "old_final",
+			      "values must be finite and >= 0");
+		return GFI_E_RANGE;
+	}
+	sb_printf(b, "%s{\"id\":%" PRId64 ",\"kind\":\"multiplier\",\"meter\":\"%s\","
+		  "\"point\":\"%s\",\"time\":%" PRId64 ",\"old_final\":%s,"
+		  "\"new_initial\":%s}", comma ? "," : "", e->id, e->meter, e->point,
+		  e->time_s, old_v, new_v);
+	return GFI_OK;
+}
+
+/* The optional ',"events":[...]' text of events[0..nevents) appended to
+ * *out (nothing for none). */
+static int put_events(struct sbuf *out, const struct gfi_batch_event *events,
+		      size_t nevents, char *err, size_t errlen)
+{
+	int ret;
+
+	if (nevents == 0)
+		return GFI_OK;
+	if (nevents > GFI_BATCH_MAX_EVENTS || events == NULL) {
+		gfi_field_err(err, errlen, "", "events", "%zu events exceed %d",
+			      nevents, GFI_BATCH_MAX_EVENTS);
+		return GFI_E_FULL;
+	}
+	sb_str(out, ",\"events\":[");
+	for (size_t i = 0; i < nevents; i++) {
+		ret = put_event(out, &events[i], i, i > 0, err, errlen);
+		if (ret != GFI_OK)
+			return ret;
+	}
+	sb_str(out, "]");
+	if (out->ret != GFI_OK)
+		gfi_field_err(err, errlen, "", "events", "%s", gfi_strerror(out->ret));
+	return out->ret;
+}
+
 int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
 			 const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
 			 const struct gfi_reading *r, size_t n,
@@ -447,6 +511,21 @@ int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
 			 char **payload_out, size_t *len_out,
 			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
 			 char *err, size_t errlen)
+{
+	return gfi_batch_build_events(gateway, seq, prev_hash, sent_s, r, n, gaps,
+				      ngaps, NULL, 0, max_bytes, s, payload_out,
+				      len_out, hash_out, used, err, errlen);
+}
+
+int gfi_batch_build_events(const char *gateway, uint64_t seq,
+			   const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+			   const struct gfi_reading *r, size_t n,
+			   const struct gfi_batch_gap *gaps, size_t ngaps,
+			   const struct gfi_batch_event *events, size_t nevents,
+			   size_t max_bytes, struct gfi_signer *s,
+			   char **payload_out, size_t *len_out,
+			   uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
+			   char *err, size_t errlen)
 {
 	struct sbuf b = { .limit = GFI_BATCH_MAX_BYTES };
 	struct sbuf gb = { .limit = GFI_BATCH_MAX_BYTES };
@@ -469,6 +548,8 @@ int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
 		goto cleanup;
 	}
 	ret = put_gaps(&gb, gaps, ngaps, err, errlen);
+	if (ret == GFI_OK)
+		ret = put_events(&gb, events, nevents, err, errlen);
 	if (ret != GFI_OK)
 		goto cleanup;
 	put_head(&b, gateway, seq, prev_hash, sent_s);
@@ -738,6 +819,82 @@ static int parse_gaps(const cJSON *root, struct gfi_batch *b, char *err,
 	return GFI_OK;
 }
 
+static int parse_event(const cJSON *o, size_t i, struct gfi_batch_event *e,
+		       char *err, size_t errlen)
+{
+	char path[32], kind[16];
+	long long v;
+	int ret;
+
+	snprintf(path, sizeof(path), "events[%zu]", i);
+	if (!cJSON_IsObject(o)) {
+		gfi_field_err(err, errlen, path, "", "must be an object");
+		return GFI_E_INVAL;
+	}
+	if ((ret = gfi_json_check_keys(o, path, event_keys, err, errlen)) ||
+	    (ret = gfi_json_int(o, "id", path, 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0,
+				&v, err, errlen)))
+		return ret;
+	e->id = (int64_t)v;
+	if ((ret = gfi_json_string(o, "kind", path, 1, NULL, kind, sizeof(kind), err,
+				   errlen)) == GFI_OK && strcmp(kind, "multiplier") != 0) {
+		gfi_field_err(err, errlen, path, "kind", "must be multiplier");
+		ret = GFI_E_INVAL;
+	}
+	if (ret != GFI_OK ||
+	    (ret = gfi_json_string(o, "meter", path, 1, NULL, e->meter,
+				   sizeof(e->meter), err, errlen)) ||
+	    (ret = gfi_json_string(o, "point", path, 1, NULL, e->point,
+				   sizeof(e->point), err, errlen)))
+		return ret;
+	if (!gfi_id_valid(e->meter) || !gfi_id_valid(e->point)) {
+		gfi_field_err(err, errlen, path, gfi_id_valid(e->meter) ? "point" : "meter",
+			      ID_RULE);
+		return GFI_E_INVAL;
+	}
+	if ((ret = gfi_json_int(o, "time", path, 1, 1, GFI_BATCH_TIME_MAX - 1, 0, &v,
+				err, errlen)))
+		return ret;
+	e->time_s = (int64_t)v;
+	if ((ret = gfi_json_double(o, "old_final", path, 1, 0, DBL_MAX, 0,
+				   &e->old_final, err, errlen)) ||
+	    (ret = gfi_json_double(o, "new_initial", path, 1, 0, DBL_MAX, 0,
+				   &e->new_initial, err, errlen)))
+		return ret;
+	return GFI_OK;
+}
+
+/* The optional "events" array of root into b. */
+static int parse_events(const cJSON *root, struct gfi_batch *b, char *err,
+			size_t errlen)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "events");
+	const cJSON *it;
+	size_t i = 0;
+	int n, ret;
+
+	if (arr == NULL)
+		return GFI_OK;
+	n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
+	if (n < 1 || n > GFI_BATCH_MAX_EVENTS) {
+		gfi_field_err(err, errlen, "", "events", "must be an array of 1..%d "
+			      "events", GFI_BATCH_MAX_EVENTS);
+		return GFI_E_INVAL;
+	}
+	b->events = calloc((size_t)n, sizeof(*b->events));
+	if (b->events == NULL) {
+		gfi_field_err(err, errlen, "batch", "", "out of memory");
+		return GFI_E_NOMEM;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		ret = parse_event(it, i, &b->events[i], err, errlen);
+		if (ret != GFI_OK)
+			return ret;
+		b->nevents = ++i;
+	}
+	return GFI_OK;
+}
+
 /* The JSON object of a batch into b (gateway .. readings, gaps). */
 static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		      size_t errlen)
@@ -829,7 +986,8 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		i++;
 	}
 	b->n = i;
-	return parse_gaps(root, b, err, errlen);
+	ret = parse_gaps(root, b, err, errlen);
+	return ret == GFI_OK ? parse_events(root, b, err, errlen) : ret;
 }
 
 int gfi_batch_parse(const char *payload, size_t len, struct gfi_batch **out,
@@ -937,6 +1095,7 @@ void gfi_batch_free(struct gfi_batch *b)
 		return;
 	free(o->b.readings);
 	free(o->b.gaps);
+	free(o->b.events);
 	free(o->json);
 	free(o);
 }

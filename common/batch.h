@@ -27,6 +27,7 @@
 #define GFI_BATCH_TIME_MAX ((int64_t)1 << 40) /* times: 0 < t < this, epoch s */
 #define GFI_BATCH_SEQ_MAX 9007199254740991ULL  /* 2^53 - 1: exact in JSON */
 #define GFI_BATCH_MAX_GAPS 64        /* gap events in one batch, 0.. */
+#define GFI_BATCH_MAX_EVENTS 64      /* counter events in one batch, 0.. */
 
 /* A gap event: readings of one meter the gateway's queue dropped (its bound,
  * or a full disk), reported so the city knows why a series has a hole. */
@@ -36,6 +37,20 @@ struct gfi_batch_gap {
 	int64_t from_s;                /* read time of the oldest dropped, epoch s */
 	int64_t to_s;                  /* of the newest dropped, >= from_s */
 	int64_t count;                 /* readings dropped, 1..2^53-1 */
+};
+
+/* A counter event: the meaning of a counter point changed at one instant
+ * (kind "multiplier": its meter's multiplier, 倍率, was changed), so the
+ * city splits the series there as at a registered meter replacement: the
+ * counter's last value in the old meaning and its value at the same
+ * instant in the new one. */
+struct gfi_batch_event {
+	int64_t id;                    /* the gateway's event id, 1..2^53-1, grows */
+	char meter[GFI_ID_MAX];        /* meter id, gfi_id_valid */
+	char point[GFI_ID_MAX];        /* point id, gfi_id_valid */
+	int64_t time_s;                /* the instant, epoch s, as a reading's time */
+	double old_final;              /* finite, >= 0: value in the old meaning */
+	double new_initial;            /* finite, >= 0: value in the new meaning */
 };
 
 /* A parsed batch. Owns all its memory; free with gfi_batch_free. */
@@ -53,6 +68,8 @@ struct gfi_batch {
 	size_t sig_len;                /* 1..GFI_SIG_MAX */
 	size_t ngaps;                  /* 0..GFI_BATCH_MAX_GAPS ("gaps" absent: 0) */
 	struct gfi_batch_gap *gaps;    /* ngaps gap events, NULL when none */
+	size_t nevents;                /* 0..GFI_BATCH_MAX_EVENTS ("events" absent: 0) */
+	struct gfi_batch_event *events; /* nevents counter events, NULL when none */
 };
 
 /* Build and sign one batch of readings r[0..n) (1 <= n <= MAX_READINGS)
@@ -96,6 +113,21 @@ int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
 			 char **payload_out, size_t *len_out,
 			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
 			 char *err, size_t errlen);
+
+/* Like gfi_batch_build_gaps, and the batch also carries counter events
+ * events[0..nevents) (0 <= nevents <= GFI_BATCH_MAX_EVENTS; all or
+ * GFI_E_FULL) in its optional "events" array, after "gaps"; their bytes are
+ * taken from max_bytes before the readings'. nevents 0 builds exactly what
+ * gfi_batch_build_gaps does. */
+int gfi_batch_build_events(const char *gateway, uint64_t seq,
+			   const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+			   const struct gfi_reading *r, size_t n,
+			   const struct gfi_batch_gap *gaps, size_t ngaps,
+			   const struct gfi_batch_event *events, size_t nevents,
+			   size_t max_bytes, struct gfi_signer *s,
+			   char **payload_out, size_t *len_out,
+			   uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
+			   char *err, size_t errlen);
 
 /* How many of the readings r[0..n), taken from the front, fit in one batch
  * of gateway whose payload is at most max_bytes (capped at

@@ -15,6 +15,13 @@
  * is coil or discrete; no two points of one function share a register (bit);
  * counter_max > 0 exactly for counters of integer type or with an explicit
  * "counter_max".
+ *
+ * A profile with "protocol": "dlt645" describes a DL/T 645-2007 meter: its
+ * points name a data identifier ("di") and a BCD data format ("format",
+ * "signed") instead of function, address, type and order; no two points
+ * share an identifier, and a counter wraps where its digits end
+ * (XXXXXX.XX: at 1 000 000 × scale). Either protocol may mark a point with
+ * "ratio" (ct, pt, ct_pt): the meter's multiplier applies to it.
  */
 #include "profile.h"
 
@@ -28,12 +35,19 @@
 #include "jsonutil.h"
 
 static const char *const top_keys[] = {
-	"id", "vendor", "model", "source", "notes", "max_gap", "points", NULL,
+	"id", "vendor", "model", "source", "notes", "protocol", "max_gap",
+	"points", NULL,
 };
 static const char *const point_keys[] = {
 	"name", "quantity", "function", "address", "type", "order", "scale",
-	"offset", "unit", "counter_max", "notes", NULL,
+	"offset", "unit", "counter_max", "ratio", "notes", NULL,
 };
+static const char *const dlt645_point_keys[] = {
+	"name", "quantity", "di", "format", "signed", "scale", "offset", "unit",
+	"counter_max", "ratio", "notes", NULL,
+};
+
+static const char *const ratio_names[] = { "none", "ct", "pt", "ct_pt" };
 
 static const struct {
 	const char *name;
@@ -266,29 +280,98 @@ static int parse_counter_max(const cJSON *obj, const char *path,
 		return gfi_json_double(obj, "counter_max", path, 1, DBL_MIN,
 				       DBL_MAX, 0.0, &pt->counter_max, err,
 				       errlen);
-	if (!is_float(pt->type) && pt->type != GFI_T_BOOL)
+	if (pt->format.bytes > 0)  /* DL/T 645: where the digits end */
+		pt->counter_max = pow(10.0, 2 * pt->format.bytes -
+					    pt->format.decimals) * pt->scale;
+	else if (!is_float(pt->type) && pt->type != GFI_T_BOOL)
 		pt->counter_max = (gfi_regtype_max(pt->type) + 1.0) * pt->scale;
 	return GFI_OK;
 }
 
-static int parse_point(const cJSON *obj, const char *path,
+static int parse_ratio(const cJSON *obj, const char *path,
 		       struct gfi_point *pt, char *err, size_t errlen)
 {
+	char s[16];
+	int ret = gfi_json_string(obj, "ratio", path, 0, "none", s, sizeof(s),
+				  err, errlen);
+
+	if (ret != GFI_OK && ret != GFI_E_RANGE)
+		return ret;
+	for (size_t i = 0; ret == GFI_OK && i < 4; i++) {
+		if (strcmp(s, ratio_names[i]) == 0) {
+			pt->ratio = (enum gfi_ratio)i;
+			return GFI_OK;
+		}
+	}
+	snprintf(err, errlen, "%s.ratio: must be ct, pt or ct_pt", path);
+	return GFI_E_INVAL;
+}
+
+/* A DL/T 645 point: "di" (8 hex digits) and "format" with "signed". */
+static int parse_dlt645(const cJSON *obj, const char *path,
+			struct gfi_point *pt, char *err, size_t errlen)
+{
+	char di[16], fmt[24];
+	int is_signed = 0;
+	int ret;
+
+	if ((ret = gfi_json_string(obj, "di", path, 1, NULL, di, sizeof(di),
+				   err, errlen)) != GFI_E_RANGE && ret != GFI_OK)
+		return ret;
+	if (ret != GFI_OK || dlt645_di_parse(di, &pt->di) != GFI_OK) {
+		snprintf(err, errlen, "%s.di: must be 8 hex digits DI3..DI0, "
+			 "e.g. \"00010000\"", path);
+		return GFI_E_INVAL;
+	}
+	if ((ret = gfi_json_bool(obj, "signed", path, 0, 0, &is_signed, err,
+				 errlen)) ||
+	    ((ret = gfi_json_string(obj, "format", path, 1, NULL, fmt,
+				    sizeof(fmt), err, errlen)) != GFI_OK &&
+	     ret != GFI_E_RANGE))
+		return ret;
+	if (ret != GFI_OK ||
+	    dlt645_format_parse(fmt, is_signed, &pt->format) != GFI_OK) {
+		snprintf(err, errlen, "%s.format: must be a DL/T 645 data format "
+			 "of 1..8 bytes, e.g. \"XXXXXX.XX\"", path);
+		return GFI_E_INVAL;
+	}
+	return GFI_OK;
+}
+
+/* Function, type, order and address of a Modbus point. */
+static int parse_modbus(const cJSON *obj, const char *path,
+			struct gfi_point *pt, char *err, size_t errlen)
+{
+	int ret;
+
+	if ((ret = parse_function(obj, path, &pt->function, err, errlen)) ||
+	    (ret = parse_type(obj, path, &pt->type, err, errlen)) ||
+	    (ret = check_function_type(path, pt, err, errlen)) ||
+	    (ret = parse_order(obj, path, pt->type, &pt->order, err, errlen)) ||
+	    (ret = parse_address(obj, path, pt, err, errlen)))
+		return ret;
+	return GFI_OK;
+}
+
+static int parse_point(const cJSON *obj, const char *path,
+		       enum gfi_protocol protocol, struct gfi_point *pt,
+		       char *err, size_t errlen)
+{
+	int dlt645 = protocol == GFI_PROTO_DLT645;
 	int ret;
 
 	if (!cJSON_IsObject(obj)) {
 		snprintf(err, errlen, "%s: must be an object", path);
 		return GFI_E_INVAL;
 	}
-	if ((ret = gfi_json_check_keys(obj, path, point_keys, err, errlen)) ||
+	if ((ret = gfi_json_check_keys(obj, path, dlt645 ? dlt645_point_keys
+						      : point_keys, err, errlen)) ||
 	    (ret = parse_name(obj, path, pt, err, errlen)) ||
 	    (ret = parse_quantity_unit(obj, path, pt, err, errlen)) ||
-	    (ret = parse_function(obj, path, &pt->function, err, errlen)) ||
-	    (ret = parse_type(obj, path, &pt->type, err, errlen)) ||
-	    (ret = check_function_type(path, pt, err, errlen)) ||
-	    (ret = parse_order(obj, path, pt->type, &pt->order, err, errlen)) ||
-	    (ret = parse_address(obj, path, pt, err, errlen)) ||
+	    (ret = (dlt645 ? parse_dlt645 : parse_modbus)(obj, path, pt, err,
+							   errlen)) ||
 	    (ret = parse_scale(obj, path, pt, err, errlen)) ||
+	    (ret = parse_ratio(obj, path, pt, err, errlen)) ||
 	    (ret = parse_counter_max(obj, path, pt, err, errlen)) ||
 	    (ret = check_notes(obj, path, err, errlen)))
 		return ret;
@@ -297,6 +380,9 @@ static int parse_point(const cJSON *obj, const char *path,
 
 static int overlaps(const struct gfi_point *a, const struct gfi_point *b)
 {
+	if (a->format.bytes > 0)  /* DL/T 645: one request per identifier */
+		return a->di == b->di;
+
 	unsigned a_end = a->address + gfi_point_width(a);
 	unsigned b_end = b->address + gfi_point_width(b);
 
@@ -316,6 +402,12 @@ static int check_against_earlier(const struct gfi_profile *p, size_t i,
 		if (strcmp(pt->name, q->name) == 0) {
 			snprintf(err, errlen, "points[%zu].name: \"%s\" "
 				 "duplicates points[%zu]", i, pt->name, j);
+			return GFI_E_INVAL;
+		}
+		if (overlaps(pt, q) && pt->format.bytes > 0) {
+			snprintf(err, errlen, "points[%zu].di: %08X is already "
+				 "read by points[%zu] (%s)", i, (unsigned)pt->di,
+				 j, q->name);
 			return GFI_E_INVAL;
 		}
 		if (overlaps(pt, q)) {
@@ -360,7 +452,7 @@ static int parse_points(const cJSON *root, struct gfi_profile *p, char *err,
 	for (int i = 0; i < n; i++) {
 		char path[32];
 		snprintf(path, sizeof(path), "points[%d]", i);
-		ret = parse_point(cJSON_GetArrayItem(arr, i), path,
+		ret = parse_point(cJSON_GetArrayItem(arr, i), path, p->protocol,
 				  &p->points[i], err, errlen);
 		if (ret == GFI_OK)
 			ret = check_against_earlier(p, (size_t)i, err, errlen);
@@ -369,6 +461,24 @@ static int parse_points(const cJSON *root, struct gfi_profile *p, char *err,
 		p->npoints = (size_t)i + 1;
 	}
 	return GFI_OK;
+}
+
+static int parse_protocol(const cJSON *root, struct gfi_profile *p,
+			  char *err, size_t errlen)
+{
+	char s[16];
+	int ret = gfi_json_string(root, "protocol", "", 0, "modbus", s,
+				  sizeof(s), err, errlen);
+
+	if (ret == GFI_OK && strcmp(s, "modbus") == 0)
+		p->protocol = GFI_PROTO_MODBUS;
+	else if (ret == GFI_OK && strcmp(s, "dlt645") == 0)
+		p->protocol = GFI_PROTO_DLT645;
+	else if (ret == GFI_OK || ret == GFI_E_RANGE) {
+		snprintf(err, errlen, "protocol: must be modbus or dlt645");
+		return GFI_E_INVAL;
+	}
+	return ret;
 }
 
 static int parse_header(const cJSON *root, struct gfi_profile *p, char *err,
@@ -399,6 +509,8 @@ static int parse_header(const cJSON *root, struct gfi_profile *p, char *err,
 	    (ret = check_notes(root, "", err, errlen)) ||
 	    (ret = gfi_json_int(root, "max_gap", "", 0, 0, 125, 0, &gap, err,
 				errlen)))
+		return ret;
+	if ((ret = parse_protocol(root, p, err, errlen)))
 		return ret;
 	if (p->source[0] == '\0') {
 		snprintf(err, errlen, "source: must name the manual and section");
@@ -517,14 +629,55 @@ const struct gfi_point *gfi_profile_point(const struct gfi_profile *p,
 
 unsigned gfi_point_width(const struct gfi_point *pt)
 {
+	if (pt->format.bytes > 0)
+		return (pt->format.bytes + 1u) / 2u;
 	return gfi_regtype_words(pt->type);
+}
+
+int gfi_point_decode_bcd(const struct gfi_point *pt, const uint8_t *data,
+			 double *value)
+{
+	double raw;
+	int ret = dlt645_bcd_decode(&pt->format, data, &raw);
+
+	if (ret != GFI_OK)
+		return ret;
+	*value = raw * pt->scale + pt->offset;
+	return isfinite(*value) ? GFI_OK : GFI_E_RANGE;
+}
+
+int gfi_point_encode_bcd(const struct gfi_point *pt, double value,
+			 uint8_t *data)
+{
+	return dlt645_bcd_encode(&pt->format, (value - pt->offset) / pt->scale,
+				 data);
+}
+
+/* A DL/T 645 point's bytes packed in words, two a word, first byte low. */
+static void bytes_to_words(const uint8_t *b, size_t n, uint16_t *words)
+{
+	for (size_t i = 0; i < n; i += 2)
+		words[i / 2] = (uint16_t)(b[i] | (i + 1 < n ? b[i + 1] << 8 : 0));
+}
+
+static void words_to_bytes(const uint16_t *words, size_t n, uint8_t *b)
+{
+	for (size_t i = 0; i < n; i++)
+		b[i] = (uint8_t)(words[i / 2] >> (i % 2 ? 8 : 0));
 }
 
 int gfi_point_decode(const struct gfi_point *pt, const uint16_t *words,
 		     double *value)
 {
 	double raw;
-	int ret = gfi_reg_decode(pt->type, pt->order, words, &raw);
+	int ret;
+
+	if (pt->format.bytes > 0) {
+		uint8_t b[8];
+		words_to_bytes(words, pt->format.bytes, b);
+		return gfi_point_decode_bcd(pt, b, value);
+	}
+	ret = gfi_reg_decode(pt->type, pt->order, words, &raw);
 
 	if (ret != GFI_OK)
 		return ret;
@@ -538,6 +691,13 @@ int gfi_point_encode(const struct gfi_point *pt, double value, uint16_t *words)
 {
 	double raw = (value - pt->offset) / pt->scale;
 
+	if (pt->format.bytes > 0) {
+		uint8_t b[8];
+		int ret = gfi_point_encode_bcd(pt, value, b);
+		if (ret == GFI_OK)
+			bytes_to_words(b, pt->format.bytes, words);
+		return ret;
+	}
 	/* A float point keeps NaN/Inf so a simulator can send "no value". */
 	if (!isfinite(value) && !is_float(pt->type))
 		return GFI_E_RANGE;
@@ -575,6 +735,9 @@ double gfi_point_representable(const struct gfi_point *pt, double value)
 	if (isnan(value))
 		return value;
 	raw = (value - pt->offset) / pt->scale;
+	if (pt->format.bytes > 0)
+		return dlt645_representable(&pt->format, raw) * pt->scale +
+		       pt->offset;
 	raw_limits(pt->type, &lo, &hi);
 	if (pt->type == GFI_T_BOOL)
 		raw = raw != 0.0 ? 1.0 : 0.0;

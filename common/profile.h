@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "dlt645.h"
 #include "quantity.h"
 #include "reading.h"
 #include "regcodec.h"
@@ -35,6 +36,14 @@ enum gfi_function {
 	GFI_FN_INPUT = 4,    /* function 04 */
 };
 
+/* The wire protocol a profile describes (its "protocol", default modbus). */
+enum gfi_protocol { GFI_PROTO_MODBUS = 0, GFI_PROTO_DLT645 = 1 };
+
+/* Which transformer ratios a meter's multiplier applies to a point (its
+ * "ratio"): the meter shows secondary values, the plant's are these times
+ * the CT ratio (current), the PT ratio (voltage) or both (energy, power). */
+enum gfi_ratio { GFI_RATIO_NONE = 0, GFI_RATIO_CT, GFI_RATIO_PT, GFI_RATIO_CT_PT };
+
 struct gfi_point {
 	char name[GFI_ID_MAX];
 	const struct gfi_quantity *quantity; /* from the common table */
@@ -48,6 +57,11 @@ struct gfi_point {
 	double counter_max;      /* value at which a counter wraps to 0:
 				    (type max + 1) * scale, or the profile's
 				    "counter_max"; 0 for gauges and floats */
+	enum gfi_ratio ratio;    /* multiplier applied by the agent, if any */
+	/* DL/T 645 points (profile protocol dlt645) instead of function,
+	 * address, type and order: */
+	uint32_t di;             /* data identifier DI3..DI0, e.g. 0x00010000 */
+	struct dlt645_format format; /* BCD bytes, decimals, sign bit */
 };
 
 struct gfi_profile {
@@ -55,6 +69,7 @@ struct gfi_profile {
 	char vendor[64];
 	char model[64];
 	char source[512];        /* manual and section the map comes from */
+	enum gfi_protocol protocol;
 	unsigned max_gap;        /* unused registers a read may span, 0..125 */
 	size_t npoints;
 	struct gfi_point *points;
@@ -76,11 +91,13 @@ void gfi_profile_free(struct gfi_profile *p);
 const struct gfi_point *gfi_profile_point(const struct gfi_profile *p,
 					  const char *name);
 
-/* Registers (or bits, for BOOL) the point occupies. */
+/* Registers (or bits, for BOOL) the point occupies; for a DL/T 645 point
+ * the 16-bit words its BCD bytes fill (two bytes a word, first byte low). */
 unsigned gfi_point_width(const struct gfi_point *pt);
 
 /* Decode the point's words (or bit, words[0] 0/1) to its scaled value.
- * GFI_E_RANGE for NaN/Inf. */
+ * GFI_E_RANGE for NaN/Inf (or a BCD nibble above 9). A DL/T 645 point's
+ * words carry its data bytes as gfi_point_width says. */
 int gfi_point_decode(const struct gfi_point *pt, const uint16_t *words,
 		     double *value);
 /* Encode a scaled value into the point's words (simulator side). */
@@ -88,5 +105,12 @@ int gfi_point_encode(const struct gfi_point *pt, double value, uint16_t *words);
 /* The value the point can actually represent closest to value: what a reader
  * will decode after encode (rounding of scaled integers, float precision). */
 double gfi_point_representable(const struct gfi_point *pt, double value);
+
+/* A DL/T 645 point's value from / into its data bytes (offset removed,
+ * least significant first, pt->format.bytes of them). GFI_E_RANGE as above. */
+int gfi_point_decode_bcd(const struct gfi_point *pt, const uint8_t *data,
+			 double *value);
+int gfi_point_encode_bcd(const struct gfi_point *pt, double value,
+			 uint8_t *data);
 
 #endif

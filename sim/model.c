@@ -234,7 +234,10 @@ double model_max_base_rate(const struct sim_meter *m)
 		const char *cq = followed_quantity(pt->quantity->name);
 		/* 1% below the register maximum: rounding to the register's
 		 * resolution must not carry a peak over it. */
-		double cap = 0.99 * gfi_regtype_max(pt->type) * fabs(pt->scale);
+		double cap = 0.99 * fabs(pt->scale) *
+			     (pt->format.bytes > 0  /* DL/T 645: its digits */
+			      ? dlt645_representable(&pt->format, HUGE_VAL)
+			      : gfi_regtype_max(pt->type));
 		if (cq == NULL || cap <= 0.0)
 			continue;
 		/* gauge peak = base * def(cq)/def(prim) * factor * GAUGE_PEAK */

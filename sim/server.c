@@ -21,6 +21,9 @@
  * exception 2. A "slow" fault sleeps in the loop, so it delays every other
  * client and line too (acceptable for a simulator; documented).
  *
+ * A line with protocol dlt645 shares the listeners, ports and loop, and
+ * hands its bytes to serve645.c instead (a receive buffer per connection).
+ *
  * Invariants: every fd in the loop is < FD_SETSIZE; a closed fd is -1; the
  * modbus contexts never own client sockets (we close them ourselves).
  */
@@ -43,6 +46,7 @@
 #include "error.h"
 #include "log.h"
 #include "model.h"
+#include "serve645.h"
 
 #define MAX_CLIENTS 128
 #define RTU_BYTE_TIMEOUT_MS 100 /* gap that ends a partial RTU frame */
@@ -66,11 +70,13 @@ struct line_rt {
 	time_t reopen_at;        /* RTU: next attempt while lost */
 	struct meter_rt *by_slave[248];
 	struct meter_rt *meters; /* cfg->nmeters */
+	struct serve645_rx rx;   /* RTU on a dlt645 line */
 };
 
 struct client {
 	int fd;                  /* -1: free slot */
 	struct line_rt *line;
+	struct serve645_rx rx;   /* on a dlt645 line */
 };
 
 struct sim_server {
@@ -373,6 +379,7 @@ static void tcp_accept(struct sim_server *s, struct line_rt *l)
 		if (s->clients[i].fd < 0) {
 			s->clients[i].fd = fd;
 			s->clients[i].line = l;
+			s->clients[i].rx.len = 0;
 			log_info("client connected: line=%s fd=%d", l->cfg->id,
 				 fd);
 			return;
@@ -388,6 +395,13 @@ static void tcp_serve(struct client *c)
 	struct line_rt *l = c->line;
 	int len;
 
+	if (l->cfg->dlt645) {
+		if (serve645_input(l->cfg, c->fd, &c->rx) != 0) {
+			log_info("client closed: line=%s fd=%d", l->cfg->id, c->fd);
+			client_close(c);
+		}
+		return;
+	}
 	modbus_set_socket(l->ctx, c->fd);
 	len = modbus_receive(l->ctx, req);
 	if (len < 0) {
@@ -441,7 +455,14 @@ static void rtu_lost(struct line_rt *l)
 static void rtu_serve(struct line_rt *l)
 {
 	uint8_t req[MODBUS_RTU_MAX_ADU_LENGTH];
-	int len = rtu_read_request(l->fd, req, sizeof(req), l->cfg->id);
+	int len;
+
+	if (l->cfg->dlt645) {
+		if (serve645_input(l->cfg, l->fd, &l->rx) != 0)
+			rtu_lost(l);
+		return;
+	}
+	len = rtu_read_request(l->fd, req, sizeof(req), l->cfg->id);
 
 	if (len == -2)
 		rtu_lost(l);
@@ -531,7 +552,8 @@ static int line_open(struct line_rt *l, char *err, size_t errlen)
 	for (size_t i = 0; i < c->nmeters; i++) {
 		if ((rc = meter_setup(&l->meters[i], &c->meters[i])) != GFI_OK)
 			return rc;
-		l->by_slave[c->meters[i].slave] = &l->meters[i];
+		if (!c->dlt645)
+			l->by_slave[c->meters[i].slave] = &l->meters[i];
 	}
 	return c->transport == SIM_TCP ? tcp_open(l, err, errlen) :
 					 rtu_open(l, err, errlen);

@@ -29,10 +29,11 @@
 
 static const char *const root_keys[] = { "seed", "profiles_dir", "tcp", "rtu",
 					 NULL };
-static const char *const tcp_keys[] = { "id", "host", "port", "meters", NULL };
-static const char *const rtu_keys[] = { "id", "device", "baud", "meters",
-					NULL };
-static const char *const meter_keys[] = { "id", "slave", "profile",
+static const char *const tcp_keys[] = { "id", "host", "port", "protocol",
+					"meters", NULL };
+static const char *const rtu_keys[] = { "id", "device", "baud", "protocol",
+					"meters", NULL };
+static const char *const meter_keys[] = { "id", "slave", "address", "profile",
 					  "base_rate", "initial",
 					  "rollover_max", "replacement",
 					  "faults", NULL };
@@ -89,27 +90,30 @@ static int get_id(const cJSON *obj, const char *path, char *dst, size_t len,
 
 /* ---- faults ---------------------------------------------------------- */
 
-static int parse_fault_kind(const cJSON *obj, const char *path,
+static int parse_fault_kind(const cJSON *obj, const char *path, int dlt645,
 			    struct sim_fault *f, char *err, size_t errlen)
 {
+	static const char *const names[] = {
+		"timeout", "exception", "slow", "garbage", "bad_checksum",
+		"wrong_address", "byte_slow",
+	};
 	char kind[16];
 	int rc = gfi_json_string(obj, "kind", path, 1, NULL, kind, sizeof(kind),
 				 err, errlen);
 
-	if (rc != GFI_OK)
+	if (rc != GFI_OK && rc != GFI_E_RANGE)
 		return rc;
-	if (strcmp(kind, "timeout") == 0)
-		f->kind = SIM_FAULT_TIMEOUT;
-	else if (strcmp(kind, "exception") == 0)
-		f->kind = SIM_FAULT_EXCEPTION;
-	else if (strcmp(kind, "slow") == 0)
-		f->kind = SIM_FAULT_SLOW;
-	else {
-		snprintf(err, errlen, "%s.kind: \"%s\" is not timeout, "
-			 "exception or slow", path, kind);
-		return GFI_E_INVAL;
+	/* The last four exist only on a DL/T 645 line. */
+	for (size_t i = 0; rc == GFI_OK && i < (dlt645 ? 7u : 3u); i++) {
+		if (strcmp(kind, names[i]) == 0) {
+			f->kind = (enum sim_fault_kind)i;
+			return GFI_OK;
+		}
 	}
-	return GFI_OK;
+	snprintf(err, errlen, "%s.kind: \"%s\" is not timeout, exception%s",
+		 path, rc == GFI_OK ? kind : "...", dlt645 ? ", slow, garbage, "
+		 "bad_checksum, wrong_address or byte_slow" : " or slow");
+	return GFI_E_INVAL;
 }
 
 static int only_for(const cJSON *obj, const char *key, int allowed,
@@ -127,7 +131,8 @@ static int only_for(const cJSON *obj, const char *key, int allowed,
 static int parse_fault_params(const cJSON *obj, const char *path,
 			      struct sim_fault *f, char *err, size_t errlen)
 {
-	int exc = f->kind == SIM_FAULT_EXCEPTION, slow = f->kind == SIM_FAULT_SLOW;
+	int exc = f->kind == SIM_FAULT_EXCEPTION;
+	int slow = f->kind == SIM_FAULT_SLOW || f->kind == SIM_FAULT_BYTE_SLOW;
 	long long v;
 	int rc;
 
@@ -209,8 +214,8 @@ static int parse_fault_points(const cJSON *obj, const char *path,
 	return GFI_OK;
 }
 
-static int parse_faults(const cJSON *obj, const char *path, struct sim_meter *m,
-			char *err, size_t errlen)
+static int parse_faults(const cJSON *obj, const char *path, int dlt645,
+			struct sim_meter *m, char *err, size_t errlen)
 {
 	const cJSON *arr, *it;
 	char fpath[PATH_LEN + 48];
@@ -233,7 +238,7 @@ static int parse_faults(const cJSON *obj, const char *path, struct sim_meter *m,
 		snprintf(fpath, sizeof(fpath), "%s.faults[%zu]", path,
 			 m->nfaults - 1);
 		if ((rc = check_object(it, fpath, fault_keys, err, errlen)) ||
-		    (rc = parse_fault_kind(it, fpath, f, err, errlen)) ||
+		    (rc = parse_fault_kind(it, fpath, dlt645, f, err, errlen)) ||
 		    (rc = parse_fault_params(it, fpath, f, err, errlen)) ||
 		    (rc = parse_fault_window(it, fpath, f, err, errlen)) ||
 		    (rc = parse_fault_points(it, fpath, m->profile, f, err,
@@ -348,24 +353,60 @@ static int load_profile(const cJSON *obj, const char *path, const char *dir,
 	return GFI_OK;
 }
 
-static int parse_meter(const cJSON *obj, const char *path,
-		       const struct sim_config *cfg, struct sim_meter *m,
-		       char *err, size_t errlen)
+/* A Modbus meter's "slave", or a DL/T 645 meter's 12-digit "address". */
+static int parse_meter_address(const cJSON *obj, const char *path,
+			       int dlt645, struct sim_meter *m, char *err,
+			       size_t errlen)
 {
+	char text[16];
 	long long slave;
+	int rc;
+
+	if (cJSON_GetObjectItemCaseSensitive(obj, dlt645 ? "slave" : "address")) {
+		snprintf(err, errlen, "%s.%s: only for meters on %s lines", path,
+			 dlt645 ? "slave" : "address", dlt645 ? "modbus" : "dlt645");
+		return GFI_E_INVAL;
+	}
+	if (!dlt645) {
+		rc = gfi_json_int(obj, "slave", path, 1, 1, 247, 0, &slave, err,
+				  errlen);
+		m->slave = (int)slave;
+		return rc;
+	}
+	rc = gfi_json_string(obj, "address", path, 1, NULL, text, sizeof(text),
+			     err, errlen);
+	if (rc == GFI_E_RANGE ||
+	    (rc == GFI_OK && (dlt645_addr_parse(text, m->address) != GFI_OK ||
+			      strcmp(text, "AAAAAAAAAAAA") == 0))) {
+		snprintf(err, errlen, "%s.address: must be 12 decimal digits",
+			 path);
+		return GFI_E_INVAL;
+	}
+	return rc;
+}
+
+static int parse_meter(const cJSON *obj, const char *path,
+		       const struct sim_config *cfg, int dlt645,
+		       struct sim_meter *m, char *err, size_t errlen)
+{
 	int rc;
 
 	m->seed = cfg->seed;
 	if ((rc = check_object(obj, path, meter_keys, err, errlen)) ||
 	    (rc = get_id(obj, path, m->id, sizeof(m->id), err, errlen)) ||
-	    (rc = gfi_json_int(obj, "slave", path, 1, 1, 247, 0, &slave, err,
-			       errlen)))
+	    (rc = parse_meter_address(obj, path, dlt645, m, err, errlen)))
 		return rc;
-	m->slave = (int)slave;
-	if ((rc = load_profile(obj, path, cfg->profiles_dir, m, err, errlen)) ||
-	    (rc = parse_counter_params(obj, path, m, err, errlen)) ||
+	if ((rc = load_profile(obj, path, cfg->profiles_dir, m, err, errlen)))
+		return rc;
+	if ((m->profile->protocol == GFI_PROTO_DLT645) != (dlt645 != 0)) {
+		snprintf(err, errlen, "%s.profile: %s is a %s profile, the line "
+			 "speaks %s", path, m->profile->id,
+			 dlt645 ? "modbus" : "dlt645", dlt645 ? "dlt645" : "modbus");
+		return GFI_E_INVAL;
+	}
+	if ((rc = parse_counter_params(obj, path, m, err, errlen)) ||
 	    (rc = parse_replacement(obj, path, m, err, errlen)) ||
-	    (rc = parse_faults(obj, path, m, err, errlen)))
+	    (rc = parse_faults(obj, path, dlt645, m, err, errlen)))
 		return rc;
 	return model_meter_init(m);
 }
@@ -377,7 +418,14 @@ static int check_meter_unique(const struct sim_config *cfg,
 	const struct sim_meter *m = &line->meters[upto];
 
 	for (size_t i = 0; i < upto; i++) {
-		if (line->meters[i].slave == m->slave) {
+		if (line->dlt645 && memcmp(line->meters[i].address, m->address,
+					   sizeof(m->address)) == 0) {
+			snprintf(err, errlen, "%s.address: already used by "
+				 "meter %s on line %s", path, line->meters[i].id,
+				 line->id);
+			return GFI_E_EXISTS;
+		}
+		if (!line->dlt645 && line->meters[i].slave == m->slave) {
 			snprintf(err, errlen, "%s.slave: %d already used by "
 				 "meter %s on line %s", path, m->slave,
 				 line->meters[i].id, line->id);
@@ -414,8 +462,8 @@ static int parse_meters(const cJSON *obj, const char *path,
 	cJSON_ArrayForEach(it, arr) {
 		size_t i = line->nmeters++;
 		snprintf(mpath, sizeof(mpath), "%s.meters[%zu]", path, i);
-		if ((rc = parse_meter(it, mpath, cfg, &line->meters[i], err,
-				      errlen)) ||
+		if ((rc = parse_meter(it, mpath, cfg, line->dlt645,
+				      &line->meters[i], err, errlen)) ||
 		    (rc = check_meter_unique(cfg, line, i, mpath, err, errlen)))
 			return rc;
 	}
@@ -488,6 +536,23 @@ static int parse_rtu(const cJSON *obj, const char *path, struct sim_line *l,
 	return GFI_OK;
 }
 
+static int parse_protocol(const cJSON *obj, const char *path,
+			  struct sim_line *l, char *err, size_t errlen)
+{
+	char proto[16];
+	int rc = gfi_json_string(obj, "protocol", path, 0, "modbus", proto,
+				 sizeof(proto), err, errlen);
+
+	if (rc == GFI_OK && strcmp(proto, "modbus") == 0)
+		return GFI_OK;
+	if (rc == GFI_OK && strcmp(proto, "dlt645") == 0) {
+		l->dlt645 = 1;
+		return GFI_OK;
+	}
+	snprintf(err, errlen, "%s.protocol: must be modbus or dlt645", path);
+	return GFI_E_INVAL;
+}
+
 static int check_line_unique(const struct sim_config *cfg, const char *path,
 			     char *err, size_t errlen)
 {
@@ -539,6 +604,8 @@ static int parse_lines(const cJSON *root, const char *key,
 		rc = strcmp(key, "tcp") == 0 ?
 			     parse_tcp(it, path, l, err, errlen) :
 			     parse_rtu(it, path, l, err, errlen);
+		if (rc == GFI_OK)
+			rc = parse_protocol(it, path, l, err, errlen);
 		if (rc == GFI_OK)
 			rc = check_line_unique(cfg, path, err, errlen);
 		if (rc == GFI_OK)

@@ -13,6 +13,11 @@
  *       "replacement": { "at": 1767196800, "initial": 0 },
  *       "faults": [ { "kind": "timeout"|"exception"|"slow", "code": 2,
  *                     "delay_ms": 300, "from": 0, "to": 1, "points": ["p"] } ] }
+ * A line with "protocol": "dlt645" serves DL/T 645-2007 instead of Modbus:
+ * its meters have a 12-digit "address" instead of "slave", a dlt645
+ * profile, and may have the faults garbage, bad_checksum, wrong_address and
+ * byte_slow (delay_ms between reply bytes) besides timeout, exception (an
+ * error reply with error byte `code`) and slow.
  * Strict: unknown keys are errors; every error is one line naming the field
  * (e.g. "tcp[0].meters[1].slave: 300 out of range 1..247").
  */
@@ -33,12 +38,17 @@ enum sim_fault_kind {
 	SIM_FAULT_TIMEOUT,   /* no reply at all */
 	SIM_FAULT_EXCEPTION, /* Modbus exception `code` */
 	SIM_FAULT_SLOW,      /* reply after delay_ms */
+	/* DL/T 645 lines only: */
+	SIM_FAULT_GARBAGE,   /* noise bytes before the reply */
+	SIM_FAULT_BAD_CHECKSUM, /* the reply's checksum is wrong */
+	SIM_FAULT_WRONG_ADDRESS, /* the reply comes from another address */
+	SIM_FAULT_BYTE_SLOW, /* delay_ms between the reply's bytes */
 };
 
 struct sim_fault {
 	enum sim_fault_kind kind;
 	int code;           /* exception code 1..11, EXCEPTION only */
-	int delay_ms;       /* 0..60000, SLOW only */
+	int delay_ms;       /* 0..60000, SLOW and BYTE_SLOW only */
 	int64_t from_s;     /* active from this UTC second; INT64_MIN if absent */
 	int64_t to_s;       /* active until, exclusive; INT64_MAX if absent */
 	size_t npoints;     /* 0: every request to the meter */
@@ -50,7 +60,9 @@ struct model_state; /* model.c */
 
 struct sim_meter {
 	char id[GFI_ID_MAX];
-	int slave;                   /* 1..247, unique on its line */
+	int slave;                   /* 1..247, unique on its line; 0 on a
+					DL/T 645 line */
+	uint8_t address[6];          /* DL/T 645: A0..A5, unique on its line */
 	char profile_id[64];
 	struct gfi_profile *profile; /* owned */
 	uint64_t seed;               /* the config's seed */
@@ -80,6 +92,7 @@ struct sim_line {
 	int port;           /* TCP: 0..65535, 0 = ephemeral */
 	char device[256];   /* RTU: serial device or pty path */
 	int baud;           /* RTU: 1200..115200 */
+	int dlt645;         /* "protocol": "dlt645" (else Modbus) */
 	size_t nmeters;
 	struct sim_meter *meters; /* owned */
 };

@@ -338,6 +338,33 @@ static int store_readings_of(struct verify *v, const struct gfi_batch *b,
 	return GFI_OK;
 }
 
+/* The batch's counter events (a meter's multiplier changed) registered as
+ * replacements, so the series splits there as at a meter swap (issue 19).
+ * An event of a point the registry lacks is ignored like its readings, one
+ * already held (sent again in a new epoch) too. */
+static int register_counter_events(struct verify *v, const struct gfi_batch *b)
+{
+	for (size_t i = 0; i < b->nevents; i++) {
+		const struct gfi_batch_event *e = &b->events[i];
+		struct reg_replacement r = { .time_s = e->time_s,
+					     .old_final = e->old_final,
+					     .new_initial = e->new_initial };
+		int ret;
+
+		snprintf(r.gateway, sizeof(r.gateway), "%s", b->gateway);
+		snprintf(r.meter, sizeof(r.meter), "%s", e->meter);
+		snprintf(r.point, sizeof(r.point), "%s", e->point);
+		ret = store_replacement_add(v->s, &r);
+		if (ret == GFI_E_EXISTS || ret == GFI_E_NOTFOUND)
+			continue;
+		if (ret != GFI_OK)
+			return ret;
+		log_notice("multiplier change registered: gateway=%s meter=%s point=%s "
+			   "time=%" PRId64, b->gateway, e->meter, e->point, e->time_s);
+	}
+	return GFI_OK;
+}
+
 /* Sequence and chain of a verified batch b against the head. */
 static int chain_step(struct verify *v, const char *topic, const struct gfi_batch *b,
 		      const void *payload, size_t len, int64_t now_s,
@@ -381,6 +408,9 @@ static int chain_step(struct verify *v, const char *topic, const struct gfi_batc
 	if (b->ngaps > 0)
 		log_warn("gateway reported dropped readings: gateway=%s seq=%" PRIu64
 			 " gap events=%zu", b->gateway, b->seq, b->ngaps);
+	ret = register_counter_events(v, b);
+	if (ret != GFI_OK)
+		return ret;
 	return store_readings_of(v, b, now_s, d);
 }
 

@@ -142,22 +142,23 @@ class FaultRig:
 
     def __init__(self, P, gw, interval_s=1, proxy=False, registered=None,
                  agent_extra=None, uplink_extra=None, seed=5, start_broker=True,
-                 all_points=False):
+                 all_points=False, meters=FAULT_METERS):
         self.P, self.gw, self.interval_s = P, gw, interval_s
+        self.meters = meters   # (id, slave, profile) of each simulated meter
         self.city = City(P)
         self.key, self.crt = self.city.enroll(gw)
         if start_broker:
             self.city.start_broker()
         self.agg = Aggregator(self.city)
         self.agg.register_unit()
-        self.agg.register_gateway(gw, self.key, [(m, p, q) for m, _, _ in FAULT_METERS
+        self.agg.register_gateway(gw, self.key, [(m, p, q) for m, _, _ in self.meters
                                                  for p, q in FAULT_POINTS],
                                   registered=registered)
         self.proxy = TcpProxy(self.city.port) if proxy else None
         sim, listeners, self.sim_cfg = P.start_sim({
             "seed": seed, "profiles_dir": PROFILES,
             "tcp": [{"id": "t1", "host": "127.0.0.1", "port": 0, "meters": [
-                {"id": m, "slave": s, "profile": prof} for m, s, prof in FAULT_METERS]}]})
+                {"id": m, "slave": s, "profile": prof} for m, s, prof in self.meters]}]})
         self.truth = Truth(self.sim_cfg)
         self.queue_db = os.path.join(P.path("data"), "queue.db")
         up = self.city.uplink_config(self.key, self.crt, batch_readings=60, max_inflight=4,
@@ -172,12 +173,12 @@ class FaultRig:
                "meters": [{"id": m, "line": "lan", "slave": s, "profile": prof,
                            "interval_s": interval_s, "timeout_ms": 500,
                            "points": [p for p, _ in FAULT_POINTS]}
-                          for m, s, prof in FAULT_METERS],
+                          for m, s, prof in self.meters],
                "uplink": up}
         # all_points: the meters send every point of their profile (the
         # city registers three; the others stay in the raw batches).
         self.npoints = {m: len(load_profile(prof)["points"]) if all_points
-                        else len(FAULT_POINTS) for m, _, prof in FAULT_METERS}
+                        else len(FAULT_POINTS) for m, _, prof in self.meters}
         if all_points:
             for m in cfg["meters"]:
                 del m["points"]
@@ -296,7 +297,7 @@ class FaultRig:
         agg, gw, iv = self.agg, self.gw, self.interval_s
         held = agg.readings(gw)
         points = [p for p, _ in FAULT_POINTS]
-        meters = [m for m, _, _ in FAULT_METERS]
+        meters = [m for m, _, _ in self.meters]
         polls = set()
         for log in self.agent_logs:
             polls |= committed_polls(self.P, [log])

@@ -20,8 +20,11 @@ def sim_truth(sim_config_path, meter, at):
     return values
 
 
-def profile_ids():
-    return sorted(f[:-5] for f in os.listdir(PROFILES) if f.endswith(".json"))
+def profile_ids(protocol="modbus"):
+    """Shipped profiles of one protocol ("modbus" or "dlt645")."""
+    ids = sorted(f[:-5] for f in os.listdir(PROFILES) if f.endswith(".json"))
+    return [p for p in ids
+            if load_profile(p).get("protocol", "modbus") == protocol]
 
 
 def load_profile(pid):

@@ -767,6 +767,37 @@ static void gap_events_travel_in_the_signed_batch_and_parse_back(void **state)
 	free(p);
 }
 
+static void counter_events_travel_in_the_signed_batch_and_parse_back(void **state)
+{
+	struct fx *f = *state;
+	const struct gfi_reading in[] = {
+		rd("E01", "import_kwh", "elec_import_kwh", T0, 24000, GFI_ST_OK, 0),
+	};
+	const struct gfi_batch_event ev = { .id = 7, .meter = "E01",
+					    .point = "import_kwh", .time_s = T0,
+					    .old_final = 120.25, .new_initial = 24050 };
+	struct gfi_batch *b = NULL;
+	uint8_t hash[32];
+	char *p = NULL, err[256] = "";
+	size_t len = 0, used = 0;
+
+	assert_int_equal(gfi_batch_build_events("gw-1", 1, zeros, T0, in, 1, NULL, 0,
+						&ev, 1, GFI_BATCH_MAX_BYTES, f->s, &p,
+						&len, hash, &used, err, sizeof(err)), GFI_OK);
+	assert_non_null(strstr(p, "],\"events\":[{\"id\":7,\"kind\":\"multiplier\","
+			       "\"meter\":\"E01\",\"point\":\"import_kwh\",\"time\":"));
+	assert_int_equal(gfi_batch_parse(p, len, &b, err, sizeof(err)), GFI_OK);
+	assert_int_equal(gfi_batch_verify(b, f->v), GFI_OK);
+	assert_int_equal(b->nevents, 1);
+	assert_int_equal(b->events[0].id, 7);
+	assert_string_equal(b->events[0].point, "import_kwh");
+	assert_int_equal(b->events[0].time_s, T0);
+	assert_true(b->events[0].old_final == 120.25);
+	assert_true(b->events[0].new_initial == 24050);
+	gfi_batch_free(b);
+	free(p);
+}
+
 static void a_batch_without_gaps_is_byte_identical_to_before(void **state)
 {
 	struct fx *f = *state;
@@ -813,6 +844,16 @@ static void bad_gap_events_are_refused_with_their_field(void **state)
 		  "\"x\":1}]", "gaps[0].x: unknown key" },
 		{ "\"gaps\":[{\"meter\":\"E01\",\"from\":5,\"to\":6,\"count\":1}]",
 		  "gaps[0].id" },
+		/* counter events (issue 19), refused the same way */
+		{ "\"events\":[]", "events: must be an array of 1..64" },
+		{ "\"events\":[{\"id\":1,\"kind\":\"swap\",\"meter\":\"E01\",\"point\":\"p\","
+		  "\"time\":5,\"old_final\":1,\"new_initial\":2}]", "events[0].kind" },
+		{ "\"events\":[{\"id\":1,\"kind\":\"multiplier\",\"meter\":\"E01\",\"point\":\"p\","
+		  "\"time\":5,\"old_final\":-1,\"new_initial\":2}]", "events[0].old_final" },
+		{ "\"events\":[{\"id\":1,\"kind\":\"multiplier\",\"meter\":\"E01\",\"point\":\"p/q\","
+		  "\"time\":5,\"old_final\":1,\"new_initial\":2}]", "events[0].point" },
+		{ "\"events\":[{\"id\":1,\"kind\":\"multiplier\",\"meter\":\"E01\",\"point\":\"p\","
+		  "\"old_final\":1,\"new_initial\":2}]", "events[0].time" },
 	};
 
 	for (size_t i = 0; i < NELEM(cases); i++) {
@@ -852,6 +893,7 @@ int main(void)
 		T(a_31_character_gateway_id_builds_and_a_budget_is_kept),
 		T(gap_events_travel_in_the_signed_batch_and_parse_back),
 		T(a_batch_without_gaps_is_byte_identical_to_before),
+		T(counter_events_travel_in_the_signed_batch_and_parse_back),
 		T(bad_gap_events_are_refused_with_their_field),
 #undef T
 	};

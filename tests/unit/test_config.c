@@ -273,6 +273,39 @@ static void the_gas_and_steam_example_loads(void **state)
 	config_free(cfg);
 }
 
+/* Issue 19: DL/T 645 lines with their defaults, addresses, and the
+ * multiplier as each point's factor (ct, pt or both, as the profile marks). */
+static void the_dlt645_and_multiplier_example_loads(void **state)
+{
+	struct agent_config *cfg =
+		load_ok("firmware-config/examples/dlt645-multiplier.json");
+	const struct meter_cfg *inc, *dye, *cmp;
+	const struct line_cfg *grid;
+
+	(void)state;
+	inc = meter_named(cfg, "INCOMER");
+	dye = meter_named(cfg, "DYEHOUSE");
+	cmp = meter_named(cfg, "COMPRESSOR");
+	grid = &cfg->lines[inc->line];
+	assert_true(grid->dlt645);
+	assert_int_equal(grid->baud, 2400);
+	assert_int_equal(grid->parity, 'E');
+	assert_int_equal(grid->byte_timeout_ms, 500);
+	assert_int_equal(inc->address[0], 0x01);   /* A0: last two digits */
+	assert_int_equal(inc->address[5], 0x20);   /* A5: first two */
+	assert_int_equal(inc->slave, -1);
+	assert_true(polled(inc, "import_kwh")->factor == 8000);   /* ct 80 x pt 100 */
+	assert_true(polled(inc, "p_total")->factor == 8000);
+	assert_true(polled(inc, "i_l1")->factor == 80);
+	assert_true(polled(inc, "v_l1")->factor == 100);
+	assert_true(polled(dye, "import_kwh")->factor == 60);    /* multiplier = ct */
+	assert_true(polled(cmp, "import_kwh")->factor == 30);    /* Modbus alike */
+	assert_true(polled(cmp, "i_l1")->factor == 30);
+	assert_false(cfg->lines[cmp->line].dlt645);
+	assert_profiles_shared(cfg);
+	config_free(cfg);
+}
+
 static void the_cems_example_loads(void **state)
 {
 	struct agent_config *cfg = load_ok("firmware-config/examples/cems.json");
@@ -637,6 +670,7 @@ int main(void)
 		cmocka_unit_test(the_electricity_and_water_example_loads),
 		cmocka_unit_test(the_gas_and_steam_example_loads),
 		cmocka_unit_test(the_cems_example_loads),
+		cmocka_unit_test(the_dlt645_and_multiplier_example_loads),
 		cmocka_unit_test(a_minimal_config_gets_every_default),
 		cmocka_unit_test(relative_dirs_resolve_against_the_config_file),
 		cmocka_unit_test(a_profile_used_by_several_meters_is_loaded_once),

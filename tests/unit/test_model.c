@@ -414,6 +414,33 @@ static void config_errors_name_their_field(void **state)
 		  "\"eastron-sdm630\",\"faults\":[{\"kind\":\"timeout\","
 		  "\"delay_ms\":5}]}]}]}", "tcp[0].meters[0].faults[0].delay_ms: "
 		  "only for kind slow" },
+		/* DL/T 645 lines (issue 19) */
+		{ "{\"profiles_dir\":\"@P@\",\"tcp\":[{\"id\":\"t1\",\"port\":0,"
+		  "\"protocol\":\"iec\",\"meters\":[]}]}",
+		  "tcp[0].protocol: must be modbus or dlt645" },
+		{ "{\"profiles_dir\":\"@P@\",\"tcp\":[{\"id\":\"t1\",\"port\":0,"
+		  "\"protocol\":\"dlt645\",\"meters\":[{\"id\":\"E1\",\"slave\":1,"
+		  "\"profile\":\"generic-dlt645\"}]}]}",
+		  "tcp[0].meters[0].slave: only for meters on modbus lines" },
+		{ "{\"profiles_dir\":\"@P@\",\"tcp\":[{\"id\":\"t1\",\"port\":0,"
+		  "\"protocol\":\"dlt645\",\"meters\":[{\"id\":\"E1\",\"address\":"
+		  "\"12345\",\"profile\":\"generic-dlt645\"}]}]}",
+		  "tcp[0].meters[0].address: must be 12 decimal digits" },
+		{ "{\"profiles_dir\":\"@P@\",\"tcp\":[{\"id\":\"t1\",\"port\":0,"
+		  "\"protocol\":\"dlt645\",\"meters\":[{\"id\":\"E1\",\"address\":"
+		  "\"000000000001\",\"profile\":\"eastron-sdm630\"}]}]}",
+		  "tcp[0].meters[0].profile: eastron-sdm630 is a modbus profile, the "
+		  "line speaks dlt645" },
+		{ "{\"profiles_dir\":\"@P@\",\"tcp\":[{\"id\":\"t1\",\"port\":0,"
+		  "\"meters\":[{\"id\":\"E1\",\"slave\":1,\"profile\":"
+		  "\"eastron-sdm630\",\"faults\":[{\"kind\":\"garbage\"}]}]}]}",
+		  "tcp[0].meters[0].faults[0].kind: \"garbage\" is not timeout, "
+		  "exception or slow" },
+		{ "{\"profiles_dir\":\"@P@\",\"tcp\":[{\"id\":\"t1\",\"port\":0,"
+		  "\"protocol\":\"dlt645\",\"meters\":[{\"id\":\"E1\",\"address\":"
+		  "\"000000000001\",\"profile\":\"generic-dlt645\"},{\"id\":\"E2\","
+		  "\"address\":\"000000000001\",\"profile\":\"generic-dlt645\"}]}]}",
+		  "tcp[0].meters[1].address: already used by meter E1 on line t1" },
 		{ "{\"profiles_dir\":\"@P@\",\"tcp\":[{\"id\":\"t1\",\"port\":0,"
 		  "\"meters\":[{\"id\":\"E1\",\"slave\":1,\"profile\":"
 		  "\"eastron-sdm630\",\"faults\":[{\"kind\":\"slow\","

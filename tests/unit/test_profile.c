@@ -252,7 +252,50 @@ static const struct bad_case bad_cases[] = {
 	{ ", \"max_gap\": 126", P_KWH, "max_gap: 126 out of range 0..125" },
 	{ "", "", "points: 0 points, must be 1..256" },
 	{ "", "7", "points[0]: must be an object" },
+	/* DL/T 645 points and the ratio key (issue 19) */
+	{ "", PT(G_KW ", \"type\": \"u16\", \"ratio\": \"ct_ct\""),
+	  "points[0].ratio: must be ct, pt or ct_pt" },
+	{ ", \"protocol\": \"iec62056\"", P_KWH, "protocol: must be modbus or dlt645" },
+	{ ", \"protocol\": \"dlt645\"", P_KWH, "points[0].function: unknown key" },
+	{ ", \"protocol\": \"dlt645\"", "{\"name\": \"a\", \"di\": \"0001000\", "
+	      "\"format\": \"XX.XXXX\", " G_KW "}",
+	  "points[0].di: must be 8 hex digits DI3..DI0, e.g. \"00010000\"" },
+	{ ", \"protocol\": \"dlt645\"", "{\"name\": \"a\", \"di\": \"02030000\", "
+	      "\"format\": \"XXX.XX\", " G_KW "}",
+	  "points[0].format: must be a DL/T 645 data format of 1..8 bytes, e.g. \"XXXXXX.XX\"" },
+	{ ", \"protocol\": \"dlt645\"", "{\"name\": \"a\", \"di\": \"02030000\", "
+	      "\"format\": \"XX.XXXX\", " G_KW "}, {\"name\": \"b\", \"di\": \"02030000\", "
+	      "\"format\": \"XX.XXXX\", " G_KW "}",
+	  "points[1].di: 02030000 is already read by points[0] (a)" },
 };
+
+static void a_dlt645_profile_has_identifiers_formats_and_ratios(void **state)
+{
+	struct gfi_profile *p = NULL;
+	const struct gfi_point *kwh, *i1, *v1, *pf;
+	char err[512] = "";
+
+	(void)state;
+	assert_int_equal(gfi_profile_load(profiles_dir(), "generic-dlt645", &p, err,
+					  sizeof(err)), GFI_OK);
+	assert_int_equal(p->protocol, GFI_PROTO_DLT645);
+	kwh = gfi_profile_point(p, "import_kwh");
+	i1 = gfi_profile_point(p, "i_l1");
+	v1 = gfi_profile_point(p, "v_l1");
+	pf = gfi_profile_point(p, "pf_total");
+	assert_true(kwh && i1 && v1 && pf);
+	assert_int_equal(kwh->di, 0x00010000);
+	assert_int_equal(kwh->format.bytes, 4);
+	assert_int_equal(kwh->format.decimals, 2);
+	assert_true(kwh->counter_max == 1e6);   /* XXXXXX.XX wraps at 1 000 000 */
+	assert_int_equal(kwh->ratio, GFI_RATIO_CT_PT);
+	assert_int_equal(i1->ratio, GFI_RATIO_CT);
+	assert_true(i1->format.is_signed);
+	assert_int_equal(v1->ratio, GFI_RATIO_PT);
+	assert_int_equal(pf->ratio, GFI_RATIO_NONE);
+	assert_int_equal(gfi_point_width(kwh), 2);
+	gfi_profile_free(p);
+}
 
 static void each_broken_snippet_gives_its_one_line_error(void **state)
 {
@@ -432,6 +475,7 @@ int main(void)
 		cmocka_unit_test(the_sdm630_map_has_40_points_in_3_reads),
 		cmocka_unit_test(a_valid_snippet_parses_with_its_defaults),
 		cmocka_unit_test(each_broken_snippet_gives_its_one_line_error),
+		cmocka_unit_test(a_dlt645_profile_has_identifiers_formats_and_ratios),
 		cmocka_unit_test(top_level_mistakes_name_their_field),
 		cmocka_unit_test(invalid_json_names_the_profile_and_byte),
 		cmocka_unit_test(counter_max_follows_the_register_or_the_profile),

@@ -23,6 +23,7 @@
 #include "batch.h"
 #include "error.h"
 #include "fixture.h"
+#include "series.h"
 #include "sign.h"
 #include "store.h"
 #include "verify.h"
@@ -460,6 +461,53 @@ static void a_registry_change_between_batches_is_seen(void **state)
 	assert_int_equal(d.bad_readings, 1);
 }
 
+/* Issue 19: a meter's multiplier goes from 1 to 200 at T (register 120).
+ * The batch after the change carries the counter event (old_final 120,
+ * new_initial 120 x 200); the city registers it as a replacement, so the
+ * period total is, by hand: (110 - 100) + (120 - 110) + (26000 - 24000) =
+ * 2020 kWh, not the 25 900 a jump from 100 to 26 000 would give. */
+static void a_multiplier_event_splits_the_period_total(void **state)
+{
+	struct fx *f = *state;
+	const int64_t t0 = REGISTERED + 600, t1 = t0 + 28800, T = t1 + 28800;
+	const int64_t t3 = NOW - 600;
+	struct gfi_reading before[2] = { rd("kwh", "elec_import_kwh", t0, 100.0),
+					 rd("kwh", "elec_import_kwh", t1, 110.0) };
+	struct gfi_reading after[2] = { rd("kwh", "elec_import_kwh", T, 24000.0),
+					rd("kwh", "elec_import_kwh", t3, 26000.0) };
+	struct gfi_batch_event ev = { .id = 1, .meter = "E1", .point = "kwh",
+				      .time_s = T, .old_final = 120.0,
+				      .new_initial = 24000.0 };
+	const struct series_key k = { GW, "E1", "kwh" };
+	struct series_total tot;
+	uint8_t prev[GFI_SHA256_LEN] = { 0 }, hash[GFI_SHA256_LEN];
+	char *p1, *p2 = NULL, err[256];
+	size_t len1, len2, used = 0;
+
+	p1 = build(f, GW, 1, prev, f->signer, before, 2, &len1);
+	assert_int_equal(gfi_batch_build_events(GW, 2, f->hash, NOW, after, 2, NULL, 0,
+						&ev, 1, GFI_BATCH_MAX_BYTES, f->signer,
+						&p2, &len2, hash, &used, err,
+						sizeof(err)), GFI_OK);
+	assert_int_equal(used, 2);
+	assert_int_equal(run_ok(f, TOPIC, p1, len1).outcome, VERIFY_ACCEPTED);
+	assert_int_equal(run_ok(f, TOPIC, p2, len2).outcome, VERIFY_ACCEPTED);
+	assert_int_equal(series_counter_total(f->s, &k, REGISTERED, NOW, 0, 3600, &tot),
+			 GFI_OK);
+	assert_int_equal(tot.replacements, 1);
+	assert_true(tot.has_value && fabs(tot.value - 2020.0) < 1e-9);
+	assert_int_equal(series_counter_total_raw(f->s, &k, REGISTERED, NOW, 0, 3600,
+						  &tot), GFI_OK);
+	assert_true(fabs(tot.value - 2020.0) < 1e-9);
+	/* A replay registers nothing twice. */
+	assert_int_equal(run_ok(f, TOPIC, p2, len2).outcome, VERIFY_REPLAY);
+	assert_int_equal(series_counter_total(f->s, &k, REGISTERED, NOW, 0, 3600, &tot),
+			 GFI_OK);
+	assert_int_equal(tot.replacements, 1);
+	free(p1);
+	free(p2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -479,6 +527,7 @@ int main(void)
 		T(an_unregistered_point_of_a_known_meter_is_counted_not_stored),
 		T(a_reading_without_value_counts_as_bad_in_its_rollup),
 		T(a_registry_change_between_batches_is_seen),
+		T(a_multiplier_event_splits_the_period_total),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
