@@ -735,7 +735,7 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 			return rc;
 	}
 	if (cfg->uplink.enabled) {
-		int rc = uplink_start(cfg, queue_path, &g->stats, &g->uplink);
+		int rc = uplink_start(cfg, queue_path, &g->stats, g->ratios, &g->uplink);
 		if (rc != GFI_OK) {
 			log_err("uplink start failed: %s", gfi_strerror(rc));
 			return rc;

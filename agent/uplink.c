@@ -41,6 +41,7 @@
 #include "log.h"
 #include "mqttlink.h"
 #include "queue.h"
+#include "ratios.h"
 #include "sign.h"
 
 #define TOPIC_MAX 96
@@ -81,6 +82,9 @@ struct uplink {
 	int64_t *ids;                     /* batch_readings */
 	struct queue_gap qgaps[GFI_BATCH_MAX_GAPS];  /* gap events to report */
 	struct gfi_batch_gap bgaps[GFI_BATCH_MAX_GAPS];
+	struct ratios *ratios;            /* borrowed, may be NULL: multiplier
+					     changes to report (ratios.h) */
+	struct gfi_batch_event events[GFI_BATCH_MAX_EVENTS];
 };
 
 static int64_t mono_ms(void)
@@ -312,7 +316,7 @@ static int make_batch(struct uplink *u)
 	char *payload = NULL, err[256] = "";
 	int newest = u->fresh_turn;
 	int64_t gap_upto = 0;
-	size_t ngaps;
+	size_t ngaps, nevents = 0;
 	int rc;
 
 	rc = queue_unbatched(u->q, newest, u->rbuf, u->ids, cap, &n);
@@ -325,10 +329,14 @@ static int make_batch(struct uplink *u)
 		reverse(u->rbuf, u->ids, n);
 	/* Alternate ends only while there is a backlog of more than a batch. */
 	u->fresh_turn = n == cap ? !u->fresh_turn : 0;
-	rc = gfi_batch_build_gaps(u->cfg->gateway_id, u->head + 1, u->head_hash,
-				  (int64_t)time(NULL), u->rbuf, n, u->bgaps, ngaps,
-				  (size_t)u->uc->batch_bytes, u->signer, &payload,
-				  &len, hash, &used, err, sizeof(err));
+	if (u->ratios == NULL ||
+	    ratios_events(u->ratios, u->events, GFI_BATCH_MAX_EVENTS, &nevents) != GFI_OK)
+		nevents = 0;
+	rc = gfi_batch_build_events(u->cfg->gateway_id, u->head + 1, u->head_hash,
+				    (int64_t)time(NULL), u->rbuf, n, u->bgaps, ngaps,
+				    u->events, nevents, (size_t)u->uc->batch_bytes,
+				    u->signer, &payload, &len, hash, &used, err,
+				    sizeof(err));
 	if (rc != GFI_OK) {
 		log_err("batch build failed: seq=%llu: %s",
 			(unsigned long long)(u->head + 1), err);
@@ -347,6 +355,14 @@ static int make_batch(struct uplink *u)
 			log_notice("gap events reported: seq=%llu events=%zu upto=%lld",
 				   (unsigned long long)u->head, ngaps,
 				   (long long)gap_upto);
+		/* The events are in a stored batch now: resent with it, never
+		 * made again (a crash before this line sends them twice; the
+		 * city keeps one per meter, point and time). */
+		if (nevents > 0) {
+			ratios_events_taken(u->ratios, u->events[nevents - 1].id);
+			log_notice("multiplier events reported: seq=%llu events=%zu",
+				   (unsigned long long)u->head, nevents);
+		}
 		if (u->sent_upto == u->head - 1 &&
 		    publish(u, u->topic_batch, payload, len, 0) == GFI_OK)
 			u->sent_upto = u->head;
@@ -504,7 +520,8 @@ static void uplink_free(struct uplink *u)
 }
 
 int uplink_start(const struct agent_config *cfg, const char *queue_path,
-		 struct poll_stats *stats, struct uplink **out)
+		 struct poll_stats *stats, struct ratios *ratios,
+		 struct uplink **out)
 {
 	struct uplink *u = calloc(1, sizeof(*u));
 	int rc;
@@ -515,6 +532,7 @@ int uplink_start(const struct agent_config *cfg, const char *queue_path,
 	u->cfg = cfg;
 	u->uc = &cfg->uplink;
 	u->stats = stats;
+	u->ratios = ratios;
 	pthread_mutex_init(&u->mu, NULL);
 	pthread_cond_init(&u->cv, NULL);
 	rc = uplink_init(u, queue_path);

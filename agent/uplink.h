@@ -34,13 +34,16 @@ struct poll_stats {
 };
 
 struct uplink;
+struct ratios;
 
 /* Start the uplink thread for cfg (borrowed; must outlive the uplink) with
  * its own connection to the queue at queue_path. stats (borrowed, may be
- * NULL) feeds the status message. GFI_E_CRYPTO (key unreadable),
+ * NULL) feeds the status message; ratios (borrowed, may be NULL) gives the
+ * multiplier events each new batch carries. GFI_E_CRYPTO (key unreadable),
  * GFI_E_DB, GFI_E_NOMEM, GFI_E_INVAL. */
 int uplink_start(const struct agent_config *cfg, const char *queue_path,
-		 struct poll_stats *stats, struct uplink **out);
+		 struct poll_stats *stats, struct ratios *ratios,
+		 struct uplink **out);
 
 /* Publish an "offline" status, disconnect, stop the thread, free. Readings
  * not yet acknowledged stay in the queue. Accepts NULL. */
