@@ -375,6 +375,10 @@ def record_api(P, store, tokens, outs):
     status = []
     for role in ("city-ops", "minhou", "motor"):
         for name, path in api_paths():
+            # Other roles: scope, not arithmetic, differs; the months'
+            # figures are the city's (recorded once, for the city).
+            if role != "city-ops" and re.match(r"monthly-|indicators-.*-\d+-\d+$", name):
+                continue
             st, headers, body = fetch(port, path, tokens[role])
             key = "api/%s/%s" % (role, name)
             status.append("%s %d %s %s\n" % (key, st, headers.get("Content-Type"),
