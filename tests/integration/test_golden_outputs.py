@@ -388,12 +388,36 @@ def record_api(P, store, tokens, outs):
             else:
                 ext = "csv" if name.endswith("csv") and st == 200 else "json"
                 outs["%s.%s" % (key, ext)] = body
+    for name, path, token in [
+            ("no-token", "/api/v1/units", None),
+            ("revoked-token", "/api/v1/units", tokens["old"]),
+            ("unknown-path", "/api/v1/nowhere", tokens["city-ops"]),
+            ("year-out-of-range", "/api/v1/units/%s/indicators?year=1999" % MOTOR,
+             tokens["city-ops"]),
+            ("unknown-param", "/api/v1/units?sort=name", tokens["city-ops"]),
+            ("repeated-param", "/api/v1/alerts?state=open&state=open", tokens["city-ops"]),
+            ("unknown-unit", "/api/v1/units/%s/meters" % gfitest.credit_code(
+                "91350100MA0000099"), tokens["city-ops"])]:
+        st, headers, body = fetch(port, path, token)
+        status.append("api/errors/%s %d %s\n" % (name, st, headers.get("Content-Type")))
+        outs["api/errors/%s.json" % name] = body
     st, headers, body = fetch(port, "/metrics", None)
     status.append("api/metrics %d %s\n" % (st, headers.get("Content-Type")))
     outs["api/metrics.txt"] = body
     outs["api/status.txt"] = "".join(status).encode()
     P.stop(srv)
     ok(srv.returncode == 0, "the http server stops cleanly (exit %s)" % srv.returncode)
+    hide_tokens(outs, tokens)
+
+
+def hide_tokens(outs, tokens):
+    """Token strings are random per run: none should be echoed by any output
+    recorded here, but if one is, it is written as <token NAME> so the
+    golden files stay stable (and the diff shows where it leaked)."""
+    for name, data in outs.items():
+        for who, tok in tokens.items():
+            data = data.replace(tok.encode(), ("<token %s>" % who).encode())
+        outs[name] = data
 
 
 # ---- comparison ----
