@@ -36,12 +36,14 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import gfitest  # noqa: E402
 from gfitest import ok  # noqa: E402
 
-AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
-SIM = os.environ.get("GFI_SIM", "gfi-meter-sim")
+# Absolute: the aggregator runs in the test's directory.
+AGG = os.path.abspath(os.environ.get("GFI_AGGREGATOR",
+                                     "build/aggregator/gfi-aggregator"))
+SIM = os.path.abspath(os.environ.get("GFI_SIM", "build/sim/gfi-meter-sim"))
 SRC = os.environ.get("GFI_SOURCE_DIR",
                      os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 DATA = os.environ.get("GFI_TEST_DATA", os.path.join(SRC, "tests", "data"))
-GOLDEN = os.path.join(DATA, "golden", "outputs")
+GOLDEN = os.path.normpath(os.path.join(DATA, "golden", "outputs"))
 PROFILES = os.environ.get("GFI_PROFILES",
                           os.path.join(SRC, "firmware-config", "profiles"))
 PUBKEY = os.path.join(DATA, "batch", "pub.pem")   # one fixed key: gateway
@@ -210,7 +212,8 @@ def build_history(P, store, outs):
                                                "--by", "golden-ems-export", "--dry-run",
                                                "--now", str(NOW - 3600))
     outs["cli/import-again.txt"] = agg("import", "--store", store, "--csv", path,
-                                       "--by", "golden-ems-export", "--now", str(NOW - 3600))
+                                       "--by", "golden-ems-export",
+                                       "--now", str(NOW - 3600))
 
 
 def build_reviews(P, store, outs):
@@ -317,7 +320,8 @@ def api_paths():
              ("units-kind-factory-level-provincial",
               "/api/v1/units?kind=factory&level=provincial"),
              ("gateways", "/api/v1/gateways"), ("imports", "/api/v1/imports"),
-             ("alerts", "/api/v1/alerts"), ("alerts-state-active", "/api/v1/alerts?state=active"),
+             ("alerts", "/api/v1/alerts"),
+             ("alerts-state-active", "/api/v1/alerts?state=active"),
              ("alerts-county-350121", "/api/v1/alerts?county=350121"),
              ("alerts-unit-%s" % MOTOR, "/api/v1/alerts?unit=%s" % MOTOR),
              ("spotchecks", "/api/v1/spotchecks"),
@@ -332,7 +336,8 @@ def api_paths():
                           "/api/v1/units/%s/indicators/monthly?year=%s" % (unit, year)))
         for month in ("5", "12"):
             paths.append(("indicators-%s-2026-%s" % (unit, month),
-                          "/api/v1/units/%s/indicators?year=2026&month=%s" % (unit, month)))
+                          "/api/v1/units/%s/indicators?year=2026&month=%s"
+                          % (unit, month)))
     for gw in GATEWAYS:
         paths.append(("series-%s" % gw, "/api/v1/series?gateway=%s&from=%d&to=%d" % (
             gw, NOW - 5 * 86400, NOW)))
@@ -395,7 +400,8 @@ def record_api(P, store, tokens, outs):
             ("year-out-of-range", "/api/v1/units/%s/indicators?year=1999" % MOTOR,
              tokens["city-ops"]),
             ("unknown-param", "/api/v1/units?sort=name", tokens["city-ops"]),
-            ("repeated-param", "/api/v1/alerts?state=open&state=open", tokens["city-ops"]),
+            ("repeated-param", "/api/v1/alerts?state=open&state=open",
+             tokens["city-ops"]),
             ("unknown-unit", "/api/v1/units/%s/meters" % gfitest.credit_code(
                 "91350100MA0000099"), tokens["city-ops"])]:
         st, headers, body = fetch(port, path, token)
