@@ -5,11 +5,11 @@ Why: the aggregator is being restructured (command layer, JSON writers, API
 split); its outputs must not move while that happens. This test builds a
 store from scratch, deterministically, with the command line only: two
 counties, four units (two factories, a park, a supply chain) with valid
-credit codes, two gateways with meters of every role, facts, a factor,
-about 14 months of hourly history made by `gfi-meter-sim history` and loaded
-with `gfi-aggregator import` (the dyeing mill's export lacks 8-19 May 2026),
-evaluated alerts (one acknowledged), a spot check, a filed year and API
-tokens for the city, a county and a unit. Then it records every computing
+credit codes, two gateways with meters of every role, facts, a factor, a
+meter replacement, about 14 months of hourly history made by
+`gfi-meter-sim history` and loaded with `gfi-aggregator import` (the dyeing
+mill's export lacks 8-19 May 2026), evaluated alerts (one acknowledged, one
+resolved), a spot check, a filed year and API tokens for the city, a county and a unit. Then it records every computing
 CLI output and every API GET route with each role, and compares them with
 tests/data/golden/outputs/ (a unified diff per differing file).
 
@@ -23,7 +23,6 @@ GFI_GOLDEN_RECORD=1 re-records the files (and removes stale ones).
 """
 import difflib
 import io
-import json
 import os
 import re
 import subprocess
