@@ -9,9 +9,10 @@ credit codes, two gateways with meters of every role, facts, a factor, a
 meter replacement, about 14 months of hourly history made by
 `gfi-meter-sim history` and loaded with `gfi-aggregator import` (the dyeing
 mill's export lacks 8-19 May 2026), evaluated alerts (one acknowledged, one
-resolved), a spot check, a filed year and API tokens for the city, a county and a unit. Then it records every computing
-CLI output and every API GET route with each role, and compares them with
-tests/data/golden/outputs/ (a unified diff per differing file).
+resolved), a spot check, a filed year and API tokens for the city, a
+county and a unit. Then it records every computing CLI output and every API
+GET route with each role, and compares them with tests/data/golden/outputs/
+(a unified diff per differing file).
 
 Now is pinned: `--now` where a command has it, and every aggregator process
 (commands and the HTTP server) runs under libfaketime with the clock frozen
