@@ -229,6 +229,29 @@ static const char *prov_name(enum ind_provenance p)
 	return names[p];
 }
 
+/* A row "energy_per_product.PRODUCT": that product's own figure (its
+ * share of energy over its qualified output); 1 when it fails. */
+static int check_product_row(struct store *s, char **v, const char *product)
+{
+	struct ind_period p;
+	double want = num(v[4]);
+
+	assert_int_equal(indicators_compute(s, v[0], (int)num(v[2]), (int)num(v[3]), &p),
+			 GFI_OK);
+	for (int i = 0; i < p.nproducts; i++) {
+		const struct ind_product *x = &p.products[i];
+		if (strcmp(x->name, product) != 0)
+			continue;
+		if (x->has_energy && fabs(x->energy_per_unit - want) <= 1e-9 * fmax(1.0, fabs(want)))
+			return 0;
+		printf("%s %s: expected %.15g, got %s%.15g\n", v[0], v[1], want,
+		       x->has_energy ? "" : "no value ", x->energy_per_unit);
+		return 1;
+	}
+	printf("%s %s: no such product\n", v[0], v[1]);
+	return 1;
+}
+
 /* Compare one expected row; returns 1 when it fails (after printing). */
 static int check_row(struct store *s, char **v)
 {
@@ -239,6 +262,8 @@ static int check_row(struct store *s, char **v)
 	int yoy, rc;
 
 	copy(key, sizeof(key), v[1]);
+	if (strncmp(key, "energy_per_product.", 19) == 0)
+		return check_product_row(s, v, key + 19);
 	yoy = (dot = strstr(key, ".yoy")) != NULL;
 	if (yoy)
 		*dot = '\0';
@@ -313,6 +338,32 @@ static void park_and_supply_chain_match_hand_computation(void **state)
 	golden(*state, "park_c");
 }
 
+/* Acceptance 3 of issue 14: every corrected indicator against a separate
+ * Python model of DOMAIN.md's definitions (factory_d/model.py, checked to
+ * match its files by integration.test_golden_model). */
+static void factory_d_matches_the_standard_model(void **state)
+{
+	golden(*state, "factory_d");
+}
+
+/* Without its registered pressure and temperature the same steam falls
+ * back to the 0.1286 kgce/kg table value and says it is estimated. */
+static void steam_without_state_is_estimated(void **state)
+{
+	struct fixture *f = *state;
+	struct ind_period p;
+
+	golden(f, "factory_a");
+	assert_int_equal(indicators_compute(f->s, "91350100M000100Y43", 2025, 1, &p), GFI_OK);
+	assert_true(p.v[IND_HEAT_PURCHASED_GJ].estimated);
+	assert_true(p.v[IND_ENERGY_EQUIV_TCE].estimated);
+	/* 0.5 t/h x 744 h x 128.6 kgce/t / 34.12 kgce/GJ */
+	assert_true(fabs(p.v[IND_HEAT_PURCHASED_GJ].value - 0.5 * 744 * 128.6 / 34.12) < 1e-9);
+	assert_int_equal(p.grid.year, 2023);
+	assert_true(p.grid.fallback);
+	assert_true(fabs(p.grid.value - 0.5306) < 1e-12);
+}
+
 static void definitions_are_indexed_by_id(void **state)
 {
 	(void)state;
@@ -344,6 +395,8 @@ int main(void)
 		T(factory_a_matches_hand_computation),
 		T(factory_b_with_cems_matches_hand_computation),
 		T(park_and_supply_chain_match_hand_computation),
+		T(factory_d_matches_the_standard_model),
+		T(steam_without_state_is_estimated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
