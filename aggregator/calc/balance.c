@@ -382,6 +382,24 @@ static int meter_total(const struct ctx *c, const struct reg_meter *m,
 	return ret;
 }
 
+/* amount (in qu, point total t's) converted by f (looked up with result
+ * ret) into a; a missing factor marks a estimated, a store failure passes
+ * on. */
+static int add_converted(int ret, const struct store_factor *f, double amount,
+			 const char *qu, const struct series_total *t,
+			 unsigned prov, struct acc *a)
+{
+	double kg = 0;
+
+	if (ret == GFI_OK && apply_factor(amount, qu, f, &kg) == GFI_OK)
+		acc_metered(a, kg, t, prov);
+	else if (ret != GFI_E_NOTFOUND && ret != GFI_OK)
+		return ret;
+	else
+		a->est = 1;
+	return GFI_OK;
+}
+
 /* A fuel point: energy at its tce factor (a unit's measured calorific value
  * of natural gas overrides the reference, GB/T 2589-2020 4.2), CO2 at its
  * emission factor. */
@@ -392,7 +410,6 @@ static int add_fuel(const struct ctx *c, const struct reg_meter *m,
 	struct acc ncv = strcmp(m->carrier, "natural_gas") == 0
 		? balance_fact_stock(c, "measured_ncv_gas_kgce_m3") : ACC0;
 	const char *qu = qunit(m->quantity);
-	double kg = 0;
 	int ret;
 
 	if (ncv.has) {
@@ -403,20 +420,10 @@ static int add_fuel(const struct ctx *c, const struct reg_meter *m,
 	} else {
 		ret = balance_factor(c, "tce", m->carrier, &f, &b->fuel_kgce);
 	}
-	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kg) == GFI_OK)
-		acc_metered(&b->fuel_kgce, kg, t, prov);
-	else if (ret != GFI_E_NOTFOUND && ret != GFI_OK)
+	if ((ret = add_converted(ret, &f, t->value, qu, t, prov, &b->fuel_kgce)) != GFI_OK)
 		return ret;
-	else
-		b->fuel_kgce.est = 1;
 	ret = balance_factor(c, "co2", m->carrier, &f, &b->fuel_co2_kg);
-	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kg) == GFI_OK)
-		acc_metered(&b->fuel_co2_kg, kg, t, prov);
-	else if (ret != GFI_E_NOTFOUND && ret != GFI_OK)
-		return ret;
-	else
-		b->fuel_co2_kg.est = 1;
-	return GFI_OK;
+	return add_converted(ret, &f, t->value, qu, t, prov, &b->fuel_co2_kg);
 }
 
 /* The GJ of purchased steam (t) by its enthalpy: GJ = t x (h - 83.74
@@ -489,7 +496,7 @@ static int add_heat(const struct ctx *c, const struct reg_meter *m,
 		    const struct series_total *t, unsigned prov, struct balance *b)
 {
 	struct store_factor f;
-	double gj = 0, kgce = 0, kgco2 = 0;
+	double gj = 0, kgce = 0;
 	int ret = heat_content(c, m, t, b, &gj, &kgce);
 
 	if (strcmp(qunit(m->quantity), "t") == 0)
@@ -503,13 +510,7 @@ static int add_heat(const struct ctx *c, const struct reg_meter *m,
 	acc_metered(&b->heat_kgce, kgce, t, prov);
 	acc_metered(&b->heat_gj, gj, t, prov);
 	ret = balance_factor(c, "co2", "heat", &f, &b->heat_co2_kg);
-	if (ret == GFI_OK && apply_factor(gj, "GJ", &f, &kgco2) == GFI_OK)
-		acc_metered(&b->heat_co2_kg, kgco2, t, prov);
-	else if (ret != GFI_OK && ret != GFI_E_NOTFOUND)
-		return ret;
-	else
-		b->heat_co2_kg.est = 1;
-	return GFI_OK;
+	return add_converted(ret, &f, gj, "GJ", t, prov, &b->heat_co2_kg);
 }
 
 /* Water sources that are not 取水量 (GB/T 18820-2023, GB/T 36132-2025

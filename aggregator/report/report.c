@@ -244,6 +244,19 @@ static const char *const fixed_headers[COL_FIXED] = {
 	"所在县区 County", "级别 Level", "产品单位 Product unit",
 };
 
+/* The headers of the columns after the indicators. */
+static const struct {
+	int col;
+	const char *header;
+} text_headers[] = {
+	{ COL_PROVENANCE, "数据来源 Provenance (measured, imported, mixed)" },
+	{ COL_IMPORTED_PCT, "导入数据占比 Imported share of readings [%]" },
+	{ COL_FACTOR, "电网排放因子 Grid emission factor used (year, source)" },
+	{ COL_PRODUCTS, "各产品单位产品综合能耗 Energy per product on its qualified "
+	  "output [kgce/unit]" },
+	{ COL_QUALITY, "数据质量 Data quality (completeness, estimates, provenance)" },
+};
+
 /* The header of column col: "综合能耗(当量值) ... [tce]". */
 static void header_of(int col, char *buf, size_t size)
 {
@@ -253,26 +266,11 @@ static void header_of(int col, char *buf, size_t size)
 		snprintf(buf, size, "%s", fixed_headers[col]);
 		return;
 	}
-	if (col == COL_QUALITY) {
-		snprintf(buf, size, "数据质量 Data quality (completeness, estimates, provenance)");
-		return;
-	}
-	if (col == COL_PROVENANCE) {
-		snprintf(buf, size, "数据来源 Provenance (measured, imported, mixed)");
-		return;
-	}
-	if (col == COL_IMPORTED_PCT) {
-		snprintf(buf, size, "导入数据占比 Imported share of readings [%%]");
-		return;
-	}
-	if (col == COL_FACTOR) {
-		snprintf(buf, size, "电网排放因子 Grid emission factor used (year, source)");
-		return;
-	}
-	if (col == COL_PRODUCTS) {
-		snprintf(buf, size, "各产品单位产品综合能耗 Energy per product on its "
-			 "qualified output [kgce/unit]");
-		return;
+	for (size_t i = 0; i < sizeof(text_headers) / sizeof(text_headers[0]); i++) {
+		if (text_headers[i].col == col) {
+			snprintf(buf, size, "%s", text_headers[i].header);
+			return;
+		}
 	}
 	d = ind_def((enum ind_id)(col - COL_FIXED));
 	if (d->unit != NULL && d->unit[0] != '\0')

@@ -30,21 +30,29 @@ YEAR, MONTH = 2025, 1
 HOURS = 744                      # January
 TZ = dt.timezone(dt.timedelta(hours=8))
 
-# (meter, point, quantity, role, carrier, product, product unit, rate per h)
-POINTS = [
-    ("E1", "kwh", "elec_import_kwh", "elec_purchased", "electricity", "", "", 300),
-    ("PV1", "kwh", "elec_import_kwh", "renewable_gen", "electricity", "", "", 80),
-    ("E2", "kwh", "elec_export_kwh", "elec_exported", "electricity", "", "", 20),
-    ("G1", "m3", "gas_volume_m3", "fuel", "natural_gas", "", "", 25),
-    ("S1", "t", "steam_mass_t", "heat_purchased", "steam", "", "", 0.8),
-    ("W1", "m3", "water_volume_m3", "water_intake", "tap_water", "", "", 12),
-    ("W3", "m3", "water_volume_m3", "water_intake", "reclaimed_water", "", "", 4),
-    ("W2", "m3", "water_volume_m3", "water_recycled", "recycled", "", "", 50),
-    ("WW1", "m3", "wastewater_volume_m3", "wastewater", "generated", "", "", 9),
-    ("WW2", "m3", "wastewater_volume_m3", "wastewater", "discharged", "", "", 7),
-    ("P1", "t", "product_mass_t", "production", "", "钢管", "t", 1.5),
-    ("P2", "pcs", "product_count", "production", "", "法兰", "pcs", 40),
-]
+# meter point quantity role carrier product product-unit rate-per-hour
+# ("-": none)
+POINT_TABLE = """
+E1 kwh elec_import_kwh elec_purchased electricity - - 300
+PV1 kwh elec_import_kwh renewable_gen electricity - - 80
+E2 kwh elec_export_kwh elec_exported electricity - - 20
+G1 m3 gas_volume_m3 fuel natural_gas - - 25
+S1 t steam_mass_t heat_purchased steam - - 0.8
+W1 m3 water_volume_m3 water_intake tap_water - - 12
+W3 m3 water_volume_m3 water_intake reclaimed_water - - 4
+W2 m3 water_volume_m3 water_recycled recycled - - 50
+WW1 m3 wastewater_volume_m3 wastewater generated - - 9
+WW2 m3 wastewater_volume_m3 wastewater discharged - - 7
+P1 t product_mass_t production - 钢管 t 1.5
+P2 pcs product_count production - 法兰 pcs 40
+"""
+
+def _point(line):
+    f = ["" if x == "-" else x for x in line.split()]
+    return tuple(f[:7]) + ((float if "." in f[7] else int)(f[7]),)
+
+
+POINTS = [_point(line) for line in POINT_TABLE.strip().splitlines()]
 RATE = {p[0]: p[7] for p in POINTS}
 
 # (year, month, key, value): month 0 = the year (stocks)
