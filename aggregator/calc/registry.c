@@ -78,47 +78,38 @@ int registry_credit_code_valid(const char *code)
 
 /* ---- roles ---- */
 
-static const char *const q_elec[] = { "elec_import_kwh", "elec_export_kwh", NULL };
-static const char *const q_fuel[] = { "gas_volume_m3", "fuel_mass_t", "heat_energy_gj", NULL };
-static const char *const q_heat[] = { "steam_mass_t", "heat_energy_gj", NULL };
-static const char *const q_water[] = { "water_volume_m3", NULL };
-static const char *const q_wastewater[] = { "wastewater_volume_m3", NULL };
-static const char *const q_production[] = { "product_count", "product_mass_t", NULL };
-static const char *const q_stack[] = { "flue_flow_m3h", "so2_mgm3", "nox_mgm3",
-	"dust_mgm3", "o2_pct", "cems_flag", "cod_mgl", "nh3n_mgl",
-	"wastewater_flow_m3h", NULL };
+#define Q_ELEC "elec_import_kwh elec_export_kwh"
+#define Q_WATER "water_volume_m3"
 
-/* Which quantities each role accepts; NULL: any known quantity. Indexed by
- * enum meter_role. */
-static const struct {
-	const char *name;
-	const char *const *quantities;
-} roles[] = {
-	[ROLE_NONE] = { "none", NULL },
-	[ROLE_ELEC_PURCHASED] = { "elec_purchased", q_elec },
-	[ROLE_ELEC_EXPORTED] = { "elec_exported", q_elec },
-	[ROLE_RENEWABLE_GEN] = { "renewable_gen", q_elec },
-	[ROLE_FUEL] = { "fuel", q_fuel },
-	[ROLE_HEAT_PURCHASED] = { "heat_purchased", q_heat },
-	[ROLE_WATER_INTAKE] = { "water_intake", q_water },
-	[ROLE_WATER_RECYCLED] = { "water_recycled", q_water },
-	[ROLE_WASTEWATER] = { "wastewater", q_wastewater },
-	[ROLE_PRODUCTION] = { "production", q_production },
-	[ROLE_STACK] = { "stack", q_stack },
-	[ROLE_SUBMETER] = { "submeter", NULL },
+/* Role names, indexed by enum meter_role. */
+static const char *const role_names[] = {
+	"none", "elec_purchased", "elec_exported", "renewable_gen", "fuel",
+	"heat_purchased", "water_intake", "water_recycled", "wastewater",
+	"production", "stack", "submeter",
 };
-#define NROLES ((int)(sizeof(roles) / sizeof(roles[0])))
+#define NROLES ((int)(sizeof(role_names) / sizeof(role_names[0])))
+
+/* The quantities each role accepts, space-separated; NULL: any known
+ * quantity. Indexed by enum meter_role. */
+static const char *const role_quantities[NROLES] = {
+	NULL, Q_ELEC, Q_ELEC, Q_ELEC, "gas_volume_m3 fuel_mass_t heat_energy_gj",
+	"steam_mass_t heat_energy_gj", Q_WATER, Q_WATER, "wastewater_volume_m3",
+	"product_count product_mass_t", "flue_flow_m3h so2_mgm3 nox_mgm3 dust_mgm3 "
+	"o2_pct cems_flag cod_mgl nh3n_mgl wastewater_flow_m3h", NULL,
+};
+_Static_assert(NROLES == ROLE_SUBMETER + 1, "a name for every role");
 
 int registry_role_fits(enum meter_role role, const char *quantity)
 {
-	const char *const *q;
+	const char *list, *hit;
+	size_t n = quantity != NULL ? strlen(quantity) : 0;
 
 	if ((int)role < 0 || (int)role >= NROLES || gfi_quantity_find(quantity) == NULL)
 		return 0;
-	if (roles[role].quantities == NULL)
+	if ((list = role_quantities[role]) == NULL)
 		return 1;
-	for (q = roles[role].quantities; *q != NULL; q++) {
-		if (strcmp(*q, quantity) == 0)
+	for (hit = strstr(list, quantity); hit != NULL; hit = strstr(hit + 1, quantity)) {
+		if ((hit == list || hit[-1] == ' ') && (hit[n] == ' ' || hit[n] == '\0'))
 			return 1;
 	}
 	return 0;
@@ -127,7 +118,7 @@ int registry_role_fits(enum meter_role role, const char *quantity)
 int registry_role_parse(const char *s, enum meter_role *out)
 {
 	for (int i = 0; s != NULL && i < NROLES; i++) {
-		if (strcmp(roles[i].name, s) == 0) {
+		if (strcmp(role_names[i], s) == 0) {
 			*out = (enum meter_role)i;
 			return GFI_OK;
 		}
@@ -137,7 +128,7 @@ int registry_role_parse(const char *s, enum meter_role *out)
 
 const char *registry_role_name(enum meter_role r)
 {
-	return (int)r >= 0 && (int)r < NROLES ? roles[r].name : "unknown";
+	return (int)r >= 0 && (int)r < NROLES ? role_names[r] : "unknown";
 }
 
 /* ---- manual facts ---- */
