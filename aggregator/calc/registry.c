@@ -24,6 +24,7 @@
 #include "calendar.h"
 #include "error.h"
 #include "quantity.h"
+#include "text.h"
 
 /* ---- unified social credit code, GB 32100-2015 ---- */
 
@@ -166,14 +167,15 @@ static const struct registry_fact_key fact_keys[] = {
 #define NFACT_KEYS (sizeof(fact_keys) / sizeof(fact_keys[0]))
 
 /* The entry of key: its own, or of its part before '.' when that takes a
- * meter or product suffix (non-empty, and the whole key fits a fact). */
+ * meter or product suffix (non-empty UTF-8 text without control
+ * characters, and the whole key fits a fact). */
 const struct registry_fact_key *registry_fact_key_find(const char *key)
 {
 	const char *dot = key != NULL ? strchr(key, '.') : NULL;
 	size_t n = dot != NULL ? (size_t)(dot - key) : (key != NULL ? strlen(key) : 0);
 
 	if (key == NULL || strlen(key) >= REGISTRY_FACT_KEY_MAX ||
-	    (dot != NULL && dot[1] == '\0'))
+	    (dot != NULL && (dot[1] == '\0' || !text_valid(dot + 1))))
 		return NULL;
 	for (size_t i = 0; i < NFACT_KEYS; i++) {
 		if (strncmp(fact_keys[i].key, key, n) == 0 && fact_keys[i].key[n] == '\0' &&

@@ -493,8 +493,9 @@ static void fact_set(struct cli *c)
 		char all[1024] = "";
 		keys = registry_fact_keys(&nkeys);
 		for (size_t i = 0; i < nkeys; i++)
-			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
-				 i ? ", " : "", keys[i].key);
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s%s",
+				 i ? ", " : "", keys[i].key, keys[i].per == FACT_PER_METER
+				 ? ".METER" : keys[i].per == FACT_PER_PRODUCT ? ".PRODUCT" : "");
 		admin_refuse(c, "key", "%s is not a fact key (%s)", key, all);
 		return;
 	}

@@ -687,6 +687,8 @@ static void per_meter_and_per_product_fact_keys(void **state)
 	assert_null(registry_fact_key_find("steam_pressure_mpa"));
 	assert_null(registry_fact_key_find("steam_pressure_mpa."));
 	assert_null(registry_fact_key_find("land_area_m2.S1"));
+	assert_null(registry_fact_key_find("qualified_output.a\nb"));
+	assert_null(registry_fact_key_find("qualified_output.\xff"));
 	assert_null(registry_fact_key_find("qualified_output.a_product_name_far_too_long"));
 	assert_non_null(registry_fact_key_find("structures_footprint_m2"));
 }
