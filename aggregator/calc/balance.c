@@ -3,8 +3,14 @@
  *
  * Per meter point, the period total (series.h) times the factor in force
  * for the unit and year (store_factor_get; a unit's measured calorific value
- * wins), summed by role; then the facts entered by hand. Sub-meters and
- * roles without a balance never enter a total.
+ * wins), summed by role; then the facts entered by hand. Purchased steam
+ * goes by its enthalpy from the pressure and temperature registered for its
+ * meter (steam.h), the table value only as an estimated fallback; a water
+ * intake point's carrier says whether it is 取水量; each product keeps its
+ * own output (docs/indicators.md).
+ *
+ * Invariants: sub-meters and roles without a balance never enter a total;
+ * every carrier enters once at the unit's boundary.
  */
 #include "balance.h"
 

@@ -46,7 +46,8 @@ enum ind_id {
 	IND_CO2_T,                 /* 二氧化碳排放量, tCO2 (direct + indirect) */
 	IND_CO2_DIRECT_T,
 	IND_CO2_INDIRECT_T,
-	IND_CO2_GREEN_DEDUCTED_T,  /* after deducting certified green power */
+	IND_CO2_GREEN_DEDUCTED_T,  /* green power bought at zero, the rest at
+				      the excluding-green factor */
 	IND_CO2_PER_PRODUCT,       /* 单位产品碳排放量, kgCO2 per product unit */
 	IND_RENEWABLE_PCT,         /* renewable share of electricity, % (a
 				      secondary figure) */
