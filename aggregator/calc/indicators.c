@@ -121,7 +121,7 @@ struct electricity {
 	struct acc ren_used;     /* on-site renewable consumed */
 	double f_equiv, f_equal; /* kgce/kWh */
 	double f_heat_gj;        /* kgce/GJ */
-	struct acc q_equiv, q_equal; /* quality of the factor lookups */
+	struct acc q_equiv, q_equal, q_heat; /* quality of the factor lookups */
 };
 
 /* kgce per GJ of heat (the heat factor, 34.12 kgce/GJ). */
@@ -154,7 +154,7 @@ static int electricity(const struct ctx *c, const struct balance *b,
 	e->use.v -= b->elec_x.v;
 	e->ren_used = acc_with(&b->ren, &b->elec_x);
 	e->ren_used.v = fmax(0, b->ren.v - b->elec_x.v);
-	e->q_equiv = e->q_equal = ACC0;
+	e->q_equiv = e->q_equal = e->q_heat = ACC0;
 	/* GB/T 2589-2020 A.1: 0.1229 kgce/kWh (3600 kJ/kWh). */
 	ret = balance_factor(c, "tce", "electricity", &f, &e->q_equiv);
 	if (ret != GFI_OK)
@@ -164,7 +164,7 @@ static int electricity(const struct ctx *c, const struct balance *b,
 	if (ret != GFI_OK)
 		return ret;
 	e->f_equal = f.value;
-	return heat_kgce_per_gj(c, &e->q_equiv, &e->f_heat_gj);
+	return heat_kgce_per_gj(c, &e->q_heat, &e->f_heat_gj);
 }
 
 static void put_fact(struct ind_period *p, enum ind_id id, const struct acc *a)
@@ -313,6 +313,7 @@ static void derive_renewable(const struct balance *b, const struct electricity *
 	re.v = ren.v * e->f_equiv / 1000.0;
 	if (b->ren_heat_gj.has) {
 		re = acc_with(&re, &b->ren_heat_gj);
+		re = acc_with(&re, &e->q_heat);
 		re.v += b->ren_heat_gj.v * e->f_heat_gj / 1000.0;
 	}
 	en = acc_with(&en, &b->feedstock_tce);

@@ -9,7 +9,7 @@ pieces) with their qualified output and energy shares, purchased steam at
 1.0 MPa and 250 °C (enthalpy by IAPWS-IF97 region 2, written out below and
 checked against IF97's verification values), feedstock energy, stored waste used
 in the year, a tall single-storey workshop, green power under contract and
-certificates bought apart, reclaimed water (not 取水量) and wastewater
+certificates bought apart, renewable heat used, reclaimed water (not 取水量) and wastewater
 generated and discharged on separate meters.
 
   python3 model.py          write setup.csv, readings.csv and expected.csv
@@ -66,6 +66,7 @@ FACTS = [
     (2025, 1, "feedstock_energy_tce", 5),
     (2025, 1, "green_power_traded_mwh", 60),
     (2025, 1, "green_certificates_mwh", 10),
+    (2025, 1, "renewable_heat_gj", 150),      # solar water heating, self-used
     (2025, 1, "solid_waste_generated_t", 200),
     (2025, 1, "solid_waste_used_t", 170),
     (2025, 1, "solid_waste_stock_used_t", 30),
@@ -184,7 +185,8 @@ def model():
     ren_kwh = min(e_use, (used("PV1") - used("E2")) + green
                   + FACT["green_certificates_mwh"] * 1000)
     x["renewable_pct"] = ren_kwh / e_use * 100
-    x["renewable_share_pct"] = ren_kwh * ELEC_KGCE_KWH / 1000 / energy_net * 100
+    ren_tce = ren_kwh * ELEC_KGCE_KWH / 1000 + FACT["renewable_heat_gj"] * HEAT_KGCE_GJ / 1000
+    x["renewable_share_pct"] = ren_tce / energy_net * 100
     x["solid_waste_use_pct"] = FACT["solid_waste_used_t"] / (
         FACT["solid_waste_generated_t"] + FACT["solid_waste_stock_used_t"]) * 100
     land = FACT["land_area_m2"]
