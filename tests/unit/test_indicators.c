@@ -364,6 +364,50 @@ static void steam_without_state_is_estimated(void **state)
 	assert_true(fabs(p.grid.value - 0.5306) < 1e-12);
 }
 
+/* GB/T 36132-2025 B.1: with a second product and no energy shares there is
+ * no energy per product (never plant total over the main product); with
+ * the main product's share registered, its figure is its share of energy
+ * over its output. */
+static void several_products_need_their_energy_shares(void **state)
+{
+	struct fixture *f = *state;
+	char *meter[10] = { "meter", "gw-a", "P2", "pcs", "product_count", "production",
+			    "", "0", "阀门", "pcs" };
+	struct reg_fact share = { .unit = "91350100M000100Y43", .year = 2025,
+				  .key = "energy_share_pct.铸件", .value = 60,
+				  .entered_by = "golden" };
+	const int64_t jan = 1735660800;   /* 2025-01-01 00:00 Asia/Shanghai */
+	struct ind_period p;
+	int inserted;
+
+	golden(f, "factory_a");
+	put_meter(f->s, meter);
+	assert_int_equal(store_begin(f->s), GFI_OK);
+	for (int k = -1; k < 250; k++) {
+		struct gfi_reading r = { .meter = "P2", .point = "pcs",
+					 .quantity = "product_count",
+					 .time_s = jan + 3 * 3600 * (int64_t)k,
+					 .value = 1000 + 300.0 * k, .status = GFI_ST_OK };
+		assert_int_equal(store_reading_add(f->s, "gw-a", &r, &inserted), GFI_OK);
+	}
+	assert_int_equal(store_commit(f->s), GFI_OK);
+	assert_int_equal(indicators_compute(f->s, share.unit, 2025, 1, &p), GFI_OK);
+	assert_int_equal(p.nproducts, 2);
+	assert_string_equal(p.products[1].name, "阀门");
+	assert_true(p.products[1].output == 100.0 * 744);
+	assert_false(p.v[IND_ENERGY_PER_PRODUCT].has_value);
+	assert_false(p.products[0].has_energy || p.products[1].has_energy);
+	assert_true(p.v[IND_ENERGY_EQUIV_TCE].has_value);
+
+	assert_int_equal(store_fact_put(f->s, &share), GFI_OK);
+	assert_int_equal(indicators_compute(f->s, share.unit, 2025, 1, &p), GFI_OK);
+	assert_true(p.v[IND_ENERGY_PER_PRODUCT].has_value);
+	assert_true(fabs(p.v[IND_ENERGY_PER_PRODUCT].value -
+			 p.v[IND_ENERGY_EQUIV_TCE].value * 1000 * 0.60 / (2 * 744)) < 1e-9);
+	assert_int_equal(p.v[IND_ENERGY_PER_PRODUCT].provenance, PROV_DERIVED);
+	assert_false(p.products[1].has_energy);
+}
+
 static void definitions_are_indexed_by_id(void **state)
 {
 	(void)state;
@@ -397,6 +441,7 @@ int main(void)
 		T(park_and_supply_chain_match_hand_computation),
 		T(factory_d_matches_the_standard_model),
 		T(steam_without_state_is_estimated),
+		T(several_products_need_their_energy_shares),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
