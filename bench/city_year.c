@@ -108,7 +108,8 @@ struct city {
 	int64_t series;              /* series rows written */
 	int64_t rows, year_rows;     /* rollup rows written; of them in 2025 */
 	char (*code)[STORE_CODE_LEN + 1];
-	double check_intake_m3;      /* unit 0's water intake, as generated */
+	double check_intake_m3;      /* unit 0's 取水量 (intake and purchased
+					steam), as generated */
 };
 
 static double now_s(void)
@@ -310,7 +311,10 @@ static void rollups(struct city *c, struct store *s)
 				double last = round((v + use * (READS_PER_DAY - 1) /
 						     READS_PER_DAY) * 100.0) / 100.0;
 
-				if (u == 0 && p.role == ROLE_WATER_INTAKE && (d == 0 || d == ndays))
+				/* 取水量 counts purchased steam (t as m3). */
+				if (u == 0 && (p.role == ROLE_WATER_INTAKE ||
+					       strcmp(p.quantity, "steam_mass_t") == 0) &&
+				    (d == 0 || d == ndays))
 					c->check_intake_m3 += d == 0 ? -first : first;
 				sqlite3_bind_int64(ins, 1, id);
 				sqlite3_bind_int64(ins, 2, day);

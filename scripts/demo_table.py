@@ -11,7 +11,7 @@ COLUMNS = [  # key, header (zh / en), width
     ("water_intake_m3", "取水量 m3", 11),
     ("water_reuse_pct", "重复利用率 %", 12),
     ("co2_t", "CO2 t", 10),
-    ("renewable_pct", "可再生 %", 9),
+    ("renewable_share_pct", "可再生 %", 9),
     ("completeness_pct", "完整度 %", 9),
 ]
 

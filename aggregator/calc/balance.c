@@ -3,8 +3,14 @@
  *
  * Per meter point, the period total (series.h) times the factor in force
  * for the unit and year (store_factor_get; a unit's measured calorific value
- * wins), summed by role; then the facts entered by hand. Sub-meters and
- * roles without a balance never enter a total.
+ * wins), summed by role; then the facts entered by hand. Purchased steam
+ * goes by its enthalpy from the pressure and temperature registered for its
+ * meter (steam.h), the table value only as an estimated fallback; a water
+ * intake point's carrier says whether it is 取水量; each product keeps its
+ * own output (docs/indicators.md).
+ *
+ * Invariants: sub-meters and roles without a balance never enter a total;
+ * every carrier enters once at the unit's boundary.
  */
 #include "balance.h"
 
@@ -15,7 +21,9 @@
 
 #include "error.h"
 #include "period.h"
+#include "registry.h"
 #include "series.h"
+#include "steam.h"
 
 /* ---- accumulators ---- */
 
@@ -118,14 +126,22 @@ int balance_grow(void **buf, size_t *cap, size_t n, size_t size)
 	return GFI_OK;
 }
 
+int balance_append(void **buf, size_t *cap, size_t *n, size_t size,
+		   const void *row)
+{
+	int ret = balance_grow(buf, cap, *n, size);
+
+	if (ret == GFI_OK)
+		memcpy((char *)*buf + (*n)++ * size, row, size);
+	return ret;
+}
+
 static int meter_row(void *p, const void *row)
 {
 	struct ctx *c = p;
 
-	if ((c->err = balance_grow((void **)&c->m, &c->cap, c->nm, sizeof(*c->m))) != GFI_OK)
-		return 1;
-	c->m[c->nm++] = *(const struct reg_meter *)row;
-	return 0;
+	c->err = balance_append((void **)&c->m, &c->cap, &c->nm, sizeof(*c->m), row);
+	return c->err != GFI_OK;
 }
 
 struct gw_list {
@@ -142,20 +158,16 @@ static int gateway_row(void *p, const void *row)
 
 	if (strcmp(gw->unit, g->unit) != 0)
 		return 0;
-	if ((g->err = balance_grow((void **)&g->id, &g->cap, g->n, sizeof(*g->id))) != GFI_OK)
-		return 1;
-	memcpy(g->id[g->n++], gw->id, GFI_ID_MAX);
-	return 0;
+	g->err = balance_append((void **)&g->id, &g->cap, &g->n, sizeof(*g->id), gw->id);
+	return g->err != GFI_OK;
 }
 
 static int fact_row(void *p, const void *row)
 {
 	struct ctx *c = p;
 
-	if ((c->err = balance_grow((void **)&c->f, &c->fcap, c->nf, sizeof(*c->f))) != GFI_OK)
-		return 1;
-	c->f[c->nf++] = *(const struct reg_fact *)row;
-	return 0;
+	c->err = balance_append((void **)&c->f, &c->fcap, &c->nf, sizeof(*c->f), row);
+	return c->err != GFI_OK;
 }
 
 /* The unit's points in registry order (gateway, meter, point) and facts. */
@@ -196,7 +208,7 @@ struct acc acc_manual(double v)
 
 /* A flow (output value, waste, green power): the period's own entry; for a
  * year without a yearly entry, the sum of its monthly entries. */
-static struct acc fact_flow(const struct ctx *c, const char *key)
+struct acc balance_fact_flow(const struct ctx *c, const char *key)
 {
 	struct acc a = ACC0, months = ACC0;
 	int nmonths = 0;
@@ -222,7 +234,7 @@ static struct acc fact_flow(const struct ctx *c, const char *key)
 
 /* A stock (areas, measured calorific value): the period's entry, else the
  * year's, else the latest earlier year's; land does not change monthly. */
-static struct acc fact_stock(const struct ctx *c, const char *key)
+struct acc balance_fact_stock(const struct ctx *c, const char *key)
 {
 	const struct reg_fact *best = NULL;
 
@@ -238,18 +250,24 @@ static struct acc fact_stock(const struct ctx *c, const char *key)
 	return best != NULL ? acc_manual(best->value) : ACC0;
 }
 
+#define FLOW balance_fact_flow
+#define STOCK balance_fact_stock
+
 void balance_facts(const struct ctx *c, struct balance *b)
 {
-	b->out_value = fact_flow(c, "output_value_10k_cny");
-	b->value_added = fact_flow(c, "value_added_10k_cny");
-	b->green_kwh = fact_flow(c, "green_electricity_kwh");
-	b->solid_gen = fact_flow(c, "solid_waste_generated_t");
-	b->solid_used = fact_flow(c, "solid_waste_used_t");
-	b->haz_gen = fact_flow(c, "hazardous_waste_generated_t");
-	b->haz_disp = fact_flow(c, "hazardous_waste_disposed_t");
-	b->land = fact_stock(c, "land_area_m2");
-	b->floor = fact_stock(c, "floor_area_m2");
-	b->footprint = fact_stock(c, "building_footprint_m2");
+#define F(n, key, kind) b->n = kind(c, key);
+	BALANCE_FACTS(F)
+#undef F
+}
+
+#undef FLOW
+#undef STOCK
+
+void balance_facts_override(struct balance *b, const struct balance *own)
+{
+#define F(n, key, kind) if (own->n.has) b->n = own->n;
+	BALANCE_FACTS(F)
+#undef F
 }
 
 /* ---- factors ---- */
@@ -370,6 +388,24 @@ static int meter_total(const struct ctx *c, const struct reg_meter *m,
 	return ret;
 }
 
+/* amount (in qu, point total t's) converted by f (looked up with result
+ * ret) into a; a missing factor marks a estimated, a store failure passes
+ * on. */
+static int add_converted(int ret, const struct store_factor *f, double amount,
+			 const char *qu, const struct series_total *t,
+			 unsigned prov, struct acc *a)
+{
+	double kg = 0;
+
+	if (ret == GFI_OK && apply_factor(amount, qu, f, &kg) == GFI_OK)
+		acc_metered(a, kg, t, prov);
+	else if (ret != GFI_E_NOTFOUND && ret != GFI_OK)
+		return ret;
+	else
+		a->est = 1;
+	return GFI_OK;
+}
+
 /* A fuel point: energy at its tce factor (a unit's measured calorific value
  * of natural gas overrides the reference, GB/T 2589-2020 4.2), CO2 at its
  * emission factor. */
@@ -378,9 +414,8 @@ static int add_fuel(const struct ctx *c, const struct reg_meter *m,
 {
 	struct store_factor f;
 	struct acc ncv = strcmp(m->carrier, "natural_gas") == 0
-		? fact_stock(c, "measured_ncv_gas_kgce_m3") : ACC0;
+		? balance_fact_stock(c, "measured_ncv_gas_kgce_m3") : ACC0;
 	const char *qu = qunit(m->quantity);
-	double kg = 0;
 	int ret;
 
 	if (ncv.has) {
@@ -391,71 +426,164 @@ static int add_fuel(const struct ctx *c, const struct reg_meter *m,
 	} else {
 		ret = balance_factor(c, "tce", m->carrier, &f, &b->fuel_kgce);
 	}
-	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kg) == GFI_OK)
-		acc_metered(&b->fuel_kgce, kg, t, prov);
-	else if (ret != GFI_E_NOTFOUND && ret != GFI_OK)
+	if ((ret = add_converted(ret, &f, t->value, qu, t, prov, &b->fuel_kgce)) != GFI_OK)
 		return ret;
-	else
-		b->fuel_kgce.est = 1;
 	ret = balance_factor(c, "co2", m->carrier, &f, &b->fuel_co2_kg);
-	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kg) == GFI_OK)
-		acc_metered(&b->fuel_co2_kg, kg, t, prov);
-	else if (ret != GFI_E_NOTFOUND && ret != GFI_OK)
+	return add_converted(ret, &f, t->value, qu, t, prov, &b->fuel_co2_kg);
+}
+
+/* The GJ of purchased steam (t) by its enthalpy: GJ = t x (h - 83.74
+ * kJ/kg) / 1000, h from the pressure and temperature registered for the
+ * point (facts steam_pressure_mpa.METER, steam_temperature_c.METER;
+ * IAPWS-IF97 region 2, steam.h). GFI_E_NOTFOUND without both facts,
+ * GFI_E_RANGE for a state outside region 2. */
+static int steam_gj(const struct ctx *c, const struct reg_meter *m, double t,
+		    double *gj)
+{
+	char kp[96], kt[96];  /* longer than a fact key: then no match */
+	struct acc p, temp;
+	double h;
+	int ret;
+
+	snprintf(kp, sizeof(kp), "steam_pressure_mpa.%s", m->meter);
+	snprintf(kt, sizeof(kt), "steam_temperature_c.%s", m->meter);
+	p = balance_fact_stock(c, kp);
+	temp = balance_fact_stock(c, kt);
+	if (!p.has || !temp.has)
+		return GFI_E_NOTFOUND;
+	if ((ret = steam_enthalpy_kj_kg(p.v, temp.v, &h)) != GFI_OK)
 		return ret;
-	else
-		b->fuel_co2_kg.est = 1;
+	*gj = t * (h - STEAM_FEEDWATER_KJ_KG) / 1000.0;
 	return GFI_OK;
 }
 
-/* Purchased steam or heat. Steam (t) converts by the steam factor; its CO2
- * goes through its heat content: kgce / 0.03412 kgce/MJ = MJ, times the
- * purchased-heat factor, unless a 'co2' factor for steam is registered. */
+/* The GJ and kgce of purchased heat or steam. Heat in GJ is itself; steam
+ * by its enthalpy, kgce = GJ x the heat factor (34.12 kgce/GJ); without a
+ * registered pressure and temperature, steam falls back to the steam
+ * factor (0.1286 kgce/kg, the 2008 table value), marked estimated, and its
+ * GJ is kgce / the heat factor. */
+static int heat_content(const struct ctx *c, const struct reg_meter *m,
+			const struct series_total *t, struct balance *b,
+			double *gj, double *kgce)
+{
+	const char *qu = qunit(m->quantity);
+	struct store_factor fh, fs;
+	double per_gj = 0;
+	int ret = balance_factor(c, "tce", "heat", &fh, &b->heat_kgce);
+
+	if (ret == GFI_OK && (ret = apply_factor(1.0, "GJ", &fh, &per_gj)) == GFI_OK &&
+	    per_gj <= 0)
+		ret = GFI_E_INVAL;
+	if (ret != GFI_OK)
+		return ret;
+	if (strcmp(qu, "GJ") == 0) {
+		*gj = t->value;
+		*kgce = *gj * per_gj;
+		return GFI_OK;
+	}
+	if (steam_gj(c, m, t->value, gj) == GFI_OK) {
+		*kgce = *gj * per_gj;
+		return GFI_OK;
+	}
+	b->heat_kgce.est = 1;
+	b->heat_co2_kg.est = 1;
+	b->heat_gj.est = 1;
+	ret = balance_factor(c, "tce", m->carrier[0] ? m->carrier : "steam", &fs,
+			     &b->heat_kgce);
+	if (ret == GFI_OK && (ret = apply_factor(t->value, qu, &fs, kgce)) == GFI_OK)
+		*gj = *kgce / per_gj;
+	return ret;
+}
+
+/* Purchased steam or heat: its GJ (heat_content), energy at the heat
+ * factor, CO2 at the purchased-heat factor per GJ (the same GJ, DOMAIN.md);
+ * the mass of steam also counts in 取水量 (steam_t). */
 static int add_heat(const struct ctx *c, const struct reg_meter *m,
 		    const struct series_total *t, unsigned prov, struct balance *b)
 {
-	const char *qu = qunit(m->quantity);
-	const char *carrier = m->carrier[0] ? m->carrier
-				: strcmp(qu, "GJ") == 0 ? "heat" : "steam";
-	struct store_factor f, fh;
-	double kgce = 0, kgco2 = 0, mj = t->value;
-	int ret = balance_factor(c, "tce", carrier, &f, &b->heat_kgce);
+	struct store_factor f;
+	double gj = 0, kgce = 0;
+	int ret = heat_content(c, m, t, b, &gj, &kgce);
 
-	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kgce) == GFI_OK)
-		acc_metered(&b->heat_kgce, kgce, t, prov);
-	else if (ret != GFI_OK && ret != GFI_E_NOTFOUND)
-		return ret;
-	else
-		b->heat_kgce.est = 1;
-	ret = balance_factor(c, "co2", carrier, &f, &b->heat_co2_kg);
-	if (ret == GFI_OK && apply_factor(t->value, qu, &f, &kgco2) == GFI_OK) {
-		acc_metered(&b->heat_co2_kg, kgco2, t, prov);
+	if (strcmp(qunit(m->quantity), "t") == 0)
+		acc_metered(&b->steam_t, t->value, t, prov);
+	if (ret == GFI_E_NOTFOUND || ret == GFI_E_INVAL) {
+		b->heat_kgce.est = b->heat_co2_kg.est = b->heat_gj.est = 1;
 		return GFI_OK;
 	}
-	if (ret != GFI_OK && ret != GFI_E_NOTFOUND)
+	if (ret != GFI_OK)
 		return ret;
-	/* Through heat content: GJ directly, steam by its tce equivalent. */
-	if (strcmp(qu, "GJ") != 0) {
-		if (balance_factor(c, "tce", "heat", &fh, &b->heat_co2_kg) != GFI_OK ||
-		    fh.value <= 0 || strcmp(fh.value_unit, "kgce/MJ") != 0) {
-			b->heat_co2_kg.est = 1;
-			return GFI_OK;
-		}
-		mj = kgce / fh.value;
-		qu = "MJ";
+	acc_metered(&b->heat_kgce, kgce, t, prov);
+	acc_metered(&b->heat_gj, gj, t, prov);
+	ret = balance_factor(c, "co2", "heat", &f, &b->heat_co2_kg);
+	return add_converted(ret, &f, gj, "GJ", t, prov, &b->heat_co2_kg);
+}
+
+/* Water sources that are not 取水量 (GB/T 18820-2023, GB/T 36132-2025
+ * B.8): non-conventional water, by the intake point's carrier. */
+static const char *const nonconventional_water[] = {
+	"recycled", "reclaimed", "recycled_municipal", "reclaimed_water",
+	"seawater", "brackish", "brackish_water", "mine_water", "rain",
+	"rainwater", NULL,
+};
+
+static int water_is_conventional(const char *carrier)
+{
+	for (const char *const *w = nonconventional_water; *w != NULL; w++) {
+		if (strcmp(*w, carrier) == 0)
+			return 0;
 	}
-	if (balance_factor(c, "co2", "heat", &f, &b->heat_co2_kg) == GFI_OK &&
-	    apply_factor(mj, qu, &f, &kgco2) == GFI_OK)
-		acc_metered(&b->heat_co2_kg, kgco2, t, prov);
-	else
-		b->heat_co2_kg.est = 1;
-	return GFI_OK;
+	return 1;
+}
+
+/* The product entry of production point m (added in registry order), or
+ * NULL beyond BALANCE_PRODUCTS_MAX. */
+static struct balance_product *product_of(struct balance *b,
+					  const struct reg_meter *m)
+{
+	struct balance_product *p;
+
+	for (int i = 0; i < b->nprod && i < BALANCE_PRODUCTS_MAX; i++) {
+		if (strcmp(b->prod[i].name, m->product) == 0)
+			return &b->prod[i];
+	}
+	if (b->nprod++ >= BALANCE_PRODUCTS_MAX)
+		return NULL;
+	p = &b->prod[b->nprod - 1];
+	snprintf(p->name, sizeof(p->name), "%s", m->product);
+	snprintf(p->unit, sizeof(p->unit), "%s", m->product_unit);
+	p->out = ACC0;
+	return p;
+}
+
+/* Where a counter point's consumption goes in b, by role (and carrier for
+ * water intake and wastewater); NULL: nowhere. */
+static struct acc *counter_dst(struct balance *b, const struct reg_meter *m)
+{
+	struct balance_product *p;
+
+	switch (m->role) {
+	case ROLE_ELEC_PURCHASED: return &b->elec_p;
+	case ROLE_ELEC_EXPORTED: return &b->elec_x;
+	case ROLE_RENEWABLE_GEN: return &b->ren;
+	case ROLE_WATER_INTAKE:
+		return water_is_conventional(m->carrier) ? &b->water_in : &b->water_nonconv;
+	case ROLE_WATER_RECYCLED: return &b->water_re;
+	case ROLE_WASTEWATER:
+		return strcmp(m->carrier, "generated") == 0 ? &b->wastewater_gen
+							    : &b->wastewater;
+	case ROLE_PRODUCTION:
+		p = product_of(b, m);
+		return p != NULL ? &p->out : NULL;
+	default: return NULL;
+	}
 }
 
 static int add_counter(const struct ctx *c, const struct reg_meter *m,
 		       struct balance *b)
 {
 	struct series_total t;
-	struct acc *dst = NULL;
+	struct acc *dst;
 	unsigned prov = 0;
 	int ret = meter_total(c, m, &t);
 
@@ -464,19 +592,12 @@ static int add_counter(const struct ctx *c, const struct reg_meter *m,
 	if (ret != GFI_OK)
 		return ret;
 	acc_metered(&b->all, 0, &t, prov);
-	switch (m->role) {
-	case ROLE_ELEC_PURCHASED: dst = &b->elec_p; break;
-	case ROLE_ELEC_EXPORTED: dst = &b->elec_x; break;
-	case ROLE_RENEWABLE_GEN: dst = &b->ren; break;
-	case ROLE_WATER_INTAKE: dst = &b->water_in; break;
-	case ROLE_WATER_RECYCLED: dst = &b->water_re; break;
-	case ROLE_WASTEWATER: dst = &b->wastewater; break;
-	case ROLE_PRODUCTION: dst = &b->output; break;
-	case ROLE_FUEL: return add_fuel(c, m, &t, prov, b);
-	case ROLE_HEAT_PURCHASED: return add_heat(c, m, &t, prov, b);
-	default: return GFI_OK;
-	}
-	acc_metered(dst, t.value, &t, prov);
+	if (m->role == ROLE_FUEL)
+		return add_fuel(c, m, &t, prov, b);
+	if (m->role == ROLE_HEAT_PURCHASED)
+		return add_heat(c, m, &t, prov, b);
+	if ((dst = counter_dst(b, m)) != NULL)
+		acc_metered(dst, t.value, &t, prov);
 	return GFI_OK;
 }
 
@@ -566,19 +687,6 @@ int balance_unit(struct ctx *c, struct balance *b)
 	balance_init(b);
 	for (size_t i = 0; ret == GFI_OK && i < c->nm; i++) {
 		const struct reg_meter *m = &c->m[i];
-		if (m->role == ROLE_PRODUCTION) {
-			/* The main product is the first production point by
-			 * registry order; other points of that product add up
-			 * (several lines), other products stay out of the table. */
-			if (b->products == 0) {
-				snprintf(b->product, sizeof(b->product), "%s", m->product);
-				snprintf(b->product_unit, sizeof(b->product_unit), "%s",
-					 m->product_unit);
-			} else if (strcmp(b->product, m->product) != 0) {
-				continue;
-			}
-			b->products++;
-		}
 		if (m->role == ROLE_STACK)
 			ret = add_pollutant(c, m, b);
 		else if (m->role != ROLE_SUBMETER && m->role != ROLE_NONE)
@@ -586,5 +694,12 @@ int balance_unit(struct ctx *c, struct balance *b)
 	}
 	if (ret == GFI_OK)
 		balance_facts(c, b);
+	/* The main product is the first by registry order; every product
+	 * keeps its own output for its own per-product figure. */
+	if (b->nprod > 0) {
+		b->output = b->prod[0].out;
+		snprintf(b->product, sizeof(b->product), "%s", b->prod[0].name);
+		snprintf(b->product_unit, sizeof(b->product_unit), "%s", b->prod[0].unit);
+	}
 	return ret;
 }

@@ -33,27 +33,69 @@ extern const struct acc ACC0;
 
 enum pollutant { POL_SO2, POL_NOX, POL_DUST, POL_COD, POL_NH3N, POL_N };
 
-/* The additive entries of a balance (one list, so init and the park sum
- * can never miss one). Units: elec_* and ren kWh; *_kgce kgce; *_co2_kg
- * kgCO2; water m3; pollutants t; facts in their registry units; areas m2.
- * output is not additive across units (members make different products). */
-#define BALANCE_ACCS(X)                                                      \
+/* The metered entries of a balance. Units: elec_* and ren kWh; *_kgce
+ * kgce; *_co2_kg kgCO2; heat_gj the GJ of purchased heat and steam;
+ * steam_t purchased steam (t, counted in 取水量 as m3); water_in
+ * conventional intake only (water_nonconv the non-conventional sources it
+ * leaves out); wastewater discharged, wastewater_gen generated (m3);
+ * pollutants t. output is not additive across units (members make
+ * different products). */
+#define BALANCE_METERED(X)                                                   \
 	X(elec_p) X(elec_x) X(ren) X(fuel_kgce) X(fuel_co2_kg) X(heat_kgce)      \
-	X(heat_co2_kg) X(water_in) X(water_re) X(wastewater) X(pol_so2)          \
-	X(pol_nox) X(pol_dust) X(pol_cod) X(pol_nh3n) X(out_value)               \
-	X(value_added) X(green_kwh) X(solid_gen) X(solid_used) X(haz_gen)        \
-	X(haz_disp) X(land) X(floor) X(footprint) X(all)
+	X(heat_co2_kg) X(heat_gj) X(steam_t) X(water_in) X(water_nonconv)       \
+	X(water_re) X(wastewater) X(wastewater_gen) X(pol_so2) X(pol_nox)        \
+	X(pol_dust) X(pol_cod) X(pol_nh3n) X(all)
+
+/* The entries entered by hand: (member, fact key, flow or stock), in
+ * their registry units (docs/registry.md). A park's own entry replaces
+ * its members' sum. */
+#define BALANCE_FACTS(F)                                                      \
+	F(out_value, "output_value_10k_cny", FLOW)                               \
+	F(value_added, "value_added_10k_cny", FLOW)                              \
+	F(green_kwh, "green_electricity_kwh", FLOW)                              \
+	F(green_traded_mwh, "green_power_traded_mwh", FLOW)                      \
+	F(green_direct_mwh, "green_power_direct_mwh", FLOW)                      \
+	F(green_cert_mwh, "green_certificates_mwh", FLOW)                        \
+	F(ren_heat_gj, "renewable_heat_gj", FLOW)                                \
+	F(feedstock_tce, "feedstock_energy_tce", FLOW)                           \
+	F(solid_gen, "solid_waste_generated_t", FLOW)                            \
+	F(solid_used, "solid_waste_used_t", FLOW)                                \
+	F(solid_stock_used, "solid_waste_stock_used_t", FLOW)                    \
+	F(haz_gen, "hazardous_waste_generated_t", FLOW)                          \
+	F(haz_disp, "hazardous_waste_disposed_t", FLOW)                          \
+	F(land, "land_area_m2", STOCK)                                           \
+	F(floor, "floor_area_m2", STOCK)                                         \
+	F(floor_tall, "floor_area_over_8m_m2", STOCK)                            \
+	F(footprint, "building_footprint_m2", STOCK)                             \
+	F(structures, "structures_footprint_m2", STOCK)                          \
+	F(yards, "open_yard_m2", STOCK)
+
+/* Every additive entry (one list, so init and the park sum can never miss
+ * one); the caller's per-entry macro must be named X. */
+#define BALANCE_FACT_ACC(n, key, kind) X(n)
+#define BALANCE_ACCS(X) BALANCE_METERED(X) BALANCE_FACTS(BALANCE_FACT_ACC)
+
+/* The products of a unit, in registry order of their first production
+ * point; several points of one product add up (several lines). */
+#define BALANCE_PRODUCTS_MAX IND_PRODUCTS_MAX
+struct balance_product {
+	char name[64];
+	char unit[16];
+	struct acc out;          /* metered output, in unit */
+};
 
 struct balance {
 #define X(n) struct acc n;
 	BALANCE_ACCS(X)
 #undef X
-	struct acc output;       /* main product, in product_unit */
+	struct acc output;       /* main product (the first), in product_unit */
 	int64_t readings;        /* readings of the points that went in */
 	int64_t imported;        /* of which imported history */
-	int products;            /* production points counted */
 	char product[64];
 	char product_unit[16];
+	struct balance_product prod[BALANCE_PRODUCTS_MAX];
+	int nprod;               /* products registered (beyond the max: not
+				    kept, and no per-product figure) */
 };
 
 struct ctx {
@@ -85,12 +127,24 @@ void balance_add(struct balance *b, const struct balance *m);
 struct acc *pollutant_acc(struct balance *b, enum pollutant p);
 /* Grow *buf (of *cap elements of size bytes) to hold index n. */
 int balance_grow(void **buf, size_t *cap, size_t n, size_t size);
+/* Append the size bytes at row to *buf (*n elements, *cap allocated). */
+int balance_append(void **buf, size_t *cap, size_t *n, size_t size,
+		   const void *row);
+/* The latest entry of a stock fact (key may carry a ".METER" or
+ * ".PRODUCT" suffix) for c's period: the month's, else the year's, else
+ * the latest earlier year's. No value when none. */
+struct acc balance_fact_stock(const struct ctx *c, const char *key);
+/* A flow fact for c's period: its own entry, else for a year the sum of
+ * its months (estimated when fewer than twelve). */
+struct acc balance_fact_flow(const struct ctx *c, const char *key);
 /* Load the unit's points (registry order) and facts into c; free with
  * balance_ctx_free. */
 int balance_ctx_load(struct ctx *c);
 void balance_ctx_free(struct ctx *c);
 /* The facts of c's period into b. */
 void balance_facts(const struct ctx *c, struct balance *b);
+/* Replace b's facts by those of own that have a value (a park's own). */
+void balance_facts_override(struct balance *b, const struct balance *own);
 /* Factor of (kind, carrier) for c's year and unit; a missing or fallback
  * factor marks a as estimated. GFI_E_NOTFOUND passes on. */
 int balance_factor(const struct ctx *c, const char *kind, const char *carrier,

@@ -24,14 +24,21 @@
 #include "error.h"
 #include "period.h"
 #include "balance.h"
+#include "registry.h"
 #include "series.h"
 
 static const struct ind_def defs[IND_N] = {
 	{ IND_OUTPUT, "output", "主要产品产量", "main product output", "unit", -1 },
 	{ IND_OUTPUT_VALUE, "output_value_10k_cny", "工业总产值", "industrial output value", "10^4 CNY", -1 },
 	{ IND_VALUE_ADDED, "value_added_10k_cny", "工业增加值", "industrial value added", "10^4 CNY", -1 },
+	{ IND_ELEC_PURCHASED_KWH, "elec_purchased_kwh", "外购电力", "purchased electricity", "kWh", -1 },
+	{ IND_RENEWABLE_GEN_KWH, "renewable_gen_kwh", "自发可再生电力", "on-site renewable generated", "kWh", -1 },
+	{ IND_ELEC_EXPORTED_KWH, "elec_exported_kwh", "上网电量", "electricity exported", "kWh", -1 },
+	{ IND_HEAT_PURCHASED_GJ, "heat_purchased_gj", "外购蒸汽和热力", "purchased steam and heat", "GJ", -1 },
+	{ IND_FEEDSTOCK_TCE, "feedstock_tce", "用作原料的能源", "energy used as feedstock", "tce", -1 },
 	{ IND_ENERGY_EQUIV_TCE, "energy_equiv_tce", "综合能耗(当量值)", "comprehensive energy consumption, equivalent value", "tce", -1 },
 	{ IND_ENERGY_EQUAL_TCE, "energy_equal_tce", "综合能耗(等价值)", "comprehensive energy consumption, equal-value method", "tce", -1 },
+	{ IND_ENERGY_WITH_MEDIA_TCE, "energy_with_media_tce", "综合能耗(含外购耗能工质)", "comprehensive energy consumption with purchased energy-consuming media", "tce", -1 },
 	{ IND_ENERGY_PER_PRODUCT, "energy_per_product", "单位产品综合能耗", "energy per unit of product", "kgce/unit", 1 },
 	{ IND_ENERGY_PER_VALUE, "energy_per_value", "单位产值综合能耗", "energy per output value", "tce/10^4 CNY", 1 },
 	{ IND_ENERGY_PER_VALUE_ADDED, "energy_per_value_added", "单位工业增加值综合能耗", "energy per value added", "tce/10^4 CNY", 1 },
@@ -39,14 +46,15 @@ static const struct ind_def defs[IND_N] = {
 	{ IND_WATER_INTAKE_M3, "water_intake_m3", "取水量", "water intake", "m3", -1 },
 	{ IND_WATER_PER_PRODUCT, "water_per_product", "单位产品取水量", "water intake per unit of product", "m3/unit", 1 },
 	{ IND_WATER_REUSE_PCT, "water_reuse_pct", "水重复利用率", "water reuse rate", "%", 0 },
-	{ IND_WASTEWATER_PER_PRODUCT, "wastewater_per_product", "单位产品废水产生量", "wastewater per unit of product", "m3/unit", 1 },
+	{ IND_WASTEWATER_PER_PRODUCT, "wastewater_generated_per_product", "单位产品废水产生量", "wastewater generated per unit of product", "m3/unit", 1 },
+	{ IND_WASTEWATER_DISCHARGED_PER_PRODUCT, "wastewater_discharged_per_product", "单位产品废水排放量", "wastewater discharged per unit of product", "m3/unit", 1 },
 	{ IND_CO2_T, "co2_t", "二氧化碳排放量", "CO2 emissions", "tCO2", -1 },
 	{ IND_CO2_DIRECT_T, "co2_direct_t", "直接排放量", "CO2 direct emissions", "tCO2", -1 },
 	{ IND_CO2_INDIRECT_T, "co2_indirect_t", "间接排放量", "CO2 indirect emissions", "tCO2", -1 },
 	{ IND_CO2_GREEN_DEDUCTED_T, "co2_green_deducted_t", "二氧化碳排放量(扣除绿电)", "CO2 emissions, green power deducted", "tCO2", -1 },
 	{ IND_CO2_PER_PRODUCT, "co2_per_product", "单位产品碳排放量", "CO2 per unit of product", "kgCO2/unit", 1 },
-	{ IND_RENEWABLE_PCT, "renewable_pct", "可再生能源使用比例", "renewable share of electricity", "%", 0 },
-	{ IND_RENEWABLE_ENERGY_PCT, "renewable_energy_pct", "可再生能源占综合能耗比例", "renewable share of energy", "%", 0 },
+	{ IND_RENEWABLE_PCT, "renewable_pct", "可再生电力占用电量比例", "renewable share of electricity (secondary)", "%", 0 },
+	{ IND_RENEWABLE_SHARE_PCT, "renewable_share_pct", "可再生能源利用率", "renewable energy share", "%", 0 },
 	{ IND_SO2_T, "so2_t", "二氧化硫排放量", "SO2 load", "t", -1 },
 	{ IND_NOX_T, "nox_t", "氮氧化物排放量", "NOx load", "t", -1 },
 	{ IND_DUST_T, "dust_t", "颗粒物排放量", "particulate load", "t", -1 },
@@ -61,8 +69,8 @@ static const struct ind_def defs[IND_N] = {
 	{ IND_HAZ_WASTE_T, "haz_waste_t", "危险废物产生量", "hazardous waste generated", "t", -1 },
 	{ IND_HAZ_WASTE_DISPOSED_T, "haz_waste_disposed_t", "危险废物安全处置量", "hazardous waste safely disposed", "t", -1 },
 	{ IND_PLOT_RATIO, "plot_ratio", "容积率", "plot ratio", "1", 0 },
-	{ IND_BUILDING_DENSITY_PCT, "building_density_pct", "建筑密度", "building density", "%", 0 },
-	{ IND_OUTPUT_PER_LAND, "output_per_land", "单位用地面积产值", "output value per land area", "10^4 CNY/ha", 0 },
+	{ IND_BUILDING_COEFF_PCT, "building_coefficient_pct", "建筑系数", "building coefficient", "%", 0 },
+	{ IND_OUTPUT_PER_LAND, "output_per_land_m2", "单位用地面积产值", "output value per land area", "10^4 CNY/m2", 0 },
 	{ IND_MEMBER_GREEN_PCT, "member_green_pct", "园区绿色工厂及绿色供应链企业占比", "members listed green", "%", 0 },
 	{ IND_SUPPLIERS, "suppliers", "供应商数量", "suppliers covered", "1", -1 },
 	{ IND_SUPPLIER_GREEN_PCT, "supplier_green_pct", "绿色工厂供应商占比", "suppliers listed as green factories", "%", 0 },
@@ -112,11 +120,28 @@ struct electricity {
 	struct acc use;          /* consumed: purchased + generated - exported */
 	struct acc ren_used;     /* on-site renewable consumed */
 	double f_equiv, f_equal; /* kgce/kWh */
-	struct acc q_equiv, q_equal; /* quality of the factor lookups */
+	double f_heat_gj;        /* kgce/GJ */
+	struct acc q_equiv, q_equal, q_heat; /* quality of the factor lookups */
 };
 
-/* Exports are attributed to on-site generation first: a plant exports only
- * what its own generation leaves over (docs/indicators.md). */
+/* kgce per GJ of heat (the heat factor, 34.12 kgce/GJ). */
+static int heat_kgce_per_gj(const struct ctx *c, struct acc *q, double *k)
+{
+	struct store_factor f;
+	int ret = balance_factor(c, "tce", "heat", &f, q);
+
+	*k = 0;
+	if (ret == GFI_OK && strcmp(f.value_unit, "kgce/MJ") == 0)
+		*k = f.value * 1000.0;
+	else if (ret == GFI_OK && strcmp(f.value_unit, "kgce/GJ") == 0)
+		*k = f.value;
+	return ret == GFI_E_NOTFOUND ? GFI_OK : ret;
+}
+
+/* The boundary balance of electricity, on-site generation counted once:
+ * use = purchased + generated - exported; exports are attributed to
+ * on-site generation first, so a plant exports only what its own
+ * generation leaves over (docs/indicators.md). */
 static int electricity(const struct ctx *c, const struct balance *b,
 		       struct electricity *e)
 {
@@ -129,7 +154,7 @@ static int electricity(const struct ctx *c, const struct balance *b,
 	e->use.v -= b->elec_x.v;
 	e->ren_used = acc_with(&b->ren, &b->elec_x);
 	e->ren_used.v = fmax(0, b->ren.v - b->elec_x.v);
-	e->q_equiv = e->q_equal = ACC0;
+	e->q_equiv = e->q_equal = e->q_heat = ACC0;
 	/* GB/T 2589-2020 A.1: 0.1229 kgce/kWh (3600 kJ/kWh). */
 	ret = balance_factor(c, "tce", "electricity", &f, &e->q_equiv);
 	if (ret != GFI_OK)
@@ -139,75 +164,224 @@ static int electricity(const struct ctx *c, const struct balance *b,
 	if (ret != GFI_OK)
 		return ret;
 	e->f_equal = f.value;
+	return heat_kgce_per_gj(c, &e->q_heat, &e->f_heat_gj);
+}
+
+static void put_fact(struct ind_period *p, enum ind_id id, const struct acc *a)
+{
+	if (a->has)
+		put(p, id, a->v, a);
+}
+
+/* Purchased 耗能工质 at their equal value (新水, by the setting 'tce_media'
+ * of carrier new_water): shown beside 综合能耗, never in it (statistical
+ * return 205-1 leaves them out). */
+static int derive_media(const struct ctx *c, const struct balance *b,
+			struct ind_period *p, const struct acc *eq)
+{
+	struct store_factor f;
+	struct acc q = acc_with(eq, &b->water_in);
+	double kg = 0;
+	int ret = balance_factor(c, "tce_media", "new_water", &f, &q);
+
+	if (ret == GFI_E_NOTFOUND || !b->water_in.has)
+		return GFI_OK;
+	if (ret != GFI_OK)
+		return ret;
+	if (strcmp(f.value_unit, "kgce/t") == 0 || strcmp(f.value_unit, "kgce/m3") == 0)
+		kg = b->water_in.v * f.value;
+	put(p, IND_ENERGY_WITH_MEDIA_TCE, eq->v + kg / 1000.0, &q);
 	return GFI_OK;
 }
 
-static void derive_energy(const struct ctx *c, const struct balance *b,
-			  const struct electricity *e, struct ind_period *p)
+/* Each product's energy over its qualified output (GB/T 36132-2025 B.1,
+ * 4.4.2): the product's share of 综合能耗 without feedstock (fact
+ * energy_share_pct.PRODUCT; a single product takes it all) over its
+ * qualified output (fact qualified_output.PRODUCT, else its metered output).
+ * Several products without shares get no figure: never plant total over
+ * the main product. */
+static void derive_products(const struct ctx *c, const struct balance *b,
+			    const struct acc *energy, struct ind_period *p)
 {
-	struct acc eq = e->use, el;
+	char key[128];   /* longer than a fact key: then no match */
 
-	(void)c;
+	p->nproducts = b->nprod < IND_PRODUCTS_MAX ? b->nprod : IND_PRODUCTS_MAX;
+	for (int i = 0; i < p->nproducts; i++) {
+		const struct balance_product *bp = &b->prod[i];
+		struct ind_product *ip = &p->products[i];
+		struct acc share, qual, e;
+		snprintf(ip->name, sizeof(ip->name), "%s", bp->name);
+		snprintf(ip->unit, sizeof(ip->unit), "%s", bp->unit);
+		ip->output = bp->out.v;
+		ip->has_output = bp->out.has;
+		snprintf(key, sizeof(key), "qualified_output.%s", bp->name);
+		qual = c != NULL ? balance_fact_flow(c, key) : ACC0;
+		if (!qual.has)
+			qual = bp->out;
+		snprintf(key, sizeof(key), "energy_share_pct.%s", bp->name);
+		share = c != NULL ? balance_fact_stock(c, key) : ACC0;
+		if (!share.has && b->nprod == 1) {
+			share = ACC0;     /* a single product takes it all */
+			share.v = 100;
+			share.has = 1;
+		}
+		ip->qualified = qual.v;
+		ip->has_qualified = qual.has;
+		if (!share.has || !energy->has || !qual.has || qual.v <= 0)
+			continue;
+		e = acc_with(energy, &share);
+		e = acc_with(&e, &qual);
+		ip->energy_per_unit = energy->v * 1000.0 * share.v / 100.0 / qual.v;
+		ip->has_energy = isfinite(ip->energy_per_unit);
+		if (i == 0 && ip->has_energy)
+			put(p, IND_ENERGY_PER_PRODUCT, ip->energy_per_unit, &e);
+	}
+}
+
+/* 综合能耗 (GB/T 2589-2020 3.1, 4): the boundary balance, every carrier
+ * once at its factor: electricity used (purchased + generated - exported),
+ * fuels, purchased heat and steam (by enthalpy); feedstock energy is
+ * shown apart and left out of the per-product and renewable figures. */
+static int derive_energy(const struct ctx *c, const struct balance *b,
+			 const struct electricity *e, struct ind_period *p)
+{
+	struct acc eq = e->use, el, net;
+
 	acc_merge(&eq, &b->fuel_kgce);
 	acc_merge(&eq, &b->heat_kgce);
 	el = acc_with(&eq, &e->q_equal);
 	eq = acc_with(&eq, &e->q_equiv);
-	/* GB/T 2589-2020 3.1: 综合能耗 = sum of every carrier consumed x its
-	 * conversion factor, exported energy subtracted (in e->use). */
 	eq.v = (e->use.v * e->f_equiv + b->fuel_kgce.v + b->heat_kgce.v) / 1000.0;
 	el.v = (e->use.v * e->f_equal + b->fuel_kgce.v + b->heat_kgce.v) / 1000.0;
+	put_fact(p, IND_ELEC_PURCHASED_KWH, &b->elec_p);
+	put_fact(p, IND_RENEWABLE_GEN_KWH, &b->ren);
+	put_fact(p, IND_ELEC_EXPORTED_KWH, &b->elec_x);
+	put_fact(p, IND_HEAT_PURCHASED_GJ, &b->heat_gj);
+	put_fact(p, IND_FEEDSTOCK_TCE, &b->feedstock_tce);
 	if (!eq.has)
-		return;
+		return GFI_OK;
 	put(p, IND_ENERGY_EQUIV_TCE, eq.v, &eq);
 	put(p, IND_ENERGY_EQUAL_TCE, el.v, &el);
 	if (e->use.has)
 		put(p, IND_ELEC_KWH, e->use.v, &e->use);
-	eq.v *= 1000.0;   /* kgce per product unit */
-	put_ratio(p, IND_ENERGY_PER_PRODUCT, &eq, &b->output, 1);
-	eq.v /= 1000.0;
+	net = acc_with(&eq, &b->feedstock_tce);
+	net.v = eq.v - b->feedstock_tce.v;
+	derive_products(c, b, &net, p);
 	put_ratio(p, IND_ENERGY_PER_VALUE, &eq, &b->out_value, 1);
 	put_ratio(p, IND_ENERGY_PER_VALUE_ADDED, &eq, &b->value_added, 1);
+	return derive_media(c, b, p, &eq);
 }
 
-/* Renewable share of electricity and of 综合能耗 (equivalent value): on-site
- * renewable consumed plus certified green power bought. */
+/* Renewable electricity counted for the unit, kWh: self-generated and
+ * self-used, market-traded green power (and the old green_electricity_kwh
+ * entries), a dedicated line with settlement, certificates bought apart;
+ * each kWh once, so never more than the electricity used. */
+static struct acc renewable_electricity(const struct balance *b,
+					const struct electricity *e)
+{
+	struct acc r = e->ren_used;
+	const struct acc *bought[] = { &b->green_kwh, &b->green_traded_mwh,
+				       &b->green_direct_mwh, &b->green_cert_mwh };
+	const double kwh[] = { 1, 1000, 1000, 1000 };
+
+	for (size_t i = 0; i < sizeof(kwh) / sizeof(kwh[0]); i++) {
+		if (!bought[i]->has)
+			continue;
+		r = acc_with(&r, bought[i]);
+		r.v += bought[i]->v * kwh[i];
+	}
+	r.has = 1;
+	if (e->use.has)
+		r.v = fmin(r.v, fmax(0, e->use.v));
+	return r;
+}
+
+/* 可再生能源利用率 (GB/T 36132-2025 B.5): R = E_re / E x 100, both tce; E
+ * the 综合能耗 without feedstock, E_re renewable electricity at the
+ * equivalent factor plus renewable heat used. The share of electricity
+ * stays as a secondary figure. */
 static void derive_renewable(const struct balance *b, const struct electricity *e,
 			     struct ind_period *p)
 {
-	struct acc ren = e->ren_used, en;
+	const struct ind_value *eq = &p->v[IND_ENERGY_EQUIV_TCE];
+	struct acc ren = renewable_electricity(b, e), re, en = e->use;
 
-	if (b->green_kwh.has)
-		acc_merge(&ren, &b->green_kwh);
-	ren.has = 1;
 	put_ratio(p, IND_RENEWABLE_PCT, &ren, &e->use, 100);
-	if (!p->v[IND_ENERGY_EQUIV_TCE].has_value)
+	if (!eq->has_value)
 		return;
-	en = e->use;
-	en.v = p->v[IND_ENERGY_EQUIV_TCE].value;
+	re = acc_with(&ren, &e->q_equiv);
+	re.v = ren.v * e->f_equiv / 1000.0;
+	if (b->ren_heat_gj.has) {
+		re = acc_with(&re, &b->ren_heat_gj);
+		re = acc_with(&re, &e->q_heat);
+		re.v += b->ren_heat_gj.v * e->f_heat_gj / 1000.0;
+	}
+	en = acc_with(&en, &b->feedstock_tce);
+	en.v = eq->value - b->feedstock_tce.v;
 	en.has = 1;
-	ren = acc_with(&ren, &e->q_equiv);
-	ren.v = ren.v * e->f_equiv / 1000.0;
-	en.compl = p->v[IND_ENERGY_EQUIV_TCE].completeness;
-	en.est = p->v[IND_ENERGY_EQUIV_TCE].estimated;
-	put_ratio(p, IND_RENEWABLE_ENERGY_PCT, &ren, &en, 100);
+	en.compl = fmin(en.compl, eq->completeness);
+	en.est |= eq->estimated;
+	put_ratio(p, IND_RENEWABLE_SHARE_PCT, &re, &en, 100);
+}
+
+/* The factor f as a table names it. */
+static void factor_used(struct ind_factor_used *u, const struct store_factor *f,
+			int year)
+{
+	u->has = 1;
+	u->year = f->year;
+	u->fallback = f->year != 0 && f->year != year;
+	u->value = f->value;
+	snprintf(u->value_unit, sizeof(u->value_unit), "%s", f->value_unit);
+	snprintf(u->source, sizeof(u->source), "%s", f->source);
+}
+
+/* CO2 with green power deducted: market-traded and dedicated-line green
+ * power at zero only when the rest of purchased electricity takes the
+ * national factor excluding market-traded non-fossil power; certificates
+ * bought apart count toward the renewable share, not here. No such
+ * factor: no value. */
+static int derive_co2_green(const struct ctx *c, const struct balance *b,
+			    const struct acc *tot, struct ind_period *p)
+{
+	struct store_factor excl;
+	struct acc green = *tot;
+	double kwh = b->green_kwh.v + 1000.0 * (b->green_traded_mwh.v +
+						b->green_direct_mwh.v);
+	int ret;
+
+	if (kwh > 0) {
+		ret = balance_factor(c, "grid_excl_green", "electricity", &excl, &green);
+		if (ret == GFI_E_NOTFOUND)
+			return GFI_OK;
+		if (ret != GFI_OK)
+			return ret;
+		factor_used(&p->grid_excl, &excl, c->year);
+		green = acc_with(&green, &b->green_kwh);
+		green = acc_with(&green, &b->green_traded_mwh);
+		green = acc_with(&green, &b->green_direct_mwh);
+		green.v = b->fuel_co2_kg.v + b->heat_co2_kg.v +
+			  fmax(0, b->elec_p.v - kwh) * excl.value;
+	}
+	put(p, IND_CO2_GREEN_DEDUCTED_T, green.v / 1000.0, &green);
+	return GFI_OK;
 }
 
 /* CO2 (GB/T 32150-2015): direct from fuels; indirect from purchased
- * electricity at the year's grid factor and purchased heat. The
- * green-deducted variant takes certified green power off purchased
- * electricity and prices the rest at the factor excluding market-traded
- * non-fossil power (MEE/NBS), when green power was bought. */
+ * electricity at the year's grid factor (the latest published one for a
+ * year without its own, said in grid.fallback) and purchased heat. */
 static int derive_co2(const struct ctx *c, const struct balance *b,
 		      struct ind_period *p)
 {
-	struct store_factor grid, excl;
-	struct acc dir = b->fuel_co2_kg, ind = b->heat_co2_kg, tot, green;
+	struct store_factor grid;
+	struct acc dir = b->fuel_co2_kg, ind = b->heat_co2_kg, tot;
 	int ret = balance_factor(c, "grid", "electricity", &grid, &ind);
 
 	if (ret != GFI_OK && ret != GFI_E_NOTFOUND)
 		return ret;
 	if (ret == GFI_E_NOTFOUND)
 		return GFI_OK;   /* no grid factor at all: no CO2 stated */
+	factor_used(&p->grid, &grid, c->year);
 	acc_merge(&ind, &b->elec_p);
 	ind.v = b->heat_co2_kg.v + b->elec_p.v * grid.value;
 	if (dir.has)
@@ -219,35 +393,30 @@ static int derive_co2(const struct ctx *c, const struct balance *b,
 	if (!tot.has)
 		return GFI_OK;
 	put(p, IND_CO2_T, tot.v / 1000.0, &tot);
-	green = tot;
-	if (b->green_kwh.has && b->green_kwh.v > 0) {
-		ret = balance_factor(c, "grid_excl_green", "electricity", &excl, &green);
-		if (ret == GFI_E_NOTFOUND)
-			excl = grid;
-		else if (ret != GFI_OK)
-			return ret;
-		green = acc_with(&green, &b->green_kwh);
-		green.v = dir.v + b->heat_co2_kg.v +
-			  fmax(0, b->elec_p.v - b->green_kwh.v) * excl.value;
-	}
-	put(p, IND_CO2_GREEN_DEDUCTED_T, green.v / 1000.0, &green);
 	/* tot is in kgCO2, the per-product unit. */
 	put_ratio(p, IND_CO2_PER_PRODUCT, &tot, &b->output, 1);
-	return GFI_OK;
+	return derive_co2_green(c, b, &tot, p);
 }
 
+/* 取水量 (GB/T 18820-2023, GB/T 36132-2025 B.8): conventional intake plus
+ * purchased steam (t as m3); non-conventional water left out. Reuse rate
+ * GB/T 7119: Vr / (Vr + Vi) x 100. Wastewater generated and discharged
+ * per product apart (B.12, B.14). */
 static void derive_water(const struct balance *b, struct ind_period *p)
 {
-	struct acc all = b->water_in;
+	struct acc in = b->water_in, all;
 
-	if (b->water_in.has)
-		put(p, IND_WATER_INTAKE_M3, b->water_in.v, &b->water_in);
-	put_ratio(p, IND_WATER_PER_PRODUCT, &b->water_in, &b->output, 1);
-	/* GB/T 7119: R = Vr / (Vr + Vi) x 100. */
+	acc_merge(&in, &b->steam_t);
+	all = in;
+	if (in.has)
+		put(p, IND_WATER_INTAKE_M3, in.v, &in);
+	put_ratio(p, IND_WATER_PER_PRODUCT, &in, &b->output, 1);
 	acc_merge(&all, &b->water_re);
 	if (b->water_re.has)
 		put_ratio(p, IND_WATER_REUSE_PCT, &b->water_re, &all, 100);
-	put_ratio(p, IND_WASTEWATER_PER_PRODUCT, &b->wastewater, &b->output, 1);
+	put_ratio(p, IND_WASTEWATER_PER_PRODUCT, &b->wastewater_gen, &b->output, 1);
+	put_ratio(p, IND_WASTEWATER_DISCHARGED_PER_PRODUCT, &b->wastewater,
+		  &b->output, 1);
 }
 
 static void derive_pollutants(struct balance *b, struct ind_period *p)
@@ -269,15 +438,14 @@ static void derive_pollutants(struct balance *b, struct ind_period *p)
 	}
 }
 
-static void put_fact(struct ind_period *p, enum ind_id id, const struct acc *a)
-{
-	if (a->has)
-		put(p, id, a->v, a);
-}
-
+/* Facts, waste and land (GB/T 36132-2025 B.11, B.25-B.27): K = Z_r /
+ * (Z + Z_w) x 100 with Z_w earlier years' stock used; 容积率 = (floor area
+ * + the floor area of storeys over 8 m once more) / land; 建筑系数 =
+ * (buildings + structures + open yards) / land x 100; output value per m2
+ * of land. */
 static void derive_facts(const struct balance *b, struct ind_period *p)
 {
-	struct acc land_ha = b->land;
+	struct acc solid = b->solid_gen, floor = b->floor, cover = b->footprint;
 
 	put_fact(p, IND_OUTPUT_VALUE, &b->out_value);
 	put_fact(p, IND_VALUE_ADDED, &b->value_added);
@@ -285,12 +453,17 @@ static void derive_facts(const struct balance *b, struct ind_period *p)
 	put_fact(p, IND_SOLID_WASTE_USED_T, &b->solid_used);
 	put_fact(p, IND_HAZ_WASTE_T, &b->haz_gen);
 	put_fact(p, IND_HAZ_WASTE_DISPOSED_T, &b->haz_disp);
-	put_ratio(p, IND_SOLID_WASTE_USE_PCT, &b->solid_used, &b->solid_gen, 100);
-	/* GB/T 36132 land indicators: floor / land, footprint / land. */
-	put_ratio(p, IND_PLOT_RATIO, &b->floor, &b->land, 1);
-	put_ratio(p, IND_BUILDING_DENSITY_PCT, &b->footprint, &b->land, 100);
-	land_ha.v /= 10000.0;   /* m2 -> ha */
-	put_ratio(p, IND_OUTPUT_PER_LAND, &b->out_value, &land_ha, 1);
+	acc_merge(&solid, &b->solid_stock_used);
+	solid.has = b->solid_gen.has;
+	put_ratio(p, IND_SOLID_WASTE_USE_PCT, &b->solid_used, &solid, 100);
+	acc_merge(&floor, &b->floor_tall);
+	floor.has = b->floor.has;
+	put_ratio(p, IND_PLOT_RATIO, &floor, &b->land, 1);
+	acc_merge(&cover, &b->structures);
+	acc_merge(&cover, &b->yards);
+	cover.has = b->footprint.has;
+	put_ratio(p, IND_BUILDING_COEFF_PCT, &cover, &b->land, 100);
+	put_ratio(p, IND_OUTPUT_PER_LAND, &b->out_value, &b->land, 1);
 }
 
 static int derive(const struct ctx *c, struct balance *b, struct ind_period *p)
@@ -304,7 +477,8 @@ static int derive(const struct ctx *c, struct balance *b, struct ind_period *p)
 	if (b->output.has)
 		put(p, IND_OUTPUT, b->output.v, &b->output);
 	derive_facts(b, p);
-	derive_energy(c, b, &e, p);
+	if ((ret = derive_energy(c, b, &e, p)) != GFI_OK)
+		return ret;
 	derive_renewable(b, &e, p);
 	derive_water(b, p);
 	derive_pollutants(b, p);
@@ -330,10 +504,8 @@ static int pair_row(void *ctx, const void *row)
 {
 	struct pairs *a = ctx;
 
-	if ((a->err = balance_grow((void **)&a->p, &a->cap, a->n, sizeof(*a->p))) != GFI_OK)
-		return 1;
-	a->p[a->n++] = *(const struct reg_pair *)row;
-	return 0;
+	a->err = balance_append((void **)&a->p, &a->cap, &a->n, sizeof(*a->p), row);
+	return a->err != GFI_OK;
 }
 
 /* Whether u is a listed unit in year: on the list since year_listed (a
@@ -380,16 +552,7 @@ static int balance_park(struct ctx *c, struct balance *b, int *green, size_t *n)
 	if (ret == GFI_OK) {
 		balance_init(&own);
 		balance_facts(c, &own);
-		struct acc *dst[] = { &b->out_value, &b->value_added, &b->green_kwh,
-			&b->solid_gen, &b->solid_used, &b->haz_gen, &b->haz_disp,
-			&b->land, &b->floor, &b->footprint };
-		const struct acc *src[] = { &own.out_value, &own.value_added,
-			&own.green_kwh, &own.solid_gen, &own.solid_used, &own.haz_gen,
-			&own.haz_disp, &own.land, &own.floor, &own.footprint };
-		for (size_t i = 0; i < sizeof(dst) / sizeof(dst[0]); i++) {
-			if (src[i]->has)
-				*dst[i] = *src[i];
-		}
+		balance_facts_override(b, &own);
 	}
 	return ret;
 }

@@ -21,10 +21,18 @@ enum ind_id {
 	IND_OUTPUT = 0,            /* main product output (product unit) */
 	IND_OUTPUT_VALUE,          /* 工业总产值, 10^4 CNY (fact) */
 	IND_VALUE_ADDED,           /* 工业增加值, 10^4 CNY (fact) */
-	/* energy */
+	/* energy: the boundary's carriers, then the balance */
+	IND_ELEC_PURCHASED_KWH,    /* purchased electricity, kWh */
+	IND_RENEWABLE_GEN_KWH,     /* on-site renewable generated, kWh */
+	IND_ELEC_EXPORTED_KWH,     /* electricity exported, kWh */
+	IND_HEAT_PURCHASED_GJ,     /* purchased steam and heat, GJ (steam by
+				      enthalpy) */
+	IND_FEEDSTOCK_TCE,         /* energy used as feedstock, tce (fact) */
 	IND_ENERGY_EQUIV_TCE,      /* 综合能耗, equivalent value (当量值), tce */
 	IND_ENERGY_EQUAL_TCE,      /* 综合能耗, equal-value method (等价值), tce */
-	IND_ENERGY_PER_PRODUCT,    /* 单位产品综合能耗, kgce per product unit */
+	IND_ENERGY_WITH_MEDIA_TCE, /* 综合能耗 with purchased 耗能工质, tce */
+	IND_ENERGY_PER_PRODUCT,    /* 单位产品综合能耗 of the main product on its
+				      qualified output, kgce per product unit */
 	IND_ENERGY_PER_VALUE,      /* 单位产值综合能耗, tce / 10^4 CNY */
 	IND_ENERGY_PER_VALUE_ADDED,/* tce / 10^4 CNY value added */
 	IND_ELEC_KWH,              /* electricity consumed, kWh */
@@ -33,14 +41,18 @@ enum ind_id {
 	IND_WATER_PER_PRODUCT,     /* 单位产品取水量, m3 per product unit */
 	IND_WATER_REUSE_PCT,       /* 水重复利用率, % */
 	IND_WASTEWATER_PER_PRODUCT,/* 单位产品废水产生量, m3 per product unit */
+	IND_WASTEWATER_DISCHARGED_PER_PRODUCT, /* 单位产品废水排放量 */
 	/* carbon */
 	IND_CO2_T,                 /* 二氧化碳排放量, tCO2 (direct + indirect) */
 	IND_CO2_DIRECT_T,
 	IND_CO2_INDIRECT_T,
-	IND_CO2_GREEN_DEDUCTED_T,  /* after deducting certified green power */
+	IND_CO2_GREEN_DEDUCTED_T,  /* green power bought at zero, the rest at
+				      the excluding-green factor */
 	IND_CO2_PER_PRODUCT,       /* 单位产品碳排放量, kgCO2 per product unit */
-	IND_RENEWABLE_PCT,         /* 可再生能源使用比例 of electricity, % */
-	IND_RENEWABLE_ENERGY_PCT,  /* the same as share of 综合能耗, % */
+	IND_RENEWABLE_PCT,         /* renewable share of electricity, % (a
+				      secondary figure) */
+	IND_RENEWABLE_SHARE_PCT,   /* 可再生能源利用率: renewable energy over
+				      综合能耗 without feedstock, both tce, % */
 	/* pollutants (HJ 75 / HJ 212 practice), t */
 	IND_SO2_T, IND_NOX_T, IND_DUST_T, IND_COD_T, IND_NH3N_T,
 	IND_SO2_PER_PRODUCT,       /* kg per product unit */
@@ -54,8 +66,8 @@ enum ind_id {
 	IND_HAZ_WASTE_DISPOSED_T,
 	/* land (facts) */
 	IND_PLOT_RATIO,            /* 容积率 */
-	IND_BUILDING_DENSITY_PCT,  /* 建筑密度, % */
-	IND_OUTPUT_PER_LAND,       /* 单位用地面积产值, 10^4 CNY / ha */
+	IND_BUILDING_COEFF_PCT,    /* 建筑系数, % */
+	IND_OUTPUT_PER_LAND,       /* 单位用地面积产值, 10^4 CNY / m2 */
 	/* parks and supply chains */
 	IND_MEMBER_GREEN_PCT,      /* parks: members listed as green factories
 				      or supply-chain enterprises, % */
@@ -96,6 +108,29 @@ struct ind_value {
 	int has_yoy;
 };
 
+/* A factor a table used, to be named beside it (which year's, and whether
+ * it is the latest published one standing in for the period's year). */
+struct ind_factor_used {
+	int has;
+	int year;               /* the factor's year (0: every year) */
+	int fallback;           /* the period's year has no factor of its own */
+	double value;
+	char value_unit[24];
+	char source[160];
+};
+
+/* One product's own figures (GB/T 36132-2025 B.1): its energy over its
+ * qualified (合格) output. */
+#define IND_PRODUCTS_MAX 8
+struct ind_product {
+	char name[64];
+	char unit[16];
+	double output;          /* metered */
+	double qualified;       /* qualified output (fact, else metered) */
+	double energy_per_unit; /* kgce per unit */
+	int has_output, has_qualified, has_energy;
+};
+
 struct ind_period {
 	char unit[STORE_CODE_LEN + 1];
 	int year;
@@ -109,6 +144,11 @@ struct ind_period {
 	int64_t readings;
 	int64_t imported_readings;
 	int metered;            /* some metered point had a value */
+	struct ind_factor_used grid;      /* CO2 of purchased electricity */
+	struct ind_factor_used grid_excl; /* the same without market-traded
+					     non-fossil power */
+	struct ind_product products[IND_PRODUCTS_MAX];
+	int nproducts;
 };
 
 /* The table of definitions, indexed by enum ind_id. */

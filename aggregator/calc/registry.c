@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "calendar.h"
 #include "error.h"
 #include "quantity.h"
+#include "text.h"
 
 /* ---- unified social credit code, GB 32100-2015 ---- */
 
@@ -77,47 +79,38 @@ int registry_credit_code_valid(const char *code)
 
 /* ---- roles ---- */
 
-static const char *const q_elec[] = { "elec_import_kwh", "elec_export_kwh", NULL };
-static const char *const q_fuel[] = { "gas_volume_m3", "fuel_mass_t", "heat_energy_gj", NULL };
-static const char *const q_heat[] = { "steam_mass_t", "heat_energy_gj", NULL };
-static const char *const q_water[] = { "water_volume_m3", NULL };
-static const char *const q_wastewater[] = { "wastewater_volume_m3", NULL };
-static const char *const q_production[] = { "product_count", "product_mass_t", NULL };
-static const char *const q_stack[] = { "flue_flow_m3h", "so2_mgm3", "nox_mgm3",
-	"dust_mgm3", "o2_pct", "cems_flag", "cod_mgl", "nh3n_mgl",
-	"wastewater_flow_m3h", NULL };
+#define Q_ELEC "elec_import_kwh elec_export_kwh"
+#define Q_WATER "water_volume_m3"
 
-/* Which quantities each role accepts; NULL: any known quantity. Indexed by
- * enum meter_role. */
-static const struct {
-	const char *name;
-	const char *const *quantities;
-} roles[] = {
-	[ROLE_NONE] = { "none", NULL },
-	[ROLE_ELEC_PURCHASED] = { "elec_purchased", q_elec },
-	[ROLE_ELEC_EXPORTED] = { "elec_exported", q_elec },
-	[ROLE_RENEWABLE_GEN] = { "renewable_gen", q_elec },
-	[ROLE_FUEL] = { "fuel", q_fuel },
-	[ROLE_HEAT_PURCHASED] = { "heat_purchased", q_heat },
-	[ROLE_WATER_INTAKE] = { "water_intake", q_water },
-	[ROLE_WATER_RECYCLED] = { "water_recycled", q_water },
-	[ROLE_WASTEWATER] = { "wastewater", q_wastewater },
-	[ROLE_PRODUCTION] = { "production", q_production },
-	[ROLE_STACK] = { "stack", q_stack },
-	[ROLE_SUBMETER] = { "submeter", NULL },
+/* Role names, indexed by enum meter_role. */
+static const char *const role_names[] = {
+	"none", "elec_purchased", "elec_exported", "renewable_gen", "fuel",
+	"heat_purchased", "water_intake", "water_recycled", "wastewater",
+	"production", "stack", "submeter",
 };
-#define NROLES ((int)(sizeof(roles) / sizeof(roles[0])))
+#define NROLES ((int)(sizeof(role_names) / sizeof(role_names[0])))
+
+/* The quantities each role accepts, space-separated; NULL: any known
+ * quantity. Indexed by enum meter_role. */
+static const char *const role_quantities[NROLES] = {
+	NULL, Q_ELEC, Q_ELEC, Q_ELEC, "gas_volume_m3 fuel_mass_t heat_energy_gj",
+	"steam_mass_t heat_energy_gj", Q_WATER, Q_WATER, "wastewater_volume_m3",
+	"product_count product_mass_t", "flue_flow_m3h so2_mgm3 nox_mgm3 dust_mgm3 "
+	"o2_pct cems_flag cod_mgl nh3n_mgl wastewater_flow_m3h", NULL,
+};
+_Static_assert(NROLES == ROLE_SUBMETER + 1, "a name for every role");
 
 int registry_role_fits(enum meter_role role, const char *quantity)
 {
-	const char *const *q;
+	const char *list, *hit;
+	size_t n = quantity != NULL ? strlen(quantity) : 0;
 
 	if ((int)role < 0 || (int)role >= NROLES || gfi_quantity_find(quantity) == NULL)
 		return 0;
-	if (roles[role].quantities == NULL)
+	if ((list = role_quantities[role]) == NULL)
 		return 1;
-	for (q = roles[role].quantities; *q != NULL; q++) {
-		if (strcmp(*q, quantity) == 0)
+	for (hit = strstr(list, quantity); hit != NULL; hit = strstr(hit + 1, quantity)) {
+		if ((hit == list || hit[-1] == ' ') && (hit[n] == ' ' || hit[n] == '\0'))
 			return 1;
 	}
 	return 0;
@@ -126,7 +119,7 @@ int registry_role_fits(enum meter_role role, const char *quantity)
 int registry_role_parse(const char *s, enum meter_role *out)
 {
 	for (int i = 0; s != NULL && i < NROLES; i++) {
-		if (strcmp(roles[i].name, s) == 0) {
+		if (strcmp(role_names[i], s) == 0) {
 			*out = (enum meter_role)i;
 			return GFI_OK;
 		}
@@ -136,31 +129,57 @@ int registry_role_parse(const char *s, enum meter_role *out)
 
 const char *registry_role_name(enum meter_role r)
 {
-	return (int)r >= 0 && (int)r < NROLES ? roles[r].name : "unknown";
+	return (int)r >= 0 && (int)r < NROLES ? role_names[r] : "unknown";
 }
 
 /* ---- manual facts ---- */
 
+/* Flows (per month or year) and stocks (valid until replaced) alike; a key
+ * with a `per` takes a suffix naming its meter or product, e.g.
+ * "steam_pressure_mpa.S1", "qualified_output.铸件" (docs/registry.md). */
 static const struct registry_fact_key fact_keys[] = {
-	{ "output_value_10k_cny", "10^4 CNY", "工业总产值", 0, 1e12 },
-	{ "value_added_10k_cny", "10^4 CNY", "工业增加值", -1e12, 1e12 },
-	{ "solid_waste_generated_t", "t", "一般工业固体废物产生量", 0, 1e12 },
-	{ "solid_waste_used_t", "t", "一般工业固体废物综合利用量", 0, 1e12 },
-	{ "hazardous_waste_generated_t", "t", "危险废物产生量", 0, 1e12 },
-	{ "hazardous_waste_disposed_t", "t", "危险废物安全处置量", 0, 1e12 },
-	{ "vocs_t", "t", "挥发性有机物排放量", 0, 1e12 },
-	{ "land_area_m2", "m2", "用地面积", 0, 1e12 },
-	{ "floor_area_m2", "m2", "总建筑面积", 0, 1e12 },
-	{ "building_footprint_m2", "m2", "建筑物基底面积", 0, 1e12 },
-	{ "green_electricity_kwh", "kWh", "绿色电力购入量(绿证)", 0, 1e13 },
-	{ "measured_ncv_gas_kgce_m3", "kgce/m3", "天然气实测折标系数", 0.5, 2.5 },
+	{ "output_value_10k_cny", "10^4 CNY", "工业总产值", 0, 1e12, FACT_PER_UNIT },
+	{ "value_added_10k_cny", "10^4 CNY", "工业增加值", -1e12, 1e12, FACT_PER_UNIT },
+	{ "solid_waste_generated_t", "t", "一般工业固体废物产生量", 0, 1e12, FACT_PER_UNIT },
+	{ "solid_waste_used_t", "t", "一般工业固体废物综合利用量", 0, 1e12, FACT_PER_UNIT },
+	{ "solid_waste_stock_used_t", "t", "利用往年贮存量", 0, 1e12, FACT_PER_UNIT },
+	{ "hazardous_waste_generated_t", "t", "危险废物产生量", 0, 1e12, FACT_PER_UNIT },
+	{ "hazardous_waste_disposed_t", "t", "危险废物安全处置量", 0, 1e12, FACT_PER_UNIT },
+	{ "vocs_t", "t", "挥发性有机物排放量", 0, 1e12, FACT_PER_UNIT },
+	{ "land_area_m2", "m2", "用地面积", 0, 1e12, FACT_PER_UNIT },
+	{ "floor_area_m2", "m2", "总建筑面积", 0, 1e12, FACT_PER_UNIT },
+	{ "floor_area_over_8m_m2", "m2", "层高超过8米的建筑面积", 0, 1e12, FACT_PER_UNIT },
+	{ "building_footprint_m2", "m2", "建筑物基底面积", 0, 1e12, FACT_PER_UNIT },
+	{ "structures_footprint_m2", "m2", "构筑物占地面积", 0, 1e12, FACT_PER_UNIT },
+	{ "open_yard_m2", "m2", "露天堆场和露天操作场地面积", 0, 1e12, FACT_PER_UNIT },
+	{ "green_electricity_kwh", "kWh", "绿色电力交易电量(旧键)", 0, 1e13, FACT_PER_UNIT },
+	{ "green_power_traded_mwh", "MWh", "绿色电力交易电量", 0, 1e10, FACT_PER_UNIT },
+	{ "green_power_direct_mwh", "MWh", "专线直供可再生电力(有结算)", 0, 1e10, FACT_PER_UNIT },
+	{ "green_certificates_mwh", "MWh", "单独购买的绿证电量", 0, 1e10, FACT_PER_UNIT },
+	{ "renewable_heat_gj", "GJ", "可再生能源供热自用量", 0, 1e12, FACT_PER_UNIT },
+	{ "feedstock_energy_tce", "tce", "用作原料的能源", 0, 1e12, FACT_PER_UNIT },
+	{ "measured_ncv_gas_kgce_m3", "kgce/m3", "天然气实测折标系数", 0.5, 2.5, FACT_PER_UNIT },
+	{ "steam_pressure_mpa", "MPa", "蒸汽绝对压力", 0.001, 100, FACT_PER_METER },
+	{ "steam_temperature_c", "°C", "蒸汽温度", 0, 800, FACT_PER_METER },
+	{ "qualified_output", "product unit", "合格产品产量", 0, 1e13, FACT_PER_PRODUCT },
+	{ "energy_share_pct", "%", "产品能耗分摊比例", 0, 100, FACT_PER_PRODUCT },
 };
 #define NFACT_KEYS (sizeof(fact_keys) / sizeof(fact_keys[0]))
 
+/* The entry of key: its own, or of its part before '.' when that takes a
+ * meter or product suffix (non-empty UTF-8 text without control
+ * characters, and the whole key fits a fact). */
 const struct registry_fact_key *registry_fact_key_find(const char *key)
 {
-	for (size_t i = 0; key != NULL && i < NFACT_KEYS; i++) {
-		if (strcmp(fact_keys[i].key, key) == 0)
+	const char *dot = key != NULL ? strchr(key, '.') : NULL;
+	size_t n = dot != NULL ? (size_t)(dot - key) : (key != NULL ? strlen(key) : 0);
+
+	if (key == NULL || strlen(key) >= REGISTRY_FACT_KEY_MAX ||
+	    (dot != NULL && (dot[1] == '\0' || !text_valid(dot + 1))))
+		return NULL;
+	for (size_t i = 0; i < NFACT_KEYS; i++) {
+		if (strncmp(fact_keys[i].key, key, n) == 0 && fact_keys[i].key[n] == '\0' &&
+		    (dot != NULL) == (fact_keys[i].per != FACT_PER_UNIT))
 			return &fact_keys[i];
 	}
 	return NULL;
@@ -170,6 +189,27 @@ const struct registry_fact_key *registry_fact_keys(size_t *n)
 {
 	*n = NFACT_KEYS;
 	return fact_keys;
+}
+
+/* ---- counter maxima ---- */
+
+/* 10^n - counter_max is one step of 1, 0.1 or 0.01 (the resolutions of a
+ * display), for counters of at least two digits. */
+int registry_counter_max_looks_displayed(double counter_max, double *modulus)
+{
+	static const double steps[] = { 1, 0.1, 0.01 };
+	double p = 10;
+
+	if (!(counter_max >= 9) || counter_max > 1e15)
+		return 0;
+	while (p <= counter_max)
+		p *= 10;
+	*modulus = p;
+	for (size_t i = 0; i < sizeof(steps) / sizeof(steps[0]); i++) {
+		if (fabs(p - steps[i] - counter_max) < steps[i] * 1e-6)
+			return 1;
+	}
+	return 0;
 }
 
 /* ---- times ---- */

@@ -315,6 +315,20 @@ static void meter_fields(struct cli *c, struct reg_meter *m)
 	admin_take_time(c, "registered", &m->registered_s);
 }
 
+/* A counter maximum of 10^n - 1 (99999999, 999999.99) is what a display
+ * shows last, not where it returns to 0: warn and name the modulus. The
+ * entry is kept (a register may really wrap there). */
+static void counter_max_warning(struct cli *c, double counter_max)
+{
+	double modulus = 0;
+
+	if (registry_counter_max_looks_displayed(counter_max, &modulus))
+		fprintf(c->err, "--counter-max: warning: %.15g looks like the largest "
+			"value the display shows; the maximum is the modulus at which "
+			"the register returns to 0 (%.15g) (docs/registry.md)\n",
+			counter_max, modulus);
+}
+
 /* Rules across fields, checked on the merged entry of an add or change. */
 static void meter_rules(struct cli *c, struct reg_meter *m)
 {
@@ -343,6 +357,7 @@ static void meter_rules(struct cli *c, struct reg_meter *m)
 	if (m->carrier[0] == '\0' && (m->role == ROLE_ELEC_PURCHASED ||
 				      m->role == ROLE_ELEC_EXPORTED))
 		snprintf(m->carrier, sizeof(m->carrier), "electricity");
+	counter_max_warning(c, m->counter_max);
 }
 
 static void meter_put(struct cli *c, struct reg_meter *m, int create)
@@ -475,17 +490,18 @@ static void fact_set(struct cli *c)
 	admin_take_int(c, "year", 2000, 2100, &f.year);
 	admin_take_int(c, "month", 0, 12, &f.month);
 	if (c->status == 0 && (k = registry_fact_key_find(key)) == NULL) {
-		char all[640] = "";
+		char all[1024] = "";
 		keys = registry_fact_keys(&nkeys);
 		for (size_t i = 0; i < nkeys; i++)
-			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s",
-				 i ? ", " : "", keys[i].key);
+			snprintf(all + strlen(all), sizeof(all) - strlen(all), "%s%s%s",
+				 i ? ", " : "", keys[i].key, keys[i].per == FACT_PER_METER
+				 ? ".METER" : keys[i].per == FACT_PER_PRODUCT ? ".PRODUCT" : "");
 		admin_refuse(c, "key", "%s is not a fact key (%s)", key, all);
 		return;
 	}
 	if (c->status != 0)
 		return;
-	snprintf(f.key, sizeof(f.key), "%s", k->key);
+	snprintf(f.key, sizeof(f.key), "%s", key);
 	admin_take_double(c, "value", k->min, k->max, &f.value);
 	admin_take_text(c, "by", f.entered_by, sizeof(f.entered_by), 0);
 	f.entered_s = c->now_s;

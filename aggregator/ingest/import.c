@@ -436,6 +436,13 @@ static int take_row(struct import_result *res, const struct record *r,
 		text_echo(v, 32, e, sizeof(e));
 		whyf(why, wl, "value: \"%s\" is not a decimal number", e);
 		return 1;
+	} else if (q != NULL && q->kind == GFI_COUNTER && strpbrk(v, "eE") != NULL) {
+		/* Excel writes 3.46E+06 for a narrow column: the digits a
+		 * counter's consumption is the difference of are gone. */
+		text_echo(v, 24, e, sizeof(e));
+		whyf(why, wl, "value: \"%s\" is in scientific notation; format the "
+		     "column as a number with no exponent", e);
+		return 1;
 	} else if (q != NULL && q->kind == GFI_COUNTER && row.value < 0) {
 		whyf(why, wl, "value: %.32s is negative for counter %s", v, q->name);
 		return 1;

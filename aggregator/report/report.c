@@ -20,6 +20,7 @@
 #include "report.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@
 #define STATUS_BAD 2
 #define STATUS_FAIL 1
 #define QUALITY_MAX 512
+#define NOTE_MAX 512
 
 /* ---- the rows ---- */
 
@@ -44,6 +46,8 @@ struct row {
 	struct reg_unit u;
 	struct ind_period p;
 	char quality[QUALITY_MAX];
+	char factor[NOTE_MAX];     /* which grid factor, of which year */
+	char products[NOTE_MAX];   /* each product's energy per unit */
 };
 
 struct rows {
@@ -83,6 +87,20 @@ static int collect_unit(void *ctx, const void *row)
 	return 0;
 }
 
+/* Append printf output to buf (size bytes, *n used), truncating. */
+__attribute__((format(printf, 4, 5)))
+static void note_append(char *buf, size_t size, size_t *n, const char *fmt, ...)
+{
+	va_list ap;
+	int k;
+
+	va_start(ap, fmt);
+	k = vsnprintf(buf + *n, size - *n, fmt, ap);
+	va_end(ap);
+	if (k > 0)
+		*n = (size_t)k < size - *n ? *n + (size_t)k : size - 1;
+}
+
 /* "completeness 97.5 %; estimated: a, b; provenance: metered, manual". */
 static void quality_note(const struct ind_period *p, char *buf, size_t size)
 {
@@ -90,15 +108,11 @@ static void quality_note(const struct ind_period *p, char *buf, size_t size)
 	int seen[5] = { 0 }, est = 0;
 	size_t n = 0;
 
-#define APPEND(...) do { \
-		int k_ = snprintf(buf + n, size - n, __VA_ARGS__); \
-		if (k_ > 0) n = (size_t)k_ < size - n ? n + (size_t)k_ : size - 1; \
-	} while (0)
 	buf[0] = '\0';
 	if (c->has_value)
-		APPEND("completeness %.1f %%", c->value);
+		note_append(buf, size, &n, "completeness %.1f %%", c->value);
 	else
-		APPEND("completeness: no metered data");
+		note_append(buf, size, &n, "completeness: no metered data");
 	for (int i = 0; i < IND_N; i++) {
 		const struct ind_value *v = &p->v[i];
 		if (!v->has_value)
@@ -106,22 +120,70 @@ static void quality_note(const struct ind_period *p, char *buf, size_t size)
 		if ((unsigned)v->provenance < 5)
 			seen[v->provenance] = 1;
 		if (v->estimated) {
-			APPEND("%s%s", est ? ", " : "; estimated: ", ind_def((enum ind_id)i)->key);
+			note_append(buf, size, &n, "%s%s", est ? ", " : "; estimated: ",
+				    ind_def((enum ind_id)i)->key);
 			est = 1;
 		}
 	}
-	APPEND("; provenance:");
+	note_append(buf, size, &n, "; provenance:");
 	for (int k = 1, first = 1; k < 5; k++) {
 		if (seen[k]) {
-			APPEND("%s%s", first ? " " : ", ", ind_provenance_names[k]);
+			note_append(buf, size, &n, "%s%s", first ? " " : ", ",
+				    ind_provenance_names[k]);
 			first = 0;
 		}
 	}
 	if (p->imported_readings > 0)
-		APPEND("; 含导入历史数据 includes imported history (not gateway-signed): "
-		       "%.1f %% of readings", p->readings > 0
-		       ? (double)p->imported_readings * 100.0 / (double)p->readings : 0.0);
-#undef APPEND
+		note_append(buf, size, &n, "; 含导入历史数据 includes imported history "
+			    "(not gateway-signed): %.1f %% of readings", p->readings > 0
+			    ? (double)p->imported_readings * 100.0 / (double)p->readings : 0.0);
+}
+
+/* One factor: "0.5306 kgCO2/kWh of 2023 (source); 2025 has none
+ * published: the latest is used". */
+static void factor_text(const struct ind_factor_used *f, int year, char *buf,
+			size_t size, size_t *n)
+{
+	note_append(buf, size, n, "%.15g %s of %d (%s)", f->value, f->value_unit,
+		    f->year, f->source);
+	if (f->fallback)
+		note_append(buf, size, n, "; %d年无公布值, 采用最新 none published "
+			    "for %d: the latest is used", year, year);
+}
+
+/* Which grid factors the row's CO2 used (DOMAIN.md: a table says which
+ * year's factor it used). */
+static void factor_note(const struct ind_period *p, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	if (!p->grid.has)
+		return;
+	factor_text(&p->grid, p->year, buf, size, &n);
+	if (p->grid_excl.has) {
+		note_append(buf, size, &n, "; 扣除绿电 green power deducted with ");
+		factor_text(&p->grid_excl, p->year, buf, size, &n);
+	}
+}
+
+/* "钢管 69.09 kgce/t (qualified 1100 t); 法兰 ..." */
+static void products_note(const struct ind_period *p, char *buf, size_t size)
+{
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; i < p->nproducts; i++) {
+		const struct ind_product *x = &p->products[i];
+		note_append(buf, size, &n, "%s%s ", i ? "; " : "", x->name);
+		if (x->has_energy)
+			note_append(buf, size, &n, "%.15g kgce/%s", x->energy_per_unit, x->unit);
+		else
+			note_append(buf, size, &n, "no figure (energy_share_pct.%s)", x->name);
+		if (x->has_qualified)
+			note_append(buf, size, &n, " (合格 qualified %.15g %s)", x->qualified,
+				    x->unit);
+	}
 }
 
 /* The units the filter selects, each with its indicators for year. */
@@ -152,6 +214,8 @@ static int rows_load(struct store *s, int year, const struct report_filter *f,
 			return ret;
 		}
 		quality_note(&r->v[i].p, r->v[i].quality, sizeof(r->v[i].quality));
+		factor_note(&r->v[i].p, r->v[i].factor, sizeof(r->v[i].factor));
+		products_note(&r->v[i].p, r->v[i].products, sizeof(r->v[i].products));
 	}
 	return GFI_OK;
 }
@@ -164,7 +228,11 @@ enum { COL_CODE, COL_NAME, COL_KIND, COL_COUNTY, COL_LEVEL, COL_PRODUCT_UNIT,
  * (docs/import.md), as a word and as the imported share of readings. */
 #define COL_PROVENANCE (COL_FIXED + IND_N)
 #define COL_IMPORTED_PCT (COL_PROVENANCE + 1)
-#define COL_QUALITY (COL_IMPORTED_PCT + 1)
+/* Then the factors the table used and each product's own figure (GB/T
+ * 36132-2025 B.1); the data-quality note stays last. */
+#define COL_FACTOR (COL_IMPORTED_PCT + 1)
+#define COL_PRODUCTS (COL_FACTOR + 1)
+#define COL_QUALITY (COL_PRODUCTS + 1)
 #define NCOLS (COL_QUALITY + 1)
 
 /* The note under a table with imported figures. */
@@ -176,6 +244,19 @@ static const char *const fixed_headers[COL_FIXED] = {
 	"所在县区 County", "级别 Level", "产品单位 Product unit",
 };
 
+/* The headers of the columns after the indicators. */
+static const struct {
+	int col;
+	const char *header;
+} text_headers[] = {
+	{ COL_PROVENANCE, "数据来源 Provenance (measured, imported, mixed)" },
+	{ COL_IMPORTED_PCT, "导入数据占比 Imported share of readings [%]" },
+	{ COL_FACTOR, "电网排放因子 Grid emission factor used (year, source)" },
+	{ COL_PRODUCTS, "各产品单位产品综合能耗 Energy per product on its qualified "
+	  "output [kgce/unit]" },
+	{ COL_QUALITY, "数据质量 Data quality (completeness, estimates, provenance)" },
+};
+
 /* The header of column col: "综合能耗(当量值) ... [tce]". */
 static void header_of(int col, char *buf, size_t size)
 {
@@ -185,17 +266,11 @@ static void header_of(int col, char *buf, size_t size)
 		snprintf(buf, size, "%s", fixed_headers[col]);
 		return;
 	}
-	if (col == COL_QUALITY) {
-		snprintf(buf, size, "数据质量 Data quality (completeness, estimates, provenance)");
-		return;
-	}
-	if (col == COL_PROVENANCE) {
-		snprintf(buf, size, "数据来源 Provenance (measured, imported, mixed)");
-		return;
-	}
-	if (col == COL_IMPORTED_PCT) {
-		snprintf(buf, size, "导入数据占比 Imported share of readings [%%]");
-		return;
+	for (size_t i = 0; i < sizeof(text_headers) / sizeof(text_headers[0]); i++) {
+		if (text_headers[i].col == col) {
+			snprintf(buf, size, "%s", text_headers[i].header);
+			return;
+		}
 	}
 	d = ind_def((enum ind_id)(col - COL_FIXED));
 	if (d->unit != NULL && d->unit[0] != '\0')
@@ -215,6 +290,8 @@ static const char *text_of(const struct row *r, int col)
 	case COL_LEVEL: return NAME_OF(unit_level_names, r->u.level);
 	case COL_PRODUCT_UNIT: return r->p.product_unit;
 	case COL_PROVENANCE: return indicators_provenance(&r->p, NULL);
+	case COL_FACTOR: return r->factor;
+	case COL_PRODUCTS: return r->products;
 	default: return r->quality;
 	}
 }
@@ -311,6 +388,8 @@ static cJSON *unit_json(const struct row *r)
 	cJSON_AddStringToObject(o, "level", NAME_OF(unit_level_names, r->u.level));
 	cJSON_AddStringToObject(o, "product_unit", r->p.product_unit);
 	cJSON_AddStringToObject(o, "data_quality", r->quality);
+	cJSON_AddStringToObject(o, "grid_factor", r->factor);
+	cJSON_AddStringToObject(o, "products", r->products);
 	{
 		double share = 0;
 		const char *prov = indicators_provenance(&r->p, &share);

@@ -218,6 +218,9 @@ static const struct db_migration migrations[] = {
 	/* 8: a unit's gateways by unit: a unit's indicators list only its
 	 * own gateways, so a province's year is not quadratic in units. */
 	{ 8, "CREATE INDEX gateways_unit ON gateways (unit, id);" },
+	/* 9: the factor seed of store_factors.c (the 2023 grid factors, the
+	 * settings for 耗能工质, the steam fallback's source). */
+	{ 9, STORE_FACTORS_SEED_2023 },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -12,7 +12,8 @@
 
 /* A conversion or emission factor (migration 2, store_factors.c): kind is
  * "tce" (equivalent value, GB/T 2589-2020), "tce_equal" (equal-value
- * method), "co2", "grid", "grid_excl_green"; carrier as registered
+ * method), "tce_media" (equal value of a purchased 耗能工质), "co2", "grid",
+ * "grid_excl_green", "grid_fossil"; carrier as registered
  * ("electricity", "natural_gas", "steam", "heat" ...); year the first year it
  * applies to (0: every year); unit a credit code for a unit's own measured
  * factor, "" for the city's. value_unit names what the value converts, e.g.
@@ -27,6 +28,26 @@ struct store_factor {
 	char value_unit[24];
 	char source[STORE_FACTOR_TEXT_MAX];
 };
+
+/* Migration 9 (store.c runs it): the 2023 grid emission factors of MEE/NBS
+ * 2025 No. 47 (national 0.5306, excluding market-traded non-fossil power
+ * 0.6096, fossil 0.8273 kgCO2/kWh) and the fossil factor of 2022; the
+ * equal value of purchased new water as the setting 'tce_media' (GB/T
+ * 2589, *confirm*); the steam table value named as the fallback it is.
+ * The city replaces any of them with `factor set`. */
+#define STORE_FACTORS_SEED_2023                                                \
+	"INSERT OR REPLACE INTO factors (kind, carrier, year, value, value_unit, source) VALUES" \
+	" ('grid', 'electricity', 2023, 0.5306, 'kgCO2/kWh', 'MEE/NBS 2025 No. 47, national average 2023')," \
+	" ('grid_excl_green', 'electricity', 2023, 0.6096, 'kgCO2/kWh', 'MEE/NBS 2025 No. 47, national excluding market-traded non-fossil power 2023')," \
+	" ('grid_fossil', 'electricity', 2022, 0.8325, 'kgCO2/kWh', 'MEE/NBS announcement 2024-12-20, fossil power 2022')," \
+	" ('grid_fossil', 'electricity', 2023, 0.8273, 'kgCO2/kWh', 'MEE/NBS 2025 No. 47, fossil power 2023')," \
+	" ('tce_media', 'new_water', 0, 0.2571, 'kgce/t', 'GB/T 2589 equal value of new water (7.54 MJ/t), setting, confirm');" \
+	"UPDATE factors SET source = 'MEE/NBS announcement 2024-12-20, national average 2022'" \
+	" WHERE kind = 'grid' AND carrier = 'electricity' AND year = 2022 AND unit = '';" \
+	"UPDATE factors SET source = 'MEE/NBS announcement 2024-12-20, national excluding market-traded non-fossil power 2022'" \
+	" WHERE kind = 'grid_excl_green' AND carrier = 'electricity' AND year = 2022 AND unit = '';" \
+	"UPDATE factors SET source = 'GB/T 2589-2008 table value, fallback only (estimated): steam goes by enthalpy from its pressure and temperature'" \
+	" WHERE kind = 'tce' AND carrier = 'steam' AND year = 0 AND unit = '';"
 
 /* The factor of (kind, carrier) in force for year and unit: the unit's own
  * row first, else the city's; within each the latest year <= year (a row of

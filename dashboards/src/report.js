@@ -30,7 +30,7 @@ GFI.page('report.html', async msg => {
     ['energy_per_product', '单位产品综合能耗', 'Energy / product'],
     ['water_intake_m3', '取水量', 'Water intake'],
     ['co2_t', '二氧化碳排放', 'CO2'],
-    ['renewable_pct', '可再生能源占比', 'Renewable share'],
+    ['renewable_share_pct', '可再生能源利用率', 'Renewable share'],
     ['completeness_pct', '数据完整率', 'Completeness'],
   ];
   const d = await api('/api/v1/report?' + q + '&format=json');

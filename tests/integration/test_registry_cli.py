@@ -80,7 +80,7 @@ def seed(A, pub):
          "--registered", "2024-01-01")
     A.ok("meter", "add", "--gateway", "gw-1", "--meter", "G1", "--point", "vol",
          "--quantity", "gas_volume_m3", "--role", "fuel", "--carrier", "natural_gas",
-         "--counter-max", "99999999")
+         "--counter-max", "100000000")
     A.ok("meter", "add", "--gateway", "gw-1", "--meter", "P1", "--point", "out",
          "--quantity", "product_count", "--role", "production", "--product", "电机")
     A.ok("member", "add", "--park", PARK, "--member", FACTORY)

@@ -199,6 +199,30 @@ static void each_bad_row_is_named_by_line_and_field(void **state)
 	import_result_free(&res);
 }
 
+/* Issue 14: a counter exported by Excel from a narrow column (3.46E+06)
+ * has lost its digits; the row is refused with the fix, a gauge is not. */
+static void counters_in_scientific_notation_are_refused(void **state)
+{
+	struct import_result res;
+	char err[256];
+	(void)state;
+
+	assert_int_equal(parse("gateway,meter,point,time,value,unit,status\n"
+			       "gw-a,E1,kwh,2025-01-01 00:15,3.46E+06,,\n"       /* 2 */
+			       "gw-a,E1,kwh,2025-01-01 00:30,1.2e3,,\n"          /* 3 */
+			       "gw-a,E1,kwh,2025-01-01 00:45,3460000,,\n"        /* 4 */
+			       "gw-a,E1,kw,2025-01-01 00:45,1.5E+02,,\n",        /* 5: gauge */
+			       &res, err, sizeof(err)), GFI_OK);
+	assert_int_equal(res.bad_rows, 2);
+	assert_error(&res, 2, "h.csv:2: value: \"3.46E+06\" is in scientific notation; "
+		     "format the column as a number with no exponent");
+	assert_error(&res, 3, "h.csv:3: value: \"1.2e3\" is in scientific notation; "
+		     "format the column as a number with no exponent");
+	assert_null(error_of(&res, 4));
+	assert_null(error_of(&res, 5));
+	import_result_free(&res);
+}
+
 static void line_numbers_follow_quoted_newlines(void **state)
 {
 	struct import_result res;
@@ -523,6 +547,7 @@ int main(void)
 		cmocka_unit_test(columns_in_any_order_with_bom_crlf_and_quotes),
 		cmocka_unit_test(time_formats_and_zones),
 		cmocka_unit_test(each_bad_row_is_named_by_line_and_field),
+		cmocka_unit_test(counters_in_scientific_notation_are_refused),
 		cmocka_unit_test(line_numbers_follow_quoted_newlines),
 		cmocka_unit_test(nul_bytes_bad_utf8_and_long_records_are_refused),
 		cmocka_unit_test(header_problems_refuse_the_file),

@@ -229,6 +229,29 @@ static const char *prov_name(enum ind_provenance p)
 	return names[p];
 }
 
+/* A row "energy_per_product.PRODUCT": that product's own figure (its
+ * share of energy over its qualified output); 1 when it fails. */
+static int check_product_row(struct store *s, char **v, const char *product)
+{
+	struct ind_period p;
+	double want = num(v[4]);
+
+	assert_int_equal(indicators_compute(s, v[0], (int)num(v[2]), (int)num(v[3]), &p),
+			 GFI_OK);
+	for (int i = 0; i < p.nproducts; i++) {
+		const struct ind_product *x = &p.products[i];
+		if (strcmp(x->name, product) != 0)
+			continue;
+		if (x->has_energy && fabs(x->energy_per_unit - want) <= 1e-9 * fmax(1.0, fabs(want)))
+			return 0;
+		printf("%s %s: expected %.15g, got %s%.15g\n", v[0], v[1], want,
+		       x->has_energy ? "" : "no value ", x->energy_per_unit);
+		return 1;
+	}
+	printf("%s %s: no such product\n", v[0], v[1]);
+	return 1;
+}
+
 /* Compare one expected row; returns 1 when it fails (after printing). */
 static int check_row(struct store *s, char **v)
 {
@@ -239,6 +262,8 @@ static int check_row(struct store *s, char **v)
 	int yoy, rc;
 
 	copy(key, sizeof(key), v[1]);
+	if (strncmp(key, "energy_per_product.", 19) == 0)
+		return check_product_row(s, v, key + 19);
 	yoy = (dot = strstr(key, ".yoy")) != NULL;
 	if (yoy)
 		*dot = '\0';
@@ -313,6 +338,76 @@ static void park_and_supply_chain_match_hand_computation(void **state)
 	golden(*state, "park_c");
 }
 
+/* Acceptance 3 of issue 14: every corrected indicator against a separate
+ * Python model of DOMAIN.md's definitions (factory_d/model.py, checked to
+ * match its files by integration.test_golden_model). */
+static void factory_d_matches_the_standard_model(void **state)
+{
+	golden(*state, "factory_d");
+}
+
+/* Without its registered pressure and temperature the same steam falls
+ * back to the 0.1286 kgce/kg table value and says it is estimated. */
+static void steam_without_state_is_estimated(void **state)
+{
+	struct fixture *f = *state;
+	struct ind_period p;
+
+	golden(f, "factory_a");
+	assert_int_equal(indicators_compute(f->s, "91350100M000100Y43", 2025, 1, &p), GFI_OK);
+	assert_true(p.v[IND_HEAT_PURCHASED_GJ].estimated);
+	assert_true(p.v[IND_ENERGY_EQUIV_TCE].estimated);
+	/* 0.5 t/h x 744 h x 128.6 kgce/t / 34.12 kgce/GJ */
+	assert_true(fabs(p.v[IND_HEAT_PURCHASED_GJ].value - 0.5 * 744 * 128.6 / 34.12) < 1e-9);
+	assert_int_equal(p.grid.year, 2023);
+	assert_true(p.grid.fallback);
+	assert_true(fabs(p.grid.value - 0.5306) < 1e-12);
+}
+
+/* GB/T 36132-2025 B.1: with a second product and no energy shares there is
+ * no energy per product (never plant total over the main product); with
+ * the main product's share registered, its figure is its share of energy
+ * over its output. */
+static void several_products_need_their_energy_shares(void **state)
+{
+	struct fixture *f = *state;
+	char *meter[10] = { "meter", "gw-a", "P2", "pcs", "product_count", "production",
+			    "", "0", "阀门", "pcs" };
+	struct reg_fact share = { .unit = "91350100M000100Y43", .year = 2025,
+				  .key = "energy_share_pct.铸件", .value = 60,
+				  .entered_by = "golden" };
+	const int64_t jan = 1735660800;   /* 2025-01-01 00:00 Asia/Shanghai */
+	struct ind_period p;
+	int inserted;
+
+	golden(f, "factory_a");
+	put_meter(f->s, meter);
+	assert_int_equal(store_begin(f->s), GFI_OK);
+	for (int k = -1; k < 250; k++) {
+		struct gfi_reading r = { .meter = "P2", .point = "pcs",
+					 .quantity = "product_count",
+					 .time_s = jan + 3 * 3600 * (int64_t)k,
+					 .value = 1000 + 300.0 * k, .status = GFI_ST_OK };
+		assert_int_equal(store_reading_add(f->s, "gw-a", &r, &inserted), GFI_OK);
+	}
+	assert_int_equal(store_commit(f->s), GFI_OK);
+	assert_int_equal(indicators_compute(f->s, share.unit, 2025, 1, &p), GFI_OK);
+	assert_int_equal(p.nproducts, 2);
+	assert_string_equal(p.products[1].name, "阀门");
+	assert_true(p.products[1].output == 100.0 * 744);
+	assert_false(p.v[IND_ENERGY_PER_PRODUCT].has_value);
+	assert_false(p.products[0].has_energy || p.products[1].has_energy);
+	assert_true(p.v[IND_ENERGY_EQUIV_TCE].has_value);
+
+	assert_int_equal(store_fact_put(f->s, &share), GFI_OK);
+	assert_int_equal(indicators_compute(f->s, share.unit, 2025, 1, &p), GFI_OK);
+	assert_true(p.v[IND_ENERGY_PER_PRODUCT].has_value);
+	assert_true(fabs(p.v[IND_ENERGY_PER_PRODUCT].value -
+			 p.v[IND_ENERGY_EQUIV_TCE].value * 1000 * 0.60 / (2 * 744)) < 1e-9);
+	assert_int_equal(p.v[IND_ENERGY_PER_PRODUCT].provenance, PROV_DERIVED);
+	assert_false(p.products[1].has_energy);
+}
+
 static void definitions_are_indexed_by_id(void **state)
 {
 	(void)state;
@@ -344,6 +439,9 @@ int main(void)
 		T(factory_a_matches_hand_computation),
 		T(factory_b_with_cems_matches_hand_computation),
 		T(park_and_supply_chain_match_hand_computation),
+		T(factory_d_matches_the_standard_model),
+		T(steam_without_state_is_estimated),
+		T(several_products_need_their_energy_shares),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -645,6 +645,54 @@ static void refusals_are_one_line_naming_the_field_and_change_nothing(void **sta
 	free(after);
 }
 
+/* Issue 14: a counter maximum of 10^n - 1 is a display's largest value;
+ * admin keeps it but warns naming the modulus (docs/registry.md). */
+static void display_like_counter_maxima_warn_and_are_kept(void **state)
+{
+	struct fx *f = *state;
+	struct reg_meter m;
+	double mod = 0;
+
+	assert_true(registry_counter_max_looks_displayed(99999999, &mod));
+	assert_true(mod == 1e8);
+	assert_true(registry_counter_max_looks_displayed(999999.99, &mod));
+	assert_true(mod == 1e6);
+	assert_false(registry_counter_max_looks_displayed(100000000, &mod));
+	assert_false(registry_counter_max_looks_displayed(42949672.96, &mod));
+	assert_false(registry_counter_max_looks_displayed(0, &mod));
+	seed(f);
+	assert_int_equal(admin(f, "meter", "add", "--gateway", "gw-1", "--meter", "G1",
+			       "--point", "vol", "--quantity", "gas_volume_m3", "--role",
+			       "fuel", "--carrier", "natural_gas", "--counter-max",
+			       "99999999", NULL), 0);
+	assert_string_equal(f->err, "--counter-max: warning: 99999999 looks like the "
+			    "largest value the display shows; the maximum is the modulus "
+			    "at which the register returns to 0 (100000000) "
+			    "(docs/registry.md)\n");
+	assert_int_equal(store_meter_get(f->s, "gw-1", "G1", "vol", &m), GFI_OK);
+	assert_true(m.counter_max == 99999999);
+	assert_int_equal(admin(f, "meter", "change", "--gateway", "gw-1", "--meter", "G1",
+			       "--point", "vol", "--counter-max", "100000000", NULL), 0);
+	assert_string_equal(f->err, "");
+}
+
+/* Keys of one meter or product carry its name after a dot; the others
+ * take none. */
+static void per_meter_and_per_product_fact_keys(void **state)
+{
+	(void)state;
+	assert_non_null(registry_fact_key_find("steam_pressure_mpa.S1"));
+	assert_string_equal(registry_fact_key_find("qualified_output.钢管")->key,
+			    "qualified_output");
+	assert_null(registry_fact_key_find("steam_pressure_mpa"));
+	assert_null(registry_fact_key_find("steam_pressure_mpa."));
+	assert_null(registry_fact_key_find("land_area_m2.S1"));
+	assert_null(registry_fact_key_find("qualified_output.a\nb"));
+	assert_null(registry_fact_key_find("qualified_output.\xff"));
+	assert_null(registry_fact_key_find("qualified_output.a_product_name_far_too_long"));
+	assert_non_null(registry_fact_key_find("structures_footprint_m2"));
+}
+
 static void a_missing_store_is_refused_and_not_created_by_a_listing(void **state)
 {
 	struct fx *f = *state;
@@ -673,6 +721,9 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(refusals_are_one_line_naming_the_field_and_change_nothing,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(display_like_counter_maxima_warn_and_are_kept,
+						setup, teardown),
+		cmocka_unit_test(per_meter_and_per_product_fact_keys),
 		cmocka_unit_test_setup_teardown(a_missing_store_is_refused_and_not_created_by_a_listing,
 						setup, teardown),
 	};
