@@ -15,11 +15,12 @@
 
 #include "error.h"
 #include "period.h"
+#include "registry.h"
 #include "series.h"
 
 /* ---- accumulators ---- */
 
-const struct acc ACC0 = { 0, 0, 1.0, 0, 0 };
+const struct acc ACC0 = { 0, 0, 1.0, 0, 0, 0 };
 
 
 
@@ -30,6 +31,7 @@ void acc_merge(struct acc *a, const struct acc *b)
 	a->compl = fmin(a->compl, b->compl);
 	a->est |= b->est;
 	a->prov |= b->prov;
+	a->missing |= b->missing;
 }
 
 /* The quality of a and b together, without their values. */
@@ -39,6 +41,7 @@ struct acc acc_with(const struct acc *a, const struct acc *b)
 	r.compl = fmin(a->compl, b->compl);
 	r.est |= b->est;
 	r.prov |= b->prov;
+	r.missing |= b->missing;
 	return r;
 }
 
@@ -51,8 +54,11 @@ static void acc_metered(struct acc *a, double v, const struct series_total *t,
 		a->v += v;
 	a->has |= t->has_value;
 	a->compl = fmin(a->compl, t->completeness);
-	a->est |= t->extrapolated || t->resets > 0;
-	a->prov |= prov;
+	a->est |= t->extrapolated || t->resets > 0 || t->split_gap;
+	/* A point without a reading in the period provides nothing of its
+	 * own: no provenance (its total, if any, spans the silence). */
+	if (t->has_value && t->completeness > 0)
+		a->prov |= prov;
 }
 
 enum ind_provenance acc_provenance(unsigned bits)
@@ -81,11 +87,30 @@ void balance_init(struct balance *b)
 	b->output = ACC0;
 }
 
+/* a += a member's m, its missing bits moved up by shift (the member's
+ * list follows the park's); bits past the list's end fold into the last. */
+static void merge_member(struct acc *a, const struct acc *m, int shift)
+{
+	struct acc moved = *m;
+
+	moved.missing = 0;
+	for (int i = 0; i < IND_MISSING_MAX; i++) {
+		if (m->missing & (1u << i))
+			moved.missing |= 1u << (i + shift < IND_MISSING_MAX
+						? i + shift : IND_MISSING_MAX - 1);
+	}
+	acc_merge(a, &moved);
+}
+
 /* Sum a member's balance into a park's (facts too: the park's own facts
  * replace those sums afterwards). */
 void balance_add(struct balance *b, const struct balance *m)
 {
-#define X(n) acc_merge(&b->n, &m->n);
+	int shift = b->nmissing;
+
+	for (int i = 0; i < m->nmissing && b->nmissing < IND_MISSING_MAX; i++)
+		b->missing[b->nmissing++] = m->missing[i];
+#define X(n) merge_member(&b->n, &m->n, shift);
 	BALANCE_ACCS(X)
 #undef X
 	b->readings += m->readings;
@@ -451,11 +476,76 @@ static int add_heat(const struct ctx *c, const struct reg_meter *m,
 	return GFI_OK;
 }
 
+/* Whether point m's total t is a missing input of c's period: no value or
+ * no reading in it, readings covering less than the min_coverage setting,
+ * or a silence a bound cuts. Listed in b with meter and carrier; the bit
+ * of its entry returned (0: measured). A point registered after the
+ * period did not exist then: never missing. */
+static unsigned missing_input(const struct ctx *c, const struct reg_meter *m,
+			      const struct series_total *t, struct balance *b)
+{
+	struct ind_missing *x;
+	enum ind_missing_kind kind;
+	int i;
+
+	if (m->registered_s >= c->t1)
+		return 0;
+	if (!t->has_value || t->completeness <= 0)
+		kind = MISSING_NO_READINGS;
+	else if (t->completeness < indicators_min_coverage())
+		kind = MISSING_COVERAGE;
+	else if (t->split_gap)
+		kind = MISSING_SPLIT_GAP;
+	else
+		return 0;
+	i = b->nmissing < IND_MISSING_MAX ? b->nmissing++ : IND_MISSING_MAX - 1;
+	x = &b->missing[i];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->unit, sizeof(x->unit), "%s", c->unit);
+	snprintf(x->point, sizeof(x->point), "%s/%s/%s", m->gateway, m->meter, m->point);
+	snprintf(x->carrier, sizeof(x->carrier), "%s",
+		 m->carrier[0] ? m->carrier : registry_role_name(m->role));
+	x->kind = kind;
+	x->coverage = t->has_value ? t->completeness : 0;
+	return 1u << i;
+}
+
+/* The accumulators a counter role feeds, NULL-terminated: one for a plain
+ * quantity; fuels and heat feed energy (kgce) and CO2. */
+static void role_accs(struct balance *b, enum meter_role role, struct acc *out[3])
+{
+	out[0] = out[1] = out[2] = NULL;
+	switch (role) {
+	case ROLE_ELEC_PURCHASED: out[0] = &b->elec_p; break;
+	case ROLE_ELEC_EXPORTED: out[0] = &b->elec_x; break;
+	case ROLE_RENEWABLE_GEN: out[0] = &b->ren; break;
+	case ROLE_WATER_INTAKE: out[0] = &b->water_in; break;
+	case ROLE_WATER_RECYCLED: out[0] = &b->water_re; break;
+	case ROLE_WASTEWATER: out[0] = &b->wastewater; break;
+	case ROLE_PRODUCTION: out[0] = &b->output; break;
+	case ROLE_FUEL: out[0] = &b->fuel_kgce; out[1] = &b->fuel_co2_kg; break;
+	case ROLE_HEAT_PURCHASED: out[0] = &b->heat_kgce; out[1] = &b->heat_co2_kg; break;
+	default: break;
+	}
+}
+
+/* Mark what point m feeds as estimated by the missing input bit. */
+static void mark_missing(struct balance *b, const struct reg_meter *m, unsigned bit)
+{
+	struct acc *dst[3];
+
+	role_accs(b, m->role, dst);
+	for (int i = 0; bit != 0 && dst[i] != NULL; i++) {
+		dst[i]->missing |= bit;
+		dst[i]->est = 1;
+	}
+}
+
 static int add_counter(const struct ctx *c, const struct reg_meter *m,
 		       struct balance *b)
 {
 	struct series_total t;
-	struct acc *dst = NULL;
+	struct acc *dst[3];
 	unsigned prov = 0;
 	int ret = meter_total(c, m, &t);
 
@@ -464,19 +554,15 @@ static int add_counter(const struct ctx *c, const struct reg_meter *m,
 	if (ret != GFI_OK)
 		return ret;
 	acc_metered(&b->all, 0, &t, prov);
+	mark_missing(b, m, missing_input(c, m, &t, b));
 	switch (m->role) {
-	case ROLE_ELEC_PURCHASED: dst = &b->elec_p; break;
-	case ROLE_ELEC_EXPORTED: dst = &b->elec_x; break;
-	case ROLE_RENEWABLE_GEN: dst = &b->ren; break;
-	case ROLE_WATER_INTAKE: dst = &b->water_in; break;
-	case ROLE_WATER_RECYCLED: dst = &b->water_re; break;
-	case ROLE_WASTEWATER: dst = &b->wastewater; break;
-	case ROLE_PRODUCTION: dst = &b->output; break;
 	case ROLE_FUEL: return add_fuel(c, m, &t, prov, b);
 	case ROLE_HEAT_PURCHASED: return add_heat(c, m, &t, prov, b);
-	default: return GFI_OK;
+	default: break;
 	}
-	acc_metered(dst, t.value, &t, prov);
+	role_accs(b, m->role, dst);
+	if (dst[0] != NULL)
+		acc_metered(dst[0], t.value, &t, prov);
 	return GFI_OK;
 }
 

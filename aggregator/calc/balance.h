@@ -27,6 +27,8 @@ struct acc {
 	int est;            /* an input was extrapolated, reset, or used a
 			       fallback factor */
 	unsigned prov;      /* PROV_BIT of each provenance that went in */
+	unsigned missing;   /* bit i: balance.missing[i] went in (a missing
+			       input; est is then set too) */
 };
 
 extern const struct acc ACC0;
@@ -54,6 +56,8 @@ struct balance {
 	int products;            /* production points counted */
 	char product[64];
 	char product_unit[16];
+	struct ind_missing missing[IND_MISSING_MAX]; /* inputs lacking */
+	int nmissing;
 };
 
 struct ctx {

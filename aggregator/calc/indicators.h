@@ -13,6 +13,7 @@
 #define GFI_AGG_INDICATORS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -94,7 +95,38 @@ struct ind_value {
 	int estimated;          /* an input was extrapolated or had a reset */
 	double yoy_pct;         /* change against the same period a year before */
 	int has_yoy;
+	unsigned missing;       /* bit i: ind_period.missing[i] is an input of
+				   this value (then estimated, and no yoy) */
 };
+
+/* A registered input of the balance that the period lacks (docs/api.md,
+ * "reasons"): a meter point with a role, no or too few readings. */
+#define IND_MISSING_MAX 24
+/* The share of a period's expected readings a meter must have before its
+ * total counts as measured (aggregator config "min_coverage"). */
+#define IND_MIN_COVERAGE_DEFAULT 0.9
+
+enum ind_missing_kind {
+	MISSING_NO_READINGS = 0,   /* no reading of the point in the period */
+	MISSING_COVERAGE,          /* readings cover less than min_coverage */
+	MISSING_SPLIT_GAP,         /* a silence spans a bound of the period */
+};
+static const char *const ind_missing_kind_names[] = { "no_readings", "coverage",
+						      "split_gap", NULL };
+
+struct ind_missing {
+	char unit[STORE_CODE_LEN + 1]; /* the unit owning the point (a park's
+					  member) */
+	char point[3 * GFI_ID_MAX]; /* gateway/meter/point */
+	char carrier[32];         /* its carrier, else its role name */
+	enum ind_missing_kind kind;
+	double coverage;          /* readings present / expected, 0..1 */
+};
+
+/* The renewable-share band of a unit (DOMAIN.md, key indicators row 3:
+ * thresholds by annual 综合能耗, >= 10,000 tce; 5,000-10,000; 3,000-5,000;
+ * < 3,000; 工业和信息化部 绿色工厂评价要求, 动态管理表): 1..4, 0 unknown. */
+int indicators_renewable_band(double energy_tce);
 
 struct ind_period {
 	char unit[STORE_CODE_LEN + 1];
@@ -109,6 +141,17 @@ struct ind_period {
 	int64_t readings;
 	int64_t imported_readings;
 	int metered;            /* some metered point had a value */
+	/* The period measured: [t0, to_s), to_s = now for a period in
+	 * progress (in_progress 1), else its end; the year-on-year change
+	 * compares [prior start, prior start + (to_s - t0)). */
+	int64_t t0, to_s;
+	int in_progress;
+	struct ind_missing missing[IND_MISSING_MAX];
+	int nmissing;
+	/* Year periods: the 可再生能源利用率 band from the 综合能耗 of
+	 * band_year (the last complete year for a year in progress). */
+	int renewable_band;
+	int band_year;
 };
 
 /* The table of definitions, indexed by enum ind_id. */
@@ -127,5 +170,22 @@ const char *indicators_provenance(const struct ind_period *p, double *share);
  * GFI_E_DB. */
 int indicators_compute(struct store *s, const char *unit, int year, int month,
 		       struct ind_period *out);
+
+/* The same with now passed in (indicators_compute uses agg_now_s()): a
+ * period containing now_s is measured up to now_s, and compared with the
+ * same elapsed duration from the start of the period a year before. */
+int indicators_compute_at(struct store *s, const char *unit, int year, int month,
+			  int64_t now_s, struct ind_period *out);
+
+/* The setting min_coverage (0..1, default IND_MIN_COVERAGE_DEFAULT): a
+ * meter whose readings cover less of a period marks the indicators it feeds
+ * estimated, with a reason. Set once, before any thread starts. */
+void indicators_set_min_coverage(double share);
+double indicators_min_coverage(void);
+
+/* "同比(截至12月7日)" and "YoY to Dec 7" for a period in progress measured
+ * to to_s, "同比" and "YoY" for a complete one, into zh and en. */
+void indicators_yoy_label(const struct ind_period *p, char *zh, size_t zhlen,
+			  char *en, size_t enlen);
 
 #endif

@@ -36,6 +36,9 @@ struct series_total {
 	int rollovers;           /* wraps at counter_max added */
 	int replacements;        /* registered replacements applied */
 	int64_t missing_s;       /* gauges: seconds not covered by trapezoids */
+	int split_gap;           /* counters: a silence of 3 or more poll
+				    intervals spans t0 or t1, so the share on
+				    this side is interpolated (estimated) */
 };
 
 /* Consumption of a counter point over [t0, t1). expected_interval_s is the
