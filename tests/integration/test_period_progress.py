@@ -16,7 +16,7 @@ never from gfi's code. Stores are built with `gfi-aggregator admin` and
    PV and the production counter stay silent from 2026-06-01. With now in
    June, 综合能耗 is estimated with a reason naming each silent meter and
    its carrier, has no year-on-year change, and no silent meter is
-   counted as `metered`. When they come back on July 1, June is still
+   counted as `metered`; the plain table names them too. When they come back on July 1, June is still
    estimated (its readings are a silence spanned), `alerts evaluate`
    raises a missing_input alert per silent point for 2026-06 and no rule
    reads the silence as a change of an energy indicator.
@@ -214,6 +214,14 @@ def check_silent_in_progress(tmp):
     elec = p["indicators"]["elec_kwh"]
     ok(elec["estimated"] is True and elec["provenance"] == "imported",
        "electricity (with the silent PV) estimated, from E1 only: %s" % elec)
+    tsv = run(["indicators", "--store", store, "--unit", FACTORY, "--year",
+               "2026", "--month", "6", "--now", text(now)]).stdout.splitlines()
+    row = [r.split("\t") for r in tsv if r.startswith("energy_equiv_tce\t")][0]
+    ok(tsv[0].endswith("\treasons") and row[5] == "1" and
+       "natural_gas gw-a/G1/m3 no_readings" in row[7] and "steam" in row[7],
+       "the table names the silent meters: %s" % row)
+    ok(tsv[-1] == "# yoy_pct: 同比(截至6月25日) (YoY to Jun 25)",
+       "the table says up to which day it compares: %s" % tsv[-1])
 
 
 def check_silent_month(tmp):
