@@ -83,7 +83,8 @@ static int collect_unit(void *ctx, const void *row)
 	return 0;
 }
 
-/* "completeness 97.5 %; estimated: a, b; provenance: metered, manual". */
+/* "completeness 97.5 %; estimated: a, b; provenance: metered, manual",
+ * then imported history, missing inputs and a year in progress. */
 static void quality_note(const struct ind_period *p, char *buf, size_t size)
 {
 	const struct ind_value *c = &p->v[IND_COMPLETENESS_PCT];
@@ -121,6 +122,14 @@ static void quality_note(const struct ind_period *p, char *buf, size_t size)
 		APPEND("; 含导入历史数据 includes imported history (not gateway-signed): "
 		       "%.1f %% of readings", p->readings > 0
 		       ? (double)p->imported_readings * 100.0 / (double)p->readings : 0.0);
+	for (int i = 0; i < p->nmissing && i < IND_MISSING_MAX; i++)
+		APPEND("%s%s %s", i ? ", " : "; 缺少输入 missing inputs: ",
+		       p->missing[i].carrier, p->missing[i].point);
+	if (p->in_progress) {
+		char zh[64], en[64];
+		indicators_yoy_label(p, zh, sizeof(zh), en, sizeof(en));
+		APPEND("; 年度未完 year in progress: %s %s", zh, en);
+	}
 #undef APPEND
 }
 

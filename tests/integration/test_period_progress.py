@@ -16,7 +16,8 @@ never from gfi's code. Stores are built with `gfi-aggregator admin` and
    PV and the production counter stay silent from 2026-06-01. With now in
    June, 综合能耗 is estimated with a reason naming each silent meter and
    its carrier, has no year-on-year change, and no silent meter is
-   counted as `metered`; the plain table names them too. When they come back on July 1, June is still
+   counted as `metered`; the plain table and the yearly table's note name
+   them too. When they come back on July 1, June is still
    estimated (its readings are a silence spanned), `alerts evaluate`
    raises a missing_input alert per silent point for 2026-06 and no rule
    reads the silence as a change of an energy indicator.
@@ -222,6 +223,17 @@ def check_silent_in_progress(tmp):
        "the table names the silent meters: %s" % row)
     ok(tsv[-1] == "# yoy_pct: 同比(截至6月25日) (YoY to Jun 25)",
        "the table says up to which day it compares: %s" % tsv[-1])
+    out = os.path.join(tmp, "report-2026.json")
+    run(["report", "--store", store, "--year", "2026", "--format", "json",
+         "--out", out, "--now", text(now)])
+    with open(out, encoding="utf-8") as f:
+        unit = json.load(f)["units"][0]
+    note = unit["data_quality"]
+    ok("missing inputs: natural_gas gw-a/G1/m3" in note and
+       "year in progress: 同比(截至6月25日)" in note,
+       "the yearly table's note names the silence and the day: %s" % note)
+    ok(unit["indicators"]["energy_equiv_tce"]["yoy_label"] == "同比(截至6月25日)",
+       "the yearly table's JSON carries the label")
 
 
 def check_silent_month(tmp):
