@@ -411,19 +411,18 @@ static int rule_completeness(struct eval *e, const struct ind_period *p,
 static int rule_missing(struct eval *e, const struct ind_period *p,
 			const char *period)
 {
-	int ret;
+	const double min_pct = indicators_min_coverage() * 100.0;
+	int ret = GFI_OK;
 
 	scope_begin(e, p->unit, "missing_input", period);
-	for (int i = 0; i < p->nmissing && i < IND_MISSING_MAX; i++) {
+	for (int i = 0; ret == GFI_OK && i < p->nmissing && i < IND_MISSING_MAX; i++) {
 		const struct ind_missing *m = &p->missing[i];
-		ret = fire(e, m->point, m->coverage * 100.0, indicators_min_coverage() * 100.0,
+		ret = fire(e, m->point, m->coverage * 100.0, min_pct,
 			   "%s: %s meter %s of unit %s: %s (readings cover %.1f %%)",
 			   period, m->carrier, m->point, m->unit,
 			   ind_missing_kind_names[m->kind], m->coverage * 100.0);
-		if (ret != GFI_OK)
-			return ret;
 	}
-	return scope_end(e);
+	return ret == GFI_OK ? scope_end(e) : ret;
 }
 
 /* The data-quality rules of one evaluated period. */
@@ -522,16 +521,24 @@ static int point_anomalies(struct eval *e, const struct reg_meter *m, int64_t t0
 		    subject, back, jumps, t.resets, e->period);
 }
 
+/* Begin the scope (unit, rule, year) and get the year's bounds. */
+static int year_scope(struct eval *e, const char *unit, const char *rule, int year,
+		      int64_t *t0, int64_t *t1)
+{
+	char period[32];
+
+	snprintf(period, sizeof(period), "%d", year);
+	scope_begin(e, unit, rule, period);
+	return period_bounds(year, 0, t0, t1);
+}
+
 static int rule_anomalies(struct eval *e, const char *unit, const struct gw_list *g,
 			  int year)
 {
 	int64_t t0, t1;
-	char period[32];
 	int ret;
 
-	snprintf(period, sizeof(period), "%d", year);
-	scope_begin(e, unit, "counter_anomaly", period);
-	if ((ret = period_bounds(year, 0, &t0, &t1)) != GFI_OK)
+	if ((ret = year_scope(e, unit, "counter_anomaly", year, &t0, &t1)) != GFI_OK)
 		return ret;
 	if (t1 > e->now_s)
 		t1 = e->now_s;
@@ -573,12 +580,9 @@ static int rule_data_gap(struct eval *e, const char *unit, const struct gw_list 
 			 int year)
 {
 	int64_t t0, t1;
-	char period[32];
 	int ret;
 
-	snprintf(period, sizeof(period), "%d", year);
-	scope_begin(e, unit, "data_gap", period);
-	if ((ret = period_bounds(year, 0, &t0, &t1)) != GFI_OK)
+	if ((ret = year_scope(e, unit, "data_gap", year, &t0, &t1)) != GFI_OK)
 		return ret;
 	for (size_t i = 0; i < g->n; i++) {
 		e->gap_gateway = g->v[i].id;

@@ -253,52 +253,35 @@ static cJSON *json_fields(const void *row, const struct field *f, size_t n)
 	return o;
 }
 
-#define FIELD(type, key, kind) { #key, kind, offsetof(type, key) }
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+#define A(key, kind) { #key, kind, offsetof(struct store_alert, key) }
+#define K(key, kind) { #key, kind, offsetof(struct store_spotcheck, key) }
+
+static const struct field alert_fields[] = {
+	A(id, F_I64), A(unit, F_STR), A(rule, F_STR), A(subject, F_STR), A(period, F_STR),
+	A(value, F_NUM), A(threshold, F_NUM), A(detail, F_STR), A(state, F_STR),
+	A(first_seen_s, F_I64), A(last_seen_s, F_I64), A(changed_by, F_STR),
+	A(changed_s, F_I64),
+};
+
+static const struct field spotcheck_fields[] = {
+	K(id, F_I64), K(gateway, F_STR), K(meter, F_STR), K(point, F_STR),
+	K(at_s, F_I64), K(reading, F_NUM), K(reported, F_NUM), K(diff, F_NUM),
+	K(diff_pct, F_NUM), K(tolerance_pct, F_NUM), K(chain_ok, F_BOOL),
+	K(verdict, F_STR), K(reason, F_STR), K(inspector, F_STR), K(note, F_STR),
+	K(recorded_s, F_I64),
+};
+#undef A
+#undef K
 
 cJSON *json_alert(const struct store_alert *a)
 {
-	static const struct field f[] = {
-		FIELD(struct store_alert, id, F_I64),
-		FIELD(struct store_alert, unit, F_STR),
-		FIELD(struct store_alert, rule, F_STR),
-		FIELD(struct store_alert, subject, F_STR),
-		FIELD(struct store_alert, period, F_STR),
-		FIELD(struct store_alert, value, F_NUM),
-		FIELD(struct store_alert, threshold, F_NUM),
-		FIELD(struct store_alert, detail, F_STR),
-		FIELD(struct store_alert, state, F_STR),
-		FIELD(struct store_alert, first_seen_s, F_I64),
-		FIELD(struct store_alert, last_seen_s, F_I64),
-		FIELD(struct store_alert, changed_by, F_STR),
-		FIELD(struct store_alert, changed_s, F_I64),
-	};
-
-	return json_fields(a, f, NFIELDS(f));
+	return json_fields(a, alert_fields, NFIELDS(alert_fields));
 }
 
 cJSON *json_spotcheck(const struct store_spotcheck *k)
 {
-	static const struct field f[] = {
-		FIELD(struct store_spotcheck, id, F_I64),
-		FIELD(struct store_spotcheck, gateway, F_STR),
-		FIELD(struct store_spotcheck, meter, F_STR),
-		FIELD(struct store_spotcheck, point, F_STR),
-		FIELD(struct store_spotcheck, at_s, F_I64),
-		FIELD(struct store_spotcheck, reading, F_NUM),
-		FIELD(struct store_spotcheck, reported, F_NUM),
-		FIELD(struct store_spotcheck, diff, F_NUM),
-		FIELD(struct store_spotcheck, diff_pct, F_NUM),
-		FIELD(struct store_spotcheck, tolerance_pct, F_NUM),
-		FIELD(struct store_spotcheck, chain_ok, F_BOOL),
-		FIELD(struct store_spotcheck, verdict, F_STR),
-		FIELD(struct store_spotcheck, reason, F_STR),
-		FIELD(struct store_spotcheck, inspector, F_STR),
-		FIELD(struct store_spotcheck, note, F_STR),
-		FIELD(struct store_spotcheck, recorded_s, F_I64),
-	};
-
-	return json_fields(k, f, NFIELDS(f));
+	return json_fields(k, spotcheck_fields, NFIELDS(spotcheck_fields));
 }
 
 cJSON *json_gateway(const struct reg_gateway *g, const char *county, int has_last,
