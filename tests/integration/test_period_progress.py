@@ -146,6 +146,18 @@ def check_in_progress(tmp, i, now_tuple):
                                                  want))
         ok(near(ind["completeness_pct"]["value"], 100.0, 1e-9),
            "%s: completeness %s %%" % (what, ind["completeness_pct"]["value"]))
+        if not month:
+            # The band of a year in progress: from the last complete year's
+            # 综合能耗 (0.1229 kgce/kWh, GB/T 2589-2020): bands at 10,000,
+            # 5,000 and 3,000 tce.
+            prior = hours_between(local(now.year - 1, 1, 1), local(now.year, 1, 1))
+            tce = RATE_KWH_H * prior * 0.1229 / 1000.0
+            band = 1 if tce >= 10000 else 2 if tce >= 5000 else 3 if tce >= 3000 else 4
+            ok(p["renewable_band"] is not None and
+               p["renewable_band"]["band"] == band and
+               p["renewable_band"]["from_year"] == now.year - 1,
+               "%s: renewable band %s from %d (%.1f tce)" % (
+                   what, p["renewable_band"], now.year - 1, tce))
         for key in ("elec_kwh", "energy_equiv_tce"):
             e = ind[key]
             ok(near(e["yoy_pct"], 0.0, 1e-9),
