@@ -108,8 +108,13 @@ void balance_add(struct balance *b, const struct balance *m)
 {
 	int shift = b->nmissing;
 
-	for (int i = 0; i < m->nmissing && b->nmissing < IND_MISSING_MAX; i++)
-		b->missing[b->nmissing++] = m->missing[i];
+	for (int i = 0; i < m->nmissing; i++) {
+		if (b->nmissing < IND_MISSING_MAX)
+			b->missing[b->nmissing++] = m->missing[i];
+		else
+			b->missing_more++;
+	}
+	b->missing_more += m->missing_more;
 #define X(n) merge_member(&b->n, &m->n, shift);
 	BALANCE_ACCS(X)
 #undef X
@@ -498,7 +503,11 @@ static unsigned missing_input(const struct ctx *c, const struct reg_meter *m,
 		kind = MISSING_SPLIT_GAP;
 	else
 		return 0;
-	i = b->nmissing < IND_MISSING_MAX ? b->nmissing++ : IND_MISSING_MAX - 1;
+	if (b->nmissing == IND_MISSING_MAX) {   /* listed ones stay as they are */
+		b->missing_more++;
+		return 1u << (IND_MISSING_MAX - 1);
+	}
+	i = b->nmissing++;
 	x = &b->missing[i];
 	memset(x, 0, sizeof(*x));
 	snprintf(x->unit, sizeof(x->unit), "%s", c->unit);

@@ -58,6 +58,7 @@ struct balance {
 	char product_unit[16];
 	struct ind_missing missing[IND_MISSING_MAX]; /* inputs lacking */
 	int nmissing;
+	int missing_more;        /* lacking beyond the list's room */
 };
 
 struct ctx {

@@ -12,7 +12,9 @@
  * Invariants: sub-meters and roles without a balance never enter a total;
  * no indicator divides by a zero or missing denominator (it has no value);
  * the year-on-year change compares with the same period a year before,
- * computed the same way, once (never recursively further).
+ * computed the same way, once (never recursively further); for a period in
+ * progress both are measured over the same elapsed span from their starts,
+ * and a value lacking an input (ind_missing) has no change at all.
  */
 #include "indicators.h"
 
@@ -438,6 +440,7 @@ double indicators_min_coverage(void)
 static void copy_missing(const struct balance *b, struct ind_period *out)
 {
 	out->nmissing = b->nmissing;
+	out->missing_more = b->missing_more;
 	memcpy(out->missing, b->missing, sizeof(out->missing));
 }
 

@@ -7,7 +7,10 @@
  * emission factors stored with their source and year (factors table,
  * changeable without recompiling). Each value carries its unit,
  * completeness and provenance; a month or year also gets its change against
- * the same period a year before.
+ * the same period a year before. A period that contains now is measured up
+ * to now and compared with the same elapsed span of the prior period; a
+ * registered input without (enough) readings marks what it feeds estimated
+ * and names itself (struct ind_missing).
  */
 #ifndef GFI_AGG_INDICATORS_H
 #define GFI_AGG_INDICATORS_H
@@ -101,7 +104,7 @@ struct ind_value {
 
 /* A registered input of the balance that the period lacks (docs/api.md,
  * "reasons"): a meter point with a role, no or too few readings. */
-#define IND_MISSING_MAX 24
+#define IND_MISSING_MAX 16
 /* The share of a period's expected readings a meter must have before its
  * total counts as measured (aggregator config "min_coverage"). */
 #define IND_MIN_COVERAGE_DEFAULT 0.9
@@ -148,6 +151,8 @@ struct ind_period {
 	int in_progress;
 	struct ind_missing missing[IND_MISSING_MAX];
 	int nmissing;
+	int missing_more;       /* inputs lacking beyond the list (their bit is
+				   the last entry's) */
 	/* Year periods: the 可再生能源利用率 band from the 综合能耗 of
 	 * band_year (the last complete year for a year in progress). */
 	int renewable_band;

@@ -169,8 +169,9 @@ int json_add_indicators(cJSON *o, const struct ind_period *p)
 	return ind != NULL ? GFI_OK : GFI_E_NOMEM;
 }
 
-/* in_progress, measured_to, missing (every input lacking) and the
- * renewable band of a period (docs/api.md). */
+/* in_progress, measured_to, missing (the inputs lacking, at most
+ * IND_MISSING_MAX), missing_more (those beyond) and the renewable band of a
+ * period (docs/api.md). */
 static void json_add_progress(cJSON *o, const struct ind_period *p)
 {
 	char to[32];
@@ -183,6 +184,7 @@ static void json_add_progress(cJSON *o, const struct ind_period *p)
 	else
 		cJSON_AddNullToObject(o, "measured_to");
 	cJSON_AddItemToObject(o, "missing", json_missing_list(p, ~0u));
+	cJSON_AddNumberToObject(o, "missing_more", p->missing_more);
 	if (p->renewable_band <= 0) {
 		cJSON_AddNullToObject(o, "renewable_band");
 		return;
