@@ -484,8 +484,8 @@ static int add_heat(const struct ctx *c, const struct reg_meter *m,
 /* Whether point m's total t is a missing input of c's period: no value or
  * no reading in it, readings covering less than the min_coverage setting,
  * or a silence a bound cuts. Listed in b with meter and carrier; the bit
- * of its entry returned (0: measured). A point registered after the
- * period did not exist then: never missing. */
+ * of its entry returned (0: measured). A retired point, or one registered
+ * after the period with no readings around it, was not in use: not missing. */
 static unsigned missing_input(const struct ctx *c, const struct reg_meter *m,
 			      const struct series_total *t, struct balance *b)
 {
@@ -493,7 +493,10 @@ static unsigned missing_input(const struct ctx *c, const struct reg_meter *m,
 	enum ind_missing_kind kind;
 	int i;
 
-	if (m->registered_s >= c->t1)
+	/* Not in use: retired (its successor carries the series), or
+	 * registered after the period with no history around it (a silence
+	 * spanned by imported readings is a silence, not absence). */
+	if (m->retired || (!t->has_value && m->registered_s >= c->t1))
 		return 0;
 	if (!t->has_value || t->completeness <= 0)
 		kind = MISSING_NO_READINGS;
