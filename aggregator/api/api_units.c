@@ -14,6 +14,16 @@
 #include "indicators.h"
 #include "json.h"
 
+/* Append o to arr for a listing callback: 0, or 1 (stop) when o is NULL
+ * (out of memory). */
+static int append(cJSON *arr, cJSON *o)
+{
+	if (o == NULL)
+		return 1;
+	cJSON_AddItemToArray(arr, o);
+	return 0;
+}
+
 struct unit_walk {
 	struct api_ctx *c;
 	cJSON *arr;
@@ -26,16 +36,12 @@ static int unit_row(void *ctx, const void *row)
 	const struct reg_unit *u = row;
 	const char *kind = json_name(unit_kind_names, 3, (int)u->kind, NULL);
 	const char *level = json_name(unit_level_names, 3, (int)u->level, NULL);
-	cJSON *o;
 
 	if (!api_unit_visible(w->c, u) || (w->county && strcmp(w->county, u->county) != 0) ||
 	    (w->kind && (kind == NULL || strcmp(w->kind, kind) != 0)) ||
 	    (w->level && (level == NULL || strcmp(w->level, level) != 0)))
 		return 0;
-	if ((o = json_unit(u)) == NULL)
-		return 1;
-	cJSON_AddItemToArray(w->arr, o);
-	return 0;
+	return append(w->arr, json_unit(u));
 }
 
 int api_get_units(struct api_ctx *c)
@@ -69,14 +75,10 @@ static int county_row(void *ctx, const void *row)
 {
 	struct county_walk *w = ctx;
 	const struct reg_county *k = row;
-	cJSON *o;
 
 	if (w->only[0] != '\0' && strcmp(w->only, k->code) != 0)
 		return 0;
-	if ((o = json_county(k)) == NULL)
-		return 1;
-	cJSON_AddItemToArray(w->arr, o);
-	return 0;
+	return append(w->arr, json_county(k));
 }
 
 /* GET /api/v1/counties: code and name of every county the token may see
@@ -176,14 +178,10 @@ static int meter_row(void *ctx, const void *row)
 	const struct reg_meter *m = row;
 	struct gfi_reading r;
 	int rc = store_last_reading(w->c->s, m->gateway, m->meter, m->point, &r);
-	cJSON *o;
 
 	if (rc != GFI_OK && rc != GFI_E_NOTFOUND)
 		return 1;
-	if ((o = json_meter(m, rc == GFI_OK ? &r : NULL)) == NULL)
-		return 1;
-	cJSON_AddItemToArray(w->arr, o);
-	return 0;
+	return append(w->arr, json_meter(m, rc == GFI_OK ? &r : NULL));
 }
 
 int api_get_meters(struct api_ctx *c)

@@ -146,6 +146,25 @@ int alerts_rules_load(const char *path, struct alert_rules *r, char *err,
 	return ret;
 }
 
+/* ---- growable lists ---- */
+
+/* Append the size bytes at item to *v (n of cap elements), doubling.
+ * GFI_OK or GFI_E_NOMEM (v unchanged). */
+static int list_push(void **v, size_t *n, size_t *cap, const void *item, size_t size)
+{
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		void *nv = realloc(*v, nc * size);
+		if (nv == NULL)
+			return GFI_E_NOMEM;
+		*v = nv;
+		*cap = nc;
+	}
+	memcpy((char *)*v + *n * size, item, size);
+	(*n)++;
+	return GFI_OK;
+}
+
 /* ---- evaluation scopes ---- */
 
 struct eval {
@@ -194,15 +213,9 @@ static int fire(struct eval *e, const char *subject, double value,
 	va_end(ap);
 	if ((ret = store_alert_raise(e->s, &a, e->now_s, &id, &created)) != GFI_OK)
 		return ret;
-	if (e->nfired == e->cap) {
-		size_t cap = e->cap ? e->cap * 2 : 16;
-		int64_t *v = realloc(e->fired, cap * sizeof(*v));
-		if (v == NULL)
-			return GFI_E_NOMEM;
-		e->fired = v;
-		e->cap = cap;
-	}
-	e->fired[e->nfired++] = id;
+	if ((ret = list_push((void **)&e->fired, &e->nfired, &e->cap, &id,
+			     sizeof(id))) != GFI_OK)
+		return ret;
 	e->sum->raised++;
 	e->sum->created += created;
 	return GFI_OK;
@@ -217,19 +230,10 @@ struct id_list {
 static int collect_id(void *ctx, const void *row)
 {
 	struct id_list *l = ctx;
+	int64_t id = ((const struct store_alert *)row)->id;
 
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		int64_t *v = realloc(l->v, cap * sizeof(*v));
-		if (v == NULL) {
-			l->nomem = 1;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = ((const struct store_alert *)row)->id;
-	return 0;
+	l->nomem = list_push((void **)&l->v, &l->n, &l->cap, &id, sizeof(id)) != GFI_OK;
+	return l->nomem;
 }
 
 /* Resolve the scope's active alerts that this evaluation did not raise:
@@ -292,6 +296,8 @@ static int window_value(const struct ind_period *m, int from, enum ind_id id,
 	for (int i = from; i < from + ROLLING_MONTHS; i++) {
 		const struct ind_value *v = &m[i].v[id];
 		double w = 1.0;
+		if (v->missing != 0)
+			return 0;   /* a missing input is no change at all */
 		if (!v->has_value || !isfinite(v->value))
 			continue;
 		if (den != IND_N) {
@@ -321,7 +327,8 @@ static int rule_yoy(struct eval *e, const struct ind_period *yr, int year)
 		const struct ind_def *d = ind_def((enum ind_id)i);
 		const struct ind_value *v = &yr->v[i];
 		if (d->lower_is_better != 1 || !v->has_value || !v->has_yoy ||
-		    !isfinite(v->yoy_pct) || v->yoy_pct <= e->r->threshold_pct)
+		    v->missing != 0 || !isfinite(v->yoy_pct) ||
+		    v->yoy_pct <= e->r->threshold_pct)
 			continue;
 		ret = fire(e, d->key, v->yoy_pct, e->r->threshold_pct,
 			   "%s %d: %+.2f %% against %d (threshold %g %%)", d->key, year,
@@ -399,6 +406,35 @@ static int rule_completeness(struct eval *e, const struct ind_period *p,
 	return scope_end(e);
 }
 
+/* missing_input: each registered input a period lacks (no reading, too
+ * little coverage, a gap cut by its bound) is a data-quality alert; the
+ * indicators it feeds are estimated and no deterioration rule reads them. */
+static int rule_missing(struct eval *e, const struct ind_period *p,
+			const char *period)
+{
+	const double min_pct = indicators_min_coverage() * 100.0;
+	int ret = GFI_OK;
+
+	scope_begin(e, p->unit, "missing_input", period);
+	for (int i = 0; ret == GFI_OK && i < p->nmissing && i < IND_MISSING_MAX; i++) {
+		const struct ind_missing *m = &p->missing[i];
+		ret = fire(e, m->point, m->coverage * 100.0, min_pct,
+			   "%s: %s meter %s of unit %s: %s (readings cover %.1f %%)",
+			   period, m->carrier, m->point, m->unit,
+			   ind_missing_kind_names[m->kind], m->coverage * 100.0);
+	}
+	return ret == GFI_OK ? scope_end(e) : ret;
+}
+
+/* The data-quality rules of one evaluated period. */
+static int rule_data_quality(struct eval *e, const struct ind_period *p,
+			     const char *period)
+{
+	int ret = rule_completeness(e, p, period);
+
+	return ret != GFI_OK ? ret : rule_missing(e, p, period);
+}
+
 /* ---- store rules ---- */
 
 struct gw_list {
@@ -415,18 +451,8 @@ static int collect_gateway(void *ctx, const void *row)
 
 	if (!g->active || strcmp(g->unit, l->unit) != 0)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 4;
-		struct reg_gateway *v = realloc(l->v, cap * sizeof(*v));
-		if (v == NULL) {
-			l->nomem = 1;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *g;
-	return 0;
+	l->nomem = list_push((void **)&l->v, &l->n, &l->cap, g, sizeof(*g)) != GFI_OK;
+	return l->nomem;
 }
 
 static int rule_silence(struct eval *e, const char *unit, const struct gw_list *g)
@@ -467,18 +493,8 @@ static int collect_counter(void *ctx, const void *row)
 
 	if (m->retired || q == NULL || q->kind != GFI_COUNTER)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct reg_meter *v = realloc(l->v, cap * sizeof(*v));
-		if (v == NULL) {
-			l->nomem = 1;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *m;
-	return 0;
+	l->nomem = list_push((void **)&l->v, &l->n, &l->cap, m, sizeof(*m)) != GFI_OK;
+	return l->nomem;
 }
 
 /* Flagged readings and series resets of one counter point in [t0, t1). */
@@ -506,16 +522,24 @@ static int point_anomalies(struct eval *e, const struct reg_meter *m, int64_t t0
 		    subject, back, jumps, t.resets, e->period);
 }
 
+/* Begin the scope (unit, rule, year) and get the year's bounds. */
+static int year_scope(struct eval *e, const char *unit, const char *rule, int year,
+		      int64_t *t0, int64_t *t1)
+{
+	char period[32];
+
+	snprintf(period, sizeof(period), "%d", year);
+	scope_begin(e, unit, rule, period);
+	return period_bounds(year, 0, t0, t1);
+}
+
 static int rule_anomalies(struct eval *e, const char *unit, const struct gw_list *g,
 			  int year)
 {
 	int64_t t0, t1;
-	char period[32];
 	int ret;
 
-	snprintf(period, sizeof(period), "%d", year);
-	scope_begin(e, unit, "counter_anomaly", period);
-	if ((ret = period_bounds(year, 0, &t0, &t1)) != GFI_OK)
+	if ((ret = year_scope(e, unit, "counter_anomaly", year, &t0, &t1)) != GFI_OK)
 		return ret;
 	if (t1 > e->now_s)
 		t1 = e->now_s;
@@ -557,12 +581,9 @@ static int rule_data_gap(struct eval *e, const char *unit, const struct gw_list 
 			 int year)
 {
 	int64_t t0, t1;
-	char period[32];
 	int ret;
 
-	snprintf(period, sizeof(period), "%d", year);
-	scope_begin(e, unit, "data_gap", period);
-	if ((ret = period_bounds(year, 0, &t0, &t1)) != GFI_OK)
+	if ((ret = year_scope(e, unit, "data_gap", year, &t0, &t1)) != GFI_OK)
 		return ret;
 	for (size_t i = 0; i < g->n; i++) {
 		e->gap_gateway = g->v[i].id;
@@ -607,7 +628,7 @@ static int compute(struct eval *e, const char *unit, int year, int month,
 	memset(p, 0, sizeof(*p));
 	if (e->compute != NULL)
 		return e->compute(e->ctx, e->s, unit, year, month, p);
-	return indicators_compute(e->s, unit, year, month, p);
+	return indicators_compute_at(e->s, unit, year, month, e->now_s, p);
 }
 
 /* The indicator rules: last complete year, and 24 complete months. */
@@ -639,11 +660,11 @@ static int unit_indicator_rules(struct eval *e, const struct reg_unit *u, int ye
 	    (ret = rule_sector(e, u, yr, year - 1)) != GFI_OK)
 		goto cleanup;
 	snprintf(label, sizeof(label), "%d", year - 1);
-	if ((ret = rule_completeness(e, yr, label)) != GFI_OK)
+	if ((ret = rule_data_quality(e, yr, label)) != GFI_OK)
 		goto cleanup;
 	for (int i = ROLLING_MONTHS; i < 2 * ROLLING_MONTHS; i++) {
 		snprintf(label, sizeof(label), "%04d-%02d", m[i].year, m[i].month);
-		if ((ret = rule_completeness(e, &m[i], label)) != GFI_OK)
+		if ((ret = rule_data_quality(e, &m[i], label)) != GFI_OK)
 			goto cleanup;
 	}
 cleanup:
@@ -683,18 +704,8 @@ static int collect_unit(void *ctx, const void *row)
 
 	if (u->retired)
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct reg_unit *v = realloc(l->v, cap * sizeof(*v));
-		if (v == NULL) {
-			l->nomem = 1;
-			return 1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	l->v[l->n++] = *u;
-	return 0;
+	l->nomem = list_push((void **)&l->v, &l->n, &l->cap, u, sizeof(*u)) != GFI_OK;
+	return l->nomem;
 }
 
 int alerts_evaluate(struct store *s, const struct alert_rules *r, int64_t now_s,

@@ -12,6 +12,11 @@
  *   sector_limit       a yearly value above its sector's limit (table)
  *   completeness       data completeness below completeness_pct in one of
  *                      the last 12 complete months or the last complete year
+ *   missing_input      a registered input (a meter with a role in the
+ *                      balance) without readings, or covering less than
+ *                      min_coverage, in one of those periods; subject the
+ *                      point: a data-quality alert. An indicator that lacks
+ *                      an input never enters the deterioration rules.
  *   gateway_silent     no batch received for more than max_silence_s
  *   counter_anomaly    readings flagged backwards or jump, or series resets,
  *                      in the current year so far

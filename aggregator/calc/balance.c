@@ -27,7 +27,7 @@
 
 /* ---- accumulators ---- */
 
-const struct acc ACC0 = { 0, 0, 1.0, 0, 0 };
+const struct acc ACC0 = { 0, 0, 1.0, 0, 0, 0 };
 
 
 
@@ -38,6 +38,7 @@ void acc_merge(struct acc *a, const struct acc *b)
 	a->compl = fmin(a->compl, b->compl);
 	a->est |= b->est;
 	a->prov |= b->prov;
+	a->missing |= b->missing;
 }
 
 /* The quality of a and b together, without their values. */
@@ -47,6 +48,7 @@ struct acc acc_with(const struct acc *a, const struct acc *b)
 	r.compl = fmin(a->compl, b->compl);
 	r.est |= b->est;
 	r.prov |= b->prov;
+	r.missing |= b->missing;
 	return r;
 }
 
@@ -59,8 +61,11 @@ static void acc_metered(struct acc *a, double v, const struct series_total *t,
 		a->v += v;
 	a->has |= t->has_value;
 	a->compl = fmin(a->compl, t->completeness);
-	a->est |= t->extrapolated || t->resets > 0;
-	a->prov |= prov;
+	a->est |= t->extrapolated || t->resets > 0 || t->split_gap;
+	/* A point without a reading in the period provides nothing of its
+	 * own: no provenance (its total, if any, spans the silence). */
+	if (t->has_value && t->completeness > 0)
+		a->prov |= prov;
 }
 
 enum ind_provenance acc_provenance(unsigned bits)
@@ -89,11 +94,35 @@ void balance_init(struct balance *b)
 	b->output = ACC0;
 }
 
+/* a += a member's m, its missing bits moved up by shift (the member's
+ * list follows the park's); bits past the list's end fold into the last. */
+static void merge_member(struct acc *a, const struct acc *m, int shift)
+{
+	struct acc moved = *m;
+
+	moved.missing = 0;
+	for (int i = 0; i < IND_MISSING_MAX; i++) {
+		if (m->missing & (1u << i))
+			moved.missing |= 1u << (i + shift < IND_MISSING_MAX
+						? i + shift : IND_MISSING_MAX - 1);
+	}
+	acc_merge(a, &moved);
+}
+
 /* Sum a member's balance into a park's (facts too: the park's own facts
  * replace those sums afterwards). */
 void balance_add(struct balance *b, const struct balance *m)
 {
-#define X(n) acc_merge(&b->n, &m->n);
+	int shift = b->nmissing;
+
+	for (int i = 0; i < m->nmissing; i++) {
+		if (b->nmissing < IND_MISSING_MAX)
+			b->missing[b->nmissing++] = m->missing[i];
+		else
+			b->missing_more++;
+	}
+	b->missing_more += m->missing_more;
+#define X(n) merge_member(&b->n, &m->n, shift);
 	BALANCE_ACCS(X)
 #undef X
 	b->readings += m->readings;
@@ -579,6 +608,77 @@ static struct acc *counter_dst(struct balance *b, const struct reg_meter *m)
 	}
 }
 
+/* Whether point m's total t is a missing input of c's period: no value or
+ * no reading in it, readings covering less than the min_coverage setting,
+ * or a silence a bound cuts. Listed in b with meter and carrier; the bit
+ * of its entry returned (0: measured). A retired point, or one registered
+ * after the period with no readings around it, was not in use: not missing. */
+static unsigned missing_input(const struct ctx *c, const struct reg_meter *m,
+			      const struct series_total *t, struct balance *b)
+{
+	struct ind_missing *x;
+	enum ind_missing_kind kind;
+	int i;
+
+	/* Not in use: retired (its successor carries the series), or
+	 * registered after the period with no history around it (a silence
+	 * spanned by imported readings is a silence, not absence). */
+	if (m->retired || (!t->has_value && m->registered_s >= c->t1))
+		return 0;
+	if (!t->has_value || t->completeness <= 0)
+		kind = MISSING_NO_READINGS;
+	else if (t->completeness < indicators_min_coverage())
+		kind = MISSING_COVERAGE;
+	else if (t->split_gap)
+		kind = MISSING_SPLIT_GAP;
+	else
+		return 0;
+	if (b->nmissing == IND_MISSING_MAX) {   /* listed ones stay as they are */
+		b->missing_more++;
+		return 1u << (IND_MISSING_MAX - 1);
+	}
+	i = b->nmissing++;
+	x = &b->missing[i];
+	memset(x, 0, sizeof(*x));
+	snprintf(x->unit, sizeof(x->unit), "%s", c->unit);
+	snprintf(x->point, sizeof(x->point), "%s/%s/%s", m->gateway, m->meter, m->point);
+	snprintf(x->carrier, sizeof(x->carrier), "%s",
+		 m->carrier[0] ? m->carrier : registry_role_name(m->role));
+	x->kind = kind;
+	x->coverage = t->has_value ? t->completeness : 0;
+	return 1u << i;
+}
+
+/* The accumulators counter point m feeds, NULL-terminated: one for a plain
+ * quantity (counter_dst); fuels and heat feed energy (kgce) and CO2, heat
+ * its GJ and steam mass too. */
+static void role_accs(struct balance *b, const struct reg_meter *m, struct acc *out[5])
+{
+	out[0] = out[1] = out[2] = out[3] = out[4] = NULL;
+	switch (m->role) {
+	case ROLE_FUEL: out[0] = &b->fuel_kgce; out[1] = &b->fuel_co2_kg; break;
+	case ROLE_HEAT_PURCHASED:
+		out[0] = &b->heat_kgce;
+		out[1] = &b->heat_co2_kg;
+		out[2] = &b->heat_gj;
+		out[3] = &b->steam_t;
+		break;
+	default: out[0] = counter_dst(b, m); break;
+	}
+}
+
+/* Mark what point m feeds as estimated by the missing input bit. */
+static void mark_missing(struct balance *b, const struct reg_meter *m, unsigned bit)
+{
+	struct acc *dst[5];
+
+	role_accs(b, m, dst);
+	for (int i = 0; bit != 0 && dst[i] != NULL; i++) {
+		dst[i]->missing |= bit;
+		dst[i]->est = 1;
+	}
+}
+
 static int add_counter(const struct ctx *c, const struct reg_meter *m,
 		       struct balance *b)
 {
@@ -592,6 +692,7 @@ static int add_counter(const struct ctx *c, const struct reg_meter *m,
 	if (ret != GFI_OK)
 		return ret;
 	acc_metered(&b->all, 0, &t, prov);
+	mark_missing(b, m, missing_input(c, m, &t, b));
 	if (m->role == ROLE_FUEL)
 		return add_fuel(c, m, &t, prov, b);
 	if (m->role == ROLE_HEAT_PURCHASED)

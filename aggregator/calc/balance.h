@@ -27,6 +27,8 @@ struct acc {
 	int est;            /* an input was extrapolated, reset, or used a
 			       fallback factor */
 	unsigned prov;      /* PROV_BIT of each provenance that went in */
+	unsigned missing;   /* bit i: balance.missing[i] went in (a missing
+			       input; est is then set too) */
 };
 
 extern const struct acc ACC0;
@@ -96,6 +98,9 @@ struct balance {
 	struct balance_product prod[BALANCE_PRODUCTS_MAX];
 	int nprod;               /* products registered (beyond the max: not
 				    kept, and no per-product figure) */
+	struct ind_missing missing[IND_MISSING_MAX]; /* inputs lacking */
+	int nmissing;
+	int missing_more;        /* lacking beyond the list's room */
 };
 
 struct ctx {

@@ -12,7 +12,9 @@
  * Invariants: sub-meters and roles without a balance never enter a total;
  * no indicator divides by a zero or missing denominator (it has no value);
  * the year-on-year change compares with the same period a year before,
- * computed the same way, once (never recursively further).
+ * computed the same way, once (never recursively further); for a period in
+ * progress both are measured over the same elapsed span from their starts,
+ * and a value lacking an input (ind_missing) has no change at all.
  */
 #include "indicators.h"
 
@@ -21,9 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "error.h"
-#include "period.h"
 #include "balance.h"
+#include "calendar.h"
+#include "error.h"
+#include "now.h"
+#include "period.h"
 #include "registry.h"
 #include "series.h"
 
@@ -103,7 +107,8 @@ static void put(struct ind_period *p, enum ind_id id, double v, const struct acc
 	x->has_value = 1;
 	x->completeness = q->compl;
 	x->provenance = acc_provenance(q->prov);
-	x->estimated = q->est;
+	x->estimated = q->est || q->missing != 0;
+	x->missing = q->missing;
 }
 
 /* num / den x k, when both have values and den > 0. */
@@ -321,6 +326,7 @@ static void derive_renewable(const struct balance *b, const struct electricity *
 	en.has = 1;
 	en.compl = fmin(en.compl, eq->completeness);
 	en.est |= eq->estimated;
+	en.missing |= eq->missing;
 	put_ratio(p, IND_RENEWABLE_SHARE_PCT, &re, &en, 100);
 }
 
@@ -581,10 +587,32 @@ static int suppliers(const struct ctx *c, struct ind_period *p)
 
 /* ---- the entry point ---- */
 
-static int compute(struct store *s, const char *unit, int year, int month,
-		   struct ind_period *out)
+static double min_coverage = IND_MIN_COVERAGE_DEFAULT;
+
+void indicators_set_min_coverage(double share)
 {
-	struct ctx c = { .s = s, .unit = unit, .year = year, .month = month };
+	if (isfinite(share) && share >= 0 && share <= 1)
+		min_coverage = share;
+}
+
+double indicators_min_coverage(void)
+{
+	return min_coverage;
+}
+
+static void copy_missing(const struct balance *b, struct ind_period *out)
+{
+	out->nmissing = b->nmissing;
+	out->missing_more = b->missing_more;
+	memcpy(out->missing, b->missing, sizeof(out->missing));
+}
+
+/* The indicators of (year, month) measured over [t0, t1). */
+static int compute(struct store *s, const char *unit, int year, int month,
+		   int64_t t0, int64_t t1, struct ind_period *out)
+{
+	struct ctx c = { .s = s, .unit = unit, .year = year, .month = month,
+			 .t0 = t0, .t1 = t1 };
 	struct balance b;
 	struct reg_unit u;
 	int ret;
@@ -593,8 +621,8 @@ static int compute(struct store *s, const char *unit, int year, int month,
 	snprintf(out->unit, sizeof(out->unit), "%s", unit);
 	out->year = year;
 	out->month = month;
-	if ((ret = period_bounds(year, month, &c.t0, &c.t1)) != GFI_OK)
-		return ret;
+	out->t0 = t0;
+	out->to_s = t1;
 	if ((ret = store_unit_get(s, unit, &u)) != GFI_OK ||
 	    (ret = store_import_any(s, &c.any_imports)) != GFI_OK)
 		return ret;
@@ -616,6 +644,7 @@ static int compute(struct store *s, const char *unit, int year, int month,
 	out->readings = b.readings;
 	out->imported_readings = b.imported;
 	out->metered = b.all.has;
+	copy_missing(&b, out);
 	balance_ctx_free(&c);
 	return ret;
 }
@@ -630,25 +659,91 @@ const char *indicators_provenance(const struct ind_period *p, double *share)
 	return p->imported_readings >= p->readings ? "imported" : "mixed";
 }
 
-int indicators_compute(struct store *s, const char *unit, int year, int month,
-		       struct ind_period *out)
+int indicators_renewable_band(double energy_tce)
 {
-	struct ind_period *last = NULL;
-	int ret = compute(s, unit, year, month, out);
+	if (!isfinite(energy_tce) || energy_tce < 0)
+		return 0;
+	return energy_tce >= 10000 ? 1 : energy_tce >= 5000 ? 2
+	     : energy_tce >= 3000 ? 3 : 4;
+}
 
-	if (ret != GFI_OK || year <= 1970)
-		return ret;
-	if ((last = malloc(sizeof(*last))) == NULL)
-		return GFI_E_NOMEM;
-	ret = compute(s, unit, year - 1, month, last);
-	for (int i = 0; ret == GFI_OK && i < IND_N; i++) {
+/* The year-on-year change of every indicator against last; none where
+ * either side lacks an input (a silent meter is no improvement). */
+static void yoy_changes(struct ind_period *out, const struct ind_period *last)
+{
+	for (int i = 0; i < IND_N; i++) {
 		const struct ind_value *l = &last->v[i];
 		struct ind_value *v = &out->v[i];
-		if (v->has_value && l->has_value && l->value != 0) {
+		if (v->has_value && l->has_value && l->value != 0 &&
+		    v->missing == 0 && l->missing == 0) {
 			v->yoy_pct = (v->value - l->value) / fabs(l->value) * 100.0;
 			v->has_yoy = 1;
 		}
 	}
+}
+
+/* The band of a year: from its own 综合能耗 when complete, else from the
+ * last complete year's (last: that year, whole, when in progress). */
+static void renewable_band(struct ind_period *out, const struct ind_period *whole)
+{
+	const struct ind_value *e = &whole->v[IND_ENERGY_EQUIV_TCE];
+
+	if (out->month != 0 || !e->has_value)
+		return;
+	out->renewable_band = indicators_renewable_band(e->value);
+	out->band_year = whole->year;
+}
+
+int indicators_compute_at(struct store *s, const char *unit, int year, int month,
+			  int64_t now_s, struct ind_period *out)
+{
+	struct ind_period *last = NULL;
+	int64_t t0, t1, p0, p1;
+	int ret = period_bounds(year, month, &t0, &t1), in_progress;
+
+	if (ret != GFI_OK)
+		return ret;
+	in_progress = t0 < now_s && now_s < t1;
+	ret = compute(s, unit, year, month, t0, in_progress ? now_s : t1, out);
+	out->in_progress = in_progress;
+	if (ret != GFI_OK || year <= 1970)
+		return ret;
+	if ((ret = period_bounds(year - 1, month, &p0, &p1)) != GFI_OK)
+		return ret;
+	if ((last = malloc(sizeof(*last))) == NULL)
+		return GFI_E_NOMEM;
+	/* In progress: the same elapsed duration from the prior start. */
+	ret = compute(s, unit, year - 1, month, p0,
+		      out->in_progress ? p0 + (out->to_s - t0) : p1, last);
+	if (ret == GFI_OK)
+		yoy_changes(out, last);
+	if (ret == GFI_OK && out->in_progress && month == 0)
+		ret = compute(s, unit, year - 1, 0, p0, p1, last);
+	if (ret == GFI_OK)
+		renewable_band(out, out->in_progress ? last : out);
 	free(last);
 	return ret;
+}
+
+int indicators_compute(struct store *s, const char *unit, int year, int month,
+		       struct ind_period *out)
+{
+	return indicators_compute_at(s, unit, year, month, agg_now_s(), out);
+}
+
+void indicators_yoy_label(const struct ind_period *p, char *zh, size_t zhlen,
+			  char *en, size_t enlen)
+{
+	static const char *const mon[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+					   "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	int y, m, d;
+
+	if (!p->in_progress) {
+		snprintf(zh, zhlen, "同比");
+		snprintf(en, enlen, "YoY");
+		return;
+	}
+	calendar_date_of(p->to_s, &y, &m, &d);
+	snprintf(zh, zhlen, "同比(截至%d月%d日)", m, d);
+	snprintf(en, enlen, "YoY to %s %d", mon[(m + 11) % 12], d);
 }

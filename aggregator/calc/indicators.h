@@ -7,12 +7,16 @@
  * emission factors stored with their source and year (factors table,
  * changeable without recompiling). Each value carries its unit,
  * completeness and provenance; a month or year also gets its change against
- * the same period a year before.
+ * the same period a year before. A period that contains now is measured up
+ * to now and compared with the same elapsed span of the prior period; a
+ * registered input without (enough) readings marks what it feeds estimated
+ * and names itself (struct ind_missing).
  */
 #ifndef GFI_AGG_INDICATORS_H
 #define GFI_AGG_INDICATORS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "store.h"
 
@@ -106,6 +110,8 @@ struct ind_value {
 	int estimated;          /* an input was extrapolated or had a reset */
 	double yoy_pct;         /* change against the same period a year before */
 	int has_yoy;
+	unsigned missing;       /* bit i: ind_period.missing[i] is an input of
+				   this value (then estimated, and no yoy) */
 };
 
 /* A factor a table used, to be named beside it (which year's, and whether
@@ -130,6 +136,34 @@ struct ind_product {
 	double energy_per_unit; /* kgce per unit */
 	int has_output, has_qualified, has_energy;
 };
+/* A registered input of the balance that the period lacks (docs/api.md,
+ * "reasons"): a meter point with a role, no or too few readings. */
+#define IND_MISSING_MAX 16
+/* The share of a period's expected readings a meter must have before its
+ * total counts as measured (aggregator config "min_coverage"). */
+#define IND_MIN_COVERAGE_DEFAULT 0.9
+
+enum ind_missing_kind {
+	MISSING_NO_READINGS = 0,   /* no reading of the point in the period */
+	MISSING_COVERAGE,          /* readings cover less than min_coverage */
+	MISSING_SPLIT_GAP,         /* a silence spans a bound of the period */
+};
+static const char *const ind_missing_kind_names[] = { "no_readings", "coverage",
+						      "split_gap", NULL };
+
+struct ind_missing {
+	char unit[STORE_CODE_LEN + 1]; /* the unit owning the point (a park's
+					  member) */
+	char point[3 * GFI_ID_MAX]; /* gateway/meter/point */
+	char carrier[32];         /* its carrier, else its role name */
+	enum ind_missing_kind kind;
+	double coverage;          /* readings present / expected, 0..1 */
+};
+
+/* The renewable-share band of a unit (DOMAIN.md, key indicators row 3:
+ * thresholds by annual 综合能耗, >= 10,000 tce; 5,000-10,000; 3,000-5,000;
+ * < 3,000; 工业和信息化部 绿色工厂评价要求, 动态管理表): 1..4, 0 unknown. */
+int indicators_renewable_band(double energy_tce);
 
 struct ind_period {
 	char unit[STORE_CODE_LEN + 1];
@@ -149,6 +183,19 @@ struct ind_period {
 					     non-fossil power */
 	struct ind_product products[IND_PRODUCTS_MAX];
 	int nproducts;
+	/* The period measured: [t0, to_s), to_s = now for a period in
+	 * progress (in_progress 1), else its end; the year-on-year change
+	 * compares [prior start, prior start + (to_s - t0)). */
+	int64_t t0, to_s;
+	int in_progress;
+	struct ind_missing missing[IND_MISSING_MAX];
+	int nmissing;
+	int missing_more;       /* inputs lacking beyond the list (their bit is
+				   the last entry's) */
+	/* Year periods: the 可再生能源利用率 band from the 综合能耗 of
+	 * band_year (the last complete year for a year in progress). */
+	int renewable_band;
+	int band_year;
 };
 
 /* The table of definitions, indexed by enum ind_id. */
@@ -167,5 +214,22 @@ const char *indicators_provenance(const struct ind_period *p, double *share);
  * GFI_E_DB. */
 int indicators_compute(struct store *s, const char *unit, int year, int month,
 		       struct ind_period *out);
+
+/* The same with now passed in (indicators_compute uses agg_now_s()): a
+ * period containing now_s is measured up to now_s, and compared with the
+ * same elapsed duration from the start of the period a year before. */
+int indicators_compute_at(struct store *s, const char *unit, int year, int month,
+			  int64_t now_s, struct ind_period *out);
+
+/* The setting min_coverage (0..1, default IND_MIN_COVERAGE_DEFAULT): a
+ * meter whose readings cover less of a period marks the indicators it feeds
+ * estimated, with a reason. Set once, before any thread starts. */
+void indicators_set_min_coverage(double share);
+double indicators_min_coverage(void);
+
+/* "同比(截至12月7日)" and "YoY to Dec 7" for a period in progress measured
+ * to to_s, "同比" and "YoY" for a complete one, into zh and en. */
+void indicators_yoy_label(const struct ind_period *p, char *zh, size_t zhlen,
+			  char *en, size_t enlen);
 
 #endif

@@ -42,6 +42,8 @@
 /* A drop from within this top share of counter_max is taken as a wrap. */
 #define WRAP_TOP_SHARE 0.10
 #define DEFAULT_INTERVAL_S 60
+/* A step of more than this many poll intervals across a bound is a gap. */
+#define SPLIT_GAP_INTERVALS 3
 
 struct pt {
 	int64_t t;
@@ -103,18 +105,32 @@ struct days {
 	int err;
 };
 
+/* Append the size bytes at row to *buf (n elements of cap): 0, or 1 with
+ * *err set when out of memory (a listing callback's answer). */
+static int push_row(void **buf, size_t *n, size_t *cap, int *err, const void *row,
+		    size_t size)
+{
+	if ((*err = grow(buf, cap, *n, size)) != GFI_OK)
+		return 1;
+	memcpy((char *)*buf + *n * size, row, size);
+	(*n)++;
+	return 0;
+}
+
+static int same_point(const struct series_key *k, const char *meter,
+		      const char *point)
+{
+	return strcmp(meter, k->meter) == 0 && strcmp(point, k->point) == 0;
+}
+
 static int days_row(void *ctx, const void *row)
 {
 	struct days *d = ctx;
 	const struct rollup *r = row;
 
-	if (strcmp(r->meter, d->k->meter) != 0 || strcmp(r->point, d->k->point) != 0 ||
-	    r->count == 0)
+	if (!same_point(d->k, r->meter, r->point) || r->count == 0)
 		return 0;
-	if ((d->err = grow((void **)&d->r, &d->cap, d->n, sizeof(*d->r))) != GFI_OK)
-		return 1;
-	d->r[d->n++] = *r;
-	return 0;
+	return push_row((void **)&d->r, &d->n, &d->cap, &d->err, r, sizeof(*r));
 }
 
 /* Rollups of k with at least one valid reading, days in [from, to). */
@@ -140,12 +156,9 @@ static int reps_row(void *ctx, const void *row)
 	struct reps *a = ctx;
 	const struct reg_replacement *r = row;
 
-	if (strcmp(r->meter, a->k->meter) != 0 || strcmp(r->point, a->k->point) != 0)
+	if (!same_point(a->k, r->meter, r->point))
 		return 0;
-	if ((a->err = grow((void **)&a->r, &a->cap, a->n, sizeof(*a->r))) != GFI_OK)
-		return 1;
-	a->r[a->n++] = *r;
-	return 0;
+	return push_row((void **)&a->r, &a->n, &a->cap, &a->err, r, sizeof(*r));
 }
 
 /* Replacements of k, in time order (store_replacement_list's order). */
@@ -177,6 +190,8 @@ struct walk {
 	struct pt prev;
 	int64_t first_t, last_t;
 	int64_t present;         /* valid readings in [t0, t1) */
+	int64_t split_gap_s;     /* a step this long or longer across t0 or t1
+				    is an interpolated gap (0: none) */
 	double value;
 	struct series_total *out;
 };
@@ -213,6 +228,16 @@ static double step_consumption(struct walk *w, const struct pt *p, const struct 
 	return 0;
 }
 
+/* Whether step (p, q) is a gap that a bound of the period cuts: the share
+ * on each side is interpolated, not measured (a month boundary inside a
+ * silence marks both months estimated). */
+static int crosses_bound(const struct walk *w, const struct pt *p, const struct pt *q)
+{
+	if (w->split_gap_s <= 0 || q->t - p->t < w->split_gap_s)
+		return 0;
+	return (p->t < w->t0 && q->t > w->t0) || (p->t < w->t1 && q->t > w->t1);
+}
+
 static void walk_seen(struct walk *w, int64_t t)
 {
 	if (w->first_t == INT64_MAX || t < w->first_t)
@@ -231,6 +256,8 @@ static void walk_point(struct walk *w, const struct pt *q)
 			double c = step_consumption(w, &w->prev, q);
 			w->value += c * (double)(hi - lo) / (double)(q->t - w->prev.t);
 		}
+		if (crosses_bound(w, &w->prev, q))
+			w->out->split_gap = 1;
 	}
 	if (q->t >= w->t0 && q->t < w->t1)
 		w->present++;
@@ -369,7 +396,8 @@ static int counter_total(struct store *s, const struct series_key *k, int64_t t0
 	struct reps reps = { 0 };
 	struct walk w = { .t0 = t0, .t1 = t1, .counter_max = counter_max,
 			  .reps = &reps, .first_t = INT64_MAX, .last_t = INT64_MIN,
-			  .out = out };
+			  .out = out, .split_gap_s = SPLIT_GAP_INTERVALS *
+				(interval_s > 0 ? interval_s : DEFAULT_INTERVAL_S) };
 	int64_t d0, dend;
 	int ret;
 

@@ -36,10 +36,15 @@ struct series_total {
 	int rollovers;           /* wraps at counter_max added */
 	int replacements;        /* registered replacements applied */
 	int64_t missing_s;       /* gauges: seconds not covered by trapezoids */
+	int split_gap;           /* counters: a silence of 3 or more poll
+				    intervals spans t0 or t1, so the share on
+				    this side is interpolated (estimated) */
 };
 
 /* Consumption of a counter point over [t0, t1). expected_interval_s is the
- * poll interval completeness is measured against (60 when unknown).
+ * poll interval completeness is measured against (60 when unknown); it
+ * counts readings expected in [t0, t1) only, so a period in progress is
+ * passed with t1 = now (indicators.c), never its end.
  * counter_max as registered (0: none). GFI_OK (possibly !has_value when no
  * reading lies within reach), GFI_E_DB. */
 int series_counter_total(struct store *s, const struct series_key *k,

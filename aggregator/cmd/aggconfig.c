@@ -21,11 +21,13 @@
 #include <cjson/cJSON.h>
 
 #include "error.h"
+#include "indicators.h"
 #include "jsonutil.h"
 #include "log.h"
 
 static const char *const top_keys[] = {
 	"store", "broker", "client_id", "shared_group", "future_tolerance_s",
+	"min_coverage",
 	"log_level", "http", NULL,
 };
 static const char *const http_keys[] = {
@@ -176,6 +178,9 @@ static int load_top(const cJSON *root, struct agg_config *cfg, char *err,
 				   sizeof(cfg->shared_group), err, errlen)) ||
 	    (ret = gfi_json_int(root, "future_tolerance_s", "", 0, 0, 86400, 300,
 				&tol, err, errlen)) ||
+	    (ret = gfi_json_double(root, "min_coverage", "", 0, 0, 1,
+				   IND_MIN_COVERAGE_DEFAULT, &cfg->min_coverage, err,
+				   errlen)) ||
 	    (ret = gfi_json_string(root, "log_level", "", 0, "notice", level,
 				   sizeof(level), err, errlen)))
 		return ret;

@@ -14,6 +14,9 @@
  *   "shared_group": "",                  non-empty: subscribe
  *                                        $share/<group>/gfi/v1/+/batch
  *   "future_tolerance_s": 300,           readings this far ahead are sane
+ *   "min_coverage": 0.9,                 share of a period's expected
+ *                                        readings a meter must have, else
+ *                                        what it feeds is estimated
  *   "log_level": "notice",
  *   "http": { "bind": "127.0.0.1", "port": 8080,  optional: the HTTP API
  *             "static_dir": "",                   (docs/api.md); "" = no
@@ -55,6 +58,11 @@ struct agg_config {
 	char client_id[GFI_ID_MAX];            /* = certificate CN */
 	char shared_group[GFI_ID_MAX];         /* "" = plain subscription */
 	int64_t future_tolerance_s;            /* 0..86400, default 300 */
+	double min_coverage;                   /* 0..1, default 0.9: a meter's
+						  readings must cover this
+						  share of a period, else the
+						  indicators it feeds are
+						  estimated (indicators.h) */
 	int log_level;                         /* GFI_LOG_*, default notice */
 	int has_broker;                        /* the "broker" section is present */
 	struct agg_http http;

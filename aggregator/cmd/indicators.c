@@ -2,7 +2,9 @@
  * indicators.c — `gfi-aggregator indicators --store F --unit CODE --year Y
  * [--month M] [--json] [--now TIME]`: compute one unit's indicators for a
  * year or month (calc/indicators.c) and print every one with its value,
- * unit, completeness, provenance, estimate flag and year-on-year change.
+ * unit, completeness, provenance, estimate flag, year-on-year change and
+ * the missing inputs behind an estimate (a period in progress ends with a
+ * "# yoy_pct: 同比(截至12月7日) ..." line).
  *
  * Invariants: read-only; `--now` pins the aggregator's now (now.h) so a
  * period in progress gives a reproducible answer; a refusal is one line
@@ -36,25 +38,49 @@ static void unit_text(const struct ind_def *d, const struct ind_period *p,
 			 p->product_unit);
 }
 
+/* The missing inputs of v ("carrier point kind; ..."), "-" when none. */
+static void print_reasons(const struct ind_period *p, const struct ind_value *v,
+			  FILE *out)
+{
+	const char *sep = "";
+
+	for (int i = 0; i < p->nmissing && i < IND_MISSING_MAX; i++) {
+		if (!(v->missing & (1u << i)))
+			continue;
+		fprintf(out, "%s%s %s %s", sep, p->missing[i].carrier, p->missing[i].point,
+			ind_missing_kind_names[p->missing[i].kind]);
+		sep = "; ";
+	}
+	fprintf(out, "%s\n", sep[0] ? "" : "-");
+}
+
 static void print_tsv(const struct ind_period *p, FILE *out)
 {
-	fprintf(out, "key\tvalue\tunit\tcompleteness_pct\tprovenance\testimated\tyoy_pct\n");
+	char zh[64], en[64];
+
+	fprintf(out, "key\tvalue\tunit\tcompleteness_pct\tprovenance\testimated\tyoy_pct\treasons\n");
 	for (int i = 0; i < IND_N; i++) {
 		const struct ind_def *d = ind_def((enum ind_id)i);
 		const struct ind_value *v = &p->v[i];
 		char unit[48];
 		unit_text(d, p, unit, sizeof(unit));
 		if (!v->has_value) {
-			fprintf(out, "%s\t-\t%s\t-\tnone\t0\t-\n", d->key, unit);
+			fprintf(out, "%s\t-\t%s\t-\tnone\t%d\t-\t", d->key, unit,
+				v->estimated);
+			print_reasons(p, v, out);
 			continue;
 		}
 		fprintf(out, "%s\t%.10g\t%s\t%.4g\t%s\t%d\t", d->key, v->value, unit,
 			v->completeness * 100.0, prov_name(v->provenance), v->estimated);
 		if (v->has_yoy)
-			fprintf(out, "%.4g\n", v->yoy_pct);
+			fprintf(out, "%.4g\t", v->yoy_pct);
 		else
-			fprintf(out, "-\n");
+			fprintf(out, "-\t");
+		print_reasons(p, v, out);
 	}
+	indicators_yoy_label(p, zh, sizeof(zh), en, sizeof(en));
+	if (p->in_progress)   /* the period is measured to now: say so */
+		fprintf(out, "# yoy_pct: %s (%s)\n", zh, en);
 }
 
 /* The indicators of the period o names, into p; 0, 1 or 2. */

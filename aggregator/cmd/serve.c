@@ -15,6 +15,7 @@
 #include "cmd.h"
 #include "error.h"
 #include "http.h"
+#include "indicators.h"
 #include "ingest.h"
 #include "log.h"
 #include "opts.h"
@@ -84,6 +85,7 @@ static int serve(int argc, char **argv, FILE *err, int http_only)
 		return OPTS_FAIL;
 	}
 	gfi_log_set_level(cfg.log_level);
+	indicators_set_min_coverage(cfg.min_coverage);
 	level_s = opts_get(&o, "log-level");
 	if (level_s != NULL && gfi_log_parse_level(level_s, &level) == 0)
 		gfi_log_set_level(level);

@@ -12,9 +12,11 @@
 #include "json.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "error.h"
 #include "registry.h"
 
@@ -82,20 +84,118 @@ cJSON *json_indicator(const struct ind_def *d, const struct ind_value *v,
 	return o;
 }
 
+/* One missing input: kind, unit, point, carrier, coverage and a line. */
+static cJSON *json_missing(const struct ind_missing *m)
+{
+	cJSON *o = cJSON_CreateObject();
+	const char *kind = json_name(ind_missing_kind_names, MISSING_SPLIT_GAP + 1,
+				     (int)m->kind, "");
+	char text[320];
+
+	if (o == NULL)
+		return NULL;
+	if (m->kind == MISSING_COVERAGE)
+		snprintf(text, sizeof(text), "%s meter %s: readings cover %.1f %% of "
+			 "the period", m->carrier, m->point, m->coverage * 100.0);
+	else if (m->kind == MISSING_SPLIT_GAP)
+		snprintf(text, sizeof(text), "%s meter %s: a gap spans the period's "
+			 "bound, its share is interpolated", m->carrier, m->point);
+	else
+		snprintf(text, sizeof(text), "%s meter %s: no reading in the period",
+			 m->carrier, m->point);
+	cJSON_AddStringToObject(o, "kind", kind);
+	cJSON_AddStringToObject(o, "unit", m->unit);
+	cJSON_AddStringToObject(o, "point", m->point);
+	cJSON_AddStringToObject(o, "carrier", m->carrier);
+	json_add_number(o, "coverage", m->coverage);
+	cJSON_AddStringToObject(o, "text", text);
+	return o;
+}
+
+/* The missing inputs in mask (bits into p->missing) as an array. */
+static cJSON *json_missing_list(const struct ind_period *p, unsigned mask)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; a != NULL && i < p->nmissing && i < IND_MISSING_MAX; i++) {
+		cJSON *m = (mask & (1u << i)) ? json_missing(&p->missing[i]) : NULL;
+		if (m != NULL && !cJSON_AddItemToArray(a, m))
+			cJSON_Delete(m);
+	}
+	return a;
+}
+
+/* What depends on the period rather than the value: the year-on-year
+ * label (a period in progress compares to the same day) and the reasons. */
+static void add_period_fields(cJSON *e, const struct ind_period *p,
+			      const struct ind_value *v, const char *zh,
+			      const char *en, const char *to)
+{
+	if (to[0] != '\0')
+		cJSON_AddStringToObject(e, "yoy_to", to);
+	else
+		cJSON_AddNullToObject(e, "yoy_to");
+	cJSON_AddStringToObject(e, "yoy_label", zh);
+	cJSON_AddStringToObject(e, "yoy_label_en", en);
+	cJSON_AddItemToObject(e, "reasons", json_missing_list(p, v->missing));
+}
+
+/* The instant a period in progress is measured to, local ISO text. */
+static void measured_to(const struct ind_period *p, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	if (p->in_progress)
+		calendar_format(p->to_s, buf, size);
+}
+
 int json_add_indicators(cJSON *o, const struct ind_period *p)
 {
 	cJSON *ind = cJSON_AddObjectToObject(o, "indicators");
+	char zh[64], en[64], to[32];
 
+	indicators_yoy_label(p, zh, sizeof(zh), en, sizeof(en));
+	measured_to(p, to, sizeof(to));
 	for (int i = 0; ind != NULL && i < IND_N; i++) {
 		const struct ind_def *d = ind_def((enum ind_id)i);
 		cJSON *e = d ? json_indicator(d, &p->v[i], p->product_unit) : NULL;
 
+		if (e != NULL)
+			add_period_fields(e, p, &p->v[i], zh, en, to);
 		if (e == NULL || !cJSON_AddItemToObject(ind, d->key, e)) {
 			cJSON_Delete(e);
 			return GFI_E_NOMEM;
 		}
 	}
 	return ind != NULL ? GFI_OK : GFI_E_NOMEM;
+}
+
+/* in_progress, measured_to, missing (the inputs lacking, at most
+ * IND_MISSING_MAX), missing_more (those beyond) and the renewable band of a
+ * period (docs/api.md). */
+static void json_add_progress(cJSON *o, const struct ind_period *p)
+{
+	char to[32];
+	cJSON *band;
+
+	measured_to(p, to, sizeof(to));
+	cJSON_AddBoolToObject(o, "in_progress", p->in_progress != 0);
+	if (to[0] != '\0')
+		cJSON_AddStringToObject(o, "measured_to", to);
+	else
+		cJSON_AddNullToObject(o, "measured_to");
+	cJSON_AddItemToObject(o, "missing", json_missing_list(p, ~0u));
+	cJSON_AddNumberToObject(o, "missing_more", p->missing_more);
+	if (p->renewable_band <= 0) {
+		cJSON_AddNullToObject(o, "renewable_band");
+		return;
+	}
+	band = cJSON_AddObjectToObject(o, "renewable_band");
+	if (band == NULL)
+		return;
+	cJSON_AddNumberToObject(band, "band", p->renewable_band);
+	cJSON_AddNumberToObject(band, "from_year", p->band_year);
+	cJSON_AddStringToObject(band, "source", "综合能耗 of from_year (当量值), "
+				"bands >= 10000, 5000-10000, 3000-5000, < 3000 tce");
 }
 
 cJSON *json_period(const struct ind_period *p)
@@ -121,54 +221,69 @@ cJSON *json_period(const struct ind_period *p)
 	cJSON_AddNumberToObject(o, "imported_share", share);
 	cJSON_AddNumberToObject(o, "readings", (double)p->readings);
 	cJSON_AddNumberToObject(o, "imported_readings", (double)p->imported_readings);
+	json_add_progress(o, p);
 	return o;
 }
 
-cJSON *json_alert(const struct store_alert *a)
+/* A struct's fields written in order from a table (offsets into it), so
+ * the row writers are data: strings, numbers (null when not finite),
+ * int64 numbers and booleans from int. */
+enum field_kind { F_STR, F_NUM, F_I64, F_BOOL };
+
+struct field {
+	const char *key;
+	enum field_kind kind;
+	size_t off;
+};
+
+static cJSON *json_fields(const void *row, const struct field *f, size_t n)
 {
 	cJSON *o = cJSON_CreateObject();
+	const char *base = row;
 
-	if (o == NULL)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", (double)a->id);
-	cJSON_AddStringToObject(o, "unit", a->unit);
-	cJSON_AddStringToObject(o, "rule", a->rule);
-	cJSON_AddStringToObject(o, "subject", a->subject);
-	cJSON_AddStringToObject(o, "period", a->period);
-	json_add_number(o, "value", a->value);
-	json_add_number(o, "threshold", a->threshold);
-	cJSON_AddStringToObject(o, "detail", a->detail);
-	cJSON_AddStringToObject(o, "state", a->state);
-	cJSON_AddNumberToObject(o, "first_seen_s", (double)a->first_seen_s);
-	cJSON_AddNumberToObject(o, "last_seen_s", (double)a->last_seen_s);
-	cJSON_AddStringToObject(o, "changed_by", a->changed_by);
-	cJSON_AddNumberToObject(o, "changed_s", (double)a->changed_s);
+	for (size_t i = 0; o != NULL && i < n; i++) {
+		const void *p = base + f[i].off;
+		switch (f[i].kind) {
+		case F_STR: cJSON_AddStringToObject(o, f[i].key, p); break;
+		case F_NUM: json_add_number(o, f[i].key, *(const double *)p); break;
+		case F_I64:
+			cJSON_AddNumberToObject(o, f[i].key, (double)*(const int64_t *)p);
+			break;
+		case F_BOOL: cJSON_AddBoolToObject(o, f[i].key, *(const int *)p != 0); break;
+		}
+	}
 	return o;
+}
+
+#define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
+#define A(key, kind) { #key, kind, offsetof(struct store_alert, key) }
+#define K(key, kind) { #key, kind, offsetof(struct store_spotcheck, key) }
+
+static const struct field alert_fields[] = {
+	A(id, F_I64), A(unit, F_STR), A(rule, F_STR), A(subject, F_STR), A(period, F_STR),
+	A(value, F_NUM), A(threshold, F_NUM), A(detail, F_STR), A(state, F_STR),
+	A(first_seen_s, F_I64), A(last_seen_s, F_I64), A(changed_by, F_STR),
+	A(changed_s, F_I64),
+};
+
+static const struct field spotcheck_fields[] = {
+	K(id, F_I64), K(gateway, F_STR), K(meter, F_STR), K(point, F_STR),
+	K(at_s, F_I64), K(reading, F_NUM), K(reported, F_NUM), K(diff, F_NUM),
+	K(diff_pct, F_NUM), K(tolerance_pct, F_NUM), K(chain_ok, F_BOOL),
+	K(verdict, F_STR), K(reason, F_STR), K(inspector, F_STR), K(note, F_STR),
+	K(recorded_s, F_I64),
+};
+#undef A
+#undef K
+
+cJSON *json_alert(const struct store_alert *a)
+{
+	return json_fields(a, alert_fields, NFIELDS(alert_fields));
 }
 
 cJSON *json_spotcheck(const struct store_spotcheck *k)
 {
-	cJSON *o = cJSON_CreateObject();
-
-	if (o == NULL)
-		return NULL;
-	cJSON_AddNumberToObject(o, "id", (double)k->id);
-	cJSON_AddStringToObject(o, "gateway", k->gateway);
-	cJSON_AddStringToObject(o, "meter", k->meter);
-	cJSON_AddStringToObject(o, "point", k->point);
-	cJSON_AddNumberToObject(o, "at_s", (double)k->at_s);
-	json_add_number(o, "reading", k->reading);
-	json_add_number(o, "reported", k->reported);
-	json_add_number(o, "diff", k->diff);
-	json_add_number(o, "diff_pct", k->diff_pct);
-	json_add_number(o, "tolerance_pct", k->tolerance_pct);
-	cJSON_AddBoolToObject(o, "chain_ok", k->chain_ok != 0);
-	cJSON_AddStringToObject(o, "verdict", k->verdict);
-	cJSON_AddStringToObject(o, "reason", k->reason);
-	cJSON_AddStringToObject(o, "inspector", k->inspector);
-	cJSON_AddStringToObject(o, "note", k->note);
-	cJSON_AddNumberToObject(o, "recorded_s", (double)k->recorded_s);
-	return o;
+	return json_fields(k, spotcheck_fields, NFIELDS(spotcheck_fields));
 }
 
 cJSON *json_gateway(const struct reg_gateway *g, const char *county, int has_last,

@@ -38,12 +38,14 @@ cJSON *json_indicator(const struct ind_def *d, const struct ind_value *v,
 		      const char *product_unit);
 
 /* Add "indicators": {key: json_indicator, ...} for every indicator of p to
- * o. GFI_OK or GFI_E_NOMEM. */
+ * o, each with the period's yoy_to, yoy_label, yoy_label_en and its
+ * reasons (the missing inputs behind it). GFI_OK or GFI_E_NOMEM. */
 int json_add_indicators(cJSON *o, const struct ind_period *p);
 
 /* A unit's indicators for a year or a month: unit, year, month (null for
  * the year), product_unit, indicators, provenance, imported_share,
- * readings, imported_readings. */
+ * readings, imported_readings, in_progress, measured_to, missing,
+ * renewable_band (docs/api.md). */
 cJSON *json_period(const struct ind_period *p);
 
 /* An alert: id, unit, rule, subject, period, value, threshold, detail,

@@ -37,7 +37,7 @@
 
 #define STATUS_BAD 2
 #define STATUS_FAIL 1
-#define QUALITY_MAX 512
+#define QUALITY_MAX 2048   /* estimates, provenance, 16 missing inputs, a year in progress */
 #define NOTE_MAX 512
 
 /* ---- the rows ---- */
@@ -101,7 +101,8 @@ static void note_append(char *buf, size_t size, size_t *n, const char *fmt, ...)
 		*n = (size_t)k < size - *n ? *n + (size_t)k : size - 1;
 }
 
-/* "completeness 97.5 %; estimated: a, b; provenance: metered, manual". */
+/* "completeness 97.5 %; estimated: a, b; provenance: metered, manual",
+ * then imported history, missing inputs and a year in progress. */
 static void quality_note(const struct ind_period *p, char *buf, size_t size)
 {
 	const struct ind_value *c = &p->v[IND_COMPLETENESS_PCT];
@@ -137,6 +138,14 @@ static void quality_note(const struct ind_period *p, char *buf, size_t size)
 		note_append(buf, size, &n, "; 含导入历史数据 includes imported history "
 			    "(not gateway-signed): %.1f %% of readings", p->readings > 0
 			    ? (double)p->imported_readings * 100.0 / (double)p->readings : 0.0);
+	for (int i = 0; i < p->nmissing && i < IND_MISSING_MAX; i++)
+		note_append(buf, size, &n, "%s%s %s", i ? ", " : "; 缺少输入 missing inputs: ",
+			    p->missing[i].carrier, p->missing[i].point);
+	if (p->in_progress) {
+		char zh[64], en[64];
+		indicators_yoy_label(p, zh, sizeof(zh), en, sizeof(en));
+		note_append(buf, size, &n, "; 年度未完 year in progress: %s %s", zh, en);
+	}
 }
 
 /* One factor: "0.5306 kgCO2/kWh of 2023 (source); 2025 has none

@@ -59,7 +59,12 @@ GFI.page('overview.html', async () => {
     card('energy-total', year + '年综合能耗合计', 'Energy ' + year + ', tce', totalHas ? num(total) : '—');
 
   const cols = [['单位', 'Unit'], ['类型', 'Kind'], ['报送', 'Reporting'], ['最后数据', 'Last batch']];
-  KEYS.forEach(k => cols.push([k[1], k[2] + ' ' + k[3], 'num'], ['同比', 'YoY', 'num']));
+  /* A year in progress is compared to the same day of last year: the
+   * API's label says up to which day. */
+  const withLabel = ind.find(d => d && d.indicators.energy_equiv_tce) || null;
+  const e0 = withLabel && withLabel.indicators.energy_equiv_tce;
+  const yoyHead = [(e0 && e0.yoy_label) || '同比', (e0 && e0.yoy_label_en) || 'YoY', 'num'];
+  KEYS.forEach(k => cols.push([k[1], k[2] + ' ' + k[3], 'num'], yoyHead));
   cols.push(['完整率', 'Complete', 'num'], ['预警', 'Alerts', 'num']);
   const row = i => {
     const x = units[i], d = ind[i];

@@ -42,7 +42,8 @@ GFI.page('report.html', async msg => {
     const e = u.indicators[c[0]];
     return '<td class="num" data-key="' + c[0] + '">' + num(e && e.value) + ' <span class="muted">' +
       esc(e ? e.unit : '') + '</span>' +
-      (e && e.yoy_pct != null ? '<br><span class="' + GFI.yoyClass(e.yoy_pct) + '">' + pct(e.yoy_pct) + '</span>' : '') + '</td>';
+      (e && e.yoy_pct != null ? '<br><span class="' + GFI.yoyClass(e.yoy_pct) + '" title="' +
+        esc((e.yoy_label || '同比') + ' ' + (e.yoy_label_en || 'YoY')) + '">' + pct(e.yoy_pct) + '</span>' : '') + '</td>';
   }).join('') + '</tr>';
   GFI.table(document.getElementById('report'), cols, d.units.map(row), ['无', 'none']);
 });

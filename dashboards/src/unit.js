@@ -1,6 +1,8 @@
 /* gfi dashboards: one unit's year. Cards with the year's indicators and
  * their YoY, monthly charts against last year (ECharts; window.gfiCharts
- * holds them for the browser test), the completeness per month, the unit's
+ * holds them for the browser test; a year in progress is compared to the
+ * same day of last year, as the cards' labels say), the completeness per
+ * month, the unit's
  * gateways and its meters with their last reading. Figures resting on
  * imported history carry the 导入 badge. */
 'use strict';
@@ -91,13 +93,19 @@ GFI.page('unit.html', async msg => {
     }
   }
 
+  /* A card: the value, its year-on-year change under the API's label (a
+   * year in progress compares to the same day: "同比(截至12月7日)"), and
+   * when estimated, the reasons naming each missing meter. */
   function showCards(year, I) {
     const card = (k, zh, en) => {
       const e = I[k] || {};
+      const why = (e.reasons || []).map(r => r.text).join('; ');
       return '<div class="card" data-testid="' + k + '"><div class="label">' + bi(zh, en) + ' ' + esc(e.unit || '') +
-        '</div><div class="value" data-value>' + num(e.value) + '</div><div class="sub"><span class="' +
-        GFI.yoyClass(e.yoy_pct) + '">' + bi('同比', 'YoY') + ' ' + pct(e.yoy_pct) + '</span>' +
-        (e.estimated ? ' · ' + bi('估算', 'estimated') : '') + '</div></div>';
+        '</div><div class="value" data-value>' + num(e.value) + '</div><div class="sub"><span data-yoy class="' +
+        GFI.yoyClass(e.yoy_pct) + '"><span data-yoy-label>' + bi(e.yoy_label || '同比', e.yoy_label_en || 'YoY') +
+        '</span> <span data-yoy-value>' + pct(e.yoy_pct) + '</span></span>' +
+        (e.estimated ? ' · <span data-estimated title="' + esc(why) + '">' + bi('估算', 'estimated') + '</span>' : '') +
+        (why ? '<div class="muted" data-reasons>' + esc(why) + '</div>' : '') + '</div></div>';
     };
     document.getElementById('cards').innerHTML =
       card('energy_equiv_tce', year + '年综合能耗', 'Energy (equiv.)') +

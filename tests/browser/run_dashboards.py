@@ -40,6 +40,11 @@ def credit_code(body17):
     return body17 + ALPHABET[0 if c == 31 else c]
 
 
+# The pinned server's now: 2025 is a year in progress, its readings
+# complete to now; the cards say up to which day they compare.
+PINNED_NOW = "2025-04-20 12:00"
+PINNED_LABEL = "同比(截至4月20日)"
+
 FACTORY = credit_code("91350100M000100Y4")
 CHAIN = credit_code("91350100MA0000020")
 
@@ -130,6 +135,15 @@ def build_store(P, store):
     return tokens
 
 
+def health(base):
+    try:
+        import urllib.request
+        with urllib.request.urlopen(base + "/api/v1/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
 def dist_stale(dist):
     """dist/ is missing, or what it was built from (dist/.sources, the
     sha256sum of src/* and assemble.mjs that dashboards/build.sh writes)
@@ -179,7 +193,18 @@ def main():
             except OSError:
                 return False
         gfitest.wait_for(up, 20, "the http server")
+        # A second server pinned inside 2025 (--now): the year in progress
+        # of the unit page's cards, compared to the same day of 2024.
+        pinned_port = gfitest.free_port()
+        pinned_cfg = P.write_json("agg-pinned.json", {
+            "store": store, "log_level": "info",
+            "http": {"bind": "127.0.0.1", "port": pinned_port, "static_dir": dist}})
+        pinned = P.start([AGG, "http", "--config", pinned_cfg, "--now", PINNED_NOW],
+                         "http-pinned.log")
+        pinned_base = "http://127.0.0.1:%d" % pinned_port
+        gfitest.wait_for(lambda: health(pinned_base), 20, "the pinned http server")
         env = dict(os.environ, BASE_URL=base, TOKEN=T["city-ops"], TOKEN_NAME="city-ops",
+                   PINNED_URL=pinned_base, PINNED_LABEL=PINNED_LABEL,
                    TOKENS=json.dumps(T), SCREENSHOT_DIR=shots,
                    DOWNLOAD_DIR=P.path("downloads"), FACTORY=FACTORY, YEAR="2025",
                    GFI_SOURCE_DIR=SOURCE)
@@ -201,6 +226,9 @@ def main():
         ok(r.returncode == 0 and last, "node test exits 0 (rc=%d)" % r.returncode)
         rc = P.stop(srv)
         ok(rc == 0, "server exits 0 on SIGTERM (%s): %s" % (rc, P.log("http.log")[-2000:]))
+        rc = P.stop(pinned)
+        ok(rc == 0, "pinned server exits 0 on SIGTERM (%s): %s" % (
+            rc, P.log("http-pinned.log")[-2000:]))
     gfitest.finish("dashboards")
 
 

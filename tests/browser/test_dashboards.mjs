@@ -2,7 +2,8 @@
 // (/usr/bin/chromium; never a downloaded browser) against a running
 // `gfi-aggregator http` whose static_dir is dashboards/dist. Started by
 // run_dashboards.py, which passes BASE_URL, TOKEN (a city token), TOKEN_NAME, FACTORY,
-// YEAR, SCREENSHOT_DIR, DOWNLOAD_DIR and GFI_SOURCE_DIR. Prints
+// YEAR, SCREENSHOT_DIR, DOWNLOAD_DIR, GFI_SOURCE_DIR, and PINNED_URL with
+// PINNED_LABEL (a second server pinned by --now inside YEAR). Prints
 // "browser: N passed, N failed" last.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -212,6 +213,7 @@ try {
         ', beyond the edge: ' + (wide.beyond.join(' ') || 'none') + ')');
     }
   }
+  await yearInProgress();
   ok(errors.length === 0, 'no page errors: ' + errors.join('; '));
 } catch (e) {
   ok(false, 'exception: ' + (e && e.stack ? e.stack : e));
@@ -246,6 +248,45 @@ async function overflow(url, screen) {
         .filter(el => el.getBoundingClientRect().right > limit + 0.5 && !insideScroller(el)).map(name);
       return { ready: document.body.dataset.ready, scrollWidth: document.documentElement.scrollWidth, beyond };
     }, screen.width);
+  } finally {
+    await browser.close();
+  }
+}
+
+/* The unit page of a year in progress (the server pinned by --now inside
+ * YEAR): each card's value, year-on-year change and its label ("同比(截至
+ * 4月20日)") are the API's, and the API says the year is in progress. */
+async function yearInProgress() {
+  const PINNED = process.env.PINNED_URL;
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  try {
+    const c = await browser.newContext();
+    await c.addInitScript(t => sessionStorage.setItem('gfi.token', t), TOKEN);
+    const p = await c.newPage();
+    p.setDefaultTimeout(10000);
+    p.on('pageerror', e => errors.push(String(e)));
+    await p.goto(PINNED + '/unit.html?code=' + FACTORY + '&year=' + YEAR);
+    await p.waitForSelector('body[data-ready]');
+    await p.screenshot({ path: path.join(SHOTS, '08-unit-in-progress.png'), fullPage: true });
+    const r = await fetch(PINNED + '/api/v1/units/' + FACTORY + '/indicators?year=' + YEAR,
+      { headers: { Authorization: 'Bearer ' + TOKEN } });
+    const d = await r.json();
+    ok(d.in_progress === true && String(d.measured_to).startsWith(YEAR + '-'),
+      'API: ' + YEAR + ' in progress, measured to ' + d.measured_to);
+    for (const k of ['energy_equiv_tce', 'water_intake_m3']) {
+      const e = d.indicators[k];
+      const sel = '[data-testid="' + k + '"] ';
+      const label = (await p.textContent(sel + '[data-yoy-label]')).trim();
+      const value = numText(await p.textContent(sel + '[data-value]'));
+      const yoy = (await p.textContent(sel + '[data-yoy-value]')).trim();
+      ok(e.yoy_label === process.env.PINNED_LABEL && label === e.yoy_label + ' ' + e.yoy_label_en,
+        'card ' + k + ' label "' + label + '" = API ' + e.yoy_label + ' / ' + e.yoy_label_en);
+      ok(e.value !== null && near(value, Math.round(e.value * 100) / 100),
+        'card ' + k + ' value ' + value + ' = API ' + e.value);
+      ok(e.yoy_pct !== null && Math.abs(parseFloat(yoy) - e.yoy_pct) <= 0.05,
+        'card ' + k + ' year-on-year "' + yoy + '" = API ' + e.yoy_pct);
+    }
   } finally {
     await browser.close();
   }

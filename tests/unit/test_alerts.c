@@ -208,6 +208,52 @@ static void every_rule_fires_on_the_bad_unit_and_not_on_its_control(void **state
 	assert_int_equal(a.last.first_seen_s, NOW);
 }
 
+/* Unit A's figures as crafted(), but its gas meter is silent in 2024 and in
+ * March 2025: energy per product lacks that input there (missing bit 0). */
+static int crafted_silent_gas(void *ctx, struct store *s, const char *unit,
+			      int year, int month, struct ind_period *p)
+{
+	int ret = crafted(ctx, s, unit, year, month, p);
+	int silent = strcmp(unit, UNIT_A) == 0 &&
+		     ((year == 2024 && month == 0) || (year == 2025 && month == 3));
+
+	if (ret == GFI_OK && silent) {
+		struct ind_missing *m = &p->missing[0];
+		snprintf(m->unit, sizeof(m->unit), "%s", unit);
+		snprintf(m->point, sizeof(m->point), "gw-a/G1/m3");
+		snprintf(m->carrier, sizeof(m->carrier), "natural_gas");
+		m->kind = MISSING_NO_READINGS;
+		p->nmissing = 1;
+		p->v[IND_ENERGY_PER_PRODUCT].missing = 1u;
+		p->v[IND_ENERGY_PER_PRODUCT].estimated = 1;
+	}
+	return ret;
+}
+
+static void a_missing_input_is_a_data_alert_never_a_change(void **state)
+{
+	struct fx *f = *state;
+	struct alerts_summary sum;
+	struct found a;
+
+	assert_int_equal(alerts_evaluate(f->s, &f->rules, NOW, crafted_silent_gas,
+					 NULL, &sum), GFI_OK);
+	/* The same figures fire both deterioration rules without the silence
+	 * (every_rule_fires_...); with it, neither reads them. */
+	assert_int_equal(alerts_of(f, UNIT_A, "deterioration_yoy", NULL).n, 0);
+	assert_int_equal(alerts_of(f, UNIT_A, "deterioration_12m", NULL).n, 0);
+	assert_int_equal(alerts_of(f, UNIT_A, "missing_input", "open").n, 2);
+	assert_int_equal(alerts_of(f, UNIT_B, "missing_input", NULL).n, 0);
+	a = alerts_of(f, UNIT_A, "missing_input", NULL);
+	assert_string_equal(a.last.subject, "gw-a/G1/m3");
+	assert_non_null(strstr(a.last.detail, "natural_gas"));
+	assert_non_null(strstr(a.last.detail, "no_readings"));
+	/* The meter reports again: the missing_input alerts are resolved. */
+	evaluate(f, NOW + 600);
+	assert_int_equal(alerts_of(f, UNIT_A, "missing_input", "open").n, 0);
+	assert_int_equal(alerts_of(f, UNIT_A, "missing_input", "resolved").n, 2);
+}
+
 static void thresholds_come_from_the_rules(void **state)
 {
 	struct fx *f = *state;
@@ -361,6 +407,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(every_rule_fires_on_the_bad_unit_and_not_on_its_control, setup, teardown),
+		cmocka_unit_test_setup_teardown(a_missing_input_is_a_data_alert_never_a_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(thresholds_come_from_the_rules, setup, teardown),
 		cmocka_unit_test_setup_teardown(evaluating_again_never_duplicates, setup, teardown),
 		cmocka_unit_test_setup_teardown(the_table_is_missing_only_after_april_15, setup, teardown),

@@ -429,12 +429,30 @@ static void unknown_unit_is_not_found(void **state)
 			 GFI_E_NOTFOUND);
 }
 
+/* The 可再生能源利用率 bands by annual 综合能耗 (DOMAIN.md, key indicators
+ * row 3): >= 10,000 tce; 5,000-10,000; 3,000-5,000; < 3,000. */
+static void renewable_bands_split_at_their_thresholds(void **state)
+{
+	(void)state;
+	assert_int_equal(indicators_renewable_band(25000), 1);
+	assert_int_equal(indicators_renewable_band(10000), 1);
+	assert_int_equal(indicators_renewable_band(9999.99), 2);
+	assert_int_equal(indicators_renewable_band(5000), 2);
+	assert_int_equal(indicators_renewable_band(4999.99), 3);
+	assert_int_equal(indicators_renewable_band(3000), 3);
+	assert_int_equal(indicators_renewable_band(2999.99), 4);
+	assert_int_equal(indicators_renewable_band(0), 4);
+	assert_int_equal(indicators_renewable_band(-1), 0);
+	assert_int_equal(indicators_renewable_band(NAN), 0);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, fixture_setup, fixture_teardown)
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(definitions_are_indexed_by_id),
+		cmocka_unit_test(renewable_bands_split_at_their_thresholds),
 		T(unknown_unit_is_not_found),
 		T(factory_a_matches_hand_computation),
 		T(factory_b_with_cems_matches_hand_computation),

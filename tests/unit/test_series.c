@@ -96,6 +96,7 @@ static struct series_total total(struct fixture *f, int64_t t0, int64_t t1,
 	assert_int_equal(a.rollovers, b.rollovers);
 	assert_int_equal(a.replacements, b.replacements);
 	assert_float_equal(a.completeness, b.completeness, 1e-12);
+	assert_int_equal(a.split_gap, b.split_gap);
 	return a;
 }
 
@@ -341,6 +342,39 @@ static void rollup_path_equals_raw_path_on_random_data(void **state)
 	}
 }
 
+/* Hourly to Jan 31 20:00, silent until Feb 1 04:00, hourly again: the
+ * eight-hour gap across the month boundary is interpolated on both sides,
+ * so January and February are each marked split_gap; a two-hour step (one
+ * missed poll) across a bound is not a gap, nor is a silence inside the
+ * period, nor are periods the silence does not touch. */
+static void gap_across_a_month_boundary_marks_both_months(void **state)
+{
+	struct fixture *f = *state;
+	struct series_total t;
+	int64_t mid = JAN2025 + 15 * DAY;
+
+	assert_int_equal(store_begin(f->s), GFI_OK);
+	for (int64_t x = JAN2025 - DAY; x <= FEB2025 + 2 * DAY; x += H) {
+		int in_gap = x > FEB2025 - 4 * H && x < FEB2025 + 4 * H;
+		int missed = x == mid;   /* one missed poll at Jan 16 00:00 */
+		if (!in_gap && !missed)
+			add(f, x, (double)(x - JAN2025) / H);
+	}
+	assert_int_equal(store_commit(f->s), GFI_OK);
+
+	t = total(f, JAN2025, FEB2025, 0, H);
+	assert_true(t.split_gap);
+	assert_float_equal(t.value, 31 * 24, 1e-9);   /* linear: still exact */
+	t = total(f, FEB2025, FEB2025 + DAY, 0, H);
+	assert_true(t.split_gap);
+	t = total(f, JAN2025, mid, 0, H);               /* one missed poll */
+	assert_false(t.split_gap);
+	t = total(f, FEB2025 - DAY, FEB2025 + DAY, 0, H); /* gap inside */
+	assert_false(t.split_gap);
+	t = total(f, JAN2025 + 2 * DAY, JAN2025 + 3 * DAY, 0, H);
+	assert_false(t.split_gap);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, fixture_teardown)
 
 int main(void)
@@ -352,6 +386,7 @@ int main(void)
 		T(replacement_splits_the_series),
 		T(reset_counts_zero_never_negative),
 		T(ten_day_gap_is_spanned_and_completeness_drops),
+		T(gap_across_a_month_boundary_marks_both_months),
 		T(gauge_trapezoids_clip_and_leave_holes),
 		T(rollup_path_equals_raw_path_on_random_data),
 	};
