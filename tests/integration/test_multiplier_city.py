@@ -183,6 +183,9 @@ def check_event_delivered(rig, t_change, logged):
          "batch %d's event is the one the agent logged: %s" % (seq, ev))
     check_acked(rig, seq)
     check_state_sent(rig)
+    c = rig.agg.counts()
+    g.ok(c["quarantined_batches"] == 0 and c["quarantined_readings"] == 0,
+         "nothing quarantined: the aggregator parses events (%s)" % c)
     return ev
 
 
