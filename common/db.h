@@ -79,6 +79,36 @@ int db_bind_int64(sqlite3_stmt *st, int i, int64_t v);
 int db_bind_double(sqlite3_stmt *st, int i, double v);
 int db_bind_blob(sqlite3_stmt *st, int i, const void *data, size_t len);
 
+/*
+ * Bind lists: one value per parameter, bound in order from index 1, so a
+ * statement's whole life (prepare, bind, step, finalize) is one call below.
+ * Build a list with DB_ARGS(DB_TEXT(a), DB_INT(b), ...), which expands to
+ * the two arguments (array, count) the runners take. The values follow the
+ * db_bind_* rules above (NULL text and NaN bind SQL NULL; a field is a
+ * fixed-size char array, read up to its size).
+ */
+enum db_arg_type { DB_ARG_TEXT, DB_ARG_FIELD, DB_ARG_INT, DB_ARG_REAL, DB_ARG_BLOB };
+
+struct db_arg {
+	enum db_arg_type type;
+	const void *p;          /* text, field or blob; borrowed for the call */
+	size_t size;            /* field or blob size */
+	int64_t i;
+	double d;
+};
+
+#define DB_TEXT(s)      { .type = DB_ARG_TEXT, .p = (s) }
+#define DB_FIELD(a)     { .type = DB_ARG_FIELD, .p = (a), .size = sizeof(a) }
+#define DB_INT(v)       { .type = DB_ARG_INT, .i = (int64_t)(v) }
+#define DB_REAL(v)      { .type = DB_ARG_REAL, .d = (v) }
+#define DB_BLOB(b, n)   { .type = DB_ARG_BLOB, .p = (b), .size = (n) }
+#define DB_ARGS(...) (const struct db_arg[]){ __VA_ARGS__ }, \
+	(sizeof((const struct db_arg[]){ __VA_ARGS__ }) / sizeof(struct db_arg))
+
+/* Bind args[0..n) to parameters 1..n of st: SQLite's first failing rc, or
+ * SQLITE_OK. */
+int db_bind_args(sqlite3_stmt *st, const struct db_arg *args, size_t n);
+
 /* Column readers: a TEXT column copied into dst[size] (truncated safely,
  * always terminated); a REAL column with NULL read back as NaN. */
 void db_column_text(sqlite3_stmt *st, int col, char *dst, size_t size);
@@ -99,6 +129,36 @@ int db_list(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,
  * here: the whole of a plain listing. */
 int db_query(sqlite3 *db, const char *sql, db_decode_fn decode, void *row,
 	     db_row_fn fn, void *ctx, const char *what);
+
+/* Prepare sql, bind args, step it once (a write, or a query whose rows
+ * are ignored) and finalize it: the whole of a one-shot write. GFI_OK or
+ * db_fail's code (GFI_E_EXISTS for a key conflict). sqlite3_changes() and
+ * the last rowid stay readable. */
+int db_run(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n,
+	   const char *what);
+
+/* db_list over sql with args bound, prepared and finalized here. */
+int db_select(sqlite3 *db, const char *sql, const struct db_arg *args,
+	      size_t n, db_decode_fn decode, void *row, db_row_fn fn, void *ctx,
+	      const char *what);
+
+/* db_get over sql with args bound, prepared and finalized here: GFI_OK,
+ * GFI_E_NOTFOUND (no row), or db_fail's code. */
+int db_select_one(sqlite3 *db, const char *sql, const struct db_arg *args,
+		  size_t n, db_decode_fn decode, void *row, const char *what);
+
+/* Whether sql with args yields a row: 1, 0, or db_fail's code. */
+int db_exists(sqlite3 *db, const char *sql, const struct db_arg *args,
+	      size_t n, const char *what);
+
+/* The one INTEGER answer of sql with args (an aggregate: count, sum,
+ * exists) into *out, 0 on error; a query without a row is an error here. */
+int db_scalar(sqlite3 *db, const char *sql, const struct db_arg *args,
+	      size_t n, int64_t *out, const char *what);
+
+/* A db_decode_fn for the commonest row: one INTEGER column into an
+ * int64_t. */
+void db_decode_int64(sqlite3_stmt *st, void *row);
 
 /* The first row of the bound statement st decoded into row: GFI_OK,
  * GFI_E_NOTFOUND (no row), or db_fail's code. st is reset afterwards. */

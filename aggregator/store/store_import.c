@@ -32,45 +32,27 @@
 int store_import_add(struct store *s, const struct store_import *rec,
 		     int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
+	int ret = db_run(s->db,
 		"INSERT INTO imports (file, sha256, rows, inserted, present, skipped, "
-		"by, imported_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
+		"by, imported_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		DB_ARGS(DB_TEXT(rec->file), DB_TEXT(rec->sha256), DB_INT(rec->rows),
+			DB_INT(rec->inserted), DB_INT(rec->present), DB_INT(rec->skipped),
+			DB_TEXT(rec->by), DB_INT(rec->imported_s)),
+		"import record");
 
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, rec->file);
-	db_bind_text(st, 2, rec->sha256);
-	db_bind_int64(st, 3, rec->rows);
-	db_bind_int64(st, 4, rec->inserted);
-	db_bind_int64(st, 5, rec->present);
-	db_bind_int64(st, 6, rec->skipped);
-	db_bind_text(st, 7, rec->by);
-	db_bind_int64(st, 8, rec->imported_s);
-	ret = db_step_done(s->db, st, "import record");
 	if (ret == GFI_OK)
 		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return ret;
 }
 
 int store_import_update(struct store *s, const struct store_import *rec)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
+	return db_run(s->db,
 		"UPDATE imports SET rows = ?2, inserted = ?3, present = ?4, "
-		"skipped = ?5 WHERE id = ?1", &st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, rec->id);
-	db_bind_int64(st, 2, rec->rows);
-	db_bind_int64(st, 3, rec->inserted);
-	db_bind_int64(st, 4, rec->present);
-	db_bind_int64(st, 5, rec->skipped);
-	ret = db_step_done(s->db, st, "import update");
-	sqlite3_finalize(st);
-	return ret;
+		"skipped = ?5 WHERE id = ?1",
+		DB_ARGS(DB_INT(rec->id), DB_INT(rec->rows), DB_INT(rec->inserted),
+			DB_INT(rec->present), DB_INT(rec->skipped)),
+		"import update");
 }
 
 static void import_list_decode(sqlite3_stmt *st, void *row)
@@ -269,22 +251,21 @@ struct day_key {
 	int64_t series, day_s;
 };
 
+static void text_decode(sqlite3_stmt *st, void *row)
+{
+	db_column_text(st, 0, row, GFI_QNAME_MAX);
+}
+
 static int series_kind(struct store *s, int64_t series, enum gfi_qkind *kind)
 {
-	sqlite3_stmt *st = NULL;
 	char quantity[GFI_QNAME_MAX] = "";
 	const struct gfi_quantity *q;
-	int ret = store_prepare(s, "SELECT quantity FROM series WHERE id = ?1", &st), rc;
+	int ret = db_select_one(s->db, "SELECT quantity FROM series WHERE id = ?1",
+				DB_ARGS(DB_INT(series)), text_decode, quantity,
+				"series kind");
 
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, series);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		db_column_text(st, 0, quantity, sizeof(quantity));
-	else
-		ret = store_fail(s, "series kind", rc);
-	sqlite3_finalize(st);
+	if (ret == GFI_E_NOTFOUND)
+		ret = store_fail(s, "series kind", SQLITE_DONE);
 	if (ret != GFI_OK)
 		return ret;
 	if ((q = gfi_quantity_find(quantity)) == NULL)
@@ -436,24 +417,9 @@ static int series_sum(struct store *s, const char *sql, const char *gateway,
 		      const char *meter, const char *point, int64_t from_day_s,
 		      int64_t to_day_s, int64_t *out)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, sql, &st), rc;
-
-	*out = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_text(st, 2, meter);
-	db_bind_text(st, 3, point);
-	db_bind_int64(st, 4, from_day_s);
-	db_bind_int64(st, 5, to_day_s);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	else
-		ret = store_fail(s, "import share", rc);
-	sqlite3_finalize(st);
-	return ret;
+	return db_scalar(s->db, sql, DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter),
+					     DB_TEXT(point), DB_INT(from_day_s),
+					     DB_INT(to_day_s)), out, "import share");
 }
 
 int store_import_share(struct store *s, const char *gateway, const char *meter,
@@ -481,18 +447,11 @@ int store_import_share(struct store *s, const char *gateway, const char *meter,
 
 int store_import_any(struct store *s, int *any)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT EXISTS (SELECT 1 FROM rollup_imports)", &st), rc;
+	int64_t yes = 0;
+	int ret = db_scalar(s->db, "SELECT EXISTS (SELECT 1 FROM rollup_imports)",
+			    NULL, 0, &yes, "import any");
 
-	*any = 0;
-	if (ret != GFI_OK)
-		return ret;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*any = sqlite3_column_int(st, 0) != 0;
-	else
-		ret = store_fail(s, "import any", rc);
-	sqlite3_finalize(st);
+	*any = yes != 0;
 	return ret;
 }
 
@@ -500,25 +459,10 @@ int store_imported_count(struct store *s, const char *gateway,
 			 const char *meter, const char *point, int64_t from_s,
 			 int64_t to_s, int64_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
+	return db_scalar(s->db,
 		"SELECT count(*) FROM readings r JOIN series s ON s.id = r.series "
 		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
-		"AND r.time_s >= ?4 AND r.time_s <= ?5 AND r.import_id != 0", &st), rc;
-
-	*n = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_text(st, 2, meter);
-	db_bind_text(st, 3, point);
-	db_bind_int64(st, 4, from_s);
-	db_bind_int64(st, 5, to_s);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	else
-		ret = store_fail(s, "imported count", rc);
-	sqlite3_finalize(st);
-	return ret;
+		"AND r.time_s >= ?4 AND r.time_s <= ?5 AND r.import_id != 0",
+		DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter), DB_TEXT(point),
+			DB_INT(from_s), DB_INT(to_s)), n, "imported count");
 }
