@@ -151,6 +151,38 @@ double db_column_double(sqlite3_stmt *st, int col)
 		       ? NAN : sqlite3_column_double(st, col);
 }
 
+/* An INTEGER column into an integer (or enum) of size bytes, truncated as
+ * a cast to that size would. */
+static void column_int(sqlite3_stmt *st, int col, void *dst, size_t size)
+{
+	int64_t v = sqlite3_column_int64(st, col);
+	int32_t v32 = (int32_t)v;
+	int16_t v16 = (int16_t)v;
+	int8_t v8 = (int8_t)v;
+
+	switch (size) {
+	case sizeof(v): memcpy(dst, &v, sizeof(v)); break;
+	case sizeof(v32): memcpy(dst, &v32, sizeof(v32)); break;
+	case sizeof(v16): memcpy(dst, &v16, sizeof(v16)); break;
+	default: memcpy(dst, &v8, sizeof(v8)); break;
+	}
+}
+
+void db_columns(sqlite3_stmt *st, const struct db_col *cols, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct db_col *c = &cols[k];
+		int col = (int)k;
+
+		switch (c->type) {
+		case DB_COL_TEXT_T: db_column_text(st, col, c->dst, c->size); break;
+		case DB_COL_INT_T: column_int(st, col, c->dst, c->size); break;
+		case DB_COL_REAL_T: *(double *)c->dst = sqlite3_column_double(st, col); break;
+		default: *(double *)c->dst = db_column_double(st, col); break;
+		}
+	}
+}
+
 /* ---- rows ---- */
 
 int db_list(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,

@@ -15,6 +15,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 #include <sys/types.h>
 
 #include <sqlite3.h>
@@ -113,6 +114,38 @@ int db_bind_args(sqlite3_stmt *st, const struct db_arg *args, size_t n);
  * always terminated); a REAL column with NULL read back as NaN. */
 void db_column_text(sqlite3_stmt *st, int col, char *dst, size_t size);
 double db_column_double(sqlite3_stmt *st, int col);
+
+/*
+ * Column lists, the mirror of bind lists: one destination per column of the
+ * current row, in the SELECT's order, read with db_columns. Build one with
+ * DB_COLUMNS(st, DB_COL_TEXT(r->name), DB_COL_INT(r->id), ...). TEXT is a
+ * fixed-size char array (db_column_text); INT an integer or enum of 4 or 8
+ * bytes; REAL a double (NULL reads 0); NREAL a double with NULL read as NaN
+ * (db_column_double).
+ */
+enum db_col_type { DB_COL_TEXT_T, DB_COL_INT_T, DB_COL_REAL_T, DB_COL_NREAL_T };
+
+struct db_col {
+	enum db_col_type type;
+	void *dst;
+	size_t size;
+};
+
+#define DB_COL_TEXT(x)  { .type = DB_COL_TEXT_T, .dst = (x), .size = sizeof(x) }
+#define DB_COL_INT(x)   { .type = DB_COL_INT_T, .dst = &(x), .size = sizeof(x) }
+#define DB_COL_REAL(x)  { .type = DB_COL_REAL_T, .dst = &(x), .size = sizeof(x) }
+#define DB_COL_NREAL(x) { .type = DB_COL_NREAL_T, .dst = &(x), .size = sizeof(x) }
+#define DB_COLUMNS(st, ...) db_columns((st), (const struct db_col[]){ __VA_ARGS__ }, \
+	sizeof((const struct db_col[]){ __VA_ARGS__ }) / sizeof(struct db_col))
+
+/* The whole of a row decoder: zero *r, then read the columns listed. */
+#define DB_ROW(st, r, ...) do { \
+	memset((r), 0, sizeof(*(r))); \
+	DB_COLUMNS(st, __VA_ARGS__); \
+} while (0)
+
+/* Read columns 0..n-1 of st's current row into cols[i].dst. */
+void db_columns(sqlite3_stmt *st, const struct db_col *cols, size_t n);
 
 /* Decode the current row of st into row. */
 typedef void (*db_decode_fn)(sqlite3_stmt *st, void *row);

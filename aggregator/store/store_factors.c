@@ -25,14 +25,9 @@ static void factor_row(sqlite3_stmt *st, void *row)
 {
 	struct store_factor *f = row;
 
-	memset(f, 0, sizeof(*f));
-	db_column_text(st, 0, f->kind, sizeof(f->kind));
-	db_column_text(st, 1, f->carrier, sizeof(f->carrier));
-	f->year = sqlite3_column_int(st, 2);
-	db_column_text(st, 3, f->unit, sizeof(f->unit));
-	f->value = sqlite3_column_double(st, 4);
-	db_column_text(st, 5, f->value_unit, sizeof(f->value_unit));
-	db_column_text(st, 6, f->source, sizeof(f->source));
+	DB_ROW(st, f, DB_COL_TEXT(f->kind), DB_COL_TEXT(f->carrier),
+	       DB_COL_INT(f->year), DB_COL_TEXT(f->unit), DB_COL_REAL(f->value),
+	       DB_COL_TEXT(f->value_unit), DB_COL_TEXT(f->source));
 }
 
 int store_factor_get(struct store *s, const char *kind, const char *carrier,

@@ -34,13 +34,9 @@ static void token_row(sqlite3_stmt *st, void *row)
 {
 	struct store_token *t = row;
 
-	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, 0);
-	db_column_text(st, 1, t->name, sizeof(t->name));
-	db_column_text(st, 2, t->role, sizeof(t->role));
-	db_column_text(st, 3, t->scope, sizeof(t->scope));
-	t->created_s = sqlite3_column_int64(st, 4);
-	t->revoked_s = sqlite3_column_int64(st, 5);
+	DB_ROW(st, t, DB_COL_INT(t->id), DB_COL_TEXT(t->name), DB_COL_TEXT(t->role),
+	       DB_COL_TEXT(t->scope), DB_COL_INT(t->created_s),
+	       DB_COL_INT(t->revoked_s));
 }
 
 #define TOKEN_COLS "id, name, role, scope, created_s, revoked_s"
@@ -90,14 +86,9 @@ static void audit_list_decode(sqlite3_stmt *st, void *row)
 {
 	struct store_audit *a = row;
 
-	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
-	a->time_s = sqlite3_column_int64(st, 1);
-	db_column_text(st, 2, a->who, sizeof(a->who));
-	db_column_text(st, 3, a->action, sizeof(a->action));
-	db_column_text(st, 4, a->object, sizeof(a->object));
-	a->status = sqlite3_column_int(st, 5);
-	db_column_text(st, 6, a->detail, sizeof(a->detail));
+	DB_ROW(st, a, DB_COL_INT(a->id), DB_COL_INT(a->time_s), DB_COL_TEXT(a->who),
+	       DB_COL_TEXT(a->action), DB_COL_TEXT(a->object), DB_COL_INT(a->status),
+	       DB_COL_TEXT(a->detail));
 }
 
 int store_audit_list(struct store *s, store_row_fn fn, void *ctx)

@@ -59,16 +59,9 @@ static void import_list_decode(sqlite3_stmt *st, void *row)
 {
 	struct store_import *r = row;
 
-	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	db_column_text(st, 1, r->file, sizeof(r->file));
-	db_column_text(st, 2, r->sha256, sizeof(r->sha256));
-	r->rows = sqlite3_column_int64(st, 3);
-	r->inserted = sqlite3_column_int64(st, 4);
-	r->present = sqlite3_column_int64(st, 5);
-	r->skipped = sqlite3_column_int64(st, 6);
-	db_column_text(st, 7, r->by, sizeof(r->by));
-	r->imported_s = sqlite3_column_int64(st, 8);
+	DB_ROW(st, r, DB_COL_INT(r->id), DB_COL_TEXT(r->file), DB_COL_TEXT(r->sha256),
+	       DB_COL_INT(r->rows), DB_COL_INT(r->inserted), DB_COL_INT(r->present),
+	       DB_COL_INT(r->skipped), DB_COL_TEXT(r->by), DB_COL_INT(r->imported_s));
 }
 
 int store_import_list(struct store *s, store_row_fn fn, void *ctx)

@@ -21,22 +21,12 @@ static void rollup_row(sqlite3_stmt *st, void *row)
 {
 	struct rollup *r = row;
 
-	memset(r, 0, sizeof(*r));
-	db_column_text(st, 0, r->gateway, sizeof(r->gateway));
-	db_column_text(st, 1, r->meter, sizeof(r->meter));
-	db_column_text(st, 2, r->point, sizeof(r->point));
-	db_column_text(st, 3, r->quantity, sizeof(r->quantity));
-	r->day_s = sqlite3_column_int64(st, 4);
-	r->count = sqlite3_column_int64(st, 5);
-	r->bad = sqlite3_column_int64(st, 6);
-	r->first_s = sqlite3_column_int64(st, 7);
-	r->first_v = db_column_double(st, 8);
-	r->last_s = sqlite3_column_int64(st, 9);
-	r->last_v = db_column_double(st, 10);
-	r->min_v = db_column_double(st, 11);
-	r->max_v = db_column_double(st, 12);
-	r->integral = sqlite3_column_double(st, 13);
-	r->flagged = sqlite3_column_int64(st, 14);
+	DB_ROW(st, r, DB_COL_TEXT(r->gateway), DB_COL_TEXT(r->meter),
+	       DB_COL_TEXT(r->point), DB_COL_TEXT(r->quantity), DB_COL_INT(r->day_s),
+	       DB_COL_INT(r->count), DB_COL_INT(r->bad), DB_COL_INT(r->first_s),
+	       DB_COL_NREAL(r->first_v), DB_COL_INT(r->last_s), DB_COL_NREAL(r->last_v),
+	       DB_COL_NREAL(r->min_v), DB_COL_NREAL(r->max_v), DB_COL_REAL(r->integral),
+	       DB_COL_INT(r->flagged));
 }
 
 /* Days in [from_day_s, to_day_s), ordered by meter, point, day. */
@@ -66,11 +56,9 @@ static void reading_decode(sqlite3_stmt *st, void *row)
 {
 	struct gfi_reading *r = row;
 
-	db_column_text(st, 0, r->quantity, sizeof(r->quantity));
-	r->time_s = sqlite3_column_int64(st, 1);
-	r->value = db_column_double(st, 2);
-	r->status = sqlite3_column_int(st, 3);
-	r->detail = sqlite3_column_int(st, 4);
+	DB_COLUMNS(st, DB_COL_TEXT(r->quantity), DB_COL_INT(r->time_s),
+	           DB_COL_NREAL(r->value), DB_COL_INT(r->status),
+	           DB_COL_INT(r->detail));
 }
 
 int store_readings(struct store *s, const char *gateway, const char *meter,
@@ -131,16 +119,11 @@ static void status_decode(sqlite3_stmt *q, void *row)
 {
 	struct gw_status *out = row;
 
-	memset(out, 0, sizeof(*out));
-	db_column_text(q, 0, out->gateway, sizeof(out->gateway));
-	db_column_text(q, 1, out->state, sizeof(out->state));
-	out->queue_depth = sqlite3_column_int64(q, 2);
-	out->oldest_queued_s = sqlite3_column_int64(q, 3);
-	out->head_seq = sqlite3_column_int64(q, 4);
-	out->acked_seq = sqlite3_column_int64(q, 5);
-	db_column_text(q, 6, out->version, sizeof(out->version));
-	out->reported_s = sqlite3_column_int64(q, 7);
-	out->received_s = sqlite3_column_int64(q, 8);
+	DB_ROW(q, out, DB_COL_TEXT(out->gateway), DB_COL_TEXT(out->state),
+	       DB_COL_INT(out->queue_depth), DB_COL_INT(out->oldest_queued_s),
+	       DB_COL_INT(out->head_seq), DB_COL_INT(out->acked_seq),
+	       DB_COL_TEXT(out->version), DB_COL_INT(out->reported_s),
+	       DB_COL_INT(out->received_s));
 }
 
 int store_status_get(struct store *s, const char *gateway, struct gw_status *out)
@@ -156,8 +139,7 @@ static void reason_decode(sqlite3_stmt *st, void *row)
 {
 	struct reason_count *r = row;
 
-	db_column_text(st, 0, r->reason, sizeof(r->reason));
-	r->n = sqlite3_column_int64(st, 1);
+	DB_COLUMNS(st, DB_COL_TEXT(r->reason), DB_COL_INT(r->n));
 }
 
 int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx)

@@ -99,10 +99,8 @@ static void county_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_county *c = row;
 
-	memset(c, 0, sizeof(*c));
-	db_column_text(st, 0, c->code, sizeof(c->code));
-	db_column_text(st, 1, c->name, sizeof(c->name));
-	c->retired = sqlite3_column_int(st, 2);
+	DB_ROW(st, c, DB_COL_TEXT(c->code), DB_COL_TEXT(c->name),
+	       DB_COL_INT(c->retired));
 }
 
 int store_county_put(struct store *s, const struct reg_county *c, int create)
@@ -145,15 +143,9 @@ static void unit_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_unit *u = row;
 
-	memset(u, 0, sizeof(*u));
-	db_column_text(st, 0, u->code, sizeof(u->code));
-	db_column_text(st, 1, u->name, sizeof(u->name));
-	u->kind = (enum unit_kind)sqlite3_column_int(st, 2);
-	db_column_text(st, 3, u->county, sizeof(u->county));
-	u->level = (enum unit_level)sqlite3_column_int(st, 4);
-	u->year_listed = sqlite3_column_int(st, 5);
-	db_column_text(st, 6, u->sector, sizeof(u->sector));
-	u->retired = sqlite3_column_int(st, 7);
+	DB_ROW(st, u, DB_COL_TEXT(u->code), DB_COL_TEXT(u->name), DB_COL_INT(u->kind),
+	       DB_COL_TEXT(u->county), DB_COL_INT(u->level), DB_COL_INT(u->year_listed),
+	       DB_COL_TEXT(u->sector), DB_COL_INT(u->retired));
 }
 
 int store_unit_put(struct store *s, const struct reg_unit *u, int create)
@@ -246,12 +238,9 @@ static void gateway_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_gateway *g = row;
 
-	memset(g, 0, sizeof(*g));
-	db_column_text(st, 0, g->id, sizeof(g->id));
-	db_column_text(st, 1, g->unit, sizeof(g->unit));
-	db_column_text(st, 2, g->pubkey_pem, sizeof(g->pubkey_pem));
-	g->active = sqlite3_column_int(st, 3);
-	g->registered_s = sqlite3_column_int64(st, 4);
+	DB_ROW(st, g, DB_COL_TEXT(g->id), DB_COL_TEXT(g->unit),
+	       DB_COL_TEXT(g->pubkey_pem), DB_COL_INT(g->active),
+	       DB_COL_INT(g->registered_s));
 }
 
 int store_gateway_put(struct store *s, const struct reg_gateway *g, int create)
@@ -313,19 +302,12 @@ static void meter_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_meter *m = row;
 
-	memset(m, 0, sizeof(*m));
-	db_column_text(st, 0, m->gateway, sizeof(m->gateway));
-	db_column_text(st, 1, m->meter, sizeof(m->meter));
-	db_column_text(st, 2, m->point, sizeof(m->point));
-	db_column_text(st, 3, m->quantity, sizeof(m->quantity));
-	m->role = (enum meter_role)sqlite3_column_int(st, 4);
-	db_column_text(st, 5, m->carrier, sizeof(m->carrier));
-	m->counter_max = sqlite3_column_double(st, 6);
-	db_column_text(st, 7, m->product, sizeof(m->product));
-	db_column_text(st, 8, m->product_unit, sizeof(m->product_unit));
-	m->accuracy_pct = sqlite3_column_double(st, 9);
-	m->registered_s = sqlite3_column_int64(st, 10);
-	m->retired = sqlite3_column_int(st, 11);
+	DB_ROW(st, m, DB_COL_TEXT(m->gateway), DB_COL_TEXT(m->meter),
+	       DB_COL_TEXT(m->point), DB_COL_TEXT(m->quantity), DB_COL_INT(m->role),
+	       DB_COL_TEXT(m->carrier), DB_COL_REAL(m->counter_max),
+	       DB_COL_TEXT(m->product), DB_COL_TEXT(m->product_unit),
+	       DB_COL_REAL(m->accuracy_pct), DB_COL_INT(m->registered_s),
+	       DB_COL_INT(m->retired));
 }
 
 int store_meter_put(struct store *s, const struct reg_meter *m, int create)
@@ -438,13 +420,9 @@ static void replacement_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_replacement *r = row;
 
-	memset(r, 0, sizeof(*r));
-	db_column_text(st, 0, r->gateway, sizeof(r->gateway));
-	db_column_text(st, 1, r->meter, sizeof(r->meter));
-	db_column_text(st, 2, r->point, sizeof(r->point));
-	r->time_s = sqlite3_column_int64(st, 3);
-	r->old_final = sqlite3_column_double(st, 4);
-	r->new_initial = sqlite3_column_double(st, 5);
+	DB_ROW(st, r, DB_COL_TEXT(r->gateway), DB_COL_TEXT(r->meter),
+	       DB_COL_TEXT(r->point), DB_COL_INT(r->time_s), DB_COL_REAL(r->old_final),
+	       DB_COL_REAL(r->new_initial));
 }
 
 int store_replacement_list(struct store *s, const char *gateway,
@@ -494,14 +472,9 @@ static void fact_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_fact *f = row;
 
-	memset(f, 0, sizeof(*f));
-	db_column_text(st, 0, f->unit, sizeof(f->unit));
-	f->year = sqlite3_column_int(st, 1);
-	f->month = sqlite3_column_int(st, 2);
-	db_column_text(st, 3, f->key, sizeof(f->key));
-	f->value = sqlite3_column_double(st, 4);
-	db_column_text(st, 5, f->entered_by, sizeof(f->entered_by));
-	f->entered_s = sqlite3_column_int64(st, 6);
+	DB_ROW(st, f, DB_COL_TEXT(f->unit), DB_COL_INT(f->year), DB_COL_INT(f->month),
+	       DB_COL_TEXT(f->key), DB_COL_REAL(f->value), DB_COL_TEXT(f->entered_by),
+	       DB_COL_INT(f->entered_s));
 }
 
 int store_fact_list(struct store *s, const char *unit, int year,
@@ -529,8 +502,7 @@ static void pair_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_pair *p = row;
 
-	db_column_text(st, 0, p->first, sizeof(p->first));
-	db_column_text(st, 1, p->second, sizeof(p->second));
+	DB_COLUMNS(st, DB_COL_TEXT(p->first), DB_COL_TEXT(p->second));
 }
 
 static int pair_list(struct store *s, const char *sql, const char *first,

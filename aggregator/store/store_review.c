@@ -30,20 +30,12 @@ static void alert_row(sqlite3_stmt *st, void *row)
 {
 	struct store_alert *a = row;
 
-	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
-	db_column_text(st, 1, a->unit, sizeof(a->unit));
-	db_column_text(st, 2, a->rule, sizeof(a->rule));
-	db_column_text(st, 3, a->subject, sizeof(a->subject));
-	db_column_text(st, 4, a->period, sizeof(a->period));
-	a->value = db_column_double(st, 5);
-	a->threshold = db_column_double(st, 6);
-	db_column_text(st, 7, a->detail, sizeof(a->detail));
-	a->first_seen_s = sqlite3_column_int64(st, 8);
-	a->last_seen_s = sqlite3_column_int64(st, 9);
-	db_column_text(st, 10, a->state, sizeof(a->state));
-	db_column_text(st, 11, a->changed_by, sizeof(a->changed_by));
-	a->changed_s = sqlite3_column_int64(st, 12);
+	DB_ROW(st, a, DB_COL_INT(a->id), DB_COL_TEXT(a->unit), DB_COL_TEXT(a->rule),
+	       DB_COL_TEXT(a->subject), DB_COL_TEXT(a->period), DB_COL_NREAL(a->value),
+	       DB_COL_NREAL(a->threshold), DB_COL_TEXT(a->detail),
+	       DB_COL_INT(a->first_seen_s), DB_COL_INT(a->last_seen_s),
+	       DB_COL_TEXT(a->state), DB_COL_TEXT(a->changed_by),
+	       DB_COL_INT(a->changed_s));
 }
 
 /* The id of the alert of a's key that is not resolved; 0 when none. */
