@@ -270,6 +270,16 @@ static const struct db_spec queue_db = {
 	.nmigrations = NMIGRATIONS,
 };
 
+void queue_close(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	db_finalize_all(q->st, ST_N);
+	db_close(q->db);
+	free(q->path);
+	free(q);
+}
+
 int queue_open(const char *path, int64_t max_readings, struct queue **out)
 {
 	struct queue *q = NULL;
@@ -303,11 +313,9 @@ int queue_open(const char *path, int64_t max_readings, struct queue **out)
 	ret = db_open(path, &queue_db, &q->db);
 	if (ret != GFI_OK)
 		goto cleanup;
-	for (int i = 0; i < ST_N; i++) {
-		ret = db_prepare(q->db, stmt_sql[i], 1, &q->st[i]);
-		if (ret != GFI_OK)
-			goto cleanup;
-	}
+	ret = db_prepare_all(q->db, stmt_sql, ST_N, q->st);
+	if (ret != GFI_OK)
+		goto cleanup;
 
 	*out = q;
 	q = NULL;
@@ -315,17 +323,6 @@ int queue_open(const char *path, int64_t max_readings, struct queue **out)
 cleanup:
 	queue_close(q);
 	return ret;
-}
-
-void queue_close(struct queue *q)
-{
-	if (q == NULL)
-		return;
-	for (int i = 0; i < ST_N; i++)
-		sqlite3_finalize(q->st[i]);
-	db_close(q->db);
-	free(q->path);
-	free(q);
 }
 
 /* A text field must be NUL-terminated within its array. */

@@ -467,3 +467,21 @@ void db_close(sqlite3 *db)
 	if (db != NULL && sqlite3_close(db) != SQLITE_OK)
 		log_err("close failed: path=%s: %s", db_path(db), sqlite3_errmsg(db));
 }
+
+void db_finalize_all(sqlite3_stmt **st, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_finalize(st[i]);
+		st[i] = NULL;
+	}
+}
+
+int db_prepare_all(sqlite3 *db, const char *const *sql, size_t n,
+		   sqlite3_stmt **st)
+{
+	int ret = GFI_OK;
+
+	for (size_t i = 0; i < n && ret == GFI_OK; i++)
+		ret = db_prepare(db, sql[i], 1, &st[i]);
+	return ret;
+}

@@ -49,6 +49,16 @@ int db_open(const char *path, const struct db_spec *spec, sqlite3 **out);
 /* Close db (NULL is fine); every statement must be finalized already. */
 void db_close(sqlite3 *db);
 
+/* Prepare sql[0..n) into st[0..n) for the connection's life
+ * (persistent); on error the ones prepared stay in st for
+ * db_finalize_all. */
+int db_prepare_all(sqlite3 *db, const char *const *sql, size_t n,
+		   sqlite3_stmt **st);
+
+/* Finalize the n statements of st (NULL ones are fine) and set them NULL:
+ * a statement cache's teardown, before db_close. */
+void db_finalize_all(sqlite3_stmt **st, size_t n);
+
 /* The single translation point: log "what failed" with SQLite's message for
  * rc and return GFI_E_FULL (a full disk or file size limit: SQLITE_FULL, or
  * a write refused whole, SQLITE_IOERR_WRITE), GFI_E_EXISTS (a UNIQUE or

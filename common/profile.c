@@ -419,6 +419,14 @@ static void prefix_err(const char *what, char *err, size_t errlen)
 	snprintf(err, errlen, "%s: %s", what, inner);
 }
 
+void gfi_profile_free(struct gfi_profile *p)
+{
+	if (p == NULL)
+		return;
+	free(p->points);
+	free(p);
+}
+
 int gfi_profile_parse(const char *json, size_t len, const char *what,
 		      struct gfi_profile **out, char *err, size_t errlen)
 {
@@ -493,14 +501,6 @@ int gfi_profile_load(const char *dir, const char *id,
 	}
 	*out = p;
 	return GFI_OK;
-}
-
-void gfi_profile_free(struct gfi_profile *p)
-{
-	if (p == NULL)
-		return;
-	free(p->points);
-	free(p);
 }
 
 const struct gfi_point *gfi_profile_point(const struct gfi_profile *p,

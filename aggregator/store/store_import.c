@@ -76,16 +76,40 @@ int store_import_list(struct store *s, store_row_fn fn, void *ctx)
 
 /* ---- readings ---- */
 
+/* The importer's statements, prepared once per import. */
+enum importer_stmt { IM_SERIES_ADD, IM_SERIES_GET, IM_INSERT, IM_HELD, IM_N };
+
+static const char *const importer_sql[IM_N] = {
+	[IM_SERIES_ADD] = "INSERT INTO series (gateway, meter, point, quantity) "
+			  "VALUES (?1, ?2, ?3, ?4) "
+			  "ON CONFLICT (gateway, meter, point) DO NOTHING",
+	[IM_SERIES_GET] = "SELECT id FROM series WHERE gateway = ?1 AND "
+			  "meter = ?2 AND point = ?3",
+	[IM_INSERT] = "INSERT OR IGNORE INTO readings (series, time_s, "
+		      "value, status, detail, import_id) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[IM_HELD] = "SELECT value, status, detail, import_id FROM "
+		    "readings WHERE series = ?1 AND time_s = ?2",
+};
+
 struct store_importer {
 	struct store *s;
 	int64_t id;
-	sqlite3_stmt *series_add, *series_get, *insert, *held;
+	sqlite3_stmt *st[IM_N];
 	/* The series of the last reading, so a file of one series after
 	 * another does not look it up per row; valid for this transaction. */
 	int has_memo;
 	char gateway[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
 	int64_t series;
 };
+
+void store_importer_free(struct store_importer *im)
+{
+	if (im == NULL)
+		return;
+	db_finalize_all(im->st, IM_N);
+	free(im);
+}
 
 int store_importer_new(struct store *s, int64_t id, struct store_importer **out)
 {
@@ -97,41 +121,19 @@ int store_importer_new(struct store *s, int64_t id, struct store_importer **out)
 		return GFI_E_NOMEM;
 	im->s = s;
 	im->id = id;
-	if ((ret = store_prepare(s, "INSERT INTO series (gateway, meter, point, quantity) "
-				 "VALUES (?1, ?2, ?3, ?4) "
-				 "ON CONFLICT (gateway, meter, point) DO NOTHING",
-				 &im->series_add)) != GFI_OK ||
-	    (ret = store_prepare(s, "SELECT id FROM series WHERE gateway = ?1 AND "
-				 "meter = ?2 AND point = ?3", &im->series_get)) != GFI_OK ||
-	    (ret = store_prepare(s, "INSERT OR IGNORE INTO readings (series, time_s, "
-				 "value, status, detail, import_id) "
-				 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &im->insert)) != GFI_OK ||
-	    (ret = store_prepare(s, "SELECT value, status, detail, import_id FROM "
-				 "readings WHERE series = ?1 AND time_s = ?2",
-				 &im->held)) != GFI_OK) {
+	ret = db_prepare_all(s->db, importer_sql, IM_N, im->st);
+	if (ret == GFI_OK)
+		*out = im;
+	else
 		store_importer_free(im);
-		return ret;
-	}
-	*out = im;
-	return GFI_OK;
-}
-
-void store_importer_free(struct store_importer *im)
-{
-	if (im == NULL)
-		return;
-	sqlite3_finalize(im->series_add);
-	sqlite3_finalize(im->series_get);
-	sqlite3_finalize(im->insert);
-	sqlite3_finalize(im->held);
-	free(im);
+	return ret;
 }
 
 /* The series id of (gateway, meter, point), created with r's quantity. */
 static int series_of(struct store_importer *im, const char *gateway,
 		     const struct gfi_reading *r)
 {
-	sqlite3_stmt *st = im->series_add;
+	sqlite3_stmt *st = im->st[IM_SERIES_ADD];
 	int ret, rc;
 
 	if (im->has_memo && strcmp(im->gateway, gateway) == 0 &&
@@ -145,7 +147,7 @@ static int series_of(struct store_importer *im, const char *gateway,
 	db_bind_text(st, 4, r->quantity);
 	if ((ret = db_step_done(im->s->db, st, "series insert")) != GFI_OK)
 		return ret;
-	st = im->series_get;
+	st = im->st[IM_SERIES_GET];
 	sqlite3_reset(st);
 	db_bind_text(st, 1, gateway);
 	db_bind_text(st, 2, r->meter);
@@ -166,7 +168,7 @@ static int series_of(struct store_importer *im, const char *gateway,
 static int held_reading(struct store_importer *im, int64_t time_s,
 			struct gfi_reading *held, int64_t *held_import)
 {
-	sqlite3_stmt *st = im->held;
+	sqlite3_stmt *st = im->st[IM_HELD];
 	int rc;
 
 	sqlite3_reset(st);
@@ -202,7 +204,7 @@ int store_importer_add(struct store_importer *im, const char *gateway,
 {
 	int has_value = gfi_status_has_value(r->status);
 	struct gfi_reading mine = *r;
-	sqlite3_stmt *st = im->insert;
+	sqlite3_stmt *st = im->st[IM_INSERT];
 	int ret;
 
 	if (has_value && !isfinite(r->value))
