@@ -252,8 +252,8 @@ void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	db_finalize_all(s->cache, STORE_CACHE_MAX);
 	free(s->series_cache);
+	db_finalize_all(s->cache, STORE_CACHE_MAX);
 	db_close(s->db);
 	free(s);
 }

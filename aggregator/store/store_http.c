@@ -82,6 +82,8 @@ int store_audit_add(struct store *s, const struct store_audit *a)
 		"audit add");
 }
 
+#define AUDIT_COLS "id, time_s, who, action, object, status, detail"
+
 static void audit_list_decode(sqlite3_stmt *st, void *row)
 {
 	struct store_audit *a = row;
@@ -95,8 +97,6 @@ int store_audit_list(struct store *s, store_row_fn fn, void *ctx)
 {
 	struct store_audit a;
 
-	return db_query(s->db,
-			"SELECT id, time_s, who, action, object, status, "
-			"detail FROM audit ORDER BY id",
+	return db_query(s->db, "SELECT " AUDIT_COLS " FROM audit ORDER BY id",
 			audit_list_decode, &a, fn, ctx, "audit list");
 }

@@ -25,6 +25,7 @@
 
 #include "calendar.h"
 #include "error.h"
+#include "grow.h"
 #include "quantity.h"
 
 /* ---- the imports table ---- */
@@ -320,51 +321,63 @@ static int day_rebuild(struct store *s, sqlite3_stmt *rd, sqlite3_stmt *put,
 	return GFI_OK;
 }
 
+/* The touched days collected so far (touched_days). */
+struct day_list {
+	struct day_key *v;
+	size_t n, cap;
+	int ret;
+};
+
+static void day_key_decode(sqlite3_stmt *st, void *row)
+{
+	struct day_key *d = row;
+
+	d->series = sqlite3_column_int64(st, 0);
+	d->day_s = calendar_day_start(sqlite3_column_int64(st, 1));
+}
+
+/* Append d unless it repeats the last day: rows come in series, time order. */
+static int day_append(void *ctx, const void *row)
+{
+	struct day_list *l = ctx;
+	const struct day_key *d = row;
+	struct day_key *nv;
+
+	if (l->n > 0 && l->v[l->n - 1].series == d->series &&
+	    l->v[l->n - 1].day_s == d->day_s)
+		return 0;
+	nv = gfi_grow(l->v, &l->cap, l->n, sizeof(*nv), 256);
+	if (nv == NULL) {
+		l->ret = GFI_E_NOMEM;
+		return 1;
+	}
+	l->v = nv;
+	l->v[l->n++] = *d;
+	return 0;
+}
+
 /* The (series, day) pairs import id touched, in series and day order. */
 static int touched_days(struct store *s, int64_t id, struct day_key **out,
 			size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	struct day_key *v = NULL;
-	size_t cap = 0, k = 0;
+	struct day_list l = { NULL, 0, 0, GFI_OK };
+	struct day_key row;
 	/* "import_id != 0" lets SQLite use the partial index (it cannot
 	 * tell that ?1 is not 0); without it this scans every reading. */
-	int ret = store_prepare(s,
-		"SELECT series, time_s FROM readings WHERE import_id = ?1 "
-		"AND import_id != 0 ORDER BY series, time_s", &st), rc;
+	int ret = db_select(s->db, "SELECT series, time_s FROM readings WHERE import_id = ?1 "
+			    "AND import_id != 0 ORDER BY series, time_s", DB_ARGS(DB_INT(id)),
+			    day_key_decode, &row, day_append, &l, "import days");
 
-	*out = NULL;
-	*n = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct day_key d = { sqlite3_column_int64(st, 0),
-				     calendar_day_start(sqlite3_column_int64(st, 1)) };
-		if (k > 0 && v[k - 1].series == d.series && v[k - 1].day_s == d.day_s)
-			continue;
-		if (k == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			struct day_key *nv = realloc(v, nc * sizeof(*nv));
-			if (nv == NULL) {
-				ret = GFI_E_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = nc;
-		}
-		v[k++] = d;
-	}
-	if (ret == GFI_OK && rc != SQLITE_DONE)
-		ret = store_fail(s, "import days", rc);
-	sqlite3_finalize(st);
+	if (ret == GFI_OK)
+		ret = l.ret;
 	if (ret != GFI_OK) {
-		free(v);
-		return ret;
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
 	}
-	*out = v;
-	*n = k;
-	return GFI_OK;
+	*out = l.v;
+	*n = l.n;
+	return ret;
 }
 
 int store_import_finish(struct store *s, int64_t id, int64_t *days)

@@ -102,17 +102,19 @@ int store_counts(struct store *s, struct store_counts *out)
 	return GFI_OK;
 }
 
+#define STATUS_COLS "gateway, state, queue_depth, oldest_queued_s, head_seq, " \
+	"acked_seq, version, reported_s, received_s"
+
 int store_status_put(struct store *s, const struct gw_status *st)
 {
-	return db_run(s->db,
-		"INSERT OR REPLACE INTO gateway_status (gateway, state, queue_depth, "
-		"oldest_queued_s, head_seq, acked_seq, version, reported_s, received_s) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-		DB_ARGS(DB_TEXT(st->gateway), DB_TEXT(st->state), DB_INT(st->queue_depth),
-			DB_INT(st->oldest_queued_s), DB_INT(st->head_seq),
-			DB_INT(st->acked_seq), DB_TEXT(st->version),
-			DB_INT(st->reported_s), DB_INT(st->received_s)),
-		"status put");
+	return db_run(s->db, "INSERT OR REPLACE INTO gateway_status (" STATUS_COLS ") "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+		      DB_ARGS(DB_TEXT(st->gateway), DB_TEXT(st->state),
+			      DB_INT(st->queue_depth), DB_INT(st->oldest_queued_s),
+			      DB_INT(st->head_seq), DB_INT(st->acked_seq),
+			      DB_TEXT(st->version), DB_INT(st->reported_s),
+			      DB_INT(st->received_s)),
+		      "status put");
 }
 
 static void status_decode(sqlite3_stmt *q, void *row)
@@ -128,11 +130,9 @@ static void status_decode(sqlite3_stmt *q, void *row)
 
 int store_status_get(struct store *s, const char *gateway, struct gw_status *out)
 {
-	return db_select_one(s->db,
-		"SELECT gateway, state, queue_depth, oldest_queued_s, head_seq, "
-		"acked_seq, version, reported_s, received_s FROM gateway_status "
-		"WHERE gateway = ?1", DB_ARGS(DB_TEXT(gateway)), status_decode, out,
-		"status get");
+	return db_select_one(s->db, "SELECT " STATUS_COLS " FROM gateway_status "
+			     "WHERE gateway = ?1", DB_ARGS(DB_TEXT(gateway)), status_decode,
+			     out, "status get");
 }
 
 static void reason_decode(sqlite3_stmt *st, void *row)
