@@ -566,9 +566,10 @@ cleanup:
 
 /* ---- parse ------------------------------------------------------------ */
 
-static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
-			 char *err, size_t errlen)
+static int parse_reading(const cJSON *o, size_t i, void *dst, char *err,
+			 size_t errlen)
 {
+	struct gfi_reading *r = dst;
 	char path[32];
 	char status[32];
 	const cJSON *val;
@@ -652,9 +653,10 @@ static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 	return GFI_OK;
 }
 
-static int parse_gap(const cJSON *o, size_t i, struct gfi_batch_gap *g,
-		     char *err, size_t errlen)
+static int parse_gap(const cJSON *o, size_t i, void *dst, char *err,
+		     size_t errlen)
 {
+	struct gfi_batch_gap *g = dst;
 	char path[32];
 	long long v;
 	int ret;
@@ -698,44 +700,76 @@ static int parse_gap(const cJSON *o, size_t i, struct gfi_batch_gap *g,
 	return GFI_OK;
 }
 
+/* How one array of a batch is read: its key, the messages for an empty
+ * and an oversized one, its bound, and its elements. */
+struct array_spec {
+	const char *key, *empty_msg, *noun;
+	int max;
+	size_t elem;
+	int (*parse)(const cJSON *o, size_t i, void *dst, char *err, size_t errlen);
+};
+
+static const struct array_spec readings_spec = {
+	"readings", "must not be empty", "readings", GFI_BATCH_MAX_READINGS,
+	sizeof(struct gfi_reading), parse_reading,
+};
+
+static const struct array_spec gaps_spec = {
+	"gaps", "must not be empty when present", "gap events", GFI_BATCH_MAX_GAPS,
+	sizeof(struct gfi_batch_gap), parse_gap,
+};
+
+/* Parse arr, 1..spec->max elements, into a new array *out (also set on
+ * error, for the caller to free) and its length *n (on success). */
+static int parse_array(const cJSON *arr, const struct array_spec *spec,
+		       void **out, size_t *n, char *err, size_t errlen)
+{
+	const cJSON *it;
+	size_t i = 0;
+	int count, ret;
+
+	if (!cJSON_IsArray(arr)) {
+		gfi_field_err(err, errlen, "", spec->key, "must be an array");
+		return GFI_E_INVAL;
+	}
+	count = cJSON_GetArraySize(arr);
+	if (count == 0) {
+		gfi_field_err(err, errlen, "", spec->key, "%s", spec->empty_msg);
+		return GFI_E_INVAL;
+	}
+	if (count < 0 || count > spec->max) {
+		gfi_field_err(err, errlen, "", spec->key, "%d %s exceed %d", count,
+			      spec->noun, spec->max);
+		return GFI_E_RANGE;
+	}
+	*out = calloc((size_t)count, spec->elem);
+	if (*out == NULL) {
+		gfi_field_err(err, errlen, "batch", "", "out of memory");
+		return GFI_E_NOMEM;
+	}
+	cJSON_ArrayForEach(it, arr) {
+		ret = spec->parse(it, i, (char *)*out + i * spec->elem, err, errlen);
+		if (ret != GFI_OK)
+			return ret;
+		i++;
+	}
+	*n = i;
+	return GFI_OK;
+}
+
 /* The optional "gaps" array of root into b. */
 static int parse_gaps(const cJSON *root, struct gfi_batch *b, char *err,
 		      size_t errlen)
 {
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "gaps");
-	const cJSON *it;
-	size_t i = 0;
-	int n, ret;
+	void *gaps = NULL;
+	int ret;
 
 	if (arr == NULL)
 		return GFI_OK;
-	if (!cJSON_IsArray(arr)) {
-		gfi_field_err(err, errlen, "", "gaps", "must be an array");
-		return GFI_E_INVAL;
-	}
-	n = cJSON_GetArraySize(arr);
-	if (n == 0) {
-		gfi_field_err(err, errlen, "", "gaps", "must not be empty when present");
-		return GFI_E_INVAL;
-	}
-	if (n < 0 || n > GFI_BATCH_MAX_GAPS) {
-		gfi_field_err(err, errlen, "", "gaps", "%d gap events exceed %d", n,
-			GFI_BATCH_MAX_GAPS);
-		return GFI_E_RANGE;
-	}
-	b->gaps = calloc((size_t)n, sizeof(*b->gaps));
-	if (b->gaps == NULL) {
-		gfi_field_err(err, errlen, "batch", "", "out of memory");
-		return GFI_E_NOMEM;
-	}
-	cJSON_ArrayForEach(it, arr) {
-		ret = parse_gap(it, i, &b->gaps[i], err, errlen);
-		if (ret != GFI_OK)
-			return ret;
-		i++;
-	}
-	b->ngaps = i;
-	return GFI_OK;
+	ret = parse_array(arr, &gaps_spec, &gaps, &b->ngaps, err, errlen);
+	b->gaps = gaps;
+	return ret;
 }
 
 /* The JSON object of a batch into b (gateway .. readings, gaps). */
@@ -744,9 +778,8 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 {
 	const cJSON *it;
 	const cJSON *arr;
+	void *readings = NULL;
 	long long v;
-	size_t i;
-	int n;
 	int ret;
 
 	if (!cJSON_IsObject(root)) {
@@ -802,33 +835,10 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		gfi_field_err(err, errlen, "", "readings", "missing");
 		return GFI_E_INVAL;
 	}
-	if (!cJSON_IsArray(arr)) {
-		gfi_field_err(err, errlen, "", "readings", "must be an array");
-		return GFI_E_INVAL;
-	}
-	n = cJSON_GetArraySize(arr);
-	if (n == 0) {
-		gfi_field_err(err, errlen, "", "readings", "must not be empty");
-		return GFI_E_INVAL;
-	}
-	if (n < 0 || n > GFI_BATCH_MAX_READINGS) {
-		gfi_field_err(err, errlen, "", "readings", "%d readings exceed %d", n,
-			GFI_BATCH_MAX_READINGS);
-		return GFI_E_RANGE;
-	}
-	b->readings = calloc((size_t)n, sizeof(*b->readings));
-	if (b->readings == NULL) {
-		gfi_field_err(err, errlen, "batch", "", "out of memory");
-		return GFI_E_NOMEM;
-	}
-	i = 0;
-	cJSON_ArrayForEach(it, arr) {
-		ret = parse_reading(it, i, &b->readings[i], err, errlen);
-		if (ret != GFI_OK)
-			return ret;
-		i++;
-	}
-	b->n = i;
+	ret = parse_array(arr, &readings_spec, &readings, &b->n, err, errlen);
+	b->readings = readings;
+	if (ret != GFI_OK)
+		return ret;
 	return parse_gaps(root, b, err, errlen);
 }
 
