@@ -210,21 +210,30 @@ void admin_take_pubkey(struct cli *c, const char *name, char *dst, size_t size)
 
 /* ---- references: refuse naming the flag that carries the key ---- */
 
+int admin_found(struct cli *c, const char *flag, const char *key,
+		const char *kind, int ret, int retired)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "%s lookup", kind);
+	if (ret == GFI_E_NOTFOUND)
+		admin_refuse(c, flag, "%s is not a registered %s", key, kind);
+	else if (ret != GFI_OK)
+		admin_failed(c, what, ret);
+	else if (retired)
+		admin_refuse(c, flag, "%s is a retired %s", key, kind);
+	return c->status == 0;
+}
+
 int admin_county_usable(struct cli *c, const char *flag, const char *code)
 {
-	struct reg_county k;
+	struct reg_county k = { .retired = 0 };
 	int ret;
 
 	if (c->status != 0)
 		return 0;
 	ret = store_county_get(c->s, code, &k);
-	if (ret == GFI_E_NOTFOUND)
-		admin_refuse(c, flag, "%s is not a registered county", code);
-	else if (ret != GFI_OK)
-		admin_failed(c, "county lookup", ret);
-	else if (k.retired)
-		admin_refuse(c, flag, "%s is a retired county", code);
-	return c->status == 0;
+	return admin_found(c, flag, code, "county", ret, k.retired);
 }
 
 int admin_unit_usable(struct cli *c, const char *flag, const char *code,
@@ -235,30 +244,18 @@ int admin_unit_usable(struct cli *c, const char *flag, const char *code,
 	if (c->status != 0)
 		return 0;
 	ret = store_unit_get(c->s, code, u);
-	if (ret == GFI_E_NOTFOUND)
-		admin_refuse(c, flag, "%s is not a registered unit", code);
-	else if (ret != GFI_OK)
-		admin_failed(c, "unit lookup", ret);
-	else if (u->retired)
-		admin_refuse(c, flag, "%s is a retired unit", code);
-	return c->status == 0;
+	return admin_found(c, flag, code, "unit", ret, ret == GFI_OK && u->retired);
 }
 
 int admin_gateway_usable(struct cli *c, const char *flag, const char *id)
 {
-	struct reg_gateway g;
+	struct reg_gateway g = { .active = 1 };
 	int ret;
 
 	if (c->status != 0)
 		return 0;
 	ret = store_gateway_get(c->s, id, &g);
-	if (ret == GFI_E_NOTFOUND)
-		admin_refuse(c, flag, "%s is not a registered gateway", id);
-	else if (ret != GFI_OK)
-		admin_failed(c, "gateway lookup", ret);
-	else if (!g.active)
-		admin_refuse(c, flag, "%s is a retired gateway", id);
-	return c->status == 0;
+	return admin_found(c, flag, id, "gateway", ret, !g.active);
 }
 
 /* The result of a put: key names the flag of the object's key, ref what
