@@ -566,6 +566,19 @@ cleanup:
 
 /* ---- parse ------------------------------------------------------------ */
 
+/* The required id field key of o (path for messages) into dst[size]. */
+static int parse_id(const cJSON *o, const char *key, const char *path, char *dst,
+		    size_t size, char *err, size_t errlen)
+{
+	int ret = gfi_json_string(o, key, path, 1, NULL, dst, size, err, errlen);
+
+	if (ret == GFI_OK && !gfi_id_valid(dst)) {
+		gfi_field_err(err, errlen, path, key, ID_RULE);
+		ret = GFI_E_INVAL;
+	}
+	return ret;
+}
+
 static int parse_reading(const cJSON *o, size_t i, void *dst, char *err,
 			 size_t errlen)
 {
@@ -584,20 +597,10 @@ static int parse_reading(const cJSON *o, size_t i, void *dst, char *err,
 	ret = gfi_json_check_keys(o, path, reading_keys, err, errlen);
 	if (ret != GFI_OK)
 		return ret;
-	ret = gfi_json_string(o, "meter", path, 1, NULL, r->meter,
-			      sizeof(r->meter), err, errlen);
-	if (ret == GFI_OK && !gfi_id_valid(r->meter)) {
-		gfi_field_err(err, errlen, path, "meter", ID_RULE);
-		ret = GFI_E_INVAL;
-	}
+	ret = parse_id(o, "meter", path, r->meter, sizeof(r->meter), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
-	ret = gfi_json_string(o, "point", path, 1, NULL, r->point,
-			      sizeof(r->point), err, errlen);
-	if (ret == GFI_OK && !gfi_id_valid(r->point)) {
-		gfi_field_err(err, errlen, path, "point", ID_RULE);
-		ret = GFI_E_INVAL;
-	}
+	ret = parse_id(o, "point", path, r->point, sizeof(r->point), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_string(o, "quantity", path, 1, NULL, r->quantity,
@@ -674,12 +677,7 @@ static int parse_gap(const cJSON *o, size_t i, void *dst, char *err,
 	if (ret != GFI_OK)
 		return ret;
 	g->id = (int64_t)v;
-	ret = gfi_json_string(o, "meter", path, 1, NULL, g->meter, sizeof(g->meter),
-			      err, errlen);
-	if (ret == GFI_OK && !gfi_id_valid(g->meter)) {
-		gfi_field_err(err, errlen, path, "meter", ID_RULE);
-		ret = GFI_E_INVAL;
-	}
+	ret = parse_id(o, "meter", path, g->meter, sizeof(g->meter), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_int(o, "from", path, 1, 1, GFI_BATCH_TIME_MAX - 1, 0, &v, err,
@@ -797,12 +795,7 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 			v, GFI_BATCH_VERSION);
 		return GFI_E_INVAL;
 	}
-	ret = gfi_json_string(root, "gateway", "", 1, NULL, b->gateway,
-			      sizeof(b->gateway), err, errlen);
-	if (ret == GFI_OK && !gfi_id_valid(b->gateway)) {
-		gfi_field_err(err, errlen, "", "gateway", ID_RULE);
-		ret = GFI_E_INVAL;
-	}
+	ret = parse_id(root, "gateway", "", b->gateway, sizeof(b->gateway), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_int(root, "seq", "", 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0,

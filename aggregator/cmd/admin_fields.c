@@ -72,12 +72,30 @@ const char *admin_opt(const struct cli *c, const char *name)
 
 /* ---- field parsers ---- */
 
+/* The value of option name still to be taken: NULL when it is absent or
+ * an earlier field was already refused (one error per run). */
+static const char *pending(const struct cli *c, const char *name)
+{
+	return c->status == 0 ? admin_opt(c, name) : NULL;
+}
+
+/* Copy option name into dst[size] when check accepts it (check reports
+ * the refusal itself, naming the flag). */
+static void take_checked(struct cli *c, const char *name, char *dst, size_t size,
+			 int (*check)(const char *name, const char *value, FILE *err))
+{
+	const char *v = pending(c, name);
+
+	if (v != NULL && (c->status = check(name, v, c->err)) == 0)
+		snprintf(dst, size, "%s", v);
+}
+
 void admin_take_text(struct cli *c, const char *name, char *dst, size_t size,
 		     int may_be_empty)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if ((c->status = opts_text(name, v, size, may_be_empty, c->err)) == 0)
 		snprintf(dst, size, "%s", v);
@@ -86,9 +104,9 @@ void admin_take_text(struct cli *c, const char *name, char *dst, size_t size,
 /* Lowercase words such as "natural_gas": [a-z0-9_], 1..size-1. */
 void admin_take_word(struct cli *c, const char *name, char *dst, size_t size)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if (v[0] == '\0' || strlen(v) >= size || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v))
 		admin_refuse(c, name, "%s is not a word of 1..%zu characters of a-z 0-9 _",
@@ -99,30 +117,20 @@ void admin_take_word(struct cli *c, const char *name, char *dst, size_t size)
 
 void admin_take_id(struct cli *c, const char *name, char *dst)
 {
-	const char *v = admin_opt(c, name);
-
-	if (v == NULL || c->status != 0)
-		return;
-	if ((c->status = opts_id(name, v, c->err)) == 0)
-		snprintf(dst, GFI_ID_MAX, "%s", v);
+	take_checked(c, name, dst, GFI_ID_MAX, opts_id);
 }
 
 void admin_take_credit_code(struct cli *c, const char *name, char *dst)
 {
-	const char *v = admin_opt(c, name);
-
-	if (v == NULL || c->status != 0)
-		return;
-	if ((c->status = opts_credit_code(name, v, c->err)) == 0)
-		snprintf(dst, STORE_CODE_LEN + 1, "%s", v);
+	take_checked(c, name, dst, STORE_CODE_LEN + 1, opts_credit_code);
 }
 
 /* Administrative division code (GB/T 2260): six digits. */
 void admin_take_county_code(struct cli *c, const char *name, char *dst, size_t size)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if (strlen(v) != 6 || strspn(v, "0123456789") != 6)
 		admin_refuse(c, name, "%s is not a 6-digit administrative division code", v);
@@ -132,10 +140,10 @@ void admin_take_county_code(struct cli *c, const char *name, char *dst, size_t s
 
 void admin_take_int(struct cli *c, const char *name, long min, long max, int *dst)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 	long n = 0;
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if ((c->status = opts_int(name, v, min, max, &n, c->err)) == 0)
 		*dst = (int)n;
@@ -144,9 +152,9 @@ void admin_take_int(struct cli *c, const char *name, long min, long max, int *ds
 void admin_take_double(struct cli *c, const char *name, double min, double max,
 		       double *dst)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	c->status = opts_double(name, v, min, max, dst, c->err);
 }
@@ -154,9 +162,9 @@ void admin_take_double(struct cli *c, const char *name, double min, double max,
 int admin_take_choice(struct cli *c, const char *name, const char *const *names,
 		      const char *all, int *dst)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return 0;
 	for (int i = 0; names[i] != NULL; i++) {
 		if (strcmp(names[i], v) == 0) {
@@ -170,10 +178,10 @@ int admin_take_choice(struct cli *c, const char *name, const char *const *names,
 
 void admin_take_time(struct cli *c, const char *name, int64_t *dst)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 	char why[256];
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if (registry_time_parse(v, dst, why, sizeof(why)) != GFI_OK)
 		admin_refuse(c, name, "%s", why);
@@ -184,12 +192,12 @@ void admin_take_time(struct cli *c, const char *name, int64_t *dst)
 /* A "BEGIN PUBLIC KEY" PEM file holding a P-256 key. */
 void admin_take_pubkey(struct cli *c, const char *name, char *dst, size_t size)
 {
-	const char *path = admin_opt(c, name);
+	const char *path = pending(c, name);
 	char *text = NULL, why[256] = "";
 	size_t len = 0, lead;
 	struct gfi_verifier *v = NULL;
 
-	if (path == NULL || c->status != 0)
+	if (path == NULL)
 		return;
 	if (gfi_read_file(path, PUBKEY_FILE_MAX, &text, &len, why, sizeof(why)) != GFI_OK) {
 		admin_refuse(c, name, "%s", why);
