@@ -566,6 +566,20 @@ cleanup:
 
 /* ---- parse ------------------------------------------------------------ */
 
+/* Element i of array name: path becomes "name[i]" for messages, and o
+ * must be an object with no key outside keys. */
+static int element_start(const cJSON *o, const char *name, size_t i,
+			 const char *const *keys, char *path, size_t pathlen,
+			 char *err, size_t errlen)
+{
+	snprintf(path, pathlen, "%s[%zu]", name, i);
+	if (!cJSON_IsObject(o)) {
+		gfi_field_err(err, errlen, path, "", "must be an object");
+		return GFI_E_INVAL;
+	}
+	return gfi_json_check_keys(o, path, keys, err, errlen);
+}
+
 /* The required id field key of o (path for messages) into dst[size]. */
 static int parse_id(const cJSON *o, const char *key, const char *path, char *dst,
 		    size_t size, char *err, size_t errlen)
@@ -589,12 +603,7 @@ static int parse_reading(const cJSON *o, size_t i, void *dst, char *err,
 	long long t;
 	int ret;
 
-	snprintf(path, sizeof(path), "readings[%zu]", i);
-	if (!cJSON_IsObject(o)) {
-		gfi_field_err(err, errlen, path, "", "must be an object");
-		return GFI_E_INVAL;
-	}
-	ret = gfi_json_check_keys(o, path, reading_keys, err, errlen);
+	ret = element_start(o, "readings", i, reading_keys, path, sizeof(path), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = parse_id(o, "meter", path, r->meter, sizeof(r->meter), err, errlen);
@@ -664,12 +673,7 @@ static int parse_gap(const cJSON *o, size_t i, void *dst, char *err,
 	long long v;
 	int ret;
 
-	snprintf(path, sizeof(path), "gaps[%zu]", i);
-	if (!cJSON_IsObject(o)) {
-		gfi_field_err(err, errlen, path, "", "must be an object");
-		return GFI_E_INVAL;
-	}
-	ret = gfi_json_check_keys(o, path, gap_keys, err, errlen);
+	ret = element_start(o, "gaps", i, gap_keys, path, sizeof(path), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_int(o, "id", path, 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0, &v,

@@ -233,36 +233,29 @@ int admin_found(struct cli *c, const char *flag, const char *key,
 	return c->status == 0;
 }
 
+/* The *_usable checks look nothing up once a field was refused: their
+ * lookup then answers GFI_E_STATE, which admin_found leaves unreported. */
 int admin_county_usable(struct cli *c, const char *flag, const char *code)
 {
 	struct reg_county k = { .retired = 0 };
-	int ret;
+	int ret = c->status == 0 ? store_county_get(c->s, code, &k) : GFI_E_STATE;
 
-	if (c->status != 0)
-		return 0;
-	ret = store_county_get(c->s, code, &k);
 	return admin_found(c, flag, code, "county", ret, k.retired);
 }
 
 int admin_unit_usable(struct cli *c, const char *flag, const char *code,
 		       struct reg_unit *u)
 {
-	int ret;
+	int ret = c->status == 0 ? store_unit_get(c->s, code, u) : GFI_E_STATE;
 
-	if (c->status != 0)
-		return 0;
-	ret = store_unit_get(c->s, code, u);
 	return admin_found(c, flag, code, "unit", ret, ret == GFI_OK && u->retired);
 }
 
 int admin_gateway_usable(struct cli *c, const char *flag, const char *id)
 {
 	struct reg_gateway g = { .active = 1 };
-	int ret;
+	int ret = c->status == 0 ? store_gateway_get(c->s, id, &g) : GFI_E_STATE;
 
-	if (c->status != 0)
-		return 0;
-	ret = store_gateway_get(c->s, id, &g);
 	return admin_found(c, flag, id, "gateway", ret, !g.active);
 }
 
