@@ -283,3 +283,21 @@ int gfi_id_valid(const char *s)
 	}
 	return 1;
 }
+
+cJSON *gfi_json_object(const struct gfi_json_field *f, size_t n)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	/* cJSON_Add* return NULL on allocation failure; cJSON_Delete frees a
+	 * partial object. */
+	for (size_t i = 0; j != NULL && i < n; i++) {
+		const cJSON *added = f[i].is_num
+			? cJSON_AddNumberToObject(j, f[i].key, f[i].num)
+			: cJSON_AddStringToObject(j, f[i].key, f[i].str ? f[i].str : "");
+		if (added == NULL) {
+			cJSON_Delete(j);
+			j = NULL;
+		}
+	}
+	return j;
+}
