@@ -702,34 +702,43 @@ static int parse_gap(const cJSON *o, size_t i, void *dst, char *err,
 	return GFI_OK;
 }
 
-/* How one array of a batch is read: its key, the messages for an empty
- * and an oversized one, its bound, and its elements. */
+/* How one array of a batch is read: its key, whether it must be there,
+ * the messages for an empty and an oversized one, its bound, and its
+ * elements. */
 struct array_spec {
 	const char *key, *empty_msg, *noun;
-	int max;
+	int required, max;
 	size_t elem;
 	int (*parse)(const cJSON *o, size_t i, void *dst, char *err, size_t errlen);
 };
 
 static const struct array_spec readings_spec = {
-	"readings", "must not be empty", "readings", GFI_BATCH_MAX_READINGS,
+	"readings", "must not be empty", "readings", 1, GFI_BATCH_MAX_READINGS,
 	sizeof(struct gfi_reading), parse_reading,
 };
 
 static const struct array_spec gaps_spec = {
-	"gaps", "must not be empty when present", "gap events", GFI_BATCH_MAX_GAPS,
+	"gaps", "must not be empty when present", "gap events", 0, GFI_BATCH_MAX_GAPS,
 	sizeof(struct gfi_batch_gap), parse_gap,
 };
 
-/* Parse arr, 1..spec->max elements, into a new array *out (also set on
- * error, for the caller to free) and its length *n (on success). */
-static int parse_array(const cJSON *arr, const struct array_spec *spec,
+/* Parse the array spec->key of root, 1..spec->max elements, into a new
+ * array *out (also set on error, for the caller to free) and its length
+ * *n (on success; 0 for an optional array that is absent). */
+static int parse_array(const cJSON *root, const struct array_spec *spec,
 		       void **out, size_t *n, char *err, size_t errlen)
 {
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, spec->key);
 	const cJSON *it;
 	size_t i = 0;
 	int count, ret;
 
+	if (arr == NULL && !spec->required)
+		return GFI_OK;
+	if (arr == NULL) {
+		gfi_field_err(err, errlen, "", spec->key, "missing");
+		return GFI_E_INVAL;
+	}
 	if (!cJSON_IsArray(arr)) {
 		gfi_field_err(err, errlen, "", spec->key, "must be an array");
 		return GFI_E_INVAL;
@@ -763,13 +772,9 @@ static int parse_array(const cJSON *arr, const struct array_spec *spec,
 static int parse_gaps(const cJSON *root, struct gfi_batch *b, char *err,
 		      size_t errlen)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "gaps");
 	void *gaps = NULL;
-	int ret;
+	int ret = parse_array(root, &gaps_spec, &gaps, &b->ngaps, err, errlen);
 
-	if (arr == NULL)
-		return GFI_OK;
-	ret = parse_array(arr, &gaps_spec, &gaps, &b->ngaps, err, errlen);
 	b->gaps = gaps;
 	return ret;
 }
@@ -779,7 +784,6 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		      size_t errlen)
 {
 	const cJSON *it;
-	const cJSON *arr;
 	void *readings = NULL;
 	long long v;
 	int ret;
@@ -827,12 +831,7 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		return ret;
 	b->sent_s = (int64_t)v;
 
-	arr = cJSON_GetObjectItemCaseSensitive(root, "readings");
-	if (arr == NULL) {
-		gfi_field_err(err, errlen, "", "readings", "missing");
-		return GFI_E_INVAL;
-	}
-	ret = parse_array(arr, &readings_spec, &readings, &b->n, err, errlen);
+	ret = parse_array(root, &readings_spec, &readings, &b->n, err, errlen);
 	b->readings = readings;
 	if (ret != GFI_OK)
 		return ret;
