@@ -2,7 +2,10 @@
  * db.c — the one SQLite toolkit of gfi (db.h): open, migrate, step, bind,
  * list. The agent's queue and the aggregator's store used to carry a copy
  * each of the migration runner, of "step a write", and six bind helpers;
- * this module is the only one left.
+ * this module is the only one left. A statement's whole life (prepare,
+ * bind a list, step or list, finalize) is one call (db_run, db_select,
+ * db_select_one, db_exists, db_scalar), and a row is read by a column
+ * list (db_columns), so callers write only their SQL and their values.
  *
  * Invariants:
  *  - a file db_open created has exactly spec->file_mode (created O_EXCL
