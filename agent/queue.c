@@ -133,6 +133,10 @@ enum stmt_id {
 	ST_N
 };
 
+/* The columns reading_decode and gap_decode read, in their order. */
+#define READING_COLS "id, meter, point, quantity, time_s, value, status, detail"
+#define GAP_COLS "id, meter, from_s, to_s, count, recorded_s"
+
 static const char *const stmt_sql[ST_N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -165,14 +169,12 @@ static const char *const stmt_sql[ST_N] = {
 			  "AND g.batch_seq IS NULL) "
 			  "GROUP BY meter ORDER BY min(id)",
 	[ST_DELETE_UPTO] = "DELETE FROM readings WHERE id <= ?1",
-	[ST_PEEK] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
-		    "FROM readings WHERE id > ?1 ORDER BY id LIMIT ?2",
-	[ST_GAPS] = "SELECT id, meter, from_s, to_s, count, recorded_s "
-		    "FROM gaps WHERE id > ?1 ORDER BY id LIMIT ?2",
-	[ST_UNBATCHED_OLD] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
-			     "FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT ?1",
-	[ST_UNBATCHED_NEW] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
-			     "FROM readings WHERE batch_seq IS NULL ORDER BY id DESC LIMIT ?1",
+	[ST_PEEK] = "SELECT " READING_COLS " FROM readings WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[ST_GAPS] = "SELECT " GAP_COLS " FROM gaps WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[ST_UNBATCHED_OLD] = "SELECT " READING_COLS " FROM readings WHERE batch_seq IS NULL "
+			     "ORDER BY id LIMIT ?1",
+	[ST_UNBATCHED_NEW] = "SELECT " READING_COLS " FROM readings WHERE batch_seq IS NULL "
+			     "ORDER BY id DESC LIMIT ?1",
 	[ST_MARK] = "UPDATE readings SET batch_seq = ?1 "
 		    "WHERE id BETWEEN ?2 AND ?3 AND batch_seq IS NULL",
 	[ST_BATCH_INSERT] = "INSERT INTO batches (seq, hash, payload, nreadings, created_s) "
@@ -184,8 +186,8 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_ACK_BATCHES] = "DELETE FROM batches WHERE seq <= ?1",
 	[ST_ACK_SET] = "UPDATE chain SET acked_seq = ?1 WHERE id = 1 AND acked_seq < ?1",
 	[ST_OLDEST] = "SELECT time_s FROM readings ORDER BY id LIMIT 1",
-	[ST_GAPS_UNBATCHED] = "SELECT id, meter, from_s, to_s, count, recorded_s "
-			      "FROM gaps WHERE batch_seq IS NULL ORDER BY id LIMIT ?1",
+	[ST_GAPS_UNBATCHED] = "SELECT " GAP_COLS " FROM gaps WHERE batch_seq IS NULL "
+			      "ORDER BY id LIMIT ?1",
 	/* One gap event, only while it is exactly what the batch reports: a
 	 * push on another connection may have extended it (coalescing) after
 	 * the uplink read it. A merge always adds to count; an event's meter

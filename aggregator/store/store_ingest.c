@@ -67,6 +67,10 @@ enum {
 	ST_COUNT
 };
 
+/* A rollup row's columns as store_day holds them (day_decode's order). */
+#define DAY_COLS "count, bad, first_s, first_v, last_s, last_v, min_v, max_v, " \
+	"integral, flagged"
+
 static const char *const sql_text[ST_COUNT] = {
 	[ST_CHAIN_GET] = "SELECT seq, hash FROM chain WHERE gateway = ?1",
 	[ST_CHAIN_PUT] = "INSERT INTO chain (gateway, seq, hash) VALUES (?1, ?2, ?3) "
@@ -81,12 +85,9 @@ static const char *const sql_text[ST_COUNT] = {
 			  "VALUES (?1, ?2, ?3, ?4)",
 	[ST_READING_ADD] = "INSERT OR IGNORE INTO readings (series, time_s, value, "
 			   "status, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_ROLLUP_GET] = "SELECT count, bad, first_s, first_v, last_s, last_v, "
-			  "min_v, max_v, integral, flagged FROM rollups "
-			  "WHERE series = ?1 AND day_s = ?2",
-	[ST_ROLLUP_PUT] = "INSERT OR REPLACE INTO rollups (series, day_s, count, bad, "
-			  "first_s, first_v, last_s, last_v, min_v, max_v, integral, "
-			  "flagged) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_ROLLUP_GET] = "SELECT " DAY_COLS " FROM rollups WHERE series = ?1 AND day_s = ?2",
+	[ST_ROLLUP_PUT] = "INSERT OR REPLACE INTO rollups (series, day_s, " DAY_COLS ") "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_DAY_READINGS] = "SELECT time_s, value, status FROM readings WHERE series = ?1 "
 			    "AND time_s >= ?2 AND time_s < ?3 ORDER BY time_s",
 	[ST_QUAR_BATCH] = "INSERT INTO quarantine (received_s, topic, gateway, reason, "
