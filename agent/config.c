@@ -280,20 +280,22 @@ static void config_dir(const char *path, char *dir, size_t len)
 		snprintf(dir, len, "/");
 }
 
-/* A directory path field: relative values are joined to the config's
- * directory. Returns GFI_OK when dst holds a usable path. */
-static int read_dir(struct loader *ld, const cJSON *root, const char *key,
-		    const char *def, char *dst)
+/* A path field key of obj (under path, "" at the top): relative values
+ * are joined to the config's directory. Returns GFI_OK when dst holds a
+ * usable path; each problem is reported once, naming the field. */
+static int read_path(struct loader *ld, const cJSON *obj, const char *path,
+		     const char *key, int required, const char *def, char *dst)
 {
-	char err[256], val[CONFIG_PATH_MAX];
+	char err[256], val[CONFIG_PATH_MAX], field[64];
 	int rc, n;
 
-	rc = gfi_json_string(root, key, "", 0, def, val, sizeof(val), err,
+	snprintf(field, sizeof(field), "%s%s%s", path, path[0] ? "." : "", key);
+	rc = gfi_json_string(obj, key, path, required, def, val, sizeof(val), err,
 			     sizeof(err));
 	if (check(ld, rc, err) != GFI_OK)
 		return rc;
 	if (val[0] == '\0') {
-		fail(ld, "%s: must not be empty", key);
+		fail(ld, "%s: must not be empty", field);
 		return GFI_E_INVAL;
 	}
 	if (val[0] == '/') {
@@ -303,12 +305,19 @@ static int read_dir(struct loader *ld, const cJSON *root, const char *key,
 	n = snprintf(dst, CONFIG_PATH_MAX, "%s%s%s", ld->dir,
 		     ld->dir[strlen(ld->dir) - 1] == '/' ? "" : "/", val);
 	if (n < 0 || n >= CONFIG_PATH_MAX) {
-		fail(ld, "%s: longer than %d characters once joined to %s", key,
+		fail(ld, "%s: longer than %d characters once joined to %s", field,
 		     CONFIG_PATH_MAX - 1, ld->dir);
 		dst[0] = '\0';
 		return GFI_E_RANGE;
 	}
 	return GFI_OK;
+}
+
+/* A directory at the top of the config, def when absent. */
+static int read_dir(struct loader *ld, const cJSON *root, const char *key,
+		    const char *def, char *dst)
+{
+	return read_path(ld, root, "", key, 0, def, dst);
 }
 
 static void parse_log_level(struct loader *ld, const cJSON *root)
@@ -354,22 +363,7 @@ static int host_char(char c);
 static void read_uplink_file(struct loader *ld, const cJSON *obj,
 			     const char *key, char *dst)
 {
-	char err[256], val[CONFIG_PATH_MAX];
-	int rc, n;
-
-	rc = gfi_json_string(obj, key, "uplink", 1, NULL, val, sizeof(val), err,
-			     sizeof(err));
-	if (check(ld, rc, err) != GFI_OK)
-		return;
-	if (val[0] == '\0') {
-		fail(ld, "uplink.%s: must not be empty", key);
-		return;
-	}
-	n = val[0] == '/' ? snprintf(dst, CONFIG_PATH_MAX, "%s", val)
-			  : snprintf(dst, CONFIG_PATH_MAX, "%s/%s", ld->dir, val);
-	if (n < 0 || n >= CONFIG_PATH_MAX)
-		fail(ld, "uplink.%s: longer than %d characters once joined to %s",
-		     key, CONFIG_PATH_MAX - 1, ld->dir);
+	read_path(ld, obj, "uplink", key, 1, NULL, dst);
 }
 
 static void parse_uplink(struct loader *ld, const cJSON *root)

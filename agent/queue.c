@@ -133,6 +133,10 @@ enum stmt_id {
 	ST_N
 };
 
+/* The columns reading_decode and gap_decode read, in their order. */
+#define READING_COLS "id, meter, point, quantity, time_s, value, status, detail"
+#define GAP_COLS "id, meter, from_s, to_s, count, recorded_s"
+
 static const char *const stmt_sql[ST_N] = {
 	[ST_BEGIN] = "BEGIN IMMEDIATE",
 	[ST_COMMIT] = "COMMIT",
@@ -165,14 +169,12 @@ static const char *const stmt_sql[ST_N] = {
 			  "AND g.batch_seq IS NULL) "
 			  "GROUP BY meter ORDER BY min(id)",
 	[ST_DELETE_UPTO] = "DELETE FROM readings WHERE id <= ?1",
-	[ST_PEEK] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
-		    "FROM readings WHERE id > ?1 ORDER BY id LIMIT ?2",
-	[ST_GAPS] = "SELECT id, meter, from_s, to_s, count, recorded_s "
-		    "FROM gaps WHERE id > ?1 ORDER BY id LIMIT ?2",
-	[ST_UNBATCHED_OLD] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
-			     "FROM readings WHERE batch_seq IS NULL ORDER BY id LIMIT ?1",
-	[ST_UNBATCHED_NEW] = "SELECT id, meter, point, quantity, time_s, value, status, detail "
-			     "FROM readings WHERE batch_seq IS NULL ORDER BY id DESC LIMIT ?1",
+	[ST_PEEK] = "SELECT " READING_COLS " FROM readings WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[ST_GAPS] = "SELECT " GAP_COLS " FROM gaps WHERE id > ?1 ORDER BY id LIMIT ?2",
+	[ST_UNBATCHED_OLD] = "SELECT " READING_COLS " FROM readings WHERE batch_seq IS NULL "
+			     "ORDER BY id LIMIT ?1",
+	[ST_UNBATCHED_NEW] = "SELECT " READING_COLS " FROM readings WHERE batch_seq IS NULL "
+			     "ORDER BY id DESC LIMIT ?1",
 	[ST_MARK] = "UPDATE readings SET batch_seq = ?1 "
 		    "WHERE id BETWEEN ?2 AND ?3 AND batch_seq IS NULL",
 	[ST_BATCH_INSERT] = "INSERT INTO batches (seq, hash, payload, nreadings, created_s) "
@@ -184,8 +186,8 @@ static const char *const stmt_sql[ST_N] = {
 	[ST_ACK_BATCHES] = "DELETE FROM batches WHERE seq <= ?1",
 	[ST_ACK_SET] = "UPDATE chain SET acked_seq = ?1 WHERE id = 1 AND acked_seq < ?1",
 	[ST_OLDEST] = "SELECT time_s FROM readings ORDER BY id LIMIT 1",
-	[ST_GAPS_UNBATCHED] = "SELECT id, meter, from_s, to_s, count, recorded_s "
-			      "FROM gaps WHERE batch_seq IS NULL ORDER BY id LIMIT ?1",
+	[ST_GAPS_UNBATCHED] = "SELECT " GAP_COLS " FROM gaps WHERE batch_seq IS NULL "
+			      "ORDER BY id LIMIT ?1",
 	/* One gap event, only while it is exactly what the batch reports: a
 	 * push on another connection may have extended it (coalescing) after
 	 * the uplink read it. A merge always adds to count; an event's meter
@@ -207,6 +209,14 @@ struct queue {
 static int run(struct queue *q, enum stmt_id id, const char *what)
 {
 	return db_step_done(q->db, q->st[id], what);
+}
+
+/* Bind args to cached statement id, then run it. */
+static int run_with(struct queue *q, enum stmt_id id, const struct db_arg *args,
+		    size_t n, const char *what)
+{
+	db_bind_args(q->st[id], args, n);
+	return run(q, id, what);
 }
 
 static int begin(struct queue *q)
@@ -262,6 +272,16 @@ static const struct db_spec queue_db = {
 	.nmigrations = NMIGRATIONS,
 };
 
+void queue_close(struct queue *q)
+{
+	if (q == NULL)
+		return;
+	db_finalize_all(q->st, ST_N);
+	db_close(q->db);
+	free(q->path);
+	free(q);
+}
+
 int queue_open(const char *path, int64_t max_readings, struct queue **out)
 {
 	struct queue *q = NULL;
@@ -295,11 +315,9 @@ int queue_open(const char *path, int64_t max_readings, struct queue **out)
 	ret = db_open(path, &queue_db, &q->db);
 	if (ret != GFI_OK)
 		goto cleanup;
-	for (int i = 0; i < ST_N; i++) {
-		ret = db_prepare(q->db, stmt_sql[i], 1, &q->st[i]);
-		if (ret != GFI_OK)
-			goto cleanup;
-	}
+	ret = db_prepare_all(q->db, stmt_sql, ST_N, q->st);
+	if (ret != GFI_OK)
+		goto cleanup;
 
 	*out = q;
 	q = NULL;
@@ -307,17 +325,6 @@ int queue_open(const char *path, int64_t max_readings, struct queue **out)
 cleanup:
 	queue_close(q);
 	return ret;
-}
-
-void queue_close(struct queue *q)
-{
-	if (q == NULL)
-		return;
-	for (int i = 0; i < ST_N; i++)
-		sqlite3_finalize(q->st[i]);
-	db_close(q->db);
-	free(q->path);
-	free(q);
 }
 
 /* A text field must be NUL-terminated within its array. */
@@ -328,19 +335,15 @@ static int field_ok(const char *s, size_t size)
 
 static int insert_one(struct queue *q, const struct gfi_reading *r)
 {
-	sqlite3_stmt *s = q->st[ST_INSERT];
 	int has_value = gfi_status_has_value(r->status);
 
-	db_bind_text(s, 1, r->meter);
-	db_bind_text(s, 2, r->point);
-	db_bind_text(s, 3, r->quantity);
-	db_bind_int64(s, 4, r->time_s);
-	db_bind_double(s, 5, has_value ? r->value : NAN); /* NaN binds NULL */
-	db_bind_int64(s, 6, r->status);
-	db_bind_int64(s, 7, r->detail);
 	/* run clears the bindings, so no pointer into the caller's array
-	 * outlives this call. */
-	return run(q, ST_INSERT, "queue push insert");
+	 * outlives this call. NaN binds NULL. */
+	return run_with(q, ST_INSERT,
+			DB_ARGS(DB_TEXT(r->meter), DB_TEXT(r->point), DB_TEXT(r->quantity),
+				DB_INT(r->time_s), DB_REAL(has_value ? r->value : NAN),
+				DB_INT(r->status), DB_INT(r->detail)),
+			"queue push insert");
 }
 
 /* Drop the oldest readings beyond the bound, recording gap events first.
@@ -432,7 +435,6 @@ static void checkpoint(struct queue *q)
  * per meter run): they were read, and the city must learn they are lost. */
 static int gap_for_unstored(struct queue *q, const struct gfi_reading *r, size_t n)
 {
-	sqlite3_stmt *s = q->st[ST_GAP_NEW];
 	int ret = begin(q);
 
 	for (size_t i = 0; ret == GFI_OK && i < n;) {
@@ -443,12 +445,9 @@ static int gap_for_unstored(struct queue *q, const struct gfi_reading *r, size_t
 			hi = r[k].time_s > hi ? r[k].time_s : hi;
 			k++;
 		}
-		db_bind_text(s, 1, r[i].meter);
-		db_bind_int64(s, 2, lo);
-		db_bind_int64(s, 3, hi);
-		db_bind_int64(s, 4, (int64_t)(k - i));
-		db_bind_int64(s, 5, (int64_t)time(NULL));
-		ret = run(q, ST_GAP_NEW, "queue gap insert");
+		ret = run_with(q, ST_GAP_NEW, DB_ARGS(DB_TEXT(r[i].meter), DB_INT(lo), DB_INT(hi),
+						      DB_INT(k - i), DB_INT(time(NULL))),
+			       "queue gap insert");
 		i = k;
 	}
 	if (ret == GFI_OK)
@@ -519,28 +518,18 @@ static void reading_decode(sqlite3_stmt *s, void *row)
 	struct reading_row *e = row;
 	struct gfi_reading *r = &e->r;
 
-	memset(e, 0, sizeof(*e));
-	e->id = sqlite3_column_int64(s, 0);
-	db_column_text(s, 1, r->meter, sizeof(r->meter));
-	db_column_text(s, 2, r->point, sizeof(r->point));
-	db_column_text(s, 3, r->quantity, sizeof(r->quantity));
-	r->time_s = sqlite3_column_int64(s, 4);
-	r->value = db_column_double(s, 5); /* NULL reads back as NaN */
-	r->status = sqlite3_column_int(s, 6);
-	r->detail = sqlite3_column_int(s, 7);
+	/* NREAL: a NULL value reads back as NaN. */
+	DB_ROW(s, e, DB_COL_INT(e->id), DB_COL_TEXT(r->meter), DB_COL_TEXT(r->point),
+	       DB_COL_TEXT(r->quantity), DB_COL_INT(r->time_s), DB_COL_NREAL(r->value),
+	       DB_COL_INT(r->status), DB_COL_INT(r->detail));
 }
 
 static void gap_decode(sqlite3_stmt *s, void *row)
 {
 	struct queue_gap *g = row;
 
-	memset(g, 0, sizeof(*g));
-	g->id = sqlite3_column_int64(s, 0);
-	db_column_text(s, 1, g->meter, sizeof(g->meter));
-	g->from_s = sqlite3_column_int64(s, 2);
-	g->to_s = sqlite3_column_int64(s, 3);
-	g->count = sqlite3_column_int64(s, 4);
-	g->recorded_s = sqlite3_column_int64(s, 5);
+	DB_ROW(s, g, DB_COL_INT(g->id), DB_COL_TEXT(g->meter), DB_COL_INT(g->from_s),
+	       DB_COL_INT(g->to_s), DB_COL_INT(g->count), DB_COL_INT(g->recorded_s));
 }
 
 /* The caller's arrays, filled up to max rows. */
@@ -776,18 +765,13 @@ int queue_gaps_unbatched(struct queue *q, struct queue_gap *out, size_t max,
 static int mark_gaps(struct queue *q, uint64_t seq, const struct queue_gap *gaps,
 		     size_t ngaps)
 {
-	sqlite3_stmt *s = q->st[ST_GAP_MARK];
-
 	for (size_t i = 0; i < ngaps; i++) {
 		const struct queue_gap *g = &gaps[i];
 		int ret;
 
-		db_bind_int64(s, 1, (int64_t)seq);
-		db_bind_int64(s, 2, g->id);
-		db_bind_int64(s, 3, g->from_s);
-		db_bind_int64(s, 4, g->to_s);
-		db_bind_int64(s, 5, g->count);
-		ret = run(q, ST_GAP_MARK, "queue gap mark");
+		ret = run_with(q, ST_GAP_MARK, DB_ARGS(DB_INT(seq), DB_INT(g->id),
+						       DB_INT(g->from_s), DB_INT(g->to_s),
+						       DB_INT(g->count)), "queue gap mark");
 		if (ret != GFI_OK)
 			return ret;
 		if (sqlite3_changes64(q->db) != 1) {
@@ -806,25 +790,18 @@ static int batch_store(struct queue *q, uint64_t seq, const uint8_t hash[32],
 		       const char *payload, size_t len, size_t n,
 		       int64_t created_s)
 {
-	sqlite3_stmt *s = q->st[ST_CHAIN_SET];
-	int ret;
-
 	/* The chain row moves only from seq-1 to seq: a second writer, or a
 	 * caller that lost track, changes nothing. */
-	db_bind_int64(s, 1, (int64_t)seq);
-	db_bind_blob(s, 2, hash, 32);
-	ret = run(q, ST_CHAIN_SET, "queue chain advance");
+	int ret = run_with(q, ST_CHAIN_SET, DB_ARGS(DB_INT(seq), DB_BLOB(hash, 32)),
+			   "queue chain advance");
+
 	if (ret != GFI_OK)
 		return ret;
 	if (sqlite3_changes64(q->db) != 1)
 		return GFI_E_STATE;
-	s = q->st[ST_BATCH_INSERT];
-	db_bind_int64(s, 1, (int64_t)seq);
-	db_bind_blob(s, 2, hash, 32);
-	db_bind_blob(s, 3, payload, len);
-	db_bind_int64(s, 4, (int64_t)n);
-	db_bind_int64(s, 5, created_s);
-	return run(q, ST_BATCH_INSERT, "queue batch insert");
+	return run_with(q, ST_BATCH_INSERT,
+			DB_ARGS(DB_INT(seq), DB_BLOB(hash, 32), DB_BLOB(payload, len),
+				DB_INT(n), DB_INT(created_s)), "queue batch insert");
 }
 
 int queue_batch_add_gaps(struct queue *q, uint64_t seq, const uint8_t hash[32],

@@ -647,37 +647,50 @@ cleanup:
 
 /* ---- parse ------------------------------------------------------------ */
 
-static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
+/* Element i of array name: path becomes "name[i]" for messages, and o
+ * must be an object with no key outside keys. */
+static int element_start(const cJSON *o, const char *name, size_t i,
+			 const char *const *keys, char *path, size_t pathlen,
 			 char *err, size_t errlen)
 {
+	snprintf(path, pathlen, "%s[%zu]", name, i);
+	if (!cJSON_IsObject(o)) {
+		gfi_field_err(err, errlen, path, "", "must be an object");
+		return GFI_E_INVAL;
+	}
+	return gfi_json_check_keys(o, path, keys, err, errlen);
+}
+
+/* The required id field key of o (path for messages) into dst[size]. */
+static int parse_id(const cJSON *o, const char *key, const char *path, char *dst,
+		    size_t size, char *err, size_t errlen)
+{
+	int ret = gfi_json_string(o, key, path, 1, NULL, dst, size, err, errlen);
+
+	if (ret == GFI_OK && !gfi_id_valid(dst)) {
+		gfi_field_err(err, errlen, path, key, ID_RULE);
+		ret = GFI_E_INVAL;
+	}
+	return ret;
+}
+
+static int parse_reading(const cJSON *o, size_t i, void *dst, char *err,
+			 size_t errlen)
+{
+	struct gfi_reading *r = dst;
 	char path[32];
 	char status[32];
 	const cJSON *val;
 	long long t;
 	int ret;
 
-	snprintf(path, sizeof(path), "readings[%zu]", i);
-	if (!cJSON_IsObject(o)) {
-		gfi_field_err(err, errlen, path, "", "must be an object");
-		return GFI_E_INVAL;
-	}
-	ret = gfi_json_check_keys(o, path, reading_keys, err, errlen);
+	ret = element_start(o, "readings", i, reading_keys, path, sizeof(path), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
-	ret = gfi_json_string(o, "meter", path, 1, NULL, r->meter,
-			      sizeof(r->meter), err, errlen);
-	if (ret == GFI_OK && !gfi_id_valid(r->meter)) {
-		gfi_field_err(err, errlen, path, "meter", ID_RULE);
-		ret = GFI_E_INVAL;
-	}
+	ret = parse_id(o, "meter", path, r->meter, sizeof(r->meter), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
-	ret = gfi_json_string(o, "point", path, 1, NULL, r->point,
-			      sizeof(r->point), err, errlen);
-	if (ret == GFI_OK && !gfi_id_valid(r->point)) {
-		gfi_field_err(err, errlen, path, "point", ID_RULE);
-		ret = GFI_E_INVAL;
-	}
+	ret = parse_id(o, "point", path, r->point, sizeof(r->point), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_string(o, "quantity", path, 1, NULL, r->quantity,
@@ -733,19 +746,15 @@ static int parse_reading(const cJSON *o, size_t i, struct gfi_reading *r,
 	return GFI_OK;
 }
 
-static int parse_gap(const cJSON *o, size_t i, struct gfi_batch_gap *g,
-		     char *err, size_t errlen)
+static int parse_gap(const cJSON *o, size_t i, void *dst, char *err,
+		     size_t errlen)
 {
+	struct gfi_batch_gap *g = dst;
 	char path[32];
 	long long v;
 	int ret;
 
-	snprintf(path, sizeof(path), "gaps[%zu]", i);
-	if (!cJSON_IsObject(o)) {
-		gfi_field_err(err, errlen, path, "", "must be an object");
-		return GFI_E_INVAL;
-	}
-	ret = gfi_json_check_keys(o, path, gap_keys, err, errlen);
+	ret = element_start(o, "gaps", i, gap_keys, path, sizeof(path), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_int(o, "id", path, 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0, &v,
@@ -753,12 +762,7 @@ static int parse_gap(const cJSON *o, size_t i, struct gfi_batch_gap *g,
 	if (ret != GFI_OK)
 		return ret;
 	g->id = (int64_t)v;
-	ret = gfi_json_string(o, "meter", path, 1, NULL, g->meter, sizeof(g->meter),
-			      err, errlen);
-	if (ret == GFI_OK && !gfi_id_valid(g->meter)) {
-		gfi_field_err(err, errlen, path, "meter", ID_RULE);
-		ret = GFI_E_INVAL;
-	}
+	ret = parse_id(o, "meter", path, g->meter, sizeof(g->meter), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_int(o, "from", path, 1, 1, GFI_BATCH_TIME_MAX - 1, 0, &v, err,
@@ -779,49 +783,76 @@ static int parse_gap(const cJSON *o, size_t i, struct gfi_batch_gap *g,
 	return GFI_OK;
 }
 
-/* The optional "gaps" array of root into b. */
-static int parse_gaps(const cJSON *root, struct gfi_batch *b, char *err,
-		      size_t errlen)
+/* How one array of a batch is read: its key, whether it must be there,
+ * the messages for an empty and an oversized one, its bound, and its
+ * elements. */
+struct array_spec {
+	const char *key, *empty_msg, *noun;
+	int required, max;
+	size_t elem;
+	int (*parse)(const cJSON *o, size_t i, void *dst, char *err, size_t errlen);
+};
+
+static const struct array_spec readings_spec = {
+	"readings", "must not be empty", "readings", 1, GFI_BATCH_MAX_READINGS,
+	sizeof(struct gfi_reading), parse_reading,
+};
+
+static const struct array_spec gaps_spec = {
+	"gaps", "must not be empty when present", "gap events", 0, GFI_BATCH_MAX_GAPS,
+	sizeof(struct gfi_batch_gap), parse_gap,
+};
+
+/* Parse the array spec->key of root, 1..spec->max elements, into a new
+ * array *out (also set on error, for the caller to free) and its length
+ * *n (on success; 0 for an optional array that is absent). */
+static int parse_array(const cJSON *root, const struct array_spec *spec,
+		       void **out, size_t *n, char *err, size_t errlen)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "gaps");
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, spec->key);
 	const cJSON *it;
 	size_t i = 0;
-	int n, ret;
+	int count, ret;
 
-	if (arr == NULL)
+	if (arr == NULL && !spec->required)
 		return GFI_OK;
+	if (arr == NULL) {
+		gfi_field_err(err, errlen, "", spec->key, "missing");
+		return GFI_E_INVAL;
+	}
 	if (!cJSON_IsArray(arr)) {
-		gfi_field_err(err, errlen, "", "gaps", "must be an array");
+		gfi_field_err(err, errlen, "", spec->key, "must be an array");
 		return GFI_E_INVAL;
 	}
-	n = cJSON_GetArraySize(arr);
-	if (n == 0) {
-		gfi_field_err(err, errlen, "", "gaps", "must not be empty when present");
+	count = cJSON_GetArraySize(arr);
+	if (count == 0) {
+		gfi_field_err(err, errlen, "", spec->key, "%s", spec->empty_msg);
 		return GFI_E_INVAL;
 	}
-	if (n < 0 || n > GFI_BATCH_MAX_GAPS) {
-		gfi_field_err(err, errlen, "", "gaps", "%d gap events exceed %d", n,
-			GFI_BATCH_MAX_GAPS);
+	if (count < 0 || count > spec->max) {
+		gfi_field_err(err, errlen, "", spec->key, "%d %s exceed %d", count,
+			      spec->noun, spec->max);
 		return GFI_E_RANGE;
 	}
-	b->gaps = calloc((size_t)n, sizeof(*b->gaps));
-	if (b->gaps == NULL) {
+	*out = calloc((size_t)count, spec->elem);
+	if (*out == NULL) {
 		gfi_field_err(err, errlen, "batch", "", "out of memory");
 		return GFI_E_NOMEM;
 	}
 	cJSON_ArrayForEach(it, arr) {
-		ret = parse_gap(it, i, &b->gaps[i], err, errlen);
+		ret = spec->parse(it, i, (char *)*out + i * spec->elem, err, errlen);
 		if (ret != GFI_OK)
 			return ret;
 		i++;
 	}
-	b->ngaps = i;
+	*n = i;
 	return GFI_OK;
 }
 
-static int parse_event(const cJSON *o, size_t i, struct gfi_batch_event *e,
-		       char *err, size_t errlen)
+static int parse_event(const cJSON *o, size_t i, void *dst, char *err,
+		       size_t errlen)
 {
+	struct gfi_batch_event *e = dst;
 	char path[32], kind[16];
 	long long v;
 	int ret;
@@ -864,35 +895,31 @@ static int parse_event(const cJSON *o, size_t i, struct gfi_batch_event *e,
 	return GFI_OK;
 }
 
+static const struct array_spec events_spec = {
+	"events", "must not be empty when present", "events", 0, GFI_BATCH_MAX_EVENTS,
+	sizeof(struct gfi_batch_event), parse_event,
+};
+
 /* The optional "events" array of root into b. */
 static int parse_events(const cJSON *root, struct gfi_batch *b, char *err,
 			size_t errlen)
 {
-	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "events");
-	const cJSON *it;
-	size_t i = 0;
-	int n, ret;
+	void *events = NULL;
+	int ret = parse_array(root, &events_spec, &events, &b->nevents, err, errlen);
 
-	if (arr == NULL)
-		return GFI_OK;
-	n = cJSON_IsArray(arr) ? cJSON_GetArraySize(arr) : -1;
-	if (n < 1 || n > GFI_BATCH_MAX_EVENTS) {
-		gfi_field_err(err, errlen, "", "events", "must be an array of 1..%d "
-			      "events", GFI_BATCH_MAX_EVENTS);
-		return GFI_E_INVAL;
-	}
-	b->events = calloc((size_t)n, sizeof(*b->events));
-	if (b->events == NULL) {
-		gfi_field_err(err, errlen, "batch", "", "out of memory");
-		return GFI_E_NOMEM;
-	}
-	cJSON_ArrayForEach(it, arr) {
-		ret = parse_event(it, i, &b->events[i], err, errlen);
-		if (ret != GFI_OK)
-			return ret;
-		b->nevents = ++i;
-	}
-	return GFI_OK;
+	b->events = events;
+	return ret;
+}
+
+/* The optional "gaps" array of root into b. */
+static int parse_gaps(const cJSON *root, struct gfi_batch *b, char *err,
+		      size_t errlen)
+{
+	void *gaps = NULL;
+	int ret = parse_array(root, &gaps_spec, &gaps, &b->ngaps, err, errlen);
+
+	b->gaps = gaps;
+	return ret;
 }
 
 /* The JSON object of a batch into b (gateway .. readings, gaps). */
@@ -900,10 +927,8 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		      size_t errlen)
 {
 	const cJSON *it;
-	const cJSON *arr;
+	void *readings = NULL;
 	long long v;
-	size_t i;
-	int n;
 	int ret;
 
 	if (!cJSON_IsObject(root)) {
@@ -921,12 +946,7 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 			v, GFI_BATCH_VERSION);
 		return GFI_E_INVAL;
 	}
-	ret = gfi_json_string(root, "gateway", "", 1, NULL, b->gateway,
-			      sizeof(b->gateway), err, errlen);
-	if (ret == GFI_OK && !gfi_id_valid(b->gateway)) {
-		gfi_field_err(err, errlen, "", "gateway", ID_RULE);
-		ret = GFI_E_INVAL;
-	}
+	ret = parse_id(root, "gateway", "", b->gateway, sizeof(b->gateway), err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_int(root, "seq", "", 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0,
@@ -954,39 +974,10 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		return ret;
 	b->sent_s = (int64_t)v;
 
-	arr = cJSON_GetObjectItemCaseSensitive(root, "readings");
-	if (arr == NULL) {
-		gfi_field_err(err, errlen, "", "readings", "missing");
-		return GFI_E_INVAL;
-	}
-	if (!cJSON_IsArray(arr)) {
-		gfi_field_err(err, errlen, "", "readings", "must be an array");
-		return GFI_E_INVAL;
-	}
-	n = cJSON_GetArraySize(arr);
-	if (n == 0) {
-		gfi_field_err(err, errlen, "", "readings", "must not be empty");
-		return GFI_E_INVAL;
-	}
-	if (n < 0 || n > GFI_BATCH_MAX_READINGS) {
-		gfi_field_err(err, errlen, "", "readings", "%d readings exceed %d", n,
-			GFI_BATCH_MAX_READINGS);
-		return GFI_E_RANGE;
-	}
-	b->readings = calloc((size_t)n, sizeof(*b->readings));
-	if (b->readings == NULL) {
-		gfi_field_err(err, errlen, "batch", "", "out of memory");
-		return GFI_E_NOMEM;
-	}
-	i = 0;
-	cJSON_ArrayForEach(it, arr) {
-		ret = parse_reading(it, i, &b->readings[i], err, errlen);
-		if (ret != GFI_OK)
-			return ret;
-		i++;
-	}
-	b->n = i;
-	ret = parse_gaps(root, b, err, errlen);
+	ret = parse_array(root, &readings_spec, &readings, &b->n, err, errlen);
+	b->readings = readings;
+	if (ret == GFI_OK)
+		ret = parse_gaps(root, b, err, errlen);
 	return ret == GFI_OK ? parse_events(root, b, err, errlen) : ret;
 }
 

@@ -2,7 +2,10 @@
  * db.c — the one SQLite toolkit of gfi (db.h): open, migrate, step, bind,
  * list. The agent's queue and the aggregator's store used to carry a copy
  * each of the migration runner, of "step a write", and six bind helpers;
- * this module is the only one left.
+ * this module is the only one left. A statement's whole life (prepare,
+ * bind a list, step or list, finalize) is one call (db_run, db_select,
+ * db_select_one, db_exists, db_scalar), and a row is read by a column
+ * list (db_columns), so callers write only their SQL and their values.
  *
  * Invariants:
  *  - a file db_open created has exactly spec->file_mode (created O_EXCL
@@ -112,6 +115,27 @@ int db_bind_blob(sqlite3_stmt *st, int i, const void *data, size_t len)
 	return sqlite3_bind_blob(st, i, data, (int)len, SQLITE_STATIC);
 }
 
+int db_bind_args(sqlite3_stmt *st, const struct db_arg *args, size_t n)
+{
+	int rc, first = SQLITE_OK;
+
+	for (size_t k = 0; k < n; k++) {
+		const struct db_arg *a = &args[k];
+		int i = (int)k + 1;
+
+		switch (a->type) {
+		case DB_ARG_TEXT: rc = db_bind_text(st, i, a->p); break;
+		case DB_ARG_FIELD: rc = db_bind_field(st, i, a->p, a->size); break;
+		case DB_ARG_INT: rc = db_bind_int64(st, i, a->i); break;
+		case DB_ARG_REAL: rc = db_bind_double(st, i, a->d); break;
+		default: rc = db_bind_blob(st, i, a->p, a->size); break;
+		}
+		if (first == SQLITE_OK)
+			first = rc;
+	}
+	return first;
+}
+
 void db_column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
 	const unsigned char *t = sqlite3_column_text(st, col);
@@ -128,6 +152,38 @@ double db_column_double(sqlite3_stmt *st, int col)
 {
 	return sqlite3_column_type(st, col) == SQLITE_NULL
 		       ? NAN : sqlite3_column_double(st, col);
+}
+
+/* An INTEGER column into an integer (or enum) of size bytes, truncated as
+ * a cast to that size would. */
+static void column_int(sqlite3_stmt *st, int col, void *dst, size_t size)
+{
+	int64_t v = sqlite3_column_int64(st, col);
+	int32_t v32 = (int32_t)v;
+	int16_t v16 = (int16_t)v;
+	int8_t v8 = (int8_t)v;
+
+	switch (size) {
+	case sizeof(v): memcpy(dst, &v, sizeof(v)); break;
+	case sizeof(v32): memcpy(dst, &v32, sizeof(v32)); break;
+	case sizeof(v16): memcpy(dst, &v16, sizeof(v16)); break;
+	default: memcpy(dst, &v8, sizeof(v8)); break;
+	}
+}
+
+void db_columns(sqlite3_stmt *st, const struct db_col *cols, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		const struct db_col *c = &cols[k];
+		int col = (int)k;
+
+		switch (c->type) {
+		case DB_COL_TEXT_T: db_column_text(st, col, c->dst, c->size); break;
+		case DB_COL_INT_T: column_int(st, col, c->dst, c->size); break;
+		case DB_COL_REAL_T: *(double *)c->dst = sqlite3_column_double(st, col); break;
+		default: *(double *)c->dst = db_column_double(st, col); break;
+		}
+	}
 }
 
 /* ---- rows ---- */
@@ -152,13 +208,79 @@ int db_list(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,
 int db_query(sqlite3 *db, const char *sql, db_decode_fn decode, void *row,
 	     db_row_fn fn, void *ctx, const char *what)
 {
+	return db_select(db, sql, NULL, 0, decode, row, fn, ctx, what);
+}
+
+/* Prepare sql, bind args, run it and finalize it: as a write when decode
+ * is NULL, as a listing when fn is set, else as a single-row read. */
+static int run_bound(sqlite3 *db, const char *sql, const struct db_arg *args,
+		     size_t n, db_decode_fn decode, void *row, db_row_fn fn,
+		     void *ctx, const char *what)
+{
 	sqlite3_stmt *st = NULL;
 	int ret = db_prepare(db, sql, 0, &st);
 
-	if (ret == GFI_OK)
-		ret = db_list(db, st, decode, row, fn, ctx, what);
+	if (ret == GFI_OK) {
+		db_bind_args(st, args, n);
+		if (decode == NULL)
+			ret = db_step_done(db, st, what);
+		else if (fn != NULL)
+			ret = db_list(db, st, decode, row, fn, ctx, what);
+		else
+			ret = db_get(db, st, decode, row, what);
+	}
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int db_run(sqlite3 *db, const char *sql, const struct db_arg *args, size_t n,
+	   const char *what)
+{
+	return run_bound(db, sql, args, n, NULL, NULL, NULL, NULL, what);
+}
+
+int db_select(sqlite3 *db, const char *sql, const struct db_arg *args,
+	      size_t n, db_decode_fn decode, void *row, db_row_fn fn, void *ctx,
+	      const char *what)
+{
+	return run_bound(db, sql, args, n, decode, row, fn, ctx, what);
+}
+
+int db_select_one(sqlite3 *db, const char *sql, const struct db_arg *args,
+		  size_t n, db_decode_fn decode, void *row, const char *what)
+{
+	return run_bound(db, sql, args, n, decode, row, NULL, NULL, what);
+}
+
+static void decode_nothing(sqlite3_stmt *st, void *row)
+{
+	(void)st;
+	(void)row;
+}
+
+int db_exists(sqlite3 *db, const char *sql, const struct db_arg *args,
+	      size_t n, const char *what)
+{
+	int ret = run_bound(db, sql, args, n, decode_nothing, NULL, NULL, NULL, what);
+
+	if (ret == GFI_OK)
+		return 1;
+	return ret == GFI_E_NOTFOUND ? 0 : ret;
+}
+
+void db_decode_int64(sqlite3_stmt *st, void *row)
+{
+	*(int64_t *)row = sqlite3_column_int64(st, 0);
+}
+
+int db_scalar(sqlite3 *db, const char *sql, const struct db_arg *args,
+	      size_t n, int64_t *out, const char *what)
+{
+	int ret;
+
+	*out = 0;
+	ret = run_bound(db, sql, args, n, db_decode_int64, out, NULL, NULL, what);
+	return ret == GFI_E_NOTFOUND ? db_fail(db, what, SQLITE_DONE) : ret;
 }
 
 int db_get(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,
@@ -347,4 +469,22 @@ void db_close(sqlite3 *db)
 	 * unfinalized. */
 	if (db != NULL && sqlite3_close(db) != SQLITE_OK)
 		log_err("close failed: path=%s: %s", db_path(db), sqlite3_errmsg(db));
+}
+
+void db_finalize_all(sqlite3_stmt **st, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		sqlite3_finalize(st[i]);
+		st[i] = NULL;
+	}
+}
+
+int db_prepare_all(sqlite3 *db, const char *const *sql, size_t n,
+		   sqlite3_stmt **st)
+{
+	int ret = GFI_OK;
+
+	for (size_t i = 0; i < n && ret == GFI_OK; i++)
+		ret = db_prepare(db, sql[i], 1, &st[i]);
+	return ret;
 }

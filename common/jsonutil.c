@@ -161,24 +161,46 @@ static const cJSON *get(const cJSON *obj, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
+/* Find key in obj for a getter: 1 when present and of the type is_type
+ * accepts (*it set), 0 when absent and optional (the getter stores its
+ * default), or GFI_E_INVAL with "missing" (absent, required) or
+ * type_msg (another type). */
+static int member(const cJSON *obj, const char *key, const char *path,
+		  int required, cJSON_bool (*is_type)(const cJSON *),
+		  const char *type_msg, const cJSON **it, char *err, size_t errlen)
+{
+	*it = get(obj, key);
+	if (*it == NULL && !required)
+		return 0;
+	if (*it == NULL || !is_type(*it)) {
+		gfi_field_err(err, errlen, path, key, "%s", *it ? type_msg : "missing");
+		return GFI_E_INVAL;
+	}
+	return 1;
+}
+
+static cJSON_bool is_string(const cJSON *it)
+{
+	return cJSON_IsString(it) && it->valuestring != NULL;
+}
+
+static cJSON_bool is_finite_number(const cJSON *it)
+{
+	return cJSON_IsNumber(it) && isfinite(it->valuedouble);
+}
+
 int gfi_json_string(const cJSON *obj, const char *key, const char *path,
 		    int required, const char *def, char *dst, size_t dstlen,
 		    char *err, size_t errlen)
 {
-	const cJSON *it = get(obj, key);
+	const cJSON *it;
+	int ret = member(obj, key, path, required, is_string, "must be a string",
+			 &it, err, errlen);
 
-	if (it == NULL) {
-		if (required) {
-			gfi_field_err(err, errlen, path, key, "missing");
-			return GFI_E_INVAL;
-		}
+	if (ret == 0)
 		snprintf(dst, dstlen, "%s", def ? def : "");
-		return GFI_OK;
-	}
-	if (!cJSON_IsString(it) || it->valuestring == NULL) {
-		gfi_field_err(err, errlen, path, key, "must be a string");
-		return GFI_E_INVAL;
-	}
+	if (ret <= 0)
+		return ret;
 	if (strlen(it->valuestring) >= dstlen) {
 		gfi_field_err(err, errlen, path, key, "longer than %zu characters",
 			  dstlen - 1);
@@ -192,21 +214,15 @@ int gfi_json_int(const cJSON *obj, const char *key, const char *path,
 		 int required, long long min, long long max, long long def,
 		 long long *out, char *err, size_t errlen)
 {
-	const cJSON *it = get(obj, key);
+	const cJSON *it;
+	int ret = member(obj, key, path, required, cJSON_IsNumber,
+			 "must be an integer", &it, err, errlen);
+	double v = ret > 0 ? it->valuedouble : 0;
 
-	if (it == NULL) {
-		if (required) {
-			gfi_field_err(err, errlen, path, key, "missing");
-			return GFI_E_INVAL;
-		}
+	if (ret == 0)
 		*out = def;
-		return GFI_OK;
-	}
-	if (!cJSON_IsNumber(it)) {
-		gfi_field_err(err, errlen, path, key, "must be an integer");
-		return GFI_E_INVAL;
-	}
-	double v = it->valuedouble;
+	if (ret <= 0)
+		return ret;
 	if (!isfinite(v) || v != floor(v) || fabs(v) > 9007199254740992.0) {
 		gfi_field_err(err, errlen, path, key, "must be an integer");
 		return GFI_E_INVAL;
@@ -224,20 +240,14 @@ int gfi_json_double(const cJSON *obj, const char *key, const char *path,
 		    int required, double min, double max, double def,
 		    double *out, char *err, size_t errlen)
 {
-	const cJSON *it = get(obj, key);
+	const cJSON *it;
+	int ret = member(obj, key, path, required, is_finite_number,
+			 "must be a number", &it, err, errlen);
 
-	if (it == NULL) {
-		if (required) {
-			gfi_field_err(err, errlen, path, key, "missing");
-			return GFI_E_INVAL;
-		}
+	if (ret == 0)
 		*out = def;
-		return GFI_OK;
-	}
-	if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble)) {
-		gfi_field_err(err, errlen, path, key, "must be a number");
-		return GFI_E_INVAL;
-	}
+	if (ret <= 0)
+		return ret;
 	if (it->valuedouble < min || it->valuedouble > max) {
 		gfi_field_err(err, errlen, path, key, "%g out of range %g..%g",
 			  it->valuedouble, min, max);
@@ -250,21 +260,13 @@ int gfi_json_double(const cJSON *obj, const char *key, const char *path,
 int gfi_json_bool(const cJSON *obj, const char *key, const char *path,
 		  int required, int def, int *out, char *err, size_t errlen)
 {
-	const cJSON *it = get(obj, key);
+	const cJSON *it;
+	int ret = member(obj, key, path, required, cJSON_IsBool,
+			 "must be true or false", &it, err, errlen);
 
-	if (it == NULL) {
-		if (required) {
-			gfi_field_err(err, errlen, path, key, "missing");
-			return GFI_E_INVAL;
-		}
-		*out = def;
-		return GFI_OK;
-	}
-	if (!cJSON_IsBool(it)) {
-		gfi_field_err(err, errlen, path, key, "must be true or false");
-		return GFI_E_INVAL;
-	}
-	*out = cJSON_IsTrue(it) ? 1 : 0;
+	if (ret < 0)
+		return ret;
+	*out = ret == 0 ? def : cJSON_IsTrue(it) != 0;
 	return GFI_OK;
 }
 
@@ -282,4 +284,22 @@ int gfi_id_valid(const char *s)
 			return 0;
 	}
 	return 1;
+}
+
+cJSON *gfi_json_object(const struct gfi_json_field *f, size_t n)
+{
+	cJSON *j = cJSON_CreateObject();
+
+	/* cJSON_Add* return NULL on allocation failure; cJSON_Delete frees a
+	 * partial object. */
+	for (size_t i = 0; j != NULL && i < n; i++) {
+		const cJSON *added = f[i].is_num
+			? cJSON_AddNumberToObject(j, f[i].key, f[i].num)
+			: cJSON_AddStringToObject(j, f[i].key, f[i].str ? f[i].str : "");
+		if (added == NULL) {
+			cJSON_Delete(j);
+			j = NULL;
+		}
+	}
+	return j;
 }

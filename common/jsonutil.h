@@ -60,6 +60,29 @@ int gfi_json_double(const cJSON *obj, const char *key, const char *path,
 int gfi_json_bool(const cJSON *obj, const char *key, const char *path,
 		  int required, int def, int *out, char *err, size_t errlen);
 
+/*
+ * Writing: an object built from a field list, in order, e.g.
+ * GFI_JSON_OBJECT(GFI_JSON_STR("code", u->code), GFI_JSON_NUM("year", y)).
+ * A string field with a NULL value is written as "". The object, or NULL
+ * when out of memory (nothing is left allocated then); the caller frees
+ * it with cJSON_Delete.
+ */
+struct gfi_json_field {
+	const char *key;
+	const char *str;        /* a string field; NULL for a number */
+	double num;
+	int is_num;
+};
+
+#define GFI_JSON_STR(k, s) { .key = (k), .str = (s) }
+#define GFI_JSON_NUM(k, v) { .key = (k), .num = (double)(v), .is_num = 1 }
+#define GFI_JSON_OBJECT(...) gfi_json_object( \
+	(const struct gfi_json_field[]){ __VA_ARGS__ }, \
+	sizeof((const struct gfi_json_field[]){ __VA_ARGS__ }) / \
+	sizeof(struct gfi_json_field))
+
+cJSON *gfi_json_object(const struct gfi_json_field *f, size_t n);
+
 /* Whether s is a valid gateway/meter/point id: 1..31 chars of [A-Za-z0-9._-]
  * (DESIGN.md "Identity": an ACL pattern must never see '/', '+' or '#'). */
 int gfi_id_valid(const char *s);

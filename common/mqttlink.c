@@ -282,6 +282,14 @@ void mqttlink_disconnect(struct mqttlink *l)
 
 /* ---- lifecycle ---- */
 
+void mqttlink_destroy(struct mqttlink *l)
+{
+	if (l == NULL)
+		return;
+	if (l->client != NULL)
+		MQTTAsync_destroy(&l->client);
+	free(l);
+}
 int mqttlink_create(const struct mqttlink_options *o, struct mqttlink **out)
 {
 	MQTTAsync_createOptions cr = MQTTAsync_createOptions_initializer;
@@ -316,11 +324,3 @@ int mqttlink_create(const struct mqttlink_options *o, struct mqttlink **out)
 	return GFI_OK;
 }
 
-void mqttlink_destroy(struct mqttlink *l)
-{
-	if (l == NULL)
-		return;
-	if (l->client != NULL)
-		MQTTAsync_destroy(&l->client);
-	free(l);
-}

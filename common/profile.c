@@ -115,6 +115,20 @@ static int parse_function(const cJSON *obj, const char *path,
 	return GFI_E_INVAL;
 }
 
+/* The answer for a text field key that read as ret and is not one of
+ * choices: ret itself when the text could not be read (missing, not a
+ * string), else GFI_E_INVAL with the text (or "..." when too long). */
+static int not_a_choice(int ret, const char *path, const char *key,
+			const char *s, const char *choices, char *err,
+			size_t errlen)
+{
+	if (ret != GFI_OK && ret != GFI_E_RANGE)
+		return ret;
+	snprintf(err, errlen, "%s.%s: \"%s\" is not one of %s", path, key,
+		 ret == GFI_OK ? s : "...", choices);
+	return GFI_E_INVAL;
+}
+
 static int parse_type(const cJSON *obj, const char *path,
 		      enum gfi_regtype *out, char *err, size_t errlen)
 {
@@ -124,13 +138,8 @@ static int parse_type(const cJSON *obj, const char *path,
 
 	if (ret == GFI_OK && gfi_regtype_parse(s, out) == GFI_OK)
 		return GFI_OK;
-	if (ret == GFI_OK || ret == GFI_E_RANGE) {
-		snprintf(err, errlen, "%s.type: \"%s\" is not one of "
-			 "u16,i16,u32,i32,u64,i64,f32,f64,bool", path,
-			 ret == GFI_OK ? s : "...");
-		return GFI_E_INVAL;
-	}
-	return ret;
+	return not_a_choice(ret, path, "type", s,
+			    "u16,i16,u32,i32,u64,i64,f32,f64,bool", err, errlen);
 }
 
 /* "order" is required for multi-word types (getting it wrong gives
@@ -146,13 +155,8 @@ static int parse_order(const cJSON *obj, const char *path,
 
 	if (ret == GFI_OK && gfi_order_parse(s, out) == GFI_OK)
 		return GFI_OK;
-	if (ret == GFI_OK || ret == GFI_E_RANGE) {
-		snprintf(err, errlen, "%s.order: \"%s\" is not one of "
-			 "ABCD,CDAB,BADC,DCBA", path,
-			 ret == GFI_OK ? s : "...");
-		return GFI_E_INVAL;
-	}
-	return ret;
+	return not_a_choice(ret, path, "order", s, "ABCD,CDAB,BADC,DCBA", err,
+			    errlen);
 }
 
 static int parse_name(const cJSON *obj, const char *path,
@@ -531,6 +535,14 @@ static void prefix_err(const char *what, char *err, size_t errlen)
 	snprintf(err, errlen, "%s: %s", what, inner);
 }
 
+void gfi_profile_free(struct gfi_profile *p)
+{
+	if (p == NULL)
+		return;
+	free(p->points);
+	free(p);
+}
+
 int gfi_profile_parse(const char *json, size_t len, const char *what,
 		      struct gfi_profile **out, char *err, size_t errlen)
 {
@@ -605,14 +617,6 @@ int gfi_profile_load(const char *dir, const char *id,
 	}
 	*out = p;
 	return GFI_OK;
-}
-
-void gfi_profile_free(struct gfi_profile *p)
-{
-	if (p == NULL)
-		return;
-	free(p->points);
-	free(p);
 }
 
 const struct gfi_point *gfi_profile_point(const struct gfi_profile *p,

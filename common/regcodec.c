@@ -33,30 +33,32 @@ static const char *const order_names[] = { "ABCD", "CDAB", "BADC", "DCBA" };
 #define TWO_64 18446744073709551616.0
 #define TWO_63 9223372036854775808.0
 
+/* The index of s in names[0..n), or -1 (also for NULL). */
+static int name_index(const char *s, const char *const *names, size_t n)
+{
+	for (size_t i = 0; s != NULL && i < n; i++) {
+		if (strcmp(s, names[i]) == 0)
+			return (int)i;
+	}
+	return -1;
+}
+
 int gfi_regtype_parse(const char *s, enum gfi_regtype *out)
 {
-	if (s == NULL)
-		return GFI_E_INVAL;
-	for (size_t i = 0; i < NTYPES; i++) {
-		if (strcmp(s, type_names[i]) == 0) {
-			*out = (enum gfi_regtype)i;
-			return GFI_OK;
-		}
-	}
-	return GFI_E_INVAL;
+	int i = name_index(s, type_names, NTYPES);
+
+	if (i >= 0)
+		*out = (enum gfi_regtype)i;
+	return i >= 0 ? GFI_OK : GFI_E_INVAL;
 }
 
 int gfi_order_parse(const char *s, enum gfi_order *out)
 {
-	if (s == NULL)
-		return GFI_E_INVAL;
-	for (size_t i = 0; i < NORDERS; i++) {
-		if (strcmp(s, order_names[i]) == 0) {
-			*out = (enum gfi_order)i;
-			return GFI_OK;
-		}
-	}
-	return GFI_E_INVAL;
+	int i = name_index(s, order_names, NORDERS);
+
+	if (i >= 0)
+		*out = (enum gfi_order)i;
+	return i >= 0 ? GFI_OK : GFI_E_INVAL;
 }
 
 const char *gfi_regtype_name(enum gfi_regtype t)

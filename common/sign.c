@@ -403,6 +403,17 @@ cleanup:
 	return ret;
 }
 
+void gfi_signer_close(struct gfi_signer *s)
+{
+	if (s == NULL)
+		return;
+	mbedtls_pk_free(&s->pk);
+	mbedtls_ctr_drbg_free(&s->drbg);
+	mbedtls_entropy_free(&s->entropy);
+	mbedtls_platform_zeroize(s, sizeof(*s));
+	free(s);
+}
+
 int gfi_signer_open(const char *key_path, struct gfi_signer **out,
 		    char *err, size_t errlen)
 {
@@ -436,17 +447,6 @@ int gfi_signer_open(const char *key_path, struct gfi_signer **out,
 cleanup:
 	gfi_signer_close(s);
 	return ret;
-}
-
-void gfi_signer_close(struct gfi_signer *s)
-{
-	if (s == NULL)
-		return;
-	mbedtls_pk_free(&s->pk);
-	mbedtls_ctr_drbg_free(&s->drbg);
-	mbedtls_entropy_free(&s->entropy);
-	mbedtls_platform_zeroize(s, sizeof(*s));
-	free(s);
 }
 
 int gfi_sign(struct gfi_signer *s, const void *data, size_t len,

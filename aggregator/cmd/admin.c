@@ -39,11 +39,7 @@ static int county_find(struct cli *c, struct reg_county *k)
 	if (c->status != 0)
 		return 0;
 	ret = store_county_get(c->s, k->code, k);
-	if (ret == GFI_E_NOTFOUND)
-		admin_refuse(c, "code", "%s is not a registered county", admin_opt(c, "code"));
-	else if (ret != GFI_OK)
-		admin_failed(c, "county lookup", ret);
-	return c->status == 0;
+	return admin_found(c, "code", admin_opt(c, "code"), "county", ret, 0);
 }
 
 static void county_add(struct cli *c)
@@ -115,10 +111,7 @@ static void unit_change(struct cli *c)
 	if (c->status != 0)
 		return;
 	ret = store_unit_get(c->s, u.code, &u);
-	if (ret == GFI_E_NOTFOUND)
-		admin_refuse(c, "code", "%s is not a registered unit", admin_opt(c, "code"));
-	else if (ret != GFI_OK)
-		admin_failed(c, "unit lookup", ret);
+	admin_found(c, "code", admin_opt(c, "code"), "unit", ret, 0);
 	unit_fields(c, &u);
 	if (strcmp(c->verb, "retire") == 0)
 		u.retired = 1;
@@ -249,10 +242,7 @@ static void gateway_change(struct cli *c)
 	if (c->status != 0)
 		return;
 	ret = store_gateway_get(c->s, g.id, &g);
-	if (ret == GFI_E_NOTFOUND)
-		admin_refuse(c, "id", "%s is not a registered gateway", g.id);
-	else if (ret != GFI_OK)
-		admin_failed(c, "gateway lookup", ret);
+	admin_found(c, "id", g.id, "gateway", ret, 0);
 	admin_take_credit_code(c, "unit", g.unit);
 	admin_take_pubkey(c, "pubkey", g.pubkey_pem, sizeof(g.pubkey_pem));
 	if (admin_opt(c, "unit") != NULL)

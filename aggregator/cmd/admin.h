@@ -44,6 +44,12 @@ __attribute__((format(printf, 3, 4)))
 void admin_refuse_word(struct cli *c, const char *what, const char *fmt, ...);
 /* A store failure ("store: <what> failed: ..."), exit 1. */
 void admin_failed(struct cli *c, const char *what, int ret);
+
+/* Whether ret, a registry lookup's answer for key (of a kind such as
+ * "county"), lets flag use it: not found, a failed lookup, or (retired)
+ * a retired one is refused or reported naming flag. 1 usable, else 0. */
+int admin_found(struct cli *c, const char *flag, const char *key,
+		const char *kind, int ret, int retired);
 /* The value of --name, or NULL. */
 const char *admin_opt(const struct cli *c, const char *name);
 

@@ -72,12 +72,30 @@ const char *admin_opt(const struct cli *c, const char *name)
 
 /* ---- field parsers ---- */
 
+/* The value of option name still to be taken: NULL when it is absent or
+ * an earlier field was already refused (one error per run). */
+static const char *pending(const struct cli *c, const char *name)
+{
+	return c->status == 0 ? admin_opt(c, name) : NULL;
+}
+
+/* Copy option name into dst[size] when check accepts it (check reports
+ * the refusal itself, naming the flag). */
+static void take_checked(struct cli *c, const char *name, char *dst, size_t size,
+			 int (*check)(const char *name, const char *value, FILE *err))
+{
+	const char *v = pending(c, name);
+
+	if (v != NULL && (c->status = check(name, v, c->err)) == 0)
+		snprintf(dst, size, "%s", v);
+}
+
 void admin_take_text(struct cli *c, const char *name, char *dst, size_t size,
 		     int may_be_empty)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if ((c->status = opts_text(name, v, size, may_be_empty, c->err)) == 0)
 		snprintf(dst, size, "%s", v);
@@ -86,9 +104,9 @@ void admin_take_text(struct cli *c, const char *name, char *dst, size_t size,
 /* Lowercase words such as "natural_gas": [a-z0-9_], 1..size-1. */
 void admin_take_word(struct cli *c, const char *name, char *dst, size_t size)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if (v[0] == '\0' || strlen(v) >= size || strspn(v, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(v))
 		admin_refuse(c, name, "%s is not a word of 1..%zu characters of a-z 0-9 _",
@@ -99,30 +117,20 @@ void admin_take_word(struct cli *c, const char *name, char *dst, size_t size)
 
 void admin_take_id(struct cli *c, const char *name, char *dst)
 {
-	const char *v = admin_opt(c, name);
-
-	if (v == NULL || c->status != 0)
-		return;
-	if ((c->status = opts_id(name, v, c->err)) == 0)
-		snprintf(dst, GFI_ID_MAX, "%s", v);
+	take_checked(c, name, dst, GFI_ID_MAX, opts_id);
 }
 
 void admin_take_credit_code(struct cli *c, const char *name, char *dst)
 {
-	const char *v = admin_opt(c, name);
-
-	if (v == NULL || c->status != 0)
-		return;
-	if ((c->status = opts_credit_code(name, v, c->err)) == 0)
-		snprintf(dst, STORE_CODE_LEN + 1, "%s", v);
+	take_checked(c, name, dst, STORE_CODE_LEN + 1, opts_credit_code);
 }
 
 /* Administrative division code (GB/T 2260): six digits. */
 void admin_take_county_code(struct cli *c, const char *name, char *dst, size_t size)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if (strlen(v) != 6 || strspn(v, "0123456789") != 6)
 		admin_refuse(c, name, "%s is not a 6-digit administrative division code", v);
@@ -132,10 +140,10 @@ void admin_take_county_code(struct cli *c, const char *name, char *dst, size_t s
 
 void admin_take_int(struct cli *c, const char *name, long min, long max, int *dst)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 	long n = 0;
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if ((c->status = opts_int(name, v, min, max, &n, c->err)) == 0)
 		*dst = (int)n;
@@ -144,9 +152,9 @@ void admin_take_int(struct cli *c, const char *name, long min, long max, int *ds
 void admin_take_double(struct cli *c, const char *name, double min, double max,
 		       double *dst)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	c->status = opts_double(name, v, min, max, dst, c->err);
 }
@@ -154,9 +162,9 @@ void admin_take_double(struct cli *c, const char *name, double min, double max,
 int admin_take_choice(struct cli *c, const char *name, const char *const *names,
 		      const char *all, int *dst)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return 0;
 	for (int i = 0; names[i] != NULL; i++) {
 		if (strcmp(names[i], v) == 0) {
@@ -170,10 +178,10 @@ int admin_take_choice(struct cli *c, const char *name, const char *const *names,
 
 void admin_take_time(struct cli *c, const char *name, int64_t *dst)
 {
-	const char *v = admin_opt(c, name);
+	const char *v = pending(c, name);
 	char why[256];
 
-	if (v == NULL || c->status != 0)
+	if (v == NULL)
 		return;
 	if (registry_time_parse(v, dst, why, sizeof(why)) != GFI_OK)
 		admin_refuse(c, name, "%s", why);
@@ -184,12 +192,12 @@ void admin_take_time(struct cli *c, const char *name, int64_t *dst)
 /* A "BEGIN PUBLIC KEY" PEM file holding a P-256 key. */
 void admin_take_pubkey(struct cli *c, const char *name, char *dst, size_t size)
 {
-	const char *path = admin_opt(c, name);
+	const char *path = pending(c, name);
 	char *text = NULL, why[256] = "";
 	size_t len = 0, lead;
 	struct gfi_verifier *v = NULL;
 
-	if (path == NULL || c->status != 0)
+	if (path == NULL)
 		return;
 	if (gfi_read_file(path, PUBKEY_FILE_MAX, &text, &len, why, sizeof(why)) != GFI_OK) {
 		admin_refuse(c, name, "%s", why);
@@ -210,55 +218,45 @@ void admin_take_pubkey(struct cli *c, const char *name, char *dst, size_t size)
 
 /* ---- references: refuse naming the flag that carries the key ---- */
 
+int admin_found(struct cli *c, const char *flag, const char *key,
+		const char *kind, int ret, int retired)
+{
+	char what[32];
+
+	snprintf(what, sizeof(what), "%s lookup", kind);
+	if (ret == GFI_E_NOTFOUND)
+		admin_refuse(c, flag, "%s is not a registered %s", key, kind);
+	else if (ret != GFI_OK)
+		admin_failed(c, what, ret);
+	else if (retired)
+		admin_refuse(c, flag, "%s is a retired %s", key, kind);
+	return c->status == 0;
+}
+
+/* The *_usable checks look nothing up once a field was refused: their
+ * lookup then answers GFI_E_STATE, which admin_found leaves unreported. */
 int admin_county_usable(struct cli *c, const char *flag, const char *code)
 {
-	struct reg_county k;
-	int ret;
+	struct reg_county k = { .retired = 0 };
+	int ret = c->status == 0 ? store_county_get(c->s, code, &k) : GFI_E_STATE;
 
-	if (c->status != 0)
-		return 0;
-	ret = store_county_get(c->s, code, &k);
-	if (ret == GFI_E_NOTFOUND)
-		admin_refuse(c, flag, "%s is not a registered county", code);
-	else if (ret != GFI_OK)
-		admin_failed(c, "county lookup", ret);
-	else if (k.retired)
-		admin_refuse(c, flag, "%s is a retired county", code);
-	return c->status == 0;
+	return admin_found(c, flag, code, "county", ret, k.retired);
 }
 
 int admin_unit_usable(struct cli *c, const char *flag, const char *code,
 		       struct reg_unit *u)
 {
-	int ret;
+	int ret = c->status == 0 ? store_unit_get(c->s, code, u) : GFI_E_STATE;
 
-	if (c->status != 0)
-		return 0;
-	ret = store_unit_get(c->s, code, u);
-	if (ret == GFI_E_NOTFOUND)
-		admin_refuse(c, flag, "%s is not a registered unit", code);
-	else if (ret != GFI_OK)
-		admin_failed(c, "unit lookup", ret);
-	else if (u->retired)
-		admin_refuse(c, flag, "%s is a retired unit", code);
-	return c->status == 0;
+	return admin_found(c, flag, code, "unit", ret, ret == GFI_OK && u->retired);
 }
 
 int admin_gateway_usable(struct cli *c, const char *flag, const char *id)
 {
-	struct reg_gateway g;
-	int ret;
+	struct reg_gateway g = { .active = 1 };
+	int ret = c->status == 0 ? store_gateway_get(c->s, id, &g) : GFI_E_STATE;
 
-	if (c->status != 0)
-		return 0;
-	ret = store_gateway_get(c->s, id, &g);
-	if (ret == GFI_E_NOTFOUND)
-		admin_refuse(c, flag, "%s is not a registered gateway", id);
-	else if (ret != GFI_OK)
-		admin_failed(c, "gateway lookup", ret);
-	else if (!g.active)
-		admin_refuse(c, flag, "%s is a retired gateway", id);
-	return c->status == 0;
+	return admin_found(c, flag, id, "gateway", ret, !g.active);
 }
 
 /* The result of a put: key names the flag of the object's key, ref what

@@ -73,21 +73,13 @@ void admin_list_done(struct cli *c, int ret)
 		admin_failed(c, "listing", ret);
 }
 
-
-/* cJSON_Add* return NULL on allocation failure; one check at the end of
- * each builder is enough because cJSON_Delete frees a partial object. */
 cJSON *admin_county_json(const void *row)
 {
 	const struct reg_county *k = row;
-	cJSON *j = cJSON_CreateObject();
 
-	if (j == NULL || !cJSON_AddStringToObject(j, "code", k->code) ||
-	    !cJSON_AddStringToObject(j, "name", k->name) ||
-	    !cJSON_AddNumberToObject(j, "retired", k->retired)) {
-		cJSON_Delete(j);
-		return NULL;
-	}
-	return j;
+	return GFI_JSON_OBJECT(GFI_JSON_STR("code", k->code),
+			       GFI_JSON_STR("name", k->name),
+			       GFI_JSON_NUM("retired", k->retired));
 }
 
 const char *admin_choice_name(const char *const *names, int n, int i)
@@ -98,20 +90,15 @@ const char *admin_choice_name(const char *const *names, int n, int i)
 cJSON *admin_unit_json(const void *row)
 {
 	const struct reg_unit *u = row;
-	cJSON *j = cJSON_CreateObject();
 
-	if (j == NULL || !cJSON_AddStringToObject(j, "code", u->code) ||
-	    !cJSON_AddStringToObject(j, "name", u->name) ||
-	    !cJSON_AddStringToObject(j, "kind", admin_choice_name(unit_kind_names, 3, (int)u->kind)) ||
-	    !cJSON_AddStringToObject(j, "county", u->county) ||
-	    !cJSON_AddStringToObject(j, "level", admin_choice_name(unit_level_names, 3, (int)u->level)) ||
-	    !cJSON_AddNumberToObject(j, "year", u->year_listed) ||
-	    !cJSON_AddStringToObject(j, "sector", u->sector) ||
-	    !cJSON_AddNumberToObject(j, "retired", u->retired)) {
-		cJSON_Delete(j);
-		return NULL;
-	}
-	return j;
+	return GFI_JSON_OBJECT(GFI_JSON_STR("code", u->code),
+			       GFI_JSON_STR("name", u->name),
+			       GFI_JSON_STR("kind", admin_choice_name(unit_kind_names, 3, (int)u->kind)),
+			       GFI_JSON_STR("county", u->county),
+			       GFI_JSON_STR("level", admin_choice_name(unit_level_names, 3, (int)u->level)),
+			       GFI_JSON_NUM("year", u->year_listed),
+			       GFI_JSON_STR("sector", u->sector),
+			       GFI_JSON_NUM("retired", u->retired));
 }
 
 cJSON *admin_gateway_json(const void *row)
@@ -119,75 +106,54 @@ cJSON *admin_gateway_json(const void *row)
 	const struct reg_gateway *g = row;
 	uint8_t sum[GFI_SHA256_LEN];
 	char hex[2 * GFI_SHA256_LEN + 1];
-	cJSON *j = cJSON_CreateObject();
 
 	/* The PEM spans lines; a listing shows its SHA-256 (of the PEM text)
 	 * to compare with the gateway's file, the JSON also the PEM itself. */
 	gfi_sha256(g->pubkey_pem, strlen(g->pubkey_pem), sum);
 	gfi_hex(sum, sizeof(sum), hex);
-	if (j == NULL || !cJSON_AddStringToObject(j, "id", g->id) ||
-	    !cJSON_AddStringToObject(j, "unit", g->unit) ||
-	    !cJSON_AddNumberToObject(j, "active", g->active) ||
-	    !cJSON_AddNumberToObject(j, "registered_s", (double)g->registered_s) ||
-	    !cJSON_AddStringToObject(j, "pubkey_sha256", hex) ||
-	    !cJSON_AddStringToObject(j, "pubkey_pem", g->pubkey_pem)) {
-		cJSON_Delete(j);
-		return NULL;
-	}
-	return j;
+	return GFI_JSON_OBJECT(GFI_JSON_STR("id", g->id), GFI_JSON_STR("unit", g->unit),
+			       GFI_JSON_NUM("active", g->active),
+			       GFI_JSON_NUM("registered_s", g->registered_s),
+			       GFI_JSON_STR("pubkey_sha256", hex),
+			       GFI_JSON_STR("pubkey_pem", g->pubkey_pem));
 }
 
 cJSON *admin_meter_json(const void *row)
 {
 	const struct reg_meter *m = row;
-	cJSON *j = cJSON_CreateObject();
 
-	if (j == NULL || !cJSON_AddStringToObject(j, "gateway", m->gateway) ||
-	    !cJSON_AddStringToObject(j, "meter", m->meter) ||
-	    !cJSON_AddStringToObject(j, "point", m->point) ||
-	    !cJSON_AddStringToObject(j, "quantity", m->quantity) ||
-	    !cJSON_AddStringToObject(j, "role", registry_role_name(m->role)) ||
-	    !cJSON_AddStringToObject(j, "carrier", m->carrier) ||
-	    !cJSON_AddNumberToObject(j, "counter_max", m->counter_max) ||
-	    !cJSON_AddStringToObject(j, "product", m->product) ||
-	    !cJSON_AddStringToObject(j, "product_unit", m->product_unit) ||
-	    !cJSON_AddNumberToObject(j, "accuracy_pct", m->accuracy_pct) ||
-	    !cJSON_AddNumberToObject(j, "registered_s", (double)m->registered_s) ||
-	    !cJSON_AddNumberToObject(j, "retired", m->retired)) {
-		cJSON_Delete(j);
-		return NULL;
-	}
-	return j;
+	return GFI_JSON_OBJECT(GFI_JSON_STR("gateway", m->gateway),
+			       GFI_JSON_STR("meter", m->meter),
+			       GFI_JSON_STR("point", m->point),
+			       GFI_JSON_STR("quantity", m->quantity),
+			       GFI_JSON_STR("role", registry_role_name(m->role)),
+			       GFI_JSON_STR("carrier", m->carrier),
+			       GFI_JSON_NUM("counter_max", m->counter_max),
+			       GFI_JSON_STR("product", m->product),
+			       GFI_JSON_STR("product_unit", m->product_unit),
+			       GFI_JSON_NUM("accuracy_pct", m->accuracy_pct),
+			       GFI_JSON_NUM("registered_s", m->registered_s),
+			       GFI_JSON_NUM("retired", m->retired));
 }
 
 cJSON *admin_replacement_json(const void *row)
 {
 	const struct reg_replacement *r = row;
-	cJSON *j = cJSON_CreateObject();
 
-	if (j == NULL || !cJSON_AddStringToObject(j, "gateway", r->gateway) ||
-	    !cJSON_AddStringToObject(j, "meter", r->meter) ||
-	    !cJSON_AddStringToObject(j, "point", r->point) ||
-	    !cJSON_AddNumberToObject(j, "time_s", (double)r->time_s) ||
-	    !cJSON_AddNumberToObject(j, "old_final", r->old_final) ||
-	    !cJSON_AddNumberToObject(j, "new_initial", r->new_initial)) {
-		cJSON_Delete(j);
-		return NULL;
-	}
-	return j;
+	return GFI_JSON_OBJECT(GFI_JSON_STR("gateway", r->gateway),
+			       GFI_JSON_STR("meter", r->meter),
+			       GFI_JSON_STR("point", r->point),
+			       GFI_JSON_NUM("time_s", r->time_s),
+			       GFI_JSON_NUM("old_final", r->old_final),
+			       GFI_JSON_NUM("new_initial", r->new_initial));
 }
 
 static cJSON *pair_json(const void *row, const char *first, const char *second)
 {
 	const struct reg_pair *p = row;
-	cJSON *j = cJSON_CreateObject();
 
-	if (j == NULL || !cJSON_AddStringToObject(j, first, p->first) ||
-	    !cJSON_AddStringToObject(j, second, p->second)) {
-		cJSON_Delete(j);
-		return NULL;
-	}
-	return j;
+	return GFI_JSON_OBJECT(GFI_JSON_STR(first, p->first),
+			       GFI_JSON_STR(second, p->second));
 }
 
 cJSON *admin_member_json(const void *row)
@@ -204,19 +170,14 @@ cJSON *admin_fact_json(const void *row)
 {
 	const struct reg_fact *f = row;
 	const struct registry_fact_key *k = registry_fact_key_find(f->key);
-	cJSON *j = cJSON_CreateObject();
 
-	if (j == NULL || !cJSON_AddStringToObject(j, "unit", f->unit) ||
-	    !cJSON_AddNumberToObject(j, "year", f->year) ||
-	    !cJSON_AddNumberToObject(j, "month", f->month) ||
-	    !cJSON_AddStringToObject(j, "key", f->key) ||
-	    !cJSON_AddNumberToObject(j, "value", f->value) ||
-	    !cJSON_AddStringToObject(j, "value_unit", k != NULL ? k->unit : "") ||
-	    !cJSON_AddStringToObject(j, "entered_by", f->entered_by) ||
-	    !cJSON_AddNumberToObject(j, "entered_s", (double)f->entered_s)) {
-		cJSON_Delete(j);
-		return NULL;
-	}
-	return j;
+	return GFI_JSON_OBJECT(GFI_JSON_STR("unit", f->unit),
+			       GFI_JSON_NUM("year", f->year),
+			       GFI_JSON_NUM("month", f->month),
+			       GFI_JSON_STR("key", f->key),
+			       GFI_JSON_NUM("value", f->value),
+			       GFI_JSON_STR("value_unit", k != NULL ? k->unit : ""),
+			       GFI_JSON_STR("entered_by", f->entered_by),
+			       GFI_JSON_NUM("entered_s", f->entered_s));
 }
 

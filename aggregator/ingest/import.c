@@ -30,6 +30,7 @@
 
 #include "calendar.h"
 #include "error.h"
+#include "grow.h"
 #include "jsonutil.h"
 #include "quantity.h"
 #include "registry.h"
@@ -279,7 +280,7 @@ static int series_find(struct import_result *res, const char *g, const char *m,
 {
 	uint32_t h = fnv(fnv(fnv(2166136261u, g), m), p);
 	size_t slot = h & (res->nslots - 1);
-	struct import_series *x;
+	struct import_series *x, *ns;
 	int rc;
 
 	for (; res->slots[slot] >= 0; slot = (slot + 1) & (res->nslots - 1)) {
@@ -290,16 +291,12 @@ static int series_find(struct import_result *res, const char *g, const char *m,
 	}
 	if (res->nseries == IMPORT_SERIES_MAX)
 		return -1;
-	if (res->nseries == res->series_cap) {
-		size_t nc = res->series_cap ? res->series_cap * 2 : 16;
-		struct import_series *ns = realloc(res->series, nc * sizeof(*ns));
-		if (ns == NULL) {
-			*fatal = GFI_E_NOMEM;
-			return -1;
-		}
-		res->series = ns;
-		res->series_cap = nc;
+	ns = gfi_grow(res->series, &res->series_cap, res->nseries, sizeof(*ns), 16);
+	if (ns == NULL) {
+		*fatal = GFI_E_NOMEM;
+		return -1;
 	}
+	res->series = ns;
 	x = &res->series[res->nseries];
 	memset(x, 0, sizeof(*x));
 	snprintf(x->gateway, sizeof(x->gateway), "%s", g);
@@ -340,7 +337,7 @@ static int take_row(struct import_result *res, const struct record *r,
 		    void *lctx, char *why, size_t wl)
 {
 	static const enum col ids[3] = { COL_GATEWAY, COL_METER, COL_POINT };
-	struct import_row row = { .line = r->line, .value = NAN };
+	struct import_row row = { .line = r->line, .value = NAN }, *nr;
 	const struct import_series *x;
 	const struct gfi_quantity *q;
 	const char *v;
@@ -447,14 +444,10 @@ static int take_row(struct import_result *res, const struct record *r,
 		whyf(why, wl, "value: %.32s is negative for counter %s", v, q->name);
 		return 1;
 	}
-	if (res->nrows == res->cap) {
-		size_t nc = res->cap ? res->cap * 2 : 1024;
-		struct import_row *nr = realloc(res->rows, nc * sizeof(*nr));
-		if (nr == NULL)
-			return GFI_E_NOMEM;
-		res->rows = nr;
-		res->cap = nc;
-	}
+	nr = gfi_grow(res->rows, &res->cap, res->nrows, sizeof(*nr), 1024);
+	if (nr == NULL)
+		return GFI_E_NOMEM;
+	res->rows = nr;
 	row.series = (uint32_t)idx;
 	res->rows[res->nrows++] = row;
 	return 0;

@@ -28,6 +28,7 @@
 
 #include "batch.h"
 #include "error.h"
+#include "grow.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "sign.h"
@@ -164,14 +165,11 @@ static int key_for(struct verify *v, const struct reg_gateway *g,
 		return GFI_OK;
 	}
 	if (e == NULL) {
-		if (v->nkeys == v->cap) {
-			size_t cap = v->cap ? v->cap * 2 : 16;
-			struct key_entry *k = realloc(v->keys, cap * sizeof(*k));
-			if (k == NULL)
-				return GFI_E_NOMEM;
-			v->keys = k;
-			v->cap = cap;
-		}
+		struct key_entry *k = gfi_grow(v->keys, &v->cap, v->nkeys, sizeof(*k), 16);
+
+		if (k == NULL)
+			return GFI_E_NOMEM;
+		v->keys = k;
 		e = &v->keys[v->nkeys++];
 		memset(e, 0, sizeof(*e));
 		snprintf(e->gateway, sizeof(e->gateway), "%s", g->id);

@@ -251,33 +251,30 @@ static const struct db_spec store_db = {
 	.nmigrations = NMIGRATIONS,
 };
 
-int store_open(const char *path, struct store **out)
-{
-	struct store *s = NULL;
-	int ret;
-
-	*out = NULL;
-	s = calloc(1, sizeof(*s));
-	if (s == NULL)
-		return GFI_E_NOMEM;
-	ret = db_open(path, &store_db, &s->db);
-	if (ret != GFI_OK) {
-		free(s);
-		return ret;
-	}
-	*out = s;
-	return GFI_OK;
-}
-
 void store_close(struct store *s)
 {
 	if (s == NULL)
 		return;
-	for (int i = 0; i < STORE_CACHE_MAX; i++)
-		sqlite3_finalize(s->cache[i]);
 	free(s->series_cache);
+	db_finalize_all(s->cache, STORE_CACHE_MAX);
 	db_close(s->db);
 	free(s);
+}
+
+int store_open(const char *path, struct store **out)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	int ret;
+
+	*out = NULL;
+	if (s == NULL)
+		return GFI_E_NOMEM;
+	ret = db_open(path, &store_db, &s->db);
+	if (ret == GFI_OK)
+		*out = s;
+	else
+		store_close(s);
+	return ret;
 }
 
 int store_begin(struct store *s)

@@ -25,67 +25,41 @@ static void factor_row(sqlite3_stmt *st, void *row)
 {
 	struct store_factor *f = row;
 
-	memset(f, 0, sizeof(*f));
-	db_column_text(st, 0, f->kind, sizeof(f->kind));
-	db_column_text(st, 1, f->carrier, sizeof(f->carrier));
-	f->year = sqlite3_column_int(st, 2);
-	db_column_text(st, 3, f->unit, sizeof(f->unit));
-	f->value = sqlite3_column_double(st, 4);
-	db_column_text(st, 5, f->value_unit, sizeof(f->value_unit));
-	db_column_text(st, 6, f->source, sizeof(f->source));
+	DB_ROW(st, f, DB_COL_TEXT(f->kind), DB_COL_TEXT(f->carrier),
+	       DB_COL_INT(f->year), DB_COL_TEXT(f->unit), DB_COL_REAL(f->value),
+	       DB_COL_TEXT(f->value_unit), DB_COL_TEXT(f->source));
 }
 
 int store_factor_get(struct store *s, const char *kind, const char *carrier,
 		     int year, const char *unit, struct store_factor *out,
 		     int *fallback)
 {
-	sqlite3_stmt *st = NULL;
 	/* unit = '' sorts after the unit's own rows; then the latest year. */
-	int ret = store_prepare(s,
+	int ret = db_select_one(s->db,
 		"SELECT " FACTOR_COLS " FROM factors WHERE kind = ?1 AND carrier = ?2 "
 		"AND year <= ?3 AND (unit = ?4 OR unit = '') "
-		"ORDER BY unit = '', year DESC LIMIT 1", &st);
+		"ORDER BY unit = '', year DESC LIMIT 1",
+		DB_ARGS(DB_TEXT(kind), DB_TEXT(carrier), DB_INT(year),
+			DB_TEXT(unit != NULL ? unit : "")),
+		factor_row, out, "factor read");
 
 	if (fallback != NULL)
-		*fallback = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, kind);
-	db_bind_text(st, 2, carrier);
-	db_bind_int64(st, 3, year);
-	db_bind_text(st, 4, unit != NULL ? unit : "");
-	ret = db_get(s->db, st, factor_row, out, "factor read");
-	if (ret == GFI_OK && fallback != NULL)
-		*fallback = out->year != 0 && out->year != year;
-	sqlite3_finalize(st);
+		*fallback = ret == GFI_OK && out->year != 0 && out->year != year;
 	return ret;
 }
 
 int store_factor_set(struct store *s, const struct store_factor *f)
 {
-	sqlite3_stmt *st = NULL;
-	int ret, rc;
-
 	if (f->kind[0] == '\0' || f->carrier[0] == '\0' || f->value_unit[0] == '\0' ||
 	    !isfinite(f->value) || (f->year != 0 && (f->year < 1970 || f->year > 2200)))
 		return GFI_E_INVAL;
-	ret = store_prepare(s,
+	return db_run(s->db,
 		"INSERT OR REPLACE INTO factors (" FACTOR_COLS ") "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)", &st);
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_field(st, 1, f->kind, sizeof(f->kind));
-	db_bind_field(st, 2, f->carrier, sizeof(f->carrier));
-	db_bind_int64(st, 3, f->year);
-	db_bind_field(st, 4, f->unit, sizeof(f->unit));
-	db_bind_double(st, 5, f->value);
-	db_bind_field(st, 6, f->value_unit, sizeof(f->value_unit));
-	db_bind_field(st, 7, f->source, sizeof(f->source));
-	rc = sqlite3_step(st);
-	if (rc != SQLITE_DONE)
-		ret = store_fail(s, "factor write", rc);
-	sqlite3_finalize(st);
-	return ret;
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+		DB_ARGS(DB_FIELD(f->kind), DB_FIELD(f->carrier), DB_INT(f->year),
+			DB_FIELD(f->unit), DB_REAL(f->value), DB_FIELD(f->value_unit),
+			DB_FIELD(f->source)),
+		"factor write");
 }
 
 int store_factor_list(struct store *s, store_row_fn fn, void *ctx)

@@ -62,19 +62,12 @@ static void queue_gaps_sum_decode(sqlite3_stmt *st, void *row)
 int store_queue_gaps_sum(struct store *s, const char *gateway, int64_t from_s,
 			 int64_t to_s, store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct store_queue_gap_sum g;
-	int ret;
 
-	ret = store_prepare(s, "SELECT meter, count(*), sum(count), min(from_s), max(to_s) "
-			    "FROM queue_gaps WHERE gateway = ?1 AND to_s >= ?2 AND from_s < ?3 "
-			    "GROUP BY meter ORDER BY meter", &st);
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, from_s);
-	db_bind_int64(st, 3, to_s);
-	ret = db_list(s->db, st, queue_gaps_sum_decode, &g, fn, ctx, "queue gaps");
-	sqlite3_finalize(st);
-	return ret;
+	return db_select(s->db,
+		"SELECT meter, count(*), sum(count), min(from_s), max(to_s) "
+		"FROM queue_gaps WHERE gateway = ?1 AND to_s >= ?2 AND from_s < ?3 "
+		"GROUP BY meter ORDER BY meter",
+		DB_ARGS(DB_TEXT(gateway), DB_INT(from_s), DB_INT(to_s)),
+		queue_gaps_sum_decode, &g, fn, ctx, "queue gaps");
 }

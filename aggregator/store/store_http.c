@@ -18,22 +18,15 @@
 int store_token_add(struct store *s, const uint8_t hash[32],
 		    const struct store_token *t, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
+	int ret = db_run(s->db,
 		"INSERT INTO api_tokens (hash, name, role, scope, created_s) "
-		"VALUES (?1, ?2, ?3, ?4, ?5)", &st);
+		"VALUES (?1, ?2, ?3, ?4, ?5)",
+		DB_ARGS(DB_BLOB(hash, 32), DB_TEXT(t->name), DB_TEXT(t->role),
+			DB_TEXT(t->scope), DB_INT(t->created_s)),
+		"token add");
 
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_blob(st, 1, hash, 32);
-	db_bind_text(st, 2, t->name);
-	db_bind_text(st, 3, t->role);
-	db_bind_text(st, 4, t->scope);
-	db_bind_int64(st, 5, t->created_s);
-	ret = db_step_done(s->db, st, "token add");
 	if (ret == GFI_OK && id != NULL)
 		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return ret;
 }
 
@@ -41,13 +34,9 @@ static void token_row(sqlite3_stmt *st, void *row)
 {
 	struct store_token *t = row;
 
-	memset(t, 0, sizeof(*t));
-	t->id = sqlite3_column_int64(st, 0);
-	db_column_text(st, 1, t->name, sizeof(t->name));
-	db_column_text(st, 2, t->role, sizeof(t->role));
-	db_column_text(st, 3, t->scope, sizeof(t->scope));
-	t->created_s = sqlite3_column_int64(st, 4);
-	t->revoked_s = sqlite3_column_int64(st, 5);
+	DB_ROW(st, t, DB_COL_INT(t->id), DB_COL_TEXT(t->name), DB_COL_TEXT(t->role),
+	       DB_COL_TEXT(t->scope), DB_COL_INT(t->created_s),
+	       DB_COL_INT(t->revoked_s));
 }
 
 #define TOKEN_COLS "id, name, role, scope, created_s, revoked_s"
@@ -55,46 +44,23 @@ static void token_row(sqlite3_stmt *st, void *row)
 int store_token_find(struct store *s, const uint8_t hash[32],
 		     struct store_token *out)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT " TOKEN_COLS
-				" FROM api_tokens WHERE hash = ?1", &st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_blob(st, 1, hash, 32);
-	ret = db_get(s->db, st, token_row, out, "token find");
-	sqlite3_finalize(st);
-	return ret;
+	return db_select_one(s->db, "SELECT " TOKEN_COLS " FROM api_tokens WHERE hash = ?1",
+			     DB_ARGS(DB_BLOB(hash, 32)), token_row, out, "token find");
 }
 
 int store_token_revoke(struct store *s, const char *name, int64_t now_s)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT revoked_s FROM api_tokens WHERE name = ?1",
-				&st), rc;
+	int64_t revoked_s = 0;
+	int ret = db_select_one(s->db, "SELECT revoked_s FROM api_tokens WHERE name = ?1",
+				DB_ARGS(DB_TEXT(name)), db_decode_int64, &revoked_s,
+				"token revoke");
 
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, name);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_DONE)
-		ret = GFI_E_NOTFOUND;
-	else if (rc != SQLITE_ROW)
-		ret = store_fail(s, "token revoke", rc);
-	else if (sqlite3_column_int64(st, 0) != 0)
+	if (ret == GFI_OK && revoked_s != 0)
 		ret = GFI_E_STATE;
-	sqlite3_finalize(st);
-	st = NULL;
 	if (ret != GFI_OK)
 		return ret;
-	ret = store_prepare(s, "UPDATE api_tokens SET revoked_s = ?2 WHERE name = ?1", &st);
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, name);
-	db_bind_int64(st, 2, now_s > 0 ? now_s : 1);
-	ret = db_step_done(s->db, st, "token revoke");
-	sqlite3_finalize(st);
-	return ret;
+	return db_run(s->db, "UPDATE api_tokens SET revoked_s = ?2 WHERE name = ?1",
+		      DB_ARGS(DB_TEXT(name), DB_INT(now_s > 0 ? now_s : 1)), "token revoke");
 }
 
 int store_token_list(struct store *s, store_row_fn fn, void *ctx)
@@ -108,44 +74,29 @@ int store_token_list(struct store *s, store_row_fn fn, void *ctx)
 
 int store_audit_add(struct store *s, const struct store_audit *a)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
+	return db_run(s->db,
 		"INSERT INTO audit (time_s, who, action, object, status, detail) "
-		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, a->time_s);
-	db_bind_text(st, 2, a->who);
-	db_bind_text(st, 3, a->action);
-	db_bind_text(st, 4, a->object);
-	db_bind_int64(st, 5, a->status);
-	db_bind_text(st, 6, a->detail);
-	ret = db_step_done(s->db, st, "audit add");
-	sqlite3_finalize(st);
-	return ret;
+		"VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+		DB_ARGS(DB_INT(a->time_s), DB_TEXT(a->who), DB_TEXT(a->action),
+			DB_TEXT(a->object), DB_INT(a->status), DB_TEXT(a->detail)),
+		"audit add");
 }
+
+#define AUDIT_COLS "id, time_s, who, action, object, status, detail"
 
 static void audit_list_decode(sqlite3_stmt *st, void *row)
 {
 	struct store_audit *a = row;
 
-	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
-	a->time_s = sqlite3_column_int64(st, 1);
-	db_column_text(st, 2, a->who, sizeof(a->who));
-	db_column_text(st, 3, a->action, sizeof(a->action));
-	db_column_text(st, 4, a->object, sizeof(a->object));
-	a->status = sqlite3_column_int(st, 5);
-	db_column_text(st, 6, a->detail, sizeof(a->detail));
+	DB_ROW(st, a, DB_COL_INT(a->id), DB_COL_INT(a->time_s), DB_COL_TEXT(a->who),
+	       DB_COL_TEXT(a->action), DB_COL_TEXT(a->object), DB_COL_INT(a->status),
+	       DB_COL_TEXT(a->detail));
 }
 
 int store_audit_list(struct store *s, store_row_fn fn, void *ctx)
 {
 	struct store_audit a;
 
-	return db_query(s->db,
-			"SELECT id, time_s, who, action, object, status, "
-			"detail FROM audit ORDER BY id",
+	return db_query(s->db, "SELECT " AUDIT_COLS " FROM audit ORDER BY id",
 			audit_list_decode, &a, fn, ctx, "audit list");
 }

@@ -25,6 +25,7 @@
 
 #include "calendar.h"
 #include "error.h"
+#include "grow.h"
 #include "quantity.h"
 
 /* ---- the imports table ---- */
@@ -32,61 +33,36 @@
 int store_import_add(struct store *s, const struct store_import *rec,
 		     int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
+	int ret = db_run(s->db,
 		"INSERT INTO imports (file, sha256, rows, inserted, present, skipped, "
-		"by, imported_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
+		"by, imported_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		DB_ARGS(DB_TEXT(rec->file), DB_TEXT(rec->sha256), DB_INT(rec->rows),
+			DB_INT(rec->inserted), DB_INT(rec->present), DB_INT(rec->skipped),
+			DB_TEXT(rec->by), DB_INT(rec->imported_s)),
+		"import record");
 
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, rec->file);
-	db_bind_text(st, 2, rec->sha256);
-	db_bind_int64(st, 3, rec->rows);
-	db_bind_int64(st, 4, rec->inserted);
-	db_bind_int64(st, 5, rec->present);
-	db_bind_int64(st, 6, rec->skipped);
-	db_bind_text(st, 7, rec->by);
-	db_bind_int64(st, 8, rec->imported_s);
-	ret = db_step_done(s->db, st, "import record");
 	if (ret == GFI_OK)
 		*id = sqlite3_last_insert_rowid(s->db);
-	sqlite3_finalize(st);
 	return ret;
 }
 
 int store_import_update(struct store *s, const struct store_import *rec)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
+	return db_run(s->db,
 		"UPDATE imports SET rows = ?2, inserted = ?3, present = ?4, "
-		"skipped = ?5 WHERE id = ?1", &st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, rec->id);
-	db_bind_int64(st, 2, rec->rows);
-	db_bind_int64(st, 3, rec->inserted);
-	db_bind_int64(st, 4, rec->present);
-	db_bind_int64(st, 5, rec->skipped);
-	ret = db_step_done(s->db, st, "import update");
-	sqlite3_finalize(st);
-	return ret;
+		"skipped = ?5 WHERE id = ?1",
+		DB_ARGS(DB_INT(rec->id), DB_INT(rec->rows), DB_INT(rec->inserted),
+			DB_INT(rec->present), DB_INT(rec->skipped)),
+		"import update");
 }
 
 static void import_list_decode(sqlite3_stmt *st, void *row)
 {
 	struct store_import *r = row;
 
-	memset(r, 0, sizeof(*r));
-	r->id = sqlite3_column_int64(st, 0);
-	db_column_text(st, 1, r->file, sizeof(r->file));
-	db_column_text(st, 2, r->sha256, sizeof(r->sha256));
-	r->rows = sqlite3_column_int64(st, 3);
-	r->inserted = sqlite3_column_int64(st, 4);
-	r->present = sqlite3_column_int64(st, 5);
-	r->skipped = sqlite3_column_int64(st, 6);
-	db_column_text(st, 7, r->by, sizeof(r->by));
-	r->imported_s = sqlite3_column_int64(st, 8);
+	DB_ROW(st, r, DB_COL_INT(r->id), DB_COL_TEXT(r->file), DB_COL_TEXT(r->sha256),
+	       DB_COL_INT(r->rows), DB_COL_INT(r->inserted), DB_COL_INT(r->present),
+	       DB_COL_INT(r->skipped), DB_COL_TEXT(r->by), DB_COL_INT(r->imported_s));
 }
 
 int store_import_list(struct store *s, store_row_fn fn, void *ctx)
@@ -101,16 +77,40 @@ int store_import_list(struct store *s, store_row_fn fn, void *ctx)
 
 /* ---- readings ---- */
 
+/* The importer's statements, prepared once per import. */
+enum importer_stmt { IM_SERIES_ADD, IM_SERIES_GET, IM_INSERT, IM_HELD, IM_N };
+
+static const char *const importer_sql[IM_N] = {
+	[IM_SERIES_ADD] = "INSERT INTO series (gateway, meter, point, quantity) "
+			  "VALUES (?1, ?2, ?3, ?4) "
+			  "ON CONFLICT (gateway, meter, point) DO NOTHING",
+	[IM_SERIES_GET] = "SELECT id FROM series WHERE gateway = ?1 AND "
+			  "meter = ?2 AND point = ?3",
+	[IM_INSERT] = "INSERT OR IGNORE INTO readings (series, time_s, "
+		      "value, status, detail, import_id) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	[IM_HELD] = "SELECT value, status, detail, import_id FROM "
+		    "readings WHERE series = ?1 AND time_s = ?2",
+};
+
 struct store_importer {
 	struct store *s;
 	int64_t id;
-	sqlite3_stmt *series_add, *series_get, *insert, *held;
+	sqlite3_stmt *st[IM_N];
 	/* The series of the last reading, so a file of one series after
 	 * another does not look it up per row; valid for this transaction. */
 	int has_memo;
 	char gateway[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
 	int64_t series;
 };
+
+void store_importer_free(struct store_importer *im)
+{
+	if (im == NULL)
+		return;
+	db_finalize_all(im->st, IM_N);
+	free(im);
+}
 
 int store_importer_new(struct store *s, int64_t id, struct store_importer **out)
 {
@@ -122,41 +122,19 @@ int store_importer_new(struct store *s, int64_t id, struct store_importer **out)
 		return GFI_E_NOMEM;
 	im->s = s;
 	im->id = id;
-	if ((ret = store_prepare(s, "INSERT INTO series (gateway, meter, point, quantity) "
-				 "VALUES (?1, ?2, ?3, ?4) "
-				 "ON CONFLICT (gateway, meter, point) DO NOTHING",
-				 &im->series_add)) != GFI_OK ||
-	    (ret = store_prepare(s, "SELECT id FROM series WHERE gateway = ?1 AND "
-				 "meter = ?2 AND point = ?3", &im->series_get)) != GFI_OK ||
-	    (ret = store_prepare(s, "INSERT OR IGNORE INTO readings (series, time_s, "
-				 "value, status, detail, import_id) "
-				 "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &im->insert)) != GFI_OK ||
-	    (ret = store_prepare(s, "SELECT value, status, detail, import_id FROM "
-				 "readings WHERE series = ?1 AND time_s = ?2",
-				 &im->held)) != GFI_OK) {
+	ret = db_prepare_all(s->db, importer_sql, IM_N, im->st);
+	if (ret == GFI_OK)
+		*out = im;
+	else
 		store_importer_free(im);
-		return ret;
-	}
-	*out = im;
-	return GFI_OK;
-}
-
-void store_importer_free(struct store_importer *im)
-{
-	if (im == NULL)
-		return;
-	sqlite3_finalize(im->series_add);
-	sqlite3_finalize(im->series_get);
-	sqlite3_finalize(im->insert);
-	sqlite3_finalize(im->held);
-	free(im);
+	return ret;
 }
 
 /* The series id of (gateway, meter, point), created with r's quantity. */
 static int series_of(struct store_importer *im, const char *gateway,
 		     const struct gfi_reading *r)
 {
-	sqlite3_stmt *st = im->series_add;
+	sqlite3_stmt *st = im->st[IM_SERIES_ADD];
 	int ret, rc;
 
 	if (im->has_memo && strcmp(im->gateway, gateway) == 0 &&
@@ -170,7 +148,7 @@ static int series_of(struct store_importer *im, const char *gateway,
 	db_bind_text(st, 4, r->quantity);
 	if ((ret = db_step_done(im->s->db, st, "series insert")) != GFI_OK)
 		return ret;
-	st = im->series_get;
+	st = im->st[IM_SERIES_GET];
 	sqlite3_reset(st);
 	db_bind_text(st, 1, gateway);
 	db_bind_text(st, 2, r->meter);
@@ -191,7 +169,7 @@ static int series_of(struct store_importer *im, const char *gateway,
 static int held_reading(struct store_importer *im, int64_t time_s,
 			struct gfi_reading *held, int64_t *held_import)
 {
-	sqlite3_stmt *st = im->held;
+	sqlite3_stmt *st = im->st[IM_HELD];
 	int rc;
 
 	sqlite3_reset(st);
@@ -227,7 +205,7 @@ int store_importer_add(struct store_importer *im, const char *gateway,
 {
 	int has_value = gfi_status_has_value(r->status);
 	struct gfi_reading mine = *r;
-	sqlite3_stmt *st = im->insert;
+	sqlite3_stmt *st = im->st[IM_INSERT];
 	int ret;
 
 	if (has_value && !isfinite(r->value))
@@ -269,22 +247,21 @@ struct day_key {
 	int64_t series, day_s;
 };
 
+static void text_decode(sqlite3_stmt *st, void *row)
+{
+	db_column_text(st, 0, row, GFI_QNAME_MAX);
+}
+
 static int series_kind(struct store *s, int64_t series, enum gfi_qkind *kind)
 {
-	sqlite3_stmt *st = NULL;
 	char quantity[GFI_QNAME_MAX] = "";
 	const struct gfi_quantity *q;
-	int ret = store_prepare(s, "SELECT quantity FROM series WHERE id = ?1", &st), rc;
+	int ret = db_select_one(s->db, "SELECT quantity FROM series WHERE id = ?1",
+				DB_ARGS(DB_INT(series)), text_decode, quantity,
+				"series kind");
 
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, series);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		db_column_text(st, 0, quantity, sizeof(quantity));
-	else
-		ret = store_fail(s, "series kind", rc);
-	sqlite3_finalize(st);
+	if (ret == GFI_E_NOTFOUND)
+		ret = store_fail(s, "series kind", SQLITE_DONE);
 	if (ret != GFI_OK)
 		return ret;
 	if ((q = gfi_quantity_find(quantity)) == NULL)
@@ -344,51 +321,63 @@ static int day_rebuild(struct store *s, sqlite3_stmt *rd, sqlite3_stmt *put,
 	return GFI_OK;
 }
 
+/* The touched days collected so far (touched_days). */
+struct day_list {
+	struct day_key *v;
+	size_t n, cap;
+	int ret;
+};
+
+static void day_key_decode(sqlite3_stmt *st, void *row)
+{
+	struct day_key *d = row;
+
+	d->series = sqlite3_column_int64(st, 0);
+	d->day_s = calendar_day_start(sqlite3_column_int64(st, 1));
+}
+
+/* Append d unless it repeats the last day: rows come in series, time order. */
+static int day_append(void *ctx, const void *row)
+{
+	struct day_list *l = ctx;
+	const struct day_key *d = row;
+	struct day_key *nv;
+
+	if (l->n > 0 && l->v[l->n - 1].series == d->series &&
+	    l->v[l->n - 1].day_s == d->day_s)
+		return 0;
+	nv = gfi_grow(l->v, &l->cap, l->n, sizeof(*nv), 256);
+	if (nv == NULL) {
+		l->ret = GFI_E_NOMEM;
+		return 1;
+	}
+	l->v = nv;
+	l->v[l->n++] = *d;
+	return 0;
+}
+
 /* The (series, day) pairs import id touched, in series and day order. */
 static int touched_days(struct store *s, int64_t id, struct day_key **out,
 			size_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	struct day_key *v = NULL;
-	size_t cap = 0, k = 0;
+	struct day_list l = { NULL, 0, 0, GFI_OK };
+	struct day_key row;
 	/* "import_id != 0" lets SQLite use the partial index (it cannot
 	 * tell that ?1 is not 0); without it this scans every reading. */
-	int ret = store_prepare(s,
-		"SELECT series, time_s FROM readings WHERE import_id = ?1 "
-		"AND import_id != 0 ORDER BY series, time_s", &st), rc;
+	int ret = db_select(s->db, "SELECT series, time_s FROM readings WHERE import_id = ?1 "
+			    "AND import_id != 0 ORDER BY series, time_s", DB_ARGS(DB_INT(id)),
+			    day_key_decode, &row, day_append, &l, "import days");
 
-	*out = NULL;
-	*n = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		struct day_key d = { sqlite3_column_int64(st, 0),
-				     calendar_day_start(sqlite3_column_int64(st, 1)) };
-		if (k > 0 && v[k - 1].series == d.series && v[k - 1].day_s == d.day_s)
-			continue;
-		if (k == cap) {
-			size_t nc = cap ? cap * 2 : 256;
-			struct day_key *nv = realloc(v, nc * sizeof(*nv));
-			if (nv == NULL) {
-				ret = GFI_E_NOMEM;
-				break;
-			}
-			v = nv;
-			cap = nc;
-		}
-		v[k++] = d;
-	}
-	if (ret == GFI_OK && rc != SQLITE_DONE)
-		ret = store_fail(s, "import days", rc);
-	sqlite3_finalize(st);
+	if (ret == GFI_OK)
+		ret = l.ret;
 	if (ret != GFI_OK) {
-		free(v);
-		return ret;
+		free(l.v);
+		l.v = NULL;
+		l.n = 0;
 	}
-	*out = v;
-	*n = k;
-	return GFI_OK;
+	*out = l.v;
+	*n = l.n;
+	return ret;
 }
 
 int store_import_finish(struct store *s, int64_t id, int64_t *days)
@@ -436,24 +425,9 @@ static int series_sum(struct store *s, const char *sql, const char *gateway,
 		      const char *meter, const char *point, int64_t from_day_s,
 		      int64_t to_day_s, int64_t *out)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, sql, &st), rc;
-
-	*out = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_text(st, 2, meter);
-	db_bind_text(st, 3, point);
-	db_bind_int64(st, 4, from_day_s);
-	db_bind_int64(st, 5, to_day_s);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*out = sqlite3_column_int64(st, 0);
-	else
-		ret = store_fail(s, "import share", rc);
-	sqlite3_finalize(st);
-	return ret;
+	return db_scalar(s->db, sql, DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter),
+					     DB_TEXT(point), DB_INT(from_day_s),
+					     DB_INT(to_day_s)), out, "import share");
 }
 
 int store_import_share(struct store *s, const char *gateway, const char *meter,
@@ -481,18 +455,11 @@ int store_import_share(struct store *s, const char *gateway, const char *meter,
 
 int store_import_any(struct store *s, int *any)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT EXISTS (SELECT 1 FROM rollup_imports)", &st), rc;
+	int64_t yes = 0;
+	int ret = db_scalar(s->db, "SELECT EXISTS (SELECT 1 FROM rollup_imports)",
+			    NULL, 0, &yes, "import any");
 
-	*any = 0;
-	if (ret != GFI_OK)
-		return ret;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*any = sqlite3_column_int(st, 0) != 0;
-	else
-		ret = store_fail(s, "import any", rc);
-	sqlite3_finalize(st);
+	*any = yes != 0;
 	return ret;
 }
 
@@ -500,25 +467,10 @@ int store_imported_count(struct store *s, const char *gateway,
 			 const char *meter, const char *point, int64_t from_s,
 			 int64_t to_s, int64_t *n)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
+	return db_scalar(s->db,
 		"SELECT count(*) FROM readings r JOIN series s ON s.id = r.series "
 		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
-		"AND r.time_s >= ?4 AND r.time_s <= ?5 AND r.import_id != 0", &st), rc;
-
-	*n = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_text(st, 2, meter);
-	db_bind_text(st, 3, point);
-	db_bind_int64(st, 4, from_s);
-	db_bind_int64(st, 5, to_s);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*n = sqlite3_column_int64(st, 0);
-	else
-		ret = store_fail(s, "imported count", rc);
-	sqlite3_finalize(st);
-	return ret;
+		"AND r.time_s >= ?4 AND r.time_s <= ?5 AND r.import_id != 0",
+		DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter), DB_TEXT(point),
+			DB_INT(from_s), DB_INT(to_s)), n, "imported count");
 }

@@ -67,6 +67,10 @@ enum {
 	ST_COUNT
 };
 
+/* A rollup row's columns as store_day holds them (day_decode's order). */
+#define DAY_COLS "count, bad, first_s, first_v, last_s, last_v, min_v, max_v, " \
+	"integral, flagged"
+
 static const char *const sql_text[ST_COUNT] = {
 	[ST_CHAIN_GET] = "SELECT seq, hash FROM chain WHERE gateway = ?1",
 	[ST_CHAIN_PUT] = "INSERT INTO chain (gateway, seq, hash) VALUES (?1, ?2, ?3) "
@@ -81,12 +85,9 @@ static const char *const sql_text[ST_COUNT] = {
 			  "VALUES (?1, ?2, ?3, ?4)",
 	[ST_READING_ADD] = "INSERT OR IGNORE INTO readings (series, time_s, value, "
 			   "status, detail) VALUES (?1, ?2, ?3, ?4, ?5)",
-	[ST_ROLLUP_GET] = "SELECT count, bad, first_s, first_v, last_s, last_v, "
-			  "min_v, max_v, integral, flagged FROM rollups "
-			  "WHERE series = ?1 AND day_s = ?2",
-	[ST_ROLLUP_PUT] = "INSERT OR REPLACE INTO rollups (series, day_s, count, bad, "
-			  "first_s, first_v, last_s, last_v, min_v, max_v, integral, "
-			  "flagged) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+	[ST_ROLLUP_GET] = "SELECT " DAY_COLS " FROM rollups WHERE series = ?1 AND day_s = ?2",
+	[ST_ROLLUP_PUT] = "INSERT OR REPLACE INTO rollups (series, day_s, " DAY_COLS ") "
+			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_DAY_READINGS] = "SELECT time_s, value, status FROM readings WHERE series = ?1 "
 			    "AND time_s >= ?2 AND time_s < ?3 ORDER BY time_s",
 	[ST_QUAR_BATCH] = "INSERT INTO quarantine (received_s, topic, gateway, reason, "
@@ -106,6 +107,19 @@ _Static_assert((int)ST_COUNT <= (int)STORE_CACHE_METER_GET, "store cache too sma
 static int cached(struct store *s, int idx, sqlite3_stmt **st)
 {
 	return store_cached(s, idx, sql_text[idx], st);
+}
+
+/* Bind args to the cached statement idx and step it once (a write). */
+static int cached_run(struct store *s, int idx, const struct db_arg *args,
+		      size_t n, const char *what)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, idx, &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	db_bind_args(st, args, n);
+	return db_step_done(s->db, st, what);
 }
 
 /* ---- chain and batches ---- */
@@ -152,7 +166,6 @@ int store_batch_add(struct store *s, const char *gateway, uint64_t seq,
 {
 	uint8_t head_hash[32];
 	uint64_t head = 0;
-	sqlite3_stmt *st;
 	int ret;
 
 	if (len > (size_t)INT32_MAX)
@@ -161,21 +174,13 @@ int store_batch_add(struct store *s, const char *gateway, uint64_t seq,
 		return ret;
 	if (seq != head + 1)
 		return GFI_E_STATE;
-	if ((ret = cached(s, ST_BATCH_ADD, &st)) != GFI_OK)
+	ret = cached_run(s, ST_BATCH_ADD, DB_ARGS(DB_TEXT(gateway), DB_INT(seq),
+						  DB_BLOB(hash, 32), DB_BLOB(payload, len),
+						  DB_INT(received_s)), "batch insert");
+	if (ret != GFI_OK)
 		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, (sqlite3_int64)seq);
-	db_bind_blob(st, 3, hash, 32);
-	db_bind_blob(st, 4, payload, (int)len);
-	db_bind_int64(st, 5, received_s);
-	if ((ret = db_step_done(s->db, st, "batch insert")) != GFI_OK)
-		return ret;
-	if ((ret = cached(s, ST_CHAIN_PUT, &st)) != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, (sqlite3_int64)seq);
-	db_bind_blob(st, 3, hash, 32);
-	return db_step_done(s->db, st, "chain advance");
+	return cached_run(s, ST_CHAIN_PUT, DB_ARGS(DB_TEXT(gateway), DB_INT(seq),
+						   DB_BLOB(hash, 32)), "chain advance");
 }
 
 int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
@@ -332,13 +337,10 @@ static int series_lookup(struct store *s, const char *gateway,
 	}
 	sqlite3_reset(st);
 	if (rc == SQLITE_DONE) {
-		if ((ret = cached(s, ST_SERIES_ADD, &st)) != GFI_OK)
-			return ret;
-		db_bind_text(st, 1, gateway);
-		db_bind_text(st, 2, r->meter);
-		db_bind_text(st, 3, r->point);
-		db_bind_text(st, 4, r->quantity);
-		if ((ret = db_step_done(s->db, st, "series insert")) != GFI_OK)
+		ret = cached_run(s, ST_SERIES_ADD, DB_ARGS(DB_TEXT(gateway), DB_TEXT(r->meter),
+							   DB_TEXT(r->point), DB_TEXT(r->quantity)),
+				 "series insert");
+		if (ret != GFI_OK)
 			return ret;
 		*id = sqlite3_last_insert_rowid(s->db);
 		snprintf(quantity, sizeof(quantity), "%s", r->quantity);
@@ -355,35 +357,29 @@ static int series_lookup(struct store *s, const char *gateway,
 /* ---- rollups ---- */
 
 
+static void day_decode(sqlite3_stmt *st, void *row)
+{
+	struct store_day *d = row;
+
+	DB_ROW(st, d, DB_COL_INT(d->count), DB_COL_INT(d->bad), DB_COL_INT(d->first_s),
+	       DB_COL_NREAL(d->first_v), DB_COL_INT(d->last_s), DB_COL_NREAL(d->last_v),
+	       DB_COL_NREAL(d->min_v), DB_COL_NREAL(d->max_v), DB_COL_REAL(d->integral),
+	       DB_COL_INT(d->flagged));
+}
+
 static int day_get(struct store *s, int64_t series, int64_t day_s,
 		   struct store_day *d, int *found)
 {
 	sqlite3_stmt *st;
-	int ret = cached(s, ST_ROLLUP_GET, &st), rc;
+	int ret = cached(s, ST_ROLLUP_GET, &st);
 
 	if (ret != GFI_OK)
 		return ret;
-	db_bind_int64(st, 1, series);
-	db_bind_int64(st, 2, day_s);
 	memset(d, 0, sizeof(*d));
-	*found = 0;
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*found = 1;
-		d->count = sqlite3_column_int64(st, 0);
-		d->bad = sqlite3_column_int64(st, 1);
-		d->first_s = sqlite3_column_int64(st, 2);
-		d->first_v = db_column_double(st, 3);
-		d->last_s = sqlite3_column_int64(st, 4);
-		d->last_v = db_column_double(st, 5);
-		d->min_v = db_column_double(st, 6);
-		d->max_v = db_column_double(st, 7);
-		d->integral = sqlite3_column_double(st, 8);
-		d->flagged = sqlite3_column_int64(st, 9);
-		rc = SQLITE_DONE;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? GFI_OK : store_fail(s, "rollup read", rc);
+	db_bind_args(st, DB_ARGS(DB_INT(series), DB_INT(day_s)));
+	ret = db_get(s->db, st, day_decode, d, "rollup read");
+	*found = ret == GFI_OK;
+	return ret == GFI_E_NOTFOUND ? GFI_OK : ret;
 }
 
 static int day_put(struct store *s, int64_t series, int64_t day_s,
@@ -578,20 +574,16 @@ static int reading_insert(struct store *s, const char *gateway,
 			  const struct gfi_reading *r, int has_value,
 			  int64_t *series, enum gfi_qkind *kind, int *inserted)
 {
-	sqlite3_stmt *st;
 	int ret;
 
 	*inserted = 0;
 	if ((ret = series_id(s, gateway, r, series, kind)) != GFI_OK)
 		return ret;
-	if ((ret = cached(s, ST_READING_ADD, &st)) != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, *series);
-	db_bind_int64(st, 2, r->time_s);
-	db_bind_double(st, 3, has_value ? r->value : NAN);
-	db_bind_int64(st, 4, r->status);
-	db_bind_int64(st, 5, r->detail);
-	if ((ret = db_step_done(s->db, st, "reading insert")) != GFI_OK)
+	ret = cached_run(s, ST_READING_ADD,
+			 DB_ARGS(DB_INT(*series), DB_INT(r->time_s),
+				 DB_REAL(has_value ? r->value : NAN), DB_INT(r->status),
+				 DB_INT(r->detail)), "reading insert");
+	if (ret != GFI_OK)
 		return ret;
 	*inserted = sqlite3_changes(s->db) > 0;
 	return GFI_OK;
@@ -651,53 +643,29 @@ int store_quarantine_batch(struct store *s, const char *topic,
 			   const char *gateway, const char *reason,
 			   const void *payload, size_t len, int64_t received_s)
 {
-	sqlite3_stmt *st;
-	int ret = cached(s, ST_QUAR_BATCH, &st);
-
-	if (ret != GFI_OK)
-		return ret;
 	if (len > QUARANTINE_PAYLOAD_MAX)
 		len = QUARANTINE_PAYLOAD_MAX;
-	db_bind_int64(st, 1, received_s);
-	db_bind_text(st, 2, topic);
-	db_bind_text(st, 3, gateway);
-	db_bind_text(st, 4, reason);
-	db_bind_blob(st, 5, len > 0 ? payload : "", (int)len);
-	return db_step_done(s->db, st, "quarantine batch");
+	return cached_run(s, ST_QUAR_BATCH,
+			  DB_ARGS(DB_INT(received_s), DB_TEXT(topic), DB_TEXT(gateway),
+				  DB_TEXT(reason), DB_BLOB(len > 0 ? payload : "", len)),
+			  "quarantine batch");
 }
 
 int store_quarantine_reading(struct store *s, const char *gateway,
 			     const struct gfi_reading *r, const char *reason,
 			     int64_t received_s)
 {
-	sqlite3_stmt *st;
-	int ret = cached(s, ST_QUAR_READING, &st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, received_s);
-	db_bind_text(st, 2, gateway);
-	db_bind_text(st, 3, r->meter);
-	db_bind_text(st, 4, r->point);
-	db_bind_text(st, 5, r->quantity);
-	db_bind_int64(st, 6, r->time_s);
-	db_bind_double(st, 7, isfinite(r->value) ? r->value : NAN);
-	db_bind_int64(st, 8, r->status);
-	db_bind_text(st, 9, reason);
-	return db_step_done(s->db, st, "quarantine reading");
+	return cached_run(s, ST_QUAR_READING,
+			  DB_ARGS(DB_INT(received_s), DB_TEXT(gateway), DB_TEXT(r->meter),
+				  DB_TEXT(r->point), DB_TEXT(r->quantity), DB_INT(r->time_s),
+				  DB_REAL(isfinite(r->value) ? r->value : NAN),
+				  DB_INT(r->status), DB_TEXT(reason)),
+			  "quarantine reading");
 }
 
 int store_gap_record(struct store *s, const char *gateway, uint64_t head,
 		     uint64_t got, int64_t received_s)
 {
-	sqlite3_stmt *st;
-	int ret = cached(s, ST_GAP_ADD, &st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, (sqlite3_int64)head);
-	db_bind_int64(st, 3, (sqlite3_int64)got);
-	db_bind_int64(st, 4, received_s);
-	return db_step_done(s->db, st, "gap record");
+	return cached_run(s, ST_GAP_ADD, DB_ARGS(DB_TEXT(gateway), DB_INT(head), DB_INT(got),
+						 DB_INT(received_s)), "gap record");
 }

@@ -59,30 +59,16 @@ static int tx_end(struct store *s, int own, int ret)
 	return ret;
 }
 
-/* Whether the query sql with up to three text keys yields a row:
- * GFI_OK (yes), GFI_E_NOTFOUND (no) or GFI_E_DB. */
-static int row_exists(struct store *s, const char *sql, const char *k1,
-		      const char *k2, const char *k3)
+/* Whether the query sql with args yields a row: GFI_OK (yes),
+ * GFI_E_NOTFOUND (no) or GFI_E_DB. */
+static int row_exists(struct store *s, const char *sql, const struct db_arg *args,
+		      size_t n)
 {
-	sqlite3_stmt *st = NULL;
-	int ret, rc;
+	int yes = db_exists(s->db, sql, args, n, "registry lookup");
 
-	if ((ret = store_prepare(s, sql, &st)) != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, k1);
-	if (k2 != NULL)
-		db_bind_text(st, 2, k2);
-	if (k3 != NULL)
-		db_bind_text(st, 3, k3);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		ret = GFI_OK;
-	else if (rc == SQLITE_DONE)
-		ret = GFI_E_NOTFOUND;
-	else
-		ret = store_fail(s, "registry lookup", rc);
-	sqlite3_finalize(st);
-	return ret;
+	if (yes < 0)
+		return yes;
+	return yes ? GFI_OK : GFI_E_NOTFOUND;
 }
 
 /* The create/change rule: exists is the result of row_exists for the key. */
@@ -97,20 +83,11 @@ static int key_rule(int exists, int create)
 
 static int unit_kind_of(struct store *s, const char *code, int *kind)
 {
-	sqlite3_stmt *st = NULL;
-	int ret, rc;
+	int64_t k = 0;
+	int ret = db_select_one(s->db, "SELECT kind FROM units WHERE code = ?",
+				DB_ARGS(DB_TEXT(code)), db_decode_int64, &k, "unit kind");
 
-	if ((ret = store_prepare(s, "SELECT kind FROM units WHERE code = ?", &st)) != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, code);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*kind = sqlite3_column_int(st, 0);
-		ret = GFI_OK;
-	} else {
-		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "unit kind", rc);
-	}
-	sqlite3_finalize(st);
+	*kind = (int)k;
 	return ret;
 }
 
@@ -122,46 +99,31 @@ static void county_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_county *c = row;
 
-	memset(c, 0, sizeof(*c));
-	db_column_text(st, 0, c->code, sizeof(c->code));
-	db_column_text(st, 1, c->name, sizeof(c->name));
-	c->retired = sqlite3_column_int(st, 2);
+	DB_ROW(st, c, DB_COL_TEXT(c->code), DB_COL_TEXT(c->name),
+	       DB_COL_INT(c->retired));
 }
 
 int store_county_put(struct store *s, const struct reg_county *c, int create)
 {
-	sqlite3_stmt *st = NULL;
 	int own, ret;
 
 	if ((ret = tx_begin(s, &own)) != GFI_OK)
 		return ret;
 	ret = key_rule(row_exists(s, "SELECT 1 FROM counties WHERE code = ?",
-				  c->code, NULL, NULL), create);
+				  DB_ARGS(DB_TEXT(c->code))), create);
 	if (ret == GFI_OK)
-		ret = store_prepare(s, create ?
+		ret = db_run(s->db, create ?
 			"INSERT INTO counties (name, retired, code) VALUES (?, ?, ?)" :
-			"UPDATE counties SET name = ?, retired = ? WHERE code = ?", &st);
-	if (ret == GFI_OK) {
-		db_bind_field(st, 1, c->name, sizeof(c->name));
-		db_bind_int64(st, 2, c->retired != 0);
-		db_bind_field(st, 3, c->code, sizeof(c->code));
-		ret = db_step_done(s->db, st, "county put");
-	}
-	sqlite3_finalize(st);
+			"UPDATE counties SET name = ?, retired = ? WHERE code = ?",
+			DB_ARGS(DB_FIELD(c->name), DB_INT(c->retired != 0), DB_FIELD(c->code)),
+			"county put");
 	return tx_end(s, own, ret);
 }
 
 int store_county_get(struct store *s, const char *code, struct reg_county *out)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT " COUNTY_COLS " FROM counties WHERE code = ?", &st);
-
-	if (ret == GFI_OK) {
-		db_bind_text(st, 1, code);
-		ret = db_get(s->db, st, county_decode, out, "registry get");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return db_select_one(s->db, "SELECT " COUNTY_COLS " FROM counties WHERE code = ?",
+			     DB_ARGS(DB_TEXT(code)), county_decode, out, "registry get");
 }
 
 int store_county_list(struct store *s, store_row_fn fn, void *ctx)
@@ -181,63 +143,41 @@ static void unit_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_unit *u = row;
 
-	memset(u, 0, sizeof(*u));
-	db_column_text(st, 0, u->code, sizeof(u->code));
-	db_column_text(st, 1, u->name, sizeof(u->name));
-	u->kind = (enum unit_kind)sqlite3_column_int(st, 2);
-	db_column_text(st, 3, u->county, sizeof(u->county));
-	u->level = (enum unit_level)sqlite3_column_int(st, 4);
-	u->year_listed = sqlite3_column_int(st, 5);
-	db_column_text(st, 6, u->sector, sizeof(u->sector));
-	u->retired = sqlite3_column_int(st, 7);
+	DB_ROW(st, u, DB_COL_TEXT(u->code), DB_COL_TEXT(u->name), DB_COL_INT(u->kind),
+	       DB_COL_TEXT(u->county), DB_COL_INT(u->level), DB_COL_INT(u->year_listed),
+	       DB_COL_TEXT(u->sector), DB_COL_INT(u->retired));
 }
 
 int store_unit_put(struct store *s, const struct reg_unit *u, int create)
 {
-	sqlite3_stmt *st = NULL;
 	int own, ret;
 	char county[sizeof(u->county)];
 
-	/* Bounded copy: row_exists takes a NUL-terminated string. */
+	/* Bounded copy: the lookup binds a NUL-terminated string. */
 	snprintf(county, sizeof(county), "%.*s", (int)sizeof(u->county) - 1, u->county);
 	if ((ret = tx_begin(s, &own)) != GFI_OK)
 		return ret;
-	ret = row_exists(s, "SELECT 1 FROM counties WHERE code = ?", county, NULL, NULL);
+	ret = row_exists(s, "SELECT 1 FROM counties WHERE code = ?", DB_ARGS(DB_TEXT(county)));
 	if (ret == GFI_OK)
 		ret = key_rule(row_exists(s, "SELECT 1 FROM units WHERE code = ?",
-					  u->code, NULL, NULL), create);
+					  DB_ARGS(DB_TEXT(u->code))), create);
 	if (ret == GFI_OK)
-		ret = store_prepare(s, create ?
+		ret = db_run(s->db, create ?
 			"INSERT INTO units (name, kind, county, level, year_listed, sector,"
 			" retired, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)" :
 			"UPDATE units SET name = ?, kind = ?, county = ?, level = ?,"
-			" year_listed = ?, sector = ?, retired = ? WHERE code = ?", &st);
-	if (ret == GFI_OK) {
-		db_bind_field(st, 1, u->name, sizeof(u->name));
-		db_bind_int64(st, 2, (int)u->kind);
-		db_bind_field(st, 3, u->county, sizeof(u->county));
-		db_bind_int64(st, 4, (int)u->level);
-		db_bind_int64(st, 5, u->year_listed);
-		db_bind_field(st, 6, u->sector, sizeof(u->sector));
-		db_bind_int64(st, 7, u->retired != 0);
-		db_bind_field(st, 8, u->code, sizeof(u->code));
-		ret = db_step_done(s->db, st, "unit put");
-	}
-	sqlite3_finalize(st);
+			" year_listed = ?, sector = ?, retired = ? WHERE code = ?",
+			DB_ARGS(DB_FIELD(u->name), DB_INT(u->kind), DB_FIELD(u->county),
+				DB_INT(u->level), DB_INT(u->year_listed), DB_FIELD(u->sector),
+				DB_INT(u->retired != 0), DB_FIELD(u->code)),
+			"unit put");
 	return tx_end(s, own, ret);
 }
 
 int store_unit_get(struct store *s, const char *code, struct reg_unit *out)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT " UNIT_COLS " FROM units WHERE code = ?", &st);
-
-	if (ret == GFI_OK) {
-		db_bind_text(st, 1, code);
-		ret = db_get(s->db, st, unit_decode, out, "registry get");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return db_select_one(s->db, "SELECT " UNIT_COLS " FROM units WHERE code = ?",
+			     DB_ARGS(DB_TEXT(code)), unit_decode, out, "registry get");
 }
 
 int store_unit_list(struct store *s, store_row_fn fn, void *ctx)
@@ -254,7 +194,6 @@ static int pair_put(struct store *s, const char *table_sql_exists,
 		    const char *insert_sql, int first_kind, const char *first,
 		    const char *second)
 {
-	sqlite3_stmt *st = NULL;
 	int own, ret, kind = -1;
 
 	if (strcmp(first, second) == 0)
@@ -263,19 +202,16 @@ static int pair_put(struct store *s, const char *table_sql_exists,
 		return ret;
 	ret = unit_kind_of(s, first, &kind);
 	if (ret == GFI_OK)
-		ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?", second, NULL, NULL);
+		ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?",
+				 DB_ARGS(DB_TEXT(second)));
 	if (ret == GFI_OK && kind != first_kind)
 		ret = GFI_E_INVAL;
 	if (ret == GFI_OK)
-		ret = key_rule(row_exists(s, table_sql_exists, first, second, NULL), 1);
+		ret = key_rule(row_exists(s, table_sql_exists,
+					  DB_ARGS(DB_TEXT(first), DB_TEXT(second))), 1);
 	if (ret == GFI_OK)
-		ret = store_prepare(s, insert_sql, &st);
-	if (ret == GFI_OK) {
-		db_bind_text(st, 1, first);
-		db_bind_text(st, 2, second);
-		ret = db_step_done(s->db, st, "membership put");
-	}
-	sqlite3_finalize(st);
+		ret = db_run(s->db, insert_sql, DB_ARGS(DB_TEXT(first), DB_TEXT(second)),
+			     "membership put");
 	return tx_end(s, own, ret);
 }
 
@@ -302,17 +238,13 @@ static void gateway_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_gateway *g = row;
 
-	memset(g, 0, sizeof(*g));
-	db_column_text(st, 0, g->id, sizeof(g->id));
-	db_column_text(st, 1, g->unit, sizeof(g->unit));
-	db_column_text(st, 2, g->pubkey_pem, sizeof(g->pubkey_pem));
-	g->active = sqlite3_column_int(st, 3);
-	g->registered_s = sqlite3_column_int64(st, 4);
+	DB_ROW(st, g, DB_COL_TEXT(g->id), DB_COL_TEXT(g->unit),
+	       DB_COL_TEXT(g->pubkey_pem), DB_COL_INT(g->active),
+	       DB_COL_INT(g->registered_s));
 }
 
 int store_gateway_put(struct store *s, const struct reg_gateway *g, int create)
 {
-	sqlite3_stmt *st = NULL;
 	int own, ret;
 	char unit[sizeof(g->unit)], id[sizeof(g->id)];
 
@@ -320,39 +252,26 @@ int store_gateway_put(struct store *s, const struct reg_gateway *g, int create)
 	snprintf(id, sizeof(id), "%.*s", (int)sizeof(g->id) - 1, g->id);
 	if ((ret = tx_begin(s, &own)) != GFI_OK)
 		return ret;
-	ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?", unit, NULL, NULL);
+	ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?", DB_ARGS(DB_TEXT(unit)));
 	if (ret == GFI_OK)
 		ret = key_rule(row_exists(s, "SELECT 1 FROM gateways WHERE id = ?",
-					  id, NULL, NULL), create);
+					  DB_ARGS(DB_TEXT(id))), create);
 	if (ret == GFI_OK)
-		ret = store_prepare(s, create ?
+		ret = db_run(s->db, create ?
 			"INSERT INTO gateways (unit, pubkey_pem, active, registered_s, id)"
 			" VALUES (?, ?, ?, ?, ?)" :
 			"UPDATE gateways SET unit = ?, pubkey_pem = ?, active = ?,"
-			" registered_s = ? WHERE id = ?", &st);
-	if (ret == GFI_OK) {
-		db_bind_field(st, 1, g->unit, sizeof(g->unit));
-		db_bind_field(st, 2, g->pubkey_pem, sizeof(g->pubkey_pem));
-		db_bind_int64(st, 3, g->active != 0);
-		db_bind_int64(st, 4, g->registered_s);
-		db_bind_text(st, 5, id);
-		ret = db_step_done(s->db, st, "gateway put");
-	}
-	sqlite3_finalize(st);
+			" registered_s = ? WHERE id = ?",
+			DB_ARGS(DB_FIELD(g->unit), DB_FIELD(g->pubkey_pem),
+				DB_INT(g->active != 0), DB_INT(g->registered_s), DB_TEXT(id)),
+			"gateway put");
 	return tx_end(s, own, ret);
 }
 
 int store_gateway_get(struct store *s, const char *id, struct reg_gateway *out)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT " GATEWAY_COLS " FROM gateways WHERE id = ?", &st);
-
-	if (ret == GFI_OK) {
-		db_bind_text(st, 1, id);
-		ret = db_get(s->db, st, gateway_decode, out, "registry get");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return db_select_one(s->db, "SELECT " GATEWAY_COLS " FROM gateways WHERE id = ?",
+			     DB_ARGS(DB_TEXT(id)), gateway_decode, out, "registry get");
 }
 
 int store_gateway_list(struct store *s, store_row_fn fn, void *ctx)
@@ -367,17 +286,11 @@ int store_gateway_list(struct store *s, store_row_fn fn, void *ctx)
 int store_gateway_list_unit(struct store *s, const char *unit,
 			    store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_gateway row;
-	int ret = store_prepare(s, "SELECT " GATEWAY_COLS " FROM gateways"
-				" WHERE unit = ? ORDER BY id", &st);
 
-	if (ret == GFI_OK) {
-		db_bind_text(st, 1, unit);
-		ret = db_list(s->db, st, gateway_decode, &row, fn, ctx, "registry list");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return db_select(s->db, "SELECT " GATEWAY_COLS " FROM gateways"
+			 " WHERE unit = ? ORDER BY id", DB_ARGS(DB_TEXT(unit)),
+			 gateway_decode, &row, fn, ctx, "registry list");
 }
 
 /* ---- meters ---- */
@@ -389,24 +302,16 @@ static void meter_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_meter *m = row;
 
-	memset(m, 0, sizeof(*m));
-	db_column_text(st, 0, m->gateway, sizeof(m->gateway));
-	db_column_text(st, 1, m->meter, sizeof(m->meter));
-	db_column_text(st, 2, m->point, sizeof(m->point));
-	db_column_text(st, 3, m->quantity, sizeof(m->quantity));
-	m->role = (enum meter_role)sqlite3_column_int(st, 4);
-	db_column_text(st, 5, m->carrier, sizeof(m->carrier));
-	m->counter_max = sqlite3_column_double(st, 6);
-	db_column_text(st, 7, m->product, sizeof(m->product));
-	db_column_text(st, 8, m->product_unit, sizeof(m->product_unit));
-	m->accuracy_pct = sqlite3_column_double(st, 9);
-	m->registered_s = sqlite3_column_int64(st, 10);
-	m->retired = sqlite3_column_int(st, 11);
+	DB_ROW(st, m, DB_COL_TEXT(m->gateway), DB_COL_TEXT(m->meter),
+	       DB_COL_TEXT(m->point), DB_COL_TEXT(m->quantity), DB_COL_INT(m->role),
+	       DB_COL_TEXT(m->carrier), DB_COL_REAL(m->counter_max),
+	       DB_COL_TEXT(m->product), DB_COL_TEXT(m->product_unit),
+	       DB_COL_REAL(m->accuracy_pct), DB_COL_INT(m->registered_s),
+	       DB_COL_INT(m->retired));
 }
 
 int store_meter_put(struct store *s, const struct reg_meter *m, int create)
 {
-	sqlite3_stmt *st = NULL;
 	int own, ret;
 	char gw[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
 
@@ -415,35 +320,26 @@ int store_meter_put(struct store *s, const struct reg_meter *m, int create)
 	snprintf(point, sizeof(point), "%.*s", GFI_ID_MAX - 1, m->point);
 	if ((ret = tx_begin(s, &own)) != GFI_OK)
 		return ret;
-	ret = row_exists(s, "SELECT 1 FROM gateways WHERE id = ?", gw, NULL, NULL);
+	ret = row_exists(s, "SELECT 1 FROM gateways WHERE id = ?", DB_ARGS(DB_TEXT(gw)));
 	if (ret == GFI_OK)
 		ret = key_rule(row_exists(s, "SELECT 1 FROM meters WHERE gateway = ?"
-					  " AND meter = ? AND point = ?", gw, meter, point),
+					  " AND meter = ? AND point = ?",
+					  DB_ARGS(DB_TEXT(gw), DB_TEXT(meter), DB_TEXT(point))),
 			       create);
 	if (ret == GFI_OK)
-		ret = store_prepare(s, create ?
+		ret = db_run(s->db, create ?
 			"INSERT INTO meters (quantity, role, carrier, counter_max, product,"
 			" product_unit, accuracy_pct, registered_s, retired, gateway, meter,"
 			" point) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" :
 			"UPDATE meters SET quantity = ?, role = ?, carrier = ?, counter_max = ?,"
 			" product = ?, product_unit = ?, accuracy_pct = ?, registered_s = ?,"
-			" retired = ? WHERE gateway = ? AND meter = ? AND point = ?", &st);
-	if (ret == GFI_OK) {
-		db_bind_field(st, 1, m->quantity, sizeof(m->quantity));
-		db_bind_int64(st, 2, (int)m->role);
-		db_bind_field(st, 3, m->carrier, sizeof(m->carrier));
-		db_bind_double(st, 4, m->counter_max);
-		db_bind_field(st, 5, m->product, sizeof(m->product));
-		db_bind_field(st, 6, m->product_unit, sizeof(m->product_unit));
-		db_bind_double(st, 7, m->accuracy_pct);
-		db_bind_int64(st, 8, m->registered_s);
-		db_bind_int64(st, 9, m->retired != 0);
-		db_bind_text(st, 10, gw);
-		db_bind_text(st, 11, meter);
-		db_bind_text(st, 12, point);
-		ret = db_step_done(s->db, st, "meter put");
-	}
-	sqlite3_finalize(st);
+			" retired = ? WHERE gateway = ? AND meter = ? AND point = ?",
+			DB_ARGS(DB_FIELD(m->quantity), DB_INT(m->role), DB_FIELD(m->carrier),
+				DB_REAL(m->counter_max), DB_FIELD(m->product),
+				DB_FIELD(m->product_unit), DB_REAL(m->accuracy_pct),
+				DB_INT(m->registered_s), DB_INT(m->retired != 0),
+				DB_TEXT(gw), DB_TEXT(meter), DB_TEXT(point)),
+			"meter put");
 	return tx_end(s, own, ret);
 }
 
@@ -468,41 +364,31 @@ int store_meter_get(struct store *s, const char *gateway, const char *meter,
 
 int store_meter_known(struct store *s, const char *gateway, const char *meter)
 {
-	int ret = row_exists(s, "SELECT 1 FROM meters WHERE gateway = ? AND meter = ?"
-			     " LIMIT 1", gateway, meter, NULL);
-
-	if (ret == GFI_OK)
-		return 1;
-	return ret == GFI_E_NOTFOUND ? 0 : ret;
+	return db_exists(s->db, "SELECT 1 FROM meters WHERE gateway = ? AND meter = ?"
+			 " LIMIT 1", DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter)),
+			 "registry lookup");
 }
 
 int store_meter_list(struct store *s, const char *gateway, store_row_fn fn,
 		     void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_meter row;
+
 	/* Two statements, not "?1 IS NULL OR gateway = ?1": SQLite cannot
 	 * answer that from the primary key and scans every meter. */
-	int ret = store_prepare(s, gateway != NULL ?
-				"SELECT " METER_COLS " FROM meters WHERE gateway = ?1"
-				" ORDER BY gateway, meter, point" :
-				"SELECT " METER_COLS " FROM meters"
-				" ORDER BY gateway, meter, point", &st);
-
-	if (ret == GFI_OK) {
-		if (gateway != NULL)
-			db_bind_text(st, 1, gateway);
-		ret = db_list(s->db, st, meter_decode, &row, fn, ctx, "registry list");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	if (gateway == NULL)
+		return db_query(s->db, "SELECT " METER_COLS " FROM meters"
+				" ORDER BY gateway, meter, point",
+				meter_decode, &row, fn, ctx, "registry list");
+	return db_select(s->db, "SELECT " METER_COLS " FROM meters WHERE gateway = ?1"
+			 " ORDER BY gateway, meter, point", DB_ARGS(DB_TEXT(gateway)),
+			 meter_decode, &row, fn, ctx, "registry list");
 }
 
 /* ---- replacements ---- */
 
 int store_replacement_add(struct store *s, const struct reg_replacement *r)
 {
-	sqlite3_stmt *st = NULL;
 	int own, ret;
 	char gw[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
 
@@ -512,38 +398,21 @@ int store_replacement_add(struct store *s, const struct reg_replacement *r)
 	if ((ret = tx_begin(s, &own)) != GFI_OK)
 		return ret;
 	ret = row_exists(s, "SELECT 1 FROM meters WHERE gateway = ? AND meter = ?"
-			 " AND point = ?", gw, meter, point);
-	if (ret == GFI_OK)
-		ret = store_prepare(s, "SELECT 1 FROM replacements WHERE gateway = ?"
-				    " AND meter = ? AND point = ? AND time_s = ?", &st);
+			 " AND point = ?", DB_ARGS(DB_TEXT(gw), DB_TEXT(meter), DB_TEXT(point)));
 	if (ret == GFI_OK) {
-		int rc;
-		db_bind_text(st, 1, gw);
-		db_bind_text(st, 2, meter);
-		db_bind_text(st, 3, point);
-		db_bind_int64(st, 4, r->time_s);
-		rc = sqlite3_step(st);
-		if (rc == SQLITE_ROW)
-			ret = GFI_E_EXISTS;
-		else if (rc != SQLITE_DONE)
-			ret = store_fail(s, "replacement lookup", rc);
-		sqlite3_finalize(st);
-		st = NULL;
+		ret = row_exists(s, "SELECT 1 FROM replacements WHERE gateway = ?"
+				 " AND meter = ? AND point = ? AND time_s = ?",
+				 DB_ARGS(DB_TEXT(gw), DB_TEXT(meter), DB_TEXT(point),
+					 DB_INT(r->time_s)));
+		ret = ret == GFI_OK ? GFI_E_EXISTS : ret == GFI_E_NOTFOUND ? GFI_OK : ret;
 	}
 	if (ret == GFI_OK)
-		ret = store_prepare(s, "INSERT INTO replacements (gateway, meter, point,"
-				    " time_s, old_final, new_initial) VALUES (?, ?, ?, ?, ?, ?)",
-				    &st);
-	if (ret == GFI_OK) {
-		db_bind_text(st, 1, gw);
-		db_bind_text(st, 2, meter);
-		db_bind_text(st, 3, point);
-		db_bind_int64(st, 4, r->time_s);
-		db_bind_double(st, 5, r->old_final);
-		db_bind_double(st, 6, r->new_initial);
-		ret = db_step_done(s->db, st, "replacement add");
-	}
-	sqlite3_finalize(st);
+		ret = db_run(s->db, "INSERT INTO replacements (gateway, meter, point,"
+			     " time_s, old_final, new_initial) VALUES (?, ?, ?, ?, ?, ?)",
+			     DB_ARGS(DB_TEXT(gw), DB_TEXT(meter), DB_TEXT(point),
+				     DB_INT(r->time_s), DB_REAL(r->old_final),
+				     DB_REAL(r->new_initial)),
+			     "replacement add");
 	return tx_end(s, own, ret);
 }
 
@@ -551,68 +420,51 @@ static void replacement_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_replacement *r = row;
 
-	memset(r, 0, sizeof(*r));
-	db_column_text(st, 0, r->gateway, sizeof(r->gateway));
-	db_column_text(st, 1, r->meter, sizeof(r->meter));
-	db_column_text(st, 2, r->point, sizeof(r->point));
-	r->time_s = sqlite3_column_int64(st, 3);
-	r->old_final = sqlite3_column_double(st, 4);
-	r->new_initial = sqlite3_column_double(st, 5);
+	DB_ROW(st, r, DB_COL_TEXT(r->gateway), DB_COL_TEXT(r->meter),
+	       DB_COL_TEXT(r->point), DB_COL_INT(r->time_s), DB_COL_REAL(r->old_final),
+	       DB_COL_REAL(r->new_initial));
 }
 
 int store_replacement_list(struct store *s, const char *gateway,
 			   store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_replacement row;
-	int ret = store_prepare(s, gateway != NULL ?
-				"SELECT gateway, meter, point, time_s, old_final,"
-				" new_initial FROM replacements WHERE gateway = ?1"
-				" ORDER BY gateway, meter, point, time_s" :
-				"SELECT gateway, meter, point, time_s, old_final,"
-				" new_initial FROM replacements"
-				" ORDER BY gateway, meter, point, time_s", &st);
 
-	if (ret == GFI_OK) {
-		if (gateway != NULL)
-			db_bind_text(st, 1, gateway);
-		ret = db_list(s->db, st, replacement_decode, &row, fn, ctx, "registry list");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	/* No gateway: the whole city's, and the statement has no ?1 to bind. */
+	return db_select(s->db, gateway != NULL ?
+			 "SELECT gateway, meter, point, time_s, old_final,"
+			 " new_initial FROM replacements WHERE gateway = ?1"
+			 " ORDER BY gateway, meter, point, time_s" :
+			 "SELECT gateway, meter, point, time_s, old_final,"
+			 " new_initial FROM replacements"
+			 " ORDER BY gateway, meter, point, time_s",
+			 DB_ARGS(DB_TEXT(gateway)), replacement_decode, &row, fn, ctx,
+			 "registry list");
 }
 
 /* ---- facts ---- */
 
 int store_fact_put(struct store *s, const struct reg_fact *f)
 {
-	sqlite3_stmt *st = NULL;
 	int own, ret;
 	char unit[sizeof(f->unit)];
 
 	snprintf(unit, sizeof(unit), "%.*s", (int)sizeof(f->unit) - 1, f->unit);
 	if ((ret = tx_begin(s, &own)) != GFI_OK)
 		return ret;
-	ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?", unit, NULL, NULL);
+	ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?", DB_ARGS(DB_TEXT(unit)));
 	/* A fact is set, not created: a later entry replaces the earlier one,
 	 * and who entered it and when travel with the value. */
 	if (ret == GFI_OK)
-		ret = store_prepare(s, "INSERT INTO facts (unit, year, month, key, value,"
-				    " entered_by, entered_s) VALUES (?, ?, ?, ?, ?, ?, ?)"
-				    " ON CONFLICT (unit, year, month, key) DO UPDATE SET"
-				    " value = excluded.value, entered_by = excluded.entered_by,"
-				    " entered_s = excluded.entered_s", &st);
-	if (ret == GFI_OK) {
-		db_bind_text(st, 1, unit);
-		db_bind_int64(st, 2, f->year);
-		db_bind_int64(st, 3, f->month);
-		db_bind_field(st, 4, f->key, sizeof(f->key));
-		db_bind_double(st, 5, f->value);
-		db_bind_field(st, 6, f->entered_by, sizeof(f->entered_by));
-		db_bind_int64(st, 7, f->entered_s);
-		ret = db_step_done(s->db, st, "fact put");
-	}
-	sqlite3_finalize(st);
+		ret = db_run(s->db, "INSERT INTO facts (unit, year, month, key, value,"
+			     " entered_by, entered_s) VALUES (?, ?, ?, ?, ?, ?, ?)"
+			     " ON CONFLICT (unit, year, month, key) DO UPDATE SET"
+			     " value = excluded.value, entered_by = excluded.entered_by,"
+			     " entered_s = excluded.entered_s",
+			     DB_ARGS(DB_TEXT(unit), DB_INT(f->year), DB_INT(f->month),
+				     DB_FIELD(f->key), DB_REAL(f->value),
+				     DB_FIELD(f->entered_by), DB_INT(f->entered_s)),
+			     "fact put");
 	return tx_end(s, own, ret);
 }
 
@@ -620,40 +472,28 @@ static void fact_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_fact *f = row;
 
-	memset(f, 0, sizeof(*f));
-	db_column_text(st, 0, f->unit, sizeof(f->unit));
-	f->year = sqlite3_column_int(st, 1);
-	f->month = sqlite3_column_int(st, 2);
-	db_column_text(st, 3, f->key, sizeof(f->key));
-	f->value = sqlite3_column_double(st, 4);
-	db_column_text(st, 5, f->entered_by, sizeof(f->entered_by));
-	f->entered_s = sqlite3_column_int64(st, 6);
+	DB_ROW(st, f, DB_COL_TEXT(f->unit), DB_COL_INT(f->year), DB_COL_INT(f->month),
+	       DB_COL_TEXT(f->key), DB_COL_REAL(f->value), DB_COL_TEXT(f->entered_by),
+	       DB_COL_INT(f->entered_s));
 }
 
 int store_fact_list(struct store *s, const char *unit, int year,
 		    store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_fact row;
+
 	/* A unit's facts through the primary key: "?1 IS NULL OR unit = ?1"
 	 * would scan the whole city's facts for every unit. */
-	int ret = store_prepare(s, unit != NULL ?
-				"SELECT unit, year, month, key, value, entered_by,"
-				" entered_s FROM facts WHERE unit = ?1"
-				" AND (?2 = 0 OR year = ?2)"
-				" ORDER BY unit, year, month, key" :
-				"SELECT unit, year, month, key, value, entered_by,"
-				" entered_s FROM facts WHERE (?2 = 0 OR year = ?2)"
-				" ORDER BY unit, year, month, key", &st);
-
-	if (ret == GFI_OK) {
-		if (unit != NULL)
-			db_bind_text(st, 1, unit);
-		db_bind_int64(st, 2, year);
-		ret = db_list(s->db, st, fact_decode, &row, fn, ctx, "registry list");
-	}
-	sqlite3_finalize(st);
-	return ret;
+	return db_select(s->db, unit != NULL ?
+			 "SELECT unit, year, month, key, value, entered_by,"
+			 " entered_s FROM facts WHERE unit = ?1"
+			 " AND (?2 = 0 OR year = ?2)"
+			 " ORDER BY unit, year, month, key" :
+			 "SELECT unit, year, month, key, value, entered_by,"
+			 " entered_s FROM facts WHERE (?2 = 0 OR year = ?2)"
+			 " ORDER BY unit, year, month, key",
+			 DB_ARGS(DB_TEXT(unit), DB_INT(year)), fact_decode, &row, fn, ctx,
+			 "registry list");
 }
 
 /* ---- memberships listing ---- */
@@ -662,23 +502,16 @@ static void pair_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_pair *p = row;
 
-	db_column_text(st, 0, p->first, sizeof(p->first));
-	db_column_text(st, 1, p->second, sizeof(p->second));
+	DB_COLUMNS(st, DB_COL_TEXT(p->first), DB_COL_TEXT(p->second));
 }
 
 static int pair_list(struct store *s, const char *sql, const char *first,
 		     store_row_fn fn, void *ctx)
 {
-	sqlite3_stmt *st = NULL;
 	struct reg_pair row;
-	int ret = store_prepare(s, sql, &st);
 
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, first);
-	ret = db_list(s->db, st, pair_decode, &row, fn, ctx, "membership list");
-	sqlite3_finalize(st);
-	return ret;
+	return db_select(s->db, sql, DB_ARGS(DB_TEXT(first)), pair_decode, &row, fn,
+			 ctx, "membership list");
 }
 
 int store_member_list(struct store *s, const char *park, store_row_fn fn,

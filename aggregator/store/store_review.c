@@ -30,106 +30,68 @@ static void alert_row(sqlite3_stmt *st, void *row)
 {
 	struct store_alert *a = row;
 
-	memset(a, 0, sizeof(*a));
-	a->id = sqlite3_column_int64(st, 0);
-	db_column_text(st, 1, a->unit, sizeof(a->unit));
-	db_column_text(st, 2, a->rule, sizeof(a->rule));
-	db_column_text(st, 3, a->subject, sizeof(a->subject));
-	db_column_text(st, 4, a->period, sizeof(a->period));
-	a->value = db_column_double(st, 5);
-	a->threshold = db_column_double(st, 6);
-	db_column_text(st, 7, a->detail, sizeof(a->detail));
-	a->first_seen_s = sqlite3_column_int64(st, 8);
-	a->last_seen_s = sqlite3_column_int64(st, 9);
-	db_column_text(st, 10, a->state, sizeof(a->state));
-	db_column_text(st, 11, a->changed_by, sizeof(a->changed_by));
-	a->changed_s = sqlite3_column_int64(st, 12);
+	DB_ROW(st, a, DB_COL_INT(a->id), DB_COL_TEXT(a->unit), DB_COL_TEXT(a->rule),
+	       DB_COL_TEXT(a->subject), DB_COL_TEXT(a->period), DB_COL_NREAL(a->value),
+	       DB_COL_NREAL(a->threshold), DB_COL_TEXT(a->detail),
+	       DB_COL_INT(a->first_seen_s), DB_COL_INT(a->last_seen_s),
+	       DB_COL_TEXT(a->state), DB_COL_TEXT(a->changed_by),
+	       DB_COL_INT(a->changed_s));
 }
 
 /* The id of the alert of a's key that is not resolved; 0 when none. */
 static int alert_active_id(struct store *s, const struct store_alert *a, int64_t *id)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT id FROM alerts WHERE unit = ?1 AND rule = ?2 "
+	int ret = db_select_one(s->db, "SELECT id FROM alerts WHERE unit = ?1 AND rule = ?2 "
 				"AND subject = ?3 AND period = ?4 AND state != 'resolved'",
-				&st), rc;
+				DB_ARGS(DB_TEXT(a->unit), DB_TEXT(a->rule),
+					DB_TEXT(a->subject), DB_TEXT(a->period)),
+				db_decode_int64, id, "alert find");
 
-	*id = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, a->unit);
-	db_bind_text(st, 2, a->rule);
-	db_bind_text(st, 3, a->subject);
-	db_bind_text(st, 4, a->period);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*id = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? GFI_OK
-						      : store_fail(s, "alert find", rc);
+	if (ret == GFI_E_NOTFOUND)
+		*id = 0;
+	return ret == GFI_E_NOTFOUND ? GFI_OK : ret;
 }
 
 int store_alert_raise(struct store *s, const struct store_alert *a,
 		      int64_t now_s, int64_t *id, int *created)
 {
-	sqlite3_stmt *st = NULL;
 	int64_t before = 0;
-	int ret, rc;
+	int ret;
 
 	if ((ret = alert_active_id(s, a, &before)) != GFI_OK)
 		return ret;
 	/* An upsert on the partial index rather than "insert unless found":
 	 * even a second evaluator racing this one cannot add a duplicate. A
-	 * resolved alert of the same key never blocks a new one. */
-	ret = store_prepare(s,
+	 * resolved alert of the same key never blocks a new one. SQLite makes
+	 * all of a RETURNING statement's changes at its first step. */
+	ret = db_select_one(s->db,
 		"INSERT INTO alerts (unit, rule, subject, period, value, threshold, "
 		"detail, first_seen_s, last_seen_s, state) "
 		"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8, 'open') "
 		"ON CONFLICT (unit, rule, subject, period) WHERE state != 'resolved' "
 		"DO UPDATE SET value = excluded.value, threshold = excluded.threshold, "
 		"detail = excluded.detail, last_seen_s = excluded.last_seen_s "
-		"RETURNING id", &st);
-	if (ret != GFI_OK)
+		"RETURNING id",
+		DB_ARGS(DB_TEXT(a->unit), DB_TEXT(a->rule), DB_TEXT(a->subject),
+			DB_TEXT(a->period), DB_REAL(a->value), DB_REAL(a->threshold),
+			DB_TEXT(a->detail), DB_INT(now_s)),
+		db_decode_int64, id, "alert raise");
+	if (ret != GFI_OK && ret != GFI_E_NOTFOUND)
 		return ret;
-	db_bind_text(st, 1, a->unit);
-	db_bind_text(st, 2, a->rule);
-	db_bind_text(st, 3, a->subject);
-	db_bind_text(st, 4, a->period);
-	db_bind_double(st, 5, a->value);
-	db_bind_double(st, 6, a->threshold);
-	db_bind_text(st, 7, a->detail);
-	db_bind_int64(st, 8, now_s);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*id = sqlite3_column_int64(st, 0);
-		rc = sqlite3_step(st);
-	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return store_fail(s, "alert raise", rc);
 	*created = before == 0;
 	return GFI_OK;
 }
 
 int store_alert_get(struct store *s, int64_t id, struct store_alert *out)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = ?1",
-				&st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, id);
-	ret = db_get(s->db, st, alert_row, out, "alert read");
-	sqlite3_finalize(st);
-	return ret;
+	return db_select_one(s->db, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = ?1",
+			     DB_ARGS(DB_INT(id)), alert_row, out, "alert read");
 }
 
 int store_alert_set_state(struct store *s, int64_t id, const char *state,
 			  const char *who, int64_t now_s)
 {
 	struct store_alert a;
-	sqlite3_stmt *st = NULL;
 	int ret;
 
 	if (strcmp(state, "acknowledged") != 0 && strcmp(state, "resolved") != 0)
@@ -139,16 +101,10 @@ int store_alert_set_state(struct store *s, int64_t id, const char *state,
 	if (strcmp(a.state, "resolved") == 0 || strcmp(a.state, state) == 0)
 		return GFI_E_STATE;
 	/* The state test in the WHERE makes a concurrent change lose cleanly. */
-	ret = store_prepare(s, "UPDATE alerts SET state = ?2, changed_by = ?3, "
-			    "changed_s = ?4 WHERE id = ?1 AND state != 'resolved'", &st);
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, id);
-	db_bind_text(st, 2, state);
-	db_bind_text(st, 3, who);
-	db_bind_int64(st, 4, now_s);
-	ret = db_step_done(s->db, st, "alert state");
-	sqlite3_finalize(st);
+	ret = db_run(s->db, "UPDATE alerts SET state = ?2, changed_by = ?3, "
+		     "changed_s = ?4 WHERE id = ?1 AND state != 'resolved'",
+		     DB_ARGS(DB_INT(id), DB_TEXT(state), DB_TEXT(who), DB_INT(now_s)),
+		     "alert state");
 	if (ret != GFI_OK)
 		return ret;
 	return sqlite3_changes(s->db) == 1 ? GFI_OK : GFI_E_STATE;
@@ -158,29 +114,20 @@ int store_alert_list(struct store *s, const struct store_alert_filter *f,
 		     store_row_fn fn, void *ctx)
 {
 	static const struct store_alert_filter none;
-	sqlite3_stmt *st = NULL;
 	struct store_alert a;
-	int ret;
 
 	if (f == NULL)
 		f = &none;
-	ret = store_prepare(s,
+	return db_select(s->db,
 		"SELECT " ALERT_COLS " FROM alerts a LEFT JOIN units u ON u.code = a.unit "
 		"WHERE (?1 IS NULL OR a.unit = ?1) AND (?2 IS NULL OR u.county = ?2) "
 		"AND (?3 IS NULL OR a.rule = ?3) AND (?4 IS NULL OR a.period = ?4) "
 		"AND (?5 IS NULL OR a.state = ?5 OR "
 		"     (?5 = 'active' AND a.state != 'resolved')) "
-		"ORDER BY a.id", &st);
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, f->unit);
-	db_bind_text(st, 2, f->county);
-	db_bind_text(st, 3, f->rule);
-	db_bind_text(st, 4, f->period);
-	db_bind_text(st, 5, f->state);
-	ret = db_list(s->db, st, alert_row, &a, fn, ctx, "alert list");
-	sqlite3_finalize(st);
-	return ret;
+		"ORDER BY a.id",
+		DB_ARGS(DB_TEXT(f->unit), DB_TEXT(f->county), DB_TEXT(f->rule),
+			DB_TEXT(f->period), DB_TEXT(f->state)),
+		alert_row, &a, fn, ctx, "alert list");
 }
 
 /* ---- spot checks ---- */
@@ -270,62 +217,48 @@ int store_filing_put(struct store *s, const char *unit, int year,
 		     const char *by, int64_t filed_s)
 {
 	struct reg_unit u;
-	sqlite3_stmt *st = NULL;
 	int ret = store_unit_get(s, unit, &u);
 
 	if (ret != GFI_OK)
 		return ret;
-	ret = store_prepare(s, "INSERT OR REPLACE INTO filings (unit, year, filed_s, "
-			    "filed_by) VALUES (?1, ?2, ?3, ?4)", &st);
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, unit);
-	db_bind_int64(st, 2, year);
-	db_bind_int64(st, 3, filed_s);
-	db_bind_text(st, 4, by);
-	ret = db_step_done(s->db, st, "filing");
-	sqlite3_finalize(st);
-	return ret;
+	return db_run(s->db, "INSERT OR REPLACE INTO filings (unit, year, filed_s, "
+		      "filed_by) VALUES (?1, ?2, ?3, ?4)",
+		      DB_ARGS(DB_TEXT(unit), DB_INT(year), DB_INT(filed_s), DB_TEXT(by)),
+		      "filing");
 }
 
 int store_filing_held(struct store *s, const char *unit, int year)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT 1 FROM filings WHERE unit = ?1 AND year = ?2",
-				&st), rc;
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, unit);
-	db_bind_int64(st, 2, year);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc == SQLITE_ROW)
-		return 1;
-	return rc == SQLITE_DONE ? 0 : store_fail(s, "filing read", rc);
+	return db_exists(s->db, "SELECT 1 FROM filings WHERE unit = ?1 AND year = ?2",
+			 DB_ARGS(DB_TEXT(unit), DB_INT(year)), "filing read");
 }
 
 /* ---- read-backs for alerts and spot checks ---- */
 
+/* A maximum's row: NULL when the table had no row for it. */
+struct max_row {
+	int has;
+	int64_t v;
+};
+
+static void max_decode(sqlite3_stmt *st, void *row)
+{
+	struct max_row *m = row;
+
+	m->has = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	m->v = m->has ? sqlite3_column_int64(st, 0) : 0;
+}
+
 int store_batch_last_received(struct store *s, const char *gateway,
 			      int64_t *received_s, int *has)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT max(received_s) FROM batches WHERE gateway = ?1",
-				&st), rc;
+	struct max_row m = { 0, 0 };
+	int ret = db_select_one(s->db, "SELECT max(received_s) FROM batches WHERE gateway = ?1",
+				DB_ARGS(DB_TEXT(gateway)), max_decode, &m, "last batch");
 
-	*has = 0;
-	*received_s = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-		*has = 1;
-		*received_s = sqlite3_column_int64(st, 0);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? GFI_OK : store_fail(s, "last batch", rc);
+	*has = m.has;
+	*received_s = m.v;
+	return ret;
 }
 
 static void seq_decode(sqlite3_stmt *st, void *row)
@@ -350,32 +283,34 @@ int store_batch_seqs(struct store *s, const char *gateway, int64_t from_s,
 	return ret;
 }
 
+struct flagged_row {
+	int64_t backwards, jumps;
+};
+
+static void flagged_decode(sqlite3_stmt *st, void *row)
+{
+	struct flagged_row *f = row;
+
+	f->backwards = sqlite3_column_int64(st, 0);
+	f->jumps = sqlite3_column_int64(st, 1);
+}
+
 int store_flagged_count(struct store *s, const char *gateway,
 			const char *meter, const char *point, int64_t from_s,
 			int64_t to_s, int64_t *backwards, int64_t *jumps)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s,
+	struct flagged_row f = { 0, 0 };
+	int ret = db_select_one(s->db,
 		"SELECT coalesce(sum(r.status = ?5), 0), coalesce(sum(r.status = ?6), 0) "
 		"FROM readings r JOIN series x ON x.id = r.series "
 		"WHERE x.gateway = ?1 AND x.meter = ?2 AND x.point = ?3 "
-		"AND r.time_s >= ?4 AND r.time_s < ?7", &st), rc;
+		"AND r.time_s >= ?4 AND r.time_s < ?7",
+		DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter), DB_TEXT(point), DB_INT(from_s),
+			DB_INT(GFI_ST_BACKWARDS), DB_INT(GFI_ST_JUMP), DB_INT(to_s)),
+		flagged_decode, &f, "flagged readings");
 
-	*backwards = *jumps = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_text(st, 2, meter);
-	db_bind_text(st, 3, point);
-	db_bind_int64(st, 4, from_s);
-	db_bind_int64(st, 5, GFI_ST_BACKWARDS);
-	db_bind_int64(st, 6, GFI_ST_JUMP);
-	db_bind_int64(st, 7, to_s);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*backwards = sqlite3_column_int64(st, 0);
-		*jumps = sqlite3_column_int64(st, 1);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? GFI_OK : store_fail(s, "flagged readings", rc);
+	*backwards = f.backwards;
+	*jumps = f.jumps;
+	/* An aggregate always has its row. */
+	return ret == GFI_E_NOTFOUND ? store_fail(s, "flagged readings", SQLITE_DONE) : ret;
 }
