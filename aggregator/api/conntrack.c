@@ -109,8 +109,10 @@ static void shut_down(struct conntrack *t, struct conn_entry *e, int level,
 /* While more than the limit are open (those shut down not counted), shut
  * down the connection that has waited longest for its request; when none
  * is waiting (all are being answered), the newcomer e is refused. A client
- * that sends its request at once is answered long before as many newer
- * connections come to make it the oldest. */
+ * that sends its request at once is marked in as soon as its head is read,
+ * long before as many newer connections come to make it the oldest. No
+ * grace period: one would let clients that reconnect in step keep every
+ * slot younger than it, and so refuse every newcomer. */
 static void make_room(struct conntrack *t, struct conn_entry *e, int64_t now_ms)
 {
 	while (t->count - t->shut > t->limit) {

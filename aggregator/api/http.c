@@ -459,6 +459,15 @@ static mhd_result begin(struct http *h, struct MHD_Connection *con, void **con_c
 		c->refused = 1;
 		return send_error(h, con, 400, bad);
 	}
+	if (cl == NULL && MHD_lookup_connection_value(con, MHD_HEADER_KIND,
+			MHD_HTTP_HEADER_TRANSFER_ENCODING) == NULL) {
+		/* No body to wait for: the request is all in. */
+		struct conn_entry *e = socket_entry(con);
+
+		if (e != NULL)
+			conntrack_request_in(h->ct, e);
+		return MHD_YES;
+	}
 	if (cl != NULL) {
 		errno = 0;
 		n = strtoull(cl, &end, 10);
@@ -586,9 +595,10 @@ static struct MHD_Daemon *start_daemon(struct http *h, unsigned int flags,
 				MHD_OPTION_SOCK_ADDR, sa,
 				MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)HTTP_THREADS,
 				/* Each pool thread gets limit / threads: room for
-				 * all in every thread, conntrack keeps the limit. */
+				 * all of ours in every thread and as many shut
+				 * down but not yet closed; conntrack keeps ours. */
 				MHD_OPTION_CONNECTION_LIMIT,
-				(unsigned int)c->max_connections * HTTP_THREADS,
+				(unsigned int)c->max_connections * 2 * HTTP_THREADS,
 				MHD_OPTION_PER_IP_CONNECTION_LIMIT,
 				(unsigned int)c->max_connections_per_ip,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)HTTP_TIMEOUT_S,
