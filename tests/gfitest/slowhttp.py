@@ -8,11 +8,15 @@ was closed connects again at its next beat (the stronger attack). It runs in
 one thread, bounded by `seconds`, and stops by itself. health_checks(port,
 n) asks GET /api/v1/health n times from 127.0.0.1, each on a new
 connection, and returns how long each took (None: no answer within the
-timeout).
+timeout). start_http(P, name, store, http_cfg) runs `gfi-aggregator http`
+on a free port of 127.0.0.1 until it answers.
 """
 import socket
 import threading
 import time
+
+from .paths import AGGREGATOR
+from .procs import free_port, wait_for
 
 HEAD = b"GET /api/v1/health HTTP/1.1\r\nHost: gfi\r\nX-Slow: "
 
@@ -113,3 +117,16 @@ def health_checks(port, n, timeout, spacing=0.25):
         out.append(health_once(port, timeout))
         time.sleep(spacing)
     return out
+
+
+def start_http(P, name, store, http_cfg):
+    """gfi-aggregator http on store with the "http" keys http_cfg (bind and
+    port set here), log level info, started by Procs P: (process, port)
+    once /api/v1/health answers."""
+    port = free_port()
+    cfg = P.write_json(name + ".json", {
+        "store": store, "log_level": "info",
+        "http": dict({"bind": "127.0.0.1", "port": port}, **http_cfg)})
+    proc = P.start([AGGREGATOR, "http", "--config", cfg], name + ".log")
+    wait_for(lambda: health_once(port, 2) is not None, 20, name + " up")
+    return proc, port

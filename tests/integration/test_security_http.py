@@ -33,7 +33,7 @@ import time
 
 import gfitest
 from gfitest import ok
-from gfitest.slowhttp import SlowFlood, health_checks, health_once
+from gfitest.slowhttp import SlowFlood, health_checks, health_once, start_http
 
 AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
 SECURITY_HEADERS = {
@@ -51,17 +51,6 @@ def sanitized():
             return "GFI_SANITIZE:BOOL=ON" in f.read()
     except OSError:
         return False
-
-
-def start_server(P, name, store, http_cfg):
-    """gfi-aggregator http with http_cfg; (process, port) once healthy."""
-    port = gfitest.free_port()
-    cfg = P.write_json(name + ".json", {
-        "store": store, "log_level": "info",
-        "http": dict({"bind": "127.0.0.1", "port": port}, **http_cfg)})
-    proc = P.start([AGG, "http", "--config", cfg], name + ".log")
-    gfitest.wait_for(lambda: health_once(port, 2) is not None, 20, name + " up")
-    return proc, port
 
 
 def request(port, method, path, src="127.0.0.1", headers=None):
@@ -236,7 +225,7 @@ def check_head_deadline(port, deadline_s):
 
 def check_flood(P, store):
     bound = 2.0 if sanitized() else 1.0
-    srv, port = start_server(P, "flood", store, {})
+    srv, port = start_http(P, "flood", store, {})
     flood = SlowFlood(port, 100, period=0.5, seconds=90).start()
     try:
         gfitest.wait_for(lambda: flood.connects >= 100, 10, "100 slow clients")
@@ -265,7 +254,7 @@ def main():
         token = gfitest.run_ok([AGG, "token", "add", "--store", store, "--role",
                                 "city", "--name", "ops"]).strip()
         www = make_static(P)
-        srv, port = start_server(P, "http", store, {
+        srv, port = start_http(P, "http", store, {
             "static_dir": www, "max_connections_per_ip": 4, "head_timeout_s": 3,
             "auth_failures_per_min": 10})
         check_headers(port)
