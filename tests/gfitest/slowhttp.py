@@ -8,8 +8,9 @@ was closed connects again at its next beat (the stronger attack). It runs in
 one thread, bounded by `seconds`, and stops by itself. health_checks(port,
 n) asks GET /api/v1/health n times from 127.0.0.1, each on a new
 connection, and returns how long each took (None: no answer within the
-timeout). start_http(P, name, store, http_cfg) runs `gfi-aggregator http`
-on a free port of 127.0.0.1 until it answers.
+timeout). exchange(port, data, until) sends raw bytes and reads the answer
+up to a marker. start_http(P, name, store, http_cfg) runs `gfi-aggregator
+http` on a free port of 127.0.0.1 until it answers.
 """
 import socket
 import threading
@@ -88,21 +89,29 @@ class SlowFlood:
                 x[0].close()
 
 
+def exchange(port, data, until, timeout=10, src="127.0.0.1"):
+    """Send bytes data from address src; what comes back until the bytes
+    until are in it, the server closes, or timeout s (OSError) pass."""
+    t0 = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout,
+                                  source_address=(src, 0)) as s:
+        s.settimeout(max(0.01, timeout - (time.monotonic() - t0)))
+        s.sendall(data)
+        got = b""
+        while until not in got:
+            chunk = s.recv(4096)
+            if not chunk:
+                break
+            got += chunk
+    return got
+
+
 def health_once(port, timeout, src="127.0.0.1"):
     """Seconds one GET /api/v1/health took, or None (refused, timed out)."""
     t0 = time.monotonic()
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=timeout,
-                                      source_address=(src, 0)) as s:
-            s.settimeout(max(0.01, timeout - (time.monotonic() - t0)))
-            s.sendall(b"GET /api/v1/health HTTP/1.1\r\nHost: gfi\r\n"
-                      b"Connection: close\r\n\r\n")
-            data = b""
-            while b'"status"' not in data:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
+        data = exchange(port, b"GET /api/v1/health HTTP/1.1\r\nHost: gfi\r\n"
+                        b"Connection: close\r\n\r\n", b'"status"', timeout, src)
     except OSError:
         return None
     took = time.monotonic() - t0

@@ -33,7 +33,8 @@ import time
 
 import gfitest
 from gfitest import ok
-from gfitest.slowhttp import SlowFlood, health_checks, health_once, start_http
+from gfitest.slowhttp import (SlowFlood, exchange, health_checks, health_once,
+                              start_http)
 
 AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
 SECURITY_HEADERS = {
@@ -67,16 +68,7 @@ def request(port, method, path, src="127.0.0.1", headers=None):
 
 def raw_status(port, data, src="127.0.0.1"):
     """The status code the server answers bytes data with (0: none)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=10,
-                                  source_address=(src, 0)) as s:
-        s.sendall(data)
-        got = b""
-        while b"\r\n" not in got:
-            chunk = s.recv(4096)
-            if not chunk:
-                break
-            got += chunk
-    m = re.match(rb"HTTP/1\.1 (\d{3}) ", got)
+    m = re.match(rb"HTTP/1\.1 (\d{3}) ", exchange(port, data, b"\r\n", 10, src))
     return int(m.group(1)) if m else 0
 
 
