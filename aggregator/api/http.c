@@ -551,14 +551,26 @@ static void on_connection(void *cls, struct MHD_Connection *con, void **socket_c
 		conntrack_open(h->ct, fd->connect_fd, client, conntrack_now_ms());
 }
 
+/* libmicrohttpd's messages. Those any client can cause at will (hanging
+ * up mid-request, as every connection closed at its deadline does; the
+ * per-address limit) are info, so a flood of slow clients does not flood
+ * the log at warning; the rest (cannot listen, out of memory) warnings. */
 static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 {
+	static const char *const client_caused[] = {
+		"Connection was closed by remote side",
+		"Server reached connection limit",
+	};
 	char msg[256];
+	int level = GFI_LOG_WARNING;
 
 	(void)cls;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	msg[strcspn(msg, "\n")] = '\0';
-	log_warn("http: %s", msg);
+	for (size_t i = 0; i < sizeof(client_caused) / sizeof(client_caused[0]); i++)
+		if (strncmp(msg, client_caused[i], strlen(client_caused[i])) == 0)
+			level = GFI_LOG_INFO;
+	GFI_LOG(level, "http: %s", msg);
 }
 
 /* The listening address of cfg into a4 or a6 (IPv6 adds to *flags). */
