@@ -29,6 +29,7 @@ import http.client
 import os
 import re
 import socket
+import subprocess
 import time
 
 import gfitest
@@ -215,6 +216,18 @@ def check_head_deadline(port, deadline_s):
        % (deadline_s, t))
 
 
+def check_config(P, store):
+    """The new keys are range-checked, each refusal naming its field."""
+    for key, value in [("head_timeout_s", 0), ("max_connections_per_ip", 0),
+                       ("auth_failures_per_min", 10001)]:
+        cfg = P.write_json("bad-%s.json" % key, {"store": store,
+                                                 "http": {"port": 8080, key: value}})
+        r = subprocess.run([AGG, "http", "--config", cfg], capture_output=True,
+                           text=True, timeout=30)
+        ok(r.returncode != 0 and r.stderr.startswith("http.%s:" % key),
+           "http.%s=%s refused naming it: %s" % (key, value, r.stderr.strip()))
+
+
 def check_flood(P, store):
     bound = 2.0 if sanitized() else 1.0
     srv, port = start_http(P, "flood", store, {})
@@ -245,6 +258,7 @@ def main():
                         "--code", "350102", "--name", "Gulou"])
         token = gfitest.run_ok([AGG, "token", "add", "--store", store, "--role",
                                 "city", "--name", "ops"]).strip()
+        check_config(P, store)
         www = make_static(P)
         srv, port = start_http(P, "http", store, {
             "static_dir": www, "max_connections_per_ip": 4, "head_timeout_s": 3,
