@@ -1,6 +1,10 @@
 /*
  * log.c — stderr or syslog output for GFI_LOG.
  *
+ * Every formatted message is escaped here, in one place: C0 control
+ * characters and DEL become \xNN, so text from outside (a URL with %0A, a
+ * topic, a field) can never start a forged line or steer a terminal. One
+ * message is always one line.
  * The threshold is a plain int read without locking: it is set once at start
  * (or on SIGHUP reload) and a stale read only changes one message's fate.
  */
@@ -43,14 +47,36 @@ void gfi_log_use_syslog(const char *ident)
 	use_syslog = 1;
 }
 
+size_t gfi_log_escape(const char *in, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (size == 0)
+		return 0;
+	for (; *in != '\0'; in++) {
+		unsigned char ch = (unsigned char)*in;
+		int control = ch < 0x20 || ch == 0x7f;
+
+		if (n + (control ? 4 : 1) >= size)
+			break;
+		if (control)
+			n += (size_t)snprintf(out + n, size - n, "\\x%02x", ch);
+		else
+			out[n++] = (char)ch;
+	}
+	out[n] = '\0';
+	return n;
+}
+
 void gfi_log_write(int level, const char *fmt, ...)
 {
-	char msg[1024];
+	char raw[1024], msg[1024];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	gfi_log_escape(raw, msg, sizeof(msg));
 	if (use_syslog) {
 		syslog(level, "%s", msg);
 		return;

@@ -9,6 +9,7 @@
 #ifndef GFI_LOG_H
 #define GFI_LOG_H
 
+#include <stddef.h>
 #include <syslog.h>
 
 enum gfi_log_level {
@@ -27,6 +28,11 @@ void gfi_log_set_level(int level);
 int gfi_log_parse_level(const char *name, int *level);
 /* Send messages to syslog with this identity instead of stderr. */
 void gfi_log_use_syslog(const char *ident);
+
+/* Copy in to out (size bytes with the NUL) with every C0 control character
+ * and DEL written as \xNN, cutting at a whole character; the length
+ * written. gfi_log_write applies it to every message. */
+size_t gfi_log_escape(const char *in, char *out, size_t size);
 
 void gfi_log_write(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

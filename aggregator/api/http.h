@@ -5,8 +5,10 @@
  * libmicrohttpd runs its own threads (an internal polling thread pool of
  * HTTP_THREADS); each of them lazily opens its own store connection the
  * first time it answers a request and closes it when it exits, so no SQLite
- * connection is ever shared between threads (STYLE.md). This is the
- * aggregator's only module that touches libmicrohttpd.
+ * connection is ever shared between threads (STYLE.md). One more thread,
+ * conntrack's watchdog, closes connections whose request is overdue; it
+ * touches sockets only, never the store. This is the aggregator's only
+ * module that touches libmicrohttpd.
  */
 #ifndef GFI_AGG_HTTP_H
 #define GFI_AGG_HTTP_H

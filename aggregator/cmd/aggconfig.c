@@ -31,7 +31,8 @@ static const char *const top_keys[] = {
 	"log_level", "http", NULL,
 };
 static const char *const http_keys[] = {
-	"bind", "port", "static_dir", "max_body_bytes", "max_connections", NULL,
+	"bind", "port", "static_dir", "max_body_bytes", "max_connections",
+	"max_connections_per_ip", "head_timeout_s", "auth_failures_per_min", NULL,
 };
 static const char *const broker_keys[] = {
 	"host", "port", "ca_file", "cert_file", "key_file", NULL,
@@ -123,6 +124,26 @@ static int load_broker(const cJSON *b, struct agg_config *cfg, char *err,
 	return GFI_OK;
 }
 
+/* The http section's defences against slow and guessing clients. */
+static int load_http_limits(const cJSON *h, struct agg_http *http, char *err,
+			    size_t errlen)
+{
+	long long per_ip = 0, head = 0, fails = 0;
+	int ret;
+
+	if ((ret = gfi_json_int(h, "max_connections_per_ip", "http", 0, 1, 10000, 16,
+				&per_ip, err, errlen)) ||
+	    (ret = gfi_json_int(h, "head_timeout_s", "http", 0, 1, 300, 10, &head,
+				err, errlen)) ||
+	    (ret = gfi_json_int(h, "auth_failures_per_min", "http", 0, 1, 10000, 10,
+				&fails, err, errlen)))
+		return ret;
+	http->max_connections_per_ip = (int)per_ip;
+	http->head_timeout_s = (int)head;
+	http->auth_failures_per_min = (int)fails;
+	return GFI_OK;
+}
+
 static int load_http(const cJSON *h, struct agg_http *http, char *err,
 		     size_t errlen)
 {
@@ -146,7 +167,8 @@ static int load_http(const cJSON *h, struct agg_http *http, char *err,
 	    (ret = gfi_json_int(h, "max_body_bytes", "http", 0, 1, 16L * 1024 * 1024,
 				65536, &body, err, errlen)) ||
 	    (ret = gfi_json_int(h, "max_connections", "http", 0, 1, 10000, 64, &conns,
-				err, errlen)))
+				err, errlen)) ||
+	    (ret = load_http_limits(h, http, err, errlen)))
 		return ret;
 	if (inet_pton(AF_INET, http->bind, addr) != 1 &&
 	    inet_pton(AF_INET6, http->bind, addr) != 1) {

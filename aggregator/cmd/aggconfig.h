@@ -21,7 +21,11 @@
  *   "http": { "bind": "127.0.0.1", "port": 8080,  optional: the HTTP API
  *             "static_dir": "",                   (docs/api.md); "" = no
  *             "max_body_bytes": 65536,            static files
- *             "max_connections": 64 }
+ *             "max_connections": 64,
+ *             "max_connections_per_ip": 16,       one client address
+ *             "head_timeout_s": 10,               a request's head and body
+ *                                                 arrive within this
+ *             "auth_failures_per_min": 10 }       then 429 for that address
  * }
  * "broker" may be left out only for `gfi-aggregator http` (a read-only
  * replica): serve and check-config refuse a config without it.
@@ -45,6 +49,12 @@ struct agg_http {
 	char static_dir[AGGCONFIG_PATH_MAX];   /* dashboards; "" = none */
 	long max_body_bytes;                   /* 1..16 MiB, default 65536 */
 	int max_connections;                   /* 1..10000, default 64 */
+	int max_connections_per_ip;            /* 1..10000, default 16 */
+	int head_timeout_s;                    /* 1..300, default 10: from
+						  accept (or the previous
+						  answer) to the whole request */
+	int auth_failures_per_min;             /* 1..10000, default 10: failed
+						  tokens per client address */
 };
 
 struct agg_config {

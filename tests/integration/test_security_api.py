@@ -292,7 +292,10 @@ def main():
         cfg = P.write_json("agg.json", {
             "store": store, "log_level": "info",
             "http": {"bind": "127.0.0.1", "port": port, "max_body_bytes": 8192,
-                     "max_connections": 8}})
+                     "max_connections": 8,
+                     # every hostile token must reach the token check (401),
+                     # not the failure throttle (test_security_http.py)
+                     "auth_failures_per_min": 10000}})
         P.start([AGG, "http", "--config", cfg], "http.log")
         c = H.Client(port)
 
