@@ -31,6 +31,7 @@ cmake --build "$BUILD" -j2 --target gfi-agent gfi-aggregator gfi-meter-sim \
 	bench-mqtt-raw bench-sign-time >/dev/null || exit 1
 
 export GFI_SOURCE_DIR="$SRC" GFI_PROFILES="$SRC/firmware-config/profiles" \
+	PYTHONPATH="$SRC/tests" \
 	GFI_SIM="$BUILD/sim/gfi-meter-sim" GFI_AGENT="$BUILD/agent/gfi-agent" \
 	GFI_AGGREGATOR="$BUILD/aggregator/gfi-aggregator" \
 	GFI_BENCH_POLL="$BUILD/bench/bench-poll-rate" \
