@@ -146,6 +146,21 @@ cJSON *json_alert(const struct store_alert *a)
 	return o;
 }
 
+/* A spot check's tolerance in its parts (store_review.h). */
+static cJSON *json_tolerance_parts(const struct spotcheck_tolerance *t)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	json_add_number(o, "display", t->display);
+	json_add_number(o, "register", t->reg);
+	json_add_number(o, "clock", t->clock);
+	json_add_number(o, "interpolation", t->interp);
+	json_add_number(o, "classes", t->classes);
+	return o;
+}
+
 cJSON *json_spotcheck(const struct store_spotcheck *k)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -153,14 +168,26 @@ cJSON *json_spotcheck(const struct store_spotcheck *k)
 	if (o == NULL)
 		return NULL;
 	cJSON_AddNumberToObject(o, "id", (double)k->id);
+	cJSON_AddStringToObject(o, "kind", k->kind[0] ? k->kind : "display");
 	cJSON_AddStringToObject(o, "gateway", k->gateway);
 	cJSON_AddStringToObject(o, "meter", k->meter);
 	cJSON_AddStringToObject(o, "point", k->point);
 	cJSON_AddNumberToObject(o, "at_s", (double)k->at_s);
 	json_add_number(o, "reading", k->reading);
+	if (k->from_s != 0)
+		cJSON_AddNumberToObject(o, "from_s", (double)k->from_s);
+	else
+		cJSON_AddNullToObject(o, "from_s");
+	json_add_number(o, "from_reading", k->from_reading);
+	if (k->since_id != 0)
+		cJSON_AddNumberToObject(o, "since", (double)k->since_id);
+	else
+		cJSON_AddNullToObject(o, "since");
 	json_add_number(o, "reported", k->reported);
 	json_add_number(o, "diff", k->diff);
 	json_add_number(o, "diff_pct", k->diff_pct);
+	json_add_number(o, "tolerance", k->tolerance);
+	cJSON_AddItemToObject(o, "tolerance_parts", json_tolerance_parts(&k->tol));
 	json_add_number(o, "tolerance_pct", k->tolerance_pct);
 	cJSON_AddBoolToObject(o, "chain_ok", k->chain_ok != 0);
 	cJSON_AddStringToObject(o, "verdict", k->verdict);

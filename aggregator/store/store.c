@@ -218,6 +218,34 @@ static const struct db_migration migrations[] = {
 	/* 8: a unit's gateways by unit: a unit's indicators list only its
 	 * own gateways, so a province's year is not quadratic in units. */
 	{ 8, "CREATE INDEX gateways_unit ON gateways (unit, id);" },
+	/* 9: spot checks that re-verify little (store_checkpoint.c): the
+	 * reading-time span of each accepted batch and a checkpoint of each
+	 * chain every STORE_CHECKPOINT_EVERY (32) batches; batches held before
+	 * this migration were verified at their ingest, so their hashes seed
+	 * the checkpoints (their spans are unknown: spot checks of that time
+	 * cannot be judged). Spot checks gain their kind (display, reference,
+	 * increase), the start of a period, and the tolerance in its parts. */
+	{ 9, "CREATE TABLE batch_spans ("
+	"  gateway TEXT NOT NULL, seq INTEGER NOT NULL, first_s INTEGER NOT NULL,"
+	"  last_s INTEGER NOT NULL, PRIMARY KEY (gateway, seq)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX batch_spans_first ON batch_spans (gateway, first_s);"
+	"CREATE TABLE chain_checkpoints ("
+	"  gateway TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+	"  verified_s INTEGER NOT NULL, PRIMARY KEY (gateway, seq)"
+	") WITHOUT ROWID;"
+	"INSERT INTO chain_checkpoints (gateway, seq, hash, verified_s)"
+	"  SELECT gateway, seq, hash, received_s FROM batches WHERE seq % 32 = 0;"
+	"ALTER TABLE spotchecks ADD COLUMN kind TEXT NOT NULL DEFAULT 'display';"
+	"ALTER TABLE spotchecks ADD COLUMN from_s INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE spotchecks ADD COLUMN from_reading REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN since_id INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE spotchecks ADD COLUMN tolerance REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_display REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_register REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_clock REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_interp REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_class REAL;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -185,6 +185,11 @@ int store_alert_list(struct store *s, const struct store_alert_filter *f,
 
 /* ---- spot checks ---- */
 
+#define SPOTCHECK_COLS "id, gateway, meter, point, at_s, reading, reported, diff, " \
+	"diff_pct, tolerance_pct, chain_ok, verdict, reason, inspector, note, " \
+	"recorded_s, kind, from_s, from_reading, since_id, tolerance, tol_display, " \
+	"tol_register, tol_clock, tol_interp, tol_class"
+
 int store_spotcheck_add(struct store *s, const struct store_spotcheck *c,
 			int64_t *id)
 {
@@ -192,8 +197,10 @@ int store_spotcheck_add(struct store *s, const struct store_spotcheck *c,
 	int ret = store_prepare(s,
 		"INSERT INTO spotchecks (gateway, meter, point, at_s, reading, reported, "
 		"diff, diff_pct, tolerance_pct, chain_ok, verdict, reason, inspector, "
-		"note, recorded_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-		"?11, ?12, ?13, ?14, ?15)", &st);
+		"note, recorded_s, kind, from_s, from_reading, since_id, tolerance, "
+		"tol_display, tol_register, tol_clock, tol_interp, tol_class) VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)", &st);
 
 	if (ret != GFI_OK)
 		return ret;
@@ -212,6 +219,16 @@ int store_spotcheck_add(struct store *s, const struct store_spotcheck *c,
 	db_bind_text(st, 13, c->inspector);
 	db_bind_text(st, 14, c->note);
 	db_bind_int64(st, 15, c->recorded_s);
+	db_bind_text(st, 16, c->kind[0] ? c->kind : "display");
+	db_bind_int64(st, 17, c->from_s);
+	db_bind_double(st, 18, c->from_reading);
+	db_bind_int64(st, 19, c->since_id);
+	db_bind_double(st, 20, c->tolerance);
+	db_bind_double(st, 21, c->tol.display);
+	db_bind_double(st, 22, c->tol.reg);
+	db_bind_double(st, 23, c->tol.clock);
+	db_bind_double(st, 24, c->tol.interp);
+	db_bind_double(st, 25, c->tol.classes);
 	if ((ret = db_step_done(s->db, st, "spot check insert")) == GFI_OK)
 		*id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
@@ -239,6 +256,16 @@ static void spotcheck_row(sqlite3_stmt *st, void *row)
 	db_column_text(st, 13, c->inspector, sizeof(c->inspector));
 	db_column_text(st, 14, c->note, sizeof(c->note));
 	c->recorded_s = sqlite3_column_int64(st, 15);
+	db_column_text(st, 16, c->kind, sizeof(c->kind));
+	c->from_s = sqlite3_column_int64(st, 17);
+	c->from_reading = db_column_double(st, 18);
+	c->since_id = sqlite3_column_int64(st, 19);
+	c->tolerance = db_column_double(st, 20);
+	c->tol.display = db_column_double(st, 21);
+	c->tol.reg = db_column_double(st, 22);
+	c->tol.clock = db_column_double(st, 23);
+	c->tol.interp = db_column_double(st, 24);
+	c->tol.classes = db_column_double(st, 25);
 }
 
 int store_spotcheck_list(struct store *s, const char *gateway,
@@ -248,9 +275,7 @@ int store_spotcheck_list(struct store *s, const char *gateway,
 	struct store_spotcheck c;
 	sqlite3_stmt *st = NULL;
 	int ret = store_prepare(s,
-		"SELECT id, gateway, meter, point, at_s, reading, reported, diff, "
-		"diff_pct, tolerance_pct, chain_ok, verdict, reason, inspector, note, "
-		"recorded_s FROM spotchecks WHERE (?1 IS NULL OR gateway = ?1) "
+		"SELECT " SPOTCHECK_COLS " FROM spotchecks WHERE (?1 IS NULL OR gateway = ?1) "
 		"AND (?2 IS NULL OR meter = ?2) AND (?3 IS NULL OR point = ?3) "
 		"ORDER BY id", &st);
 
@@ -260,6 +285,20 @@ int store_spotcheck_list(struct store *s, const char *gateway,
 	db_bind_text(st, 2, meter);
 	db_bind_text(st, 3, point);
 	ret = db_list(s->db, st, spotcheck_row, &c, fn, ctx, "spot check list");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_spotcheck_get(struct store *s, int64_t id, struct store_spotcheck *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT " SPOTCHECK_COLS " FROM spotchecks WHERE id = ?1",
+				&st);
+
+	if (ret != GFI_OK)
+		return ret;
+	db_bind_int64(st, 1, id);
+	ret = db_get(s->db, st, spotcheck_row, out, "spot check read");
 	sqlite3_finalize(st);
 	return ret;
 }
@@ -326,28 +365,6 @@ int store_batch_last_received(struct store *s, const char *gateway,
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_ROW ? GFI_OK : store_fail(s, "last batch", rc);
-}
-
-static void seq_decode(sqlite3_stmt *st, void *row)
-{
-	*(uint64_t *)row = (uint64_t)sqlite3_column_int64(st, 0);
-}
-
-int store_batch_seqs(struct store *s, const char *gateway, int64_t from_s,
-		     store_row_fn fn, void *ctx)
-{
-	sqlite3_stmt *st = NULL;
-	uint64_t seq;
-	int ret = store_prepare(s, "SELECT seq FROM batches WHERE gateway = ?1 "
-				"AND received_s >= ?2 ORDER BY seq", &st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, from_s);
-	ret = db_list(s->db, st, seq_decode, &seq, fn, ctx, "batch list");
-	sqlite3_finalize(st);
-	return ret;
 }
 
 int store_flagged_count(struct store *s, const char *gateway,

@@ -120,7 +120,8 @@ static struct store_spotcheck judge(struct fx *f, int64_t at, double reading)
 	struct spotcheck_input in = { .gateway = GW, .meter = "E1", .point = "kwh",
 				      .at_s = at, .reading = reading,
 				      .inspector = "Li Wei", .note = "",
-				      .now_s = T0 + 86400 };
+				      .now_s = T0 + 86400, .display_resolution = NAN,
+				      .register_step = NAN, .clock_uncertainty_s = NAN };
 	struct store_spotcheck c;
 
 	assert_int_equal(spotcheck_judge(f->s, &in, &c), GFI_OK);
@@ -142,6 +143,12 @@ static void tamper(struct fx *f, const char *sql, const void *blob, int len)
 	sqlite3_close(db);
 }
 
+/* The fixture's tolerance halfway between two readings 900 s apart that
+ * moved 10 kWh, by hand: display 1 (the default) + register: a float32 at
+ * 1015 (512..1024) resolves 2^-14 = 0.00006103515625 + clock: 10/900 kWh/s
+ * x 60 s = 0.666... + interpolation 10 = 11.66672770182... */
+#define FIXTURE_TOL (1.0 + 0.00006103515625 + 60.0 / 90.0 + 10.0)
+
 static void a_reading_within_tolerance_is_consistent(void **state)
 {
 	struct fx *f = *state;
@@ -153,15 +160,20 @@ static void a_reading_within_tolerance_is_consistent(void **state)
 	assert_true(fabs(c.reported - 1015.0) < 1e-9);
 	assert_true(fabs(c.diff - 0.5) < 1e-9);
 	assert_true(fabs(c.diff_pct - 0.5 / 1015.0 * 100.0) < 1e-9);
-	/* 2 % assumed of 1015.5 plus the 10 kWh between the two readings. */
-	assert_true(fabs(c.tolerance_pct - (1015.5 * 0.02 + 10.0) / 1015.0 * 100.0) < 1e-9);
-	assert_non_null(strstr(c.reason, "accuracy class unknown: 2 % assumed"));
+	assert_true(fabs(c.tol.display - 1.0) < 1e-12);
+	assert_true(fabs(c.tol.reg - 0.00006103515625) < 1e-12);
+	assert_true(fabs(c.tol.clock - 60.0 / 90.0) < 1e-9);
+	assert_true(fabs(c.tol.interp - 10.0) < 1e-9);
+	assert_true(fabs(c.tol.classes) < 1e-12);
+	assert_true(fabs(c.tolerance - FIXTURE_TOL) < 1e-9);
+	assert_true(fabs(c.tolerance_pct - FIXTURE_TOL / 1015.0 * 100.0) < 1e-9);
+	assert_non_null(strstr(c.reason, "interpolation 10"));
 }
 
 static void a_reading_beyond_tolerance_is_inconsistent(void **state)
 {
 	struct fx *f = *state;
-	/* 2 % of 1100 = 22, + 10 moved = 32 < |1100 - 1015| = 85. */
+	/* |1100 - 1015| = 85 > 11.67. */
 	struct store_spotcheck c = judge(f, T0 + STEP_S + STEP_S / 2, 1100.0);
 
 	assert_string_equal(c.verdict, "inconsistent");
@@ -169,16 +181,18 @@ static void a_reading_beyond_tolerance_is_inconsistent(void **state)
 	assert_true(fabs(c.diff - 85.0) < 1e-9);
 }
 
-static void the_registered_accuracy_class_sets_the_tolerance(void **state)
+static void the_accuracy_class_plays_no_part_in_a_display_check(void **state)
 {
 	struct fx *f = *state;
-	/* Class 1: 1 % of 1040 = 10.4, + 10 moved = 20.4; |1040 - 1015| = 25. */
-	struct store_spotcheck c = judge(f, T0 + STEP_S + STEP_S / 2, 1040.0);
+	/* Class 1 registered, yet the tolerance stays 11.67: 1026 (diff 11)
+	 * is consistent and 1027 (diff 12) is not; the old 1 % of the reading
+	 * (10.27 more) would have passed both. */
+	struct store_spotcheck c = judge(f, T0 + STEP_S + STEP_S / 2, 1026.0);
 
-	assert_string_equal(c.verdict, "inconsistent");
-	assert_null(strstr(c.reason, "assumed"));
-	c = judge(f, T0 + STEP_S + STEP_S / 2, 1035.0);   /* 20 <= 20.35 */
 	assert_string_equal(c.verdict, "consistent");
+	assert_true(fabs(c.tolerance - FIXTURE_TOL) < 1e-9);
+	c = judge(f, T0 + STEP_S + STEP_S / 2, 1027.0);
+	assert_string_equal(c.verdict, "inconsistent");
 }
 
 static void no_readings_around_the_time_cannot_be_judged(void **state)
@@ -201,8 +215,8 @@ static void a_tampered_stored_batch_cannot_be_judged(void **state)
 	size_t len = 0;
 	struct store_spotcheck c;
 
-	assert_int_equal(spotcheck_chain(f->s, GW, T0 - 86400, c.reason,
-					 sizeof(c.reason)), GFI_OK);
+	c = judge(f, T0 + STEP_S + STEP_S / 2, 1015.5);
+	assert_string_equal(c.verdict, "consistent");   /* before the change */
 	/* One byte of batch 2's JSON: its value 1010 becomes 1011. */
 	assert_int_equal(store_batch_get(f->s, GW, 2, &payload, &len), GFI_OK);
 	at = strstr(payload, "1010");
@@ -290,7 +304,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(a_reading_within_tolerance_is_consistent, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_reading_beyond_tolerance_is_inconsistent, setup, teardown),
-		cmocka_unit_test_setup_teardown(the_registered_accuracy_class_sets_the_tolerance, setup_class1, teardown),
+		cmocka_unit_test_setup_teardown(the_accuracy_class_plays_no_part_in_a_display_check, setup_class1, teardown),
 		cmocka_unit_test_setup_teardown(no_readings_around_the_time_cannot_be_judged, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_tampered_stored_batch_cannot_be_judged, setup, teardown),
 		cmocka_unit_test_setup_teardown(a_tampered_signature_cannot_be_judged, setup, teardown),
