@@ -220,7 +220,7 @@ static const struct db_migration migrations[] = {
 	{ 8, "CREATE INDEX gateways_unit ON gateways (unit, id);" },
 	/* 9: spot checks that re-verify little (store_checkpoint.c): the
 	 * reading-time span of each accepted batch and a checkpoint of each
-	 * chain every STORE_CHECKPOINT_EVERY (32) batches; batches held before
+	 * chain every STORE_CHECKPOINT_EVERY (8) batches; batches held before
 	 * this migration were verified at their ingest, so their hashes seed
 	 * the checkpoints (their spans are unknown: spot checks of that time
 	 * cannot be judged). Spot checks gain their kind (display, reference,
@@ -235,7 +235,7 @@ static const struct db_migration migrations[] = {
 	"  verified_s INTEGER NOT NULL, PRIMARY KEY (gateway, seq)"
 	") WITHOUT ROWID;"
 	"INSERT INTO chain_checkpoints (gateway, seq, hash, verified_s)"
-	"  SELECT gateway, seq, hash, received_s FROM batches WHERE seq % 32 = 0;"
+	"  SELECT gateway, seq, hash, received_s FROM batches WHERE seq % 8 = 0;"
 	"ALTER TABLE spotchecks ADD COLUMN kind TEXT NOT NULL DEFAULT 'display';"
 	"ALTER TABLE spotchecks ADD COLUMN from_s INTEGER NOT NULL DEFAULT 0;"
 	"ALTER TABLE spotchecks ADD COLUMN from_reading REAL;"

@@ -15,7 +15,7 @@
 
 /* A checkpoint is kept at every seq divisible by this; migration 9 uses the
  * same number for the batches held before it. */
-#define STORE_CHECKPOINT_EVERY 32
+#define STORE_CHECKPOINT_EVERY 8
 /* At most this many batches are offered as holding one instant. */
 #define STORE_SPANS_AT_MAX 16
 

@@ -16,7 +16,7 @@ import hashlib
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-CHECKPOINT_EVERY = 32   # aggregator/store/store_checkpoint.h
+CHECKPOINT_EVERY = 8   # aggregator/store/store_checkpoint.h
 
 
 def batch_json(gateway, seq, prev, readings):

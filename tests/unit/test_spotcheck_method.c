@@ -112,7 +112,7 @@ static struct fx *open_fx(void)
 }
 
 /* Two hours read every 5 s, a batch a minute: 1440 readings, 120 batches
- * (checkpoints at 32, 64, 96). */
+ * (a checkpoint every STORE_CHECKPOINT_EVERY = 8: 8, 16, ..., 120). */
 static int setup_live(void **state)
 {
 	struct fx *f = open_fx();
@@ -340,9 +340,9 @@ static void an_altered_stored_reading_cannot_be_judged(void **state)
 static void only_the_segment_around_the_readings_is_re_verified(void **state)
 {
 	struct fx *f = *state;
-	/* T0+3617 lies in batch 61 (minute 60); checkpoints 32 and 64 bound
-	 * its segment 33..64. Batch 10 is outside: changed, the check still
-	 * stands; batch 40 is inside: cannot_judge. */
+	/* T0+3617 lies in batch 61 (minute 60); checkpoints 56 and 64 bound
+	 * its segment 57..64. Batch 10 is outside: changed, the check still
+	 * stands; batch 58 is inside: cannot_judge. */
 	struct spotcheck_input in = input(T0 + 3617, 15353949.08);
 	struct store_spotcheck c;
 
@@ -355,10 +355,10 @@ static void only_the_segment_around_the_readings_is_re_verified(void **state)
 	assert_string_equal(c.verdict, "cannot_judge");
 	assert_non_null(strstr(c.reason, "batch 10"));
 	in = input(T0 + 3617, 15353949.08);
-	tamper(f, "DELETE FROM batches WHERE seq = 40");
+	tamper(f, "DELETE FROM batches WHERE seq = 58");
 	c = judge_in(f, &in);
 	assert_string_equal(c.verdict, "cannot_judge");
-	assert_non_null(strstr(c.reason, "chain broken: batch 40 missing"));
+	assert_non_null(strstr(c.reason, "chain broken: batch 58 missing"));
 }
 
 static void a_changed_checkpoint_batch_cannot_be_judged(void **state)
