@@ -51,17 +51,6 @@ struct walk {
 	size_t whylen;
 };
 
-static int take_span(void *ctx, const void *row)
-{
-	struct walk *w = ctx;
-	uint64_t seq = *(const uint64_t *)row;
-
-	w->lo = !w->any || seq < w->lo ? seq : w->lo;
-	w->hi = !w->any || seq > w->hi ? seq : w->hi;
-	w->any = 1;
-	return 0;
-}
-
 /* Stored batch seq parsed, or GFI_E_CRYPTO: missing or no longer parsing. */
 static int load_batch(struct walk *w, uint64_t seq, struct gfi_batch **b)
 {
@@ -160,8 +149,15 @@ static int walk_readings(struct walk *w)
 {
 	int ret = GFI_OK;
 
-	for (size_t i = 0; ret == GFI_OK && i < w->nw; i++)
-		ret = store_batch_spans_at(w->s, w->k->gateway, w->w[i].t, take_span, w);
+	for (size_t i = 0; ret == GFI_OK && i < w->nw; i++) {
+		uint64_t lo = 0, hi = 0;
+		int has = 0;
+
+		ret = store_batch_span_range(w->s, w->k->gateway, w->w[i].t, &lo, &hi, &has);
+		w->lo = has && (!w->any || lo < w->lo) ? lo : w->lo;
+		w->hi = has && (!w->any || hi > w->hi) ? hi : w->hi;
+		w->any |= has;
+	}
 	if (ret != GFI_OK)
 		return ret;
 	if (w->any && (ret = walk_segment(w)) != GFI_OK)

@@ -5,9 +5,13 @@
  * lines).
  *
  * A meter point is named either as --meter GATEWAY/METER/POINT or as
- * --gateway G --meter M --point P. Invariants: `--now` pins the
- * aggregator's now (now.h); a refusal is one line naming the option (exit
- * 2), a store failure exit 1.
+ * --gateway G --meter M --point P; --kind reference takes --from,
+ * --from-reading and --ref-class, --kind increase --since; the tolerance's
+ * entered parts are --display-resolution, --register and
+ * --clock-uncertainty (spotcheck.h). The command is the city operator's on
+ * the server: --inspector names the person, as --by does elsewhere.
+ * Invariants: `--now` pins the aggregator's now (now.h); a refusal is one
+ * line naming the option (exit 2), a store failure exit 1.
  */
 #include <inttypes.h>
 #include <limits.h>

@@ -21,77 +21,79 @@
 
 #include "error.h"
 
-static int span_put(struct store *s, const char *gateway, uint64_t seq,
-		    const struct gfi_reading *r, size_t n)
+/* sql run with gateway, k, a, b bound to ?1..?4 (as many as it has): a
+ * write when decode is NULL, else its first row decoded into row
+ * (GFI_E_NOTFOUND when none). */
+static int run(struct store *s, const char *sql, const char *gateway, int64_t k,
+	       int64_t a, int64_t b, db_decode_fn decode, void *row, const char *what)
 {
 	sqlite3_stmt *st = NULL;
-	int64_t first = INT64_MAX, last = INT64_MIN;
-	int ret;
+	int ret = store_prepare(s, sql, &st), params;
 
-	for (size_t i = 0; i < n; i++) {
-		first = r[i].time_s < first ? r[i].time_s : first;
-		last = r[i].time_s > last ? r[i].time_s : last;
-	}
-	if (n == 0)
-		return GFI_OK;
-	ret = store_prepare(s, "INSERT OR REPLACE INTO batch_spans (gateway, seq, "
-			    "first_s, last_s) VALUES (?1, ?2, ?3, ?4)", &st);
 	if (ret != GFI_OK)
 		return ret;
+	params = sqlite3_bind_parameter_count(st);
 	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, (int64_t)seq);
-	db_bind_int64(st, 3, first);
-	db_bind_int64(st, 4, last);
-	ret = db_step_done(s->db, st, "batch span");
+	db_bind_int64(st, 2, k);
+	if (params >= 3)
+		db_bind_int64(st, 3, a);
+	if (params >= 4)
+		db_bind_int64(st, 4, b);
+	ret = decode ? db_get(s->db, st, decode, row, what) : db_step_done(s->db, st, what);
 	sqlite3_finalize(st);
 	return ret;
 }
 
 int store_checkpoint_note(struct store *s, const char *gateway, uint64_t seq,
-			  const uint8_t hash[32], const struct gfi_reading *r,
-			  size_t n, int64_t now_s)
+			  const struct gfi_reading *r, size_t n, int64_t now_s)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = span_put(s, gateway, seq, r, n);
+	int64_t first = INT64_MAX, last = INT64_MIN;
+	int ret = GFI_OK;
 
+	for (size_t i = 0; i < n; i++) {
+		first = r[i].time_s < first ? r[i].time_s : first;
+		last = r[i].time_s > last ? r[i].time_s : last;
+	}
+	if (n > 0)
+		ret = run(s, "INSERT OR REPLACE INTO batch_spans (gateway, seq, first_s, "
+			  "last_s) VALUES (?1, ?2, ?3, ?4)", gateway, (int64_t)seq, first,
+			  last, NULL, NULL, "batch span");
 	if (ret != GFI_OK || seq % STORE_CHECKPOINT_EVERY != 0)
 		return ret;
-	ret = store_prepare(s, "INSERT OR REPLACE INTO chain_checkpoints (gateway, seq, "
-			    "hash, verified_s) VALUES (?1, ?2, ?3, ?4)", &st);
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, (int64_t)seq);
-	db_bind_blob(st, 3, hash, 32);
-	db_bind_int64(st, 4, now_s);
-	ret = db_step_done(s->db, st, "chain checkpoint");
-	sqlite3_finalize(st);
-	return ret;
+	/* The hash store_batch_add just kept, verified by the caller. */
+	return run(s, "INSERT OR REPLACE INTO chain_checkpoints (gateway, seq, hash, "
+		   "verified_s) SELECT gateway, seq, hash, ?3 FROM batches "
+		   "WHERE gateway = ?1 AND seq = ?2", gateway, (int64_t)seq, now_s, 0,
+		   NULL, NULL, "chain checkpoint");
+}
+
+struct checkpoint {
+	uint64_t seq;
+	uint8_t hash[32];
+};
+
+static void checkpoint_row(sqlite3_stmt *st, void *row)
+{
+	struct checkpoint *c = row;
+
+	c->seq = (uint64_t)sqlite3_column_int64(st, 0);
+	memset(c->hash, 0, sizeof(c->hash));
+	if (sqlite3_column_bytes(st, 1) == (int)sizeof(c->hash))
+		memcpy(c->hash, sqlite3_column_blob(st, 1), sizeof(c->hash));
 }
 
 /* The one checkpoint sql selects for (gateway, seq); *has 0 when none. */
 static int checkpoint_get(struct store *s, const char *sql, const char *gateway,
 			  uint64_t seq, uint64_t *cseq, uint8_t hash[32], int *has)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, sql, &st), rc;
+	struct checkpoint c = { 0, { 0 } };
+	int ret = run(s, sql, gateway, (int64_t)seq, 0, 0, checkpoint_row, &c,
+		      "checkpoint read");
 
-	*has = 0;
-	*cseq = 0;
-	memset(hash, 0, 32);
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, (int64_t)seq);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW && sqlite3_column_bytes(st, 1) == 32) {
-		*has = 1;
-		*cseq = (uint64_t)sqlite3_column_int64(st, 0);
-		memcpy(hash, sqlite3_column_blob(st, 1), 32);
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? GFI_OK
-						      : store_fail(s, "checkpoint read", rc);
+	*has = ret == GFI_OK;
+	*cseq = c.seq;
+	memcpy(hash, c.hash, sizeof(c.hash));
+	return ret == GFI_E_NOTFOUND ? GFI_OK : ret;
 }
 
 int store_checkpoint_below(struct store *s, const char *gateway, uint64_t seq,
@@ -112,28 +114,34 @@ int store_checkpoint_above(struct store *s, const char *gateway, uint64_t seq,
 			      gateway, seq, cseq, hash, has);
 }
 
-static void span_seq(sqlite3_stmt *st, void *row)
+struct range {
+	uint64_t lo, hi;
+	int has;
+};
+
+static void range_row(sqlite3_stmt *st, void *row)
 {
-	*(uint64_t *)row = (uint64_t)sqlite3_column_int64(st, 0);
+	struct range *r = row;
+
+	r->has = sqlite3_column_type(st, 0) != SQLITE_NULL;
+	r->lo = (uint64_t)sqlite3_column_int64(st, 0);
+	r->hi = (uint64_t)sqlite3_column_int64(st, 1);
 }
 
-int store_batch_spans_at(struct store *s, const char *gateway, int64_t t,
-			 store_row_fn fn, void *ctx)
+int store_batch_span_range(struct store *s, const char *gateway, int64_t t,
+			   uint64_t *lo, uint64_t *hi, int *has)
 {
-	sqlite3_stmt *st = NULL;
-	uint64_t seq;
+	struct range r = { 0, 0, 0 };
 	/* The index (gateway, first_s) finds the latest starts at or before t
-	 * in O(log n); of those, the ones still running at t hold it. */
-	int ret = store_prepare(s, "SELECT seq FROM (SELECT seq, last_s FROM batch_spans "
-				"WHERE gateway = ?1 AND first_s <= ?2 ORDER BY first_s DESC "
-				"LIMIT ?3) WHERE last_s >= ?2", &st);
+	 * in O(log n); of those, the ones still running at t hold it. An
+	 * aggregate: always one row, NULLs when none. */
+	int ret = run(s, "SELECT min(seq), max(seq) FROM (SELECT seq, last_s FROM "
+		      "batch_spans WHERE gateway = ?1 AND first_s <= ?2 ORDER BY first_s "
+		      "DESC LIMIT ?3) WHERE last_s >= ?2", gateway, t, STORE_SPANS_AT_MAX, 0,
+		      range_row, &r, "batch spans");
 
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, t);
-	db_bind_int64(st, 3, STORE_SPANS_AT_MAX);
-	ret = db_list(s->db, st, span_seq, &seq, fn, ctx, "batch spans");
-	sqlite3_finalize(st);
+	*lo = r.lo;
+	*hi = r.hi;
+	*has = ret == GFI_OK && r.has;
 	return ret;
 }

@@ -111,18 +111,25 @@ int store_alert_raise(struct store *s, const struct store_alert *a,
 	return GFI_OK;
 }
 
-int store_alert_get(struct store *s, int64_t id, struct store_alert *out)
+/* The row sql selects by its one parameter, id, decoded into out. */
+static int get_by_id(struct store *s, const char *sql, int64_t id,
+		     db_decode_fn decode, void *out, const char *what)
 {
 	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = ?1",
-				&st);
+	int ret = store_prepare(s, sql, &st);
 
 	if (ret != GFI_OK)
 		return ret;
 	db_bind_int64(st, 1, id);
-	ret = db_get(s->db, st, alert_row, out, "alert read");
+	ret = db_get(s->db, st, decode, out, what);
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int store_alert_get(struct store *s, int64_t id, struct store_alert *out)
+{
+	return get_by_id(s, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = ?1", id,
+			 alert_row, out, "alert read");
 }
 
 int store_alert_set_state(struct store *s, int64_t id, const char *state,
@@ -291,16 +298,8 @@ int store_spotcheck_list(struct store *s, const char *gateway,
 
 int store_spotcheck_get(struct store *s, int64_t id, struct store_spotcheck *out)
 {
-	sqlite3_stmt *st = NULL;
-	int ret = store_prepare(s, "SELECT " SPOTCHECK_COLS " FROM spotchecks WHERE id = ?1",
-				&st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_int64(st, 1, id);
-	ret = db_get(s->db, st, spotcheck_row, out, "spot check read");
-	sqlite3_finalize(st);
-	return ret;
+	return get_by_id(s, "SELECT " SPOTCHECK_COLS " FROM spotchecks WHERE id = ?1", id,
+			 spotcheck_row, out, "spot check read");
 }
 
 /* ---- filings ---- */
