@@ -179,8 +179,12 @@ static int record(struct api_ctx *c, const struct spotcheck_input *in)
 	int64_t id = 0;
 	int rc = spotcheck_judge(c->s, in, &k);
 
-	if ((rc == GFI_E_NOTFOUND || rc == GFI_E_INVAL) && strncmp(k.reason, "since: ", 7) == 0)
-		return api_fail(c, rc == GFI_E_NOTFOUND ? 404 : 400, "%s", k.reason);
+	/* The period's start or the increase's earlier check: the reason
+	 * names the field. */
+	if (rc == GFI_E_INVAL)
+		return api_fail(c, 400, "%s", k.reason);
+	if (rc == GFI_E_NOTFOUND && strncmp(k.reason, "since: ", 7) == 0)
+		return api_fail(c, 404, "%s", k.reason);
 	if (rc == GFI_E_NOTFOUND)
 		return api_fail(c, 404, "point: %s/%s/%s is not registered", in->gateway,
 				in->meter, in->point);

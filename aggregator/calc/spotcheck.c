@@ -206,9 +206,13 @@ static int judge_period(struct judge *j, int64_t from_s, double from_reading)
 static int judge_reference(struct judge *j)
 {
 	double acc = j->m.accuracy_pct;
-	int ret = judge_period(j, j->in->from_s, j->in->from_reading);
+	int ret;
 
-	if (ret <= 0)
+	if (j->in->from_s >= j->in->at_s) {
+		snprintf(j->c->reason, sizeof(j->c->reason), "from: must be before at");
+		return GFI_E_INVAL;
+	}
+	if ((ret = judge_period(j, j->in->from_s, j->in->from_reading)) <= 0)
 		return ret;
 	if (acc <= 0) {
 		acc = SPOTCHECK_DEFAULT_ACCURACY_PCT;
@@ -305,8 +309,11 @@ int spotcheck_judge(struct store *s, const struct spotcheck_input *in,
 		ret = judge_reference(&j);
 	else if (strcmp(c->kind, "increase") == 0)
 		ret = judge_increase(&j);
-	else
+	else {
+		snprintf(c->reason, sizeof(c->reason), "kind: must be display, reference or "
+			 "increase");
 		ret = GFI_E_INVAL;
+	}
 	if (ret < 0)
 		return ret;
 	verdict(&j, ret);

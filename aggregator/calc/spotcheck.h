@@ -72,8 +72,10 @@ int spotcheck_chain(struct store *s, const struct series_key *k, const int64_t *
 double spotcheck_register_resolution(double step, double value);
 
 /* Judge one spot check and fill *out (not stored). GFI_OK whatever the
- * verdict; GFI_E_NOTFOUND when the point (or the increase's earlier check
- * of it) is not registered; GFI_E_INVAL for an unknown kind; GFI_E_DB. */
+ * verdict; GFI_E_NOTFOUND when the point is not registered, or the
+ * increase's earlier check is not a display check of it (out->reason
+ * "since: ..."); GFI_E_INVAL for an unknown kind, a period that does not
+ * run forward (out->reason "from: ..." or "since: ..."); GFI_E_DB. */
 int spotcheck_judge(struct store *s, const struct spotcheck_input *in,
 		    struct store_spotcheck *out);
 

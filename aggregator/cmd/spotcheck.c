@@ -204,10 +204,12 @@ static int judge_and_store(const char *path, struct spotcheck_input *in, FILE *o
 	if (ret == GFI_OK)
 		ret = store_spotcheck_add(s, &c, &id);
 	store_close(s);
-	/* The increase's earlier check: the reason says what is wrong. */
-	if ((ret == GFI_E_NOTFOUND || ret == GFI_E_INVAL) &&
-	    strncmp(c.reason, "since: ", 7) == 0)
-		return opts_refuse(err, "since", "%s", c.reason + 7);
+	/* The period's start or the increase's earlier check: the reason
+	 * names the field and says what is wrong. */
+	if (ret == GFI_E_INVAL || (ret == GFI_E_NOTFOUND && strncmp(c.reason, "since: ", 7) == 0)) {
+		fprintf(err, "--%s\n", c.reason);
+		return STATUS_BAD;
+	}
 	if (ret == GFI_E_NOTFOUND) {
 		fprintf(err, "--meter: %s/%s/%s is not a registered meter point\n",
 			in->gateway, in->meter, in->point);

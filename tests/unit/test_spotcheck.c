@@ -517,6 +517,16 @@ static void the_increase_between_two_spot_checks(void **state)
 	expect(&c, "inconsistent", 600.0, 60.0, 42.0625);
 	in.since_id = first + 1;      /* no such check */
 	assert_int_equal(spotcheck_judge(f->s, &in, &c), GFI_E_NOTFOUND);
+	assert_string_equal(c.reason, "since: 2 is not a display spot check of this point");
+	in = input(T0 + 30, 500020.0);  /* not after the first */
+	in.kind = "increase";
+	in.since_id = first;
+	assert_int_equal(spotcheck_judge(f->s, &in, &c), GFI_E_INVAL);
+	assert_string_equal(c.reason, "since: spot check 1 is not before at");
+	in.kind = "reference";          /* a period running backwards */
+	in.from_s = T0 + 60;
+	assert_int_equal(spotcheck_judge(f->s, &in, &c), GFI_E_INVAL);
+	assert_string_equal(c.reason, "from: must be before at");
 }
 
 static void an_altered_stored_reading_cannot_be_judged(void **state)
