@@ -9,12 +9,14 @@
  * (store_checkpoint.h): the time span of each batch's readings, and the
  * hash of every STORE_CHECKPOINT_EVERY-th batch. So a check finds the
  * batches holding its readings by time, and re-verifies only the segment
- * of the chain between the checkpoint strictly below them and the one at or
+ * of the chain between the checkpoint at or below them and the one at or
  * above them (or the head): each batch parsed, its signature verified with
  * the registry's key, its prev the previous batch's hash, the segment's
- * first prev the lower checkpoint and its last hash the upper one. At most
- * about 2 x STORE_CHECKPOINT_EVERY batches, whatever the history (cheap by
- * design, so it runs on the HTTP thread that asked; bench/spotcheck_*).
+ * first prev the lower checkpoint (or, when that checkpoint's batch holds
+ * a reading, that batch's own hash the checkpoint) and its last hash the
+ * upper one. About STORE_CHECKPOINT_EVERY batches, never more than twice
+ * that plus the readings' spread, whatever the history (cheap by design,
+ * so it runs on the HTTP thread that asked; bench/spotcheck_*).
  *
  * Invariants: GFI_OK only when every wanted reading was found with its
  * stored value in a batch of a fully verified segment; a missing, altered or
@@ -97,8 +99,9 @@ static int match_readings(struct walk *w, const struct gfi_batch *b)
 	return GFI_OK;
 }
 
-/* Verify batch seq: names it, signature, prev; prev becomes its hash. */
-static int check_one(struct walk *w, uint64_t seq, uint8_t prev[GFI_SHA256_LEN])
+/* Verify batch seq: names it, signature, and (link) its prev is prev;
+ * prev becomes its hash. */
+static int check_one(struct walk *w, uint64_t seq, uint8_t prev[GFI_SHA256_LEN], int link)
 {
 	struct gfi_batch *b = NULL;
 	int ret = load_batch(w, seq, &b);
@@ -111,7 +114,7 @@ static int check_one(struct walk *w, uint64_t seq, uint8_t prev[GFI_SHA256_LEN])
 	else if (gfi_batch_verify(b, w->key) != GFI_OK)
 		snprintf(w->why, w->whylen, "signature invalid: batch %" PRIu64
 			 " does not verify with %s's key", seq, w->k->gateway);
-	else if (memcmp(b->prev, prev, GFI_SHA256_LEN) != 0)
+	else if (link && memcmp(b->prev, prev, GFI_SHA256_LEN) != 0)
 		snprintf(w->why, w->whylen, "chain broken: prev of batch %" PRIu64
 			 " is not the hash of batch %" PRIu64, seq, seq - 1);
 	ret = w->why[0] != '\0' ? GFI_E_CRYPTO : match_readings(w, b);
@@ -120,27 +123,39 @@ static int check_one(struct walk *w, uint64_t seq, uint8_t prev[GFI_SHA256_LEN])
 	return ret;
 }
 
-/* The segment from the checkpoint below w->lo to the one at or above w->hi
- * (or the chain head), every batch checked. */
+/* Whether batch seq's hash got is its checkpoint's, want. */
+static int at_checkpoint(struct walk *w, uint64_t seq, const uint8_t got[GFI_SHA256_LEN],
+			 const uint8_t want[GFI_SHA256_LEN])
+{
+	if (memcmp(got, want, GFI_SHA256_LEN) == 0)
+		return GFI_OK;
+	snprintf(w->why, w->whylen, "chain broken: batch %" PRIu64
+		 " does not hash to its checkpoint", seq);
+	return GFI_E_CRYPTO;
+}
+
+/* The segment from the checkpoint at or below w->lo to the one at or above
+ * w->hi (or the chain head), every batch checked. A checkpoint batch that
+ * holds a reading is checked against its own checkpoint (no walk from the
+ * one before); otherwise the walk starts after the lower checkpoint. */
 static int walk_segment(struct walk *w)
 {
-	uint8_t prev[GFI_SHA256_LEN], top[GFI_SHA256_LEN];
+	uint8_t prev[GFI_SHA256_LEN], bottom[GFI_SHA256_LEN], top[GFI_SHA256_LEN];
 	uint64_t from = 0, to = 0;
 	int has_top = 0;
-	int ret = store_checkpoint_below(w->s, w->k->gateway, w->lo - 1, &from, prev);
+	int ret = store_checkpoint_below(w->s, w->k->gateway, w->lo, &from, bottom);
 
+	memcpy(prev, bottom, sizeof(prev));
 	if (ret == GFI_OK)
 		ret = store_checkpoint_above(w->s, w->k->gateway, w->hi, &to, top, &has_top);
 	if (ret == GFI_OK && !has_top)
 		ret = store_chain_get(w->s, w->k->gateway, &to, top);
+	if (ret == GFI_OK && from > 0 && from == w->lo &&
+	    (ret = check_one(w, from, prev, 0)) == GFI_OK)
+		ret = at_checkpoint(w, from, prev, bottom);
 	for (uint64_t seq = from + 1; ret == GFI_OK && seq <= to; seq++)
-		ret = check_one(w, seq, prev);
-	if (ret == GFI_OK && memcmp(prev, top, GFI_SHA256_LEN) != 0) {
-		snprintf(w->why, w->whylen, "chain broken: batch %" PRIu64
-			 " does not hash to its checkpoint", to);
-		ret = GFI_E_CRYPTO;
-	}
-	return ret;
+		ret = check_one(w, seq, prev, 1);
+	return ret == GFI_OK ? at_checkpoint(w, to, prev, top) : ret;
 }
 
 /* Candidates for every wanted reading, then the segment, then whether each

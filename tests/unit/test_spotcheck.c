@@ -581,6 +581,24 @@ static void a_changed_checkpoint_batch_cannot_be_judged(void **state)
 	assert_non_null(strstr(c.reason, "batch 64 does not hash to its checkpoint"));
 }
 
+static void a_checkpoint_batch_is_checked_against_its_own_checkpoint(void **state)
+{
+	struct fx *f = *state;
+	/* T0+3810 is a reading of batch 64 (minute 63, a checkpoint): the
+	 * segment is batch 64 alone, checked against its own checkpoint's hash,
+	 * so batch 60 (before it) is not walked. */
+	struct spotcheck_input in = input(T0 + 3810, live_value(T0 + 3810));
+	struct store_spotcheck c;
+
+	tamper(f, "DELETE FROM batches WHERE seq = 60", NULL, 0);
+	c = judge_in(f, &in);
+	assert_string_equal(c.verdict, "consistent");
+	tamper(f, "UPDATE chain_checkpoints SET hash = zeroblob(32) WHERE seq = 64", NULL, 0);
+	c = judge_in(f, &in);
+	assert_string_equal(c.verdict, "cannot_judge");
+	assert_non_null(strstr(c.reason, "batch 64 does not hash to its checkpoint"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -600,6 +618,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(an_altered_stored_reading_cannot_be_judged, setup_minute, teardown),
 		cmocka_unit_test_setup_teardown(only_the_segment_around_the_readings_is_re_verified, setup_live, teardown),
 		cmocka_unit_test_setup_teardown(a_changed_checkpoint_batch_cannot_be_judged, setup_live, teardown),
+		cmocka_unit_test_setup_teardown(a_checkpoint_batch_is_checked_against_its_own_checkpoint, setup_live, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
