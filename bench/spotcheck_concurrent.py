@@ -75,38 +75,46 @@ def one_round(base, token, minutes, rnd):
     return posts, health
 
 
+def serve_and_ask(P, store, token, minutes):
+    """gfi-aggregator http on the store, then the rounds: (posts, health,
+    load)."""
+    port = gfitest.free_port()
+    cfg = P.write_json("agg.json", {"store": store, "log_level": "warning",
+                                    "http": {"bind": "127.0.0.1", "port": port}})
+    P.start([AGG, "http", "--config", cfg], "http.log")
+    base = "http://127.0.0.1:%d" % port
+
+    def up():
+        try:
+            return request(base, "/api/v1/health")[0] == 200
+        except OSError:
+            return False
+    gfitest.wait_for(up, 30, "aggregator http up")
+    load = abab.Load()
+    posts, health = [], []
+    for rnd in range(abab.pairs()):
+        p, h = one_round(base, token, minutes, rnd)
+        print("round %d: POSTs %s ms, %d health checks, max %.1f ms"
+              % (rnd, ["%.1f" % (s * 1000) for _, _, s in p], len(h),
+                 max(s for _, s in h) * 1000), flush=True)
+        posts += p
+        health += h
+    return posts, health, load.end()
+
+
 def main():
     minutes = int(os.environ.get("GFI_BENCH_SPOT_MINUTES", "43200"))
     post_ms = float(os.environ.get("GFI_BENCH_SPOT_POST_MS", "1000"))
     health_ms = float(os.environ.get("GFI_BENCH_SPOT_HEALTH_MS", "100"))
-    with tempfile.TemporaryDirectory(prefix="gfi-bench-spotc-") as tmp, \
-            gfitest.Procs() as P:
+    with tempfile.TemporaryDirectory(prefix="gfi-bench-spotc-") as tmp:
         store, key = os.path.join(tmp, "month.db"), os.path.join(tmp, "gw.key")
         r = gfitest.run_ok([BIN, "build", store, str(minutes), key], timeout=7200)
         print("built: " + r.strip(), flush=True)
         token = gfitest.run_ok([AGG, "token", "add", "--store", store, "--role", "county",
                                 "--scope", "350102", "--name", "gulou"]).strip()
-        port = gfitest.free_port()
-        cfg = P.write_json("agg.json", {"store": store, "log_level": "warning",
-                                        "http": {"bind": "127.0.0.1", "port": port}})
-        P.start([AGG, "http", "--config", cfg], "http.log")
-        base = "http://127.0.0.1:%d" % port
-        def up():
-            try:
-                return request(base, "/api/v1/health")[0] == 200
-            except OSError:
-                return False
-        gfitest.wait_for(up, 30, "aggregator http up")
-        load = abab.Load()
-        posts, health = [], []
-        for rnd in range(abab.pairs()):
-            p, h = one_round(base, token, minutes, rnd)
-            print("round %d: POSTs %s ms, %d health checks, max %.1f ms"
-                  % (rnd, ["%.1f" % (s * 1000) for _, _, s in p], len(h),
-                     max(s for _, s in h) * 1000), flush=True)
-            posts += p
-            health += h
-        load.end()
+        # The server's directory is made only now, after the long build.
+        with gfitest.Procs() as P:
+            posts, health, load = serve_and_ask(P, store, token, minutes)
     bad = [(st, d) for st, d, _ in posts if st != 201 or d.get("verdict") != "consistent"]
     slowest = max(s for _, _, s in posts) * 1000
     hs = [s * 1000 for st, s in health if st == 200]
