@@ -85,6 +85,9 @@ int api_visible_gateway(struct api_ctx *c, const char *id, struct reg_gateway *g
 /* Whether the token may see unit code (*visible 0 also when it does not
  * exist): GFI_OK, or a store error. For lists, which skip what is hidden. */
 int api_unit_code_visible(struct api_ctx *c, const char *code, int *visible);
+/* A listing's row: item goes into w->arr when unit is visible to the
+ * token, else it is freed. Non-zero (w->rc set) on a store failure. */
+int api_walk_visible(struct api_walk *w, const char *unit, cJSON *item);
 /* The one county code the token is limited to (a county's own, a unit's
  * county), or "" for a city token (every county). GFI_OK or a store error. */
 int api_county_scope(struct api_ctx *c, char *code, size_t size);

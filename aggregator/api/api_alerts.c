@@ -2,10 +2,11 @@
  * api_alerts.c — GET /api/v1/alerts and POST /api/v1/alerts/{id}/ack|resolve
  * (docs/api.md, docs/report.md "alerts").
  *
- * Invariants: an alert is listed or changed only when its unit is visible
- * to the token; the token's name, not the body's "by", is who changed it
- * (the claim goes to the audit detail); every change is audited, a refused
- * one too. The JSON is json.c's.
+ * Invariants: an alert is listed only when its unit is visible to the
+ * token, and changed only by a county or city token (routes.c: a unit's
+ * token gets 404) that sees it; the token's name, not the body's "by", is
+ * who changed it (the claim goes to the audit detail); every change is
+ * audited, a refused one too. The JSON is json.c's.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -20,13 +21,8 @@ static int alert_row(void *ctx, const void *row)
 {
 	struct api_walk *w = ctx;
 	const struct store_alert *a = row;
-	int visible = 0;
 
-	if ((w->rc = api_unit_code_visible(w->c, a->unit, &visible)) != GFI_OK)
-		return 1;
-	if (visible)
-		cJSON_AddItemToArray(w->arr, json_alert(a));
-	return 0;
+	return api_walk_visible(w, a->unit, json_alert(a));
 }
 
 int api_get_alerts(struct api_ctx *c)

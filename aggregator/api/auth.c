@@ -152,6 +152,18 @@ int api_unit_code_visible(struct api_ctx *c, const char *code, int *visible)
 	return rc == GFI_E_NOTFOUND ? GFI_OK : rc;
 }
 
+int api_walk_visible(struct api_walk *w, const char *unit, cJSON *item)
+{
+	int visible = 0;
+
+	if ((w->rc = api_unit_code_visible(w->c, unit, &visible)) != GFI_OK || !visible) {
+		cJSON_Delete(item);
+		return w->rc != GFI_OK;
+	}
+	cJSON_AddItemToArray(w->arr, item);
+	return 0;
+}
+
 int api_county_scope(struct api_ctx *c, char *code, size_t size)
 {
 	struct reg_unit u;

@@ -8,7 +8,9 @@
  * Invariants: a path no row matches is 404; a path some row matches with
  * another method is 405 with the Allow header; a handler runs only after
  * its row's min_role is met (a token below it gets 404, as if the route
- * did not exist for it). No handler reads the path itself.
+ * did not exist for it). Oversight writes (alert state changes, spot
+ * checks) are county and city actions: the inspected unit's own token
+ * cannot record them. No handler reads the path itself.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -37,10 +39,10 @@ static const struct route routes[] = {
 	{ "GET",  "/api/v1/series",                     API_UNIT,   api_get_series },
 	{ "GET",  "/api/v1/gateways",                   API_UNIT,   api_get_gateways },
 	{ "GET",  "/api/v1/alerts",                     API_UNIT,   api_get_alerts },
-	{ "POST", "/api/v1/alerts/*/ack",               API_UNIT,   api_post_alert_ack },
-	{ "POST", "/api/v1/alerts/*/resolve",           API_UNIT,   api_post_alert_resolve },
+	{ "POST", "/api/v1/alerts/*/ack",               API_COUNTY, api_post_alert_ack },
+	{ "POST", "/api/v1/alerts/*/resolve",           API_COUNTY, api_post_alert_resolve },
 	{ "GET",  "/api/v1/spotchecks",                 API_UNIT,   api_get_spotchecks },
-	{ "POST", "/api/v1/spotchecks",                 API_UNIT,   api_post_spotcheck },
+	{ "POST", "/api/v1/spotchecks",                 API_COUNTY, api_post_spotcheck },
 	{ "GET",  "/api/v1/report",                     API_UNIT,   api_get_report },
 	{ "GET",  "/api/v1/imports",                    API_CITY,   api_get_imports },
 };

@@ -28,7 +28,10 @@ const struct command cmd_commands[] = {
 	  "| --store FILE [--county CODE] [--unit CODE] [--rule R] [--state S] [--json]" },
 	{ "alert", cmd_alert, "ack|resolve --store FILE --id N --by NAME [--now TIME]" },
 	{ "spotcheck", cmd_spotcheck, "--store FILE --gateway ID --meter ID --point ID\n"
-	  "--at TIME --reading VALUE --inspector NAME [--note TEXT] [--now TIME]" },
+	  "--at TIME --reading VALUE --inspector NAME [--note TEXT] [--now TIME]\n"
+	  "[--kind display|reference|increase] [--from TIME --from-reading V\n"
+	  "--ref-class PCT] [--since ID] [--display-resolution R]\n"
+	  "[--register f32|SCALE] [--clock-uncertainty S]" },
 	{ "spotchecks", cmd_spotchecks, "--store FILE [--gateway ID --meter ID --point ID]" },
 	{ "token", cmd_token, "add --store FILE --role city|county|unit [--scope COUNTY|UNIT]\n"
 	  "--name NAME | list --store FILE | revoke --store FILE --name NAME" },

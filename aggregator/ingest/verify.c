@@ -396,6 +396,10 @@ static int chain_step(struct verify *v, const char *topic, const struct gfi_batc
 				  "broken chain: prev of seq %" PRIu64
 				  " is not the hash of seq %" PRIu64, b->seq, head);
 	ret = store_batch_add(v->s, b->gateway, b->seq, b->hash, payload, len, now_s);
+	/* Verified once, here: what spot checks re-verify starts from it. */
+	if (ret == GFI_OK)
+		ret = store_checkpoint_note(v->s, b->gateway, b->seq, b->readings,
+					    b->n, now_s);
 	if (ret != GFI_OK)
 		return ret;
 	d->outcome = VERIFY_ACCEPTED;

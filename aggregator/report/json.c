@@ -257,7 +257,6 @@ static cJSON *json_fields(const void *row, const struct field *f, size_t n)
 
 #define NFIELDS(t) (sizeof(t) / sizeof((t)[0]))
 #define A(key, kind) { #key, kind, offsetof(struct store_alert, key) }
-#define K(key, kind) { #key, kind, offsetof(struct store_spotcheck, key) }
 
 static const struct field alert_fields[] = {
 	A(id, F_I64), A(unit, F_STR), A(rule, F_STR), A(subject, F_STR), A(period, F_STR),
@@ -266,24 +265,63 @@ static const struct field alert_fields[] = {
 	A(changed_s, F_I64),
 };
 
-static const struct field spotcheck_fields[] = {
-	K(id, F_I64), K(gateway, F_STR), K(meter, F_STR), K(point, F_STR),
-	K(at_s, F_I64), K(reading, F_NUM), K(reported, F_NUM), K(diff, F_NUM),
-	K(diff_pct, F_NUM), K(tolerance_pct, F_NUM), K(chain_ok, F_BOOL),
-	K(verdict, F_STR), K(reason, F_STR), K(inspector, F_STR), K(note, F_STR),
-	K(recorded_s, F_I64),
-};
 #undef A
-#undef K
 
 cJSON *json_alert(const struct store_alert *a)
 {
 	return json_fields(a, alert_fields, NFIELDS(alert_fields));
 }
 
+/* A spot check's tolerance in its parts (store_review.h). */
+static cJSON *json_tolerance_parts(const struct spotcheck_tolerance *t)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	json_add_number(o, "display", t->display);
+	json_add_number(o, "register", t->reg);
+	json_add_number(o, "clock", t->clock);
+	json_add_number(o, "interpolation", t->interp);
+	json_add_number(o, "classes", t->classes);
+	return o;
+}
+
 cJSON *json_spotcheck(const struct store_spotcheck *k)
 {
-	return json_fields(k, spotcheck_fields, NFIELDS(spotcheck_fields));
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)k->id);
+	cJSON_AddStringToObject(o, "kind", k->kind[0] ? k->kind : "display");
+	cJSON_AddStringToObject(o, "gateway", k->gateway);
+	cJSON_AddStringToObject(o, "meter", k->meter);
+	cJSON_AddStringToObject(o, "point", k->point);
+	cJSON_AddNumberToObject(o, "at_s", (double)k->at_s);
+	json_add_number(o, "reading", k->reading);
+	if (k->from_s != 0)
+		cJSON_AddNumberToObject(o, "from_s", (double)k->from_s);
+	else
+		cJSON_AddNullToObject(o, "from_s");
+	json_add_number(o, "from_reading", k->from_reading);
+	if (k->since_id != 0)
+		cJSON_AddNumberToObject(o, "since", (double)k->since_id);
+	else
+		cJSON_AddNullToObject(o, "since");
+	json_add_number(o, "reported", k->reported);
+	json_add_number(o, "diff", k->diff);
+	json_add_number(o, "diff_pct", k->diff_pct);
+	json_add_number(o, "tolerance", k->tolerance);
+	cJSON_AddItemToObject(o, "tolerance_parts", json_tolerance_parts(&k->tol));
+	json_add_number(o, "tolerance_pct", k->tolerance_pct);
+	cJSON_AddBoolToObject(o, "chain_ok", k->chain_ok != 0);
+	cJSON_AddStringToObject(o, "verdict", k->verdict);
+	cJSON_AddStringToObject(o, "reason", k->reason);
+	cJSON_AddStringToObject(o, "inspector", k->inspector);
+	cJSON_AddStringToObject(o, "note", k->note);
+	cJSON_AddNumberToObject(o, "recorded_s", (double)k->recorded_s);
+	return o;
 }
 
 cJSON *json_gateway(const struct reg_gateway *g, const char *county, int has_last,

@@ -52,9 +52,10 @@ cJSON *json_period(const struct ind_period *p);
  * state, first_seen_s, last_seen_s, changed_by, changed_s. */
 cJSON *json_alert(const struct store_alert *a);
 
-/* A spot check: id, gateway, meter, point, at_s, reading, reported, diff,
- * diff_pct, tolerance_pct, chain_ok, verdict, reason, inspector, note,
- * recorded_s. */
+/* A spot check: id, kind, gateway, meter, point, at_s, reading, from_s,
+ * from_reading, since, reported, diff, diff_pct, tolerance,
+ * tolerance_parts {display, register, clock, interpolation, classes},
+ * tolerance_pct, chain_ok, verdict, reason, inspector, note, recorded_s. */
 cJSON *json_spotcheck(const struct store_spotcheck *k);
 
 /* A gateway with its unit's county and last batch time (has_last 0: null);

@@ -221,6 +221,34 @@ static const struct db_migration migrations[] = {
 	/* 9: the factor seed of store_factors.c (the 2023 grid factors, the
 	 * settings for 耗能工质, the steam fallback's source). */
 	{ 9, STORE_FACTORS_SEED_2023 },
+	/* 10: spot checks that re-verify little (store_checkpoint.c): the
+	 * reading-time span of each accepted batch and a checkpoint of each
+	 * chain every STORE_CHECKPOINT_EVERY (8) batches; batches held before
+	 * this migration were verified at their ingest, so their hashes seed
+	 * the checkpoints (their spans are unknown: spot checks of that time
+	 * cannot be judged). Spot checks gain their kind (display, reference,
+	 * increase), the start of a period, and the tolerance in its parts. */
+	{ 10, "CREATE TABLE batch_spans ("
+	"  gateway TEXT NOT NULL, seq INTEGER NOT NULL, first_s INTEGER NOT NULL,"
+	"  last_s INTEGER NOT NULL, PRIMARY KEY (gateway, seq)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX batch_spans_first ON batch_spans (gateway, first_s);"
+	"CREATE TABLE chain_checkpoints ("
+	"  gateway TEXT NOT NULL, seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+	"  verified_s INTEGER NOT NULL, PRIMARY KEY (gateway, seq)"
+	") WITHOUT ROWID;"
+	"INSERT INTO chain_checkpoints (gateway, seq, hash, verified_s)"
+	"  SELECT gateway, seq, hash, received_s FROM batches WHERE seq % 8 = 0;"
+	"ALTER TABLE spotchecks ADD COLUMN kind TEXT NOT NULL DEFAULT 'display';"
+	"ALTER TABLE spotchecks ADD COLUMN from_s INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE spotchecks ADD COLUMN from_reading REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN since_id INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE spotchecks ADD COLUMN tolerance REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_display REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_register REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_clock REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_interp REAL;"
+	"ALTER TABLE spotchecks ADD COLUMN tol_class REAL;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

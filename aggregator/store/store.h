@@ -7,7 +7,8 @@
  * (store_factors.h), verified batches as received, readings, daily rollups,
  * the quarantine and chain state (store_ingest.h), reading those back and
  * gateway status (store_readback.h), gap events gateways report
- * (store_gaps.h), alerts, spot checks and filings (store_review.h), API
+ * (store_gaps.h), alerts, spot checks and filings (store_review.h), batch
+ * spans and chain checkpoints for spot checks (store_checkpoint.h), API
  * tokens and the audit log (store_http.h), history imports
  * (store_import.h). SQLite (WAL) now, through common/db.h; the functions
  * are the seam where a PostgreSQL backend would go, so callers see no SQL
@@ -58,6 +59,7 @@ typedef int (*store_row_fn)(void *ctx, const void *row);
 #include "store_readback.h"
 #include "store_gaps.h"
 #include "store_review.h"
+#include "store_checkpoint.h"
 #include "store_http.h"
 #include "store_import.h"
 

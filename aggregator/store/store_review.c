@@ -82,10 +82,17 @@ int store_alert_raise(struct store *s, const struct store_alert *a,
 	return GFI_OK;
 }
 
+/* The row sql selects by its one parameter, id, decoded into out. */
+static int get_by_id(struct store *s, const char *sql, int64_t id,
+		     db_decode_fn decode, void *out, const char *what)
+{
+	return db_select_one(s->db, sql, DB_ARGS(DB_INT(id)), decode, out, what);
+}
+
 int store_alert_get(struct store *s, int64_t id, struct store_alert *out)
 {
-	return db_select_one(s->db, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = ?1",
-			     DB_ARGS(DB_INT(id)), alert_row, out, "alert read");
+	return get_by_id(s, "SELECT " ALERT_COLS " FROM alerts a WHERE a.id = ?1", id,
+			 alert_row, out, "alert read");
 }
 
 int store_alert_set_state(struct store *s, int64_t id, const char *state,
@@ -132,6 +139,11 @@ int store_alert_list(struct store *s, const struct store_alert_filter *f,
 
 /* ---- spot checks ---- */
 
+#define SPOTCHECK_COLS "id, gateway, meter, point, at_s, reading, reported, diff, " \
+	"diff_pct, tolerance_pct, chain_ok, verdict, reason, inspector, note, " \
+	"recorded_s, kind, from_s, from_reading, since_id, tolerance, tol_display, " \
+	"tol_register, tol_clock, tol_interp, tol_class"
+
 int store_spotcheck_add(struct store *s, const struct store_spotcheck *c,
 			int64_t *id)
 {
@@ -139,8 +151,10 @@ int store_spotcheck_add(struct store *s, const struct store_spotcheck *c,
 	int ret = store_prepare(s,
 		"INSERT INTO spotchecks (gateway, meter, point, at_s, reading, reported, "
 		"diff, diff_pct, tolerance_pct, chain_ok, verdict, reason, inspector, "
-		"note, recorded_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-		"?11, ?12, ?13, ?14, ?15)", &st);
+		"note, recorded_s, kind, from_s, from_reading, since_id, tolerance, "
+		"tol_display, tol_register, tol_clock, tol_interp, tol_class) VALUES "
+		"(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+		"?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25)", &st);
 
 	if (ret != GFI_OK)
 		return ret;
@@ -159,6 +173,16 @@ int store_spotcheck_add(struct store *s, const struct store_spotcheck *c,
 	db_bind_text(st, 13, c->inspector);
 	db_bind_text(st, 14, c->note);
 	db_bind_int64(st, 15, c->recorded_s);
+	db_bind_text(st, 16, c->kind[0] ? c->kind : "display");
+	db_bind_int64(st, 17, c->from_s);
+	db_bind_double(st, 18, c->from_reading);
+	db_bind_int64(st, 19, c->since_id);
+	db_bind_double(st, 20, c->tolerance);
+	db_bind_double(st, 21, c->tol.display);
+	db_bind_double(st, 22, c->tol.reg);
+	db_bind_double(st, 23, c->tol.clock);
+	db_bind_double(st, 24, c->tol.interp);
+	db_bind_double(st, 25, c->tol.classes);
 	if ((ret = db_step_done(s->db, st, "spot check insert")) == GFI_OK)
 		*id = sqlite3_last_insert_rowid(s->db);
 	sqlite3_finalize(st);
@@ -186,6 +210,16 @@ static void spotcheck_row(sqlite3_stmt *st, void *row)
 	db_column_text(st, 13, c->inspector, sizeof(c->inspector));
 	db_column_text(st, 14, c->note, sizeof(c->note));
 	c->recorded_s = sqlite3_column_int64(st, 15);
+	db_column_text(st, 16, c->kind, sizeof(c->kind));
+	c->from_s = sqlite3_column_int64(st, 17);
+	c->from_reading = db_column_double(st, 18);
+	c->since_id = sqlite3_column_int64(st, 19);
+	c->tolerance = db_column_double(st, 20);
+	c->tol.display = db_column_double(st, 21);
+	c->tol.reg = db_column_double(st, 22);
+	c->tol.clock = db_column_double(st, 23);
+	c->tol.interp = db_column_double(st, 24);
+	c->tol.classes = db_column_double(st, 25);
 }
 
 int store_spotcheck_list(struct store *s, const char *gateway,
@@ -195,9 +229,7 @@ int store_spotcheck_list(struct store *s, const char *gateway,
 	struct store_spotcheck c;
 	sqlite3_stmt *st = NULL;
 	int ret = store_prepare(s,
-		"SELECT id, gateway, meter, point, at_s, reading, reported, diff, "
-		"diff_pct, tolerance_pct, chain_ok, verdict, reason, inspector, note, "
-		"recorded_s FROM spotchecks WHERE (?1 IS NULL OR gateway = ?1) "
+		"SELECT " SPOTCHECK_COLS " FROM spotchecks WHERE (?1 IS NULL OR gateway = ?1) "
 		"AND (?2 IS NULL OR meter = ?2) AND (?3 IS NULL OR point = ?3) "
 		"ORDER BY id", &st);
 
@@ -209,6 +241,12 @@ int store_spotcheck_list(struct store *s, const char *gateway,
 	ret = db_list(s->db, st, spotcheck_row, &c, fn, ctx, "spot check list");
 	sqlite3_finalize(st);
 	return ret;
+}
+
+int store_spotcheck_get(struct store *s, int64_t id, struct store_spotcheck *out)
+{
+	return get_by_id(s, "SELECT " SPOTCHECK_COLS " FROM spotchecks WHERE id = ?1", id,
+			 spotcheck_row, out, "spot check read");
 }
 
 /* ---- filings ---- */
@@ -258,28 +296,6 @@ int store_batch_last_received(struct store *s, const char *gateway,
 
 	*has = m.has;
 	*received_s = m.v;
-	return ret;
-}
-
-static void seq_decode(sqlite3_stmt *st, void *row)
-{
-	*(uint64_t *)row = (uint64_t)sqlite3_column_int64(st, 0);
-}
-
-int store_batch_seqs(struct store *s, const char *gateway, int64_t from_s,
-		     store_row_fn fn, void *ctx)
-{
-	sqlite3_stmt *st = NULL;
-	uint64_t seq;
-	int ret = store_prepare(s, "SELECT seq FROM batches WHERE gateway = ?1 "
-				"AND received_s >= ?2 ORDER BY seq", &st);
-
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, from_s);
-	ret = db_list(s->db, st, seq_decode, &seq, fn, ctx, "batch list");
-	sqlite3_finalize(st);
 	return ret;
 }
 

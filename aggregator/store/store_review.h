@@ -54,20 +54,41 @@ int store_alert_list(struct store *s, const struct store_alert_filter *f,
 		     store_row_fn fn, void *ctx);
 int store_alert_get(struct store *s, int64_t id, struct store_alert *out);
 
-/* An on-site spot check (table spotchecks). Optional numbers are NaN when
- * they could not be computed. */
+/* The parts of a spot check's tolerance, in the counter's unit: the
+ * display's resolution, the register's at that magnitude, what the counter
+ * moves during the inspector's clock uncertainty, what it moved between the
+ * two reported readings it is interpolated from (each summed over the ends
+ * of a period), and the accuracy classes combined (reference checks). */
+struct spotcheck_tolerance {
+	double display, reg, clock, interp, classes;
+};
+
+/* An on-site spot check (table spotchecks, migrations 3 and 9). kind
+ * "display": reading against the reported counter at at_s; "reference": a
+ * reference meter's consumption from_reading..reading over [from_s, at_s]
+ * against gfi's; "increase": the display's increase since spot check
+ * since_id (from_s, from_reading are its) against the reported increase.
+ * For the last two, reported is gfi's consumption over the period and diff
+ * (reading - from_reading) - reported. Optional numbers are NaN when they
+ * could not be computed. */
 struct store_spotcheck {
 	int64_t id;
+	char kind[16];                  /* display, reference, increase */
 	char gateway[GFI_ID_MAX];
 	char meter[GFI_ID_MAX];
 	char point[GFI_ID_MAX];
 	int64_t at_s;                   /* when the inspector read the display */
 	double reading;                 /* what the display showed */
-	double reported;                /* counter interpolated at at_s */
-	double diff;                    /* reading - reported */
+	int64_t from_s;                 /* start of the period; 0 for display */
+	double from_reading;            /* reading at from_s; NaN for display */
+	int64_t since_id;               /* increase: the earlier check; else 0 */
+	double reported;                /* counter at at_s, or consumption */
+	double diff;                    /* reading (increase) - reported */
 	double diff_pct;                /* diff / reported x 100 */
-	double tolerance_pct;           /* allowed |diff|, % of reported */
-	int chain_ok;                   /* every batch verified and linked */
+	double tolerance;               /* allowed |diff|: the sum of tol */
+	double tolerance_pct;           /* tolerance, % of reported */
+	struct spotcheck_tolerance tol; /* its parts */
+	int chain_ok;                   /* the readings' batches verified */
 	char verdict[16];               /* consistent, inconsistent, cannot_judge */
 	char reason[STORE_ALERT_TEXT_MAX];
 	char inspector[64];
@@ -80,6 +101,8 @@ int store_spotcheck_add(struct store *s, const struct store_spotcheck *c,
 int store_spotcheck_list(struct store *s, const char *gateway,
 			 const char *meter, const char *point,
 			 store_row_fn fn, void *ctx);
+/* Spot check id: GFI_OK, GFI_E_NOTFOUND, GFI_E_DB. */
+int store_spotcheck_get(struct store *s, int64_t id, struct store_spotcheck *out);
 
 /* The yearly dynamic management table of unit for year was filed (table
  * filings): set, replacing an earlier record of the same (unit, year).
@@ -92,10 +115,6 @@ int store_filing_held(struct store *s, const char *unit, int year);
 /* The latest received_s of gateway's stored batches; *has 0 when none. */
 int store_batch_last_received(struct store *s, const char *gateway,
 			      int64_t *received_s, int *has);
-/* Sequence numbers of gateway's stored batches received at or after
- * from_s, ascending. Rows: const uint64_t *. */
-int store_batch_seqs(struct store *s, const char *gateway, int64_t from_s,
-		     store_row_fn fn, void *ctx);
 /* Readings of one series in [from_s, to_s) flagged by the agent as a
  * counter going backwards (*backwards) or jumping (*jumps). */
 int store_flagged_count(struct store *s, const char *gateway,

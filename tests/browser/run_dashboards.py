@@ -21,6 +21,7 @@ import time
 
 import gfitest
 from gfitest import ok
+from gfitest import signed as signing
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -69,6 +70,7 @@ def counter(db, gateway, meter, point, quantity, start_v, step):
         "last_v, min_v, max_v, integral) VALUES (?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0)",
         [(sid, d, len(r), r[0][0], r[0][1], r[-1][0], r[-1][1],
           min(x[1] for x in r), max(x[1] for x in r)) for d, r in days.items()])
+    return {d: [(meter, point, quantity, t, x) for t, x in r] for d, r in days.items()}
 
 
 def build_store(P, store):
@@ -98,8 +100,11 @@ def build_store(P, store):
               point, "--quantity", q, "--role", role, "--carrier", carrier,
               "--accuracy", "1", "--registered", "2023-12-01")
     db = sqlite3.connect(store)
-    counter(db, "gw-a", "E1", "kwh", "elec_import_kwh", 1000.0, 10.0)
-    counter(db, "gw-a", "W1", "m3", "water_volume_m3", 50.0, 0.5)
+    e1 = counter(db, "gw-a", "E1", "kwh", "elec_import_kwh", 1000.0, 10.0)
+    w1 = counter(db, "gw-a", "W1", "m3", "water_volume_m3", 50.0, 0.5)
+    # A signed batch a day holds them, so that the spot check can trust
+    # them; received long ago, so gw-a is not among the reporting gateways.
+    signing.write_batches(db, "gw-a", key, [e1[d] + w1[d] for d in sorted(e1)], T0)
     db.commit()
     db.close()
     # gw-b's history comes from its EMS export through the importer, so its
@@ -113,8 +118,7 @@ def build_store(P, store):
     run(["import", "--store", store, "--csv", csv_path, "--by", "browser-test"])
     db = sqlite3.connect(store)
     now = int(time.time())
-    # gw-b reported ten minutes ago (its unit is reporting), gw-a never did:
-    # so the spot check on gw-a has no batch chain to fail
+    # gw-b reported ten minutes ago (its unit is reporting), gw-a long ago.
     db.execute("INSERT INTO batches (gateway, seq, hash, payload, received_s) "
                "VALUES ('gw-b', 1, zeroblob(32), 'x', ?)", (now - 600,))
     for unit, rule in [(FACTORY, "completeness"), (FACTORY, "energy_yoy"),

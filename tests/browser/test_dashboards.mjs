@@ -153,7 +153,6 @@ try {
   const at = Date.UTC(YEAR, 1, 1, 4, 30) / 1000; // 12:30 Asia/Shanghai, February 1
   await page.fill('#at', YEAR + '-02-01T12:30');
   await page.fill('#reading', String(1000 + 10 * (at - T0) / 3600));
-  await page.fill('#inspector', 'Wang');
   await page.click('#sc-submit');
   const v = await page.waitForSelector('#result [data-verdict]');
   const verdict = await v.getAttribute('data-verdict');
@@ -161,6 +160,8 @@ try {
   const sc = (await api('/api/v1/spotchecks')).spotchecks.find(k => String(k.id) === scId);
   ok(sc && sc.verdict === verdict, 'spot check verdict shown = API (' + verdict + ')');
   ok(verdict === 'consistent', 'reading on the line is consistent');
+  ok(sc && sc.inspector === (process.env.TOKEN_NAME || 'city-ops'), 'the inspector is the token holder (' + (sc && sc.inspector) + ')');
+  ok(await page.isVisible('#result [data-part="interpolation"]'), 'the tolerance is shown in its parts');
   ok(await page.isVisible('#history tr[data-spotcheck-id="' + scId + '"]'), 'spot check in the history');
   await shot('05-spotcheck');
 

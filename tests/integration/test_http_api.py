@@ -2,7 +2,8 @@
 
 A store is built with the gfi-aggregator command line (`admin` for the
 registry, `token add` for tokens of every role) plus a few days of hourly
-counter readings, their rollups, a batch and two alerts written straight
+counter readings (held by signed batches, gfitest.signed), their rollups, a
+placeholder batch of gw-b and two alerts written straight
 into the store with SQL (as test_report.py does: this test is about the API,
 not transport). `gfi-aggregator http --config` is started on a free port on
 127.0.0.1, waited for through /api/v1/health, and asked about every
@@ -21,12 +22,14 @@ import urllib.request
 
 import gfitest
 from gfitest import ok
+from gfitest import signed as signing
 
 AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
 ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
 TZ = 8 * 3600
 DAY0 = 1748707200          # 2025-06-01 00:00 Asia/Shanghai
+GW_A_RECEIVED = 1749000000  # gw-a's signed batches (build)
 
 
 def credit_code(body17):
@@ -77,6 +80,10 @@ def build(P, store):
         db.execute("INSERT INTO readings (series, time_s, value, status, detail) "
                    "VALUES (?, ?, ?, 0, 0)", (sid, t, v))
         days.setdefault((t + TZ) // 86400 * 86400 - TZ, []).append((t, v))
+    # A signed batch a day holds them, so that spot checks can trust them.
+    signing.write_batches(db, "gw-a", key, [
+        [("E1", "kwh", "elec_import_kwh", t, x) for t, x in days[d]] for d in sorted(days)],
+        GW_A_RECEIVED)
     for d, rows in days.items():
         vals = [x[1] for x in rows]
         db.execute("INSERT INTO rollups (series, day_s, count, bad, first_s, "
@@ -263,7 +270,7 @@ def main():
         gws = {g["id"]: g for g in d.get("gateways", [])}
         ok(st == 200 and set(gws) == {"gw-a", "gw-b"} and
            gws["gw-b"]["last_batch_s"] == 1750000000 and
-           gws["gw-a"]["last_batch_s"] is None and gws["gw-a"]["active"] is True,
+           gws["gw-a"]["last_batch_s"] == GW_A_RECEIVED and gws["gw-a"]["active"] is True,
            "gateways with last batch: %s" % d)
         st, d = c.json("/api/v1/gateways", T["gulou"])
         ok([g["id"] for g in d.get("gateways", [])] == ["gw-a"], "county's gateways")
@@ -302,16 +309,27 @@ def main():
 
         # spot checks
         body = {"gateway": "gw-a", "meter": "E1", "point": "kwh",
-                "at": "2025-06-02 12:30", "reading": 1365.0, "inspector": "Wang",
+                "at": "2025-06-02 12:30", "reading": 1365.0,
                 "note": "display photo 12"}
         st, d = c.json("/api/v1/spotchecks", T["cangshan"], "POST", body)
         ok(st == 404, "spot check on another county's gateway: 404")
         st, d = c.json("/api/v1/spotchecks", T["gulou"], "POST", body)
         ok(st == 201 and d.get("verdict") in ("consistent", "inconsistent",
                                               "cannot_judge") and
-           d.get("inspector") == "Wang" and d.get("id", 0) > 0,
+           d.get("inspector") == "gulou" and d.get("id", 0) > 0,
            "spot check recorded with a verdict: %s" % d)
         ok(d.get("verdict") == "consistent", "reading on the line is consistent: %s" % d)
+        parts = d.get("tolerance_parts") or {}
+        ok(set(parts) == {"display", "register", "clock", "interpolation", "classes"}
+           and abs(sum(parts.values()) - d.get("tolerance", -1)) < 1e-6,
+           "the tolerance is shown in its parts: %s" % d)
+        st, d = c.json("/api/v1/spotchecks", T["gulou"], "POST", dict(body, inspector="Wang"))
+        ok(st == 400 and d["error"].startswith("inspector"),
+           "the inspector is the token's holder, not a body field: %s" % d)
+        for path, b in (("/api/v1/spotchecks", body), ("/api/v1/alerts/%d/ack" % aid, {}),
+                        ("/api/v1/alerts/%d/resolve" % aid, {})):
+            st, d = c.json(path, T["factory"], "POST", b)
+            ok(st == 404, "a unit token's oversight write %s: 404 (%d)" % (path, st))
         st, d = c.json("/api/v1/spotchecks", T["gulou"], "POST",
                        dict(body, reading=-1))
         ok(st == 400 and d["error"].startswith("reading:"), "negative reading: 400")
@@ -360,7 +378,7 @@ def main():
         # metrics from loopback without a token
         st, h, raw = c.req("/metrics")
         m = raw.decode()
-        ok(st == 200 and "gfi_readings_total 72" in m and "gfi_batches_total 1" in m
+        ok(st == 200 and "gfi_readings_total 72" in m and "gfi_batches_total 4" in m
            and "gfi_quarantined_batches_total 0" in m and "gfi_gateways 2" in m
            and "gfi_gateways_online 0" in m,
            "metrics: %s" % m)

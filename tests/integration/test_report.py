@@ -22,6 +22,7 @@ import subprocess
 import time
 
 import gfitest
+from gfitest import signed as signing
 from gfitest import ok
 
 AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
@@ -106,6 +107,7 @@ def write_readings(store):
     db = sqlite3.connect(store)
     series = [("E1", "kwh", "elec_import_kwh", 1000.0, 103.7),
               ("P1", "t", "product_mass_t", 50.0, 1.37)]
+    signed = {}   # day -> the readings of its signed batch
     for meter, point, quantity, v, rate in series:
         cur = db.execute("INSERT INTO series (gateway, meter, point, quantity) "
                          "VALUES ('gw-a', ?, ?, ?)", (meter, point, quantity))
@@ -117,6 +119,7 @@ def write_readings(store):
             db.execute("INSERT INTO readings (series, time_s, value, status, "
                        "detail) VALUES (?, ?, ?, 0, 0)", (sid, t, v))
             days.setdefault(day_of(t), []).append((t, v))
+            signed.setdefault(day_of(t), []).append((meter, point, quantity, t, v))
         for d, rows in days.items():
             vals = [x[1] for x in rows]
             db.execute("INSERT INTO rollups (series, day_s, count, bad, first_s, "
@@ -124,6 +127,10 @@ def write_readings(store):
                        "(?, ?, ?, 0, ?, ?, ?, ?, ?, ?, 0)",
                        (sid, d, len(rows), rows[0][0], rows[0][1], rows[-1][0],
                         rows[-1][1], min(vals), max(vals)))
+    # A signed batch a day holds them, so that spot checks can trust them;
+    # received at registration, so the gateway's silence is as without.
+    signing.write_batches(db, "gw-a", os.path.join(os.path.dirname(store), "gw.key"),
+                                [signed[d] for d in sorted(signed)], DAY0)
     # Registered long before the evaluation clock below, so its silence
     # does not depend on the day the test runs.
     db.execute("UPDATE gateways SET registered_s = ? WHERE id = 'gw-a'",

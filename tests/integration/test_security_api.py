@@ -16,7 +16,7 @@ gateway gw-b, alert 2). `gfi-aggregator http` serves it on 127.0.0.1.
     %00 and \\u0000), with the county token so that an `OR 1=1` that
     worked would show Cangshan. No answer is a 5xx; nothing of Cangshan
     leaks; the store is unchanged, except where the field is free text the
-    API stores (a spot check's inspector and note, an alert's "by"): then
+    API stores (a spot check's note, an alert's "by"): then
     exactly the expected rows change and the text is stored verbatim.
 (3) Coverage guard: the fields exercised are compared with the `allowed`
     parameter and body lists of every file of aggregator/api/ and the rows of
@@ -57,7 +57,16 @@ ENDPOINTS = [
     ("GET", "/api/v1/spotchecks", {"gateway": "gw-a", "meter": "E1", "point": "kwh"}, None),
     ("POST", "/api/v1/spotchecks", {}, {"gateway": "gw-a", "meter": "E1", "point": "kwh",
                                         "at": DAY0 + 7200, "reading": 1020,
-                                        "inspector": "Li Wei", "note": "on site"}),
+                                        "note": "on site", "kind": "display",
+                                        "display_resolution": 0.01, "register": "f32",
+                                        "clock_uncertainty_s": 60}),
+    ("POST", "/api/v1/spotchecks", {}, {"gateway": "gw-a", "meter": "E1", "point": "kwh",
+                                        "kind": "reference", "from": DAY0 + 3600,
+                                        "from_reading": 10, "at": DAY0 + 7200,
+                                        "reading": 1020, "ref_class": 0.5}),
+    ("POST", "/api/v1/spotchecks", {}, {"gateway": "gw-a", "meter": "E1", "point": "kwh",
+                                        "kind": "increase", "since": 1,
+                                        "at": DAY0 + 10800, "reading": 1020}),
     ("GET", "/api/v1/report", {"year": "2025", "format": "json", "county": "350102"}, None),
     ("GET", "/api/v1/imports", {}, None),
     ("GET", "/api/v1/counties", {}, None),
@@ -68,8 +77,6 @@ PATH_VALUES = {"u": H.FACTORY, "a": "1"}
 # Free-text fields the API stores as data: the table they land in, and how
 # to read back what was stored.
 STORED_TEXT = {
-    ("/api/v1/spotchecks", "inspector"): ("SELECT inspector FROM spotchecks ORDER BY id DESC LIMIT 1",
-                                          lambda v: v),
     ("/api/v1/spotchecks", "note"): ("SELECT note FROM spotchecks ORDER BY id DESC LIMIT 1",
                                      lambda v: v),
     ("/api/v1/alerts/{a}/ack", "by"): ("SELECT detail FROM audit ORDER BY id DESC LIMIT 1",
@@ -118,7 +125,7 @@ def scope_checks(c, store, T):
         ("GET", "/api/v1/spotchecks?gateway=gw-b&meter=E2&point=kwh", None),
         ("POST", "/api/v1/spotchecks", {"gateway": "gw-b", "meter": "E2", "point": "kwh",
                                         "at": DAY0 + 3600, "reading": 5,
-                                        "inspector": "intruder"}),
+                                        "note": "intruder"}),
         ("GET", "/api/v1/report?year=2025&format=json&county=350104", None),
         ("GET", "/api/v1/report?year=2025&format=csv&county=350104", None),
         ("GET", "/api/v1/report?year=2025&format=json", None),

@@ -104,7 +104,16 @@ CLI = [
     (["alert", "resolve"], {"id": "1", "by": "Li Wei", "now": "1750000000"}, {"alerts"}),
     (["spotcheck"], {"gateway": "gw-a", "meter": "E1", "point": "kwh",
                      "at": "2025-06-02 10:00", "reading": "1350", "inspector": "Li Wei",
-                     "note": "on site", "now": "1749000000"}, {"spotchecks"}),
+                     "note": "on site", "now": "1749000000", "kind": "display",
+                     "display-resolution": "0.01", "register": "f32",
+                     "clock-uncertainty": "60"}, {"spotchecks"}),
+    (["spotcheck"], {"gateway": "gw-a", "meter": "E1", "point": "kwh", "kind": "reference",
+                     "from": "2025-06-02 09:00", "from-reading": "10",
+                     "at": "2025-06-02 10:00", "reading": "1350", "ref-class": "0.5",
+                     "inspector": "Li Wei", "now": "1749000000"}, {"spotchecks"}),
+    (["spotcheck"], {"gateway": "gw-a", "meter": "E1", "point": "kwh", "kind": "increase",
+                     "since": "1", "at": "2025-06-02 11:00", "reading": "1360",
+                     "inspector": "Li Wei", "now": "1749000000"}, {"spotchecks"}),
     (["spotchecks"], {"gateway": "gw-zz", "meter": "E1", "point": "kwh"}, set()),
     (["token", "add"], {"role": "county", "scope": "350102", "name": "new-token"},
      {"api_tokens"}),
@@ -155,6 +164,10 @@ def prepare(P):
           "--quantity", "product_mass_t", "--role", "production", "--carrier", "cement",
           "--product", "cement", "--product-unit", "t", "--registered", "2024-01-01")
     sign_batch(P, store)
+    # Spot check 1, the display check `spotcheck --kind increase --since 1`
+    # starts from.
+    gfitest.run_ok([AGG, "spotcheck", "--store", store, "--meter", "gw-a/E1/kwh", "--at",
+                    "2025-06-02 08:00", "--reading", "1330", "--inspector", "Li Wei"])
     # One clean file (no -wal): every run starts from a byte copy of it.
     src = sqlite3.connect(store)
     base = P.path("clean.db")

@@ -305,6 +305,38 @@ static void an_ack_records_the_token_name_and_an_audit_row(void **state)
 	assert_int_equal(found, 1);
 }
 
+/* Issue 16: spot checks and alert state changes are county and city
+ * actions; the inspector recorded is the token's holder. */
+static void a_unit_token_gets_404_on_every_oversight_write(void **state)
+{
+	static const char body[] = "{\"gateway\":\"gw-a\",\"meter\":\"E1\","
+		"\"point\":\"kwh\",\"at\":1700000000,\"reading\":5}";
+	struct fx *f = *state;
+	char ack[64], resolve[64];
+	cJSON *d = NULL;
+
+	snprintf(ack, sizeof(ack), "/api/v1/alerts/%lld/ack", (long long)f->alert_a);
+	snprintf(resolve, sizeof(resolve), "/api/v1/alerts/%lld/resolve",
+		 (long long)f->alert_a);
+	assert_int_equal(call(f, "POST", ack, f->auth[T_UNIT_A], NULL, NULL, NULL), 404);
+	assert_int_equal(call(f, "POST", resolve, f->auth[T_UNIT_A], NULL, NULL, NULL), 404);
+	assert_int_equal(call(f, "POST", "/api/v1/spotchecks", f->auth[T_UNIT_A], body,
+			      NULL, NULL), 404);
+	/* Its own unit's spot checks it still reads. */
+	assert_int_equal(call(f, "GET", "/api/v1/spotchecks", f->auth[T_UNIT_A], NULL,
+			      NULL, NULL), 200);
+	assert_int_equal(call(f, "POST", "/api/v1/spotchecks", f->auth[T_GULOU],
+			      "{\"gateway\":\"gw-a\",\"meter\":\"E1\",\"point\":\"kwh\","
+			      "\"at\":1700000000,\"reading\":5,\"inspector\":\"Li\"}",
+			      &d, NULL), 400);
+	assert_true(strncmp(error_of(d), "inspector", 9) == 0);
+	cJSON_Delete(d);
+	assert_int_equal(call(f, "POST", "/api/v1/spotchecks", f->auth[T_GULOU], body, &d,
+			      NULL), 201);
+	assert_string_equal(cJSON_GetObjectItem(d, "inspector")->valuestring, "gulou");
+	cJSON_Delete(d);
+}
+
 static void indicators_have_the_documented_shape(void **state)
 {
 	struct fx *f = *state;
@@ -405,6 +437,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(bad_queries_are_400_naming_the_field, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(unknown_paths_are_404_and_wrong_methods_405,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(a_unit_token_gets_404_on_every_oversight_write,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(an_ack_records_the_token_name_and_an_audit_row,
 						setup, teardown),
