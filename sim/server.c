@@ -37,6 +37,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <arpa/inet.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,7 +52,9 @@
 #define MAX_CLIENTS 128
 #define RTU_BYTE_TIMEOUT_MS 100 /* gap that ends a partial RTU frame */
 #define RTU_REOPEN_S 1
-#define LOOP_TIMEOUT_MS 500
+#define LOOP_TIMEOUT_MS 100  /* also the DTU dial and heartbeat tick */
+#define DTU_REDIAL_MS 300
+#define DTU_CONNECT_TIMEOUT_S 1
 
 struct meter_rt {
 	const struct sim_meter *m;
@@ -62,8 +65,12 @@ struct meter_rt {
 
 struct line_rt {
 	const struct sim_line *cfg;
-	size_t index;            /* position in its tcp[] or rtu[] array */
+	size_t index;            /* position in its tcp[], rtu[] or dtu[] array */
 	modbus_t *ctx;
+	modbus_t *out;           /* builds the replies: ctx, or an RTU context
+				    for an RTU stream (sent through capture) */
+	int64_t redial_ms;       /* DTU: next dial while not connected */
+	int64_t heartbeat_ms;    /* DTU: next heartbeat due */
 	int listen_fd;           /* TCP */
 	int port;                /* TCP: the port actually bound */
 	int fd;                  /* RTU: open port, -1 while lost */
@@ -83,7 +90,10 @@ struct sim_server {
 	size_t nlines;
 	struct line_rt *lines;
 	struct client clients[MAX_CLIENTS];
+	int capture[2];          /* socketpair: RTU stream replies are built
+				    into [0] and taken from [1] */
 };
+
 
 /* ---- RTU framing ----------------------------------------------------- */
 
@@ -302,8 +312,8 @@ static void fill_mapping(struct meter_rt *mr, int fc, unsigned addr,
 static void reply(struct line_rt *l, const uint8_t *req, int len, int exc,
 		  modbus_mapping_t *map)
 {
-	int rc = exc ? modbus_reply_exception(l->ctx, req, (unsigned)exc) :
-		       modbus_reply(l->ctx, req, len, map);
+	int rc = exc ? modbus_reply_exception(l->out, req, (unsigned)exc) :
+		       modbus_reply(l->out, req, len, map);
 
 	if (rc < 0)
 		log_debug("modbus reply failed: line=%s: %s", l->cfg->id,
@@ -333,12 +343,12 @@ static void handle_request(struct line_rt *l, const uint8_t *req, int len,
 	if (mr == NULL) {
 		log_debug("request for unknown unit: line=%s unit=%d",
 			  l->cfg->id, slave);
-		if (l->cfg->transport == SIM_TCP)
+		if (l->cfg->transport == SIM_TCP && !l->cfg->rtu_stream)
 			reply(l, req, len, MODBUS_EXCEPTION_GATEWAY_TARGET,
 			      NULL);
 		return;
 	}
-	modbus_set_slave(l->ctx, slave);
+	modbus_set_slave(l->out, slave);
 	if (is_write(fc)) {
 		reply(l, req, len, MODBUS_EXCEPTION_ILLEGAL_FUNCTION, NULL);
 		return;
@@ -355,6 +365,8 @@ static void handle_request(struct line_rt *l, const uint8_t *req, int len,
 		fill_mapping(mr, fc, addr, count, request_time_s());
 	reply(l, req, len, exc, mr->map);
 }
+
+static int stream_serve(struct sim_server *s, struct line_rt *l, int fd);
 
 /* ---- TCP ------------------------------------------------------------- */
 
@@ -389,12 +401,19 @@ static void tcp_accept(struct sim_server *s, struct line_rt *l)
 	close(fd);
 }
 
-static void tcp_serve(struct client *c)
+static void tcp_serve(struct sim_server *s, struct client *c)
 {
 	uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH];
 	struct line_rt *l = c->line;
 	int len;
 
+	if (l->cfg->rtu_stream) {
+		if (stream_serve(s, l, c->fd) != 0) {
+			log_info("client closed: line=%s fd=%d", l->cfg->id, c->fd);
+			client_close(c);
+		}
+		return;
+	}
 	if (l->cfg->dlt645) {
 		if (serve645_input(l->cfg, c->fd, &c->rx) != 0) {
 			log_info("client closed: line=%s fd=%d", l->cfg->id, c->fd);
@@ -483,6 +502,156 @@ static void rtu_retry(struct line_rt *l)
 	l->reopen_at = time(NULL) + RTU_REOPEN_S;
 }
 
+/* ---- RTU streams: tcp lines with framing rtu, DTUs ------------------ */
+
+enum { SF_GARBAGE = 1, SF_BADCRC = 2, SF_TRUNCATE = 4 };
+
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* The stream faults (SF_*) of the meter req is for, active for it now. */
+static int stream_faults(const struct line_rt *l, const uint8_t *req, int len)
+{
+	const struct meter_rt *mr = l->by_slave[req[0] < 248 ? req[0] : 0];
+	int mask = 0;
+
+	for (size_t i = 0; mr != NULL && len >= 6 && i < mr->m->nfaults; i++) {
+		const struct sim_fault *f = &mr->m->faults[i];
+		if (!fault_matches(f, req[1], be16(req + 2), be16(req + 4),
+				   request_time_s()))
+			continue;
+		mask |= f->kind == SIM_FAULT_GARBAGE ? SF_GARBAGE
+		      : f->kind == SIM_FAULT_BAD_CHECKSUM ? SF_BADCRC
+		      : f->kind == SIM_FAULT_TRUNCATED ? SF_TRUNCATE : 0;
+	}
+	return mask;
+}
+
+static int write_all(int fd, const uint8_t *buf, size_t n)
+{
+	while (n > 0) {
+		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		buf += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Whether l is a DTU whose heartbeat is due; if so the next is scheduled. */
+static int heartbeat_due(struct line_rt *l)
+{
+	int64_t now = mono_ms();
+
+	if (l->cfg->transport != SIM_DTU || l->cfg->heartbeat_ms <= 0 ||
+	    l->cfg->heartbeat_len == 0 || now < l->heartbeat_ms)
+		return 0;
+	l->heartbeat_ms = now + l->cfg->heartbeat_ms;
+	return 1;
+}
+
+/* Send reply rep (n bytes) with its faults: noise that looks like a frame
+ * start before it, its CRC broken, or only its first half; a DTU's due
+ * heartbeat goes in its middle. */
+static int stream_send(struct line_rt *l, int fd, uint8_t *rep, size_t n,
+		       int faults)
+{
+	const uint8_t noise[] = { 0x00, rep[0], rep[1], 0xFA, 0x55 };
+	size_t half = n / 2;
+
+	if (faults & SF_BADCRC)
+		rep[n - 1] ^= 0x5A;
+	if (faults & SF_TRUNCATE)
+		n = half;
+	if ((faults & SF_GARBAGE) && write_all(fd, noise, sizeof(noise)) != 0)
+		return -1;
+	if (write_all(fd, rep, half) != 0)
+		return -1;
+	if (heartbeat_due(l) &&
+	    write_all(fd, l->cfg->heartbeat, l->cfg->heartbeat_len) != 0)
+		return -1;
+	return write_all(fd, rep + half, n - half);
+}
+
+/* Answer one RTU request arriving on fd. 0, or -1 when fd is closed. */
+static int stream_serve(struct sim_server *s, struct line_rt *l, int fd)
+{
+	uint8_t req[MODBUS_RTU_MAX_ADU_LENGTH], rep[MODBUS_RTU_MAX_ADU_LENGTH];
+	int len = rtu_read_request(fd, req, sizeof(req), l->cfg->id);
+	ssize_t n;
+
+	if (len == -2)
+		return -1;
+	if (len <= 0 || req[0] == 0)
+		return 0;
+	modbus_set_socket(l->out, s->capture[0]);
+	handle_request(l, req, len, 1);
+	n = recv(s->capture[1], rep, sizeof(rep), MSG_DONTWAIT);
+	if (n <= 0)
+		return 0;  /* silent: a timeout fault or an unknown slave */
+	return stream_send(l, fd, rep, (size_t)n, stream_faults(l, req, len));
+}
+
+static void dtu_lost(struct line_rt *l, const char *why)
+{
+	log_notice("dtu connection lost: line=%s: %s", l->cfg->id, why);
+	close(l->fd);
+	l->fd = -1;
+	l->redial_ms = mono_ms() + DTU_REDIAL_MS;
+}
+
+static void dtu_serve(struct sim_server *s, struct line_rt *l)
+{
+	if (stream_serve(s, l, l->fd) != 0)
+		dtu_lost(l, "closed by the gateway");
+}
+
+/* Dial the gateway and register; the fd or -1. */
+static int dtu_dial(const struct sim_line *c)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+				  .sin_port = htons((uint16_t)c->port) };
+	struct timeval tv = { DTU_CONNECT_TIMEOUT_S, 0 };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+	if (fd < 0)
+		return -1;
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	if (inet_pton(AF_INET, c->host, &sa.sin_addr) != 1 || fd >= FD_SETSIZE ||
+	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    write_all(fd, c->registration, c->registration_len) != 0) {
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* From the loop: dial while away, send a due heartbeat while connected. */
+static void dtu_tick(struct line_rt *l)
+{
+	if (l->fd < 0) {
+		if (mono_ms() < l->redial_ms)
+			return;
+		l->fd = dtu_dial(l->cfg);
+		l->redial_ms = mono_ms() + DTU_REDIAL_MS;
+		if (l->fd >= 0)
+			log_info("dtu registered: line=%s port=%d", l->cfg->id,
+				 l->cfg->port);
+		return;
+	}
+	if (heartbeat_due(l) &&
+	    write_all(l->fd, l->cfg->heartbeat, l->cfg->heartbeat_len) != 0)
+		dtu_lost(l, "heartbeat failed");
+}
+
 /* ---- setup ----------------------------------------------------------- */
 
 static void point_span(const struct gfi_profile *p, int fn, int *start,
@@ -555,28 +724,48 @@ static int line_open(struct line_rt *l, char *err, size_t errlen)
 		if (!c->dlt645)
 			l->by_slave[c->meters[i].slave] = &l->meters[i];
 	}
-	return c->transport == SIM_TCP ? tcp_open(l, err, errlen) :
-					 rtu_open(l, err, errlen);
+	if (c->rtu_stream) {
+		/* Never connected: only builds replies, through capture. */
+		l->out = modbus_new_rtu("/dev/null", 9600, 'N', 8, 1);
+		if (l->out == NULL)
+			return GFI_E_NOMEM;
+	}
+	if (c->transport == SIM_DTU)
+		return GFI_OK;  /* dials from the loop (dtu_redial) */
+	rc = c->transport == SIM_TCP ? tcp_open(l, err, errlen) :
+				       rtu_open(l, err, errlen);
+	if (l->out == NULL)
+		l->out = l->ctx;
+	return rc;
 }
 
 int sim_server_open(const struct sim_config *cfg, struct sim_server **out,
 		    char *err, size_t errlen)
 {
 	struct sim_server *s = NULL;
-	size_t ntcp = 0, nrtu = 0;
+	size_t ntcp = 0, nrtu = 0, ndtu = 0;
 	int rc = GFI_E_NOMEM;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
+	if (s != NULL)
+		s->capture[0] = s->capture[1] = -1;
 	if (s == NULL || (s->lines = calloc(cfg->nlines, sizeof(*s->lines))) ==
 				 NULL)
 		goto cleanup;
 	for (size_t i = 0; i < MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s->capture) != 0) {
+		s->capture[0] = s->capture[1] = -1;
+		snprintf(err, errlen, "server: socketpair: %s", strerror(errno));
+		rc = GFI_E_IO;
+		goto cleanup;
+	}
 	for (size_t i = 0; i < cfg->nlines; i++) {
 		struct line_rt *l = &s->lines[i];
 		l->cfg = &cfg->lines[i];
-		l->index = l->cfg->transport == SIM_TCP ? ntcp++ : nrtu++;
+		l->index = l->cfg->transport == SIM_TCP ? ntcp++ :
+			   l->cfg->transport == SIM_DTU ? ndtu++ : nrtu++;
 		l->listen_fd = -1;
 		l->fd = -1;
 		s->nlines++;
@@ -615,6 +804,9 @@ int sim_server_write_ready(const struct sim_server *s, const char *path,
 		const struct line_rt *l = &s->lines[i];
 		if (l->cfg->transport == SIM_TCP)
 			ok &= fprintf(f, "tcp %s %d\n", l->cfg->id, l->port) > 0;
+		else if (l->cfg->transport == SIM_DTU)
+			ok &= fprintf(f, "dtu %s %d\n", l->cfg->id,
+				      l->cfg->port) > 0;
 		else
 			ok &= fprintf(f, "rtu %s %s\n", l->cfg->id,
 				      l->cfg->device) > 0;
@@ -666,11 +858,14 @@ static void dispatch(struct sim_server *s, fd_set *rd)
 		else if (l->cfg->transport == SIM_RTU && l->fd >= 0 &&
 			 FD_ISSET(l->fd, rd))
 			rtu_serve(l);
+		else if (l->cfg->transport == SIM_DTU && l->fd >= 0 &&
+			 FD_ISSET(l->fd, rd))
+			dtu_serve(s, l);
 	}
 	for (size_t i = 0; i < MAX_CLIENTS; i++) {
 		/* A client accepted in this round is not in rd yet. */
 		if (s->clients[i].fd >= 0 && FD_ISSET(s->clients[i].fd, rd))
-			tcp_serve(&s->clients[i]);
+			tcp_serve(s, &s->clients[i]);
 	}
 }
 
@@ -693,6 +888,8 @@ int sim_server_run(struct sim_server *s, const volatile sig_atomic_t *stop,
 		for (size_t i = 0; i < s->nlines; i++) {
 			if (s->lines[i].cfg->transport == SIM_RTU)
 				rtu_retry(&s->lines[i]);
+			else if (s->lines[i].cfg->transport == SIM_DTU)
+				dtu_tick(&s->lines[i]);
 		}
 	}
 	return GFI_OK;
@@ -707,6 +904,10 @@ static void line_close(struct line_rt *l)
 			modbus_close(l->ctx);
 		modbus_free(l->ctx);
 	}
+	if (l->out != NULL && l->out != l->ctx)
+		modbus_free(l->out);
+	if (l->cfg->transport == SIM_DTU && l->fd >= 0)
+		close(l->fd);
 	for (size_t i = 0; l->meters != NULL && i < l->cfg->nmeters; i++)
 		modbus_mapping_free(l->meters[i].map);
 	free(l->meters);
@@ -720,6 +921,9 @@ void sim_server_close(struct sim_server *s)
 		client_close(&s->clients[i]);
 	for (size_t i = 0; i < s->nlines; i++)
 		line_close(&s->lines[i]);
+	for (int i = 0; i < 2; i++)
+		if (s->capture[i] >= 0)
+			close(s->capture[i]);
 	free(s->lines);
 	free(s);
 }
