@@ -115,7 +115,7 @@ static const char *const any_line_keys[] = {
 static const char *const meter_keys[] = {
 	"id", "line", "slave", "address", "profile", "interval_s",
 	"timeout_ms", "retries", "points", "max_rate_per_h", "multiplier",
-	"ct_ratio", "pt_ratio", NULL,
+	"ct_ratio", "pt_ratio", "word_order", NULL,
 };
 
 /* ---- reporting ---------------------------------------------------------- */
@@ -1179,6 +1179,42 @@ static void meter_ratios(struct loader *ld, const cJSON *obj,
 		mc->pt_ratio = v;
 }
 
+/* "word_order": the meter's registers in another order than its profile
+ * says (found by `gfi-agent probe`): every multi-register point of it. */
+static void meter_word_order(struct loader *ld, const cJSON *obj,
+			     const char *path, struct meter_cfg *mc)
+{
+	char err[256], val[16], q[64];
+	enum gfi_order order;
+
+	if (get(obj, "word_order") == NULL || mc->points == NULL ||
+	    mc->profile == NULL)
+		return;
+	if (check(ld, gfi_json_string(obj, "word_order", path, 1, NULL, val,
+				      sizeof(val), err, sizeof(err)), err) != GFI_OK)
+		return;
+	if (gfi_order_parse(val, &order) != GFI_OK) {
+		fail(ld, "%s.word_order: %s must be ABCD, CDAB, BADC or DCBA",
+		     path, quoted(val, q, sizeof(q)));
+		return;
+	}
+	if (mc->profile->protocol != GFI_PROTO_MODBUS) {
+		fail(ld, "%s.word_order: only for modbus meters", path);
+		return;
+	}
+	mc->own_points = calloc(mc->npoints, sizeof(*mc->own_points));
+	if (mc->own_points == NULL) {
+		out_of_memory(ld);
+		return;
+	}
+	for (size_t i = 0; i < mc->npoints; i++) {
+		mc->own_points[i] = *mc->points[i].pt;
+		if (gfi_point_width(mc->points[i].pt) >= 2)
+			mc->own_points[i].order = order;
+		mc->points[i].pt = &mc->own_points[i];
+	}
+}
+
 static void parse_meter(struct loader *ld, const cJSON *obj, size_t idx)
 {
 	struct meter_cfg *mc = &ld->cfg->meters[idx];
@@ -1204,6 +1240,7 @@ static void parse_meter(struct loader *ld, const cJSON *obj, size_t idx)
 		 &mc->timeout_ms);
 	read_int(ld, obj, path, "retries", 0, 5, DEFAULT_RETRIES, &mc->retries);
 	parse_points(ld, obj, path, mc);
+	meter_word_order(ld, obj, path, mc);
 }
 
 static void parse_meters(struct loader *ld, const cJSON *root)
@@ -1320,8 +1357,10 @@ void config_free(struct agent_config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	for (size_t i = 0; i < cfg->nmeters; i++)
+	for (size_t i = 0; i < cfg->nmeters; i++) {
 		free(cfg->meters[i].points);
+		free(cfg->meters[i].own_points);
+	}
 	for (size_t i = 0; i < cfg->nprofiles; i++)
 		gfi_profile_free(cfg->profiles[i]);
 	free(cfg->profiles);

@@ -26,6 +26,7 @@
  *       "interval_s": 60, "timeout_ms": 500, "retries": 1,
  *       "points": ["import_kwh"],               optional subset
  *       "multiplier": 200,                      or "ct_ratio" and "pt_ratio"
+ *       "word_order": "CDAB",                   overrides the profile's
  *       "max_rate_per_h": { "import_kwh": 5000 } } ],
  *   "uplink": { "host": "mqtt.city.example", "port": 8883,
  *     "ca_file": "ca.pem", "cert_file": "gw.crt", "key_file": "gw.key",
@@ -104,6 +105,9 @@ struct meter_cfg {
 	int retries;                 /* 0..5, default 1 */
 	size_t npoints;
 	struct meter_point *points;  /* the polled points, in profile order */
+	struct gfi_point *own_points; /* "word_order": copies of the profile's
+					points with that order (points[].pt
+					point here), else NULL; owned */
 };
 
 /* The uplink to the city's broker (issue 3). Absent: the agent only polls. */

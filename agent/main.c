@@ -2,6 +2,7 @@
  * main.c — gfi-agent: parse arguments, dispatch to a command. Nothing else.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
@@ -13,6 +14,8 @@ static int usage(FILE *f)
 		"usage: gfi-agent check-config --config FILE\n"
 		"       gfi-agent read --config FILE [--meter ID]\n"
 		"       gfi-agent discover --config FILE --line ID [--from ADDR --to ADDR]\n"
+		"       gfi-agent probe --config FILE --line ID [--slaves 1-247] "
+		"[--protocol modbus] [--seconds N]\n"
 		"       gfi-agent run --config FILE [--log-level LEVEL]\n"
 		"       gfi-agent keygen --key FILE [--force]\n"
 		"       gfi-agent csr --key FILE --cn GATEWAY_ID --out FILE\n"
@@ -24,6 +27,7 @@ int main(int argc, char **argv)
 {
 	const char *config = NULL, *meter = NULL, *key = NULL, *cn = NULL,
 		   *out = NULL, *line = NULL, *from = NULL, *to = NULL;
+	struct probe_args probe = { NULL, NULL, NULL, 60 };
 	int level, force = 0;
 
 	if (argc < 2)
@@ -39,6 +43,12 @@ int main(int argc, char **argv)
 			from = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--to") == 0) {
 			to = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--slaves") == 0) {
+			probe.slaves = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--protocol") == 0) {
+			probe.protocol = argv[++i];
+		} else if (i + 1 < argc && strcmp(argv[i], "--seconds") == 0) {
+			probe.seconds = atoi(argv[++i]);
 		} else if (i + 1 < argc && strcmp(argv[i], "--key") == 0) {
 			key = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--cn") == 0) {
@@ -87,6 +97,10 @@ int main(int argc, char **argv)
 		return agent_read(config, meter, stdout, stderr);
 	if (strcmp(argv[1], "discover") == 0)
 		return agent_discover(config, line, from, to, stdout, stderr);
+	if (strcmp(argv[1], "probe") == 0) {
+		probe.line = line;
+		return agent_probe(config, &probe, stdout, stderr);
+	}
 	if (strcmp(argv[1], "run") == 0)
 		return agent_run(config);
 	fprintf(stderr, "%s: unknown command\n", argv[1]);

@@ -40,7 +40,7 @@ static const char *const rtu_keys[] = { "id", "device", "baud", "protocol",
 static const char *const meter_keys[] = { "id", "slave", "address", "profile",
 					  "base_rate", "initial",
 					  "rollover_max", "replacement",
-					  "faults", NULL };
+					  "faults", "word_order", NULL };
 static const char *const repl_keys[] = { "at", "initial", NULL };
 static const char *const fault_keys[] = { "kind", "code", "delay_ms", "from",
 					  "to", "points", NULL };
@@ -407,6 +407,30 @@ static int parse_meter_address(const cJSON *obj, const char *path,
 	return rc;
 }
 
+/* "word_order": the meter keeps its registers in this order instead of
+ * its profile's (the meter's own copy of the profile is changed). */
+static int parse_word_order(const cJSON *obj, const char *path,
+			    struct sim_meter *m, char *err, size_t errlen)
+{
+	char val[16];
+	enum gfi_order order;
+	int rc = gfi_json_string(obj, "word_order", path, 0, "", val,
+				 sizeof(val), err, errlen);
+
+	if (rc != GFI_OK || val[0] == '\0')
+		return rc;
+	if (gfi_order_parse(val, &order) != GFI_OK ||
+	    m->profile->protocol != GFI_PROTO_MODBUS) {
+		snprintf(err, errlen, "%s.word_order: ABCD, CDAB, BADC or DCBA, "
+			 "modbus meters only", path);
+		return GFI_E_INVAL;
+	}
+	for (size_t i = 0; i < m->profile->npoints; i++)
+		if (gfi_point_width(&m->profile->points[i]) >= 2)
+			m->profile->points[i].order = order;
+	return GFI_OK;
+}
+
 static int parse_meter(const cJSON *obj, const char *path,
 		       const struct sim_config *cfg, const struct sim_line *line,
 		       struct sim_meter *m, char *err, size_t errlen)
@@ -427,7 +451,8 @@ static int parse_meter(const cJSON *obj, const char *path,
 			 dlt645 ? "modbus" : "dlt645", dlt645 ? "dlt645" : "modbus");
 		return GFI_E_INVAL;
 	}
-	if ((rc = parse_counter_params(obj, path, m, err, errlen)) ||
+	if ((rc = parse_word_order(obj, path, m, err, errlen)) ||
+	    (rc = parse_counter_params(obj, path, m, err, errlen)) ||
 	    (rc = parse_replacement(obj, path, m, err, errlen)) ||
 	    (rc = parse_faults(obj, path, line, m, err, errlen)))
 		return rc;
