@@ -16,6 +16,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -110,10 +112,11 @@ static void pending_close(struct pending *p)
 
 static void accept_one(struct dtu_hub *h, size_t li)
 {
-	int fd = accept(h->listeners[li].fd, NULL, NULL);
+	int fd = accept(h->listeners[li].fd, NULL, NULL), one = 1;
 
 	if (fd < 0)
 		return;
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	for (size_t i = 0; i < MAX_PENDING; i++) {
 		struct pending *p = &h->pending[i];
 		if (p->fd < 0) {

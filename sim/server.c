@@ -37,6 +37,7 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <arpa/inet.h>
 #include <termios.h>
 #include <time.h>
@@ -565,20 +566,26 @@ static int stream_send(struct line_rt *l, int fd, uint8_t *rep, size_t n,
 		       int faults)
 {
 	const uint8_t noise[] = { 0x00, rep[0], rep[1], 0xFA, 0x55 };
-	size_t half = n / 2;
+	uint8_t out[sizeof(noise) + MODBUS_RTU_MAX_ADU_LENGTH + SIM_PACKET_MAX];
+	size_t half = n / 2, len = 0;
 
 	if (faults & SF_BADCRC)
 		rep[n - 1] ^= 0x5A;
 	if (faults & SF_TRUNCATE)
 		n = half;
-	if ((faults & SF_GARBAGE) && write_all(fd, noise, sizeof(noise)) != 0)
-		return -1;
-	if (write_all(fd, rep, half) != 0)
-		return -1;
-	if (heartbeat_due(l) &&
-	    write_all(fd, l->cfg->heartbeat, l->cfg->heartbeat_len) != 0)
-		return -1;
-	return write_all(fd, rep + half, n - half);
+	if (faults & SF_GARBAGE) {
+		memcpy(out, noise, sizeof(noise));
+		len = sizeof(noise);
+	}
+	memcpy(out + len, rep, half);
+	len += half;
+	if (heartbeat_due(l)) {
+		memcpy(out + len, l->cfg->heartbeat, l->cfg->heartbeat_len);
+		len += l->cfg->heartbeat_len;
+	}
+	memcpy(out + len, rep + half, n - half);
+	/* One write: a reply in pieces would wait out Nagle and delayed ACKs. */
+	return write_all(fd, out, len + n - half);
 }
 
 /* Answer one RTU request arriving on fd. 0, or -1 when fd is closed. */
@@ -620,11 +627,12 @@ static int dtu_dial(const struct sim_line *c)
 	struct sockaddr_in sa = { .sin_family = AF_INET,
 				  .sin_port = htons((uint16_t)c->port) };
 	struct timeval tv = { DTU_CONNECT_TIMEOUT_S, 0 };
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 
 	if (fd < 0)
 		return -1;
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (inet_pton(AF_INET, c->host, &sa.sin_addr) != 1 || fd >= FD_SETSIZE ||
 	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
 	    write_all(fd, c->registration, c->registration_len) != 0) {
