@@ -19,23 +19,10 @@
 
 #include <cmocka.h>
 
+#include "fixture.h"
 #include "rtuframe.h"
 
 #define MAX_FIELDS 8
-
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (s[0] != '\0' && s[1] != '\0' && n < cap) {
-		unsigned v;
-		assert_int_equal(sscanf(s, "%2x", &v), 1);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	assert_true(*s == '\0');
-	return n;
-}
 
 static void tohex(const uint8_t *b, size_t n, char *out)
 {
@@ -47,7 +34,7 @@ static void tohex(const uint8_t *b, size_t n, char *out)
 static void check_crc(char **v, unsigned lineno)
 {
 	uint8_t buf[128];
-	size_t n = unhex(v[1], buf, sizeof(buf));
+	size_t n = fixture_unhex(v[1], buf, sizeof(buf));
 	unsigned want;
 
 	assert_int_equal(sscanf(v[2], "%x", &want), 1);
@@ -71,7 +58,7 @@ static void check_scan(char **v, unsigned lineno)
 {
 	uint8_t buf[2 * RTU_ADU_MAX];
 	char got[2 * RTU_ADU_MAX + 32], hex[2 * RTU_ADU_MAX + 1];
-	size_t n = unhex(v[4], buf, sizeof(buf));
+	size_t n = fixture_unhex(v[4], buf, sizeof(buf));
 	struct rtu_reply r;
 	enum rtu_scan_result rc = rtu_scan_reply(buf, n, (uint8_t)atoi(v[1]),
 						 (uint8_t)atoi(v[2]),
@@ -93,26 +80,13 @@ static void check_strip(char **v, unsigned lineno)
 {
 	uint8_t pat[64], buf[256];
 	char hex[513];
-	size_t pn = unhex(v[1], pat, sizeof(pat));
-	size_t n = unhex(v[2] ? v[2] : "", buf, sizeof(buf));
+	size_t pn = fixture_unhex(v[1], pat, sizeof(pat));
+	size_t n = fixture_unhex(v[2] ? v[2] : "", buf, sizeof(buf));
 
 	n = rtu_strip(buf, n, pat, pn);
 	tohex(buf, n, hex);
 	if (strcmp(hex, v[3] ? v[3] : "") != 0)
 		fail_msg("line %u: stripped %s, model %s", lineno, hex, v[3]);
-}
-
-static FILE *test_data(const char *name)
-{
-	char path[1024];
-	const char *dir = getenv("GFI_TEST_DATA");
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", dir ? dir : "tests/data", name);
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		fail_msg("cannot open %s", path);
-	return fp;
 }
 
 /* Split a CSV row keeping empty fields (strtok would merge them). */
@@ -135,7 +109,7 @@ static void every_vector_of_the_python_model_matches(void **state)
 	static const char *const kinds[] = { "crc", "read", "scan", "strip" };
 	void (*const fns[4])(char **, unsigned) = { check_crc, check_read,
 						     check_scan, check_strip };
-	FILE *fp = test_data("rtuframe_vectors.csv");
+	FILE *fp = fixture_test_data("rtuframe_vectors.csv");
 	unsigned lineno = 0, counts[4] = { 0 };
 	char line[2048];
 
