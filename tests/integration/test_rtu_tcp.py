@@ -5,7 +5,8 @@ and against gfi's simulator with garbage before replies, replies cut in
 half and replies with a broken CRC: the garbage is skipped (values equal
 the simulator's truth), a cut or broken reply is comm-error for its point
 only, and the next read of the same meter is right again (nothing stale
-taken for its answer). Last, reconnect with backoff: the line's server
+taken for its answer). DL/T 645 over an rtu-tcp line reads too. Last,
+reconnect with backoff: the line's server
 appears after the agent started and polls turn ok within the backoff."""
 import os
 import time
@@ -96,6 +97,27 @@ def against_sim(P):
              % (len(wrong), wrong[:2]))
 
 
+def dlt645_over_rtu_tcp(P):
+    """DL/T 645 through a serial server is an rtu-tcp line too."""
+    _, listeners, sim_cfg = P.start_sim({"seed": 3, "profiles_dir": g.PROFILES, "tcp": [
+        {"id": "g", "host": "127.0.0.1", "port": 0, "protocol": "dlt645", "meters": [
+            {"id": "G1", "address": "202600000042", "profile": "generic-dlt645",
+             "faults": [{"kind": "garbage"}]}]}]}, "sim-645")
+    cfg = P.write_json("agent-645.json", {
+        "gateway_id": "gw-rtu-tcp", "data_dir": P.path("data-645"),
+        "profiles_dir": g.PROFILES,
+        "lines": [{"id": "grid", "type": "rtu-tcp", "protocol": "dlt645",
+                   "host": "127.0.0.1", "port": listeners["g"]}],
+        "meters": [{"id": "G1", "line": "grid", "address": "202600000042",
+                    "profile": "generic-dlt645", "points": ["import_kwh"]}]})
+    rc, readings, err = g.agent_read(cfg)
+    truth = [g.sim_truth(sim_cfg, "G1", readings[0]["time"] + d).get("import_kwh")
+             for d in (0, 1)] if readings else []
+    g.ok(rc == 0 and len(readings) == 1 and readings[0]["status"] == "ok" and
+         readings[0]["value"] in truth,
+         "DL/T 645 over an rtu-tcp line reads the truth: %s %s" % (readings, err))
+
+
 def reconnects_with_backoff(P):
     port = g.free_port()
     cfg = agent_config(P, "late-agent.json", port, (("L1", 1, "eastron-sdm630"),),
@@ -119,6 +141,7 @@ def main():
     with g.Procs() as P:
         against_pymodbus(P)
         against_sim(P)
+        dlt645_over_rtu_tcp(P)
         reconnects_with_backoff(P)
     g.finish("rtu_tcp")
 
