@@ -402,8 +402,9 @@ static int by_id(const void *a, const void *b)
 	return strcmp((*pa)->id, (*pb)->id);
 }
 
-/* Every Modbus profile in dir, sorted by id; returns the count. */
-static size_t load_profiles(const char *dir, struct gfi_profile **out)
+/* Every profile of protocol in dir, sorted by id; returns the count. */
+static size_t load_profiles(const char *dir, enum gfi_protocol protocol,
+			    struct gfi_profile **out)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
@@ -418,7 +419,7 @@ static size_t load_profiles(const char *dir, struct gfi_profile **out)
 		snprintf(id, sizeof(id), "%.*s", (int)(len - 5), e->d_name);
 		if (gfi_profile_load(dir, id, &out[n], msg, sizeof(msg)) != GFI_OK)
 			continue;
-		if (out[n]->protocol == GFI_PROTO_MODBUS)
+		if (out[n]->protocol == protocol)
 			n++;
 		else
 			gfi_profile_free(out[n]);
@@ -498,10 +499,10 @@ static int probe_args(const struct agent_config *cfg, const struct probe_args *a
 			a->line ? a->line : "");
 		return 2;
 	}
-	if ((a->protocol != NULL && strcmp(a->protocol, "modbus") != 0) ||
-	    (*line)->dlt645) {
-		fprintf(err, "--protocol: probe reads modbus profiles; find DL/T 645 "
-			"meters with `gfi-agent discover`\n");
+	if (a->protocol != NULL &&
+	    strcmp(a->protocol, (*line)->dlt645 ? "dlt645" : "modbus") != 0) {
+		fprintf(err, "--protocol: \"%s\": line %s speaks %s\n", a->protocol,
+			(*line)->id, (*line)->dlt645 ? "dlt645" : "modbus");
 		return 2;
 	}
 	if (parse_slaves(a->slaves, *line, lo, hi) != GFI_OK) {
@@ -540,21 +541,26 @@ int agent_probe(const char *config_path, const struct probe_args *a, FILE *out,
 	k.cfg = cfg;
 	k.deadline_ms = now_ms() + (int64_t)a->seconds * 1000;
 	status = probe_args(cfg, a, &k.line, &lo, &hi, err);
-	if (status == 0 && (np = load_profiles(cfg->profiles_dir, profiles)) == 0) {
-		fprintf(err, "profiles_dir: no modbus profile in %s\n", cfg->profiles_dir);
+	if (status == 0 && (np = load_profiles(cfg->profiles_dir, k.line->dlt645 ?
+					       GFI_PROTO_DLT645 : GFI_PROTO_MODBUS,
+					       profiles)) == 0) {
+		fprintf(err, "profiles_dir: no profile for the line in %s\n",
+			cfg->profiles_dir);
 		status = 2;
 	}
-	if (status == 0 && link_open(&k, msg, sizeof(msg)) != GFI_OK) {
+	if (status == 0 && k.line->dlt645) {
+		entries = probe_dlt645(k.line, profiles, np, k.deadline_ms, out, err);
+	} else if (status == 0 && link_open(&k, msg, sizeof(msg)) != GFI_OK) {
 		fprintf(err, "%s\n", msg);
 		status = 1;
-	}
-	if (status == 0) {
+	} else if (status == 0) {
 		nfound = scan(&k, lo, hi, found, err);
 		fprintf(out, "# line %s: %d responder(s) among slaves %d-%d\n",
 			k.line->id, nfound, lo, hi);
 		entries = probe_responders(&k, found, nfound, profiles, np, out);
-		status = entries > 0 ? 0 : 1;
 	}
+	if (status == 0)
+		status = entries > 0 ? 0 : 1;
 	link_close(&k);
 	for (size_t i = 0; i < np; i++)
 		gfi_profile_free(profiles[i]);

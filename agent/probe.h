@@ -13,8 +13,11 @@
 #ifndef GFI_AGENT_PROBE_H
 #define GFI_AGENT_PROBE_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
+#include "config.h"
 #include "profile.h"
 
 #define PROBE_MAX_WORDS 4        /* words of the widest point (f64) */
@@ -28,5 +31,11 @@ int probe_judge(const struct gfi_point *pt, int rc1, double v1, int rc2,
  * points ignore it). As gfi_point_decode. */
 int probe_decode(const struct gfi_point *pt, enum gfi_order o,
 		 const uint16_t *words, double *v);
+
+/* The probe of a DL/T 645 line (probe645.c): the one meter's address and
+ * the best of the np dlt645 profiles, all before deadline_ms (monotonic).
+ * Returns the entries printed (0 or 1), -1 when the line cannot open. */
+int probe_dlt645(const struct line_cfg *line, struct gfi_profile **profiles,
+		 size_t np, int64_t deadline_ms, FILE *out, FILE *err);
 
 #endif

@@ -4,7 +4,8 @@ another word order than their manual's, the probe proposes the right
 profile and order for each; the entries it prints, pasted into a config,
 read every value equal to the simulator's truth. On an empty RTU-over-TCP
 line (nobody answers) it ends within its --seconds. A line the running
-service holds is refused with one clear line."""
+service holds is refused with one clear line. On a DL/T 645 line it finds
+the one meter's address and a dlt645 profile whose identifiers it answers."""
 import json
 import subprocess
 import time
@@ -72,6 +73,24 @@ def empty_line(P):
     g.ok(took <= 4.5, "and it ends within its bound (%.2f s for --seconds 4)" % took)
 
 
+def dlt645_line(P):
+    _, listeners, sim_cfg = P.start_sim({"seed": 4, "profiles_dir": g.PROFILES, "tcp": [
+        {"id": "g", "host": "127.0.0.1", "port": 0, "protocol": "dlt645", "meters": [
+            {"id": "G1", "address": "202600000042", "profile": "chint-dtsu666-dlt645"}]}]},
+        "sim-645")
+    line = {"id": "grid", "type": "rtu-tcp", "protocol": "dlt645", "host": "127.0.0.1",
+            "port": listeners["g"]}
+    cfg = config(P, "probe-645.json", line, [
+        {"id": "X", "line": "grid", "address": "000000000001", "profile": "generic-dlt645"}])
+    rc, entries, text, _ = probe(cfg, "grid", "--protocol", "dlt645", "--seconds", "20")
+    g.ok(rc == 0 and len(entries) == 1 and entries[0]["address"] == "202600000042"
+         and entries[0]["profile"] == "generic-dlt645",
+         "a DL/T 645 line: the meter's address and a profile that fits:\n%s" % text)
+    rc, readings, err = g.agent_read(config(P, "pasted-645.json", line, entries))
+    g.ok(rc == 0 and readings and all(r["status"] == "ok" for r in readings),
+         "its pasted entry reads (%d readings) %s" % (len(readings), err.strip()))
+
+
 def held_line(P):
     cfg = P.path("empty.json")
     agent = P.start([g.AGENT, "run", "--config", cfg], "held.log")
@@ -87,6 +106,7 @@ def main():
     with g.Procs() as P:
         six_meters(P)
         empty_line(P)
+        dlt645_line(P)
         held_line(P)
     g.finish("probe")
 
