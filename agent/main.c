@@ -23,6 +23,25 @@ static int usage(FILE *f)
 	return 2;
 }
 
+/* probe's own options (--slaves, --protocol, --seconds): 1 when argv[*i]
+ * was one (its value taken), else 0. */
+static int probe_option(int argc, char **argv, int *i, struct probe_args *p)
+{
+	const char *opt = argv[*i];
+
+	if (*i + 1 >= argc)
+		return 0;
+	if (strcmp(opt, "--slaves") == 0)
+		p->slaves = argv[++*i];
+	else if (strcmp(opt, "--protocol") == 0)
+		p->protocol = argv[++*i];
+	else if (strcmp(opt, "--seconds") == 0)
+		p->seconds = atoi(argv[++*i]);
+	else
+		return 0;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *meter = NULL, *key = NULL, *cn = NULL,
@@ -43,12 +62,8 @@ int main(int argc, char **argv)
 			from = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--to") == 0) {
 			to = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--slaves") == 0) {
-			probe.slaves = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--protocol") == 0) {
-			probe.protocol = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--seconds") == 0) {
-			probe.seconds = atoi(argv[++i]);
+		} else if (probe_option(argc, argv, &i, &probe)) {
+			continue;
 		} else if (i + 1 < argc && strcmp(argv[i], "--key") == 0) {
 			key = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--cn") == 0) {
