@@ -23,6 +23,8 @@
  *
  * A line with protocol dlt645 shares the listeners, ports and loop, and
  * hands its bytes to serve645.c instead (a receive buffer per connection).
+ * RTU frames on TCP (tcp lines with framing rtu, DTUs) share them too and
+ * are framed and answered by stream.c (server_rt.h is their common state).
  *
  * Invariants: every fd in the loop is < FD_SETSIZE; a closed fd is -1; the
  * modbus contexts never own client sockets (we close them ourselves).
@@ -49,52 +51,10 @@
 #include "log.h"
 #include "model.h"
 #include "serve645.h"
+#include "server_rt.h"
 
-#define MAX_CLIENTS 128
-#define RTU_BYTE_TIMEOUT_MS 100 /* gap that ends a partial RTU frame */
 #define RTU_REOPEN_S 1
 #define LOOP_TIMEOUT_MS 100  /* also the DTU dial and heartbeat tick */
-#define DTU_REDIAL_MS 300
-#define DTU_CONNECT_TIMEOUT_S 1
-
-struct meter_rt {
-	const struct sim_meter *m;
-	modbus_mapping_t *map;
-	int start[5];            /* per function 1..4: first address mapped */
-	int warned;              /* an encode failure was logged */
-};
-
-struct line_rt {
-	const struct sim_line *cfg;
-	size_t index;            /* position in its tcp[], rtu[] or dtu[] array */
-	modbus_t *ctx;
-	modbus_t *out;           /* builds the replies: ctx, or an RTU context
-				    for an RTU stream (sent through capture) */
-	int64_t redial_ms;       /* DTU: next dial while not connected */
-	int64_t heartbeat_ms;    /* DTU: next heartbeat due */
-	int listen_fd;           /* TCP */
-	int port;                /* TCP: the port actually bound */
-	int fd;                  /* RTU: open port, -1 while lost */
-	time_t reopen_at;        /* RTU: next attempt while lost */
-	struct meter_rt *by_slave[248];
-	struct meter_rt *meters; /* cfg->nmeters */
-	struct serve645_rx rx;   /* RTU on a dlt645 line */
-};
-
-struct client {
-	int fd;                  /* -1: free slot */
-	struct line_rt *line;
-	struct serve645_rx rx;   /* on a dlt645 line */
-};
-
-struct sim_server {
-	size_t nlines;
-	struct line_rt *lines;
-	struct client clients[MAX_CLIENTS];
-	int capture[2];          /* socketpair: RTU stream replies are built
-				    into [0] and taken from [1] */
-};
-
 
 /* ---- RTU framing ----------------------------------------------------- */
 
@@ -158,7 +118,7 @@ static int read_exact(int fd, uint8_t *buf, size_t n)
 
 /* Read one request into buf. > 0 its length; 0 nothing usable (garbage,
  * timeout, bad CRC: input flushed); -2 the port is dead. */
-static int rtu_read_request(int fd, uint8_t *buf, size_t cap,
+int rtu_read_request(int fd, uint8_t *buf, size_t cap,
 			    const char *line_id)
 {
 	size_t have = 2;
@@ -202,13 +162,13 @@ static int is_write(int fc)
 	       fc == 23;
 }
 
-static unsigned be16(const uint8_t *p)
+unsigned be16(const uint8_t *p)
 {
 	return (unsigned)p[0] << 8 | p[1];
 }
 
 /* Whether fault f concerns a read of [addr, addr+count) with function fc. */
-static int fault_matches(const struct sim_fault *f, int fc, unsigned addr,
+int fault_matches(const struct sim_fault *f, int fc, unsigned addr,
 			 unsigned count, int64_t now)
 {
 	if (now < f->from_s || now >= f->to_s)
@@ -324,7 +284,7 @@ static void reply(struct line_rt *l, const uint8_t *req, int len, int exc,
 /* The second a request is answered at. Not time(): glibc serves it from
  * the kernel's coarse clock, which lags CLOCK_REALTIME by up to a tick
  * just after a second starts, so a poll stamped t could get t-1's value. */
-static int64_t request_time_s(void)
+int64_t request_time_s(void)
 {
 	struct timespec ts;
 
@@ -334,7 +294,7 @@ static int64_t request_time_s(void)
 
 /* Answer one complete request; hdr is the offset of the function byte
  * (7 for TCP, 1 for RTU), the unit id is just before it. */
-static void handle_request(struct line_rt *l, const uint8_t *req, int len,
+void handle_request(struct line_rt *l, const uint8_t *req, int len,
 			   int hdr)
 {
 	int slave = req[hdr - 1], fc = req[hdr], exc = 0;
@@ -366,8 +326,6 @@ static void handle_request(struct line_rt *l, const uint8_t *req, int len,
 		fill_mapping(mr, fc, addr, count, request_time_s());
 	reply(l, req, len, exc, mr->map);
 }
-
-static int stream_serve(struct sim_server *s, struct line_rt *l, int fd);
 
 /* ---- TCP ------------------------------------------------------------- */
 
@@ -501,163 +459,6 @@ static void rtu_retry(struct line_rt *l)
 		return;
 	}
 	l->reopen_at = time(NULL) + RTU_REOPEN_S;
-}
-
-/* ---- RTU streams: tcp lines with framing rtu, DTUs ------------------ */
-
-enum { SF_GARBAGE = 1, SF_BADCRC = 2, SF_TRUNCATE = 4 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* The stream faults (SF_*) of the meter req is for, active for it now. */
-static int stream_faults(const struct line_rt *l, const uint8_t *req, int len)
-{
-	const struct meter_rt *mr = l->by_slave[req[0] < 248 ? req[0] : 0];
-	int mask = 0;
-
-	for (size_t i = 0; mr != NULL && len >= 6 && i < mr->m->nfaults; i++) {
-		const struct sim_fault *f = &mr->m->faults[i];
-		if (!fault_matches(f, req[1], be16(req + 2), be16(req + 4),
-				   request_time_s()))
-			continue;
-		mask |= f->kind == SIM_FAULT_GARBAGE ? SF_GARBAGE
-		      : f->kind == SIM_FAULT_BAD_CHECKSUM ? SF_BADCRC
-		      : f->kind == SIM_FAULT_TRUNCATED ? SF_TRUNCATE : 0;
-	}
-	return mask;
-}
-
-static int write_all(int fd, const uint8_t *buf, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = send(fd, buf, n, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		buf += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
-/* Whether l is a DTU whose heartbeat is due; if so the next is scheduled. */
-static int heartbeat_due(struct line_rt *l)
-{
-	int64_t now = mono_ms();
-
-	if (l->cfg->transport != SIM_DTU || l->cfg->heartbeat_ms <= 0 ||
-	    l->cfg->heartbeat_len == 0 || now < l->heartbeat_ms)
-		return 0;
-	l->heartbeat_ms = now + l->cfg->heartbeat_ms;
-	return 1;
-}
-
-/* Send reply rep (n bytes) with its faults: noise that looks like a frame
- * start before it, its CRC broken, or only its first half; a DTU's due
- * heartbeat goes in its middle. */
-static int stream_send(struct line_rt *l, int fd, uint8_t *rep, size_t n,
-		       int faults)
-{
-	const uint8_t noise[] = { 0x00, rep[0], rep[1], 0xFA, 0x55 };
-	uint8_t out[sizeof(noise) + MODBUS_RTU_MAX_ADU_LENGTH + SIM_PACKET_MAX];
-	size_t half = n / 2, len = 0;
-
-	if (faults & SF_BADCRC)
-		rep[n - 1] ^= 0x5A;
-	if (faults & SF_TRUNCATE)
-		n = half;
-	if (faults & SF_GARBAGE) {
-		memcpy(out, noise, sizeof(noise));
-		len = sizeof(noise);
-	}
-	memcpy(out + len, rep, half);
-	len += half;
-	if (heartbeat_due(l)) {
-		memcpy(out + len, l->cfg->heartbeat, l->cfg->heartbeat_len);
-		len += l->cfg->heartbeat_len;
-	}
-	memcpy(out + len, rep + half, n - half);
-	/* One write: a reply in pieces would wait out Nagle and delayed ACKs. */
-	return write_all(fd, out, len + n - half);
-}
-
-/* Answer one RTU request arriving on fd. 0, or -1 when fd is closed. */
-static int stream_serve(struct sim_server *s, struct line_rt *l, int fd)
-{
-	uint8_t req[MODBUS_RTU_MAX_ADU_LENGTH], rep[MODBUS_RTU_MAX_ADU_LENGTH];
-	int len = rtu_read_request(fd, req, sizeof(req), l->cfg->id);
-	ssize_t n;
-
-	if (len == -2)
-		return -1;
-	if (len <= 0 || req[0] == 0)
-		return 0;
-	modbus_set_socket(l->out, s->capture[0]);
-	handle_request(l, req, len, 1);
-	n = recv(s->capture[1], rep, sizeof(rep), MSG_DONTWAIT);
-	if (n <= 0)
-		return 0;  /* silent: a timeout fault or an unknown slave */
-	return stream_send(l, fd, rep, (size_t)n, stream_faults(l, req, len));
-}
-
-static void dtu_lost(struct line_rt *l, const char *why)
-{
-	log_notice("dtu connection lost: line=%s: %s", l->cfg->id, why);
-	close(l->fd);
-	l->fd = -1;
-	l->redial_ms = mono_ms() + DTU_REDIAL_MS;
-}
-
-static void dtu_serve(struct sim_server *s, struct line_rt *l)
-{
-	if (stream_serve(s, l, l->fd) != 0)
-		dtu_lost(l, "closed by the gateway");
-}
-
-/* Dial the gateway and register; the fd or -1. */
-static int dtu_dial(const struct sim_line *c)
-{
-	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)c->port) };
-	struct timeval tv = { DTU_CONNECT_TIMEOUT_S, 0 };
-	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-	if (fd < 0)
-		return -1;
-	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
-	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	if (inet_pton(AF_INET, c->host, &sa.sin_addr) != 1 || fd >= FD_SETSIZE ||
-	    connect(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
-	    write_all(fd, c->registration, c->registration_len) != 0) {
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
-
-/* From the loop: dial while away, send a due heartbeat while connected. */
-static void dtu_tick(struct line_rt *l)
-{
-	if (l->fd < 0) {
-		if (mono_ms() < l->redial_ms)
-			return;
-		l->fd = dtu_dial(l->cfg);
-		l->redial_ms = mono_ms() + DTU_REDIAL_MS;
-		if (l->fd >= 0)
-			log_info("dtu registered: line=%s port=%d", l->cfg->id,
-				 l->cfg->port);
-		return;
-	}
-	if (heartbeat_due(l) &&
-	    write_all(l->fd, l->cfg->heartbeat, l->cfg->heartbeat_len) != 0)
-		dtu_lost(l, "heartbeat failed");
 }
 
 /* ---- setup ----------------------------------------------------------- */
