@@ -1,12 +1,13 @@
 """Fault suite on DTU lines (issue 20, acceptance 2): two simulated 4G
 DTUs dial into one agent port, each with its registration and heartbeats
 (which arrive before, between and inside replies), each the link of one
-meter's dtu-listen line. DTU A's connection is cut (its TcpProxy resets
-it and refuses new ones) and restored: the suite's exact check
-(FaultRig.check_exact) passes with A's slots comm-error only during its
-outage (it redials and its new connection replaces the old), and DTU B's
-line keeps exact 1 s steps throughout. A connection with an unknown
-registration is logged and closed.
+meter's dtu-listen line; a third meter is on an ordinary Modbus TCP line.
+DTU A's connection is cut (its TcpProxy resets it and refuses new ones)
+and restored: the suite's exact check (FaultRig.check_exact) passes with
+A's slots comm-error only during its outage (it redials and its new
+connection replaces the old), while DTU B's line and the TCP line keep
+exact 1 s steps throughout. A connection with an unknown registration is
+logged and closed.
 
 The rig is the Modbus one (gfitest.FaultRig) with its simulator and agent
 configs rewritten as they are written (as test_faults_dlt645 does)."""
@@ -27,24 +28,24 @@ def as_dtus(P, agent_port, proxies):
     start_sim, write_json = P.start_sim, P.write_json
 
     def sim(config, name="sim"):
-        meters = [m for line in config.pop("tcp") for m in line["meters"]]
+        line = config["tcp"][0]
+        meters = [m for m in line["meters"] if m["id"] in REG]
+        line["meters"] = [m for m in line["meters"] if m["id"] not in REG]
         config["dtu"] = [{"id": "d" + m["id"], "port": proxies[m["id"]].port,
                           REG[m["id"]][0]: REG[m["id"]][1],
                           BEAT[m["id"]][0]: BEAT[m["id"]][1],
                           "heartbeat_ms": BEAT[m["id"]][2], "meters": [m]}
                          for m in meters]
-        proc, listeners, cfg = start_sim(config, name)
-        listeners["t1"] = agent_port     # FaultRig's tcp line, replaced below
-        return proc, listeners, cfg
+        return start_sim(config, name)
 
     def agent(name, obj):
         if name == "agent.json":
-            obj["lines"] = [{"id": "d" + m["id"], "type": "dtu-listen",
-                             "bind": "127.0.0.1", "port": agent_port,
-                             REG[m["id"]][0]: REG[m["id"]][1],
-                             BEAT[m["id"]][0]: BEAT[m["id"]][1]}
-                            for m in obj["meters"]]
-            for m in obj["meters"]:
+            dtus = [m for m in obj["meters"] if m["id"] in REG]
+            obj["lines"] += [{"id": "d" + m["id"], "type": "dtu-listen",
+                              "bind": "127.0.0.1", "port": agent_port,
+                              REG[m["id"]][0]: REG[m["id"]][1],
+                              BEAT[m["id"]][0]: BEAT[m["id"]][1]} for m in dtus]
+            for m in dtus:
                 m["line"] = "d" + m["id"]
         return write_json(name, obj)
     P.start_sim, P.write_json = sim, agent
@@ -67,7 +68,7 @@ def main():
     with g.Procs() as P:
         proxies = {m: g.TcpProxy(port) for m in ("E1", "E2")}
         as_dtus(P, port, proxies)
-        rig = g.FaultRig(P, GW)
+        rig = g.FaultRig(P, GW, meters=g.FAULT_METERS + (("E3", 3, "eastron-sdm630"),))
         rig.agg.start()
         rig.start_agent()
         log = rig.agent_logs[-1]
@@ -100,8 +101,11 @@ def main():
         g.ok(comm and t_cut <= comm[0] and comm[-1] <= t_back,
              "DTU A's meter read comm-error only during its outage %d..%d (%s)"
              % (t_cut, t_back, comm[:1] + comm[-1:]))
-        e2 = [st for (m, p, t), (v, st) in held.items() if m == "E2" and t_from <= t <= t_to]
-        g.ok(e2 and set(e2) == {0}, "DTU B's line all ok throughout (%d readings)" % len(e2))
+        for m, what in (("E2", "DTU B's line"), ("E3", "the Modbus TCP line")):
+            st = [s for (pm, p, t), (v, s) in held.items() if pm == m and t_from <= t <= t_to]
+            times = sorted({t for (pm, p, t) in held if pm == m and t_from <= t <= t_to})
+            g.ok(st and set(st) == {0} and {b - a for a, b in zip(times, times[1:])} == {1},
+                 "%s: all ok in exact 1 s steps throughout (%d readings)" % (what, len(st)))
         rig.close()
         for p in proxies.values():
             p.close()
