@@ -34,10 +34,13 @@
 #include "config.h"
 #include "error.h"
 #include "log.h"
+#include "dtu.h"
 #include "line645.h"
 #include "poller.h"
 #include "queue.h"
 #include "ratios.h"
+#include "rtulink.h"
+#include "runlock.h"
 #include "sign.h"
 #include "uplink.h"
 #include "wiretime.h"
@@ -62,7 +65,9 @@ struct worker {
 	struct gfi_reading *buf;      /* readings of one cycle */
 	size_t bufcap;
 	modbus_t *ctx;                /* a Modbus line, or: */
-	struct line645 *l645;         /* a DL/T 645 line */
+	struct line645 *l645;         /* a DL/T 645 line, or: */
+	struct rtulink *rtu;          /* an rtu-tcp or dtu-listen line */
+	struct dtu_hub *hub;          /* hands a dtu-listen line its DTU */
 	int connected;
 	struct queue *q;
 	pthread_t thread;
@@ -198,7 +203,27 @@ static void print_reading(FILE *out, const struct gfi_reading *r,
 struct read_links {
 	modbus_t **ctxs;              /* nlines */
 	struct line645 **l645;        /* nlines */
+	struct rtulink **rtu;         /* nlines */
 };
+
+/* Poll meter m on its rtu-tcp line into rs (a dtu-listen line has no DTU
+ * outside `run`: its points read comm-error). */
+static int read_rtu(const struct agent_config *cfg, const struct meter_cfg *m,
+		    struct read_links *k, struct poll_meter *pm,
+		    struct gfi_reading *rs, FILE *err)
+{
+	char msg[256];
+
+	if (k->rtu[m->line] == NULL &&
+	    (k->rtu[m->line] = rtulink_new(&cfg->lines[m->line])) == NULL)
+		return GFI_E_NOMEM;
+	if (rtulink_connect(k->rtu[m->line], msg, sizeof(msg)) != GFI_OK) {
+		fprintf(err, "%s\n", msg);
+		fill_link_down(m, (int64_t)time(NULL), rs);
+		return GFI_E_IO;
+	}
+	return rtulink_poll_meter(pm, k->rtu[m->line], (int64_t)time(NULL), rs);
+}
 
 /* Connect the DL/T 645 line of meter m if not yet; non-zero when usable. */
 static int read_link_645(const struct agent_config *cfg,
@@ -276,7 +301,10 @@ static int read_one_meter(const struct agent_config *cfg,
 		free(rs);
 		return 1;
 	}
+	enum line_type t = cfg->lines[m->line].type;
+
 	rc = cfg->lines[m->line].dlt645 ? read_645(cfg, m, k, &pm, rs, err)
+	   : t == LINE_RTU_TCP || t == LINE_DTU ? read_rtu(cfg, m, k, &pm, rs, err)
 					: read_modbus(cfg, m, k, &pm, rs, err);
 	for (size_t i = 0; i < m->npoints; i++)
 		print_reading(out, &rs[i], m->points[i].pt->unit);
@@ -290,7 +318,7 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 	       FILE *err)
 {
 	struct agent_config *cfg = NULL;
-	struct read_links k = { NULL, NULL };
+	struct read_links k = { NULL, NULL, NULL };
 	int status = 0;
 
 	if (config_load(config_path, &cfg, report_to_file, err) != GFI_OK)
@@ -302,9 +330,11 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 	}
 	k.ctxs = calloc(cfg->nlines, sizeof(*k.ctxs));
 	k.l645 = calloc(cfg->nlines, sizeof(*k.l645));
-	if (k.ctxs == NULL || k.l645 == NULL) {
+	k.rtu = calloc(cfg->nlines, sizeof(*k.rtu));
+	if (k.ctxs == NULL || k.l645 == NULL || k.rtu == NULL) {
 		free(k.ctxs);
 		free(k.l645);
+		free(k.rtu);
 		config_free(cfg);
 		return 1;
 	}
@@ -321,9 +351,11 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
 			modbus_free(k.ctxs[i]);
 		}
 		line645_free(k.l645[i]);
+		rtulink_free(k.rtu[i]);
 	}
 	free(k.ctxs);
 	free(k.l645);
+	free(k.rtu);
 	config_free(cfg);
 	return status;
 }
@@ -482,8 +514,24 @@ static void worker_ensure_link(struct worker *w)
 {
 	char msg[256];
 
+	int fd = w->rtu ? dtu_hub_take(w->hub, (size_t)(w->line - w->cfg->lines)) : -1;
+
+	if (fd >= 0) {
+		rtulink_adopt(w->rtu, fd);  /* a reconnecting DTU replaces the old */
+		w->connected = 1;
+		log_info("dtu connected: line=%s", w->line->id);
+	}
 	if (w->connected)
 		return;
+	if (w->rtu != NULL) {
+		int rc = rtulink_connect(w->rtu, msg, sizeof(msg));
+		w->connected = rc == GFI_OK;
+		if (rc == GFI_OK)
+			log_info("line connected: line=%s", w->line->id);
+		else if (rc == GFI_E_IO)
+			log_warn("line connect failed: %s", msg);
+		return;
+	}
 	if (w->l645 != NULL) {
 		w->connected = line645_connect(w->l645, msg, sizeof(msg)) == GFI_OK;
 		if (w->connected)
@@ -513,14 +561,17 @@ static size_t worker_poll_meter(struct worker *w, size_t i, struct gfi_reading *
 		fill_link_down(pm->cfg, now_s, out);
 		return pm->cfg->npoints;
 	}
-	rc = w->l645 ? line645_poll_meter(pm, w->l645, now_s, out)
-		     : poll_meter_read(pm, w->ctx, now_s, out);
+	rc = w->l645  ? line645_poll_meter(pm, w->l645, now_s, out)
+	     : w->rtu ? rtulink_poll_meter(pm, w->rtu, now_s, out)
+		      : poll_meter_read(pm, w->ctx, now_s, out);
 	if (w->ratios != NULL)
 		ratios_after_poll(w->ratios, w->meter_index[i], out);
 	if (rc == GFI_E_IO) {
 		log_warn("line lost: line=%s meter=%s", w->line->id, pm->cfg->id);
 		if (w->l645)
 			line645_close(w->l645);
+		else if (w->rtu)
+			rtulink_close(w->rtu);
 		else
 			modbus_close(w->ctx);
 		w->connected = 0;
@@ -600,6 +651,7 @@ static void worker_free(struct worker *w)
 		modbus_free(w->ctx);
 	}
 	line645_free(w->l645);
+	rtulink_free(w->rtu);
 	queue_close(w->q);
 	memset(w, 0, sizeof(*w));
 }
@@ -644,6 +696,9 @@ static int worker_init(struct worker *w, const struct agent_config *cfg,
 		w->l645 = line645_new(w->line);
 		if (w->l645 == NULL)
 			return GFI_E_NOMEM;
+	} else if (w->line->type == LINE_RTU_TCP || w->line->type == LINE_DTU) {
+		if ((w->rtu = rtulink_new(w->line)) == NULL)
+			return GFI_E_NOMEM;
 	} else if ((w->ctx = poll_line_new(w->line, msg, sizeof(msg))) == NULL) {
 		log_err("%s", msg);
 		return GFI_E_INVAL;
@@ -663,6 +718,7 @@ struct generation {
 	struct poll_stats stats;
 	struct uplink *uplink;        /* NULL without an "uplink" config */
 	struct ratios *ratios;        /* multipliers last polled (ratios.h) */
+	struct dtu_hub *hub;          /* listeners of dtu-listen lines, or NULL */
 };
 
 static void generation_stop(struct generation *g)
@@ -678,6 +734,8 @@ static void generation_stop(struct generation *g)
 	}
 	free(g->workers);
 	g->workers = NULL;
+	dtu_hub_stop(g->hub);
+	g->hub = NULL;
 	/* After the pollers: their last commits are in the queue for next time. */
 	uplink_stop(g->uplink);
 	g->uplink = NULL;
@@ -723,6 +781,10 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 	if (ratios_open(cfg, &g->ratios, msg, sizeof(msg)) != GFI_OK)
 		log_err("multiplier state unusable, changes will not be marked: %s",
 			msg);
+	if (dtu_hub_start(cfg, &g->hub, msg, sizeof(msg)) != GFI_OK) {
+		log_err("%s", msg);
+		return GFI_E_IO;
+	}
 	g->workers = calloc(cfg->nlines, sizeof(*g->workers));
 	if (g->workers == NULL)
 		return GFI_E_NOMEM;
@@ -731,6 +793,7 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 		int rc = worker_init(&g->workers[i], cfg, i, &g->ctl, queue_path,
 				     &g->stats);
 		g->workers[i].ratios = g->ratios;
+		g->workers[i].hub = g->hub;
 		if (rc != GFI_OK)
 			return rc;
 	}
@@ -771,6 +834,8 @@ int agent_run(const char *config_path)
 		return 2;
 	gfi_log_set_level(cfg->log_level > gfi_log_threshold ? cfg->log_level
 							     : gfi_log_threshold);
+	/* Held until exit: `probe` refuses lines while the service runs. */
+	runlock_take(cfg->data_dir);
 	/* Workers inherit the blocked set; only this thread takes signals. */
 	sigemptyset(&set);
 	sigaddset(&set, SIGINT);

@@ -1,5 +1,5 @@
 /*
- * agent.h — gfi-agent's commands: check-config, read, run.
+ * agent.h — gfi-agent's commands: check-config, read, discover, probe, run.
  *
  * main.c only parses arguments and calls these. Each returns the process
  * exit status: 0 success, 1 runtime failure, 2 bad configuration or usage.
@@ -26,6 +26,22 @@ int agent_read(const char *config_path, const char *meter_id, FILE *out,
  * ({"line","address"}). Exit 0 found, 1 none, 2 bad config or arguments. */
 int agent_discover(const char *config_path, const char *line_id,
 		   const char *from, const char *to, FILE *out, FILE *err);
+
+/* `probe`'s arguments, as given (NULL: absent). */
+struct probe_args {
+	const char *line;            /* --line ID, required */
+	const char *slaves;          /* --slaves N or FROM-TO, default 1-247 */
+	const char *protocol;        /* --protocol modbus (dlt645: see discover) */
+	int seconds;                 /* --seconds, default 60, 1..3600 */
+};
+
+/* Find the meters on a line and the shipped profile and word order each
+ * fits best (probe.c): scans within a->seconds, reads only, refuses a line
+ * the running service holds. Prints '#' evidence lines and one JSON meter
+ * entry per identified meter. Exit 0 some identified, 1 none (or the line
+ * is held, or unreachable), 2 bad config or arguments. */
+int agent_probe(const char *config_path, const struct probe_args *a, FILE *out,
+		FILE *err);
 
 /* Poll for ever into the durable queue: one thread per line, each meter at
  * its interval aligned to the wall clock. SIGTERM/SIGINT stop cleanly after

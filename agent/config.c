@@ -26,6 +26,7 @@
  */
 #include "config.h"
 
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -101,14 +102,20 @@ static const char *const rtu_keys[] = {
 	"id", "type", "protocol", "byte_timeout_ms", "device", "baud",
 	"parity", "data_bits", "stop_bits", NULL,
 };
+static const char *const dtu_keys[] = {
+	"id", "type", "protocol", "bind", "port", "registration",
+	"registration_hex",
+	"heartbeat", "heartbeat_hex", NULL,
+};
 static const char *const any_line_keys[] = {
 	"id", "type", "protocol", "byte_timeout_ms", "host", "port", "device",
-	"baud", "parity", "data_bits", "stop_bits", NULL,
+	"baud", "parity", "data_bits", "stop_bits", "bind", "registration",
+	"registration_hex", "heartbeat", "heartbeat_hex", NULL,
 };
 static const char *const meter_keys[] = {
 	"id", "line", "slave", "address", "profile", "interval_s",
 	"timeout_ms", "retries", "points", "max_rate_per_h", "multiplier",
-	"ct_ratio", "pt_ratio", NULL,
+	"ct_ratio", "pt_ratio", "word_order", NULL,
 };
 
 /* ---- reporting ---------------------------------------------------------- */
@@ -479,7 +486,10 @@ static void parse_tcp(struct loader *ld, const cJSON *obj, const char *path,
 			     path, quoted(l->host, q, sizeof(q)));
 	}
 	/* A transparent serial server has no standard port. */
-	if (l->dlt645 && get(obj, "port") == NULL)
+	if (l->type == LINE_RTU_TCP && get(obj, "port") == NULL)
+		fail(ld, "%s.port: missing (an rtu-tcp line is a serial server's "
+		     "port)", path);
+	else if (l->dlt645 && get(obj, "port") == NULL)
 		fail(ld, "%s.port: missing (a dlt645 tcp line is a serial server's "
 		     "port)", path);
 	read_int(ld, obj, path, "port", 1, 65535, DEFAULT_TCP_PORT, &l->port);
@@ -589,7 +599,11 @@ static int parse_line_type(struct loader *ld, const cJSON *obj,
 		l->type = LINE_RTU;
 		return 1;
 	}
-	fail(ld, "%s.type: %s must be tcp or rtu", path,
+	if (strcmp(val, "rtu-tcp") == 0 || strcmp(val, "dtu-listen") == 0) {
+		l->type = val[0] == 'r' ? LINE_RTU_TCP : LINE_DTU;
+		return 1;
+	}
+	fail(ld, "%s.type: %s must be tcp, rtu, rtu-tcp or dtu-listen", path,
 	     quoted(val, q, sizeof(q)));
 	return 0;
 }
@@ -614,6 +628,106 @@ static void parse_protocol(struct loader *ld, const cJSON *obj,
 		fail(ld, "%s.byte_timeout_ms: only for dlt645 lines", path);
 	read_int(ld, obj, path, "byte_timeout_ms", 10, 5000,
 		 DLT645_DEFAULT_BYTE_TIMEOUT_MS, &l->byte_timeout_ms);
+}
+
+/* ---- dtu-listen lines --------------------------------------------------- */
+
+/* A packet given as "<key>" (text) or "<key>_hex"; at most one of them.
+ * Returns 1 when one was given and is valid. */
+static int read_packet(struct loader *ld, const cJSON *obj, const char *path,
+		       const char *key, uint8_t *dst, size_t *len)
+{
+	char hexkey[32], err[256], val[2 * CONFIG_PACKET_MAX + 2], q[64];
+	const char *k;
+	int hex;
+
+	snprintf(hexkey, sizeof(hexkey), "%s_hex", key);
+	if (get(obj, key) != NULL && get(obj, hexkey) != NULL) {
+		fail(ld, "%s.%s: give %s or %s, not both", path, hexkey, key, hexkey);
+		return 0;
+	}
+	hex = get(obj, hexkey) != NULL;
+	k = hex ? hexkey : key;
+	if (get(obj, k) == NULL)
+		return 0;
+	if (check(ld, gfi_json_string(obj, k, path, 1, NULL, val, sizeof(val),
+				      err, sizeof(err)), err) != GFI_OK)
+		return 0;
+	*len = hex ? strlen(val) / 2 : strlen(val);
+	for (size_t i = 0; hex && i < *len; i++) {
+		unsigned b;
+		if (strlen(val) % 2 != 0 || sscanf(val + 2 * i, "%2x", &b) != 1 ||
+		    !isxdigit((unsigned char)val[2 * i]) ||
+		    !isxdigit((unsigned char)val[2 * i + 1])) {
+			fail(ld, "%s.%s: %s is not hex bytes", path, k,
+			     quoted(val, q, sizeof(q)));
+			return 0;
+		}
+		dst[i] = (uint8_t)b;
+	}
+	if (*len == 0 || *len > CONFIG_PACKET_MAX) {
+		fail(ld, "%s.%s: 1..%d bytes", path, k, CONFIG_PACKET_MAX);
+		return 0;
+	}
+	if (!hex)
+		memcpy(dst, val, *len);
+	return 1;
+}
+
+/* DTUs sharing a port are told apart by registration: no two equal, none
+ * the start of another. */
+static void check_registration_unique(struct loader *ld, const char *path,
+				      size_t idx)
+{
+	const struct line_cfg *l = &ld->cfg->lines[idx];
+
+	for (size_t i = 0; i < idx; i++) {
+		const struct line_cfg *o = &ld->cfg->lines[i];
+		size_t n = o->registration_len < l->registration_len
+				   ? o->registration_len : l->registration_len;
+		if (o->type != LINE_DTU || o->port != l->port || n == 0 ||
+		    strcmp(o->bind, l->bind) != 0)
+			continue;
+		if (memcmp(o->registration, l->registration, n) == 0) {
+			fail(ld, "%s.registration: same as (or the start of) "
+			     "lines[%zu]'s on this port", path, i);
+			return;
+		}
+	}
+}
+
+static void config_parse_dtu(struct loader *ld, const cJSON *obj,
+			     const char *path, size_t idx)
+{
+	struct line_cfg *l = &ld->cfg->lines[idx];
+	char err[256], q[64];
+
+	if (check(ld, gfi_json_string(obj, "bind", path, 1, NULL, l->bind,
+				      sizeof(l->bind), err, sizeof(err)),
+		  err) == GFI_OK) {
+		int ok = l->bind[0] != '\0';
+		for (const char *c = l->bind; ok && *c != '\0'; c++)
+			ok = host_char(*c);
+		if (!ok)
+			fail(ld, "%s.bind: %s is not an IP address", path,
+			     quoted(l->bind, q, sizeof(q)));
+	}
+	if (get(obj, "port") == NULL)
+		fail(ld, "%s.port: missing (the port the DTUs dial)", path);
+	read_int(ld, obj, path, "port", 1, 65535, 0, &l->port);
+	if (!read_packet(ld, obj, path, "registration", l->registration,
+			 &l->registration_len)) {
+		if (get(obj, "registration") == NULL &&
+		    get(obj, "registration_hex") == NULL)
+			fail(ld, "%s.registration: missing (the DTU's registration "
+			     "packet, text or registration_hex)", path);
+		l->registration_len = 0;
+	} else {
+		check_registration_unique(ld, path, idx);
+	}
+	if (!read_packet(ld, obj, path, "heartbeat", l->heartbeat,
+			 &l->heartbeat_len))
+		l->heartbeat_len = 0;
 }
 
 static void parse_line(struct loader *ld, const cJSON *obj, size_t idx)
@@ -641,9 +755,15 @@ static void parse_line(struct loader *ld, const cJSON *obj, size_t idx)
 		check_keys(ld, obj, path, any_line_keys, "unknown key");
 		return;
 	}
-	if (l->type == LINE_TCP) {
-		check_keys(ld, obj, path, tcp_keys, "not a key of a tcp line");
+	if (l->type == LINE_TCP || l->type == LINE_RTU_TCP) {
+		check_keys(ld, obj, path, tcp_keys, l->type == LINE_TCP ?
+			   "not a key of a tcp line" : "not a key of an rtu-tcp line");
 		parse_tcp(ld, obj, path, l);
+	} else if (l->type == LINE_DTU) {
+		check_keys(ld, obj, path, dtu_keys, "not a key of a dtu-listen line");
+		if (l->dlt645)
+			fail(ld, "%s.protocol: a dtu-listen line speaks modbus", path);
+		config_parse_dtu(ld, obj, path, idx);
 	} else {
 		check_keys(ld, obj, path, rtu_keys, "not a key of an rtu line");
 		parse_rtu(ld, obj, path, idx);
@@ -975,7 +1095,7 @@ static void meter_slave(struct loader *ld, const cJSON *obj, const char *path,
 {
 	struct meter_cfg *mc = &ld->cfg->meters[idx];
 	int rtu = mc->line != NO_LINE && ld->line_typed[mc->line] &&
-		  ld->cfg->lines[mc->line].type == LINE_RTU;
+		  ld->cfg->lines[mc->line].type != LINE_TCP;
 	char err[256];
 	long long v;
 	int rc;
@@ -1053,6 +1173,42 @@ static void meter_ratios(struct loader *ld, const cJSON *obj,
 		mc->pt_ratio = v;
 }
 
+/* "word_order": the meter's registers in another order than its profile
+ * says (found by `gfi-agent probe`): every multi-register point of it. */
+static void meter_word_order(struct loader *ld, const cJSON *obj,
+			     const char *path, struct meter_cfg *mc)
+{
+	char err[256], val[16], q[64];
+	enum gfi_order order;
+
+	if (get(obj, "word_order") == NULL || mc->points == NULL ||
+	    mc->profile == NULL)
+		return;
+	if (check(ld, gfi_json_string(obj, "word_order", path, 1, NULL, val,
+				      sizeof(val), err, sizeof(err)), err) != GFI_OK)
+		return;
+	if (gfi_order_parse(val, &order) != GFI_OK) {
+		fail(ld, "%s.word_order: %s must be ABCD, CDAB, BADC or DCBA",
+		     path, quoted(val, q, sizeof(q)));
+		return;
+	}
+	if (mc->profile->protocol != GFI_PROTO_MODBUS) {
+		fail(ld, "%s.word_order: only for modbus meters", path);
+		return;
+	}
+	mc->own_points = calloc(mc->npoints, sizeof(*mc->own_points));
+	if (mc->own_points == NULL) {
+		out_of_memory(ld);
+		return;
+	}
+	for (size_t i = 0; i < mc->npoints; i++) {
+		mc->own_points[i] = *mc->points[i].pt;
+		if (gfi_point_width(mc->points[i].pt) >= 2)
+			mc->own_points[i].order = order;
+		mc->points[i].pt = &mc->own_points[i];
+	}
+}
+
 static void parse_meter(struct loader *ld, const cJSON *obj, size_t idx)
 {
 	struct meter_cfg *mc = &ld->cfg->meters[idx];
@@ -1078,6 +1234,7 @@ static void parse_meter(struct loader *ld, const cJSON *obj, size_t idx)
 		 &mc->timeout_ms);
 	read_int(ld, obj, path, "retries", 0, 5, DEFAULT_RETRIES, &mc->retries);
 	parse_points(ld, obj, path, mc);
+	meter_word_order(ld, obj, path, mc);
 }
 
 static void parse_meters(struct loader *ld, const cJSON *root)
@@ -1194,8 +1351,10 @@ void config_free(struct agent_config *cfg)
 {
 	if (cfg == NULL)
 		return;
-	for (size_t i = 0; i < cfg->nmeters; i++)
+	for (size_t i = 0; i < cfg->nmeters; i++) {
 		free(cfg->meters[i].points);
+		free(cfg->meters[i].own_points);
+	}
 	for (size_t i = 0; i < cfg->nprofiles; i++)
 		gfi_profile_free(cfg->profiles[i]);
 	free(cfg->profiles);

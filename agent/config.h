@@ -17,12 +17,16 @@
  *     { "id": "rs485-1", "type": "rtu", "device": "/dev/ttyS1", "baud": 9600,
  *       "parity": "N", "data_bits": 8, "stop_bits": 1 },
  *     { "id": "grid", "type": "rtu", "protocol": "dlt645",
- *       "device": "/dev/ttyS2" } ],            2400 8E1, meters by "address"
+ *       "device": "/dev/ttyS2" },              2400 8E1, meters by "address"
+ *     { "id": "ser1", "type": "rtu-tcp", "host": "192.0.2.20", "port": 4001 },
+ *     { "id": "dtu1", "type": "dtu-listen", "bind": "0.0.0.0", "port": 9000,
+ *       "registration": "DTU0001", "heartbeat_hex": "fe" } ],
  *   "meters": [
  *     { "id": "E01", "line": "lan", "slave": 1, "profile": "eastron-sdm630",
  *       "interval_s": 60, "timeout_ms": 500, "retries": 1,
  *       "points": ["import_kwh"],               optional subset
  *       "multiplier": 200,                      or "ct_ratio" and "pt_ratio"
+ *       "word_order": "CDAB",                   overrides the profile's
  *       "max_rate_per_h": { "import_kwh": 5000 } } ],
  *   "uplink": { "host": "mqtt.city.example", "port": 8883,
  *     "ca_file": "ca.pem", "cert_file": "gw.crt", "key_file": "gw.key",
@@ -45,7 +49,11 @@
 #define CONFIG_MAX_METERS 1024
 #define CONFIG_PATH_MAX 256
 
-enum line_type { LINE_TCP, LINE_RTU };
+/* rtu-tcp: RTU frames on a TCP socket to a transparent serial server;
+ * dtu-listen: RTU frames on connections DTUs open to us (docs/polling.md). */
+enum line_type { LINE_TCP, LINE_RTU, LINE_RTU_TCP, LINE_DTU };
+
+#define CONFIG_PACKET_MAX 64     /* registration and heartbeat bytes */
 
 struct line_cfg {
 	char id[GFI_ID_MAX];
@@ -63,6 +71,15 @@ struct line_cfg {
 				    serial server (port required) */
 	int byte_timeout_ms;     /* dlt645: longest pause inside a reply,
 				    10..5000, default 500 */
+	char bind[64];           /* dtu-listen: address to listen on */
+	uint8_t registration[CONFIG_PACKET_MAX]; /* dtu-listen: the DTU's
+				    registration packet ("registration"
+				    text or "registration_hex") */
+	size_t registration_len;
+	uint8_t heartbeat[CONFIG_PACKET_MAX];    /* dtu-listen: its heartbeat
+				    ("heartbeat" or "heartbeat_hex"), dropped
+				    wherever it arrives; 0 bytes: none */
+	size_t heartbeat_len;
 };
 
 /* One polled point of a meter: the profile's point plus per-meter limits. */
@@ -88,6 +105,9 @@ struct meter_cfg {
 	int retries;                 /* 0..5, default 1 */
 	size_t npoints;
 	struct meter_point *points;  /* the polled points, in profile order */
+	struct gfi_point *own_points; /* "word_order": copies of the profile's
+					points with that order (points[].pt
+					point here), else NULL; owned */
 };
 
 /* The uplink to the city's broker (issue 3). Absent: the agent only polls. */

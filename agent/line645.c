@@ -186,7 +186,7 @@ int line645_connect(struct line645 *l, char *err, size_t errlen)
 {
 	line645_close(l);
 	l->rxlen = 0;
-	return l->cfg->type == LINE_TCP ? open_tcp(l, err, errlen)
+	return l->cfg->type != LINE_RTU ? open_tcp(l, err, errlen)
 					: open_serial(l, err, errlen);
 }
 
@@ -199,7 +199,7 @@ static int drain(struct line645 *l)
 	l->rxlen = 0;
 	while ((r = read(l->fd, junk, sizeof(junk))) > 0)
 		;
-	if (r == 0 && l->cfg->type == LINE_TCP)
+	if (r == 0 && l->cfg->type != LINE_RTU)
 		return GFI_E_IO;  /* the server closed the connection */
 	if (r < 0 && errno != EAGAIN && errno != EINTR)
 		return GFI_E_IO;

@@ -2,6 +2,7 @@
  * main.c — gfi-agent: parse arguments, dispatch to a command. Nothing else.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "agent.h"
@@ -13,6 +14,8 @@ static int usage(FILE *f)
 		"usage: gfi-agent check-config --config FILE\n"
 		"       gfi-agent read --config FILE [--meter ID]\n"
 		"       gfi-agent discover --config FILE --line ID [--from ADDR --to ADDR]\n"
+		"       gfi-agent probe --config FILE --line ID [--slaves 1-247] "
+		"[--protocol modbus] [--seconds N]\n"
 		"       gfi-agent run --config FILE [--log-level LEVEL]\n"
 		"       gfi-agent keygen --key FILE [--force]\n"
 		"       gfi-agent csr --key FILE --cn GATEWAY_ID --out FILE\n"
@@ -20,10 +23,30 @@ static int usage(FILE *f)
 	return 2;
 }
 
+/* probe's own options (--slaves, --protocol, --seconds): 1 when argv[*i]
+ * was one (its value taken), else 0. */
+static int probe_option(int argc, char **argv, int *i, struct probe_args *p)
+{
+	const char *opt = argv[*i];
+
+	if (*i + 1 >= argc)
+		return 0;
+	if (strcmp(opt, "--slaves") == 0)
+		p->slaves = argv[++*i];
+	else if (strcmp(opt, "--protocol") == 0)
+		p->protocol = argv[++*i];
+	else if (strcmp(opt, "--seconds") == 0)
+		p->seconds = atoi(argv[++*i]);
+	else
+		return 0;
+	return 1;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *meter = NULL, *key = NULL, *cn = NULL,
 		   *out = NULL, *line = NULL, *from = NULL, *to = NULL;
+	struct probe_args probe = { NULL, NULL, NULL, 60 };
 	int level, force = 0;
 
 	if (argc < 2)
@@ -39,6 +62,8 @@ int main(int argc, char **argv)
 			from = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--to") == 0) {
 			to = argv[++i];
+		} else if (probe_option(argc, argv, &i, &probe)) {
+			continue;
 		} else if (i + 1 < argc && strcmp(argv[i], "--key") == 0) {
 			key = argv[++i];
 		} else if (i + 1 < argc && strcmp(argv[i], "--cn") == 0) {
@@ -87,6 +112,10 @@ int main(int argc, char **argv)
 		return agent_read(config, meter, stdout, stderr);
 	if (strcmp(argv[1], "discover") == 0)
 		return agent_discover(config, line, from, to, stdout, stderr);
+	if (strcmp(argv[1], "probe") == 0) {
+		probe.line = line;
+		return agent_probe(config, &probe, stdout, stderr);
+	}
 	if (strcmp(argv[1], "run") == 0)
 		return agent_run(config);
 	fprintf(stderr, "%s: unknown command\n", argv[1]);

@@ -150,9 +150,11 @@ static enum failure classify(int e, int *code)
 	return FAIL_COMM;
 }
 
-static int read_raw(modbus_t *ctx, enum gfi_function fn, uint16_t start,
+static int read_raw(void *link, enum gfi_function fn, uint16_t start,
 		    uint16_t count, uint16_t *regs, uint8_t *bits)
 {
+	modbus_t *ctx = link;
+
 	switch (fn) {
 	case GFI_FN_COIL: return modbus_read_bits(ctx, start, count, bits);
 	case GFI_FN_DISCRETE: return modbus_read_input_bits(ctx, start, count, bits);
@@ -164,7 +166,12 @@ static int read_raw(modbus_t *ctx, enum gfi_function fn, uint16_t start,
 }
 
 /* One read with the meter's retries. Returns 0 or the errno of the last try. */
-static int read_with_retries(struct poll_meter *pm, modbus_t *ctx,
+static void flush_raw(void *link)
+{
+	modbus_flush(link);
+}
+
+static int read_with_retries(struct poll_meter *pm, const struct poll_io *io,
 			     enum gfi_function fn, uint16_t start, uint16_t count,
 			     uint16_t *regs, uint8_t *bits)
 {
@@ -173,7 +180,7 @@ static int read_with_retries(struct poll_meter *pm, modbus_t *ctx,
 
 	for (int i = 0; i < tries; i++) {
 		pm->requests++;
-		if (read_raw(ctx, fn, start, count, regs, bits) == (int)count) {
+		if (io->read(io->link, fn, start, count, regs, bits) == (int)count) {
 			pm->registers += count;
 			return 0;
 		}
@@ -183,7 +190,7 @@ static int read_with_retries(struct poll_meter *pm, modbus_t *ctx,
 		if (f == FAIL_EXCEPTION || f == FAIL_LINK)
 			break;  /* a retry would get the same answer */
 		if (f == FAIL_TIMEOUT)
-			modbus_flush(ctx);  /* drop a late reply before the next request */
+			io->flush(io->link);  /* drop a late reply before the next request */
 	}
 	return e ? e : EIO;
 }
@@ -250,7 +257,8 @@ static void decode_block(struct poll_meter *pm, const struct read_block *b,
 
 /* A block refused with an exception: read its points one by one so each
  * gets its own status. Returns the failure class of the last failed point. */
-static enum failure read_points_singly(struct poll_meter *pm, modbus_t *ctx,
+static enum failure read_points_singly(struct poll_meter *pm,
+				       const struct poll_io *io,
 				       const struct read_block *b,
 				       struct gfi_reading *out)
 {
@@ -262,7 +270,7 @@ static enum failure read_points_singly(struct poll_meter *pm, modbus_t *ctx,
 		uint16_t regs[4];
 		uint8_t bits[1];
 		unsigned w = gfi_point_width(pt);
-		int e = read_with_retries(pm, ctx, pt->function, pt->address,
+		int e = read_with_retries(pm, io, pt->function, pt->address,
 					  (uint16_t)w, regs, bits);
 		if (e == 0) {
 			uint16_t bit = bits[0] ? 1 : 0;
@@ -301,6 +309,17 @@ void poll_init_readings(struct poll_meter *pm, int64_t now_s,
 int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 		    struct gfi_reading *out)
 {
+	struct poll_io io = { read_raw, flush_raw, ctx };
+
+	modbus_set_slave(ctx, pm->cfg->slave);
+	modbus_set_response_timeout(ctx, (uint32_t)(pm->cfg->timeout_ms / 1000),
+				    (uint32_t)(pm->cfg->timeout_ms % 1000) * 1000);
+	return poll_meter_read_io(pm, &io, now_s, out);
+}
+
+int poll_meter_read_io(struct poll_meter *pm, const struct poll_io *io,
+		       int64_t now_s, struct gfi_reading *out)
+{
 	uint16_t regs[POLL_MAX_REGS];
 	uint8_t bits[POLL_MAX_BITS];
 	int answered = 0;
@@ -308,12 +327,9 @@ int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 	int silent = 0;
 
 	poll_init_readings(pm, now_s, out);
-	modbus_set_slave(ctx, pm->cfg->slave);
-	modbus_set_response_timeout(ctx, (uint32_t)(pm->cfg->timeout_ms / 1000),
-				    (uint32_t)(pm->cfg->timeout_ms % 1000) * 1000);
 	for (size_t bi = 0; bi < pm->nblocks && !link_down && !silent; bi++) {
 		const struct read_block *b = &pm->blocks[bi];
-		int e = read_with_retries(pm, ctx, b->function, b->start, b->count,
+		int e = read_with_retries(pm, io, b->function, b->start, b->count,
 					  regs, bits);
 		int code;
 		enum failure f;
@@ -326,7 +342,7 @@ int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 		f = classify(e, &code);
 		if (f == FAIL_EXCEPTION) {
 			answered = 1;  /* the slave is alive, it refused */
-			f = b->n > 1 ? read_points_singly(pm, ctx, b, out) : f;
+			f = b->n > 1 ? read_points_singly(pm, io, b, out) : f;
 			if (b->n == 1)
 				poll_set_failed(&out[pm->order[b->first]], GFI_ST_EXCEPTION, code);
 		} else {

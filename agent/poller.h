@@ -65,6 +65,23 @@ void poll_meter_free(struct poll_meter *pm);
 int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 		    struct gfi_reading *out);
 
+/* A Modbus master other than libmodbus (rtulink.h: RTU framing on a TCP
+ * socket or a DTU's connection), addressed to the meter being polled. read
+ * returns count, or -1 with errno as libmodbus sets it: ETIMEDOUT silence,
+ * MODBUS_ENOBASE + code an exception, ECONNRESET a broken link, anything
+ * else a damaged reply. flush drops whatever arrived unasked. */
+struct poll_io {
+	int (*read)(void *link, enum gfi_function fn, uint16_t start,
+		    uint16_t count, uint16_t *regs, uint8_t *bits);
+	void (*flush)(void *link);
+	void *link;
+};
+
+/* poll_meter_read through io (already addressed to pm's slave, with its
+ * timeout). Same readings and return codes. */
+int poll_meter_read_io(struct poll_meter *pm, const struct poll_io *io,
+		       int64_t now_s, struct gfi_reading *out);
+
 /* Every reading of the meter's points named, stamped now_s and marked
  * TIMEOUT (not answered yet): the start of any protocol's poll. */
 void poll_init_readings(struct poll_meter *pm, int64_t now_s,

@@ -10,6 +10,7 @@ packages=(
   mosquitto mosquitto-clients socat mbpoll sqlite3 openssl
   python3 python3-paho-mqtt python3-openpyxl procps psmisc iproute2 valgrind clang libclang-rt-14-dev chromium fonts-noto-cjk
   faketime  # fault suite: test_faults_clock steps the agent's wall clock (libfaketime)
+  python3-pymodbus  # test_rtu_tcp: an independent RTU-over-TCP peer (issue 20)
 )
 # dashboards: Debian's nodejs and npm unless a node with npm is already installed
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)

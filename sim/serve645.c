@@ -88,6 +88,7 @@ static void collect_faults(const struct sim_meter *m, const struct gfi_point *pt
 		case SIM_FAULT_GARBAGE: d->garbage = 1; break;
 		case SIM_FAULT_BAD_CHECKSUM: d->bad_checksum = 1; break;
 		case SIM_FAULT_WRONG_ADDRESS: d->wrong_address = 1; break;
+		case SIM_FAULT_TRUNCATED: break; /* RTU streams only */
 		}
 	}
 }

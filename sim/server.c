@@ -23,6 +23,8 @@
  *
  * A line with protocol dlt645 shares the listeners, ports and loop, and
  * hands its bytes to serve645.c instead (a receive buffer per connection).
+ * RTU frames on TCP (tcp lines with framing rtu, DTUs) share them too and
+ * are framed and answered by stream.c (server_rt.h is their common state).
  *
  * Invariants: every fd in the loop is < FD_SETSIZE; a closed fd is -1; the
  * modbus contexts never own client sockets (we close them ourselves).
@@ -37,6 +39,8 @@
 #include <sys/select.h>
 #include <sys/socket.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <termios.h>
 #include <time.h>
 #include <unistd.h>
@@ -47,43 +51,10 @@
 #include "log.h"
 #include "model.h"
 #include "serve645.h"
+#include "server_rt.h"
 
-#define MAX_CLIENTS 128
-#define RTU_BYTE_TIMEOUT_MS 100 /* gap that ends a partial RTU frame */
 #define RTU_REOPEN_S 1
-#define LOOP_TIMEOUT_MS 500
-
-struct meter_rt {
-	const struct sim_meter *m;
-	modbus_mapping_t *map;
-	int start[5];            /* per function 1..4: first address mapped */
-	int warned;              /* an encode failure was logged */
-};
-
-struct line_rt {
-	const struct sim_line *cfg;
-	size_t index;            /* position in its tcp[] or rtu[] array */
-	modbus_t *ctx;
-	int listen_fd;           /* TCP */
-	int port;                /* TCP: the port actually bound */
-	int fd;                  /* RTU: open port, -1 while lost */
-	time_t reopen_at;        /* RTU: next attempt while lost */
-	struct meter_rt *by_slave[248];
-	struct meter_rt *meters; /* cfg->nmeters */
-	struct serve645_rx rx;   /* RTU on a dlt645 line */
-};
-
-struct client {
-	int fd;                  /* -1: free slot */
-	struct line_rt *line;
-	struct serve645_rx rx;   /* on a dlt645 line */
-};
-
-struct sim_server {
-	size_t nlines;
-	struct line_rt *lines;
-	struct client clients[MAX_CLIENTS];
-};
+#define LOOP_TIMEOUT_MS 100  /* also the DTU dial and heartbeat tick */
 
 /* ---- RTU framing ----------------------------------------------------- */
 
@@ -147,7 +118,7 @@ static int read_exact(int fd, uint8_t *buf, size_t n)
 
 /* Read one request into buf. > 0 its length; 0 nothing usable (garbage,
  * timeout, bad CRC: input flushed); -2 the port is dead. */
-static int rtu_read_request(int fd, uint8_t *buf, size_t cap,
+int rtu_read_request(int fd, uint8_t *buf, size_t cap,
 			    const char *line_id)
 {
 	size_t have = 2;
@@ -191,13 +162,13 @@ static int is_write(int fc)
 	       fc == 23;
 }
 
-static unsigned be16(const uint8_t *p)
+unsigned be16(const uint8_t *p)
 {
 	return (unsigned)p[0] << 8 | p[1];
 }
 
 /* Whether fault f concerns a read of [addr, addr+count) with function fc. */
-static int fault_matches(const struct sim_fault *f, int fc, unsigned addr,
+int fault_matches(const struct sim_fault *f, int fc, unsigned addr,
 			 unsigned count, int64_t now)
 {
 	if (now < f->from_s || now >= f->to_s)
@@ -302,8 +273,8 @@ static void fill_mapping(struct meter_rt *mr, int fc, unsigned addr,
 static void reply(struct line_rt *l, const uint8_t *req, int len, int exc,
 		  modbus_mapping_t *map)
 {
-	int rc = exc ? modbus_reply_exception(l->ctx, req, (unsigned)exc) :
-		       modbus_reply(l->ctx, req, len, map);
+	int rc = exc ? modbus_reply_exception(l->out, req, (unsigned)exc) :
+		       modbus_reply(l->out, req, len, map);
 
 	if (rc < 0)
 		log_debug("modbus reply failed: line=%s: %s", l->cfg->id,
@@ -313,7 +284,7 @@ static void reply(struct line_rt *l, const uint8_t *req, int len, int exc,
 /* The second a request is answered at. Not time(): glibc serves it from
  * the kernel's coarse clock, which lags CLOCK_REALTIME by up to a tick
  * just after a second starts, so a poll stamped t could get t-1's value. */
-static int64_t request_time_s(void)
+int64_t request_time_s(void)
 {
 	struct timespec ts;
 
@@ -323,7 +294,7 @@ static int64_t request_time_s(void)
 
 /* Answer one complete request; hdr is the offset of the function byte
  * (7 for TCP, 1 for RTU), the unit id is just before it. */
-static void handle_request(struct line_rt *l, const uint8_t *req, int len,
+void handle_request(struct line_rt *l, const uint8_t *req, int len,
 			   int hdr)
 {
 	int slave = req[hdr - 1], fc = req[hdr], exc = 0;
@@ -333,12 +304,12 @@ static void handle_request(struct line_rt *l, const uint8_t *req, int len,
 	if (mr == NULL) {
 		log_debug("request for unknown unit: line=%s unit=%d",
 			  l->cfg->id, slave);
-		if (l->cfg->transport == SIM_TCP)
+		if (l->cfg->transport == SIM_TCP && !l->cfg->rtu_stream)
 			reply(l, req, len, MODBUS_EXCEPTION_GATEWAY_TARGET,
 			      NULL);
 		return;
 	}
-	modbus_set_slave(l->ctx, slave);
+	modbus_set_slave(l->out, slave);
 	if (is_write(fc)) {
 		reply(l, req, len, MODBUS_EXCEPTION_ILLEGAL_FUNCTION, NULL);
 		return;
@@ -389,12 +360,19 @@ static void tcp_accept(struct sim_server *s, struct line_rt *l)
 	close(fd);
 }
 
-static void tcp_serve(struct client *c)
+static void tcp_serve(struct sim_server *s, struct client *c)
 {
 	uint8_t req[MODBUS_TCP_MAX_ADU_LENGTH];
 	struct line_rt *l = c->line;
 	int len;
 
+	if (l->cfg->rtu_stream) {
+		if (stream_serve(s, l, c->fd) != 0) {
+			log_info("client closed: line=%s fd=%d", l->cfg->id, c->fd);
+			client_close(c);
+		}
+		return;
+	}
 	if (l->cfg->dlt645) {
 		if (serve645_input(l->cfg, c->fd, &c->rx) != 0) {
 			log_info("client closed: line=%s fd=%d", l->cfg->id, c->fd);
@@ -555,28 +533,48 @@ static int line_open(struct line_rt *l, char *err, size_t errlen)
 		if (!c->dlt645)
 			l->by_slave[c->meters[i].slave] = &l->meters[i];
 	}
-	return c->transport == SIM_TCP ? tcp_open(l, err, errlen) :
-					 rtu_open(l, err, errlen);
+	if (c->rtu_stream) {
+		/* Never connected: only builds replies, through capture. */
+		l->out = modbus_new_rtu("/dev/null", 9600, 'N', 8, 1);
+		if (l->out == NULL)
+			return GFI_E_NOMEM;
+	}
+	if (c->transport == SIM_DTU)
+		return GFI_OK;  /* dials from the loop (dtu_redial) */
+	rc = c->transport == SIM_TCP ? tcp_open(l, err, errlen) :
+				       rtu_open(l, err, errlen);
+	if (l->out == NULL)
+		l->out = l->ctx;
+	return rc;
 }
 
 int sim_server_open(const struct sim_config *cfg, struct sim_server **out,
 		    char *err, size_t errlen)
 {
 	struct sim_server *s = NULL;
-	size_t ntcp = 0, nrtu = 0;
+	size_t ntcp = 0, nrtu = 0, ndtu = 0;
 	int rc = GFI_E_NOMEM;
 
 	*out = NULL;
 	s = calloc(1, sizeof(*s));
+	if (s != NULL)
+		s->capture[0] = s->capture[1] = -1;
 	if (s == NULL || (s->lines = calloc(cfg->nlines, sizeof(*s->lines))) ==
 				 NULL)
 		goto cleanup;
 	for (size_t i = 0; i < MAX_CLIENTS; i++)
 		s->clients[i].fd = -1;
+	if (socketpair(AF_UNIX, SOCK_STREAM, 0, s->capture) != 0) {
+		s->capture[0] = s->capture[1] = -1;
+		snprintf(err, errlen, "server: socketpair: %s", strerror(errno));
+		rc = GFI_E_IO;
+		goto cleanup;
+	}
 	for (size_t i = 0; i < cfg->nlines; i++) {
 		struct line_rt *l = &s->lines[i];
 		l->cfg = &cfg->lines[i];
-		l->index = l->cfg->transport == SIM_TCP ? ntcp++ : nrtu++;
+		l->index = l->cfg->transport == SIM_TCP ? ntcp++ :
+			   l->cfg->transport == SIM_DTU ? ndtu++ : nrtu++;
 		l->listen_fd = -1;
 		l->fd = -1;
 		s->nlines++;
@@ -615,6 +613,9 @@ int sim_server_write_ready(const struct sim_server *s, const char *path,
 		const struct line_rt *l = &s->lines[i];
 		if (l->cfg->transport == SIM_TCP)
 			ok &= fprintf(f, "tcp %s %d\n", l->cfg->id, l->port) > 0;
+		else if (l->cfg->transport == SIM_DTU)
+			ok &= fprintf(f, "dtu %s %d\n", l->cfg->id,
+				      l->cfg->port) > 0;
 		else
 			ok &= fprintf(f, "rtu %s %s\n", l->cfg->id,
 				      l->cfg->device) > 0;
@@ -666,11 +667,14 @@ static void dispatch(struct sim_server *s, fd_set *rd)
 		else if (l->cfg->transport == SIM_RTU && l->fd >= 0 &&
 			 FD_ISSET(l->fd, rd))
 			rtu_serve(l);
+		else if (l->cfg->transport == SIM_DTU && l->fd >= 0 &&
+			 FD_ISSET(l->fd, rd))
+			dtu_serve(s, l);
 	}
 	for (size_t i = 0; i < MAX_CLIENTS; i++) {
 		/* A client accepted in this round is not in rd yet. */
 		if (s->clients[i].fd >= 0 && FD_ISSET(s->clients[i].fd, rd))
-			tcp_serve(&s->clients[i]);
+			tcp_serve(s, &s->clients[i]);
 	}
 }
 
@@ -693,6 +697,8 @@ int sim_server_run(struct sim_server *s, const volatile sig_atomic_t *stop,
 		for (size_t i = 0; i < s->nlines; i++) {
 			if (s->lines[i].cfg->transport == SIM_RTU)
 				rtu_retry(&s->lines[i]);
+			else if (s->lines[i].cfg->transport == SIM_DTU)
+				dtu_tick(&s->lines[i]);
 		}
 	}
 	return GFI_OK;
@@ -707,6 +713,10 @@ static void line_close(struct line_rt *l)
 			modbus_close(l->ctx);
 		modbus_free(l->ctx);
 	}
+	if (l->out != NULL && l->out != l->ctx)
+		modbus_free(l->out);
+	if (l->cfg->transport == SIM_DTU && l->fd >= 0)
+		close(l->fd);
 	for (size_t i = 0; l->meters != NULL && i < l->cfg->nmeters; i++)
 		modbus_mapping_free(l->meters[i].map);
 	free(l->meters);
@@ -720,6 +730,9 @@ void sim_server_close(struct sim_server *s)
 		client_close(&s->clients[i]);
 	for (size_t i = 0; i < s->nlines; i++)
 		line_close(&s->lines[i]);
+	for (int i = 0; i < 2; i++)
+		if (s->capture[i] >= 0)
+			close(s->capture[i]);
 	free(s->lines);
 	free(s);
 }

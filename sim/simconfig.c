@@ -28,15 +28,19 @@
 #define MAX_RATE 1e6       /* per hour; keeps micro-unit sums in int64 */
 
 static const char *const root_keys[] = { "seed", "profiles_dir", "tcp", "rtu",
-					 NULL };
+					 "dtu", NULL };
 static const char *const tcp_keys[] = { "id", "host", "port", "protocol",
+					"framing", "meters", NULL };
+static const char *const dtu_keys[] = { "id", "host", "port", "registration",
+					"registration_hex", "heartbeat",
+					"heartbeat_hex", "heartbeat_ms",
 					"meters", NULL };
 static const char *const rtu_keys[] = { "id", "device", "baud", "protocol",
 					"meters", NULL };
 static const char *const meter_keys[] = { "id", "slave", "address", "profile",
 					  "base_rate", "initial",
 					  "rollover_max", "replacement",
-					  "faults", NULL };
+					  "faults", "word_order", NULL };
 static const char *const repl_keys[] = { "at", "initial", NULL };
 static const char *const fault_keys[] = { "kind", "code", "delay_ms", "from",
 					  "to", "points", NULL };
@@ -90,29 +94,46 @@ static int get_id(const cJSON *obj, const char *path, char *dst, size_t len,
 
 /* ---- faults ---------------------------------------------------------- */
 
-static int parse_fault_kind(const cJSON *obj, const char *path, int dlt645,
-			    struct sim_fault *f, char *err, size_t errlen)
+/* Whether a fault kind exists on line: the first three everywhere, the
+ * 645 ones on DL/T 645 lines, garbage, bad_checksum and truncated on RTU
+ * streams. */
+static int fault_allowed(const struct sim_line *line, enum sim_fault_kind k)
+{
+	if (k <= SIM_FAULT_SLOW)
+		return 1;
+	if (line->dlt645)
+		return k != SIM_FAULT_TRUNCATED;
+	return line->rtu_stream && (k == SIM_FAULT_GARBAGE ||
+				    k == SIM_FAULT_BAD_CHECKSUM ||
+				    k == SIM_FAULT_TRUNCATED);
+}
+
+static int parse_fault_kind(const cJSON *obj, const char *path,
+			    const struct sim_line *line, struct sim_fault *f,
+			    char *err, size_t errlen)
 {
 	static const char *const names[] = {
 		"timeout", "exception", "slow", "garbage", "bad_checksum",
-		"wrong_address", "byte_slow",
+		"wrong_address", "byte_slow", "truncated",
 	};
+	int dlt645 = line->dlt645;
 	char kind[16];
 	int rc = gfi_json_string(obj, "kind", path, 1, NULL, kind, sizeof(kind),
 				 err, errlen);
 
 	if (rc != GFI_OK && rc != GFI_E_RANGE)
 		return rc;
-	/* The last four exist only on a DL/T 645 line. */
-	for (size_t i = 0; rc == GFI_OK && i < (dlt645 ? 7u : 3u); i++) {
-		if (strcmp(kind, names[i]) == 0) {
+	for (size_t i = 0; rc == GFI_OK && i < 8u; i++) {
+		if (strcmp(kind, names[i]) == 0 &&
+		    fault_allowed(line, (enum sim_fault_kind)i)) {
 			f->kind = (enum sim_fault_kind)i;
 			return GFI_OK;
 		}
 	}
 	snprintf(err, errlen, "%s.kind: \"%s\" is not timeout, exception%s",
 		 path, rc == GFI_OK ? kind : "...", dlt645 ? ", slow, garbage, "
-		 "bad_checksum, wrong_address or byte_slow" : " or slow");
+		 "bad_checksum, wrong_address or byte_slow" : line->rtu_stream ?
+		 ", slow, garbage, bad_checksum or truncated" : " or slow");
 	return GFI_E_INVAL;
 }
 
@@ -214,8 +235,9 @@ static int parse_fault_points(const cJSON *obj, const char *path,
 	return GFI_OK;
 }
 
-static int parse_faults(const cJSON *obj, const char *path, int dlt645,
-			struct sim_meter *m, char *err, size_t errlen)
+static int parse_faults(const cJSON *obj, const char *path,
+			const struct sim_line *line, struct sim_meter *m,
+			char *err, size_t errlen)
 {
 	const cJSON *arr, *it;
 	char fpath[PATH_LEN + 48];
@@ -238,7 +260,7 @@ static int parse_faults(const cJSON *obj, const char *path, int dlt645,
 		snprintf(fpath, sizeof(fpath), "%s.faults[%zu]", path,
 			 m->nfaults - 1);
 		if ((rc = check_object(it, fpath, fault_keys, err, errlen)) ||
-		    (rc = parse_fault_kind(it, fpath, dlt645, f, err, errlen)) ||
+		    (rc = parse_fault_kind(it, fpath, line, f, err, errlen)) ||
 		    (rc = parse_fault_params(it, fpath, f, err, errlen)) ||
 		    (rc = parse_fault_window(it, fpath, f, err, errlen)) ||
 		    (rc = parse_fault_points(it, fpath, m->profile, f, err,
@@ -385,10 +407,35 @@ static int parse_meter_address(const cJSON *obj, const char *path,
 	return rc;
 }
 
+/* "word_order": the meter keeps its registers in this order instead of
+ * its profile's (the meter's own copy of the profile is changed). */
+static int parse_word_order(const cJSON *obj, const char *path,
+			    struct sim_meter *m, char *err, size_t errlen)
+{
+	char val[16];
+	enum gfi_order order;
+	int rc = gfi_json_string(obj, "word_order", path, 0, "", val,
+				 sizeof(val), err, errlen);
+
+	if (rc != GFI_OK || val[0] == '\0')
+		return rc;
+	if (gfi_order_parse(val, &order) != GFI_OK ||
+	    m->profile->protocol != GFI_PROTO_MODBUS) {
+		snprintf(err, errlen, "%s.word_order: ABCD, CDAB, BADC or DCBA, "
+			 "modbus meters only", path);
+		return GFI_E_INVAL;
+	}
+	for (size_t i = 0; i < m->profile->npoints; i++)
+		if (gfi_point_width(&m->profile->points[i]) >= 2)
+			m->profile->points[i].order = order;
+	return GFI_OK;
+}
+
 static int parse_meter(const cJSON *obj, const char *path,
-		       const struct sim_config *cfg, int dlt645,
+		       const struct sim_config *cfg, const struct sim_line *line,
 		       struct sim_meter *m, char *err, size_t errlen)
 {
+	int dlt645 = line->dlt645;
 	int rc;
 
 	m->seed = cfg->seed;
@@ -404,9 +451,10 @@ static int parse_meter(const cJSON *obj, const char *path,
 			 dlt645 ? "modbus" : "dlt645", dlt645 ? "dlt645" : "modbus");
 		return GFI_E_INVAL;
 	}
-	if ((rc = parse_counter_params(obj, path, m, err, errlen)) ||
+	if ((rc = parse_word_order(obj, path, m, err, errlen)) ||
+	    (rc = parse_counter_params(obj, path, m, err, errlen)) ||
 	    (rc = parse_replacement(obj, path, m, err, errlen)) ||
-	    (rc = parse_faults(obj, path, dlt645, m, err, errlen)))
+	    (rc = parse_faults(obj, path, line, m, err, errlen)))
 		return rc;
 	return model_meter_init(m);
 }
@@ -462,7 +510,7 @@ static int parse_meters(const cJSON *obj, const char *path,
 	cJSON_ArrayForEach(it, arr) {
 		size_t i = line->nmeters++;
 		snprintf(mpath, sizeof(mpath), "%s.meters[%zu]", path, i);
-		if ((rc = parse_meter(it, mpath, cfg, line->dlt645,
+		if ((rc = parse_meter(it, mpath, cfg, line,
 				      &line->meters[i], err, errlen)) ||
 		    (rc = check_meter_unique(cfg, line, i, mpath, err, errlen)))
 			return rc;
@@ -471,6 +519,82 @@ static int parse_meters(const cJSON *obj, const char *path,
 }
 
 /* ---- lines ----------------------------------------------------------- */
+
+/* A tcp line's "framing": "mbap" (Modbus TCP, the default) or "rtu". */
+static int parse_framing(const cJSON *obj, const char *path,
+			 struct sim_line *l, char *err, size_t errlen)
+{
+	char framing[16];
+	int rc = gfi_json_string(obj, "framing", path, 0, "mbap", framing,
+				 sizeof(framing), err, errlen);
+
+	if (rc != GFI_OK)
+		return rc;
+	l->rtu_stream = strcmp(framing, "rtu") == 0;
+	if (!l->rtu_stream && strcmp(framing, "mbap") != 0) {
+		snprintf(err, errlen, "%s.framing: must be mbap or rtu", path);
+		return GFI_E_INVAL;
+	}
+	return GFI_OK;
+}
+
+/* A DTU's "<key>" (text) or "<key>_hex" packet; required or not. */
+static int parse_packet(const cJSON *obj, const char *path, const char *key,
+			int required, uint8_t *dst, size_t *len, char *err,
+			size_t errlen)
+{
+	char hexkey[32], val[2 * SIM_PACKET_MAX + 2];
+	int hex, rc;
+
+	snprintf(hexkey, sizeof(hexkey), "%s_hex", key);
+	hex = cJSON_GetObjectItemCaseSensitive(obj, hexkey) != NULL;
+	rc = gfi_json_string(obj, hex ? hexkey : key, path, required, "", val,
+			     sizeof(val), err, errlen);
+	if (rc != GFI_OK)
+		return rc;
+	*len = hex ? strlen(val) / 2 : strlen(val);
+	for (size_t i = 0; hex && i < *len; i++) {
+		unsigned b;
+		if (strlen(val) % 2 || sscanf(val + 2 * i, "%2x", &b) != 1) {
+			snprintf(err, errlen, "%s.%s: not hex bytes", path, hexkey);
+			return GFI_E_INVAL;
+		}
+		dst[i] = (uint8_t)b;
+	}
+	if (*len > SIM_PACKET_MAX || (required && *len == 0)) {
+		snprintf(err, errlen, "%s.%s: 1..%d bytes", path, key, SIM_PACKET_MAX);
+		return GFI_E_RANGE;
+	}
+	if (!hex)
+		memcpy(dst, val, *len);
+	return GFI_OK;
+}
+
+static int parse_dtu(const cJSON *obj, const char *path, struct sim_line *l,
+		     char *err, size_t errlen)
+{
+	long long port, hb;
+	int rc;
+
+	l->transport = SIM_DTU;
+	l->rtu_stream = 1;
+	if ((rc = check_object(obj, path, dtu_keys, err, errlen)) ||
+	    (rc = get_id(obj, path, l->id, sizeof(l->id), err, errlen)) ||
+	    (rc = gfi_json_string(obj, "host", path, 0, "127.0.0.1", l->host,
+				  sizeof(l->host), err, errlen)) ||
+	    (rc = gfi_json_int(obj, "port", path, 1, 1, 65535, 0, &port, err,
+			       errlen)) ||
+	    (rc = parse_packet(obj, path, "registration", 1, l->registration,
+			       &l->registration_len, err, errlen)) ||
+	    (rc = parse_packet(obj, path, "heartbeat", 0, l->heartbeat,
+			       &l->heartbeat_len, err, errlen)) ||
+	    (rc = gfi_json_int(obj, "heartbeat_ms", path, 0, 0, 3600000, 0, &hb,
+			       err, errlen)))
+		return rc;
+	l->port = (int)port;
+	l->heartbeat_ms = (int)hb;
+	return GFI_OK;
+}
 
 static int parse_tcp(const cJSON *obj, const char *path, struct sim_line *l,
 		     char *err, size_t errlen)
@@ -494,7 +618,7 @@ static int parse_tcp(const cJSON *obj, const char *path, struct sim_line *l,
 		return GFI_E_INVAL;
 	}
 	l->port = (int)port;
-	return GFI_OK;
+	return parse_framing(obj, path, l, err, errlen);
 }
 
 static int baud_valid(long long b)
@@ -601,11 +725,16 @@ static int parse_lines(const cJSON *root, const char *key,
 			return GFI_E_RANGE;
 		}
 		l = &cfg->lines[cfg->nlines++];
-		rc = strcmp(key, "tcp") == 0 ?
-			     parse_tcp(it, path, l, err, errlen) :
-			     parse_rtu(it, path, l, err, errlen);
-		if (rc == GFI_OK)
+		rc = strcmp(key, "tcp") == 0 ? parse_tcp(it, path, l, err, errlen) :
+		     strcmp(key, "dtu") == 0 ? parse_dtu(it, path, l, err, errlen) :
+					       parse_rtu(it, path, l, err, errlen);
+		if (rc == GFI_OK && l->transport != SIM_DTU)
 			rc = parse_protocol(it, path, l, err, errlen);
+		if (rc == GFI_OK && l->rtu_stream && l->dlt645) {
+			snprintf(err, errlen, "%s.framing: rtu framing is for "
+				 "modbus lines", path);
+			rc = GFI_E_INVAL;
+		}
 		if (rc == GFI_OK)
 			rc = check_line_unique(cfg, path, err, errlen);
 		if (rc == GFI_OK)
@@ -642,7 +771,8 @@ static int parse_root(const cJSON *root, const char *base_dir,
 	else
 		snprintf(cfg->profiles_dir, sizeof(cfg->profiles_dir), "%s", dir);
 	if ((rc = parse_lines(root, "tcp", cfg, err, errlen)) ||
-	    (rc = parse_lines(root, "rtu", cfg, err, errlen)))
+	    (rc = parse_lines(root, "rtu", cfg, err, errlen)) ||
+	    (rc = parse_lines(root, "dtu", cfg, err, errlen)))
 		return rc;
 	if (cfg->nlines == 0) {
 		snprintf(err, errlen, "tcp: no lines: give at least one tcp or "

@@ -13,6 +13,11 @@
  *       "replacement": { "at": 1767196800, "initial": 0 },
  *       "faults": [ { "kind": "timeout"|"exception"|"slow", "code": 2,
  *                     "delay_ms": 300, "from": 0, "to": 1, "points": ["p"] } ] }
+ * A tcp line with "framing": "rtu" serves RTU frames (CRC, no MBAP) on its
+ * connections, as a transparent serial server does; "dtu": [ { "id",
+ * "host", "port", "registration" | "registration_hex", "heartbeat" |
+ * "heartbeat_hex", "heartbeat_ms", "meters" } ] dial out to the gateway as
+ * 4G DTUs. On both, faults garbage, bad_checksum and truncated exist too.
  * A line with "protocol": "dlt645" serves DL/T 645-2007 instead of Modbus:
  * its meters have a 12-digit "address" instead of "slave", a dlt645
  * profile, and may have the faults garbage, bad_checksum, wrong_address and
@@ -43,6 +48,9 @@ enum sim_fault_kind {
 	SIM_FAULT_BAD_CHECKSUM, /* the reply's checksum is wrong */
 	SIM_FAULT_WRONG_ADDRESS, /* the reply comes from another address */
 	SIM_FAULT_BYTE_SLOW, /* delay_ms between the reply's bytes */
+	/* RTU frames on a stream (a tcp line with "framing": "rtu", a DTU):
+	 * garbage and bad_checksum too, and: */
+	SIM_FAULT_TRUNCATED, /* the reply cut after half its bytes */
 };
 
 struct sim_fault {
@@ -83,7 +91,11 @@ struct sim_meter {
 	struct model_state *model;   /* owned; caches, see model.h */
 };
 
-enum sim_transport { SIM_TCP, SIM_RTU };
+/* SIM_DTU: a 4G DTU that dials the gateway (host, port), sends its
+ * registration, then serves RTU frames on that connection. */
+enum sim_transport { SIM_TCP, SIM_RTU, SIM_DTU };
+
+#define SIM_PACKET_MAX 64
 
 struct sim_line {
 	enum sim_transport transport;
@@ -93,6 +105,15 @@ struct sim_line {
 	char device[256];   /* RTU: serial device or pty path */
 	int baud;           /* RTU: 1200..115200 */
 	int dlt645;         /* "protocol": "dlt645" (else Modbus) */
+	int rtu_stream;     /* RTU frames on TCP: a tcp line with "framing":
+			       "rtu", or a DTU */
+	uint8_t registration[SIM_PACKET_MAX]; /* DTU: sent on connecting */
+	size_t registration_len;
+	uint8_t heartbeat[SIM_PACKET_MAX];    /* DTU: sent every heartbeat_ms
+						 (inside a reply when due
+						 while answering) */
+	size_t heartbeat_len;
+	int heartbeat_ms;   /* DTU: 0 = no heartbeats */
 	size_t nmeters;
 	struct sim_meter *meters; /* owned */
 };

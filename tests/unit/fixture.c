@@ -179,3 +179,30 @@ void fixture_works(struct store *s, const char *code, const char *county,
 	snprintf(name, sizeof(name), "Works %s", gateway);
 	fixture_plant(s, &u, &g, 0);
 }
+
+size_t fixture_unhex(const char *s, uint8_t *out, size_t cap)
+{
+	size_t n = 0;
+
+	while (s[0] != '\0' && s[1] != '\0' && n < cap) {
+		unsigned v;
+		assert_int_equal(sscanf(s, "%2x", &v), 1);
+		out[n++] = (uint8_t)v;
+		s += 2;
+	}
+	assert_true(*s == '\0');
+	return n;
+}
+
+FILE *fixture_test_data(const char *name)
+{
+	char path[1024];
+	FILE *fp;
+
+	assert_non_null(getenv("GFI_TEST_DATA"));
+	snprintf(path, sizeof(path), "%s/%s", getenv("GFI_TEST_DATA"), name);
+	fp = fopen(path, "r");
+	if (fp == NULL)
+		fail_msg("cannot open %s", path);
+	return fp;
+}

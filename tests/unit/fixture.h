@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "sign.h"
 #include "store.h"
@@ -42,6 +43,14 @@ int fixture_teardown(void **state);
 /* out = <dir>/<file>. */
 void fixture_path(const struct fixture *fx, const char *file, char *out,
 		  size_t len);
+
+/* Hex text (two digits a byte, no spaces) to bytes, at most cap; the
+ * count. Fails the test on a character that is not hex. */
+size_t fixture_unhex(const char *hex, uint8_t *out, size_t cap);
+
+/* tests/data/<name> ($GFI_TEST_DATA), open for reading; fails the test
+ * when it cannot be opened. */
+FILE *fixture_test_data(const char *name);
 
 /* Make a P-256 key at <dir>/<file> (gfi_sign_keygen) and open its signer
  * into *signer (the caller closes it). */

@@ -21,29 +21,15 @@
 
 #include "dlt645.h"
 #include "error.h"
+#include "fixture.h"
 
 #define MAX_FIELDS 8
-
-/* Hex text to bytes; returns the count. */
-static size_t unhex(const char *s, uint8_t *out, size_t cap)
-{
-	size_t n = 0;
-
-	while (s[0] != '\0' && s[1] != '\0' && n < cap) {
-		unsigned v;
-		assert_int_equal(sscanf(s, "%2x", &v), 1);
-		out[n++] = (uint8_t)v;
-		s += 2;
-	}
-	assert_true(*s == '\0');
-	return n;
-}
 
 static void assert_frame_bytes(const uint8_t *got, size_t n, const char *hex,
 			       unsigned lineno)
 {
 	uint8_t want[DLT645_FRAME_MAX];
-	size_t wn = unhex(hex, want, sizeof(want));
+	size_t wn = fixture_unhex(hex, want, sizeof(want));
 
 	if (n != wn || memcmp(got, want, n) != 0)
 		fail_msg("line %u: built frame differs from %s", lineno, hex);
@@ -53,7 +39,7 @@ static void assert_frame_bytes(const uint8_t *got, size_t n, const char *hex,
 static void scan_whole(const char *hex, struct dlt645_frame *f, unsigned lineno)
 {
 	uint8_t buf[DLT645_FRAME_MAX];
-	size_t n = unhex(hex, buf, sizeof(buf)), used = 0;
+	size_t n = fixture_unhex(hex, buf, sizeof(buf)), used = 0;
 
 	if (dlt645_scan(buf, n, f, &used, NULL) != DLT645_SCAN_FRAME || used != n)
 		fail_msg("line %u: frame %s not scanned whole", lineno, hex);
@@ -130,7 +116,7 @@ static void check_bcd(char **v, unsigned lineno)
 	struct dlt645_format fmt;
 	uint8_t data[8];
 	double got = 0;
-	size_t n = unhex(v[3], data, sizeof(data));
+	size_t n = fixture_unhex(v[3], data, sizeof(data));
 	int rc;
 
 	assert_int_equal(dlt645_format_parse(v[1], atoi(v[2]), &fmt), GFI_OK);
@@ -150,7 +136,7 @@ static void check_scan(char **v, unsigned lineno)
 {
 	uint8_t buf[512];
 	struct dlt645_frame f;
-	size_t n = unhex(v[1], buf, sizeof(buf)), used = 0, want_used;
+	size_t n = fixture_unhex(v[1], buf, sizeof(buf)), used = 0, want_used;
 	char addr[DLT645_ADDR_DIGITS + 1], data[64];
 	unsigned control;
 	int rc = dlt645_scan(buf, n, &f, &used, NULL);
@@ -168,7 +154,7 @@ static void check_scan(char **v, unsigned lineno)
 	assert_int_equal(f.control, control);
 	{
 		uint8_t want[64];
-		size_t wn = unhex(data, want, sizeof(want));
+		size_t wn = fixture_unhex(data, want, sizeof(want));
 		char text[DLT645_ADDR_DIGITS + 1];
 		assert_int_equal(f.len, wn);
 		assert_memory_equal(f.data, want, wn);
@@ -177,25 +163,11 @@ static void check_scan(char **v, unsigned lineno)
 	}
 }
 
-/* tests/data/<name> ($GFI_TEST_DATA), open for reading. */
-static FILE *test_data(const char *name)
-{
-	char path[1024];
-	FILE *fp;
-
-	assert_non_null(getenv("GFI_TEST_DATA"));
-	snprintf(path, sizeof(path), "%s/%s", getenv("GFI_TEST_DATA"), name);
-	fp = fopen(path, "r");
-	if (fp == NULL)
-		fail_msg("cannot open %s", path);
-	return fp;
-}
-
 static void every_vector_of_the_python_model_matches(void **state)
 {
 	static const char *const kinds[] = { "read", "reply", "addrreply",
 					     "error", "bcd", "scan" };
-	FILE *fp = test_data("dlt645_vectors.csv");
+	FILE *fp = fixture_test_data("dlt645_vectors.csv");
 	unsigned lineno = 0, counts[6] = { 0 };
 	char line[1024];
 
