@@ -221,6 +221,9 @@ static const struct db_migration migrations[] = {
 	/* 9: the factor seed of store_factors.c (the 2023 grid factors, the
 	 * settings for 耗能工质, the steam fallback's source). */
 	{ 9, STORE_FACTORS_SEED_2023 },
+	/* 10: the platform table's benchmarks per sector and indicator, and
+	 * the city's filing settings (store_filing.c). */
+	{ 10, STORE_FILING_SCHEMA },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
