@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "indicators.h"
+#include "score.h"
 #include "store.h"
 
 /* The name at i of a NULL-terminated names table with n entries, or
@@ -73,6 +74,13 @@ cJSON *json_import(const struct store_import *im);
 
 /* A meter point's daily rollup. */
 cJSON *json_rollup(const struct rollup *r);
+
+/* A unit's filing section (docs/report.md "The platform's table"): year,
+ * rows (one per platform row: no, aim, key, zh, en, unit, value, baseline,
+ * leading, weight, direction, score, applicable, provenance, completeness,
+ * proof, note), subtotals per aim, total, max_total, outlook, costliest
+ * and the three-year trend (years[] of e, y[0] the table's year). */
+cJSON *json_filing(const struct score_entry *e);
 
 /* Print o unformatted and a newline to out, then free o (o may be NULL:
  * out of memory). GFI_OK, GFI_E_NOMEM or GFI_E_IO. */

@@ -33,7 +33,9 @@
 #include "error.h"
 #include "indicators.h"
 #include "json.h"
+#include "now.h"
 #include "period.h"
+#include "score.h"
 
 #define STATUS_BAD 2
 #define STATUS_FAIL 1
@@ -53,6 +55,7 @@ struct row {
 struct rows {
 	const struct report_filter *f;
 	struct row *v;            /* owned */
+	struct score_city city;   /* the platform's table of every factory */
 	size_t n, cap;
 	int nomem;
 };
@@ -226,7 +229,10 @@ static int rows_load(struct store *s, int year, const struct report_filter *f,
 		factor_note(&r->v[i].p, r->v[i].factor, sizeof(r->v[i].factor));
 		products_note(&r->v[i].p, r->v[i].products, sizeof(r->v[i].products));
 	}
-	return GFI_OK;
+	ret = score_city_compute(s, year, agg_now_s(), &r->city);
+	if (ret != GFI_OK)
+		snprintf(err, errlen, "scores: year %d: %s", year, gfi_strerror(ret));
+	return ret;
 }
 
 /* ---- columns ---- */
@@ -384,8 +390,9 @@ static void write_csv(FILE *f, const struct rows *r)
 
 /* ---- JSON ---- */
 
-static cJSON *unit_json(const struct row *r)
+static cJSON *unit_json(const struct row *r, const struct score_city *city)
 {
+	const struct score_entry *e = score_city_find(city, r->u.code);
 	cJSON *o = cJSON_CreateObject();
 
 	if (o == NULL)
@@ -405,7 +412,8 @@ static cJSON *unit_json(const struct row *r)
 		cJSON_AddStringToObject(o, "provenance", prov);
 		cJSON_AddNumberToObject(o, "imported_share", share);
 	}
-	if (json_add_indicators(o, &r->p) != GFI_OK) {
+	if (json_add_indicators(o, &r->p) != GFI_OK ||
+	    (e != NULL && !cJSON_AddItemToObject(o, "filing", json_filing(e)))) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -422,7 +430,7 @@ static int write_json(FILE *f, int year, const struct rows *r)
 	    (units = cJSON_AddArrayToObject(root, "units")) == NULL)
 		goto cleanup;
 	for (size_t i = 0; i < r->n; i++) {
-		cJSON *u = unit_json(&r->v[i]);
+		cJSON *u = unit_json(&r->v[i], &r->city);
 		if (u == NULL || !cJSON_AddItemToArray(units, u)) {
 			cJSON_Delete(u);
 			goto cleanup;
@@ -576,5 +584,6 @@ int report_write(struct store *s, int year, const struct report_filter *f,
 		}
 	}
 	free(r.v);
+	score_city_free(&r.city);
 	return ret;
 }

@@ -1,0 +1,270 @@
+"""The yearly table in the platform's terms (issue 15, acceptance 1): every
+platform row and every score of a city of 40 factories in two sectors,
+computed here by hand (a stdlib model that never calls gfi's code) from the
+facts and benchmark tables the test enters, to 1e-9; the outlook (A+ / A /
+B, ties taking the better grade, within the city and within each sector of
+at least ten units) and the bottom-5 % warning over three complete years.
+
+The registry is built with `gfi-aggregator admin` and `benchmark set`; the
+facts (three years, ~20 keys per unit) go straight into the store's facts
+table (the admin path for facts is tested by test_registry_cli). Units 1 and
+2 are identical (a tie at the A+ boundary: both take A+); unit 38 is in the
+bottom 5 % in 2023, 2024 and 2025 (a warning); unit 39 is not in 2023.
+"""
+import json
+import math
+import os
+import sqlite3
+import subprocess
+import tempfile
+
+import gfitest
+from gfitest import ok
+
+AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
+ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+WEIGHTS = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28]
+YEARS = (2023, 2024, 2025)
+N = 40
+
+
+def credit_code(body17):
+    s = sum(ALPHABET.index(c) * w for c, w in zip(body17, WEIGHTS))
+    c = 31 - s % 31
+    return body17 + ALPHABET[0 if c == 31 else c]
+
+
+def run(args, expect=0):
+    p = subprocess.run([AGG] + args, capture_output=True, text=True)
+    if p.returncode != expect:
+        gfitest.check(False, "%s: rc %d (want %d): %s%s" % (
+            " ".join(args[:3]), p.returncode, expect, p.stdout, p.stderr))
+    return p
+
+
+CODES = [credit_code("91350100M%08d" % (1000 + i)) for i in range(N)]
+SECTOR = ["C3130" if i < 25 else "C2211" for i in range(N)]
+
+# (sector, indicator, year, baseline, leading, weight, direction)
+BENCH = [
+    ("", "output_per_land", 2023, 0.02, 0.1, 5, "higher"),
+    ("", "building_coeff_pct", 2023, 25, 40, 5, "higher"),
+    ("", "plot_ratio", 2023, 0.6, 1.2, 5, "higher"),
+    ("", "solid_waste_use_pct", 2023, 50, 90, 10, "higher"),
+    ("", "green_investment_pct", 2023, 0.5, 1.5, 5, "higher"),
+    ("", "energy_per_value", 2023, 500, 300, 10, "lower"),
+    ("", "energy_mgmt_functions", 2023, 0, 8, 4, "higher"),
+    ("C3130", "plot_ratio", 2024, 0.8, 1.5, 6, "higher"),
+    ("C3130", "solid_waste_use_pct", 2024, 60, 95, 8, "higher"),
+    ("C2211", "output_per_land", 2023, 0.03, 0.12, 7, "higher"),
+    ("C2211", "footprint_share_pct", 2023, 0, 100, 3, "higher"),
+]
+AIMS = {4: 0, 1: 0, 2: 0, 3: 0, 7: 1, 8: 1, 9: 1, 12: 2, 13: 2, 15: 3,
+        16: 4, 17: 4, 18: 4}
+ROW_NO = {"energy_per_value": 1, "co2_per_value": 2, "renewable_share_pct": 3,
+          "energy_mgmt_functions": 4, "water_per_value": 7,
+          "water_reuse_pct": 8, "solid_waste_use_pct": 9,
+          "green_investment_pct": 12, "footprint_share_pct": 15,
+          "output_per_land": 16, "building_coeff_pct": 17, "plot_ratio": 18}
+
+
+def quality(i, y):
+    """The unit's standing: unit 0 best, 1 and 2 tied, 39 good in 2023."""
+    if i == 39 and y == 2023:
+        return 35.5
+    return 40.0 - (1 if i == 2 else i) + (0.25 if i % 3 == 0 else 0)
+
+
+def facts_of(i, y):
+    q = quality(i, y)
+    out = 100 + 37.5 * q
+    return {
+        "output_value_10k_cny": out, "land_area_m2": 10000.0,
+        "floor_area_m2": 5000 + 300 * q, "floor_area_over_8m_m2": 100 * q,
+        "building_footprint_m2": 2000 + 100 * q,
+        "structures_footprint_m2": 500.0, "open_yard_m2": 50 * q,
+        "solid_waste_generated_t": 100.0, "solid_waste_used_t": 40 + 1.3 * q,
+        "green_investment_10k_cny": out * q / 2000,
+        "footprint_products": float(min(5, int(q) // 8)),
+        "product_categories": 5.0,
+        "energy_mgmt_functions": float(min(8, int(q) // 5)),
+    }
+
+
+def model_values(i, y):
+    """Each row's value in the form's unit, by GB/T 36132-2025's formulas."""
+    f = facts_of(i, y)
+    land = f["land_area_m2"]
+    inv = sum(facts_of(i, yy)["green_investment_10k_cny"] for yy in range(y - 2, y + 1)
+              if yy in YEARS)
+    outs = [facts_of(i, yy)["output_value_10k_cny"] for yy in range(y - 2, y + 1)
+            if yy in YEARS]
+    v = {
+        "output_per_land": f["output_value_10k_cny"] / land,
+        "building_coeff_pct": (f["building_footprint_m2"] + f["structures_footprint_m2"]
+                               + f["open_yard_m2"]) / land * 100,
+        "plot_ratio": (f["floor_area_m2"] + f["floor_area_over_8m_m2"]) / land,
+        "solid_waste_use_pct": f["solid_waste_used_t"] / f["solid_waste_generated_t"] * 100,
+        "footprint_share_pct": f["footprint_products"] / f["product_categories"] * 100,
+        "energy_mgmt_functions": f["energy_mgmt_functions"],
+    }
+    # Row 12 needs the output value of all three years.
+    if len(outs) == 3:
+        v["green_investment_pct"] = inv / sum(outs) * 100
+    return v
+
+
+def bench_for(sector, key, y):
+    best = None
+    for b in BENCH:
+        if b[1] != key or b[2] > y or b[0] not in ("", sector):
+            continue
+        rank = (b[0] == "", -b[2])
+        if best is None or rank < best[0]:
+            best = (rank, b)
+    return best[1] if best else None
+
+
+def model_scores(i, y):
+    vals = model_values(i, y)
+    rows, total, subs, scored = {}, 0.0, [0.0] * 5, False
+    for key, no in ROW_NO.items():
+        b = bench_for(SECTOR[i], key, y)
+        if b is None:
+            continue
+        base, lead, w = b[3], b[4], b[5]
+        s = 0.0
+        if key in vals:
+            frac = (vals[key] - base) / (lead - base)
+            s = 0.0 if not frac > 0 else (w if frac >= 1 else w * frac)
+        rows[key] = (s, b)
+        total += s
+        subs[AIMS[no]] += s
+        scored = True
+    return vals, rows, total, subs, scored
+
+
+def grades(totals):
+    """Competition ranks; A+ within ceil(5 %), A within the next ceil(35 %)."""
+    n = len(totals)
+    top, nxt = (5 * n + 99) // 100, (35 * n + 99) // 100
+    out = {}
+    for k, t in totals.items():
+        r = 1 + sum(1 for u in totals.values() if u > t)
+        out[k] = (r, "A+" if r <= top else "A" if r <= top + nxt else "B")
+    return out
+
+
+def in_bottom(r, n):
+    return r > n - (5 * n + 99) // 100
+
+
+def build(tmp):
+    store = os.path.join(tmp, "city.db")
+    run(["admin", "--store", store, "county", "add", "--code", "350102",
+         "--name", "鼓楼区"])
+    for i in range(N):
+        run(["admin", "--store", store, "unit", "add", "--code", CODES[i],
+             "--name", "工厂%02d" % i, "--kind", "factory", "--county", "350102",
+             "--level", "city", "--year", "2020", "--sector", SECTOR[i]])
+    for sector, key, y, base, lead, w, d in BENCH:
+        args = ["benchmark", "set", "--store", store, "--indicator", key, "--year",
+                str(y), "--baseline", repr(base), "--leading", repr(lead),
+                "--weight", repr(w), "--direction", d, "--source", "test table"]
+        run(args + (["--sector", sector] if sector else []))
+    db = sqlite3.connect(store)
+    for i in range(N):
+        for y in YEARS:
+            for k, v in facts_of(i, y).items():
+                db.execute("INSERT INTO facts (unit, year, month, key, value, "
+                           "entered_by, entered_s) VALUES (?, ?, 0, ?, ?, 'test', 0)",
+                           (CODES[i], y, k, v))
+    db.commit()
+    db.close()
+    return store
+
+
+def close(a, b):
+    return a is not None and b is not None and abs(a - b) <= 1e-9 * max(1.0, abs(b))
+
+
+def check_rows(i, filing):
+    vals, rows, total, subs, _ = model_scores(i, 2025)
+    got = {r["key"]: r for r in filing["rows"]}
+    for key, no in ROW_NO.items():
+        r = got.get(key)
+        ok(r is not None and r["no"] == no, "unit %d row %s present as no %d" % (i, key, no))
+        if r is None:
+            continue
+        want = vals.get(key)
+        ok((want is None and r["value"] is None) or close(r["value"], want),
+           "unit %d %s value %r == %r" % (i, key, r["value"], want))
+        if key in rows:
+            s, b = rows[key]
+            ok(r["applicable"] and close(r["score"], s) and close(r["baseline"], b[3])
+               and close(r["leading"], b[4]) and close(r["weight"], b[5]),
+               "unit %d %s score %r == %r (bench %r)" % (i, key, r["score"], s, b))
+        else:
+            ok(not r["applicable"] and r["score"] is None,
+               "unit %d %s not scored" % (i, key))
+    ok(close(filing["total"], total), "unit %d total %r == %r" % (i, filing["total"], total))
+    for a, sub in enumerate(filing["subtotals"]):
+        ok(close(sub["score"], subs[a]), "unit %d subtotal %s %r == %r" % (
+            i, sub["aim"], sub["score"], subs[a]))
+    r13 = [r for r in filing["rows"] if r["no"] == 13]
+    ok(r13 and r13[0]["note"] == "needs online monitoring data" and r13[0]["value"] is None,
+       "row 13 needs online monitoring data")
+    trend = filing["trend"]
+    ok([t["year"] for t in trend] == list(YEARS), "trend years %r" % [t["year"] for t in trend])
+    for t in trend:
+        _, _, ty, _, _ = model_scores(i, t["year"])
+        ok(close(t["total"], ty), "unit %d trend %d total %r == %r" % (i, t["year"], t["total"], ty))
+
+
+def check_outlook(units):
+    city = {y: grades({i: model_scores(i, y)[2] for i in range(N)}) for y in YEARS}
+    for i in range(N):
+        o = units[CODES[i]]["filing"]["outlook"]
+        r, g = city[2025][i]
+        ok(o["rank"] == r and o["grade"] == g and o["of"] == N,
+           "unit %d rank %r grade %r == %r %r" % (i, o["rank"], o["grade"], r, g))
+        sec = grades({k: model_scores(k, 2025)[2] for k in range(N) if SECTOR[k] == SECTOR[i]})
+        ok(o["sector_rank"] == sec[i][0] and o["sector_grade"] == sec[i][1],
+           "unit %d sector rank %r == %r" % (i, o["sector_rank"], sec[i]))
+        bottom = [y for y in reversed(YEARS) if in_bottom(city[y][i][0], N)]
+        ok(o["bottom5_years"] == bottom and o["warning"] == (len(bottom) == 3),
+           "unit %d bottom %r == %r" % (i, o["bottom5_years"], bottom))
+    # The designed cases, so the model itself cannot drift unseen.
+    ok(city[2025][1] == city[2025][2] == (2, "A+"), "tie at rank 2 takes A+: %r %r" % (
+        city[2025][1], city[2025][2]))
+    ok(units[CODES[38]]["filing"]["outlook"]["warning"], "unit 38 warned (3 years)")
+    ok(not units[CODES[39]]["filing"]["outlook"]["warning"], "unit 39 not warned (2023 good)")
+    dist, want = {}, {}
+    for i in range(N):
+        g = units[CODES[i]]["filing"]["outlook"]["grade"]
+        dist[g] = dist.get(g, 0) + 1
+        want[city[2025][i][1]] = want.get(city[2025][i][1], 0) + 1
+    ok(dist == want and dist["A+"] == 3, "distribution %r == %r" % (dist, want))
+
+
+def main():
+    with tempfile.TemporaryDirectory() as tmp:
+        store = build(tmp)
+        p = run(["benchmark", "list", "--store", store])
+        ok(len(p.stdout.splitlines()) == 1 + len(BENCH), "benchmark list rows")
+        run(["benchmark", "set", "--store", store, "--indicator", "plot_ratio", "--year",
+             "2025", "--baseline", "2", "--leading", "1", "--weight", "1", "--direction",
+             "higher", "--source", "x"], expect=2)
+        out = os.path.join(tmp, "t.json")
+        run(["report", "--store", store, "--year", "2025", "--format", "json", "--out", out,
+             "--now", "2026-06-01"])
+        with open(out, encoding="utf-8") as f:
+            units = {u["code"]: u for u in json.load(f)["units"]}
+        for i in range(N):
+            check_rows(i, units[CODES[i]]["filing"])
+        check_outlook(units)
+    gfitest.finish("scores")
+
+
+if __name__ == "__main__":
+    main()
