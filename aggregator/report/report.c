@@ -468,6 +468,70 @@ static void xlsx_properties(lxw_workbook *wb, int year)
 	workbook_set_properties(wb, &p);
 }
 
+/* The filing sheet's columns (docs/report.md "The filing view"). */
+static const char *const filing_headers[] = {
+	"序号 No", "目标 Aim", "指标 Indicator", "Indicator (en)", "单位 Unit", "数值 Value",
+	"基准值 Baseline", "引领值 Leading", "权重 Weight", "得分 Score",
+	"适用 Applicable", "数据来源 Provenance", "数据完整率 Completeness",
+	"证明材料 Proof documents", "修订说明 Revision remark", "说明 Note",
+};
+#define FILING_COLS (sizeof(filing_headers) / sizeof(filing_headers[0]))
+
+static void xlsx_number(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, int has,
+			double v)
+{
+	if (has && isfinite(v))
+		worksheet_write_number(ws, row, col, v, NULL);
+}
+
+static void filing_sheet_row(lxw_worksheet *ws, lxw_row_t row, const struct score_row *r)
+{
+	const struct store_benchmark *b = &r->bench;
+
+	worksheet_write_number(ws, row, 0, r->def->no, NULL);
+	worksheet_write_string(ws, row, 1, score_aim_zh[r->def->aim], NULL);
+	worksheet_write_string(ws, row, 2, r->zh, NULL);
+	worksheet_write_string(ws, row, 3, r->en, NULL);
+	worksheet_write_string(ws, row, 4, r->unit, NULL);
+	xlsx_number(ws, row, 5, r->has_value, r->value);
+	xlsx_number(ws, row, 6, r->has_bench, b->baseline);
+	xlsx_number(ws, row, 7, r->has_bench, b->leading);
+	xlsx_number(ws, row, 8, r->has_bench, b->weight);
+	xlsx_number(ws, row, 9, r->has_bench, r->score);
+	worksheet_write_string(ws, row, 10, r->has_bench ? "是 yes" : "否 no", NULL);
+	worksheet_write_string(ws, row, 11, NAME_OF(ind_provenance_names, r->provenance), NULL);
+	xlsx_number(ws, row, 12, r->has_value, r->completeness);
+	worksheet_write_string(ws, row, 13, r->def->proof, NULL);
+	worksheet_write_string(ws, row, 15, r->note, NULL);
+}
+
+/* One sheet per factory, named by its credit code: the platform rows, then
+ * the total and the outlook. */
+static void filing_sheet(lxw_workbook *wb, lxw_format *bold, const struct score_entry *e)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(wb, e->u.code);
+	const struct score_unit *su = &e->y[0];
+	lxw_row_t row = 1 + SCORE_ROWS;
+
+	if (ws == NULL)
+		return;
+	for (size_t c = 0; c < FILING_COLS; c++)
+		worksheet_write_string(ws, 0, (lxw_col_t)c, filing_headers[c], bold);
+	worksheet_set_column(ws, 0, FILING_COLS - 1, 16, NULL);
+	worksheet_freeze_panes(ws, 1, 3);
+	for (int i = 0; i < SCORE_ROWS; i++)
+		filing_sheet_row(ws, (lxw_row_t)(i + 1), &su->rows[i]);
+	worksheet_write_string(ws, row, 2, "总分 Total", bold);
+	xlsx_number(ws, row, 8, 1, su->max_total);
+	xlsx_number(ws, row, 9, su->scored, su->total);
+	worksheet_write_string(ws, row + 1, 2, "绿码预期 Outlook", bold);
+	worksheet_write_string(ws, row + 1, 5, score_grade_names[e->o.grade], NULL);
+	xlsx_number(ws, row + 1, 6, e->o.rank != 0, e->o.rank);
+	xlsx_number(ws, row + 1, 7, e->o.rank != 0, e->o.of);
+	worksheet_write_string(ws, row + 2, 2, "末位5%预警 Bottom-5 % warning", bold);
+	worksheet_write_string(ws, row + 2, 5, e->o.warning ? "是 yes" : "否 no", NULL);
+}
+
 static int write_xlsx(const char *path, int year, const struct rows *r,
 		      char *err, size_t errlen)
 {
@@ -510,6 +574,11 @@ static int write_xlsx(const char *path, int year, const struct rows *r,
 	}
 	if (any_imported(r))
 		worksheet_write_string(ws, (lxw_row_t)(r->n + 2), 0, IMPORTED_NOTE, NULL);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct score_entry *f = score_city_find(&r->city, r->v[i].u.code);
+		if (f != NULL)
+			filing_sheet(wb, bold, f);
+	}
 	e = workbook_close(wb);
 	if (e != LXW_NO_ERROR) {
 		snprintf(err, errlen, "--out: writing %s failed: %s", path, lxw_strerror(e));

@@ -17,6 +17,8 @@ import os
 import sqlite3
 import subprocess
 import tempfile
+import xml.etree.ElementTree as ET
+import zipfile
 
 import gfitest
 from gfitest import ok
@@ -247,6 +249,83 @@ def check_outlook(units):
     ok(dist == want and dist["A+"] == 3, "distribution %r == %r" % (dist, want))
 
 
+NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main",
+      "r": "http://schemas.openxmlformats.org/officeDocument/2006/relationships"}
+REL = "{http://schemas.openxmlformats.org/package/2006/relationships}"
+
+
+def cell_index(ref):
+    """(row, column) from 0 of a reference like \"B7\"."""
+    n = 0
+    for ch in ref:
+        if not ch.isalpha():
+            break
+        n = n * 26 + ord(ch) - 64
+    return int(ref[len([c for c in ref if c.isalpha()]):]) - 1, n - 1
+
+
+def read_xlsx(path):
+    """{sheet name: {(row, col): str or float}} with zipfile and ElementTree."""
+    z = zipfile.ZipFile(path)
+    shared = []
+    if "xl/sharedStrings.xml" in z.namelist():
+        for si in ET.fromstring(z.read("xl/sharedStrings.xml")).findall("m:si", NS):
+            shared.append("".join(t.text or "" for t in si.iter("{%s}t" % NS["m"])))
+    rels = {r.get("Id"): r.get("Target") for r in
+            ET.fromstring(z.read("xl/_rels/workbook.xml.rels")).iter(REL + "Relationship")}
+    sheets = {}
+    for sh in ET.fromstring(z.read("xl/workbook.xml")).iter("{%s}sheet" % NS["m"]):
+        target = rels[sh.get("{%s}id" % NS["r"])]
+        cells = {}
+        for c in ET.fromstring(z.read("xl/" + target)).iter("{%s}c" % NS["m"]):
+            v = c.find("m:v", NS)
+            if c.get("t") == "s":
+                val = shared[int(v.text)]
+            elif c.get("t") == "inlineStr":
+                val = "".join(t.text or "" for t in c.iter("{%s}t" % NS["m"]))
+            else:
+                val = float(v.text) if v is not None else None
+            cells[cell_index(c.get("r"))] = val
+        sheets[sh.get("name")] = cells
+    return sheets
+
+
+def same(cell, json_value):
+    """A cell equals its JSON value: text exactly; a number to the 15
+    significant digits cJSON prints (it writes %.15g when that reads back
+    within DBL_EPSILON)."""
+    if isinstance(cell, float) and isinstance(json_value, (int, float)):
+        return abs(cell - json_value) <= 1e-14 * max(1.0, abs(cell))
+    return cell == json_value
+
+
+def check_xlsx(path, units):
+    """Acceptance 2: each unit's filing sheet equals its JSON section."""
+    sheets = read_xlsx(path)
+    for i in range(N):
+        f = units[CODES[i]]["filing"]
+        cells = sheets.get(CODES[i])
+        ok(cells is not None, "sheet of unit %d" % i)
+        if cells is None:
+            continue
+        for k, r in enumerate(f["rows"]):
+            row = k + 1
+            got = [cells.get((row, c)) for c in (0, 2, 5, 6, 7, 8, 9, 12, 13, 15)]
+            want = [float(r["no"]), r["zh"], r["value"], r["baseline"], r["leading"],
+                    r["weight"], r["score"], r["completeness"], r["proof"],
+                    r["note"] or None]
+            ok(all(same(a, b) for a, b in zip(got, want)),
+               "unit %d sheet row %d %r == %r" % (i, row, got, want))
+            ok(cells.get((row, 10)) == ("是 yes" if r["applicable"] else "否 no"),
+               "unit %d row %d applicable" % (i, row))
+        tot = len(f["rows"]) + 1
+        ok(same(cells.get((tot, 9)), f["total"]) and same(cells.get((tot, 8)), f["max_total"]),
+           "unit %d sheet total %r == %r" % (i, cells.get((tot, 9)), f["total"]))
+        ok(cells.get((tot + 1, 5)) == f["outlook"]["grade"]
+           and cells.get((tot + 1, 6)) == f["outlook"]["rank"],
+           "unit %d sheet outlook" % i)
+
+
 def main():
     with tempfile.TemporaryDirectory() as tmp:
         store = build(tmp)
@@ -263,6 +342,10 @@ def main():
         for i in range(N):
             check_rows(i, units[CODES[i]]["filing"])
         check_outlook(units)
+        xlsx = os.path.join(tmp, "t.xlsx")
+        run(["report", "--store", store, "--year", "2025", "--format", "xlsx", "--out",
+             xlsx, "--now", "2026-06-01"])
+        check_xlsx(xlsx, units)
     gfitest.finish("scores")
 
 
