@@ -523,6 +523,57 @@ cJSON *json_filing(const struct score_entry *e)
 	return o;
 }
 
+cJSON *json_statement(const struct store_statement *t)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)t->id);
+	cJSON_AddStringToObject(o, "unit", t->unit);
+	cJSON_AddNumberToObject(o, "year", t->year);
+	cJSON_AddStringToObject(o, "kind", t->kind);
+	json_add_number(o, "row", t->row ? t->row : NAN);
+	cJSON_AddStringToObject(o, "date", t->date);
+	cJSON_AddStringToObject(o, "text", t->text);
+	cJSON_AddStringToObject(o, "evidence", t->evidence);
+	cJSON_AddStringToObject(o, "by", t->by);
+	cJSON_AddNumberToObject(o, "entered_s", (double)t->entered_s);
+	cJSON_AddStringToObject(o, "statement_of", "unit");
+	cJSON_AddStringToObject(o, "state", t->state);
+	cJSON_AddStringToObject(o, "reviewed_by", t->reviewed_by);
+	json_add_number(o, "reviewed_s", t->reviewed_s ? (double)t->reviewed_s : NAN);
+	return o;
+}
+
+int json_filing_statements(cJSON *filing, const struct store_statement *v, size_t n)
+{
+	static const char *const kinds[] = { "remark", "major_change", "compliance" };
+	static const char *const keys[] = { "remarks", "major_changes", "compliance" };
+	cJSON *rows = cJSON_GetObjectItemCaseSensitive(filing, "rows"), *row;
+
+	cJSON_ArrayForEach(row, rows) {
+		const cJSON *no = cJSON_GetObjectItemCaseSensitive(row, "no");
+		const struct store_statement *last = NULL;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i].kind, "remark") == 0 && v[i].row == no->valueint)
+				last = &v[i];
+		if (!cJSON_AddItemToObject(row, "remark", last ? json_statement(last)
+							       : cJSON_CreateNull()))
+			return GFI_E_NOMEM;
+	}
+	for (int k = 0; k < 3; k++) {
+		cJSON *arr = cJSON_AddArrayToObject(filing, keys[k]);
+		if (arr == NULL)
+			return GFI_E_NOMEM;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i].kind, kinds[k]) == 0 &&
+			    !cJSON_AddItemToArray(arr, json_statement(&v[i])))
+				return GFI_E_NOMEM;
+	}
+	return GFI_OK;
+}
+
 int json_print_line(cJSON *o, FILE *out)
 {
 	char *t = o ? cJSON_PrintUnformatted(o) : NULL;

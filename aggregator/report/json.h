@@ -82,6 +82,15 @@ cJSON *json_rollup(const struct rollup *r);
  * and the three-year trend (years[] of e, y[0] the table's year). */
 cJSON *json_filing(const struct score_entry *e);
 
+/* A unit's statement: id, unit, year, kind, row, date, text, evidence,
+ * by, entered_s, statement_of ("unit"), state, reviewed_by, reviewed_s. */
+cJSON *json_statement(const struct store_statement *t);
+
+/* Add the unit's statements v[0..n) to a json_filing object: each row's
+ * "remark" (its latest revision remark, or null) and the arrays
+ * "remarks", "major_changes" and "compliance". GFI_OK or GFI_E_NOMEM. */
+int json_filing_statements(cJSON *filing, const struct store_statement *v, size_t n);
+
 /* Print o unformatted and a newline to out, then free o (o may be NULL:
  * out of memory). GFI_OK, GFI_E_NOMEM or GFI_E_IO. */
 int json_print_line(cJSON *o, FILE *out);

@@ -50,6 +50,8 @@ struct row {
 	char quality[QUALITY_MAX];
 	char factor[NOTE_MAX];     /* which grid factor, of which year */
 	char products[NOTE_MAX];   /* each product's energy per unit */
+	struct store_statement *stmts; /* the unit's statements of the year, owned */
+	size_t nstmts;
 };
 
 struct rows {
@@ -228,6 +230,13 @@ static int rows_load(struct store *s, int year, const struct report_filter *f,
 		quality_note(&r->v[i].p, r->v[i].quality, sizeof(r->v[i].quality));
 		factor_note(&r->v[i].p, r->v[i].factor, sizeof(r->v[i].factor));
 		products_note(&r->v[i].p, r->v[i].products, sizeof(r->v[i].products));
+		ret = store_statement_load(s, r->v[i].u.code, year, &r->v[i].stmts,
+					   &r->v[i].nstmts);
+		if (ret != GFI_OK) {
+			snprintf(err, errlen, "statements: unit %s: %s", r->v[i].u.code,
+				 gfi_strerror(ret));
+			return ret;
+		}
 	}
 	ret = score_city_compute(s, year, agg_now_s(), &r->city);
 	if (ret != GFI_OK)
@@ -390,6 +399,18 @@ static void write_csv(FILE *f, const struct rows *r)
 
 /* ---- JSON ---- */
 
+/* The unit's filing section with its statements. */
+static cJSON *filing_json(const struct row *r, const struct score_entry *e)
+{
+	cJSON *o = json_filing(e);
+
+	if (o != NULL && json_filing_statements(o, r->stmts, r->nstmts) != GFI_OK) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
 static cJSON *unit_json(const struct row *r, const struct score_city *city)
 {
 	const struct score_entry *e = score_city_find(city, r->u.code);
@@ -413,7 +434,7 @@ static cJSON *unit_json(const struct row *r, const struct score_city *city)
 		cJSON_AddNumberToObject(o, "imported_share", share);
 	}
 	if (json_add_indicators(o, &r->p) != GFI_OK ||
-	    (e != NULL && !cJSON_AddItemToObject(o, "filing", json_filing(e)))) {
+	    (e != NULL && !cJSON_AddItemToObject(o, "filing", filing_json(r, e)))) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -484,8 +505,22 @@ static void xlsx_number(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, int has
 		worksheet_write_number(ws, row, col, v, NULL);
 }
 
-static void filing_sheet_row(lxw_worksheet *ws, lxw_row_t row, const struct score_row *r)
+/* The latest revision remark on platform row no, or NULL. */
+static const struct store_statement *remark_of(const struct row *u, int no)
 {
+	const struct store_statement *last = NULL;
+
+	for (size_t i = 0; i < u->nstmts; i++)
+		if (strcmp(u->stmts[i].kind, "remark") == 0 && u->stmts[i].row == no)
+			last = &u->stmts[i];
+	return last;
+}
+
+static void filing_sheet_row(lxw_worksheet *ws, lxw_row_t row, const struct score_row *r,
+			     const struct row *u)
+{
+	const struct store_statement *remark = remark_of(u, r->def->no);
+
 	const struct store_benchmark *b = &r->bench;
 
 	worksheet_write_number(ws, row, 0, r->def->no, NULL);
@@ -502,12 +537,32 @@ static void filing_sheet_row(lxw_worksheet *ws, lxw_row_t row, const struct scor
 	worksheet_write_string(ws, row, 11, NAME_OF(ind_provenance_names, r->provenance), NULL);
 	xlsx_number(ws, row, 12, r->has_value, r->completeness);
 	worksheet_write_string(ws, row, 13, r->def->proof, NULL);
+	if (remark != NULL)
+		worksheet_write_string(ws, row, 14, remark->text, NULL);
 	worksheet_write_string(ws, row, 15, r->note, NULL);
 }
 
 /* One sheet per factory, named by its credit code: the platform rows, then
  * the total and the outlook. */
-static void filing_sheet(lxw_workbook *wb, lxw_format *bold, const struct score_entry *e)
+/* The major changes and compliance entries under the rows: kind, date,
+ * text, evidence, state. */
+static void statements_rows(lxw_worksheet *ws, lxw_row_t row, const struct row *u)
+{
+	for (size_t i = 0; i < u->nstmts; i++) {
+		const struct store_statement *t = &u->stmts[i];
+		if (strcmp(t->kind, "remark") == 0)
+			continue;
+		worksheet_write_string(ws, row, 1, strcmp(t->kind, "major_change") == 0 ?
+				       "重大事项变更 Major change" : "合规性信息 Compliance", NULL);
+		worksheet_write_string(ws, row, 2, t->date, NULL);
+		worksheet_write_string(ws, row, 3, t->text, NULL);
+		worksheet_write_string(ws, row, 13, t->evidence, NULL);
+		worksheet_write_string(ws, row++, 14, t->state, NULL);
+	}
+}
+
+static void filing_sheet(lxw_workbook *wb, lxw_format *bold, const struct score_entry *e,
+			 const struct row *u)
 {
 	lxw_worksheet *ws = workbook_add_worksheet(wb, e->u.code);
 	const struct score_unit *su = &e->y[0];
@@ -520,7 +575,7 @@ static void filing_sheet(lxw_workbook *wb, lxw_format *bold, const struct score_
 	worksheet_set_column(ws, 0, FILING_COLS - 1, 16, NULL);
 	worksheet_freeze_panes(ws, 1, 3);
 	for (int i = 0; i < SCORE_ROWS; i++)
-		filing_sheet_row(ws, (lxw_row_t)(i + 1), &su->rows[i]);
+		filing_sheet_row(ws, (lxw_row_t)(i + 1), &su->rows[i], u);
 	worksheet_write_string(ws, row, 2, "总分 Total", bold);
 	xlsx_number(ws, row, 8, 1, su->max_total);
 	xlsx_number(ws, row, 9, su->scored, su->total);
@@ -530,6 +585,7 @@ static void filing_sheet(lxw_workbook *wb, lxw_format *bold, const struct score_
 	xlsx_number(ws, row + 1, 7, e->o.rank != 0, e->o.of);
 	worksheet_write_string(ws, row + 2, 2, "末位5%预警 Bottom-5 % warning", bold);
 	worksheet_write_string(ws, row + 2, 5, e->o.warning ? "是 yes" : "否 no", NULL);
+	statements_rows(ws, row + 4, u);
 }
 
 static int write_xlsx(const char *path, int year, const struct rows *r,
@@ -577,7 +633,7 @@ static int write_xlsx(const char *path, int year, const struct rows *r,
 	for (size_t i = 0; i < r->n; i++) {
 		const struct score_entry *f = score_city_find(&r->city, r->v[i].u.code);
 		if (f != NULL)
-			filing_sheet(wb, bold, f);
+			filing_sheet(wb, bold, f, &r->v[i]);
 	}
 	e = workbook_close(wb);
 	if (e != LXW_NO_ERROR) {
@@ -652,6 +708,8 @@ int report_write(struct store *s, int year, const struct report_filter *f,
 			ret = write_text(path, fmt, year, &r, err, errlen);
 		}
 	}
+	for (size_t i = 0; i < r.n; i++)
+		free(r.v[i].stmts);
 	free(r.v);
 	score_city_free(&r.city);
 	return ret;

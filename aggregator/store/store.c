@@ -224,6 +224,8 @@ static const struct db_migration migrations[] = {
 	/* 10: the platform table's benchmarks per sector and indicator, and
 	 * the city's filing settings (store_filing.c). */
 	{ 10, STORE_FILING_SCHEMA },
+	/* 11: the units' statements on their tables (store_filing.c). */
+	{ 11, STORE_STATEMENTS_SCHEMA },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

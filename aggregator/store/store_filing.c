@@ -6,14 +6,18 @@
  * figures with a source, entered with `benchmark set`, never constants.
  * gfi ships the table empty (docs/report.md has sample rows).
  *
+ * A unit's statements (revision remarks, major changes, compliance
+ * entries) are kept with who wrote them and who reviewed them, when.
+ *
  * Invariants: one row per (sector, indicator, band, year); a sector's own
  * row wins over the 通则's, a band's own over band 0, and within those the
  * latest year not after the one asked; a setting never set reads as its
- * default.
+ * default; a statement is reviewed once (stated -> confirmed | rejected).
  */
 #include "store-private.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -132,5 +136,159 @@ int store_setting_set(struct store *s, const char *key, double value)
 	db_bind_double(st, 2, value);
 	ret = db_step_done(s->db, st, "setting write");
 	sqlite3_finalize(st);
+	return ret;
+}
+
+/* ---- statements ---- */
+
+#define STMT_COLS "id, unit, year, kind, row, date, text, evidence, by, entered_s, " \
+	"state, reviewed_by, reviewed_s"
+
+static void stmt_row(sqlite3_stmt *st, void *row)
+{
+	struct store_statement *t = row;
+
+	memset(t, 0, sizeof(*t));
+	t->id = sqlite3_column_int64(st, 0);
+	db_column_text(st, 1, t->unit, sizeof(t->unit));
+	t->year = sqlite3_column_int(st, 2);
+	db_column_text(st, 3, t->kind, sizeof(t->kind));
+	t->row = sqlite3_column_int(st, 4);
+	db_column_text(st, 5, t->date, sizeof(t->date));
+	db_column_text(st, 6, t->text, sizeof(t->text));
+	db_column_text(st, 7, t->evidence, sizeof(t->evidence));
+	db_column_text(st, 8, t->by, sizeof(t->by));
+	t->entered_s = sqlite3_column_int64(st, 9);
+	db_column_text(st, 10, t->state, sizeof(t->state));
+	db_column_text(st, 11, t->reviewed_by, sizeof(t->reviewed_by));
+	t->reviewed_s = sqlite3_column_int64(st, 12);
+}
+
+int store_statement_add(struct store *s, const struct store_statement *t, int64_t *id)
+{
+	sqlite3_stmt *st = NULL;
+	int ret;
+
+	if ((strcmp(t->kind, "remark") != 0 && strcmp(t->kind, "major_change") != 0 &&
+	     strcmp(t->kind, "compliance") != 0) || t->text[0] == '\0')
+		return GFI_E_INVAL;
+	ret = store_prepare(s, "INSERT INTO statements (unit, year, kind, row, date, text, "
+			    "evidence, by, entered_s, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+			    "?7, ?8, ?9, 'stated')", &st);
+	if (ret != GFI_OK)
+		return ret;
+	db_bind_field(st, 1, t->unit, sizeof(t->unit));
+	db_bind_int64(st, 2, t->year);
+	db_bind_field(st, 3, t->kind, sizeof(t->kind));
+	db_bind_int64(st, 4, t->row);
+	db_bind_field(st, 5, t->date, sizeof(t->date));
+	db_bind_field(st, 6, t->text, sizeof(t->text));
+	db_bind_field(st, 7, t->evidence, sizeof(t->evidence));
+	db_bind_field(st, 8, t->by, sizeof(t->by));
+	db_bind_int64(st, 9, t->entered_s);
+	ret = db_step_done(s->db, st, "statement write");
+	if (ret == GFI_OK)
+		*id = sqlite3_last_insert_rowid(s->db);
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_statement_get(struct store *s, int64_t id, struct store_statement *out)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT " STMT_COLS " FROM statements WHERE id = ?1", &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	db_bind_int64(st, 1, id);
+	ret = db_get(s->db, st, stmt_row, out, "statement read");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_statement_review(struct store *s, int64_t id, const char *state,
+			   const char *by, int64_t at_s)
+{
+	sqlite3_stmt *st = NULL;
+	struct store_statement t;
+	int ret;
+
+	if (strcmp(state, "confirmed") != 0 && strcmp(state, "rejected") != 0)
+		return GFI_E_INVAL;
+	if ((ret = store_statement_get(s, id, &t)) != GFI_OK)
+		return ret;
+	if (strcmp(t.state, "stated") != 0)
+		return GFI_E_STATE;
+	ret = store_prepare(s, "UPDATE statements SET state = ?2, reviewed_by = ?3, "
+			    "reviewed_s = ?4 WHERE id = ?1 AND state = 'stated'", &st);
+	if (ret != GFI_OK)
+		return ret;
+	db_bind_int64(st, 1, id);
+	db_bind_text(st, 2, state);
+	db_bind_text(st, 3, by);
+	db_bind_int64(st, 4, at_s);
+	ret = db_step_done(s->db, st, "statement review");
+	if (ret == GFI_OK && sqlite3_changes(s->db) == 0)
+		ret = GFI_E_STATE;
+	sqlite3_finalize(st);
+	return ret;
+}
+
+int store_statement_list(struct store *s, const char *unit, int year,
+			 store_row_fn fn, void *ctx)
+{
+	struct store_statement t;
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT " STMT_COLS " FROM statements WHERE unit = ?1 "
+				"AND year = ?2 ORDER BY id", &st);
+
+	if (ret != GFI_OK)
+		return ret;
+	db_bind_text(st, 1, unit);
+	db_bind_int64(st, 2, year);
+	ret = db_list(s->db, st, stmt_row, &t, fn, ctx, "statement list");
+	sqlite3_finalize(st);
+	return ret;
+}
+
+struct stmt_vec {
+	struct store_statement *v;
+	size_t n, cap;
+	int nomem;
+};
+
+static int stmt_collect(void *ctx, const void *row)
+{
+	struct stmt_vec *w = ctx;
+
+	if (w->n == w->cap) {
+		size_t cap = w->cap ? w->cap * 2 : 8;
+		struct store_statement *v = realloc(w->v, cap * sizeof(*v));
+		if (v == NULL) {
+			w->nomem = 1;
+			return 1;
+		}
+		w->v = v;
+		w->cap = cap;
+	}
+	w->v[w->n++] = *(const struct store_statement *)row;
+	return 0;
+}
+
+int store_statement_load(struct store *s, const char *unit, int year,
+			 struct store_statement **v, size_t *n)
+{
+	struct stmt_vec w = { 0 };
+	int ret = store_statement_list(s, unit, year, stmt_collect, &w);
+
+	if (ret == GFI_OK && w.nomem)
+		ret = GFI_E_NOMEM;
+	if (ret != GFI_OK) {
+		free(w.v);
+		w.v = NULL;
+		w.n = 0;
+	}
+	*v = w.v;
+	*n = w.n;
 	return ret;
 }

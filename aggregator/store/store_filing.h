@@ -53,6 +53,57 @@ int store_benchmark_list(struct store *s, store_row_fn fn, void *ctx);
 int store_setting_get(struct store *s, const char *key, double def, double *out);
 int store_setting_set(struct store *s, const char *key, double value);
 
+/* A unit's statement on its table (docs/report.md "Who writes what"):
+ * kind "remark" (a revision remark on platform row `row`), "major_change"
+ * or "compliance" (row 0), with its date, text and evidence reference,
+ * written by the unit's own token (by: the token's name) and then
+ * confirmed or rejected once by a county or city token (state "stated",
+ * "confirmed", "rejected"; reviewed_by, reviewed_s). */
+#define STORE_STATEMENT_TEXT_MAX 512
+struct store_statement {
+	int64_t id;
+	char unit[STORE_CODE_LEN + 1];
+	int year;
+	char kind[16];
+	int row;                    /* 1..18 for a remark, else 0 */
+	char date[11];              /* YYYY-MM-DD */
+	char text[STORE_STATEMENT_TEXT_MAX];
+	char evidence[160];
+	char by[64];
+	int64_t entered_s;
+	char state[12];
+	char reviewed_by[64];
+	int64_t reviewed_s;
+};
+/* Add st (its id, state and review ignored) as "stated"; *id gets its id.
+ * GFI_E_INVAL for an unknown kind or an empty text. */
+int store_statement_add(struct store *s, const struct store_statement *st, int64_t *id);
+int store_statement_get(struct store *s, int64_t id, struct store_statement *out);
+/* Confirm or reject statement id (state "confirmed" or "rejected"), by
+ * whom and when: GFI_E_NOTFOUND, GFI_E_STATE when it was reviewed
+ * already, GFI_E_INVAL for another state. */
+int store_statement_review(struct store *s, int64_t id, const char *state,
+			   const char *by, int64_t at_s);
+/* The statements of unit for year, oldest first (struct store_statement). */
+int store_statement_list(struct store *s, const char *unit, int year,
+			 store_row_fn fn, void *ctx);
+
+/* The same into a new array *v (free it) of *n statements. GFI_OK,
+ * GFI_E_NOMEM, GFI_E_DB. */
+int store_statement_load(struct store *s, const char *unit, int year,
+			 struct store_statement **v, size_t *n);
+
+/* The SQL of migration 11: the statements. */
+#define STORE_STATEMENTS_SCHEMA                                                \
+	"CREATE TABLE statements ("                                            \
+	"  id INTEGER PRIMARY KEY, unit TEXT NOT NULL REFERENCES units(code),"  \
+	"  year INTEGER NOT NULL, kind TEXT NOT NULL, row INTEGER NOT NULL,"   \
+	"  date TEXT NOT NULL, text TEXT NOT NULL, evidence TEXT NOT NULL,"    \
+	"  by TEXT NOT NULL, entered_s INTEGER NOT NULL, state TEXT NOT NULL," \
+	"  reviewed_by TEXT NOT NULL DEFAULT '', reviewed_s INTEGER NOT NULL DEFAULT 0" \
+	");"                                                                   \
+	"CREATE INDEX statements_unit ON statements (unit, year, id);"
+
 /* The SQL of migration 10 (store.c runs it). */
 #define STORE_FILING_SCHEMA                                                    \
 	"CREATE TABLE benchmarks ("                                            \

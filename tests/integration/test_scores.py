@@ -10,13 +10,21 @@ facts (three years, ~20 keys per unit) go straight into the store's facts
 table (the admin path for facts is tested by test_registry_cli). Units 1 and
 2 are identical (a tie at the A+ boundary: both take A+); unit 38 is in the
 bottom 5 % in 2023, 2024 and 2025 (a warning); unit 39 is not in 2023.
+
+Then the same over HTTP (`gfi-aggregator http` on a free 127.0.0.1 port):
+a unit's filing view equals the report's section, the overview ranks the
+city, and a unit token writes a revision remark, a major change and a
+compliance entry that a county token confirms or rejects (409 the second
+time; city tokens cannot write them); the report then carries them (JSON
+and the XLSX sheet's remark column).
 """
 import json
 import math
 import os
 import sqlite3
 import subprocess
-import tempfile
+import urllib.error
+import urllib.request
 import xml.etree.ElementTree as ET
 import zipfile
 
@@ -326,8 +334,108 @@ def check_xlsx(path, units):
            "unit %d sheet outlook" % i)
 
 
+def api(port, path, token, method="GET", body=None):
+    h = {"Authorization": "Bearer " + token}
+    data = None
+    if body is not None:
+        data = json.dumps(body).encode()
+        h["Content-Type"] = "application/json"
+    r = urllib.request.Request("http://127.0.0.1:%d%s" % (port, path), data=data,
+                               headers=h, method=method)
+    try:
+        with urllib.request.urlopen(r, timeout=30) as resp:
+            return resp.status, json.loads(resp.read().decode("utf-8"))
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read().decode("utf-8") or "{}")
+
+
+def start_http(P, store):
+    tokens = {}
+    run(["admin", "--store", store, "county", "add", "--code", "350104", "--name", "仓山区"])
+    for name, role, scope in [("city-ops", "city", None), ("gulou", "county", "350102"),
+                              ("cangshan", "county", "350104"), ("unit5", "unit", CODES[5])]:
+        args = ["token", "add", "--store", store, "--role", role, "--name", name]
+        tokens[name] = run(args + (["--scope", scope] if scope else [])).stdout.strip()
+    port = gfitest.free_port()
+    cfg = P.write_json("agg.json", {"store": store, "http": {"bind": "127.0.0.1",
+                                                              "port": port}})
+    P.start([AGG, "http", "--config", cfg], "http.log")
+
+    def up():
+        try:
+            return api(port, "/api/v1/health", "x")[0] == 200
+        except OSError:
+            return False
+    gfitest.wait_for(up, 20, "the http server")
+    return port, tokens
+
+
+def check_api(P, store, units):
+    port, T = start_http(P, store)
+    path = "/api/v1/units/%s/filing?year=2025" % CODES[5]
+    st, f = api(port, path, T["unit5"])
+    want = units[CODES[5]]["filing"]
+    ok(st == 200 and f["rows"] == want["rows"] and f["outlook"] == want["outlook"]
+       and f["total"] == want["total"] and f["trend"] == want["trend"],
+       "filing view over HTTP equals the report's: %s" % st)
+    st, _ = api(port, "/api/v1/units/%s/filing?year=2025" % CODES[6], T["unit5"])
+    ok(st == 404, "another unit's filing: 404 (%s)" % st)
+    st, d = api(port, "/api/v1/scores?year=2025", T["city-ops"])
+    ranks = [u["rank"] for u in d.get("units", [])]
+    dist = {}
+    for u in units.values():
+        g = u["filing"]["outlook"]["grade"]
+        dist[g] = dist.get(g, 0) + 1
+    ok(st == 200 and len(ranks) == N and ranks == sorted(ranks) and d["distribution"] == dist,
+       "scores: 40 units by rank, distribution %r" % d.get("distribution"))
+    st, d = api(port, "/api/v1/scores?year=2025", T["cangshan"])
+    ok(st == 200 and d["units"] == [], "another county's token sees no unit")
+    base = "/api/v1/units/%s/statements" % CODES[5]
+    remark = {"year": 2025, "kind": "remark", "row": 16, "date": "2026-03-01",
+              "text": "用地面积按新不动产权证更正 land area from the new title",
+              "evidence": "不动产权证 2026-0012"}
+    for bad, field in [(dict(remark, kind="x"), "kind:"), (dict(remark, date="2026-3-1"), "date:"),
+                       ({k: v for k, v in remark.items() if k != "row"}, "row:"),
+                       (dict(remark, row=19), "row:"), (dict(remark, year="2025"), "year:")]:
+        st, d = api(port, base, T["unit5"], "POST", bad)
+        ok(st == 400 and d.get("error", "").startswith(field), "refused %s: %s %s" % (field, st, d))
+    st, d = api(port, base, T["city-ops"], "POST", remark)
+    ok(st == 403, "a city token does not write a unit's statement: %s" % st)
+    st, r = api(port, base, T["unit5"], "POST", remark)
+    ok(st == 201 and r["state"] == "stated" and r["by"] == "unit5" and r["statement_of"] == "unit"
+       and r["row"] == 16, "remark written by the unit: %s %s" % (st, r))
+    st, m = api(port, base, T["unit5"], "POST", {"year": 2025, "kind": "major_change",
+                                                "date": "2025-09-30", "text": "更名 renamed",
+                                                "evidence": "营业执照"})
+    ok(st == 201, "major change written: %s" % st)
+    st, d = api(port, "/api/v1/statements/%d/confirm" % r["id"], T["unit5"], "POST")
+    ok(st == 404, "a unit token cannot confirm: %s" % st)
+    st, d = api(port, "/api/v1/statements/%d/confirm" % r["id"], T["cangshan"], "POST")
+    ok(st == 404, "another county cannot confirm: %s" % st)
+    st, d = api(port, "/api/v1/statements/%d/confirm" % r["id"], T["gulou"], "POST")
+    ok(st == 200 and d["state"] == "confirmed" and d["reviewed_by"] == "gulou"
+       and d["reviewed_s"] > 0, "county confirms: %s %s" % (st, d))
+    st, d = api(port, "/api/v1/statements/%d/reject" % r["id"], T["city-ops"], "POST")
+    ok(st == 409, "reviewed once: %s" % st)
+    st, d = api(port, "/api/v1/statements/%d/reject" % m["id"], T["city-ops"], "POST")
+    ok(st == 200 and d["state"] == "rejected" and d["reviewed_by"] == "city-ops",
+       "city rejects: %s" % st)
+    st, f = api(port, path, T["gulou"])
+    row16 = [x for x in f["rows"] if x["no"] == 16][0]
+    ok(row16["remark"]["text"] == remark["text"] and row16["remark"]["state"] == "confirmed"
+       and len(f["major_changes"]) == 1 and f["compliance"] == [],
+       "filing view shows the remark and the major change")
+    db = sqlite3.connect(store)
+    acts = [a for (a,) in db.execute("SELECT action FROM audit WHERE action LIKE 'statement.%'")]
+    db.close()
+    ok(acts.count("statement.add") == 3 and "statement.confirm" in acts
+       and "statement.reject" in acts, "statements audited: %r" % acts)
+    return remark["text"]
+
+
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
+    with gfitest.Procs() as P:
+        tmp = P.tmp
         store = build(tmp)
         p = run(["benchmark", "list", "--store", store])
         ok(len(p.stdout.splitlines()) == 1 + len(BENCH), "benchmark list rows")
@@ -345,6 +453,18 @@ def main():
         xlsx = os.path.join(tmp, "t.xlsx")
         run(["report", "--store", store, "--year", "2025", "--format", "xlsx", "--out",
              xlsx, "--now", "2026-06-01"])
+        check_xlsx(xlsx, units)
+        text = check_api(P, store, units)
+        run(["report", "--store", store, "--year", "2025", "--format", "json", "--out", out,
+             "--now", "2026-06-01"])
+        run(["report", "--store", store, "--year", "2025", "--format", "xlsx", "--out",
+             xlsx, "--now", "2026-06-01"])
+        with open(out, encoding="utf-8") as f:
+            units = {u["code"]: u for u in json.load(f)["units"]}
+        f5 = units[CODES[5]]["filing"]
+        ok(len(f5["remarks"]) == 1 and f5["rows"][15]["remark"]["text"] == text,
+           "the report carries the remark")
+        ok(read_xlsx(xlsx)[CODES[5]].get((16, 14)) == text, "the sheet's remark column")
         check_xlsx(xlsx, units)
     gfitest.finish("scores")
 
