@@ -55,7 +55,7 @@ int api_get_filing(struct api_ctx *c)
 		score_city_free(&city);
 		return api_fail(c, 404, "unit: %s is not a listed factory", u.code);
 	}
-	o = json_filing(e);
+	o = json_filing(e, city.reconcile_pct);
 	score_city_free(&city);
 	rc = store_statement_load(c->s, u.code, (int)year, &v, &n);
 	if (rc == GFI_OK && o != NULL) {

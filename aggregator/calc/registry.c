@@ -165,6 +165,9 @@ static const struct registry_fact_key fact_keys[] = {
 	{ "green_investment_10k_cny", "10^4 CNY", "绿色化改造投资", 0, 1e12, FACT_PER_UNIT },
 	{ "footprint_products", "count", "开展碳足迹核算的产品类别数", 0, 1e6, FACT_PER_UNIT },
 	{ "product_categories", "count", "产品类别数", 0, 1e6, FACT_PER_UNIT },
+	{ "stat_electricity_kwh", "kWh", "统计报表或电费单电量", 0, 1e13, FACT_PER_UNIT },
+	{ "stat_gas_m3", "m3", "统计报表或燃气账单用气量", 0, 1e13, FACT_PER_UNIT },
+	{ "stat_water_m3", "m3", "统计报表或水费单用水量", 0, 1e13, FACT_PER_UNIT },
 	{ "qualified_output", "product unit", "合格产品产量", 0, 1e13, FACT_PER_PRODUCT },
 	{ "energy_share_pct", "%", "产品能耗分摊比例", 0, 100, FACT_PER_PRODUCT },
 };

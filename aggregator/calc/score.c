@@ -477,7 +477,7 @@ static int score_entry(struct store *s, const struct score_city *c, int64_t now_
 		if (ret != GFI_OK)
 			return ret;
 	}
-	return GFI_OK;
+	return reconcile_unit(s, e->u.code, c->year, e->rec);
 }
 
 int score_city_compute(struct store *s, int year, int64_t now_s, struct score_city *out)
@@ -493,6 +493,9 @@ int score_city_compute(struct store *s, int year, int64_t now_s, struct score_ci
 	ret = period_bounds(year, 0, &start, &end);
 	first_complete = ret == GFI_OK && now_s < end;
 	out->nyears = 3 + first_complete;
+	if (ret == GFI_OK)
+		ret = store_setting_get(s, STORE_SETTING_RECONCILE, STORE_SETTING_RECONCILE_DEFAULT,
+					&out->reconcile_pct);
 	if (ret == GFI_OK)
 		ret = store_unit_list(s, collect_factory, out);
 	if (ret == GFI_OK && out->nomem)

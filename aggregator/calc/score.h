@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "indicators.h"
+#include "reconcile.h"
 #include "store.h"
 
 enum score_aim { AIM_ENERGY = 0, AIM_RESOURCES, AIM_CLEAN, AIM_PRODUCTS, AIM_LAND,
@@ -113,9 +114,12 @@ struct score_entry {
 	struct reg_unit u;
 	struct score_unit y[SCORE_YEARS];   /* y[0] is year, y[k] year - k */
 	struct score_outlook o;
+	struct reconcile_item rec[REC_N];   /* the year's meters against the
+					       stated figures */
 };
 struct score_city {
 	int year, nyears;
+	double reconcile_pct;               /* setting reconcile_diff_pct */
 	struct score_entry *e;              /* owned */
 	size_t n, cap;
 	int nomem;

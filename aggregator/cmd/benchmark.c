@@ -7,12 +7,16 @@
  *                 --year Y --baseline B --leading L --weight W
  *                 --direction higher|lower --source TEXT
  *   benchmark list --store F
+ *   benchmark settings --store F [--deadline MM-DD] [--reconcile-pct P]
+ *                 (the filing deadline, April 15 by default, and the
+ *                 reconciliation tolerance, 5 %; prints both)
  *
  * Invariants: the indicator is a platform row's key (score.h), its
  * direction the row's, and the 引领值 lies beyond the 基准值 in that
  * direction; a band only on the renewable share (row 3). A refusal is one
  * line naming the option (exit 2), a store failure exit 1.
  */
+#include <stdio.h>
 #include <string.h>
 
 #include "cmd.h"
@@ -103,26 +107,70 @@ static int bench_row(void *ctx, const void *row)
 	return 0;
 }
 
+/* --deadline MM-DD into 100 * month + day (February at most 28: a
+ * deadline every year has). */
+static int deadline_of(const char *v, double *mmdd, FILE *err)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int m = 0, d = 0, n = 0;
+
+	if (v == NULL)
+		return 0;
+	if (sscanf(v, "%2d-%2d%n", &m, &d, &n) != 2 || n != 5 || v[n] != '\0' || v[2] != '-' ||
+	    m < 1 || m > 12 || d < 1 || d > days[m - 1])
+		return opts_refuse(err, "deadline", "%s is not a day MM-DD (e.g. 04-15)", v);
+	*mmdd = 100 * m + d;
+	return 0;
+}
+
+static int settings(struct store *s, const struct opts *o, FILE *out, FILE *err)
+{
+	double mmdd = -1, pct = -1;
+	int rc;
+
+	if ((rc = deadline_of(opts_get(o, "deadline"), &mmdd, err)) ||
+	    (rc = opts_double("reconcile-pct", opts_get(o, "reconcile-pct"), 0, 100, &pct, err)))
+		return rc;
+	if ((mmdd >= 0 && (rc = store_setting_set(s, STORE_SETTING_DEADLINE, mmdd))) ||
+	    (pct >= 0 && (rc = store_setting_set(s, STORE_SETTING_RECONCILE, pct))) ||
+	    (rc = store_setting_get(s, STORE_SETTING_DEADLINE, STORE_SETTING_DEADLINE_DEFAULT,
+				    &mmdd)) ||
+	    (rc = store_setting_get(s, STORE_SETTING_RECONCILE,
+				    STORE_SETTING_RECONCILE_DEFAULT, &pct)))
+		return rc;
+	fprintf(out, "filing_deadline\t%02d-%02d\nreconcile_diff_pct\t%.10g\n",
+		(int)mmdd / 100, (int)mmdd % 100, pct);
+	return GFI_OK;
+}
+
 int cmd_benchmark(int argc, char **argv, FILE *out, FILE *err)
 {
-	static const struct opts_spec spec = { .options = SET_OPTIONS };
+	static const struct opts_spec spec = { .options = SET_OPTIONS " deadline reconcile-pct" };
 	struct store_benchmark b = { 0 };
 	struct store *s = NULL;
 	struct opts o;
 	const char *verb = argc > 1 ? argv[1] : NULL;
 	int rc, set = verb != NULL && strcmp(verb, "set") == 0;
+	int sets = verb != NULL && strcmp(verb, "settings") == 0;
 
-	if (verb == NULL || (!set && strcmp(verb, "list") != 0)) {
-		fprintf(err, "verb: %s is not one of set, list\n", verb ? verb : "(missing)");
+	if (verb == NULL || (!set && !sets && strcmp(verb, "list") != 0)) {
+		fprintf(err, "verb: %s is not one of set, list, settings\n",
+			verb ? verb : "(missing)");
 		return OPTS_BAD;
 	}
 	if ((rc = opts_parse(argc, argv, 2, &spec, &o, err)) ||
-	    (rc = opts_only(&o, set ? SET_OPTIONS : "store",
-			    set ? "benchmark set" : "benchmark list", err)) ||
+	    (rc = opts_only(&o, set ? SET_OPTIONS : sets ? "store deadline reconcile-pct" : "store",
+			    set ? "benchmark set" : sets ? "benchmark settings" : "benchmark list",
+			    err)) ||
+	    (sets && ((rc = deadline_of(opts_get(&o, "deadline"), &(double){ 0 }, err)) ||
+		      (rc = opts_double("reconcile-pct", opts_get(&o, "reconcile-pct"), 0, 100,
+					&(double){ 0 }, err)))) ||
 	    (set && (rc = bench_fields(&o, &b, err))) ||
 	    (rc = opts_open_store(opts_get(&o, "store"), &s, err)))
 		return rc;
-	if (set) {
+	if (sets) {
+		rc = settings(s, &o, out, err);
+	} else if (set) {
 		rc = store_benchmark_set(s, &b);
 	} else {
 		fprintf(out, "sector\tindicator\tband\tyear\tbaseline\tleading\tweight\t"

@@ -506,7 +506,26 @@ static cJSON *filing_trend(const struct score_entry *e)
 	return t;
 }
 
-cJSON *json_filing(const struct score_entry *e)
+/* Each carrier: stated, metered, diff_pct, over. */
+static cJSON *filing_reconcile(const struct score_entry *e, double pct)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; a != NULL && i < REC_N; i++) {
+		const struct reconcile_item *it = &e->rec[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "carrier", it->carrier);
+		cJSON_AddStringToObject(o, "unit", it->unit);
+		json_add_number(o, "stated", it->has_stated ? it->stated : NAN);
+		json_add_number(o, "metered", it->has_metered ? it->metered : NAN);
+		json_add_number(o, "diff_pct", it->has_diff ? it->diff_pct : NAN);
+		cJSON_AddBoolToObject(o, "over", it->has_diff && fabs(it->diff_pct) > pct);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+cJSON *json_filing(const struct score_entry *e, double reconcile_pct)
 {
 	const struct score_unit *su = &e->y[0];
 	cJSON *o = cJSON_CreateObject(), *rows;
@@ -520,6 +539,8 @@ cJSON *json_filing(const struct score_entry *e)
 	filing_totals(o, su);
 	cJSON_AddItemToObject(o, "outlook", filing_outlook(&e->o));
 	cJSON_AddItemToObject(o, "trend", filing_trend(e));
+	cJSON_AddItemToObject(o, "reconciliation", filing_reconcile(e, reconcile_pct));
+	json_add_number(o, "reconcile_diff_pct", reconcile_pct);
 	return o;
 }
 

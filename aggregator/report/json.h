@@ -79,8 +79,10 @@ cJSON *json_rollup(const struct rollup *r);
  * rows (one per platform row: no, aim, key, zh, en, unit, value, baseline,
  * leading, weight, direction, score, applicable, provenance, completeness,
  * proof, note), subtotals per aim, total, max_total, outlook, costliest
- * and the three-year trend (years[] of e, y[0] the table's year). */
-cJSON *json_filing(const struct score_entry *e);
+ * the three-year trend (years[] of e, y[0] the table's year) and the
+ * reconciliation of the meters against the stated figures (over: the
+ * difference exceeds reconcile_pct). */
+cJSON *json_filing(const struct score_entry *e, double reconcile_pct);
 
 /* A unit's statement: id, unit, year, kind, row, date, text, evidence,
  * by, entered_s, statement_of ("unit"), state, reviewed_by, reviewed_s. */

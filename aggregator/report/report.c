@@ -400,9 +400,10 @@ static void write_csv(FILE *f, const struct rows *r)
 /* ---- JSON ---- */
 
 /* The unit's filing section with its statements. */
-static cJSON *filing_json(const struct row *r, const struct score_entry *e)
+static cJSON *filing_json(const struct row *r, const struct score_entry *e,
+			  double reconcile_pct)
 {
-	cJSON *o = json_filing(e);
+	cJSON *o = json_filing(e, reconcile_pct);
 
 	if (o != NULL && json_filing_statements(o, r->stmts, r->nstmts) != GFI_OK) {
 		cJSON_Delete(o);
@@ -434,7 +435,7 @@ static cJSON *unit_json(const struct row *r, const struct score_city *city)
 		cJSON_AddNumberToObject(o, "imported_share", share);
 	}
 	if (json_add_indicators(o, &r->p) != GFI_OK ||
-	    (e != NULL && !cJSON_AddItemToObject(o, "filing", filing_json(r, e)))) {
+	    (e != NULL && !cJSON_AddItemToObject(o, "filing", filing_json(r, e, city->reconcile_pct)))) {
 		cJSON_Delete(o);
 		return NULL;
 	}
