@@ -497,7 +497,7 @@ static cJSON *filing_trend(const struct score_entry *e)
 			cJSON *c;
 			if (r->def->kind != ROW_VALUE)
 				continue;
-			c = cJSON_AddObjectToObject(rows, r->def->key);
+			c = cJSON_AddObjectToObject(rows, r->key);
 			json_add_number(c, "value", r->has_value ? r->value : NAN);
 			json_add_number(c, "score", r->has_bench ? r->score : NAN);
 		}
