@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "balance.h"
 #include "error.h"
 #include "indicators.h"
 #include "period.h"
@@ -22,8 +23,15 @@
 
 #define ROUNDS_MAX 100
 
+/* Exit naming what failed. */
+static void die(const char *what, int rc)
+{
+	fprintf(stderr, "bench-scores-time: %s failed: %s\n", what, gfi_strerror(rc));
+	exit(1);
+}
+
 struct codes {
-	char (*v)[STORE_CODE_LEN + 1];
+	struct reg_unit *v;
 	size_t n, cap;
 };
 
@@ -34,27 +42,18 @@ static int collect(void *ctx, const void *row)
 
 	if (u->retired || u->kind != UNIT_FACTORY)
 		return 0;
-	if (c->n == c->cap) {
-		c->cap = c->cap ? 2 * c->cap : 64;
-		if ((c->v = realloc(c->v, c->cap * sizeof(*c->v))) == NULL)
-			return 1;
-	}
-	snprintf(c->v[c->n++], STORE_CODE_LEN + 1, "%s", u->code);
+	if (balance_append((void **)&c->v, &c->cap, &c->n, sizeof(*u), u) != GFI_OK)
+		die("unit list", GFI_E_NOMEM);
 	return 0;
 }
 
+/* Monotonic seconds. */
 static double seconds(void)
 {
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
-}
-
-static void die(const char *what, int rc)
-{
-	fprintf(stderr, "bench-scores-time: %s failed: %s\n", what, gfi_strerror(rc));
-	exit(1);
 }
 
 /* The baseline: every factory's indicators of the year. */
@@ -66,7 +65,7 @@ static double indicators_alone(struct store *s, const struct codes *c, int year,
 	if (p == NULL)
 		die("malloc", GFI_E_NOMEM);
 	for (size_t i = 0; i < c->n; i++) {
-		int rc = indicators_compute_at(s, c->v[i], year, 0, now, p);
+		int rc = indicators_compute_at(s, c->v[i].code, year, 0, now, p);
 		if (rc != GFI_OK)
 			die("indicators_compute_at", rc);
 	}

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balance.h"
 #include "error.h"
 #include "period.h"
 #include "series.h"
@@ -31,18 +32,8 @@ static int collect_meter(void *ctx, const void *row)
 {
 	struct walk *w = ctx;
 
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 16;
-		struct reg_meter *m = realloc(w->m, cap * sizeof(*m));
-		if (m == NULL) {
-			w->nomem = 1;
-			return 1;
-		}
-		w->m = m;
-		w->cap = cap;
-	}
-	w->m[w->n++] = *(const struct reg_meter *)row;
-	return 0;
+	w->nomem = balance_append((void **)&w->m, &w->cap, &w->n, sizeof(*w->m), row) != GFI_OK;
+	return w->nomem;
 }
 
 static int collect_gateway(void *ctx, const void *row)

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "balance.h"
 #include "error.h"
 #include "period.h"
 
@@ -111,18 +112,8 @@ static int collect_fact(void *ctx, const void *row)
 {
 	struct facts *f = ctx;
 
-	if (f->n == f->cap) {
-		size_t cap = f->cap ? f->cap * 2 : 32;
-		struct reg_fact *v = realloc(f->v, cap * sizeof(*v));
-		if (v == NULL) {
-			f->nomem = 1;
-			return 1;
-		}
-		f->v = v;
-		f->cap = cap;
-	}
-	f->v[f->n++] = *(const struct reg_fact *)row;
-	return 0;
+	f->nomem = balance_append((void **)&f->v, &f->cap, &f->n, sizeof(*f->v), row) != GFI_OK;
+	return f->nomem;
 }
 
 /* The year's figure of a flow fact: its whole-year entry, else the sum of
@@ -359,15 +350,10 @@ static int collect_factory(void *ctx, const void *row)
 
 	if (u->retired || u->kind != UNIT_FACTORY)
 		return 0;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 16;
-		struct score_entry *e = realloc(c->e, cap * sizeof(*e));
-		if (e == NULL) {
-			c->nomem = 1;
-			return 1;
-		}
-		c->e = e;
-		c->cap = cap;
+	/* An entry is tens of kB: grown in place, never copied from the stack. */
+	if (balance_grow((void **)&c->e, &c->cap, c->n, sizeof(*c->e)) != GFI_OK) {
+		c->nomem = 1;
+		return 1;
 	}
 	memset(&c->e[c->n], 0, sizeof(c->e[c->n]));
 	c->e[c->n++].u = *u;

@@ -14,13 +14,12 @@ default: due at 2026-06-01; a June 15 deadline: not yet).
 """
 import csv
 import json
-import os
 import subprocess
 
 import gfitest
 from gfitest import ok
+from test_scores import run
 
-AGG = os.environ.get("GFI_AGGREGATOR", "gfi-aggregator")
 UNIT = gfitest.credit_code("91350100M00007770")
 T0 = 1735574400            # 2024-12-31 00:00 Asia/Shanghai
 Y0, Y1 = 1735660800, 1767196800   # 2025-01-01 and 2026-01-01 00:00 Shanghai
@@ -29,14 +28,6 @@ POINTS = [("E1", "kwh", "elec_import_kwh", "elec_purchased", "electricity", 1000
           ("G1", "m3", "gas_volume_m3", "fuel", "natural_gas", 50.0, 12.5),
           ("W1", "m3", "water_volume_m3", "water_intake", "tap_water", 7.0, 3.25)]
 NOW = "2026-06-01"
-
-
-def run(args, expect=0):
-    p = subprocess.run([AGG] + args, capture_output=True, text=True)
-    if p.returncode != expect:
-        gfitest.check(False, "%s: rc %d (want %d): %s%s" % (
-            " ".join(args[:3]), p.returncode, expect, p.stdout, p.stderr))
-    return p
 
 
 def build(P):
