@@ -182,12 +182,34 @@ static int is_date(const char *d)
 	return d[10] == '\0';
 }
 
+/* Whether kind is a statement's kind. */
+static int statement_kind(const char *kind)
+{
+	return strcmp(kind, "remark") == 0 || strcmp(kind, "qualitative") == 0 ||
+	       strcmp(kind, "major_change") == 0 || strcmp(kind, "compliance") == 0;
+}
+
+/* Why row does not fit kind, or NULL: a remark names a platform row, a
+ * qualitative entry one of the qualitative rows, the others none. */
+static const char *row_misfit(const char *kind, const cJSON *row)
+{
+	int named = cJSON_IsNumber(row) && row->valuedouble == row->valueint &&
+		    row->valueint >= 1 && row->valueint <= SCORE_ROWS;
+
+	if (strcmp(kind, "remark") == 0)
+		return named ? NULL : "a remark names its platform row 1..18";
+	if (strcmp(kind, "qualitative") == 0)
+		return named && score_rows()[row->valueint - 1].kind == ROW_TEXT ? NULL :
+		       "a qualitative entry names a qualitative row (5, 6, 10, 11, 14)";
+	return row == NULL ? NULL : "only a remark or a qualitative entry names a row";
+}
+
 /* The body of a statement into t, or an answer. */
 static int statement_body(struct api_ctx *c, struct store_statement *t)
 {
 	static const char *const allowed[] = { "year", "kind", "row", "date", "text",
 					       "evidence", NULL };
-	const char *kind = NULL, *date = NULL, *text = NULL, *ev = NULL;
+	const char *kind = NULL, *date = NULL, *text = NULL, *ev = NULL, *misfit;
 	cJSON *b = api_body_object(c, allowed, 0), *year, *row;
 	int bad = -1;
 
@@ -203,16 +225,13 @@ static int statement_body(struct api_ctx *c, struct store_statement *t)
 		 api_body_text(c, b, "text", sizeof(t->text), 1, &text) ||
 		 api_body_text(c, b, "evidence", sizeof(t->evidence), 0, &ev))
 		;
-	else if (strcmp(kind, "remark") && strcmp(kind, "major_change") &&
-		 strcmp(kind, "compliance"))
-		api_fail(c, 400, "kind: %s is not one of remark, major_change, compliance", kind);
+	else if (!statement_kind(kind))
+		api_fail(c, 400, "kind: %s is not one of remark, qualitative, major_change, "
+			 "compliance", kind);
 	else if (!is_date(date))
 		api_fail(c, 400, "date: %s is not YYYY-MM-DD", date);
-	else if (strcmp(kind, "remark") == 0 && (!cJSON_IsNumber(row) || row->valueint < 1 ||
-		 row->valueint > SCORE_ROWS || row->valuedouble != row->valueint))
-		api_fail(c, 400, "row: a remark names its platform row 1..%d", SCORE_ROWS);
-	else if (strcmp(kind, "remark") != 0 && row != NULL)
-		api_fail(c, 400, "row: only a remark names a row");
+	else if ((misfit = row_misfit(kind, row)) != NULL)
+		api_fail(c, 400, "row: %s", misfit);
 	else {
 		t->year = year->valueint;
 		t->row = row != NULL ? row->valueint : 0;

@@ -567,23 +567,38 @@ cJSON *json_statement(const struct store_statement *t)
 	return o;
 }
 
+/* The latest statement of kind on platform row no, or NULL. */
+static const struct store_statement *latest(const struct store_statement *v, size_t n,
+					     const char *kind, int no)
+{
+	const struct store_statement *last = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].kind, kind) == 0 && v[i].row == no)
+			last = &v[i];
+	return last;
+}
+
+static cJSON *statement_or_null(const struct store_statement *t)
+{
+	return t != NULL ? json_statement(t) : cJSON_CreateNull();
+}
+
 int json_filing_statements(cJSON *filing, const struct store_statement *v, size_t n)
 {
-	static const char *const kinds[] = { "remark", "major_change", "compliance" };
-	static const char *const keys[] = { "remarks", "major_changes", "compliance" };
+	static const char *const kinds[] = { "remark", "qualitative", "major_change", "compliance" };
+	static const char *const keys[] = { "remarks", "qualitative", "major_changes", "compliance" };
 	cJSON *rows = cJSON_GetObjectItemCaseSensitive(filing, "rows"), *row;
 
 	cJSON_ArrayForEach(row, rows) {
-		const cJSON *no = cJSON_GetObjectItemCaseSensitive(row, "no");
-		const struct store_statement *last = NULL;
-		for (size_t i = 0; i < n; i++)
-			if (strcmp(v[i].kind, "remark") == 0 && v[i].row == no->valueint)
-				last = &v[i];
-		if (!cJSON_AddItemToObject(row, "remark", last ? json_statement(last)
-							       : cJSON_CreateNull()))
+		int no = cJSON_GetObjectItemCaseSensitive(row, "no")->valueint;
+		if (!cJSON_AddItemToObject(row, "remark",
+					   statement_or_null(latest(v, n, "remark", no))) ||
+		    !cJSON_AddItemToObject(row, "entry",
+					   statement_or_null(latest(v, n, "qualitative", no))))
 			return GFI_E_NOMEM;
 	}
-	for (int k = 0; k < 3; k++) {
+	for (int k = 0; k < 4; k++) {
 		cJSON *arr = cJSON_AddArrayToObject(filing, keys[k]);
 		if (arr == NULL)
 			return GFI_E_NOMEM;

@@ -89,8 +89,10 @@ cJSON *json_filing(const struct score_entry *e, double reconcile_pct);
 cJSON *json_statement(const struct store_statement *t);
 
 /* Add the unit's statements v[0..n) to a json_filing object: each row's
- * "remark" (its latest revision remark, or null) and the arrays
- * "remarks", "major_changes" and "compliance". GFI_OK or GFI_E_NOMEM. */
+ * "remark" (its latest revision remark, or null) and "entry" (a
+ * qualitative row's latest entered text, or null), and the arrays
+ * "remarks", "qualitative", "major_changes" and "compliance". GFI_OK or
+ * GFI_E_NOMEM. */
 int json_filing_statements(cJSON *filing, const struct store_statement *v, size_t n);
 
 /* Print o unformatted and a newline to out, then free o (o may be NULL:

@@ -506,13 +506,13 @@ static void xlsx_number(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, int has
 		worksheet_write_number(ws, row, col, v, NULL);
 }
 
-/* The latest revision remark on platform row no, or NULL. */
-static const struct store_statement *remark_of(const struct row *u, int no)
+/* The latest statement of kind on platform row no, or NULL. */
+static const struct store_statement *latest_of(const struct row *u, const char *kind, int no)
 {
 	const struct store_statement *last = NULL;
 
 	for (size_t i = 0; i < u->nstmts; i++)
-		if (strcmp(u->stmts[i].kind, "remark") == 0 && u->stmts[i].row == no)
+		if (strcmp(u->stmts[i].kind, kind) == 0 && u->stmts[i].row == no)
 			last = &u->stmts[i];
 	return last;
 }
@@ -520,7 +520,8 @@ static const struct store_statement *remark_of(const struct row *u, int no)
 static void filing_sheet_row(lxw_worksheet *ws, lxw_row_t row, const struct score_row *r,
 			     const struct row *u)
 {
-	const struct store_statement *remark = remark_of(u, r->def->no);
+	const struct store_statement *remark = latest_of(u, "remark", r->def->no);
+	const struct store_statement *entry = latest_of(u, "qualitative", r->def->no);
 
 	const struct store_benchmark *b = &r->bench;
 
@@ -530,6 +531,8 @@ static void filing_sheet_row(lxw_worksheet *ws, lxw_row_t row, const struct scor
 	worksheet_write_string(ws, row, 3, r->en, NULL);
 	worksheet_write_string(ws, row, 4, r->unit, NULL);
 	xlsx_number(ws, row, 5, r->has_value, r->value);
+	if (entry != NULL)
+		worksheet_write_string(ws, row, 5, entry->text, NULL);
 	xlsx_number(ws, row, 6, r->has_bench, b->baseline);
 	xlsx_number(ws, row, 7, r->has_bench, b->leading);
 	xlsx_number(ws, row, 8, r->has_bench, b->weight);
@@ -551,7 +554,7 @@ static void statements_rows(lxw_worksheet *ws, lxw_row_t row, const struct row *
 {
 	for (size_t i = 0; i < u->nstmts; i++) {
 		const struct store_statement *t = &u->stmts[i];
-		if (strcmp(t->kind, "remark") == 0)
+		if (strcmp(t->kind, "remark") == 0 || strcmp(t->kind, "qualitative") == 0)
 			continue;
 		worksheet_write_string(ws, row, 1, strcmp(t->kind, "major_change") == 0 ?
 				       "重大事项变更 Major change" : "合规性信息 Compliance", NULL);

@@ -169,8 +169,9 @@ int store_statement_add(struct store *s, const struct store_statement *t, int64_
 	sqlite3_stmt *st = NULL;
 	int ret;
 
-	if ((strcmp(t->kind, "remark") != 0 && strcmp(t->kind, "major_change") != 0 &&
-	     strcmp(t->kind, "compliance") != 0) || t->text[0] == '\0')
+	if ((strcmp(t->kind, "remark") != 0 && strcmp(t->kind, "qualitative") != 0 &&
+	     strcmp(t->kind, "major_change") != 0 && strcmp(t->kind, "compliance") != 0) ||
+	    t->text[0] == '\0')
 		return GFI_E_INVAL;
 	ret = store_prepare(s, "INSERT INTO statements (unit, year, kind, row, date, text, "
 			    "evidence, by, entered_s, state) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "

@@ -54,8 +54,9 @@ int store_setting_get(struct store *s, const char *key, double def, double *out)
 int store_setting_set(struct store *s, const char *key, double value);
 
 /* A unit's statement on its table (docs/report.md "Who writes what"):
- * kind "remark" (a revision remark on platform row `row`), "major_change"
- * or "compliance" (row 0), with its date, text and evidence reference,
+ * kind "remark" (a revision remark on platform row `row`), "qualitative"
+ * (the entered text of a qualitative row `row`), "major_change" or
+ * "compliance" (row 0), with its date, text and evidence reference,
  * written by the unit's own token (by: the token's name) and then
  * confirmed or rejected once by a county or city token (state "stated",
  * "confirmed", "rejected"; reviewed_by, reviewed_s). */
@@ -65,7 +66,8 @@ struct store_statement {
 	char unit[STORE_CODE_LEN + 1];
 	int year;
 	char kind[16];
-	int row;                    /* 1..18 for a remark, else 0 */
+	int row;                    /* 1..18 for a remark or a qualitative
+				       entry, else 0 */
 	char date[11];              /* YYYY-MM-DD */
 	char text[STORE_STATEMENT_TEXT_MAX];
 	char evidence[160];

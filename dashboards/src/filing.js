@@ -12,7 +12,8 @@
 const GFIFiling = (function () {
   const STATE = { stated: ['待确认', 'stated by the unit'], confirmed: ['已确认', 'confirmed'],
     rejected: ['已驳回', 'rejected'] };
-  const KIND = { remark: ['修订说明', 'revision remark'], major_change: ['重大事项变更', 'major change'],
+  const KIND = { remark: ['修订说明', 'revision remark'], qualitative: ['定性指标填报', 'qualitative entry'],
+    major_change: ['重大事项变更', 'major change'],
     compliance: ['合规性信息', 'compliance'] };
 
   function card(id, zh, en, value, sub) {
@@ -51,7 +52,8 @@ const GFIFiling = (function () {
       ['数据来源', 'Provenance'], ['完整率', 'Complete', 'num'], ['证明材料', 'Proof'], ['修订说明', 'Revision remark'],
       ['说明', 'Note']];
     GFI.table(el, cols, f.rows.map(r => '<tr data-row="' + r.no + '" data-key="' + esc(r.key) + '"><td>' + r.no +
-      '</td><td>' + esc(r.aim) + '</td><td>' + bi(r.zh, r.en) + '</td><td class="num" data-value>' + num(r.value, 4) +
+      '</td><td>' + esc(r.aim) + '</td><td>' + bi(r.zh, r.en) + '</td><td class="num" data-value>' +
+      (r.entry ? statementCell(r.entry) : num(r.value, 4)) +
       '</td><td>' + esc(r.unit) + '</td><td class="num">' + num(r.baseline, 4) + '</td><td class="num">' +
       num(r.leading, 4) + '</td><td class="num" data-score>' + num(r.score, 4) + '</td><td>' +
       (r.applicable ? bi('是', 'yes') : bi('否', 'no')) + '</td><td>' + esc(r.provenance) + '</td><td class="num">' +
@@ -121,7 +123,7 @@ const GFIFiling = (function () {
     el.querySelector('#statement-form').addEventListener('submit', async ev => {
       ev.preventDefault();
       const body = { year, kind: v('st-kind'), date: v('st-date'), text: v('st-text'), evidence: v('st-evidence') };
-      if (body.kind === 'remark') body.row = Number(v('st-row'));
+      if (body.kind === 'remark' || body.kind === 'qualitative') body.row = Number(v('st-row'));
       try {
         await GFI.api(base + '/statements', { method: 'POST', body });
         GFI.notice(msg, 'info', GFI.bi('已提交', 'Submitted'));

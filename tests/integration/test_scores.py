@@ -311,7 +311,8 @@ def check_xlsx(path, units):
         for k, r in enumerate(f["rows"]):
             row = k + 1
             got = [cells.get((row, c)) for c in (0, 2, 5, 6, 7, 8, 9, 12, 13, 15)]
-            want = [float(r["no"]), r["zh"], r["value"], r["baseline"], r["leading"],
+            value = r["entry"]["text"] if r["entry"] else r["value"]
+            want = [float(r["no"]), r["zh"], value, r["baseline"], r["leading"],
                     r["weight"], r["score"], r["completeness"], r["proof"],
                     r["note"] or None]
             ok(all(same(a, b) for a, b in zip(got, want)),
@@ -400,6 +401,12 @@ def check_api(P, store, units):
                                                 "date": "2025-09-30", "text": "更名 renamed",
                                                 "evidence": "营业执照"})
     ok(st == 201, "major change written: %s" % st)
+    entry = {"year": 2025, "kind": "qualitative", "row": 5, "date": "2026-03-02",
+             "text": "已建立能源管理体系 energy management system certified"}
+    st, d = api(port, base, T["unit5"], "POST", dict(entry, row=16))
+    ok(st == 400 and d.get("error", "").startswith("row:"), "a qualitative entry on row 16: %s" % d)
+    st, d = api(port, base, T["unit5"], "POST", entry)
+    ok(st == 201 and d["kind"] == "qualitative", "qualitative row 5 entered: %s" % st)
     st, d = api(port, "/api/v1/statements/%d/confirm" % r["id"], T["unit5"], "POST")
     ok(st == 404, "a unit token cannot confirm: %s" % st)
     st, d = api(port, "/api/v1/statements/%d/confirm" % r["id"], T["cangshan"], "POST")
@@ -415,12 +422,13 @@ def check_api(P, store, units):
     st, f = api(port, path, T["gulou"])
     row16 = [x for x in f["rows"] if x["no"] == 16][0]
     ok(row16["remark"]["text"] == remark["text"] and row16["remark"]["state"] == "confirmed"
-       and len(f["major_changes"]) == 1 and f["compliance"] == [],
-       "filing view shows the remark and the major change")
+       and len(f["major_changes"]) == 1 and f["compliance"] == []
+       and f["rows"][4]["entry"]["text"] == entry["text"],
+       "filing view shows the remark, the qualitative entry and the major change")
     db = sqlite3.connect(store)
     acts = [a for (a,) in db.execute("SELECT action FROM audit WHERE action LIKE 'statement.%'")]
     db.close()
-    ok(acts.count("statement.add") == 3 and "statement.confirm" in acts
+    ok(acts.count("statement.add") == 4 and "statement.confirm" in acts
        and "statement.reject" in acts, "statements audited: %r" % acts)
     return remark["text"]
 
@@ -456,7 +464,9 @@ def main():
         f5 = units[CODES[5]]["filing"]
         ok(len(f5["remarks"]) == 1 and f5["rows"][15]["remark"]["text"] == text,
            "the report carries the remark")
-        ok(read_xlsx(xlsx)[CODES[5]].get((16, 14)) == text, "the sheet's remark column")
+        sheet = read_xlsx(xlsx)[CODES[5]]
+        ok(sheet.get((16, 14)) == text, "the sheet's remark column")
+        ok(sheet.get((5, 5)) == f5["rows"][4]["entry"]["text"], "the qualitative row's text")
         check_xlsx(xlsx, units)
     gfitest.finish("scores")
 
