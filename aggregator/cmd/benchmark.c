@@ -145,7 +145,8 @@ static int settings(struct store *s, const struct opts *o, FILE *out, FILE *err)
 
 int cmd_benchmark(int argc, char **argv, FILE *out, FILE *err)
 {
-	static const struct opts_spec spec = { .options = SET_OPTIONS " deadline reconcile-pct" };
+	static const struct opts_spec spec = { .options = "store indicator sector band year "
+					       "baseline leading weight direction source deadline reconcile-pct" };
 	struct store_benchmark b = { 0 };
 	struct store *s = NULL;
 	struct opts o;
