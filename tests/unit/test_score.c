@@ -105,31 +105,27 @@ static void benchmark_in_force_by_sector_band_and_year(void **state)
 	struct fixture *fx = *state;
 	struct store_benchmark b, bad = bench("", "plot_ratio", 0, 2025, 1);
 
-	(void)state;
-	b = bench("", "renewable_share_pct", 0, 2023, 1);
-	assert_int_equal(store_benchmark_set(fx->s, &b), GFI_OK);
-	b = bench("", "renewable_share_pct", 2, 2023, 2);
-	assert_int_equal(store_benchmark_set(fx->s, &b), GFI_OK);
-	b = bench("C3130", "renewable_share_pct", 0, 2024, 3);
-	assert_int_equal(store_benchmark_set(fx->s, &b), GFI_OK);
-	b = bench("C3130", "renewable_share_pct", 2, 2026, 4);
-	assert_int_equal(store_benchmark_set(fx->s, &b), GFI_OK);
-	/* the sector's own before the 通则's, then band, then year */
-	assert_int_equal(store_benchmark_get(fx->s, "C3130", "renewable_share_pct", 2, 2025, &b),
-			 GFI_OK);
-	assert_float_equal(b.baseline, 3, 0);
-	assert_int_equal(store_benchmark_get(fx->s, "C3130", "renewable_share_pct", 2, 2026, &b),
-			 GFI_OK);
-	assert_float_equal(b.baseline, 4, 0);
-	assert_int_equal(store_benchmark_get(fx->s, "C2211", "renewable_share_pct", 2, 2025, &b),
-			 GFI_OK);
-	assert_float_equal(b.baseline, 2, 0);
-	assert_int_equal(store_benchmark_get(fx->s, "C2211", "renewable_share_pct", 1, 2025, &b),
-			 GFI_OK);
-	assert_float_equal(b.baseline, 1, 0);
-	assert_int_equal(store_benchmark_get(fx->s, "C3130", "renewable_share_pct", 0, 2023, &b),
-			 GFI_OK);
-	assert_float_equal(b.baseline, 1, 0);
+	/* (sector, band, year, 基准值) of four renewable-share rows */
+	static const struct { const char *sector; int band, year; double base; } rows[] = {
+		{ "", 0, 2023, 1 }, { "", 2, 2023, 2 }, { "C3130", 0, 2024, 3 }, { "C3130", 2, 2026, 4 },
+	};
+	/* asked (sector, band, year) -> the 基准值 in force: the sector's own
+	 * before the 通则's, then the band's, then the latest year */
+	static const struct { const char *sector; int band, year; double want; } asks[] = {
+		{ "C3130", 2, 2025, 3 }, { "C3130", 2, 2026, 4 }, { "C2211", 2, 2025, 2 },
+		{ "C2211", 1, 2025, 1 }, { "C3130", 0, 2023, 1 },
+	};
+
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		b = bench(rows[i].sector, "renewable_share_pct", rows[i].band, rows[i].year,
+			  rows[i].base);
+		assert_int_equal(store_benchmark_set(fx->s, &b), GFI_OK);
+	}
+	for (size_t i = 0; i < sizeof(asks) / sizeof(asks[0]); i++) {
+		assert_int_equal(store_benchmark_get(fx->s, asks[i].sector, "renewable_share_pct",
+						     asks[i].band, asks[i].year, &b), GFI_OK);
+		assert_float_equal(b.baseline, asks[i].want, 0);
+	}
 	assert_int_equal(store_benchmark_get(fx->s, "", "plot_ratio", 0, 2025, &b), GFI_E_NOTFOUND);
 	bad.leading = bad.baseline;
 	assert_int_equal(store_benchmark_set(fx->s, &bad), GFI_E_INVAL);
