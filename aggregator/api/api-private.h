@@ -111,5 +111,10 @@ int api_get_spotchecks(struct api_ctx *c);
 int api_post_spotcheck(struct api_ctx *c);
 int api_get_report(struct api_ctx *c);
 int api_get_imports(struct api_ctx *c);
+int api_get_filing(struct api_ctx *c);
+int api_get_scores(struct api_ctx *c);
+int api_post_statement(struct api_ctx *c);
+int api_post_statement_confirm(struct api_ctx *c);
+int api_post_statement_reject(struct api_ctx *c);
 
 #endif

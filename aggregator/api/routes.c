@@ -45,6 +45,11 @@ static const struct route routes[] = {
 	{ "POST", "/api/v1/spotchecks",                 API_COUNTY, api_post_spotcheck },
 	{ "GET",  "/api/v1/report",                     API_UNIT,   api_get_report },
 	{ "GET",  "/api/v1/imports",                    API_CITY,   api_get_imports },
+	{ "GET",  "/api/v1/units/*/filing",             API_UNIT,   api_get_filing },
+	{ "POST", "/api/v1/units/*/statements",         API_UNIT,   api_post_statement },
+	{ "POST", "/api/v1/statements/*/confirm",       API_COUNTY, api_post_statement_confirm },
+	{ "POST", "/api/v1/statements/*/reject",        API_COUNTY, api_post_statement_reject },
+	{ "GET",  "/api/v1/scores",                     API_UNIT,   api_get_scores },
 };
 
 /* The request path under /api/v1/ in segments (empty ones skipped). */

@@ -28,6 +28,7 @@
 #include "log.h"
 #include "period.h"
 #include "quantity.h"
+#include "reconcile.h"
 #include "series.h"
 #include "store_gaps.h"
 
@@ -179,6 +180,8 @@ struct eval {
 	char period[32];
 	int64_t *fired;           /* ids raised in the scope; owned */
 	size_t nfired, cap;
+	int deadline_mmdd;        /* setting: the filing deadline, e.g. 415 */
+	double reconcile_pct;     /* setting: the reconciliation tolerance */
 	const char *gap_gateway;  /* rule data_gap: the gateway being listed */
 	int gap_ret;              /* rule data_gap: fire's result in the listing */
 };
@@ -597,24 +600,50 @@ static int rule_data_gap(struct eval *e, const char *unit, const struct gw_list 
 	return scope_end(e);
 }
 
-/* The yearly table of year - 1 is due by April 15 of year (Asia/Shanghai):
- * missing once April 16 00:00 has begun. */
+/* The yearly table of year - 1 is due by the deadline of year (the store
+ * setting, April 15 by default; Asia/Shanghai): missing once the day after
+ * has begun. */
 static int rule_table(struct eval *e, const struct reg_unit *u, int year)
 {
-	int64_t april, end;
+	int month = e->deadline_mmdd / 100, day = e->deadline_mmdd % 100;
+	int64_t start, end;
 	char period[32];
 	int ret, filed;
 
 	snprintf(period, sizeof(period), "%d", year - 1);
 	scope_begin(e, u->code, "table_missing", period);
-	if ((ret = period_bounds(year, 4, &april, &end)) != GFI_OK)
+	if ((ret = period_bounds(year, month, &start, &end)) != GFI_OK)
 		return ret;
-	if (e->now_s >= april + 15 * 86400 && u->year_listed <= year - 1) {
+	if (e->now_s >= start + day * 86400 && u->year_listed <= year - 1) {
 		if ((filed = store_filing_held(e->s, u->code, year - 1)) < 0)
 			return filed;
 		if (!filed && (ret = fire(e, "yearly_table", NAN, NAN,
 					  "no dynamic management table filed for %d "
-					  "(due %d-04-15)", year - 1, year)) != GFI_OK)
+					  "(due %d-%02d-%02d)", year - 1, year, month,
+					  day)) != GFI_OK)
+			return ret;
+	}
+	return scope_end(e);
+}
+
+/* The meters' totals of year - 1 against the stated figures. */
+static int rule_reconcile(struct eval *e, const struct reg_unit *u, int year)
+{
+	struct reconcile_item it[REC_N];
+	char period[32];
+	int ret;
+
+	snprintf(period, sizeof(period), "%d", year - 1);
+	scope_begin(e, u->code, "reconcile", period);
+	if ((ret = reconcile_unit(e->s, u->code, year - 1, it)) != GFI_OK)
+		return ret;
+	for (int i = 0; i < REC_N; i++) {
+		if (!it[i].has_diff || !(fabs(it[i].diff_pct) > e->reconcile_pct))
+			continue;
+		ret = fire(e, it[i].carrier, it[i].diff_pct, e->reconcile_pct,
+			   "meters %.10g %s against %.10g stated (%s): %+.2f %%",
+			   it[i].metered, it[i].unit, it[i].stated, it[i].fact, it[i].diff_pct);
+		if (ret != GFI_OK)
 			return ret;
 	}
 	return scope_end(e);
@@ -687,6 +716,8 @@ static int unit_store_rules(struct eval *e, const struct reg_unit *u, int year)
 		ret = rule_data_gap(e, u->code, &g, year);
 	if (ret == GFI_OK)
 		ret = rule_table(e, u, year);
+	if (ret == GFI_OK)
+		ret = rule_reconcile(e, u, year);
 	free(g.v);
 	return ret;
 }
@@ -716,9 +747,18 @@ int alerts_evaluate(struct store *s, const struct alert_rules *r, int64_t now_s,
 	struct unit_list units = { 0 };
 	int year, month, ret;
 
+	double deadline = STORE_SETTING_DEADLINE_DEFAULT;
+
 	memset(out, 0, sizeof(*out));
 	period_of(now_s, &year, &month);
-	ret = store_unit_list(s, collect_unit, &units);
+	ret = store_setting_get(s, STORE_SETTING_DEADLINE, STORE_SETTING_DEADLINE_DEFAULT,
+				&deadline);
+	if (ret == GFI_OK)
+		ret = store_setting_get(s, STORE_SETTING_RECONCILE,
+					STORE_SETTING_RECONCILE_DEFAULT, &e.reconcile_pct);
+	e.deadline_mmdd = (int)deadline;
+	if (ret == GFI_OK)
+		ret = store_unit_list(s, collect_unit, &units);
 	if (ret == GFI_OK && units.nomem)
 		ret = GFI_E_NOMEM;
 	for (size_t i = 0; ret == GFI_OK && i < units.n; i++) {

@@ -23,8 +23,13 @@
  *   data_gap           readings a gateway read but its queue dropped (full
  *                      queue or disk), reported as gap events, in the
  *                      current year so far; subject gateway/meter
- *   table_missing      no filed yearly table for Y-1 once April 15 of Y
- *                      (Asia/Shanghai) has passed
+ *   table_missing      no filed yearly table for Y-1 once the filing
+ *                      deadline of Y (store setting filing_deadline_mmdd,
+ *                      April 15 by default; Asia/Shanghai) has passed
+ *   reconcile          the meters' total of Y-1 differs from the unit's
+ *                      stated figure (statistical return or utility bill:
+ *                      electricity, natural gas, water) by more than the
+ *                      setting reconcile_diff_pct (5 %); subject the carrier
  * Evaluation raises each alert that holds (never a duplicate of an open or
  * acknowledged one) and resolves, as "gfi", every active alert of a (unit,
  * rule, period) it evaluated whose condition no longer holds.

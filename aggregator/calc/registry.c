@@ -161,6 +161,13 @@ static const struct registry_fact_key fact_keys[] = {
 	{ "measured_ncv_gas_kgce_m3", "kgce/m3", "天然气实测折标系数", 0.5, 2.5, FACT_PER_UNIT },
 	{ "steam_pressure_mpa", "MPa", "蒸汽绝对压力", 0.001, 100, FACT_PER_METER },
 	{ "steam_temperature_c", "°C", "蒸汽温度", 0, 800, FACT_PER_METER },
+	{ "energy_mgmt_functions", "count", "能碳管理系统功能数", 0, 100, FACT_PER_UNIT },
+	{ "green_investment_10k_cny", "10^4 CNY", "绿色化改造投资", 0, 1e12, FACT_PER_UNIT },
+	{ "footprint_products", "count", "开展碳足迹核算的产品类别数", 0, 1e6, FACT_PER_UNIT },
+	{ "product_categories", "count", "产品类别数", 0, 1e6, FACT_PER_UNIT },
+	{ "stat_electricity_kwh", "kWh", "统计报表或电费单电量", 0, 1e13, FACT_PER_UNIT },
+	{ "stat_gas_m3", "m3", "统计报表或燃气账单用气量", 0, 1e13, FACT_PER_UNIT },
+	{ "stat_water_m3", "m3", "统计报表或水费单用水量", 0, 1e13, FACT_PER_UNIT },
 	{ "qualified_output", "product unit", "合格产品产量", 0, 1e13, FACT_PER_PRODUCT },
 	{ "energy_share_pct", "%", "产品能耗分摊比例", 0, 100, FACT_PER_PRODUCT },
 };

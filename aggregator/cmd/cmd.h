@@ -28,6 +28,7 @@ cmd_run_fn cmd_admin;                               /* cmd/admin.c */
 cmd_run_fn cmd_counts, cmd_verify_batch;            /* cmd/store.c */
 cmd_run_fn cmd_indicators;                          /* cmd/indicators.c */
 cmd_run_fn cmd_factor;                              /* cmd/factor.c */
+cmd_run_fn cmd_benchmark;                           /* cmd/benchmark.c */
 cmd_run_fn cmd_report, cmd_filing;                  /* cmd/report.c */
 cmd_run_fn cmd_import;                              /* cmd/import.c */
 cmd_run_fn cmd_alerts, cmd_alert;                   /* cmd/alerts.c */

@@ -19,6 +19,10 @@ const struct command cmd_commands[] = {
 	{ "indicators", cmd_indicators, "--store FILE --unit CODE --year Y [--month M] "
 	  "[--json] [--now TIME]" },
 	{ "factor", cmd_factor, "set|list --store FILE ..." },
+	{ "benchmark", cmd_benchmark, "set|list --store FILE [--indicator KEY --year Y\n"
+	  "--baseline B --leading L --weight W --direction higher|lower --source TEXT\n"
+	  "[--sector CODE] [--band 1..4]]\n"
+	  "| settings --store FILE [--deadline MM-DD] [--reconcile-pct P]" },
 	{ "report", cmd_report, "--store FILE --year Y [--unit CODE | --county CODE]\n"
 	  "--format csv|xlsx|json --out FILE [--now TIME]" },
 	{ "filing", cmd_filing, "--store FILE --unit CODE --year Y --by NAME [--at TIME]" },

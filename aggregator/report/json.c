@@ -434,6 +434,220 @@ cJSON *json_rollup(const struct rollup *r)
 	return o;
 }
 
+/* ---- the filing section ---- */
+
+static cJSON *filing_row(const struct score_row *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	const struct store_benchmark *b = r->has_bench ? &r->bench : NULL;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "no", r->def->no);
+	cJSON_AddStringToObject(o, "aim", score_aim_zh[r->def->aim]);
+	cJSON_AddStringToObject(o, "key", r->key);
+	cJSON_AddStringToObject(o, "zh", r->zh);
+	cJSON_AddStringToObject(o, "en", r->en);
+	cJSON_AddStringToObject(o, "unit", r->unit);
+	json_add_number(o, "value", r->has_value ? r->value : NAN);
+	json_add_number(o, "baseline", b ? b->baseline : NAN);
+	json_add_number(o, "leading", b ? b->leading : NAN);
+	json_add_number(o, "weight", b ? b->weight : NAN);
+	cJSON_AddStringToObject(o, "direction", r->def->higher_is_better ? "higher" : "lower");
+	json_add_number(o, "score", b ? r->score : NAN);
+	cJSON_AddBoolToObject(o, "applicable", b != NULL);
+	cJSON_AddStringToObject(o, "benchmark_source", b ? b->source : "");
+	json_add_number(o, "benchmark_year", b ? b->year : NAN);
+	cJSON_AddStringToObject(o, "provenance",
+				json_name(ind_provenance_names, PROV_DERIVED + 1,
+					  (int)r->provenance, "none"));
+	json_add_number(o, "completeness", r->has_value ? r->completeness : NAN);
+	cJSON_AddStringToObject(o, "proof", r->def->proof);
+	cJSON_AddStringToObject(o, "note", r->note);
+	return o;
+}
+
+static cJSON *filing_outlook(const struct score_outlook *ol)
+{
+	cJSON *o = cJSON_CreateObject(), *a, *w;
+
+	if (o == NULL)
+		return NULL;
+	json_add_number(o, "rank", ol->rank ? ol->rank : NAN);
+	cJSON_AddNumberToObject(o, "of", ol->of);
+	cJSON_AddStringToObject(o, "grade", score_grade_names[ol->grade]);
+	json_add_number(o, "sector_rank", ol->sector_rank ? ol->sector_rank : NAN);
+	cJSON_AddNumberToObject(o, "sector_of", ol->sector_of);
+	cJSON_AddStringToObject(o, "sector_grade", score_grade_names[ol->sector_grade]);
+	if ((a = cJSON_AddArrayToObject(o, "bottom5_years")) == NULL ||
+	    (w = cJSON_AddArrayToObject(o, "window")) == NULL) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	for (int i = 0; i < ol->nbottom; i++)
+		cJSON_AddItemToArray(a, cJSON_CreateNumber(ol->bottom_years[i]));
+	for (int i = 0; i < 3; i++)
+		cJSON_AddItemToArray(w, cJSON_CreateNumber(ol->window[i]));
+	cJSON_AddBoolToObject(o, "warning", ol->warning != 0);
+	return o;
+}
+
+/* The year's subtotals per aim and the rows that cost the most. */
+static void filing_totals(cJSON *o, const struct score_unit *su)
+{
+	cJSON *subs = cJSON_AddArrayToObject(o, "subtotals");
+	cJSON *cost = cJSON_AddArrayToObject(o, "costliest");
+	int idx[3], n = score_costliest(su, idx);
+
+	for (int a = 0; subs != NULL && a < AIM_N; a++) {
+		cJSON *s = cJSON_CreateObject();
+		cJSON_AddStringToObject(s, "aim", score_aim_zh[a]);
+		cJSON_AddStringToObject(s, "en", score_aim_en[a]);
+		cJSON_AddNumberToObject(s, "score", su->subtotal[a]);
+		cJSON_AddNumberToObject(s, "max", su->max[a]);
+		cJSON_AddItemToArray(subs, s);
+	}
+	for (int i = 0; cost != NULL && i < n; i++) {
+		cJSON *c = cJSON_CreateObject();
+		cJSON_AddNumberToObject(c, "no", su->rows[idx[i]].def->no);
+		cJSON_AddStringToObject(c, "key", su->rows[idx[i]].key);
+		cJSON_AddNumberToObject(c, "lost", su->rows[idx[i]].lost);
+		cJSON_AddItemToArray(cost, c);
+	}
+	json_add_number(o, "total", su->scored ? su->total : NAN);
+	cJSON_AddNumberToObject(o, "max_total", su->max_total);
+}
+
+/* The three years ending at the table's year, oldest first: each row's
+ * value and score, and the total. */
+static cJSON *filing_trend(const struct score_entry *e)
+{
+	cJSON *t = cJSON_CreateArray();
+
+	for (int k = 2; t != NULL && k >= 0; k--) {
+		const struct score_unit *su = &e->y[k];
+		cJSON *y = cJSON_CreateObject(), *rows;
+		cJSON_AddNumberToObject(y, "year", su->year);
+		json_add_number(y, "total", su->scored ? su->total : NAN);
+		rows = cJSON_AddObjectToObject(y, "rows");
+		for (int i = 0; rows != NULL && i < SCORE_ROWS; i++) {
+			const struct score_row *r = &su->rows[i];
+			cJSON *c;
+			if (r->def->kind != ROW_VALUE)
+				continue;
+			c = cJSON_AddObjectToObject(rows, r->key);
+			json_add_number(c, "value", r->has_value ? r->value : NAN);
+			json_add_number(c, "score", r->has_bench ? r->score : NAN);
+		}
+		cJSON_AddItemToArray(t, y);
+	}
+	return t;
+}
+
+/* Each carrier: stated, metered, diff_pct, over. */
+static cJSON *filing_reconcile(const struct score_entry *e, double pct)
+{
+	cJSON *a = cJSON_CreateArray();
+
+	for (int i = 0; a != NULL && i < REC_N; i++) {
+		const struct reconcile_item *it = &e->rec[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "carrier", it->carrier);
+		cJSON_AddStringToObject(o, "unit", it->unit);
+		json_add_number(o, "stated", it->has_stated ? it->stated : NAN);
+		json_add_number(o, "metered", it->has_metered ? it->metered : NAN);
+		json_add_number(o, "diff_pct", it->has_diff ? it->diff_pct : NAN);
+		cJSON_AddBoolToObject(o, "over", it->has_diff && fabs(it->diff_pct) > pct);
+		cJSON_AddItemToArray(a, o);
+	}
+	return a;
+}
+
+cJSON *json_filing(const struct score_entry *e, double reconcile_pct)
+{
+	const struct score_unit *su = &e->y[0];
+	cJSON *o = cJSON_CreateObject(), *rows;
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "year", su->year);
+	rows = cJSON_AddArrayToObject(o, "rows");
+	for (int i = 0; rows != NULL && i < SCORE_ROWS; i++)
+		cJSON_AddItemToArray(rows, filing_row(&su->rows[i]));
+	filing_totals(o, su);
+	cJSON_AddItemToObject(o, "outlook", filing_outlook(&e->o));
+	cJSON_AddItemToObject(o, "trend", filing_trend(e));
+	cJSON_AddItemToObject(o, "reconciliation", filing_reconcile(e, reconcile_pct));
+	json_add_number(o, "reconcile_diff_pct", reconcile_pct);
+	return o;
+}
+
+cJSON *json_statement(const struct store_statement *t)
+{
+	cJSON *o = cJSON_CreateObject();
+
+	if (o == NULL)
+		return NULL;
+	cJSON_AddNumberToObject(o, "id", (double)t->id);
+	cJSON_AddStringToObject(o, "unit", t->unit);
+	cJSON_AddNumberToObject(o, "year", t->year);
+	cJSON_AddStringToObject(o, "kind", t->kind);
+	json_add_number(o, "row", t->row ? t->row : NAN);
+	cJSON_AddStringToObject(o, "date", t->date);
+	cJSON_AddStringToObject(o, "text", t->text);
+	cJSON_AddStringToObject(o, "evidence", t->evidence);
+	cJSON_AddStringToObject(o, "by", t->by);
+	cJSON_AddNumberToObject(o, "entered_s", (double)t->entered_s);
+	cJSON_AddStringToObject(o, "statement_of", "unit");
+	cJSON_AddStringToObject(o, "state", t->state);
+	cJSON_AddStringToObject(o, "reviewed_by", t->reviewed_by);
+	json_add_number(o, "reviewed_s", t->reviewed_s ? (double)t->reviewed_s : NAN);
+	return o;
+}
+
+/* The latest statement of kind on platform row no, or NULL. */
+static const struct store_statement *latest(const struct store_statement *v, size_t n,
+					     const char *kind, int no)
+{
+	const struct store_statement *last = NULL;
+
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].kind, kind) == 0 && v[i].row == no)
+			last = &v[i];
+	return last;
+}
+
+static cJSON *statement_or_null(const struct store_statement *t)
+{
+	return t != NULL ? json_statement(t) : cJSON_CreateNull();
+}
+
+int json_filing_statements(cJSON *filing, const struct store_statement *v, size_t n)
+{
+	static const char *const kinds[] = { "remark", "qualitative", "major_change", "compliance" };
+	static const char *const keys[] = { "remarks", "qualitative", "major_changes", "compliance" };
+	cJSON *rows = cJSON_GetObjectItemCaseSensitive(filing, "rows"), *row;
+
+	cJSON_ArrayForEach(row, rows) {
+		int no = cJSON_GetObjectItemCaseSensitive(row, "no")->valueint;
+		if (!cJSON_AddItemToObject(row, "remark",
+					   statement_or_null(latest(v, n, "remark", no))) ||
+		    !cJSON_AddItemToObject(row, "entry",
+					   statement_or_null(latest(v, n, "qualitative", no))))
+			return GFI_E_NOMEM;
+	}
+	for (int k = 0; k < 4; k++) {
+		cJSON *arr = cJSON_AddArrayToObject(filing, keys[k]);
+		if (arr == NULL)
+			return GFI_E_NOMEM;
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(v[i].kind, kinds[k]) == 0 &&
+			    !cJSON_AddItemToArray(arr, json_statement(&v[i])))
+				return GFI_E_NOMEM;
+	}
+	return GFI_OK;
+}
+
 int json_print_line(cJSON *o, FILE *out)
 {
 	char *t = o ? cJSON_PrintUnformatted(o) : NULL;

@@ -15,6 +15,7 @@
 #include <cjson/cJSON.h>
 
 #include "indicators.h"
+#include "score.h"
 #include "store.h"
 
 /* The name at i of a NULL-terminated names table with n entries, or
@@ -74,6 +75,26 @@ cJSON *json_import(const struct store_import *im);
 
 /* A meter point's daily rollup. */
 cJSON *json_rollup(const struct rollup *r);
+
+/* A unit's filing section (docs/report.md "The platform's table"): year,
+ * rows (one per platform row: no, aim, key, zh, en, unit, value, baseline,
+ * leading, weight, direction, score, applicable, provenance, completeness,
+ * proof, note), subtotals per aim, total, max_total, outlook, costliest
+ * the three-year trend (years[] of e, y[0] the table's year) and the
+ * reconciliation of the meters against the stated figures (over: the
+ * difference exceeds reconcile_pct). */
+cJSON *json_filing(const struct score_entry *e, double reconcile_pct);
+
+/* A unit's statement: id, unit, year, kind, row, date, text, evidence,
+ * by, entered_s, statement_of ("unit"), state, reviewed_by, reviewed_s. */
+cJSON *json_statement(const struct store_statement *t);
+
+/* Add the unit's statements v[0..n) to a json_filing object: each row's
+ * "remark" (its latest revision remark, or null) and "entry" (a
+ * qualitative row's latest entered text, or null), and the arrays
+ * "remarks", "qualitative", "major_changes" and "compliance". GFI_OK or
+ * GFI_E_NOMEM. */
+int json_filing_statements(cJSON *filing, const struct store_statement *v, size_t n);
 
 /* Print o unformatted and a newline to out, then free o (o may be NULL:
  * out of memory). GFI_OK, GFI_E_NOMEM or GFI_E_IO. */

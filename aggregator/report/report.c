@@ -33,7 +33,9 @@
 #include "error.h"
 #include "indicators.h"
 #include "json.h"
+#include "now.h"
 #include "period.h"
+#include "score.h"
 
 #define STATUS_BAD 2
 #define STATUS_FAIL 1
@@ -48,11 +50,14 @@ struct row {
 	char quality[QUALITY_MAX];
 	char factor[NOTE_MAX];     /* which grid factor, of which year */
 	char products[NOTE_MAX];   /* each product's energy per unit */
+	struct store_statement *stmts; /* the unit's statements of the year, owned */
+	size_t nstmts;
 };
 
 struct rows {
 	const struct report_filter *f;
 	struct row *v;            /* owned */
+	struct score_city city;   /* the platform's table of every factory */
 	size_t n, cap;
 	int nomem;
 };
@@ -225,8 +230,18 @@ static int rows_load(struct store *s, int year, const struct report_filter *f,
 		quality_note(&r->v[i].p, r->v[i].quality, sizeof(r->v[i].quality));
 		factor_note(&r->v[i].p, r->v[i].factor, sizeof(r->v[i].factor));
 		products_note(&r->v[i].p, r->v[i].products, sizeof(r->v[i].products));
+		ret = store_statement_load(s, r->v[i].u.code, year, &r->v[i].stmts,
+					   &r->v[i].nstmts);
+		if (ret != GFI_OK) {
+			snprintf(err, errlen, "statements: unit %s: %s", r->v[i].u.code,
+				 gfi_strerror(ret));
+			return ret;
+		}
 	}
-	return GFI_OK;
+	ret = score_city_compute(s, year, agg_now_s(), &r->city);
+	if (ret != GFI_OK)
+		snprintf(err, errlen, "scores: year %d: %s", year, gfi_strerror(ret));
+	return ret;
 }
 
 /* ---- columns ---- */
@@ -384,8 +399,22 @@ static void write_csv(FILE *f, const struct rows *r)
 
 /* ---- JSON ---- */
 
-static cJSON *unit_json(const struct row *r)
+/* The unit's filing section with its statements. */
+static cJSON *filing_json(const struct row *r, const struct score_entry *e,
+			  double reconcile_pct)
 {
+	cJSON *o = json_filing(e, reconcile_pct);
+
+	if (o != NULL && json_filing_statements(o, r->stmts, r->nstmts) != GFI_OK) {
+		cJSON_Delete(o);
+		return NULL;
+	}
+	return o;
+}
+
+static cJSON *unit_json(const struct row *r, const struct score_city *city)
+{
+	const struct score_entry *e = score_city_find(city, r->u.code);
 	cJSON *o = cJSON_CreateObject();
 
 	if (o == NULL)
@@ -405,7 +434,8 @@ static cJSON *unit_json(const struct row *r)
 		cJSON_AddStringToObject(o, "provenance", prov);
 		cJSON_AddNumberToObject(o, "imported_share", share);
 	}
-	if (json_add_indicators(o, &r->p) != GFI_OK) {
+	if (json_add_indicators(o, &r->p) != GFI_OK ||
+	    (e != NULL && !cJSON_AddItemToObject(o, "filing", filing_json(r, e, city->reconcile_pct)))) {
 		cJSON_Delete(o);
 		return NULL;
 	}
@@ -422,7 +452,7 @@ static int write_json(FILE *f, int year, const struct rows *r)
 	    (units = cJSON_AddArrayToObject(root, "units")) == NULL)
 		goto cleanup;
 	for (size_t i = 0; i < r->n; i++) {
-		cJSON *u = unit_json(&r->v[i]);
+		cJSON *u = unit_json(&r->v[i], &r->city);
 		if (u == NULL || !cJSON_AddItemToArray(units, u)) {
 			cJSON_Delete(u);
 			goto cleanup;
@@ -458,6 +488,108 @@ static void xlsx_properties(lxw_workbook *wb, int year)
 	p.author = "gfi-aggregator";
 	p.created = (time_t)end;
 	workbook_set_properties(wb, &p);
+}
+
+/* The filing sheet's columns (docs/report.md "The filing view"). */
+static const char *const filing_headers[] = {
+	"序号 No", "目标 Aim", "指标 Indicator", "Indicator (en)", "单位 Unit", "数值 Value",
+	"基准值 Baseline", "引领值 Leading", "权重 Weight", "得分 Score",
+	"适用 Applicable", "数据来源 Provenance", "数据完整率 Completeness",
+	"证明材料 Proof documents", "修订说明 Revision remark", "说明 Note",
+};
+#define FILING_COLS (sizeof(filing_headers) / sizeof(filing_headers[0]))
+
+static void xlsx_number(lxw_worksheet *ws, lxw_row_t row, lxw_col_t col, int has,
+			double v)
+{
+	if (has && isfinite(v))
+		worksheet_write_number(ws, row, col, v, NULL);
+}
+
+/* The latest statement of kind on platform row no, or NULL. */
+static const struct store_statement *latest_of(const struct row *u, const char *kind, int no)
+{
+	const struct store_statement *last = NULL;
+
+	for (size_t i = 0; i < u->nstmts; i++)
+		if (strcmp(u->stmts[i].kind, kind) == 0 && u->stmts[i].row == no)
+			last = &u->stmts[i];
+	return last;
+}
+
+static void filing_sheet_row(lxw_worksheet *ws, lxw_row_t row, const struct score_row *r,
+			     const struct row *u)
+{
+	const struct store_statement *remark = latest_of(u, "remark", r->def->no);
+	const struct store_statement *entry = latest_of(u, "qualitative", r->def->no);
+
+	const struct store_benchmark *b = &r->bench;
+
+	worksheet_write_number(ws, row, 0, r->def->no, NULL);
+	worksheet_write_string(ws, row, 1, score_aim_zh[r->def->aim], NULL);
+	worksheet_write_string(ws, row, 2, r->zh, NULL);
+	worksheet_write_string(ws, row, 3, r->en, NULL);
+	worksheet_write_string(ws, row, 4, r->unit, NULL);
+	xlsx_number(ws, row, 5, r->has_value, r->value);
+	if (entry != NULL)
+		worksheet_write_string(ws, row, 5, entry->text, NULL);
+	xlsx_number(ws, row, 6, r->has_bench, b->baseline);
+	xlsx_number(ws, row, 7, r->has_bench, b->leading);
+	xlsx_number(ws, row, 8, r->has_bench, b->weight);
+	xlsx_number(ws, row, 9, r->has_bench, r->score);
+	worksheet_write_string(ws, row, 10, r->has_bench ? "是 yes" : "否 no", NULL);
+	worksheet_write_string(ws, row, 11, NAME_OF(ind_provenance_names, r->provenance), NULL);
+	xlsx_number(ws, row, 12, r->has_value, r->completeness);
+	worksheet_write_string(ws, row, 13, r->def->proof, NULL);
+	if (remark != NULL)
+		worksheet_write_string(ws, row, 14, remark->text, NULL);
+	worksheet_write_string(ws, row, 15, r->note, NULL);
+}
+
+/* One sheet per factory, named by its credit code: the platform rows, then
+ * the total and the outlook. */
+/* The major changes and compliance entries under the rows: kind, date,
+ * text, evidence, state. */
+static void statements_rows(lxw_worksheet *ws, lxw_row_t row, const struct row *u)
+{
+	for (size_t i = 0; i < u->nstmts; i++) {
+		const struct store_statement *t = &u->stmts[i];
+		if (strcmp(t->kind, "remark") == 0 || strcmp(t->kind, "qualitative") == 0)
+			continue;
+		worksheet_write_string(ws, row, 1, strcmp(t->kind, "major_change") == 0 ?
+				       "重大事项变更 Major change" : "合规性信息 Compliance", NULL);
+		worksheet_write_string(ws, row, 2, t->date, NULL);
+		worksheet_write_string(ws, row, 3, t->text, NULL);
+		worksheet_write_string(ws, row, 13, t->evidence, NULL);
+		worksheet_write_string(ws, row++, 14, t->state, NULL);
+	}
+}
+
+static void filing_sheet(lxw_workbook *wb, lxw_format *bold, const struct score_entry *e,
+			 const struct row *u)
+{
+	lxw_worksheet *ws = workbook_add_worksheet(wb, e->u.code);
+	const struct score_unit *su = &e->y[0];
+	lxw_row_t row = 1 + SCORE_ROWS;
+
+	if (ws == NULL)
+		return;
+	for (size_t c = 0; c < FILING_COLS; c++)
+		worksheet_write_string(ws, 0, (lxw_col_t)c, filing_headers[c], bold);
+	worksheet_set_column(ws, 0, FILING_COLS - 1, 16, NULL);
+	worksheet_freeze_panes(ws, 1, 3);
+	for (int i = 0; i < SCORE_ROWS; i++)
+		filing_sheet_row(ws, (lxw_row_t)(i + 1), &su->rows[i], u);
+	worksheet_write_string(ws, row, 2, "总分 Total", bold);
+	xlsx_number(ws, row, 8, 1, su->max_total);
+	xlsx_number(ws, row, 9, su->scored, su->total);
+	worksheet_write_string(ws, row + 1, 2, "绿码预期 Outlook", bold);
+	worksheet_write_string(ws, row + 1, 5, score_grade_names[e->o.grade], NULL);
+	xlsx_number(ws, row + 1, 6, e->o.rank != 0, e->o.rank);
+	xlsx_number(ws, row + 1, 7, e->o.rank != 0, e->o.of);
+	worksheet_write_string(ws, row + 2, 2, "末位5%预警 Bottom-5 % warning", bold);
+	worksheet_write_string(ws, row + 2, 5, e->o.warning ? "是 yes" : "否 no", NULL);
+	statements_rows(ws, row + 4, u);
 }
 
 static int write_xlsx(const char *path, int year, const struct rows *r,
@@ -502,6 +634,11 @@ static int write_xlsx(const char *path, int year, const struct rows *r,
 	}
 	if (any_imported(r))
 		worksheet_write_string(ws, (lxw_row_t)(r->n + 2), 0, IMPORTED_NOTE, NULL);
+	for (size_t i = 0; i < r->n; i++) {
+		const struct score_entry *f = score_city_find(&r->city, r->v[i].u.code);
+		if (f != NULL)
+			filing_sheet(wb, bold, f, &r->v[i]);
+	}
 	e = workbook_close(wb);
 	if (e != LXW_NO_ERROR) {
 		snprintf(err, errlen, "--out: writing %s failed: %s", path, lxw_strerror(e));
@@ -575,6 +712,9 @@ int report_write(struct store *s, int year, const struct report_filter *f,
 			ret = write_text(path, fmt, year, &r, err, errlen);
 		}
 	}
+	for (size_t i = 0; i < r.n; i++)
+		free(r.v[i].stmts);
 	free(r.v);
+	score_city_free(&r.city);
 	return ret;
 }

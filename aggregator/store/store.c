@@ -249,6 +249,11 @@ static const struct db_migration migrations[] = {
 	"ALTER TABLE spotchecks ADD COLUMN tol_clock REAL;"
 	"ALTER TABLE spotchecks ADD COLUMN tol_interp REAL;"
 	"ALTER TABLE spotchecks ADD COLUMN tol_class REAL;" },
+	/* 11: the platform table's benchmarks per sector and indicator, and
+	 * the city's filing settings (store_filing.c). */
+	{ 11, STORE_FILING_SCHEMA },
+	/* 12: the units' statements on their tables (store_filing.c). */
+	{ 12, STORE_STATEMENTS_SCHEMA },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

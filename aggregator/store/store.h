@@ -62,5 +62,6 @@ typedef int (*store_row_fn)(void *ctx, const void *row);
 #include "store_checkpoint.h"
 #include "store_http.h"
 #include "store_import.h"
+#include "store_filing.h"
 
 #endif

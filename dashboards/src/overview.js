@@ -1,7 +1,8 @@
 /* gfi dashboards: the city overview. Cards (units, reporting, open alerts,
  * the year's energy total) and one row per unit grouped by county, with the
  * year's main indicators and their YoY. A unit reports when one of its
- * active gateways sent a batch within the last 2 days. */
+ * active gateways sent a batch within the last 2 days. Below, the units
+ * ranked by the platform's score with their outlook (filing.js). */
 'use strict';
 GFI.page('overview.html', async () => {
   const { api, num, pct, bi, esc, time } = GFI;
@@ -92,4 +93,6 @@ GFI.page('overview.html', async () => {
       bi(idx.length + ' 家', 'units') + ', ' + bi(ok + ' 正常报送', 'reporting') + '</td></tr>', ...idx.map(row));
   });
   GFI.table(document.getElementById('units'), cols, rows, ['没有可见单位', 'No visible unit']);
+  /* The platform's scores: ranked, the outlook's grades, the falls. */
+  await GFIFiling.overview(document.getElementById('scores-section'), year, countyName);
 });

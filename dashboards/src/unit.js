@@ -3,8 +3,9 @@
  * holds them for the browser test; a year in progress is compared to the
  * same day of last year, as the cards' labels say), the completeness per
  * month, the unit's
- * gateways and its meters with their last reading. Figures resting on
- * imported history carry the 导入 badge. */
+ * gateways and its meters with their last reading, and for a factory the
+ * platform's table (filing.js: score, outlook, trend, filing view).
+ * Figures resting on imported history carry the 导入 badge. */
 'use strict';
 const MONTHS = Array.from({ length: 12 }, (_, i) => (i + 1) + '月');
 
@@ -77,6 +78,9 @@ GFI.page('unit.html', async msg => {
   GFI.table(document.getElementById('meters'), [['网关', 'Gateway'], ['表计', 'Meter'], ['点', 'Point'],
     ['物理量', 'Quantity'], ['用途', 'Role'], ['能源品种', 'Carrier'], ['精度 %', 'Accuracy', 'num'], ['登记', 'Registered'],
     ['最新读数', 'Last reading', 'num'], ['读数时间', 'Read at']], meters.meters.map(meterRow), ['无', 'none']);
+  /* The platform's table of a listed factory: score, outlook, trend, the
+   * filing view (filing.js). */
+  if (unit.kind === 'factory') await GFIFiling.unit(document.getElementById('filing-section'), msg, code, year);
 
   /* This year's badge in the title, last year's (the comparison) beside
    * the chart legend. */

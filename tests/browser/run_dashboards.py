@@ -4,7 +4,8 @@ Builds the dashboards (dashboards/build.sh) when dashboards/dist is missing
 or was built from other sources, sets up a store like
 tests/integration/test_http_api.py does (registry through `gfi-aggregator
 admin`, tokens through `token add`, sixteen months of hourly counter
-readings with their daily rollups, batches and alerts written with SQL),
+readings with their daily rollups, batches and alerts written with SQL;
+facts and two sectors' benchmarks for the platform's table of 2024),
 starts `gfi-aggregator http --config` on a free port with
 static_dir = dashboards/dist, runs `node tests/browser/test_dashboards.mjs`
 (playwright-core driving Debian's /usr/bin/chromium) with BASE_URL and the
@@ -47,6 +48,7 @@ PINNED_NOW = "2025-04-20 12:00"
 PINNED_LABEL = "同比(截至4月20日)"
 
 FACTORY = credit_code("91350100M000100Y4")
+FILING_YEAR = 2024
 CHAIN = credit_code("91350100MA0000020")
 
 
@@ -129,9 +131,23 @@ def build_store(P, store):
                    (unit, rule, now - 86400, now - 3600))
     db.commit()
     db.close()
+    # The platform's table of 2024 (issue 15): facts and two sectors'
+    # benchmarks (the 通则's and C3011's own).
+    for key, value in [("output_value_10k_cny", "5000"), ("land_area_m2", "20000"),
+                       ("floor_area_m2", "18000"), ("building_footprint_m2", "9000")]:
+        admin("fact", "set", "--unit", FACTORY, "--year", str(FILING_YEAR), "--key", key,
+              "--value", value, "--by", "browser-test")
+    for sector, key, base, lead, w, d in [("", "energy_per_value", "200", "50", "10", "lower"),
+                                          ("", "output_per_land", "0.1", "0.4", "5", "higher"),
+                                          ("C3011", "plot_ratio", "0.6", "1.2", "5", "higher"),
+                                          ("", "building_coeff_pct", "30", "60", "5", "higher")]:
+        run(["benchmark", "set", "--store", store, "--indicator", key, "--year", "2020",
+             "--baseline", base, "--leading", lead, "--weight", w, "--direction", d,
+             "--source", "browser test"] + (["--sector", sector] if sector else []))
     tokens = {}
     for name, role, scope in [("city-ops", "city", None),
-                              ("gulou", "county", "350102")]:
+                              ("gulou", "county", "350102"),
+                              ("factory", "unit", FACTORY)]:
         args = ["token", "add", "--store", store, "--role", role, "--name", name]
         if scope:
             args += ["--scope", scope]
@@ -211,6 +227,7 @@ def main():
                    PINNED_URL=pinned_base, PINNED_LABEL=PINNED_LABEL,
                    TOKENS=json.dumps(T), SCREENSHOT_DIR=shots,
                    DOWNLOAD_DIR=P.path("downloads"), FACTORY=FACTORY, YEAR="2025",
+                   FILING_YEAR=str(FILING_YEAR),
                    GFI_SOURCE_DIR=SOURCE)
         r = subprocess.run(["node", os.path.join(HERE, "test_dashboards.mjs")],
                            env=env, cwd=os.path.join(SOURCE, "dashboards"),

@@ -3,7 +3,8 @@
 // `gfi-aggregator http` whose static_dir is dashboards/dist. Started by
 // run_dashboards.py, which passes BASE_URL, TOKEN (a city token), TOKEN_NAME, FACTORY,
 // YEAR, SCREENSHOT_DIR, DOWNLOAD_DIR, GFI_SOURCE_DIR, and PINNED_URL with
-// PINNED_LABEL (a second server pinned by --now inside YEAR). Prints
+// PINNED_LABEL (a second server pinned by --now inside YEAR), TOKENS (every
+// token by name) and FILING_YEAR (a complete year with benchmarks). Prints
 // "browser: N passed, N failed" last.
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -215,6 +216,7 @@ try {
     }
   }
   await yearInProgress();
+  await filingView();
   ok(errors.length === 0, 'no page errors: ' + errors.join('; '));
 } catch (e) {
   ok(false, 'exception: ' + (e && e.stack ? e.stack : e));
@@ -288,6 +290,92 @@ async function yearInProgress() {
       ok(e.yoy_pct !== null && Math.abs(parseFloat(yoy) - e.yoy_pct) <= 0.05,
         'card ' + k + ' year-on-year "' + yoy + '" = API ' + e.yoy_pct);
     }
+  } finally {
+    await browser.close();
+  }
+}
+
+/* The platform's table (issue 15) on FILING_YEAR, complete: the unit
+ * page's score, outlook, subtotals and filing rows and the overview's
+ * ranking equal the API's; FACTORY's own token writes a revision remark
+ * through the page's form, Gulou's county token confirms it with the
+ * page's button, and the API records who and when. */
+async function filingView() {
+  const FY = Number(process.env.FILING_YEAR);
+  const T = JSON.parse(process.env.TOKENS);
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking'] });
+  const as = async (tok, url) => {
+    const c = await browser.newContext();
+    await c.addInitScript(t => sessionStorage.setItem('gfi.token', t), tok);
+    const p = await c.newPage();
+    p.setDefaultTimeout(10000);
+    p.on('pageerror', e => errors.push(String(e)));
+    await p.goto(BASE + url);
+    await p.waitForSelector('body[data-ready]');
+    return p;
+  };
+  const get = async (p, tok) => (await fetch(BASE + p, { headers: { Authorization: 'Bearer ' + tok } })).json();
+  const unitUrl = '/unit.html?code=' + FACTORY + '&year=' + FY;
+  const filingApi = '/api/v1/units/' + FACTORY + '/filing?year=' + FY;
+  try {
+    let p = await as(TOKEN, unitUrl);
+    await p.screenshot({ path: path.join(SHOTS, '09-filing.png'), fullPage: true });
+    const f = await get(filingApi, TOKEN);
+    ok(await p.getAttribute('body', 'data-ready') === '1' && f.total !== null && f.outlook.grade !== '',
+      'unit page with its filing view loaded; API total ' + f.total + ' grade ' + f.outlook.grade);
+    ok(near(numText(await p.textContent('[data-testid="total"] [data-value]')), Math.round(f.total * 100) / 100),
+      'score card = API total ' + f.total);
+    ok((await p.textContent('[data-testid="grade"] [data-value]')).trim() === f.outlook.grade,
+      'outlook card = API grade ' + f.outlook.grade);
+    for (const s of f.subtotals) {
+      const t = numText(await p.textContent('#subtotals tr[data-aim="' + s.aim + '"] [data-score]'));
+      ok(near(t, Math.round(s.score * 1e4) / 1e4), 'subtotal ' + s.aim + ' ' + t + ' = API ' + s.score);
+    }
+    let scored = 0;
+    for (const r of f.rows) {
+      const cell = (await p.textContent('#filing tr[data-row="' + r.no + '"] [data-score]')).trim();
+      const want = r.score === null ? '—' : null;
+      ok(want ? cell === want : near(numText(cell), Math.round(r.score * 1e4) / 1e4),
+        'row ' + r.no + ' ' + r.key + ' score "' + cell + '" = API ' + r.score);
+      scored += r.score !== null;
+    }
+    ok(scored >= 3, 'rows scored against the benchmarks: ' + scored);
+    ok(await p.isVisible('#trend tr[data-trend="total"]') && f.trend.length === 3, 'three-year trend shown');
+    await p.context().close();
+
+    p = await as(TOKEN, '/overview.html?year=' + FY);
+    const sc = await get('/api/v1/scores?year=' + FY, TOKEN);
+    const mine = sc.units.find(u => u.code === FACTORY);
+    const tr = '#scores tr[data-unit="' + FACTORY + '"] ';
+    ok(mine && near(numText(await p.textContent(tr + '[data-total]')), Math.round(mine.total * 1e4) / 1e4) &&
+      (await p.textContent(tr + '[data-grade]')).trim() === mine.grade,
+      'overview ranking = API (' + (mine && mine.total) + ', ' + (mine && mine.grade) + ')');
+    ok(numText(await p.textContent('[data-testid="grade-A+"] [data-value]')) === sc.distribution['A+'],
+      'outlook distribution A+ = API ' + sc.distribution['A+']);
+    await p.context().close();
+
+    p = await as(T.factory, unitUrl);
+    await p.selectOption('#st-kind', 'remark');
+    await p.fill('#st-row', '16');
+    await p.fill('#st-date', FY + 1 + '-03-01');
+    await p.fill('#st-text', '用地面积按新权证更正 land area corrected');
+    await p.fill('#st-evidence', '不动产权证');
+    await p.click('#statement-form button[type="submit"]');
+    await p.waitForSelector('#filing tr[data-row="16"] [data-statement][data-state="stated"]');
+    let r16 = (await get(filingApi, TOKEN)).rows.find(r => r.no === 16).remark;
+    ok(r16 && r16.by === 'factory' && r16.state === 'stated' && r16.statement_of === 'unit',
+      "the unit's token wrote the remark, marked as the unit's statement: " + JSON.stringify(r16));
+    await p.context().close();
+
+    p = await as(T.gulou, unitUrl);
+    await p.click('[data-confirm="' + r16.id + '"]');
+    await p.waitForSelector('[data-statement="' + r16.id + '"][data-state="confirmed"]');
+    await p.screenshot({ path: path.join(SHOTS, '10-filing-confirmed.png'), fullPage: true });
+    r16 = (await get(filingApi, TOKEN)).rows.find(r => r.no === 16).remark;
+    ok(r16.state === 'confirmed' && r16.reviewed_by === 'gulou' && r16.reviewed_s > 0,
+      'the county token confirmed it, with who and when: ' + r16.reviewed_by);
+    await p.context().close();
   } finally {
     await browser.close();
   }

@@ -349,6 +349,10 @@ def api_paths():
                           "/api/v1/report?year=%s&format=%s" % (year, fmt)))
         paths.append(("report-%s-county-350121-json" % year,
                       "/api/v1/report?year=%s&format=json&county=350121" % year))
+        paths.append(("scores-%s" % year, "/api/v1/scores?year=%s" % year))
+        for unit in (MOTOR, DYE):
+            paths.append(("filing-%s-%s" % (unit, year),
+                          "/api/v1/units/%s/filing?year=%s" % (unit, year)))
     return paths
 
 

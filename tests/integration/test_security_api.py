@@ -72,6 +72,14 @@ ENDPOINTS = [
     ("GET", "/api/v1/counties", {}, None),
     ("GET", "/api/v1/health", {}, None),
     ("GET", "/metrics", {}, None),
+    ("GET", "/api/v1/units/{u}/filing", {"year": "2025"}, None),
+    ("GET", "/api/v1/scores", {"year": "2025"}, None),
+    # Only the unit's own token writes its statements.
+    ("POST", "/api/v1/units/{u}/statements", {}, {"year": 2025, "kind": "remark", "row": 16,
+                                                 "date": "2026-03-01", "text": "更正 corrected",
+                                                 "evidence": "权证 title"}, "factory"),
+    ("POST", "/api/v1/statements/{a}/confirm", {}, None),
+    ("POST", "/api/v1/statements/{a}/reject", {}, None),
 ]
 PATH_VALUES = {"u": H.FACTORY, "a": "1"}
 # Free-text fields the API stores as data: the table they land in, and how
@@ -83,10 +91,15 @@ STORED_TEXT = {
                                        lambda v: "by=" + v),
     ("/api/v1/alerts/{a}/resolve", "by"): ("SELECT detail FROM audit ORDER BY id DESC LIMIT 1",
                                            lambda v: "by=" + v),
+    ("/api/v1/units/{u}/statements", "text"): (
+        "SELECT text FROM statements ORDER BY id DESC LIMIT 1", lambda v: v),
+    ("/api/v1/units/{u}/statements", "evidence"): (
+        "SELECT evidence FROM statements ORDER BY id DESC LIMIT 1", lambda v: v),
 }
 CHANGES = {"/api/v1/spotchecks": {"spotchecks", "audit"},
            "/api/v1/alerts/{a}/ack": {"alerts", "audit"},
-           "/api/v1/alerts/{a}/resolve": {"alerts", "audit"}}
+           "/api/v1/alerts/{a}/resolve": {"alerts", "audit"},
+           "/api/v1/units/{u}/statements": {"statements", "audit"}}
 
 
 def url(path, params):
@@ -132,13 +145,19 @@ def scope_checks(c, store, T):
         ("GET", "/metrics", None),
         ("GET", "/api/v1/imports", None),    # city tokens only
         ("GET", "/api/v1/counties", None),   # their own county only
+        ("GET", "/api/v1/units/%s/filing?year=2025" % C, None),
+        ("GET", "/api/v1/scores?year=2025", None),
+        ("POST", "/api/v1/units/%s/statements" % C, {"year": 2025, "kind": "compliance",
+                                                     "date": "2026-01-05", "text": "intruder"}),
+        ("POST", "/api/v1/statements/1/confirm", None),   # Cangshan's statement
+        ("POST", "/api/v1/statements/1/reject", None),
     ]
     # The same request about things that do not exist: an out-of-scope
     # answer must be indistinguishable from it (no probing).
     unknown = [(H.CHAIN, NOBODY), ("gw-b", "gw-zz"), ("E2", "E9"), ("350104", "350199"),
-               ("alerts/2/", "alerts/999/")]
+               ("alerts/2/", "alerts/999/"), ("statements/1/", "statements/999/")]
 
-    echo = unknown + [("alert: 2 ", "alert: 999 ")]
+    echo = unknown + [("alert: 2 ", "alert: 999 "), ("statement: 1 ", "statement: 999 ")]
 
     def twin(text):
         for a, b in unknown:
@@ -191,7 +210,8 @@ def injection_checks(c, store, T):
     """(2) Every field of every endpoint, each hostile value."""
     fed = set()
     n = 0
-    for method, path, params, body in ENDPOINTS:
+    for method, path, params, body, *who in ENDPOINTS:
+        token = T[who[0] if who else "gulou"]
         fields = [("q", k) for k in params] + [("b", k) for k in (body or {})]
         fields += [("p", s) for s in ("u", "a") if "{%s}" % s in path]
         for kind, field in fields:
@@ -205,7 +225,7 @@ def injection_checks(c, store, T):
                 else:
                     seg[field] = value
                 before = gfisec.snapshot(store)
-                st, h, raw = c.req(url(fill(path, seg), p), T["gulou"], method, b)
+                st, h, raw = c.req(url(fill(path, seg), p), token, method, b)
                 n += 1
                 what = "%s %s %s=%r" % (method, path, field, label)
                 bad = leaks(raw)
@@ -278,7 +298,7 @@ def coverage_guard(fed, routes):
        "every parameter and body field in aggregator/api/ is fed hostile values (missing %s)"
        % sorted(in_code - fed_names))
     table = route_table(gfisec.source("aggregator/api/routes.c"))
-    fed_routes = {(m, re.sub(r"\{[ua]\}", "*", p)) for m, p, _, _ in ENDPOINTS}
+    fed_routes = {(m, re.sub(r"\{[ua]\}", "*", p)) for m, p, *_ in ENDPOINTS}
     missing = sorted("%s %s" % r for r in table if r not in fed_routes)
     ok(table and not missing,
        "every row of the route table is in the injection table (missing %s)" % missing)
@@ -295,6 +315,13 @@ def main():
     with gfitest.Procs() as P:
         store = P.path("gfi.db")
         T = H.build(P, store)
+        # A statement of Cangshan's unit (statement 1), for the scope checks.
+        db = sqlite3.connect(store)
+        db.execute("INSERT INTO statements (unit, year, kind, row, date, text, evidence, by, "
+                   "entered_s, state) VALUES (?, 2025, 'compliance', 0, '2026-01-05', "
+                   "'无 none', '', 'cangshan-unit', 0, 'stated')", (H.CHAIN,))
+        db.commit()
+        db.close()
         port = gfitest.free_port()
         cfg = P.write_json("agg.json", {
             "store": store, "log_level": "info",

@@ -92,6 +92,11 @@ CLI = [
                          "unit": FACTORY, "value": "0.55", "value-unit": "kgCO2/kWh",
                          "source": "provincial grid 2025"}, {"factors"}),
     (["factor", "list"], {}, set()),
+    (["benchmark", "set"], {"indicator": "renewable_share_pct", "sector": "C3011", "band": "2",
+                            "year": "2025", "baseline": "5", "leading": "15", "weight": "8",
+                            "direction": "higher", "source": "通则 2025"}, {"benchmarks"}),
+    (["benchmark", "list"], {}, set()),
+    (["benchmark", "settings"], {"deadline": "03-30", "reconcile-pct": "4"}, {"settings"}),
     (["report"], {"year": "2025", "county": "350102", "format": "json", "out": "out.json",
                   "now": "1750000000"}, set()),
     (["report"], {"year": "2025", "unit": FACTORY, "format": "csv", "out": "out.csv"}, set()),
@@ -146,7 +151,8 @@ def hostile_for(k, valid):
     return [HOSTILE[0], HOSTILE[1 + k % (len(HOSTILE) - 1)]]
 BASE_SNAP = [None]   # the clean store's snapshot: every run starts from it
 # Listings whose output may name what they list without a filter.
-UNFILTERED = {("admin", "county", "list"), ("factor", "list"), ("token", "list")}
+UNFILTERED = {("admin", "county", "list"), ("factor", "list"), ("token", "list"),
+              ("benchmark", "list")}
 
 
 def prepare(P):
