@@ -6,12 +6,15 @@ slot, and SIGTERM in the middle of it all takes under 5 s.
 
 The gateway is a small Python Modbus TCP server (one thread per
 connection, requests served in order as a serial gateway does): units 1
-and 2 answer at once with zero registers, unit 3 drips its reply."""
+and 2 answer at once with zero registers, unit 3 drips its reply. The same
+slave on an RTU line (a Python slave on a socat pty pair): `gfi-agent read`
+of it ends at its timeout_ms, not after its reply's last byte."""
 import os
 import socket
 import struct
 import threading
 import time
+import tty
 
 import gfitest as g
 
@@ -84,8 +87,8 @@ class DripGateway:
                     continue
                 self.drips += 1
                 for b in adu:           # one byte every 0.45 s
-                    time.sleep(DRIP_GAP_S)
                     conn.sendall(bytes([b]))
+                    time.sleep(DRIP_GAP_S)
         except (OSError, ConnectionError):
             pass
         finally:
@@ -96,11 +99,75 @@ class DripGateway:
         self.sock.close()
 
 
+def crc16(data):
+    crc = 0xFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return struct.pack("<H", crc)
+
+
+class DripRtuSlave:
+    """Slave DRIP_UNIT on the slave end of a pty pair, dripping its reply."""
+
+    def __init__(self, path):
+        self.fd = os.open(path, os.O_RDWR | os.O_NOCTTY)
+        tty.setraw(self.fd)
+        self.closed = False
+        self.drips = 0
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        buf = b""
+        while not self.closed:
+            try:
+                buf += os.read(self.fd, 256)
+            except OSError:
+                return
+            while len(buf) >= 8:
+                req, buf = buf[:8], buf[8:]
+                if crc16(req[:6]) != req[6:] or req[0] != DRIP_UNIT:
+                    buf = b""             # noise or another slave's request
+                    break
+                body = bytes([req[0]]) + reply_for(req[0], req[1:6])
+                self.drips += 1
+                for b in body + crc16(body):
+                    if self.closed:
+                        return
+                    os.write(self.fd, bytes([b]))
+                    time.sleep(DRIP_GAP_S)
+
+    def close(self):
+        self.closed = True
+
+
+def rtu_drip_ends_at_the_deadline(P, prof):
+    slave_end, agent_end = P.pty_pair("rtu")
+    slave = DripRtuSlave(slave_end)
+    cfg = P.write_json("rtu.json", {
+        "gateway_id": "gw-drip-rtu", "data_dir": P.path("data-rtu"),
+        "profiles_dir": g.PROFILES,
+        "lines": [{"id": "bus", "type": "rtu", "device": agent_end, "baud": 9600}],
+        "meters": [dict(id="DRIP", line="bus", slave=DRIP_UNIT, profile=prof,
+                        timeout_ms=400, retries=1)]})
+    t0 = time.monotonic()
+    rc, readings, err = g.agent_read(cfg, "DRIP")
+    took = time.monotonic() - t0
+    slave.close()
+    g.ok(slave.drips >= 1, "the RTU drip slave was asked (%d)" % slave.drips)
+    g.ok(took < 3.0, "an RTU read of the drip slave ends at its deadline: "
+         "%.2f s for 2 tries of 400 ms (its reply would take minutes)" % took)
+    g.ok(rc == 1 and readings and all(r["status"] == "timeout" for r in readings),
+         "its points read timeout (rc=%d, %s)" % (rc, {r["status"] for r in readings}))
+
+
 def main():
     pids = g.profile_ids()
     prof = "eastron-sdm630" if "eastron-sdm630" in pids else pids[0]
     gw = DripGateway()
     with g.Procs() as P:
+        rtu_drip_ends_at_the_deadline(P, prof)
         meters = [
             dict(id="A", line="lan", slave=1, profile=prof, interval_s=INTERVAL_S,
                  timeout_ms=1000),
