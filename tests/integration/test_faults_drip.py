@@ -10,7 +10,7 @@ and 2 answer at once with zero registers, unit 3 drips its reply. The same
 slave on an RTU line (a Python slave on a socat pty pair): `gfi-agent read`
 of it ends at its timeout_ms, not after its reply's last byte."""
 import os
-import socket
+import socketserver
 import struct
 import threading
 import time
@@ -47,33 +47,13 @@ def reply_for(unit, pdu):
     return bytes([fn | 0x80, 1])
 
 
-class DripGateway:
-    """A Modbus TCP gateway on 127.0.0.1 whose unit DRIP_UNIT drips."""
+class DripHandler(socketserver.BaseRequestHandler):
+    """One gateway connection: requests in order, unit DRIP_UNIT dripped."""
 
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.closed = False
-        self.drips = 0
-        threading.Thread(target=self._accept, daemon=True).start()
-
-    def _accept(self):
-        while not self.closed:
-            try:
-                conn, _ = self.sock.accept()
-            except socket.timeout:
-                continue
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
-
-    def _serve(self, conn):
+    def handle(self):
+        conn, gw = self.request, self.server
         try:
-            while not self.closed:
+            while not gw.closed:
                 head = recv_exact(conn, 7)
                 tid, _, length, unit = struct.unpack(">HHHB", head)
                 pdu = recv_exact(conn, length - 1)
@@ -85,18 +65,30 @@ class DripGateway:
                 if unit != DRIP_UNIT:
                     conn.sendall(adu)
                     continue
-                self.drips += 1
+                gw.drips += 1
                 for b in adu:           # one byte every 0.45 s
                     conn.sendall(bytes([b]))
                     time.sleep(DRIP_GAP_S)
         except (OSError, ConnectionError):
             pass
-        finally:
-            conn.close()
+
+
+class DripGateway(socketserver.ThreadingTCPServer):
+    """A Modbus TCP gateway on 127.0.0.1 whose unit DRIP_UNIT drips."""
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), DripHandler)
+        self.port = self.server_address[1]
+        self.closed = False
+        self.drips = 0
+        threading.Thread(target=self.serve_forever, args=(0.2,), daemon=True).start()
 
     def close(self):
         self.closed = True
-        self.sock.close()
+        self.shutdown()
+        self.server_close()
 
 
 def crc16(data):
