@@ -8,6 +8,9 @@
  * on the UTC clock, so polls line up with minute and hour boundaries), polls
  * every due meter, and commits the cycle's readings in one transaction before
  * anything else. The main thread only waits for signals: stop, or reload.
+ * A stop ends a poll under way before its next transaction (each bounded by
+ * the meter's timeout_ms, deadline.h), so SIGTERM exits within about one
+ * transaction, whatever a slave does.
  * Invariant: a reading is reported as collected (logged "queued") only after
  * queue_push returned.
  *
@@ -24,6 +27,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -50,6 +54,8 @@ struct agent_ctl {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	int stop;                     /* guarded by mu */
+	atomic_int halt;              /* set with stop: a poll under way ends
+					 before its next transaction */
 };
 
 struct worker {
@@ -621,10 +627,15 @@ static void *worker_main(void *arg)
 				break;
 			continue;
 		}
-		for (size_t i = 0; i < w->nmeters; i++) {
+		for (size_t i = 0; i < w->nmeters && !atomic_load(&w->ctl->halt); i++) {
 			if (w->next_due_s[i] > now_s)
 				continue;
-			n += worker_poll_meter(w, i, w->buf + n);
+			size_t got = worker_poll_meter(w, i, w->buf + n);
+			/* A poll the stop cut short is not a poll: its points
+			 * would read "timeout" for a meter that never failed. */
+			if (atomic_load(&w->ctl->halt))
+				break;
+			n += got;
 			pthread_mutex_lock(&w->stats->mu);
 			w->stats->last_poll_s[w->meter_index[i]] = now_s;
 			pthread_mutex_unlock(&w->stats->mu);
@@ -687,6 +698,7 @@ static int worker_init(struct worker *w, const struct agent_config *cfg,
 		w->meter_index[k] = i;
 		if (poll_meter_init(&w->meters[k], &cfg->meters[i]) != GFI_OK)
 			return GFI_E_NOMEM;
+		w->meters[k].stop = &ctl->halt;
 		/* First poll at the next aligned slot: polls stay on the grid
 		 * and a quick restart never reads a meter twice in one second. */
 		w->next_due_s[k] = next_aligned(now_s, cfg->meters[i].interval_s);
@@ -723,6 +735,7 @@ struct generation {
 
 static void generation_stop(struct generation *g)
 {
+	atomic_store(&g->ctl.halt, 1);
 	pthread_mutex_lock(&g->ctl.mu);
 	g->ctl.stop = 1;
 	pthread_cond_broadcast(&g->ctl.cv);
@@ -771,7 +784,7 @@ static int generation_start(struct generation *g, struct agent_config *cfg)
 				      sizeof(*g->stats.last_poll_s));
 	if (g->stats.last_poll_s == NULL)
 		return GFI_E_NOMEM;
-	if (mkdir(cfg->data_dir, 0750) != 0 && errno != EEXIST) {
+	if (mkdir(cfg->data_dir, 0700) != 0 && errno != EEXIST) {
 		log_err("data_dir: cannot create %s: %s", cfg->data_dir, strerror(errno));
 		return GFI_E_IO;
 	}

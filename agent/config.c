@@ -41,6 +41,7 @@
 #include "jsonutil.h"
 #include "text.h"
 #include "log.h"
+#include "sign.h"
 
 #define ERR_LINE_MAX 512
 #define DIR_MAX (CONFIG_PATH_MAX * 8)
@@ -373,6 +374,19 @@ static void read_uplink_file(struct loader *ld, const cJSON *obj,
 	read_path(ld, obj, "uplink", key, 1, NULL, dst);
 }
 
+/* The gateway's private key, when it is there already, must be private to
+ * its owner (sign.h): said at check-config, not first at the uplink's start.
+ * A key not there yet is the uplink's to report (keygen may come later). */
+static void check_key_mode(struct loader *ld, const char *path)
+{
+	char err[CONFIG_PATH_MAX + 128];
+
+	if (path[0] == '\0' || access(path, F_OK) != 0)
+		return;
+	if (gfi_key_file_private(path, err, sizeof(err)) == GFI_E_CRYPTO)
+		fail(ld, "uplink.key_file: %s", err);
+}
+
 static void parse_uplink(struct loader *ld, const cJSON *root)
 {
 	const cJSON *u = get(root, "uplink");
@@ -403,6 +417,7 @@ static void parse_uplink(struct loader *ld, const cJSON *root)
 	read_uplink_file(ld, u, "ca_file", c->ca_file);
 	read_uplink_file(ld, u, "cert_file", c->cert_file);
 	read_uplink_file(ld, u, "key_file", c->key_file);
+	check_key_mode(ld, c->key_file);
 	read_int(ld, u, "uplink", "batch_readings", 1, 5000, 500, &c->batch_readings);
 	read_int(ld, u, "uplink", "batch_bytes", 2048, 262144, 131072, &c->batch_bytes);
 	read_int(ld, u, "uplink", "max_inflight", 1, 64, 8, &c->max_inflight);

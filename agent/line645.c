@@ -7,9 +7,9 @@
  * for a transparent serial server, which carries the same bytes.
  *
  * A transaction drops whatever is pending (a late reply of the previous
- * one), sends one request and reads until the deadline: timeout_ms
- * overall, and once a reply has begun byte_timeout_ms of silence between
- * bytes ends it. The scanner skips noise before the reply and frames with
+ * one), sends one request and reads until the deadline (deadline.h, the
+ * rule every line type shares): timeout_ms overall, and once a reply has
+ * begun byte_timeout_ms of silence between bytes ends it. The scanner skips noise before the reply and frames with
  * a bad checksum; our own request echoed by a two-wire converter is not a
  * reply and is skipped; a reply from another address ends the transaction
  * as damaged (the bus is half duplex: the meter asked will not speak now).
@@ -35,6 +35,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadline.h"
 #include "error.h"
 #include "log.h"
 
@@ -76,14 +77,6 @@ void line645_free(struct line645 *l)
 {
 	line645_close(l);
 	free(l);
-}
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static speed_t baud_constant(int baud)
@@ -220,9 +213,9 @@ static int send_all(struct line645 *l, const uint8_t *buf, size_t n,
 		}
 		if (w < 0 && errno != EAGAIN && errno != EINTR)
 			return GFI_E_IO;
-		if (mono_ms() >= deadline)
+		if (txn_mono_ms() >= deadline)
 			return GFI_E_TIMEOUT;
-		poll(&p, 1, (int)(deadline - mono_ms()));
+		poll(&p, 1, (int)(deadline - txn_mono_ms()));
 	}
 	return GFI_OK;
 }
@@ -241,17 +234,12 @@ static int judge_frame(const struct dlt645_frame *f, const uint8_t *addr,
 	return 1;
 }
 
-/* Wait for bytes until the deadline or, once a reply began, a byte gap. */
-static int receive(struct line645 *l, int64_t deadline, int started)
+/* Wait for bytes under the transaction's deadline (deadline.h). */
+static int receive(struct line645 *l, const struct txn_deadline *d)
 {
-	int64_t now = mono_ms();
-	int64_t wait = deadline - now;
-	struct pollfd p = { .fd = l->fd, .events = POLLIN };
 	ssize_t r;
 
-	if (started && wait > l->cfg->byte_timeout_ms)
-		wait = l->cfg->byte_timeout_ms;
-	if (wait <= 0 || poll(&p, 1, (int)wait) <= 0)
+	if (txn_wait_readable(l->fd, d) <= 0)
 		return GFI_E_TIMEOUT;
 	if (l->rxlen == sizeof(l->rx))
 		l->rxlen = 0;  /* a buffer of noise: no frame is that long */
@@ -269,22 +257,23 @@ int line645_transact(struct line645 *l, const uint8_t *req, size_t n,
 		     const uint8_t *addr, uint8_t control, int timeout_ms,
 		     struct dlt645_frame *reply)
 {
-	int64_t deadline = mono_ms() + timeout_ms;
+	struct txn_deadline d;
 	unsigned bad = 0;
-	int got_bytes = 0, rc;
+	int rc;
 
 	if (l->fd < 0)
 		return GFI_E_IO;
-	if ((rc = drain(l)) != GFI_OK || (rc = send_all(l, req, n, deadline)) != GFI_OK)
+	txn_deadline_start(&d, timeout_ms, l->cfg->byte_timeout_ms);
+	if ((rc = drain(l)) != GFI_OK || (rc = send_all(l, req, n, d.end_ms)) != GFI_OK)
 		return rc == GFI_E_TIMEOUT ? GFI_E_IO : rc;
 	for (;;) {
 		size_t used = 0;
-		rc = receive(l, deadline, got_bytes);
+		rc = receive(l, &d);
 		if (rc == GFI_E_IO)
 			return rc;
 		if (rc == GFI_E_TIMEOUT)
 			break;
-		got_bytes = 1;
+		txn_deadline_got_bytes(&d);
 		while (dlt645_scan(l->rx, l->rxlen, reply, &used, &bad) ==
 		       DLT645_SCAN_FRAME) {
 			int verdict = judge_frame(reply, addr, control);
@@ -302,7 +291,7 @@ int line645_transact(struct line645 *l, const uint8_t *req, size_t n,
 			return GFI_E_PROTO;
 	}
 	/* Bytes without a reply in them: noise, a cut or damaged frame. */
-	return got_bytes || bad ? GFI_E_PROTO : GFI_E_TIMEOUT;
+	return d.began || bad ? GFI_E_PROTO : GFI_E_TIMEOUT;
 }
 
 /* Read point idx of the meter with the meter's retries. */
@@ -316,7 +305,7 @@ static int read_point(struct poll_meter *pm, struct line645 *l, size_t idx,
 	int tries = pm->fail_streak >= 3 ? 1 : 1 + m->retries;
 	int rc = GFI_E_TIMEOUT;
 
-	for (int i = 0; i < tries; i++) {
+	for (int i = 0; i < tries && !poll_stopping(pm); i++) {
 		pm->requests++;
 		rc = line645_transact(l, req, n, m->address, DLT645_C_READ,
 				      m->timeout_ms, reply);
@@ -358,7 +347,7 @@ int line645_poll_meter(struct poll_meter *pm, struct line645 *l,
 	int answered = 0, rc = GFI_OK;
 
 	poll_init_readings(pm, now_s, out);
-	for (size_t i = 0; i < pm->cfg->npoints; i++) {
+	for (size_t i = 0; i < pm->cfg->npoints && !poll_stopping(pm); i++) {
 		rc = read_point(pm, l, i, &reply);
 		if (rc == GFI_OK) {
 			answered = 1;

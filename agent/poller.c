@@ -6,17 +6,26 @@
  * Invariants: a poll writes exactly cfg->npoints readings; a value is only
  * stored with a status that carries one (gfi_status_has_value); counters are
  * never altered, only flagged (the aggregator interprets rollovers and resets).
+ *
+ * Deadlines (deadline.h): every libmodbus transaction ends within the
+ * meter's timeout_ms whatever the slave does (poll_set_deadline); after a
+ * timeout on Modbus TCP the connection is reopened, since the late reply
+ * may still be arriving and TCP has no gap to resynchronise on. A stop
+ * request (pm->stop) is honoured between transactions.
  */
 #include "poller.h"
 
 #include <errno.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
 #include "log.h"
+
+#define MBAP_HEADER_LEN 7   /* Modbus TCP: libmodbus's header length */
 
 static unsigned block_limit(enum gfi_function fn)
 {
@@ -165,10 +174,38 @@ static int read_raw(void *link, enum gfi_function fn, uint16_t start,
 	return -1;
 }
 
-/* One read with the meter's retries. Returns 0 or the errno of the last try. */
-static void flush_raw(void *link)
+void poll_set_deadline(modbus_t *ctx, int timeout_ms)
 {
-	modbus_flush(link);
+	/* With the byte timeout off, libmodbus does not restart the clock on
+	 * each byte: select() counts down what is left of the response
+	 * timeout, so the whole reply must arrive within it. */
+	modbus_set_response_timeout(ctx, (uint32_t)(timeout_ms / 1000),
+				    (uint32_t)(timeout_ms % 1000) * 1000);
+	modbus_set_byte_timeout(ctx, 0, 0);
+}
+
+int poll_stopping(const struct poll_meter *pm)
+{
+	return pm->stop != NULL && atomic_load(pm->stop);
+}
+
+/* After a timeout: drop a late reply before the next request. On Modbus TCP
+ * (its 7-byte MBAP header) reconnect: a reply cut by the deadline may still
+ * be arriving, byte by byte. Returns 0, or ECONNRESET when the link is gone. */
+static int resync_after_timeout(modbus_t *ctx)
+{
+	if (modbus_get_header_length(ctx) != MBAP_HEADER_LEN) {
+		modbus_flush(ctx);
+		return 0;
+	}
+	modbus_close(ctx);
+	return modbus_connect(ctx) == 0 ? 0 : ECONNRESET;
+}
+
+/* One read with the meter's retries. Returns 0 or the errno of the last try. */
+static int flush_raw(void *link)
+{
+	return resync_after_timeout(link);
 }
 
 static int read_with_retries(struct poll_meter *pm, const struct poll_io *io,
@@ -178,7 +215,7 @@ static int read_with_retries(struct poll_meter *pm, const struct poll_io *io,
 	int tries = pm->fail_streak >= 3 ? 1 : 1 + pm->cfg->retries;
 	int e = 0;
 
-	for (int i = 0; i < tries; i++) {
+	for (int i = 0; i < tries && !poll_stopping(pm); i++) {
 		pm->requests++;
 		if (io->read(io->link, fn, start, count, regs, bits) == (int)count) {
 			pm->registers += count;
@@ -189,10 +226,10 @@ static int read_with_retries(struct poll_meter *pm, const struct poll_io *io,
 		enum failure f = classify(e, &code);
 		if (f == FAIL_EXCEPTION || f == FAIL_LINK)
 			break;  /* a retry would get the same answer */
-		if (f == FAIL_TIMEOUT)
-			io->flush(io->link);  /* drop a late reply before the next request */
+		if (f == FAIL_TIMEOUT && io->flush(io->link) != 0)
+			return ECONNRESET;  /* the late reply dropped, or the link is gone */
 	}
-	return e ? e : EIO;
+	return e ? e : poll_stopping(pm) ? ETIMEDOUT : EIO;
 }
 
 void poll_set_failed(struct gfi_reading *r, int status, int detail)
@@ -312,8 +349,7 @@ int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 	struct poll_io io = { read_raw, flush_raw, ctx };
 
 	modbus_set_slave(ctx, pm->cfg->slave);
-	modbus_set_response_timeout(ctx, (uint32_t)(pm->cfg->timeout_ms / 1000),
-				    (uint32_t)(pm->cfg->timeout_ms % 1000) * 1000);
+	poll_set_deadline(ctx, pm->cfg->timeout_ms);
 	return poll_meter_read_io(pm, &io, now_s, out);
 }
 
@@ -327,7 +363,8 @@ int poll_meter_read_io(struct poll_meter *pm, const struct poll_io *io,
 	int silent = 0;
 
 	poll_init_readings(pm, now_s, out);
-	for (size_t bi = 0; bi < pm->nblocks && !link_down && !silent; bi++) {
+	for (size_t bi = 0; bi < pm->nblocks && !link_down && !silent &&
+			    !poll_stopping(pm); bi++) {
 		const struct read_block *b = &pm->blocks[bi];
 		int e = read_with_retries(pm, io, b->function, b->start, b->count,
 					  regs, bits);

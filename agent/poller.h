@@ -15,6 +15,7 @@
 #ifndef GFI_AGENT_POLLER_H
 #define GFI_AGENT_POLLER_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -49,6 +50,8 @@ struct poll_meter {
 	double *last_value;           /* per point: last value read, NaN if none */
 	int64_t *last_time_s;         /* per point: when it was read */
 	int fail_streak;              /* polls in a row where nothing answered */
+	const atomic_int *stop;       /* non-zero: stop between transactions
+					 (the agent's shutdown); NULL: never */
 	uint64_t requests;            /* Modbus requests sent, for tests/benchmarks */
 	uint64_t registers;           /* registers (or bits) received */
 };
@@ -56,6 +59,17 @@ struct poll_meter {
 /* Prepare pm for cfg (borrowed; must outlive pm). GFI_E_NOMEM. */
 int poll_meter_init(struct poll_meter *pm, const struct meter_cfg *cfg);
 void poll_meter_free(struct poll_meter *pm);
+
+/* The per-transaction deadline on a libmodbus line (deadline.h's rule):
+ * every reply, however slowly it drips, ends within timeout_ms of its
+ * request; libmodbus's byte timeout is switched off because it would
+ * restart the clock on every byte. */
+void poll_set_deadline(modbus_t *ctx, int timeout_ms);
+
+/* Whether the poll of pm should end now (pm->stop set): checked before
+ * each transaction by every line type, so a shutdown waits for at most
+ * one transaction's deadline. */
+int poll_stopping(const struct poll_meter *pm);
 
 /* Read every point of the meter once through ctx (connected, its response
  * timeout set by the caller or here from cfg). Writes cfg->npoints readings
@@ -73,7 +87,7 @@ int poll_meter_read(struct poll_meter *pm, modbus_t *ctx, int64_t now_s,
 struct poll_io {
 	int (*read)(void *link, enum gfi_function fn, uint16_t start,
 		    uint16_t count, uint16_t *regs, uint8_t *bits);
-	void (*flush)(void *link);
+	int (*flush)(void *link);    /* 0, or an errno: the link is gone */
 	void *link;
 };
 

@@ -107,7 +107,7 @@ static int save(const struct ratios *r)
 		return ret;
 	len = strlen(text);
 	snprintf(tmp, sizeof(tmp), "%s.tmp", r->path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd >= 0 && write(fd, text, len) == (ssize_t)len && fsync(fd) == 0 &&
 	    close(fd) == 0) {
 		fd = -1;

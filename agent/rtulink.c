@@ -293,12 +293,15 @@ static int io_read(void *link, enum gfi_function fn, uint16_t start,
 			    bits);
 }
 
-static void io_flush(void *link)
+/* Drop a late reply; a link that fails doing so is closed and reopened
+ * by the next read (with its backoff), so the retry still happens. */
+static int io_flush(void *link)
 {
 	struct rtulink *l = link;
 
 	if (l->fd >= 0 && drain(l) != 0)
 		rtulink_close(l);
+	return 0;
 }
 
 int rtulink_poll_meter(struct poll_meter *pm, struct rtulink *l,

@@ -32,7 +32,7 @@ int runlock_take(const char *data_dir)
 	char pid[32];
 	int fd, n;
 
-	if (mkdir(data_dir, 0750) != 0 && errno != EEXIST)
+	if (mkdir(data_dir, 0700) != 0 && errno != EEXIST)
 		return GFI_E_IO;
 	fd = open_lock(data_dir, O_RDWR | O_CREAT);
 	if (fd < 0)

@@ -15,6 +15,9 @@
  *  - A key file is created 0600 with O_EXCL under a temporary name, fsynced,
  *    then linked (or renamed, with GFI_SIGN_FORCE) into place: a crash leaves
  *    either no key or a whole key, and never a key readable by others.
+ *  - A private key file that group or others may access (any of the mode
+ *    bits 077) is refused when loaded, as OpenSSH and PostgreSQL refuse
+ *    one: a key others could read may already be someone else's.
  */
 #include "sign.h"
 
@@ -119,14 +122,41 @@ static int is_p256(mbedtls_pk_context *pk)
 	       mbedtls_pk_ec(*pk)->grp.id == MBEDTLS_ECP_DP_SECP256R1;
 }
 
-/* Read the private key file at path into pk; must be P-256. The file's
- * bytes are zeroized whatever happens. */
+/* Refuse mode (of the key file at path) if group or others have any bit. */
+static int mode_private(mode_t mode, const char *path, char *err, size_t errlen)
+{
+	char why[128];
+
+	if ((mode & 077) == 0)
+		return GFI_OK;
+	snprintf(why, sizeof(why), "open to group or others (mode %04o): "
+		 "a private key must be 0600 or stricter (chmod 600)",
+		 (unsigned)(mode & 07777));
+	set_err(err, errlen, path, why);
+	return GFI_E_CRYPTO;
+}
+
+int gfi_key_file_private(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) != 0) {
+		set_err(err, errlen, path, strerror(errno));
+		return GFI_E_IO;
+	}
+	return mode_private(st.st_mode, path, err, errlen);
+}
+
+/* Read the private key file at path into pk; must be P-256 and private to
+ * its owner (checked on the open file). The file's bytes are zeroized
+ * whatever happens. */
 static int load_key(mbedtls_pk_context *pk, const char *path, char *err,
 		    size_t errlen)
 {
 	unsigned char *buf = NULL;
 	size_t n = 0;
 	FILE *f = NULL;
+	struct stat st;
 	int mret;
 	int ret = GFI_E_IO;
 
@@ -135,6 +165,13 @@ static int load_key(mbedtls_pk_context *pk, const char *path, char *err,
 		set_err(err, errlen, path, strerror(errno));
 		goto cleanup;
 	}
+	if (fstat(fileno(f), &st) != 0) {
+		set_err(err, errlen, path, strerror(errno));
+		goto cleanup;
+	}
+	if ((ret = mode_private(st.st_mode, path, err, errlen)) != GFI_OK)
+		goto cleanup;
+	ret = GFI_E_IO;
 	buf = malloc(KEY_FILE_MAX + 1);
 	if (buf == NULL) {
 		ret = GFI_E_NOMEM;

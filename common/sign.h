@@ -26,6 +26,12 @@
 struct gfi_signer;   /* a loaded private key with its random generator */
 struct gfi_verifier; /* a loaded P-256 public key */
 
+/* Whether the private key file at path is private to its owner: GFI_OK,
+ * or GFI_E_CRYPTO with "PATH: open to group or others (mode 0640): ..."
+ * when any of the mode bits 077 is set (as OpenSSH and PostgreSQL refuse);
+ * GFI_E_IO when it cannot be stat'ed. Every key load checks this itself. */
+int gfi_key_file_private(const char *path, char *err, size_t errlen);
+
 /* Generate a fresh P-256 key and write it to path as SEC1 PEM ("BEGIN EC
  * PRIVATE KEY"), mode 0600, atomically (temp file, fsync, link/rename, fsync of
  * the directory). An existing path is never replaced unless flags has

@@ -22,6 +22,7 @@
 
 #include "error.h"
 #include "indicators.h"
+#include "sign.h"
 #include "jsonutil.h"
 #include "log.h"
 
@@ -262,6 +263,7 @@ int aggconfig_load(const char *path, struct agg_config *cfg, char *err,
 int aggconfig_check_files(const struct agg_config *cfg, int need_broker,
 			  char *err, size_t errlen)
 {
+	char why[AGGCONFIG_PATH_MAX + 128];
 	const struct { const char *field, *path; } files[] = {
 		{ "broker.ca_file", cfg->ca_file },
 		{ "broker.cert_file", cfg->cert_file },
@@ -285,6 +287,11 @@ int aggconfig_check_files(const struct agg_config *cfg, int need_broker,
 				 files[i].path);
 			return GFI_E_IO;
 		}
+	}
+	/* The TLS key, like OpenSSH's and PostgreSQL's: private or refused. */
+	if (gfi_key_file_private(cfg->key_file, why, sizeof(why)) != GFI_OK) {
+		snprintf(err, errlen, "broker.key_file: %s", why);
+		return GFI_E_INVAL;
 	}
 	return GFI_OK;
 }

@@ -84,8 +84,9 @@ struct agg_config {
 int aggconfig_load(const char *path, struct agg_config *cfg, char *err,
 		   size_t errlen);
 
-/* Beyond the syntax: whether the files the config names are readable, and
- * (need_broker) that there is a broker section. GFI_OK, or GFI_E_IO /
+/* Beyond the syntax: whether the files the config names are readable, the
+ * broker's key_file private to its owner (no group or other bits, sign.h),
+ * and (need_broker) that there is a broker section. GFI_OK, or GFI_E_IO /
  * GFI_E_INVAL with the field in err. */
 int aggconfig_check_files(const struct agg_config *cfg, int need_broker,
 			  char *err, size_t errlen);

@@ -418,6 +418,37 @@ static void keys_other_than_p256_are_refused(void **state)
 	assert_null(strchr(err, '\n'));
 }
 
+/* Like OpenSSH and PostgreSQL: a key group or others may read is refused
+ * at every load, naming the path and the mode; 0600 and 0400 load. */
+static void a_key_open_to_group_or_others_is_refused(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_signer *s = NULL;
+	char err[256] = "", want[256], pem[GFI_PUBKEY_PEM_MAX];
+	const mode_t bad[] = { 0640, 0644, 0604, 0620 };
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		assert_int_equal(chmod(f->key, bad[i]), 0);
+		snprintf(want, sizeof(want), "%s: open to group or others (mode %04o): "
+			 "a private key must be 0600 or stricter (chmod 600)",
+			 f->key, (unsigned)bad[i]);
+		assert_int_equal(gfi_signer_open(f->key, &s, err, sizeof(err)),
+				 GFI_E_CRYPTO);
+		assert_null(s);
+		assert_string_equal(err, want);
+		assert_int_equal(gfi_key_file_private(f->key, err, sizeof(err)),
+				 GFI_E_CRYPTO);
+		assert_string_equal(err, want);
+		assert_int_equal(gfi_sign_pubkey_pem(f->key, pem, sizeof(pem), err,
+						     sizeof(err)), GFI_E_CRYPTO);
+	}
+	assert_int_equal(chmod(f->key, 0400), 0);
+	assert_int_equal(gfi_key_file_private(f->key, err, sizeof(err)), GFI_OK);
+	assert_int_equal(gfi_signer_open(f->key, &s, err, sizeof(err)), GFI_OK);
+	gfi_signer_close(s);
+	assert_int_equal(chmod(f->key, 0600), 0);
+}
+
 static void a_missing_key_file_is_an_io_error_naming_the_path(void **state)
 {
 	struct fx *f = *state;
@@ -468,6 +499,7 @@ int main(void)
 		T(a_certificate_pem_gives_its_key_to_the_verifier),
 		T(the_exported_public_key_is_what_openssl_derives),
 		T(keys_other_than_p256_are_refused),
+		T(a_key_open_to_group_or_others_is_refused),
 		T(a_missing_key_file_is_an_io_error_naming_the_path),
 		cmocka_unit_test(sha256_and_hex_match_the_fips_vector),
 #undef T
