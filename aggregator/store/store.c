@@ -221,6 +221,22 @@ static const struct db_migration migrations[] = {
 	/* 9: the factor seed of store_factors.c (the 2023 grid factors, the
 	 * settings for 耗能工质, the steam fallback's source). */
 	{ 9, STORE_FACTORS_SEED_2023 },
+	/* 10: the bounded quarantine (store_quarantine.c): a row per distinct
+	 * refused payload of a gateway (its hash, size received, repeats,
+	 * last seen, whether its signature verified) and, per gateway, the
+	 * refusals only counted (over its cap, or throttled by ingest). */
+	{ 10, "ALTER TABLE quarantine ADD COLUMN hash BLOB;"
+	"ALTER TABLE quarantine ADD COLUMN size INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE quarantine ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE quarantine ADD COLUMN last_s INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE quarantine ADD COLUMN signed INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE quarantine SET size = length(payload), last_s = received_s;"
+	"CREATE INDEX quarantine_gateway ON quarantine (gateway, hash);"
+	"CREATE INDEX quarantine_last ON quarantine (last_s);"
+	"CREATE TABLE quarantine_refused ("
+	"  gateway TEXT PRIMARY KEY, over_cap INTEGER NOT NULL DEFAULT 0,"
+	"  throttled INTEGER NOT NULL DEFAULT 0, last_s INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -45,8 +45,6 @@
 /* Longest silence between two valid gauge readings that is still integrated
  * as one trapezoid, seconds (15 min, the usual demand interval). */
 #define ROLLUP_MAX_GAP_S 900
-/* The quarantine keeps at most this much of a refused payload, bytes. */
-#define QUARANTINE_PAYLOAD_MAX GFI_BATCH_MAX_BYTES
 
 enum {
 	ST_CHAIN_GET,
@@ -59,7 +57,6 @@ enum {
 	ST_ROLLUP_GET,
 	ST_ROLLUP_PUT,
 	ST_DAY_READINGS,
-	ST_QUAR_BATCH,
 	ST_QUAR_READING,
 	ST_GAP_ADD,
 	ST_BATCH_GET,
@@ -90,8 +87,6 @@ static const char *const sql_text[ST_COUNT] = {
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
 	[ST_DAY_READINGS] = "SELECT time_s, value, status FROM readings WHERE series = ?1 "
 			    "AND time_s >= ?2 AND time_s < ?3 ORDER BY time_s",
-	[ST_QUAR_BATCH] = "INSERT INTO quarantine (received_s, topic, gateway, reason, "
-			  "payload) VALUES (?1, ?2, ?3, ?4, ?5)",
 	[ST_QUAR_READING] = "INSERT INTO quarantined_readings (received_s, gateway, "
 			    "meter, point, quantity, time_s, value, status, reason) "
 			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -638,18 +633,6 @@ int store_reading_add(struct store *s, const char *gateway,
 }
 
 /* ---- quarantine and gaps ---- */
-
-int store_quarantine_batch(struct store *s, const char *topic,
-			   const char *gateway, const char *reason,
-			   const void *payload, size_t len, int64_t received_s)
-{
-	if (len > QUARANTINE_PAYLOAD_MAX)
-		len = QUARANTINE_PAYLOAD_MAX;
-	return cached_run(s, ST_QUAR_BATCH,
-			  DB_ARGS(DB_INT(received_s), DB_TEXT(topic), DB_TEXT(gateway),
-				  DB_TEXT(reason), DB_BLOB(len > 0 ? payload : "", len)),
-			  "quarantine batch");
-}
 
 int store_quarantine_reading(struct store *s, const char *gateway,
 			     const struct gfi_reading *r, const char *reason,

@@ -92,7 +92,7 @@ int store_counts(struct store *s, struct store_counts *out)
 	memset(out, 0, sizeof(*out));
 	if ((ret = count_rows(s, "SELECT count(*) FROM batches", &out->batches)) ||
 	    (ret = count_rows(s, "SELECT count(*) FROM readings", &out->readings)) ||
-	    (ret = count_rows(s, "SELECT count(*) FROM quarantine",
+	    (ret = count_rows(s, "SELECT coalesce(sum(repeats), 0) FROM quarantine",
 			      &out->quarantined_batches)) ||
 	    (ret = count_rows(s, "SELECT count(*) FROM quarantined_readings",
 			      &out->quarantined_readings)) ||
@@ -150,7 +150,7 @@ int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx)
 	return db_query(s->db,
 			"SELECT CASE WHEN instr(reason, ':') > 0 "
 			"THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END AS cls, "
-			"count(*) FROM quarantine GROUP BY cls ORDER BY cls",
+			"sum(repeats) FROM quarantine GROUP BY cls ORDER BY cls",
 			reason_decode, &r, fn, ctx, "quarantine reasons");
 }
 
