@@ -45,6 +45,7 @@
 #include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -703,6 +704,9 @@ int ingest_start(const struct agg_config *cfg, struct ingest **out)
 	 * kernel after every batch (madvise and a TLB shootdown on every
 	 * core, a tenth of ingest). Keep up to 32 MiB of it instead. */
 	mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+	/* A file size limit must fail the store's write (GFI_E_FULL: ingest
+	 * pauses and retries), not kill the process with SIGXFSZ. */
+	signal(SIGXFSZ, SIG_IGN);
 	g->cfg = cfg;
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->cv, NULL);
