@@ -71,33 +71,21 @@ static void collision(struct import_result *res, size_t i,
 	import_refuse_row(res, i, why);
 }
 
-int import_run(struct store *s, struct import_result *res,
-	       const char *sha256_hex, const struct import_opts *o,
-	       struct import_summary *sum)
-{
-	struct store_importer *im = NULL;
-	struct store_import rec;
-	int64_t id = 0;
-	int ret;
+typedef int (*import_put_fn)(struct store_importer *im, const char *gateway,
+			     const struct gfi_reading *r, int *outcome,
+			     struct gfi_reading *held, int64_t *held_import);
 
-	memset(sum, 0, sizeof(*sum));
-	memset(&rec, 0, sizeof(rec));
-	snprintf(rec.file, sizeof(rec.file), "%s", res->name);
-	snprintf(rec.sha256, sizeof(rec.sha256), "%s", sha256_hex);
-	snprintf(rec.by, sizeof(rec.by), "%s", o->by != NULL ? o->by : "");
-	rec.imported_s = o->now_s;
-	sum->rows = res->data_rows;
-	if ((ret = store_begin(s)) != GFI_OK)
-		return ret;
-	if ((ret = store_import_add(s, &rec, &id)) != GFI_OK ||
-	    (ret = store_importer_new(s, id, &im)) != GFI_OK)
-		goto fail;
+/* Each good row of res through put (store or only check), counted in sum;
+ * a collision marks its row bad. GFI_OK or the store's error. */
+static int import_rows(struct store_importer *im, struct import_result *res,
+		       import_put_fn put, struct import_summary *sum)
+{
 	for (size_t i = 0; i < res->nrows; i++) {
 		const struct import_row *row = &res->rows[i];
 		const struct import_series *x = &res->series[row->series];
 		struct gfi_reading r, held;
 		int64_t held_import = 0;
-		int outcome = 0;
+		int outcome = 0, ret;
 
 		if (row->bad)
 			continue;
@@ -109,9 +97,8 @@ int import_run(struct store *s, struct import_result *res,
 		r.value = row->value;
 		r.status = row->status;
 		r.detail = row->detail;
-		if ((ret = store_importer_add(im, x->gateway, &r, &outcome, &held,
-					      &held_import)) != GFI_OK)
-			goto fail;
+		if ((ret = put(im, x->gateway, &r, &outcome, &held, &held_import)) != GFI_OK)
+			return ret;
 		if (outcome == STORE_IMPORT_INSERTED)
 			sum->inserted++;
 		else if (outcome == STORE_IMPORT_PRESENT)
@@ -119,6 +106,53 @@ int import_run(struct store *s, struct import_result *res,
 		else
 			collision(res, i, &held, held_import);
 	}
+	return GFI_OK;
+}
+
+/* --dry-run: every check against one read snapshot, no write lock taken,
+ * so other writers go on meanwhile. */
+static int import_dry_run(struct store *s, struct import_result *res,
+			  const struct import_opts *o, struct import_summary *sum)
+{
+	struct store_importer *im = NULL;
+	int ret = store_import_snapshot(s);
+
+	if (ret == GFI_OK && (ret = store_importer_new(s, 0, &im)) == GFI_OK)
+		ret = import_rows(im, res, store_importer_check, sum);
+	store_importer_free(im);
+	store_rollback(s);
+	sum->bad = res->bad_rows;
+	if (ret == GFI_OK && sum->bad > 0 && !o->skip_bad)
+		ret = GFI_E_INVAL;
+	if (ret != GFI_OK)
+		sum->inserted = sum->present = 0;
+	return ret;
+}
+
+int import_run(struct store *s, struct import_result *res,
+	       const char *sha256_hex, const struct import_opts *o,
+	       struct import_summary *sum)
+{
+	struct store_importer *im = NULL;
+	struct store_import rec;
+	int64_t id = 0;
+	int ret;
+
+	memset(sum, 0, sizeof(*sum));
+	sum->rows = res->data_rows;
+	if (o->dry_run)
+		return import_dry_run(s, res, o, sum);
+	memset(&rec, 0, sizeof(rec));
+	snprintf(rec.file, sizeof(rec.file), "%s", res->name);
+	snprintf(rec.sha256, sizeof(rec.sha256), "%s", sha256_hex);
+	snprintf(rec.by, sizeof(rec.by), "%s", o->by != NULL ? o->by : "");
+	rec.imported_s = o->now_s;
+	if ((ret = store_begin(s)) != GFI_OK)
+		return ret;
+	if ((ret = store_import_add(s, &rec, &id)) != GFI_OK ||
+	    (ret = store_importer_new(s, id, &im)) != GFI_OK ||
+	    (ret = import_rows(im, res, store_importer_add, sum)) != GFI_OK)
+		goto fail;
 	store_importer_free(im);
 	im = NULL;
 	sum->bad = res->bad_rows;
@@ -127,7 +161,7 @@ int import_run(struct store *s, struct import_result *res,
 		sum->inserted = sum->present = 0;
 		return GFI_E_INVAL;
 	}
-	if (o->dry_run || sum->inserted == 0) {
+	if (sum->inserted == 0) {
 		store_rollback(s);
 		return GFI_OK;
 	}

@@ -26,7 +26,8 @@
  * stored. A throttled good batch is not acked: its agent resends it once
  * the budget has refilled.
  *
- * A full store (GFI_E_FULL: no space, or a file size limit) pauses ingest:
+ * A full store (GFI_E_FULL: no space, or a file size limit) or one another
+ * writer holds past the busy timeout (GFI_E_BUSY) pauses ingest:
  * the group is kept and retried with a growing pause (up to
  * FULL_RETRY_MAX_MS), nothing is acked meanwhile, one warning per
  * FULL_LOG_MS; the HTTP API keeps reading. When a write succeeds again
@@ -492,7 +493,7 @@ static int run_group(struct ingest *g, struct msg *msgs, size_t max)
 		ret = store_commit(g->s);
 	if (ret != GFI_OK) {
 		store_rollback(g->s);
-		if (ret != GFI_E_FULL)
+		if (ret != GFI_E_FULL && ret != GFI_E_BUSY)
 			log_err("ingest transaction rolled back: messages=%zu: %s "
 				"(nothing acked; gateways resend)", n, gfi_strerror(ret));
 		return ret;
@@ -502,17 +503,17 @@ static int run_group(struct ingest *g, struct msg *msgs, size_t max)
 	return GFI_OK;
 }
 
-/* msgs as one transaction; when that fails other than for a full store,
- * each message alone, so one bad message holds back no other. GFI_E_FULL
- * when the store is full (the caller pauses and retries the group). */
+/* msgs as one transaction; when that fails other than for a full or busy
+ * store, each message alone, so one bad message holds back no other.
+ * GFI_E_FULL / GFI_E_BUSY: the caller pauses and retries the group. */
 static int process_group(struct ingest *g, struct msg *msgs)
 {
 	int ret = run_group(g, msgs, GROUP_MAX);
 
-	if (ret == GFI_OK || ret == GFI_E_FULL || msgs->next == NULL)
+	if (ret == GFI_OK || ret == GFI_E_FULL || ret == GFI_E_BUSY || msgs->next == NULL)
 		return ret;
 	for (struct msg *m = msgs; m != NULL; m = m->next) {
-		if ((ret = run_group(g, m, 1)) == GFI_E_FULL)
+		if ((ret = run_group(g, m, 1)) == GFI_E_FULL || ret == GFI_E_BUSY)
 			return ret;
 	}
 	return GFI_OK;
@@ -543,18 +544,19 @@ static int pause_ms(struct ingest *g, int ms)
 static void process_until_stored(struct ingest *g, struct msg *msgs)
 {
 	int64_t since = 0, logged = 0;
-	int wait = FULL_RETRY_MIN_MS;
+	int wait = FULL_RETRY_MIN_MS, ret;
 
-	while (process_group(g, msgs) == GFI_E_FULL) {
+	while ((ret = process_group(g, msgs)) == GFI_E_FULL || ret == GFI_E_BUSY) {
 		int64_t now = mono_ms();
 
 		if (since == 0)
 			since = now;
 		if (logged == 0 || now - logged >= FULL_LOG_MS) {
 			logged = now;
-			log_warn("store full: ingest paused for %" PRId64 " s, nothing "
+			log_warn("store %s: ingest paused for %" PRId64 " s, nothing "
 				 "acked (gateways keep their batches); reads still "
-				 "served; retrying by itself", (now - since) / 1000);
+				 "served; retrying by itself",
+				 ret == GFI_E_FULL ? "full" : "busy", (now - since) / 1000);
 		}
 		if (pause_ms(g, wait))
 			return;

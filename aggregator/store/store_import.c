@@ -199,20 +199,29 @@ static int same_reading(const struct gfi_reading *a, const struct gfi_reading *b
 	return a->value == b->value;
 }
 
+/* r as stored into *mine (no value: NaN); GFI_E_RANGE for a valued status
+ * without a finite value. */
+static int as_stored(const struct gfi_reading *r, struct gfi_reading *mine)
+{
+	*mine = *r;
+	if (!gfi_status_has_value(r->status))
+		mine->value = NAN;
+	else if (!isfinite(r->value))
+		return GFI_E_RANGE;
+	return GFI_OK;
+}
+
 int store_importer_add(struct store_importer *im, const char *gateway,
 		       const struct gfi_reading *r, int *outcome,
 		       struct gfi_reading *held, int64_t *held_import)
 {
 	int has_value = gfi_status_has_value(r->status);
-	struct gfi_reading mine = *r;
+	struct gfi_reading mine;
 	sqlite3_stmt *st = im->st[IM_INSERT];
 	int ret;
 
-	if (has_value && !isfinite(r->value))
-		return GFI_E_RANGE;
-	if (!has_value)
-		mine.value = NAN;
-	if ((ret = series_of(im, gateway, r)) != GFI_OK)
+	if ((ret = as_stored(r, &mine)) != GFI_OK ||
+	    (ret = series_of(im, gateway, r)) != GFI_OK)
 		return ret;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -236,6 +245,52 @@ int store_importer_add(struct store_importer *im, const char *gateway,
 		return ret;
 	if (ret == 0)     /* ignored yet not held: cannot happen in a transaction */
 		return store_fail(im->s, "import reading insert", SQLITE_INTERNAL);
+	*outcome = same_reading(&mine, held) ? STORE_IMPORT_PRESENT
+					     : STORE_IMPORT_COLLIDES;
+	return GFI_OK;
+}
+
+int store_import_snapshot(struct store *s)
+{
+	return db_exec(s->db, "BEGIN DEFERRED", "import snapshot");
+}
+
+/* The id of (gateway, r's meter, point) into im->series without creating
+ * it: 1 held, 0 not. */
+static int series_held(struct store_importer *im, const char *gateway,
+		       const struct gfi_reading *r)
+{
+	sqlite3_stmt *st = im->st[IM_SERIES_GET];
+	int rc;
+
+	sqlite3_reset(st);
+	db_bind_text(st, 1, gateway);
+	db_bind_text(st, 2, r->meter);
+	db_bind_text(st, 3, r->point);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		im->series = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(im->s, "series read", rc);
+	return rc == SQLITE_ROW;
+}
+
+int store_importer_check(struct store_importer *im, const char *gateway,
+			 const struct gfi_reading *r, int *outcome,
+			 struct gfi_reading *held, int64_t *held_import)
+{
+	struct gfi_reading mine;
+	int ret;
+
+	*outcome = STORE_IMPORT_INSERTED;
+	if ((ret = as_stored(r, &mine)) != GFI_OK ||
+	    (ret = series_held(im, gateway, r)) <= 0)
+		return ret;
+	*held = mine;
+	*held_import = 0;
+	if ((ret = held_reading(im, r->time_s, held, held_import)) <= 0)
+		return ret;
 	*outcome = same_reading(&mine, held) ? STORE_IMPORT_PRESENT
 					     : STORE_IMPORT_COLLIDES;
 	return GFI_OK;

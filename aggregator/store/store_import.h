@@ -48,6 +48,17 @@ int store_importer_add(struct store_importer *im, const char *gateway,
 		       const struct gfi_reading *r, int *outcome,
 		       struct gfi_reading *held, int64_t *held_import);
 
+/* A read transaction (BEGIN DEFERRED: one snapshot, no write lock) for a
+ * dry run; end it with store_rollback. GFI_E_DB. */
+int store_import_snapshot(struct store *s);
+
+/* What store_importer_add would do with r, without writing: *outcome as
+ * there (a series not yet held: STORE_IMPORT_INSERTED). For --dry-run,
+ * which so takes no write lock. GFI_E_RANGE, GFI_E_DB. */
+int store_importer_check(struct store_importer *im, const char *gateway,
+			 const struct gfi_reading *r, int *outcome,
+			 struct gfi_reading *held, int64_t *held_import);
+
 /* Inside the transaction: rebuild from raw readings the rollup and the
  * imported count of every (series, day) that import id brought readings
  * to, exactly as ingest keeps rollups. *days (may be NULL) gets how many. */
