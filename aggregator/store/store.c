@@ -237,6 +237,20 @@ static const struct db_migration migrations[] = {
 	"  gateway TEXT PRIMARY KEY, over_cap INTEGER NOT NULL DEFAULT 0,"
 	"  throttled INTEGER NOT NULL DEFAULT 0, last_s INTEGER NOT NULL DEFAULT 0"
 	") WITHOUT ROWID;" },
+	/* 11: an import stages its readings in bounded transactions while
+	 * pending (readers skip them: STORE_READING_PUBLISHED) and is
+	 * published by clearing the flag (store_import.c). */
+	{ 11, "ALTER TABLE imports ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;"
+	/* The rollups of the days a pending import touched, built before it
+	 * is published; base_*: the live row's when built. */
+	"CREATE TABLE rollup_staged ("
+	"  import_id INTEGER NOT NULL, series INTEGER NOT NULL, day_s INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL, bad INTEGER NOT NULL,"
+	"  first_s INTEGER, first_v REAL, last_s INTEGER, last_v REAL,"
+	"  min_v REAL, max_v REAL, integral REAL NOT NULL, flagged INTEGER NOT NULL,"
+	"  imported INTEGER NOT NULL, base_count INTEGER, base_bad INTEGER,"
+	"  PRIMARY KEY (import_id, series, day_s)"
+	") WITHOUT ROWID;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

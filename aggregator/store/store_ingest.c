@@ -85,8 +85,9 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_ROLLUP_GET] = "SELECT " DAY_COLS " FROM rollups WHERE series = ?1 AND day_s = ?2",
 	[ST_ROLLUP_PUT] = "INSERT OR REPLACE INTO rollups (series, day_s, " DAY_COLS ") "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_DAY_READINGS] = "SELECT time_s, value, status FROM readings WHERE series = ?1 "
-			    "AND time_s >= ?2 AND time_s < ?3 ORDER BY time_s",
+	[ST_DAY_READINGS] = "SELECT time_s, value, status FROM readings r WHERE series = ?1 "
+			    "AND time_s >= ?2 AND time_s < ?3 AND "
+			    STORE_READING_PUBLISHED("r") " ORDER BY time_s",
 	[ST_QUAR_READING] = "INSERT INTO quarantined_readings (received_s, gateway, "
 			    "meter, point, quantity, time_s, value, status, reason) "
 			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
