@@ -470,38 +470,19 @@ static int day_fold(struct store *s, sqlite3_stmt *rd, int64_t id,
 	return GFI_OK;
 }
 
-/* Bind (series, day, the rollup columns) as ?1..?12 of st. */
-static void bind_day(sqlite3_stmt *st, const struct day_key *k,
-		     const struct store_day *d)
-{
-	sqlite3_reset(st);
-	sqlite3_clear_bindings(st);
-	db_bind_int64(st, 1, k->series);
-	db_bind_int64(st, 2, k->day_s);
-	db_bind_int64(st, 3, d->count);
-	db_bind_int64(st, 4, d->bad);
-	if (d->count > 0) {
-		db_bind_int64(st, 5, d->first_s);
-		db_bind_double(st, 6, d->first_v);
-		db_bind_int64(st, 7, d->last_s);
-		db_bind_double(st, 8, d->last_v);
-		db_bind_double(st, 9, d->min_v);
-		db_bind_double(st, 10, d->max_v);
-	}
-	db_bind_double(st, 11, d->integral);
-	db_bind_int64(st, 12, d->flagged);
-}
-
 static int day_rebuild(struct store *s, struct rebuild *b, const struct day_key *k,
 		       enum gfi_qkind kind)
 {
+	sqlite3_stmt *st = b->staged ? b->staged : b->put;
 	struct store_day d;
 	int64_t imported = 0;
 	int rc, ret = day_fold(s, b->rd, b->id, k, kind, &d, &imported);
 
 	if (ret != GFI_OK)
 		return ret;
-	bind_day(b->staged ? b->staged : b->put, k, &d);
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	store_day_bind(st, k->series, k->day_s, &d);
 	if (b->staged != NULL) {
 		db_bind_int64(b->staged, 13, b->id);
 		db_bind_int64(b->staged, 14, imported);

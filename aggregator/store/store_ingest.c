@@ -386,6 +386,13 @@ static int day_put(struct store *s, int64_t series, int64_t day_s,
 
 	if (ret != GFI_OK)
 		return ret;
+	store_day_bind(st, series, day_s, d);
+	return db_step_done(s->db, st, "rollup write");
+}
+
+void store_day_bind(sqlite3_stmt *st, int64_t series, int64_t day_s,
+		    const struct store_day *d)
+{
 	db_bind_int64(st, 1, series);
 	db_bind_int64(st, 2, day_s);
 	db_bind_int64(st, 3, d->count);
@@ -400,7 +407,6 @@ static int day_put(struct store *s, int64_t series, int64_t day_s,
 	} /* else: unbound parameters are NULL */
 	db_bind_double(st, 11, d->integral);
 	db_bind_int64(st, 12, d->flagged);
-	return db_step_done(s->db, st, "rollup write");
 }
 
 /* Fold the valid reading (t, v), later than every valid reading of d, into d. */

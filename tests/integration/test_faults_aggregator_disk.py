@@ -15,7 +15,7 @@ import resource
 import time
 
 import gfitest as g
-import test_ingest_reject as R
+import issue18
 
 GW = "gw-d"
 N = 40
@@ -23,14 +23,8 @@ N = 40
 
 def main():
     with g.Procs() as P:
-        city = g.City(P)
-        key, crt = city.enroll(GW)
-        city.start_broker()
-        agg = g.Aggregator(city)
-        agg.register_unit()
-        agg.register_gateway(GW, key, [("E1", "import_kwh", "elec_import_kwh")])
-        proc = agg.start()
-        gw = R.Gateway(P, city, GW, key, crt)
+        agg, gws = issue18.city_with(P, (GW,), [("E1", "import_kwh", "elec_import_kwh")])
+        proc, gw = agg.proc, gws[GW]
         gw.publish(gw.next_good())
         g.wait_for(lambda: agg.head(GW) == 1, 15, "first batch stored")
         wal = os.path.getsize(agg.store + "-wal")

@@ -14,7 +14,7 @@ import threading
 import time
 
 import gfitest as g
-import test_ingest_reject as R
+import issue18
 
 ROWS = 300000
 T0 = 1420041600          # 2015-01-01 00:00 Asia/Shanghai
@@ -33,15 +33,9 @@ def visible(agg):
 
 def main():
     with g.Procs() as P:
-        city = g.City(P)
-        key, crt = city.enroll("gw-a")
-        city.start_broker()
-        agg = g.Aggregator(city)
-        agg.register_unit()
-        agg.register_gateway("gw-a", key, [("E1", "import_kwh", "elec_import_kwh"),
-                                           ("H1", "kwh", "elec_import_kwh")])
-        agg.start()
-        gw = R.Gateway(P, city, "gw-a", key, crt)
+        agg, gws = issue18.city_with(P, ("gw-a",), [("E1", "import_kwh", "elec_import_kwh"),
+                                                     ("H1", "kwh", "elec_import_kwh")])
+        gw = gws["gw-a"]
         csv = P.path("history.csv")
         with open(csv, "w") as f:
             f.write("gateway,meter,point,time,value\n")
@@ -62,13 +56,7 @@ def main():
         t.start()
         waits, seen = [], set()
         while t.is_alive() or len(waits) < 5:
-            gw.publish(gw.next_good())
-            t0 = time.monotonic()
-            try:
-                g.wait_for(lambda: agg.head("gw-a") == gw.seq, 20, "batch stored", 0.01)
-            except RuntimeError:
-                pass
-            waits.append(time.monotonic() - t0 if agg.head("gw-a") == gw.seq else 99)
+            waits.append(issue18.store_time(agg, gw))
             seen.add(visible(agg))
             time.sleep(0.2)
         t.join()

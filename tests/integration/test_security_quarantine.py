@@ -20,7 +20,7 @@ import threading
 import time
 
 import gfitest as g
-import test_ingest_reject as R
+import issue18
 
 FLOOD = 10000
 CAP_ROWS, CAP_BYTES, PREFIX = 40, 65536, 256
@@ -45,25 +45,11 @@ def flood(F, sent):
 
 def main():
     with g.Procs() as P:
-        city = g.City(P)
-        key_f, crt_f = city.enroll("gw-f")
-        key_b, crt_b = city.enroll("gw-b")
-        city.start_broker()
-        agg = g.Aggregator(city)
-        with open(agg.config) as f:
-            cfg = json.load(f)
-        cfg["quarantine"] = {"max_rows": CAP_ROWS, "max_bytes": CAP_BYTES,
-                             "prefix_bytes": PREFIX, "refused_per_min": 60,
-                             "refused_burst": 20}
-        with open(agg.config, "w") as f:
-            json.dump(cfg, f)
-        agg.register_unit()
-        pts = [("E1", "import_kwh", "elec_import_kwh")]
-        agg.register_gateway("gw-f", key_f, pts)
-        agg.register_gateway("gw-b", key_b, pts)
-        agg.start()
-        F = R.Gateway(P, city, "gw-f", key_f, crt_f)
-        B = R.Gateway(P, city, "gw-b", key_b, crt_b)
+        agg, gws = issue18.city_with(
+            P, ("gw-f", "gw-b"), [("E1", "import_kwh", "elec_import_kwh")],
+            {"max_rows": CAP_ROWS, "max_bytes": CAP_BYTES, "prefix_bytes": PREFIX,
+             "refused_per_min": 60, "refused_burst": 20})
+        F, B = gws["gw-f"], gws["gw-b"]
         B.publish(B.next_good())
         g.wait_for(lambda: agg.head("gw-b") == 1, 15, "first good batch")
         size0 = store_bytes(agg)
@@ -82,13 +68,7 @@ def main():
         waits = []
         while t.is_alive() or len(waits) < 5:
             time.sleep(0.3)
-            B.publish(B.next_good())
-            t0 = time.monotonic()
-            try:
-                g.wait_for(lambda: agg.head("gw-b") == B.seq, 10, "gw-b stored", 0.01)
-            except RuntimeError:
-                pass
-            waits.append(time.monotonic() - t0 if agg.head("gw-b") == B.seq else 99)
+            waits.append(issue18.store_time(agg, B, 10))
         t.join()
         g.ok(sent[0] == FLOOD, "the flood was published (%d)" % sent[0])
         print("good batches during the flood: %d, slowest stored after %.2f s"
