@@ -16,6 +16,7 @@ behind 10,000 verifications."""
 import base64
 import json
 import os
+import subprocess
 import threading
 import time
 
@@ -110,6 +111,18 @@ def main():
         left = agg.query("SELECT count(*) FROM quarantine WHERE gateway = 'gw-f'")[0][0]
         g.ok(out.startswith("purged: rows=%d" % n) and left == 0,
              "quarantine purge --all cleared gw-f (%r, %d left)" % (out, left))
+        # The section's keys are checked, each error naming its field.
+        for q, want in (({"max_rows": 0}, "quarantine.max_rows: 0 out of range"),
+                        ({"prefix_bytes": 70000}, "quarantine.prefix_bytes: 70000 out"),
+                        ({"max_rowz": 5}, "quarantine.max_rowz: unknown key")):
+            with open(agg.config) as f:
+                cfg = json.load(f)
+            cfg["quarantine"] = q
+            bad = P.write_json("bad.json", cfg)
+            r = subprocess.run([g.AGGREGATOR, "check-config", "--config", bad],
+                               capture_output=True, text=True)
+            g.ok(r.returncode != 0 and r.stderr.startswith(want),
+                 "config %r refused naming the field (%r)" % (q, r.stderr.strip()))
         F.close()
         B.close()
     g.finish("security_quarantine")
