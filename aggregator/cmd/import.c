@@ -94,6 +94,42 @@ static int run_retrying(struct store *s, struct import_result *res, const char *
 	return ret;
 }
 
+/* The command's last word on import_run's outcome ret; its exit status. */
+static int print_outcome(int ret, const struct import_result *res,
+			 const struct import_summary *sum, int dry_run, const char *base,
+			 FILE *out, FILE *err)
+{
+	int rc;
+
+	if (ret == GFI_E_INVAL) {
+		fprintf(err, "nothing imported: %zu bad rows of %zu (give --skip-bad to "
+			"import the good rows)\n", res->bad_rows, res->data_rows);
+		rc = 2;
+	} else if (ret == GFI_E_BUSY) {
+		fprintf(err, "store: still busy after %d tries; nothing imported, "
+			"try again later\n", IMPORT_BUSY_TRIES);
+		rc = IMPORT_EXIT_TEMPFAIL;
+	} else if (ret != GFI_OK) {
+		fprintf(err, "store: import failed: %s; nothing imported\n", gfi_strerror(ret));
+		rc = 1;
+	} else if (dry_run) {
+		fprintf(out, "dry run: would import %zu readings from %s (%zu bad rows "
+			"skipped, %zu already present)\n", sum->inserted, base, sum->bad,
+			sum->present);
+		rc = 0;
+	} else if (sum->id == 0) {
+		fprintf(out, "imported 0 readings from %s (%zu bad rows skipped, %zu "
+			"already present)\n", base, sum->bad, sum->present);
+		rc = 0;
+	} else {
+		fprintf(out, "imported %zu readings from %s as import %lld (%zu bad rows "
+			"skipped, %zu already present)\n", sum->inserted, base,
+			(long long)sum->id, sum->bad, sum->present);
+		rc = 0;
+	}
+	return rc;
+}
+
 int cmd_import(int argc, char **argv, FILE *out, FILE *err)
 {
 	static const struct opts_spec spec = { .options = "store csv by now",
@@ -146,32 +182,7 @@ int cmd_import(int argc, char **argv, FILE *out, FILE *err)
 	}
 	ret = run_retrying(s, &res, hex, &o, &sum, err);
 	print_errors(&res, err);
-	if (ret == GFI_E_INVAL) {
-		fprintf(err, "nothing imported: %zu bad rows of %zu (give --skip-bad to "
-			"import the good rows)\n", res.bad_rows, res.data_rows);
-		rc = 2;
-	} else if (ret == GFI_E_BUSY) {
-		fprintf(err, "store: still busy after %d tries; nothing imported, "
-			"try again later\n", IMPORT_BUSY_TRIES);
-		rc = IMPORT_EXIT_TEMPFAIL;
-	} else if (ret != GFI_OK) {
-		fprintf(err, "store: import failed: %s; nothing imported\n", gfi_strerror(ret));
-		rc = 1;
-	} else if (o.dry_run) {
-		fprintf(out, "dry run: would import %zu readings from %s (%zu bad rows "
-			"skipped, %zu already present)\n", sum.inserted, base, sum.bad,
-			sum.present);
-		rc = 0;
-	} else if (sum.id == 0) {
-		fprintf(out, "imported 0 readings from %s (%zu bad rows skipped, %zu "
-			"already present)\n", base, sum.bad, sum.present);
-		rc = 0;
-	} else {
-		fprintf(out, "imported %zu readings from %s as import %lld (%zu bad rows "
-			"skipped, %zu already present)\n", sum.inserted, base,
-			(long long)sum.id, sum.bad, sum.present);
-		rc = 0;
-	}
+	rc = print_outcome(ret, &res, &sum, o.dry_run, base, out, err);
 cleanup:
 	import_result_free(&res);
 	store_close(s);
