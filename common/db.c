@@ -52,6 +52,10 @@ int db_fail(sqlite3 *db, const char *what, int rc)
 	 * write: if the disk is broken instead, the retry fails too. */
 	if ((rc & 0xff) == SQLITE_FULL || rc == SQLITE_IOERR_WRITE)
 		return GFI_E_FULL;
+	/* Past the busy timeout: a caller may wait and retry (503, a CLI
+	 * retry), unlike a broken store. */
+	if ((rc & 0xff) == SQLITE_BUSY)
+		return GFI_E_BUSY;
 	return GFI_E_DB;
 }
 

@@ -20,6 +20,7 @@ const char *gfi_strerror(int code)
 	case GFI_E_CRYPTO: return "cryptographic error";
 	case GFI_E_EXISTS: return "already exists";
 	case GFI_E_STATE: return "invalid state";
+	case GFI_E_BUSY: return "busy (another writer holds the store; try again)";
 	default: return "unknown error";
 	}
 }

@@ -23,6 +23,7 @@ enum {
 	GFI_E_CRYPTO = -11,  /* signature or key error */
 	GFI_E_EXISTS = -12,  /* already exists */
 	GFI_E_STATE = -13,   /* call not valid in this state */
+	GFI_E_BUSY = -14,    /* another writer holds the store: try again */
 };
 
 /* A short English description of a GFI_E_* code; never NULL. */

@@ -391,7 +391,8 @@ static mhd_result answer(struct http *h, struct MHD_Connection *con,
 	/* send_reply owns the body from here. */
 	return send_reply(h, con, &(struct reply){ .status = (unsigned)resp.status,
 		.type = resp.content_type, .body = resp.body, .len = resp.len,
-		.allow = resp.allow, .filename = resp.filename });
+		.allow = resp.allow, .filename = resp.filename,
+		.retry_after_s = resp.status == 503 ? 1 : 0 });
 }
 
 /* What the head says about the body's framing (RFC 9112 section 6). */

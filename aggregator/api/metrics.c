@@ -119,6 +119,37 @@ static int metrics_reason(void *ctx, const void *row)
 	return 0;
 }
 
+/* The bounded quarantine's totals (store_quarantine.h): what it holds and
+ * what it only counted. */
+static int metrics_quarantine(struct metrics_walk *w, struct store *s)
+{
+	struct quarantine_summary q;
+	int rc = store_quarantine_totals(s, &q);
+
+	if (rc != GFI_OK)
+		return rc;
+	mw_printf(w,
+		"# HELP gfi_quarantine_rows Refused batches held (distinct payloads).\n"
+		"# TYPE gfi_quarantine_rows gauge\n"
+		"gfi_quarantine_rows %" PRId64 "\n"
+		"# HELP gfi_quarantine_bytes Bytes held against the gateways' caps.\n"
+		"# TYPE gfi_quarantine_bytes gauge\n"
+		"gfi_quarantine_bytes %" PRId64 "\n"
+		"# HELP gfi_quarantine_repeats_total Refused payloads already held.\n"
+		"# TYPE gfi_quarantine_repeats_total counter\n"
+		"gfi_quarantine_repeats_total %" PRId64 "\n"
+		"# HELP gfi_quarantine_over_cap_total Refused batches not kept: "
+		"their gateway was at its cap.\n"
+		"# TYPE gfi_quarantine_over_cap_total counter\n"
+		"gfi_quarantine_over_cap_total %" PRId64 "\n"
+		"# HELP gfi_quarantine_throttled_total Messages only counted: their "
+		"gateway's refusal budget was spent.\n"
+		"# TYPE gfi_quarantine_throttled_total counter\n"
+		"gfi_quarantine_throttled_total %" PRId64 "\n",
+		q.rows, q.bytes, q.repeats, q.over_cap, q.throttled);
+	return GFI_OK;
+}
+
 int api_get_metrics(struct api_ctx *c)
 {
 	struct metrics_walk w = { .c = c, .cap = 4096, .now = (int64_t)time(NULL) };
@@ -146,6 +177,8 @@ int api_get_metrics(struct api_ctx *c)
 		n.readings, n.batches, n.quarantined_batches);
 	if (w.rc == GFI_OK)
 		rc = store_quarantine_reasons(c->s, metrics_reason, &w);
+	if (rc == GFI_OK && w.rc == GFI_OK)
+		rc = metrics_quarantine(&w, c->s);
 	mw_printf(&w, "# HELP gfi_agent_queue_depth Readings queued on the gateway "
 		  "(its last status).\n# TYPE gfi_agent_queue_depth gauge\n"
 		  "# HELP gfi_agent_lag_seconds Age of the oldest reading queued on "

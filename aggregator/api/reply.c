@@ -57,6 +57,10 @@ int api_fail_store(struct api_ctx *c, int rc)
 {
 	if (rc == GFI_E_NOTFOUND)
 		return api_fail(c, 404, "not found");
+	/* Another writer (an import, another instance) holds the store past
+	 * the busy timeout: 503, and http.c adds Retry-After. */
+	if (rc == GFI_E_BUSY)
+		return api_fail(c, 503, "store: busy, try again");
 	return api_fail(c, 500, "store: %s", gfi_strerror(rc));
 }
 

@@ -29,7 +29,11 @@
 static const char *const top_keys[] = {
 	"store", "broker", "client_id", "shared_group", "future_tolerance_s",
 	"min_coverage",
-	"log_level", "http", NULL,
+	"log_level", "http", "quarantine", NULL,
+};
+static const char *const quarantine_keys[] = {
+	"max_rows", "max_bytes", "prefix_bytes", "retention_days",
+	"refused_per_min", "refused_burst", NULL,
 };
 static const char *const http_keys[] = {
 	"bind", "port", "static_dir", "max_body_bytes", "max_connections",
@@ -184,6 +188,34 @@ static int load_http(const cJSON *h, struct agg_http *http, char *err,
 	return GFI_OK;
 }
 
+/* The optional quarantine section; absent: every default. */
+static int load_quarantine(const cJSON *q, struct agg_quarantine *out, char *err,
+			   size_t errlen)
+{
+	int ret;
+
+	if (q != NULL && !cJSON_IsObject(q)) {
+		snprintf(err, errlen, "quarantine: must be an object");
+		return GFI_E_INVAL;
+	}
+	if ((q != NULL &&
+	     (ret = gfi_json_check_keys(q, "quarantine", quarantine_keys, err, errlen))) ||
+	    (ret = gfi_json_int(q, "max_rows", "quarantine", 0, 1, 1000000, 1000,
+				&out->max_rows, err, errlen)) ||
+	    (ret = gfi_json_int(q, "max_bytes", "quarantine", 0, 4096, 1LL << 30,
+				8LL << 20, &out->max_bytes, err, errlen)) ||
+	    (ret = gfi_json_int(q, "prefix_bytes", "quarantine", 0, 0, 65536, 512,
+				&out->prefix_bytes, err, errlen)) ||
+	    (ret = gfi_json_int(q, "retention_days", "quarantine", 0, 1, 3650, 30,
+				&out->retention_days, err, errlen)) ||
+	    (ret = gfi_json_int(q, "refused_per_min", "quarantine", 0, 1, 60000, 60,
+				&out->refused_per_min, err, errlen)) ||
+	    (ret = gfi_json_int(q, "refused_burst", "quarantine", 0, 1, 10000, 30,
+				&out->refused_burst, err, errlen)))
+		return ret;
+	return GFI_OK;
+}
+
 static int load_top(const cJSON *root, struct agg_config *cfg, char *err,
 		    size_t errlen)
 {
@@ -222,7 +254,9 @@ static int load_top(const cJSON *root, struct agg_config *cfg, char *err,
 		return GFI_E_INVAL;
 	}
 	if ((ret = load_http(cJSON_GetObjectItemCaseSensitive(root, "http"), &cfg->http,
-			     err, errlen)) != GFI_OK)
+			     err, errlen)) != GFI_OK ||
+	    (ret = load_quarantine(cJSON_GetObjectItemCaseSensitive(root, "quarantine"),
+				   &cfg->quarantine, err, errlen)) != GFI_OK)
 		return ret;
 	if (cJSON_GetObjectItemCaseSensitive(root, "broker") == NULL)
 		return GFI_OK;

@@ -26,6 +26,12 @@
  *             "head_timeout_s": 10,               a request's head and body
  *                                                 arrive within this
  *             "auth_failures_per_min": 10 }       then 429 for that address
+ *   "quarantine": { "max_rows": 1000,         optional: per gateway, refused
+ *                   "max_bytes": 8388608,      batches kept (store_quarantine.h)
+ *                   "prefix_bytes": 512,       of an unauthenticated payload
+ *                   "retention_days": 30,
+ *                   "refused_per_min": 60,     refused batches verified per
+ *                   "refused_burst": 30 }      gateway; beyond: only counted
  * }
  * "broker" may be left out only for `gfi-aggregator http` (a read-only
  * replica): serve and check-config refuse a config without it.
@@ -57,6 +63,17 @@ struct agg_http {
 						  tokens per client address */
 };
 
+/* The quarantine's bounds and ingest's throttle for refused batches
+ * (docs/security.md, "Quarantine"). */
+struct agg_quarantine {
+	long long max_rows;                    /* 1..1e6, default 1000 */
+	long long max_bytes;                   /* 4 KiB..1 GiB, default 8 MiB */
+	long long prefix_bytes;                /* 0..64 KiB, default 512 */
+	long long retention_days;              /* 1..3650, default 30 */
+	long long refused_per_min;             /* 1..60000, default 60 */
+	long long refused_burst;               /* 1..10000, default 30 */
+};
+
 struct agg_config {
 	char store[AGGCONFIG_PATH_MAX];        /* SQLite store file, absolute */
 	char host[64];                         /* broker host; checked against
@@ -76,6 +93,7 @@ struct agg_config {
 	int log_level;                         /* GFI_LOG_*, default notice */
 	int has_broker;                        /* the "broker" section is present */
 	struct agg_http http;
+	struct agg_quarantine quarantine;
 };
 
 /* Load and validate the config at path into *cfg. GFI_OK, or GFI_E_IO

@@ -5,12 +5,15 @@
  *
  * Invariants: a file that is refused as a whole imports nothing; bad rows
  * import nothing unless --skip-bad; `--now` pins the aggregator's now
- * (now.h), the import's recorded time; --dry-run writes nothing.
+ * (now.h), the import's recorded time; --dry-run writes nothing and takes
+ * no write lock; a store another writer holds is tried again
+ * (IMPORT_BUSY_TRIES), then exit 75 (EX_TEMPFAIL), never 1.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "cmd.h"
 #include "error.h"
@@ -18,6 +21,9 @@
 #include "now.h"
 #include "opts.h"
 #include "sign.h"
+
+#define IMPORT_BUSY_TRIES 6
+#define IMPORT_EXIT_TEMPFAIL 75   /* sysexits.h EX_TEMPFAIL: try again later */
 
 /* Read the whole file at path (regular, at most IMPORT_FILE_MAX bytes). */
 static int slurp(const char *path, uint8_t **buf, size_t *len, FILE *err)
@@ -70,6 +76,60 @@ static void print_errors(const struct import_result *res, FILE *err)
 		fprintf(err, "... %zu more\n", res->bad_rows - res->nerrors);
 }
 
+/* import_run, tried again while another writer holds the store past the
+ * busy timeout (each try already waited that long); a busy store is not
+ * a failure of the import. */
+static int run_retrying(struct store *s, struct import_result *res, const char *hex,
+			const struct import_opts *o, struct import_summary *sum,
+			FILE *err)
+{
+	int ret = import_run(s, res, hex, o, sum);
+
+	for (int i = 1; ret == GFI_E_BUSY && i < IMPORT_BUSY_TRIES; i++) {
+		fprintf(err, "store busy: trying again (%d of %d)\n", i + 1,
+			IMPORT_BUSY_TRIES);
+		sleep(1);
+		ret = import_run(s, res, hex, o, sum);
+	}
+	return ret;
+}
+
+/* The command's last word on import_run's outcome ret; its exit status. */
+static int print_outcome(int ret, const struct import_result *res,
+			 const struct import_summary *sum, int dry_run, const char *base,
+			 FILE *out, FILE *err)
+{
+	int rc;
+
+	if (ret == GFI_E_INVAL) {
+		fprintf(err, "nothing imported: %zu bad rows of %zu (give --skip-bad to "
+			"import the good rows)\n", res->bad_rows, res->data_rows);
+		rc = 2;
+	} else if (ret == GFI_E_BUSY) {
+		fprintf(err, "store: still busy after %d tries; nothing imported, "
+			"try again later\n", IMPORT_BUSY_TRIES);
+		rc = IMPORT_EXIT_TEMPFAIL;
+	} else if (ret != GFI_OK) {
+		fprintf(err, "store: import failed: %s; nothing imported\n", gfi_strerror(ret));
+		rc = 1;
+	} else if (dry_run) {
+		fprintf(out, "dry run: would import %zu readings from %s (%zu bad rows "
+			"skipped, %zu already present)\n", sum->inserted, base, sum->bad,
+			sum->present);
+		rc = 0;
+	} else if (sum->id == 0) {
+		fprintf(out, "imported 0 readings from %s (%zu bad rows skipped, %zu "
+			"already present)\n", base, sum->bad, sum->present);
+		rc = 0;
+	} else {
+		fprintf(out, "imported %zu readings from %s as import %lld (%zu bad rows "
+			"skipped, %zu already present)\n", sum->inserted, base,
+			(long long)sum->id, sum->bad, sum->present);
+		rc = 0;
+	}
+	return rc;
+}
+
 int cmd_import(int argc, char **argv, FILE *out, FILE *err)
 {
 	static const struct opts_spec spec = { .options = "store csv by now",
@@ -120,30 +180,9 @@ int cmd_import(int argc, char **argv, FILE *out, FILE *err)
 		rc = ret == GFI_E_NOMEM ? 1 : 2;
 		goto cleanup;
 	}
-	ret = import_run(s, &res, hex, &o, &sum);
+	ret = run_retrying(s, &res, hex, &o, &sum, err);
 	print_errors(&res, err);
-	if (ret == GFI_E_INVAL) {
-		fprintf(err, "nothing imported: %zu bad rows of %zu (give --skip-bad to "
-			"import the good rows)\n", res.bad_rows, res.data_rows);
-		rc = 2;
-	} else if (ret != GFI_OK) {
-		fprintf(err, "store: import failed: %s; nothing imported\n", gfi_strerror(ret));
-		rc = 1;
-	} else if (o.dry_run) {
-		fprintf(out, "dry run: would import %zu readings from %s (%zu bad rows "
-			"skipped, %zu already present)\n", sum.inserted, base, sum.bad,
-			sum.present);
-		rc = 0;
-	} else if (sum.id == 0) {
-		fprintf(out, "imported 0 readings from %s (%zu bad rows skipped, %zu "
-			"already present)\n", base, sum.bad, sum.present);
-		rc = 0;
-	} else {
-		fprintf(out, "imported %zu readings from %s as import %lld (%zu bad rows "
-			"skipped, %zu already present)\n", sum.inserted, base,
-			(long long)sum.id, sum.bad, sum.present);
-		rc = 0;
-	}
+	rc = print_outcome(ret, &res, &sum, o.dry_run, base, out, err);
 cleanup:
 	import_result_free(&res);
 	store_close(s);

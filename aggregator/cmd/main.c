@@ -39,6 +39,8 @@ const struct command cmd_commands[] = {
 	{ "spotchecks", cmd_spotchecks, "--store FILE [--gateway ID --meter ID --point ID]" },
 	{ "token", cmd_token, "add --store FILE --role city|county|unit [--scope COUNTY|UNIT]\n"
 	  "--name NAME | list --store FILE | revoke --store FILE --name NAME" },
+	{ "quarantine", cmd_quarantine, "list --store FILE [--gateway ID] [--json]\n"
+	  "| purge --store FILE [--gateway ID] --before TIME | --all" },
 	{ NULL, NULL, NULL },
 };
 

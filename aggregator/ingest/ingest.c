@@ -15,10 +15,29 @@
  * that is safe, because Paho has already PUBACKed it anyway and no ack will
  * cover it, so its agent resends it after its ack timeout.
  *
+ * Paho runs that callback holding its own lock, which publishing an ack
+ * needs too: while the ingest thread publishes acks (acking, under mu) a
+ * full queue takes up to ACK_SLACK_MSGS more messages instead of waiting,
+ * so an ack never waits FULL_WAIT_MS behind a callback that waits for it.
+ *
+ * Refused batches cost work (a signature check, a quarantine row), so each
+ * gateway has a budget for them (refusals.h, config "quarantine"): beyond
+ * it a gateway's messages are only counted as throttled, not verified or
+ * stored. A throttled good batch is not acked: its agent resends it once
+ * the budget has refilled.
+ *
+ * A full store (GFI_E_FULL: no space, or a file size limit) or one another
+ * writer holds past the busy timeout (GFI_E_BUSY) pauses ingest:
+ * the group is kept and retried with a growing pause (up to
+ * FULL_RETRY_MAX_MS), nothing is acked meanwhile, one warning per
+ * FULL_LOG_MS; the HTTP API keeps reading. When a write succeeds again
+ * ingest resumes by itself.
+ *
  * Invariants:
  *  - an ack is published only after the commit that holds what it covers;
- *  - a failed group (store error) is rolled back whole and acks nothing,
- *    so its gateways resend;
+ *  - a failed group (store error) is rolled back whole and acks nothing;
+ *    then each of its messages is tried alone, so one bad message never
+ *    holds back another gateway's batch;
  *  - the session is persistent (cleansession 0, client id = certificate CN):
  *    batches arriving while the aggregator restarts wait at the broker.
  */
@@ -27,6 +46,7 @@
 #include <inttypes.h>
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,12 +59,15 @@
 #include "jsonutil.h"
 #include "log.h"
 #include "mqttlink.h"
+#include "refusals.h"
 #include "store.h"
 #include "verify.h"
 
 #define QUEUE_MAX_MSGS 1024
 #define QUEUE_MAX_BYTES (64u * 1024 * 1024)
 #define FULL_WAIT_MS 2000
+#define ACK_SLACK_MSGS 64
+#define ACK_SLACK_BYTES (16u * 1024 * 1024)
 #define GROUP_MAX 32          /* messages in one transaction */
 #define WAKE_MS 250
 #define BACKOFF_MIN_MS 500     /* reconnect backoff (mqttlink.h) */
@@ -52,6 +75,10 @@
 #define KEEPALIVE_S 30
 #define TOPIC_MAX 128
 #define STATUS_MAX_BYTES 4096
+#define FULL_RETRY_MIN_MS 500
+#define FULL_RETRY_MAX_MS 10000
+#define FULL_LOG_MS 60000
+#define PURGE_EVERY_S 3600     /* quarantine retention */
 
 struct msg {
 	struct msg *next;
@@ -82,11 +109,14 @@ struct ingest {
 	struct msg *head, *tail;
 	size_t nq, qbytes;
 	int stop;
+	int acking;                       /* the ingest thread publishes acks */
 	uint64_t dropped;
 
 	/* Ingest thread only. */
 	struct ack acks[GROUP_MAX];
 	size_t nacks;
+	struct refusals *refusals;        /* owned */
+	int64_t purged_s;                 /* last retention purge */
 };
 
 static int64_t mono_ms(void)
@@ -140,6 +170,16 @@ static struct msg *msg_copy(const char *topic, size_t tlen, const void *payload,
 	return m;
 }
 
+/* Whether m finds no room; while acks are published, with the slack. */
+static int queue_full(const struct ingest *g, const struct msg *m)
+{
+	size_t slack = g->acking ? ACK_SLACK_MSGS : 0;
+	size_t slack_bytes = g->acking ? ACK_SLACK_BYTES : 0;
+
+	return g->nq >= QUEUE_MAX_MSGS + slack ||
+	       g->qbytes + m->len > QUEUE_MAX_BYTES + slack_bytes;
+}
+
 /* Wait (bounded) for room, then append m; drop it if there is none. */
 static void enqueue(struct ingest *g, struct msg *m)
 {
@@ -148,12 +188,11 @@ static void enqueue(struct ingest *g, struct msg *m)
 
 	deadline(&ts, FULL_WAIT_MS);
 	pthread_mutex_lock(&g->mu);
-	while ((full = g->nq >= QUEUE_MAX_MSGS ||
-		       g->qbytes + m->len > QUEUE_MAX_BYTES) && !g->stop) {
+	while (queue_full(g, m) && !g->stop) {
 		if (pthread_cond_timedwait(&g->room, &g->mu, &ts) != 0)
 			break;
 	}
-	full = g->nq >= QUEUE_MAX_MSGS || g->qbytes + m->len > QUEUE_MAX_BYTES;
+	full = queue_full(g, m);
 	if (full || g->stop) {
 		g->dropped++;
 		pthread_mutex_unlock(&g->mu);
@@ -239,6 +278,23 @@ static void publish_ack(struct ingest *g, const struct ack *a)
 		log_info("ack not sent: gateway=%s seq=%" PRIu64 ": %s "
 			 "(the gateway resends and is acked then)", a->gateway,
 			 a->head, MQTTAsync_strerror(rc));
+}
+
+/* Publish the group's acks; a full queue's callback stops waiting meanwhile
+ * (it would hold the Paho lock the publish needs). */
+static void publish_acks(struct ingest *g)
+{
+	if (g->nacks == 0)
+		return;
+	pthread_mutex_lock(&g->mu);
+	g->acking = 1;
+	pthread_cond_broadcast(&g->room);
+	pthread_mutex_unlock(&g->mu);
+	for (size_t i = 0; i < g->nacks; i++)
+		publish_ack(g, &g->acks[i]);
+	pthread_mutex_lock(&g->mu);
+	g->acking = 0;
+	pthread_mutex_unlock(&g->mu);
 }
 
 static void ack_note(struct ingest *g, const struct verify_decision *d)
@@ -380,36 +436,148 @@ static int is_status(const char *topic)
 	return n > 7 && strcmp(topic + n - 7, "/status") == 0;
 }
 
-/* Verify and store msgs in one transaction; ack after the commit. */
-static void process_group(struct ingest *g, struct msg *msgs)
+/* The gateway a batch topic names ("gfi/v1/<id>/batch"), or "". */
+static void topic_gateway(const char *topic, char *out, size_t size)
+{
+	const char *p = topic + strlen("gfi/v1/");
+	size_t n = strcspn(p, "/");
+
+	out[0] = '\0';
+	if (strncmp(topic, "gfi/v1/", 7) == 0 && n < size) {
+		memcpy(out, p, n);
+		out[n] = '\0';
+	}
+}
+
+/* One batch message within the group's transaction: verified unless its
+ * gateway's refusal budget is spent (then only counted). */
+static int process_batch(struct ingest *g, const struct msg *m, int64_t now)
 {
 	struct verify_decision d;
+	char gw[GFI_ID_MAX];
+	int64_t ms = mono_ms();
+	int ret;
+
+	topic_gateway(m->topic, gw, sizeof(gw));
+	if (!refusals_allow(g->refusals, gw, ms))
+		return GFI_OK;
+	ret = verify_message(g->v, m->topic, m->payload, m->len, now, &d);
+	if (ret == GFI_OK) {
+		log_decision(&d, m->topic);
+		ack_note(g, &d);
+		if (d.outcome == VERIFY_QUARANTINED)
+			refusals_charge(g->refusals, gw, ms);
+	}
+	return ret;
+}
+
+/* Verify and store up to max of msgs in one transaction; ack after the
+ * commit. GFI_OK, or the store's error (rolled back, nothing acked). */
+static int run_group(struct ingest *g, struct msg *msgs, size_t max)
+{
 	int64_t now = (int64_t)time(NULL);
 	size_t n = 0;
 	int ret = store_begin(g->s);
 
 	g->nacks = 0;
-	for (struct msg *m = msgs; m != NULL && ret == GFI_OK; m = m->next, n++) {
-		if (is_status(m->topic)) {
+	for (struct msg *m = msgs; m != NULL && n < max && ret == GFI_OK;
+	     m = m->next, n++) {
+		if (is_status(m->topic))
 			on_status(g, m, now);
-			continue;
-		}
-		ret = verify_message(g->v, m->topic, m->payload, m->len, now, &d);
-		if (ret == GFI_OK) {
-			log_decision(&d, m->topic);
-			ack_note(g, &d);
-		}
+		else
+			ret = process_batch(g, m, now);
 	}
+	if (ret == GFI_OK)
+		ret = refusals_flush(g->refusals, g->s, now, mono_ms());
 	if (ret == GFI_OK)
 		ret = store_commit(g->s);
 	if (ret != GFI_OK) {
 		store_rollback(g->s);
-		log_err("ingest transaction rolled back: messages=%zu: %s "
-			"(nothing acked; gateways resend)", n, gfi_strerror(ret));
-		return;
+		if (ret != GFI_E_FULL && ret != GFI_E_BUSY)
+			log_err("ingest transaction rolled back: messages=%zu: %s "
+				"(nothing acked; gateways resend)", n, gfi_strerror(ret));
+		return ret;
 	}
-	for (size_t i = 0; i < g->nacks; i++)
-		publish_ack(g, &g->acks[i]);
+	refusals_flushed(g->refusals);
+	publish_acks(g);
+	return GFI_OK;
+}
+
+/* msgs as one transaction; when that fails other than for a full or busy
+ * store, each message alone, so one bad message holds back no other.
+ * GFI_E_FULL / GFI_E_BUSY: the caller pauses and retries the group. */
+static int process_group(struct ingest *g, struct msg *msgs)
+{
+	int ret = run_group(g, msgs, GROUP_MAX);
+
+	if (ret == GFI_OK || ret == GFI_E_FULL || ret == GFI_E_BUSY || msgs->next == NULL)
+		return ret;
+	for (struct msg *m = msgs; m != NULL; m = m->next) {
+		if ((ret = run_group(g, m, 1)) == GFI_E_FULL || ret == GFI_E_BUSY)
+			return ret;
+	}
+	return GFI_OK;
+}
+
+/* Wait ms on the ingest thread, the MQTT link kept up; 1 when stopping. */
+static int pause_ms(struct ingest *g, int ms)
+{
+	int64_t until = mono_ms() + ms;
+	int stop = 0;
+
+	while (!stop && mono_ms() < until) {
+		struct timespec ts;
+
+		step_link(g);
+		deadline(&ts, WAKE_MS);
+		pthread_mutex_lock(&g->mu);
+		if (!g->stop)
+			pthread_cond_timedwait(&g->room, &g->mu, &ts);
+		stop = g->stop;
+		pthread_mutex_unlock(&g->mu);
+	}
+	return stop;
+}
+
+/* Process msgs, holding them while the store is full: retried with a
+ * growing pause, one warning per FULL_LOG_MS, nothing acked until then. */
+static void process_until_stored(struct ingest *g, struct msg *msgs)
+{
+	int64_t since = 0, logged = 0;
+	int wait = FULL_RETRY_MIN_MS, ret;
+
+	while ((ret = process_group(g, msgs)) == GFI_E_FULL || ret == GFI_E_BUSY) {
+		int64_t now = mono_ms();
+
+		if (since == 0)
+			since = now;
+		if (logged == 0 || now - logged >= FULL_LOG_MS) {
+			logged = now;
+			log_warn("store %s: ingest paused for %" PRId64 " s, nothing "
+				 "acked (gateways keep their batches); reads still "
+				 "served; retrying by itself",
+				 ret == GFI_E_FULL ? "full" : "busy", (now - since) / 1000);
+		}
+		if (pause_ms(g, wait))
+			return;
+		wait = wait * 2 > FULL_RETRY_MAX_MS ? FULL_RETRY_MAX_MS : wait * 2;
+	}
+	if (since != 0)
+		log_notice("store writable again: ingest resumed after %" PRId64 " s",
+			   (mono_ms() - since) / 1000);
+}
+
+/* Drop quarantine rows past their retention, at most once per PURGE_EVERY_S. */
+static void purge_quarantine(struct ingest *g)
+{
+	int64_t now = (int64_t)time(NULL), deleted = 0;
+
+	if (now - g->purged_s < PURGE_EVERY_S)
+		return;
+	g->purged_s = now;
+	if (store_quarantine_purge(g->s, NULL, now - g->cfg->quarantine.retention_days
+				   * 86400, 0, &deleted) == GFI_OK && deleted > 0)
+		log_notice("quarantine retention: rows deleted=%" PRId64, deleted);
 }
 
 /* Take up to GROUP_MAX queued messages, or wait a little for some. */
@@ -454,9 +622,12 @@ static void *ingest_main(void *arg)
 	while (!stop) {
 		struct msg *msgs;
 		step_link(g);
+		purge_quarantine(g);
 		msgs = take(g, &stop);
 		if (msgs != NULL)
-			process_group(g, msgs);
+			process_until_stored(g, msgs);
+		else if (refusals_pending(g->refusals))
+			run_group(g, NULL, 0);    /* throttled counts, when idle */
 		while (msgs != NULL) {
 			struct msg *next = msgs->next;
 			msg_free(msgs);
@@ -495,8 +666,13 @@ static int ingest_init(struct ingest *g)
 	else
 		snprintf(g->sub_batch, sizeof(g->sub_batch), "gfi/v1/+/batch");
 	if ((rc = store_open(c->store, &g->s)) != GFI_OK ||
-	    (rc = verify_new(g->s, c->future_tolerance_s, &g->v)) != GFI_OK)
+	    (rc = verify_new(g->s, c->future_tolerance_s, &g->v)) != GFI_OK ||
+	    (rc = refusals_new(c->quarantine.refused_per_min,
+			       c->quarantine.refused_burst, &g->refusals)) != GFI_OK)
 		return rc;
+	verify_set_quarantine_limits(g->v, &(struct quarantine_limits){
+		c->quarantine.max_rows, c->quarantine.max_bytes,
+		c->quarantine.prefix_bytes, c->quarantine.retention_days * 86400 });
 	return mqttlink_create(&o, &g->link);
 }
 
@@ -509,6 +685,7 @@ static void ingest_free(struct ingest *g)
 		g->head = next;
 	}
 	verify_free(g->v);
+	refusals_free(g->refusals);
 	store_close(g->s);
 	pthread_cond_destroy(&g->room);
 	pthread_cond_destroy(&g->cv);
@@ -529,6 +706,9 @@ int ingest_start(const struct agg_config *cfg, struct ingest **out)
 	 * kernel after every batch (madvise and a TLB shootdown on every
 	 * core, a tenth of ingest). Keep up to 32 MiB of it instead. */
 	mallopt(M_TRIM_THRESHOLD, 32 * 1024 * 1024);
+	/* A file size limit must fail the store's write (GFI_E_FULL: ingest
+	 * pauses and retries), not kill the process with SIGXFSZ. */
+	signal(SIGXFSZ, SIG_IGN);
 	g->cfg = cfg;
 	pthread_mutex_init(&g->mu, NULL);
 	pthread_cond_init(&g->cv, NULL);

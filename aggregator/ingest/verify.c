@@ -68,6 +68,7 @@ struct verify {
 	uint32_t batch;                   /* generation: slots of older ones are free */
 	size_t used;                      /* slots filled in this generation */
 	uint64_t reg_version[2];          /* the registry they were read from */
+	struct quarantine_limits qlim;    /* max_rows 0: the defaults */
 };
 
 const char *verify_outcome_name(enum verify_outcome o)
@@ -132,19 +133,32 @@ static int quarantine(struct verify *v, const char *topic, const void *payload,
 		      size_t len, int64_t now_s, struct verify_decision *d,
 		      const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-/* Record the batch in the quarantine with the reason fmt. */
+void verify_set_quarantine_limits(struct verify *v,
+				  const struct quarantine_limits *lim)
+{
+	v->qlim = *lim;
+}
+
+/* Record the batch in the bounded quarantine with the reason fmt. d->ack
+ * is set only once the signature verified (chain_step): before that the
+ * payload is unauthenticated and only its prefix is kept. */
 static int quarantine(struct verify *v, const char *topic, const void *payload,
 		      size_t len, int64_t now_s, struct verify_decision *d,
 		      const char *fmt, ...)
 {
+	static const struct quarantine_limits defaults = QUARANTINE_LIMITS_DEFAULT;
+	struct quarantine_item it = { .topic = topic, .gateway = d->gateway,
+		.reason = d->reason, .payload = payload, .len = len,
+		.signed_ok = d->ack, .received_s = now_s };
+	enum quarantine_fate fate;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(d->reason, sizeof(d->reason), fmt, ap);
 	va_end(ap);
 	d->outcome = VERIFY_QUARANTINED;
-	return store_quarantine_batch(v->s, topic, d->gateway, d->reason, payload,
-				      len, now_s);
+	return store_quarantine_put(v->s, v->qlim.max_rows > 0 ? &v->qlim : &defaults,
+				    &it, &fate);
 }
 
 /* The cached verifier of g, made (again) when its PEM is new or changed. */

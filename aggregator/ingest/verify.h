@@ -59,6 +59,10 @@ struct verify;
  * how far into the future (past now_s) a reading's time may lie, seconds.
  * GFI_OK or GFI_E_NOMEM. */
 int verify_new(struct store *s, int64_t future_tolerance_s, struct verify **out);
+/* Bound what v keeps of refused batches (store_quarantine.h); until
+ * called, QUARANTINE_LIMITS_DEFAULT. */
+void verify_set_quarantine_limits(struct verify *v,
+				  const struct quarantine_limits *lim);
 /* Free v and its cached public keys. Accepts NULL. */
 void verify_free(struct verify *v);
 

@@ -68,6 +68,10 @@ struct store_day {
 /* Fold the valid reading (t, v), later than every valid reading of d. */
 void store_day_append(struct store_day *d, enum gfi_qkind kind, int64_t t,
 		      double v);
+/* Bind (series, day_s, d's columns in the order of table rollups) as
+ * ?1..?12 of st; a day without a valid reading leaves ?5..?10 NULL. */
+void store_day_bind(sqlite3_stmt *st, int64_t series, int64_t day_s,
+		    const struct store_day *d);
 /* Whether a status marks a counter anomaly (backwards, jump, rollover). */
 int store_status_flagged(int status);
 

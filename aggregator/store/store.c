@@ -254,6 +254,36 @@ static const struct db_migration migrations[] = {
 	{ 11, STORE_FILING_SCHEMA },
 	/* 12: the units' statements on their tables (store_filing.c). */
 	{ 12, STORE_STATEMENTS_SCHEMA },
+	/* 13: the bounded quarantine (store_quarantine.c): a row per distinct
+	 * refused payload of a gateway (its hash, size received, repeats,
+	 * last seen, whether its signature verified) and, per gateway, the
+	 * refusals only counted (over its cap, or throttled by ingest). */
+	{ 13, "ALTER TABLE quarantine ADD COLUMN hash BLOB;"
+	"ALTER TABLE quarantine ADD COLUMN size INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE quarantine ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE quarantine ADD COLUMN last_s INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE quarantine ADD COLUMN signed INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE quarantine SET size = length(payload), last_s = received_s;"
+	"CREATE INDEX quarantine_gateway ON quarantine (gateway, hash);"
+	"CREATE INDEX quarantine_last ON quarantine (last_s);"
+	"CREATE TABLE quarantine_refused ("
+	"  gateway TEXT PRIMARY KEY, over_cap INTEGER NOT NULL DEFAULT 0,"
+	"  throttled INTEGER NOT NULL DEFAULT 0, last_s INTEGER NOT NULL DEFAULT 0"
+	") WITHOUT ROWID;" },
+	/* 14: an import stages its readings in bounded transactions while
+	 * pending (readers skip them: STORE_READING_PUBLISHED) and is
+	 * published by clearing the flag (store_import.c). */
+	{ 14, "ALTER TABLE imports ADD COLUMN pending INTEGER NOT NULL DEFAULT 0;"
+	/* The rollups of the days a pending import touched, built before it
+	 * is published; base_*: the live row's when built. */
+	"CREATE TABLE rollup_staged ("
+	"  import_id INTEGER NOT NULL, series INTEGER NOT NULL, day_s INTEGER NOT NULL,"
+	"  count INTEGER NOT NULL, bad INTEGER NOT NULL,"
+	"  first_s INTEGER, first_v REAL, last_s INTEGER, last_v REAL,"
+	"  min_v REAL, max_v REAL, integral REAL NOT NULL, flagged INTEGER NOT NULL,"
+	"  imported INTEGER NOT NULL, base_count INTEGER, base_bad INTEGER,"
+	"  PRIMARY KEY (import_id, series, day_s)"
+	") WITHOUT ROWID;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -56,6 +56,7 @@ typedef int (*store_row_fn)(void *ctx, const void *row);
 #include "store_registry.h"
 #include "store_factors.h"
 #include "store_ingest.h"
+#include "store_quarantine.h"
 #include "store_readback.h"
 #include "store_gaps.h"
 #include "store_review.h"

@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "calendar.h"
 #include "error.h"
@@ -35,7 +36,7 @@ int store_import_add(struct store *s, const struct store_import *rec,
 {
 	int ret = db_run(s->db,
 		"INSERT INTO imports (file, sha256, rows, inserted, present, skipped, "
-		"by, imported_s) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+		"by, imported_s, pending) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1)",
 		DB_ARGS(DB_TEXT(rec->file), DB_TEXT(rec->sha256), DB_INT(rec->rows),
 			DB_INT(rec->inserted), DB_INT(rec->present), DB_INT(rec->skipped),
 			DB_TEXT(rec->by), DB_INT(rec->imported_s)),
@@ -56,6 +57,12 @@ int store_import_update(struct store *s, const struct store_import *rec)
 		"import update");
 }
 
+int store_import_publish(struct store *s, int64_t id)
+{
+	return db_run(s->db, "UPDATE imports SET pending = 0 WHERE id = ?1",
+		      DB_ARGS(DB_INT(id)), "import publish");
+}
+
 static void import_list_decode(sqlite3_stmt *st, void *row)
 {
 	struct store_import *r = row;
@@ -71,7 +78,7 @@ int store_import_list(struct store *s, store_row_fn fn, void *ctx)
 
 	return db_query(s->db,
 			"SELECT id, file, sha256, rows, inserted, present, skipped, by, "
-			"imported_s FROM imports ORDER BY id",
+			"imported_s FROM imports WHERE pending = 0 ORDER BY id",
 			import_list_decode, &r, fn, ctx, "import list");
 }
 
@@ -102,6 +109,8 @@ struct store_importer {
 	int has_memo;
 	char gateway[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
 	int64_t series;
+	int64_t *created;         /* series this import created */
+	size_t ncreated, created_cap;
 };
 
 void store_importer_free(struct store_importer *im)
@@ -109,6 +118,7 @@ void store_importer_free(struct store_importer *im)
 	if (im == NULL)
 		return;
 	db_finalize_all(im->st, IM_N);
+	free(im->created);
 	free(im);
 }
 
@@ -130,12 +140,25 @@ int store_importer_new(struct store *s, int64_t id, struct store_importer **out)
 	return ret;
 }
 
+/* Remember that im->series was created by this import (for discard). */
+static int note_created(struct store_importer *im)
+{
+	int64_t *nv = gfi_grow(im->created, &im->created_cap, im->ncreated,
+			       sizeof(*nv), 16);
+
+	if (nv == NULL)
+		return GFI_E_NOMEM;
+	im->created = nv;
+	im->created[im->ncreated++] = im->series;
+	return GFI_OK;
+}
+
 /* The series id of (gateway, meter, point), created with r's quantity. */
 static int series_of(struct store_importer *im, const char *gateway,
 		     const struct gfi_reading *r)
 {
 	sqlite3_stmt *st = im->st[IM_SERIES_ADD];
-	int ret, rc;
+	int ret, rc, created;
 
 	if (im->has_memo && strcmp(im->gateway, gateway) == 0 &&
 	    strcmp(im->meter, r->meter) == 0 && strcmp(im->point, r->point) == 0)
@@ -148,6 +171,7 @@ static int series_of(struct store_importer *im, const char *gateway,
 	db_bind_text(st, 4, r->quantity);
 	if ((ret = db_step_done(im->s->db, st, "series insert")) != GFI_OK)
 		return ret;
+	created = sqlite3_changes(im->s->db) == 1;
 	st = im->st[IM_SERIES_GET];
 	sqlite3_reset(st);
 	db_bind_text(st, 1, gateway);
@@ -158,6 +182,8 @@ static int series_of(struct store_importer *im, const char *gateway,
 		return store_fail(im->s, "series read", rc);
 	im->series = sqlite3_column_int64(st, 0);
 	sqlite3_reset(st);
+	if (created && (ret = note_created(im)) != GFI_OK)
+		return ret;
 	snprintf(im->gateway, sizeof(im->gateway), "%s", gateway);
 	snprintf(im->meter, sizeof(im->meter), "%s", r->meter);
 	snprintf(im->point, sizeof(im->point), "%s", r->point);
@@ -199,20 +225,29 @@ static int same_reading(const struct gfi_reading *a, const struct gfi_reading *b
 	return a->value == b->value;
 }
 
+/* r as stored into *mine (no value: NaN); GFI_E_RANGE for a valued status
+ * without a finite value. */
+static int as_stored(const struct gfi_reading *r, struct gfi_reading *mine)
+{
+	*mine = *r;
+	if (!gfi_status_has_value(r->status))
+		mine->value = NAN;
+	else if (!isfinite(r->value))
+		return GFI_E_RANGE;
+	return GFI_OK;
+}
+
 int store_importer_add(struct store_importer *im, const char *gateway,
 		       const struct gfi_reading *r, int *outcome,
 		       struct gfi_reading *held, int64_t *held_import)
 {
 	int has_value = gfi_status_has_value(r->status);
-	struct gfi_reading mine = *r;
+	struct gfi_reading mine;
 	sqlite3_stmt *st = im->st[IM_INSERT];
 	int ret;
 
-	if (has_value && !isfinite(r->value))
-		return GFI_E_RANGE;
-	if (!has_value)
-		mine.value = NAN;
-	if ((ret = series_of(im, gateway, r)) != GFI_OK)
+	if ((ret = as_stored(r, &mine)) != GFI_OK ||
+	    (ret = series_of(im, gateway, r)) != GFI_OK)
 		return ret;
 	sqlite3_reset(st);
 	sqlite3_clear_bindings(st);
@@ -236,6 +271,92 @@ int store_importer_add(struct store_importer *im, const char *gateway,
 		return ret;
 	if (ret == 0)     /* ignored yet not held: cannot happen in a transaction */
 		return store_fail(im->s, "import reading insert", SQLITE_INTERNAL);
+	*outcome = same_reading(&mine, held) ? STORE_IMPORT_PRESENT
+					     : STORE_IMPORT_COLLIDES;
+	return GFI_OK;
+}
+
+/* Rows deleted per transaction by store_import_discard. */
+#define DISCARD_CHUNK 5000
+#define SQL_NUM_(x) #x
+#define SQL_NUM(x) SQL_NUM_(x)
+
+/* One write in its own transaction (store_begin .. commit). */
+static int run_alone(struct store *s, const char *sql, int64_t v, const char *what)
+{
+	int ret = store_begin(s);
+
+	if (ret == GFI_OK)
+		ret = db_run(s->db, sql, DB_ARGS(DB_INT(v)), what);
+	if (ret == GFI_OK)
+		return store_commit(s);
+	store_rollback(s);
+	return ret;
+}
+
+int store_import_discard(struct store *s, struct store_importer *im, int64_t id)
+{
+	int ret;
+
+	do {
+		ret = run_alone(s, "DELETE FROM readings WHERE (series, time_s) IN "
+				"(SELECT series, time_s FROM readings WHERE import_id = ?1 "
+				"AND import_id != 0 LIMIT " SQL_NUM(DISCARD_CHUNK) ")", id, "import discard");
+	} while (ret == GFI_OK && sqlite3_changes(s->db) == DISCARD_CHUNK);
+	for (size_t i = 0; ret == GFI_OK && im != NULL && i < im->ncreated; i++)
+		ret = run_alone(s, "DELETE FROM series WHERE id = ?1 AND NOT EXISTS "
+				"(SELECT 1 FROM readings WHERE series = ?1)", im->created[i],
+				"import discard series");
+	if (ret == GFI_OK)
+		ret = run_alone(s, "DELETE FROM rollup_staged WHERE import_id = ?1", id,
+				"import discard");
+	if (ret == GFI_OK)
+		ret = run_alone(s, "DELETE FROM imports WHERE id = ?1 AND pending = 1", id,
+				"import discard");
+	return ret;
+}
+
+int store_import_snapshot(struct store *s)
+{
+	return db_exec(s->db, "BEGIN DEFERRED", "import snapshot");
+}
+
+/* The id of (gateway, r's meter, point) into im->series without creating
+ * it: 1 held, 0 not. */
+static int series_held(struct store_importer *im, const char *gateway,
+		       const struct gfi_reading *r)
+{
+	sqlite3_stmt *st = im->st[IM_SERIES_GET];
+	int rc;
+
+	sqlite3_reset(st);
+	db_bind_text(st, 1, gateway);
+	db_bind_text(st, 2, r->meter);
+	db_bind_text(st, 3, r->point);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		im->series = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_fail(im->s, "series read", rc);
+	return rc == SQLITE_ROW;
+}
+
+int store_importer_check(struct store_importer *im, const char *gateway,
+			 const struct gfi_reading *r, int *outcome,
+			 struct gfi_reading *held, int64_t *held_import)
+{
+	struct gfi_reading mine;
+	int ret;
+
+	*outcome = STORE_IMPORT_INSERTED;
+	if ((ret = as_stored(r, &mine)) != GFI_OK ||
+	    (ret = series_held(im, gateway, r)) <= 0)
+		return ret;
+	*held = mine;
+	*held_import = 0;
+	if ((ret = held_reading(im, r->time_s, held, held_import)) <= 0)
+		return ret;
 	*outcome = same_reading(&mine, held) ? STORE_IMPORT_PRESENT
 					     : STORE_IMPORT_COLLIDES;
 	return GFI_OK;
@@ -270,55 +391,132 @@ static int series_kind(struct store *s, int64_t series, enum gfi_qkind *kind)
 	return GFI_OK;
 }
 
-static int day_rebuild(struct store *s, sqlite3_stmt *rd, sqlite3_stmt *put,
-		       sqlite3_stmt *imp, const struct day_key *k,
-		       enum gfi_qkind kind)
+/* The statements of a rollup rebuild for import id: rd reads a day's raw
+ * readings (published ones and id's own), then either put and imp write
+ * the live rollup and its imported count, or staged writes rollup_staged
+ * with the live row's count and bad as its base. */
+struct rebuild {
+	int64_t id;
+	sqlite3_stmt *rd, *put, *imp, *staged;
+};
+
+#define DAY_COLS_SQL "count, bad, first_s, first_v, last_s, last_v, min_v, " \
+	"max_v, integral, flagged"
+
+static void rebuild_free(struct rebuild *b)
 {
-	struct store_day d;
-	int64_t imported = 0;
+	sqlite3_finalize(b->rd);
+	sqlite3_finalize(b->put);
+	sqlite3_finalize(b->imp);
+	sqlite3_finalize(b->staged);
+	memset(b, 0, sizeof(*b));
+}
+
+static int rebuild_prepare(struct store *s, int64_t id, int staged,
+			   struct rebuild *b)
+{
+	int ret;
+
+	memset(b, 0, sizeof(*b));
+	b->id = id;
+	ret = store_prepare(s, "SELECT time_s, value, status, import_id FROM readings r "
+			    "WHERE series = ?1 AND time_s >= ?2 AND time_s < ?3 AND "
+			    "(r.import_id = ?4 OR " STORE_READING_PUBLISHED("r") ") "
+			    "ORDER BY time_s", &b->rd);
+	if (ret == GFI_OK && staged)
+		ret = store_prepare(s, "INSERT OR REPLACE INTO rollup_staged (series, "
+			"day_s, " DAY_COLS_SQL ", import_id, imported, base_count, "
+			"base_bad) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+			"?12, ?13, ?14, (SELECT count FROM rollups WHERE series = ?1 AND "
+			"day_s = ?2), (SELECT bad FROM rollups WHERE series = ?1 AND "
+			"day_s = ?2))", &b->staged);
+	if (ret == GFI_OK && !staged)
+		ret = store_prepare(s, "INSERT OR REPLACE INTO rollups (series, day_s, "
+			DAY_COLS_SQL ") VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+			"?11, ?12)", &b->put);
+	if (ret == GFI_OK && !staged)
+		ret = store_prepare(s, "INSERT OR REPLACE INTO rollup_imports (series, "
+				    "day_s, imported) VALUES (?1, ?2, ?3)", &b->imp);
+	if (ret != GFI_OK)
+		rebuild_free(b);
+	return ret;
+}
+
+/* Fold day k's raw readings into *d; *imported counts the imported ones. */
+static int day_fold(struct store *s, sqlite3_stmt *rd, int64_t id,
+		    const struct day_key *k, enum gfi_qkind kind, struct store_day *d,
+		    int64_t *imported)
+{
 	int rc;
 
-	memset(&d, 0, sizeof(d));
+	memset(d, 0, sizeof(*d));
+	*imported = 0;
 	sqlite3_reset(rd);
 	db_bind_int64(rd, 1, k->series);
 	db_bind_int64(rd, 2, k->day_s);
 	db_bind_int64(rd, 3, k->day_s + 86400);
+	db_bind_int64(rd, 4, id);
 	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
-		d.flagged += store_status_flagged(sqlite3_column_int(rd, 2));
-		imported += sqlite3_column_int64(rd, 3) != 0;
+		d->flagged += store_status_flagged(sqlite3_column_int(rd, 2));
+		*imported += sqlite3_column_int64(rd, 3) != 0;
 		if (sqlite3_column_type(rd, 1) == SQLITE_NULL)
-			d.bad++;
+			d->bad++;
 		else
-			store_day_append(&d, kind, sqlite3_column_int64(rd, 0),
-				   sqlite3_column_double(rd, 1));
+			store_day_append(d, kind, sqlite3_column_int64(rd, 0),
+					 sqlite3_column_double(rd, 1));
 	}
 	if (rc != SQLITE_DONE)
 		return store_fail(s, "import rollup read", rc);
-	sqlite3_reset(put);
-	sqlite3_clear_bindings(put);
-	db_bind_int64(put, 1, k->series);
-	db_bind_int64(put, 2, k->day_s);
-	db_bind_int64(put, 3, d.count);
-	db_bind_int64(put, 4, d.bad);
-	if (d.count > 0) {
-		db_bind_int64(put, 5, d.first_s);
-		db_bind_double(put, 6, d.first_v);
-		db_bind_int64(put, 7, d.last_s);
-		db_bind_double(put, 8, d.last_v);
-		db_bind_double(put, 9, d.min_v);
-		db_bind_double(put, 10, d.max_v);
+	return GFI_OK;
+}
+
+static int day_rebuild(struct store *s, struct rebuild *b, const struct day_key *k,
+		       enum gfi_qkind kind)
+{
+	sqlite3_stmt *st = b->staged ? b->staged : b->put;
+	struct store_day d;
+	int64_t imported = 0;
+	int rc, ret = day_fold(s, b->rd, b->id, k, kind, &d, &imported);
+
+	if (ret != GFI_OK)
+		return ret;
+	sqlite3_reset(st);
+	sqlite3_clear_bindings(st);
+	store_day_bind(st, k->series, k->day_s, &d);
+	if (b->staged != NULL) {
+		db_bind_int64(b->staged, 13, b->id);
+		db_bind_int64(b->staged, 14, imported);
+		rc = sqlite3_step(b->staged);
+		return rc == SQLITE_DONE ? GFI_OK : store_fail(s, "import rollup stage", rc);
 	}
-	db_bind_double(put, 11, d.integral);
-	db_bind_int64(put, 12, d.flagged);
-	if ((rc = sqlite3_step(put)) != SQLITE_DONE)
+	if ((rc = sqlite3_step(b->put)) != SQLITE_DONE)
 		return store_fail(s, "import rollup write", rc);
-	sqlite3_reset(imp);
-	db_bind_int64(imp, 1, k->series);
-	db_bind_int64(imp, 2, k->day_s);
-	db_bind_int64(imp, 3, imported);
-	if ((rc = sqlite3_step(imp)) != SQLITE_DONE)
+	sqlite3_reset(b->imp);
+	db_bind_int64(b->imp, 1, k->series);
+	db_bind_int64(b->imp, 2, k->day_s);
+	db_bind_int64(b->imp, 3, imported);
+	if ((rc = sqlite3_step(b->imp)) != SQLITE_DONE)
 		return store_fail(s, "import count write", rc);
 	return GFI_OK;
+}
+
+/* day_rebuild over v[from..to), each series' kind looked up once. */
+static int rebuild_days(struct store *s, struct rebuild *b, const struct day_key *v,
+			size_t from, size_t to)
+{
+	enum gfi_qkind kind = GFI_COUNTER;
+	int64_t kind_of = -1;
+	int ret = GFI_OK;
+
+	for (size_t i = from; ret == GFI_OK && i < to; i++) {
+		if (v[i].series != kind_of) {
+			if ((ret = series_kind(s, v[i].series, &kind)) != GFI_OK)
+				break;
+			kind_of = v[i].series;
+		}
+		ret = day_rebuild(s, b, &v[i], kind);
+	}
+	return ret;
 }
 
 /* The touched days collected so far (touched_days). */
@@ -380,40 +578,107 @@ static int touched_days(struct store *s, int64_t id, struct day_key **out,
 	return ret;
 }
 
-int store_import_finish(struct store *s, int64_t id, int64_t *days)
+/* Days rebuilt between two looks at the clock. */
+#define STAGE_STEP_DAYS 16
+
+int64_t store_import_clock_ms(void)
 {
-	sqlite3_stmt *rd = NULL, *put = NULL, *imp = NULL;
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void store_import_yield(void)
+{
+	struct timespec ts = { 0, IMPORT_YIELD_MS * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/* v[*i..n) staged in one transaction of at most IMPORT_HOLD_MS. */
+static int stage_some(struct store *s, struct rebuild *b, const struct day_key *v,
+		      size_t *i, size_t n)
+{
+	int64_t t0 = store_import_clock_ms();
+	int ret = store_begin(s);
+
+	while (ret == GFI_OK && *i < n && store_import_clock_ms() - t0 < IMPORT_HOLD_MS) {
+		size_t end = *i + STAGE_STEP_DAYS < n ? *i + STAGE_STEP_DAYS : n;
+		ret = rebuild_days(s, b, v, *i, end);
+		*i = end;
+	}
+	if (ret == GFI_OK)
+		return store_commit(s);
+	store_rollback(s);
+	return ret;
+}
+
+int store_import_stage_rollups(struct store *s, int64_t id, int64_t *days)
+{
+	struct rebuild b;
 	struct day_key *v = NULL;
-	enum gfi_qkind kind = GFI_COUNTER;
-	int64_t kind_of = -1;
-	size_t n = 0;
+	size_t n = 0, i = 0;
 	int ret = touched_days(s, id, &v, &n);
 
 	if (ret == GFI_OK)
-		ret = store_prepare(s, "SELECT time_s, value, status, import_id FROM readings "
-				    "WHERE series = ?1 AND time_s >= ?2 AND time_s < ?3 "
-				    "ORDER BY time_s", &rd);
-	if (ret == GFI_OK)
-		ret = store_prepare(s, "INSERT OR REPLACE INTO rollups (series, day_s, "
-				    "count, bad, first_s, first_v, last_s, last_v, min_v, "
-				    "max_v, integral, flagged) VALUES (?1, ?2, ?3, ?4, ?5, "
-				    "?6, ?7, ?8, ?9, ?10, ?11, ?12)", &put);
-	if (ret == GFI_OK)
-		ret = store_prepare(s, "INSERT OR REPLACE INTO rollup_imports (series, "
-				    "day_s, imported) VALUES (?1, ?2, ?3)", &imp);
-	for (size_t i = 0; ret == GFI_OK && i < n; i++) {
-		if (v[i].series != kind_of) {
-			if ((ret = series_kind(s, v[i].series, &kind)) != GFI_OK)
-				break;
-			kind_of = v[i].series;
-		}
-		ret = day_rebuild(s, rd, put, imp, &v[i], kind);
+		ret = rebuild_prepare(s, id, 1, &b);
+	while (ret == GFI_OK && i < n) {
+		if ((ret = stage_some(s, &b, v, &i, n)) == GFI_OK && i < n)
+			store_import_yield();
 	}
 	if (ret == GFI_OK && days != NULL)
 		*days = (int64_t)n;
-	sqlite3_finalize(rd);
-	sqlite3_finalize(put);
-	sqlite3_finalize(imp);
+	rebuild_free(&b);
+	free(v);
+	return ret;
+}
+
+/* The staged days of import id whose live rollup changed since staging
+ * (ingest stored a reading of that day meanwhile). */
+static int changed_days(struct store *s, int64_t id, struct day_key **out, size_t *n)
+{
+	struct day_list l = { NULL, 0, 0, GFI_OK };
+	struct day_key row;
+	int ret = db_select(s->db, "SELECT st.series, st.day_s FROM rollup_staged st "
+		"LEFT JOIN rollups r ON r.series = st.series AND r.day_s = st.day_s "
+		"WHERE st.import_id = ?1 AND (r.count IS NOT st.base_count OR "
+		"r.bad IS NOT st.base_bad) ORDER BY st.series, st.day_s",
+		DB_ARGS(DB_INT(id)), day_key_decode, &row, day_append, &l, "import changed days");
+
+	if (ret == GFI_OK)
+		ret = l.ret;
+	*out = l.v;
+	*n = ret == GFI_OK ? l.n : 0;
+	return ret;
+}
+
+int store_import_finish(struct store *s, int64_t id, int64_t *days)
+{
+	struct rebuild b;
+	struct day_key *v = NULL;
+	size_t n = 0;
+	int ret = changed_days(s, id, &v, &n);
+
+	if (ret == GFI_OK)
+		ret = db_run(s->db, "INSERT OR REPLACE INTO rollups (series, day_s, "
+			     DAY_COLS_SQL ") SELECT series, day_s, " DAY_COLS_SQL
+			     " FROM rollup_staged WHERE import_id = ?1",
+			     DB_ARGS(DB_INT(id)), "import rollup publish");
+	if (ret == GFI_OK)
+		ret = db_run(s->db, "INSERT OR REPLACE INTO rollup_imports (series, "
+			     "day_s, imported) SELECT series, day_s, imported FROM "
+			     "rollup_staged WHERE import_id = ?1", DB_ARGS(DB_INT(id)),
+			     "import count publish");
+	if (ret == GFI_OK && n > 0 && (ret = rebuild_prepare(s, id, 0, &b)) == GFI_OK) {
+		ret = rebuild_days(s, &b, v, 0, n);
+		rebuild_free(&b);
+	}
+	if (ret == GFI_OK)
+		ret = db_run(s->db, "DELETE FROM rollup_staged WHERE import_id = ?1",
+			     DB_ARGS(DB_INT(id)), "import staged delete");
+	if (ret == GFI_OK && days != NULL)
+		*days = (int64_t)n;
 	free(v);
 	return ret;
 }
@@ -470,7 +735,8 @@ int store_imported_count(struct store *s, const char *gateway,
 	return db_scalar(s->db,
 		"SELECT count(*) FROM readings r JOIN series s ON s.id = r.series "
 		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
-		"AND r.time_s >= ?4 AND r.time_s <= ?5 AND r.import_id != 0",
+		"AND r.time_s >= ?4 AND r.time_s <= ?5 AND r.import_id != 0 AND "
+		STORE_READING_PUBLISHED("r"),
 		DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter), DB_TEXT(point),
 			DB_INT(from_s), DB_INT(to_s)), n, "imported count");
 }

@@ -12,6 +12,24 @@
 #include "reading.h"
 #include "store.h"
 
+/* SQL condition on a readings row aliased a: it is not of a pending import
+ * (one still staging its rows; store_import_add). Every reader of raw
+ * readings uses it, so an import appears whole or not at all. */
+#define STORE_READING_PUBLISHED(a) \
+	"(" a ".import_id = 0 OR " a ".import_id NOT IN " \
+	"(SELECT id FROM imports WHERE pending = 1))"
+
+/* An import's write transactions last at most about IMPORT_HOLD_MS, each
+ * followed by IMPORT_YIELD_MS without the lock (a writer waiting in
+ * SQLite's busy handler polls at least every 100 ms). */
+#define IMPORT_HOLD_MS 100
+#define IMPORT_YIELD_MS 120
+#define IMPORT_STEP_ROWS 256
+
+/* A monotonic clock, ms; and the pause between an import's transactions. */
+int64_t store_import_clock_ms(void);
+void store_import_yield(void);
+
 /* One `gfi-aggregator import`: the file as named and its SHA-256 (hex),
  * its data rows, the readings it added, those already held, the bad rows
  * skipped, who ran it and when. */
@@ -24,12 +42,22 @@ struct store_import {
 	int64_t imported_s;
 };
 
-/* Inside a transaction: record import rec (id ignored); *id gets its id,
- * which every reading it brings carries (0 stays "signed by a gateway").
- * store_import_update rewrites the counts of rec->id. GFI_E_DB. */
+/* Record import rec (id ignored) as pending; *id gets its id, which every
+ * reading it brings carries (0 stays "signed by a gateway"). Readers skip
+ * a pending import's readings until store_import_publish clears the flag
+ * (in the transaction that rebuilds its rollups: store_import_finish);
+ * store_import_discard deletes them instead. store_import_update rewrites
+ * the counts of rec->id. GFI_E_DB. */
 int store_import_add(struct store *s, const struct store_import *rec,
 		     int64_t *id);
 int store_import_update(struct store *s, const struct store_import *rec);
+int store_import_publish(struct store *s, int64_t id);
+
+struct store_importer;
+/* Outside a transaction: delete pending import id, its readings in bounded
+ * transactions (other writers go on between them) and the series im
+ * created that hold nothing. GFI_E_DB / GFI_E_BUSY / GFI_E_FULL. */
+int store_import_discard(struct store *s, struct store_importer *im, int64_t id);
 
 enum { STORE_IMPORT_INSERTED, STORE_IMPORT_PRESENT, STORE_IMPORT_COLLIDES };
 /* Writes the readings of import id, inside the caller's transaction (its
@@ -48,9 +76,27 @@ int store_importer_add(struct store_importer *im, const char *gateway,
 		       const struct gfi_reading *r, int *outcome,
 		       struct gfi_reading *held, int64_t *held_import);
 
-/* Inside the transaction: rebuild from raw readings the rollup and the
- * imported count of every (series, day) that import id brought readings
- * to, exactly as ingest keeps rollups. *days (may be NULL) gets how many. */
+/* A read transaction (BEGIN DEFERRED: one snapshot, no write lock) for a
+ * dry run; end it with store_rollback. GFI_E_DB. */
+int store_import_snapshot(struct store *s);
+
+/* What store_importer_add would do with r, without writing: *outcome as
+ * there (a series not yet held: STORE_IMPORT_INSERTED). For --dry-run,
+ * which so takes no write lock. GFI_E_RANGE, GFI_E_DB. */
+int store_importer_check(struct store_importer *im, const char *gateway,
+			 const struct gfi_reading *r, int *outcome,
+			 struct gfi_reading *held, int64_t *held_import);
+
+/* Outside a transaction: build the rollup and imported count of every
+ * (series, day) pending import id brought readings to, exactly as ingest
+ * keeps rollups, into rollup_staged, in transactions of IMPORT_HOLD_MS.
+ * *days (may be NULL) gets how many. */
+int store_import_stage_rollups(struct store *s, int64_t id, int64_t *days);
+
+/* Inside the publishing transaction (after store_import_publish): the
+ * staged rollups of import id made live; a day whose live rollup changed
+ * since it was staged is rebuilt from raw readings instead. *days (may be
+ * NULL) gets how many were rebuilt. */
 int store_import_finish(struct store *s, int64_t id, int64_t *days);
 
 /* Every import by id; rows are struct store_import. */

@@ -45,8 +45,6 @@
 /* Longest silence between two valid gauge readings that is still integrated
  * as one trapezoid, seconds (15 min, the usual demand interval). */
 #define ROLLUP_MAX_GAP_S 900
-/* The quarantine keeps at most this much of a refused payload, bytes. */
-#define QUARANTINE_PAYLOAD_MAX GFI_BATCH_MAX_BYTES
 
 enum {
 	ST_CHAIN_GET,
@@ -59,7 +57,6 @@ enum {
 	ST_ROLLUP_GET,
 	ST_ROLLUP_PUT,
 	ST_DAY_READINGS,
-	ST_QUAR_BATCH,
 	ST_QUAR_READING,
 	ST_GAP_ADD,
 	ST_BATCH_GET,
@@ -88,10 +85,9 @@ static const char *const sql_text[ST_COUNT] = {
 	[ST_ROLLUP_GET] = "SELECT " DAY_COLS " FROM rollups WHERE series = ?1 AND day_s = ?2",
 	[ST_ROLLUP_PUT] = "INSERT OR REPLACE INTO rollups (series, day_s, " DAY_COLS ") "
 			  "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
-	[ST_DAY_READINGS] = "SELECT time_s, value, status FROM readings WHERE series = ?1 "
-			    "AND time_s >= ?2 AND time_s < ?3 ORDER BY time_s",
-	[ST_QUAR_BATCH] = "INSERT INTO quarantine (received_s, topic, gateway, reason, "
-			  "payload) VALUES (?1, ?2, ?3, ?4, ?5)",
+	[ST_DAY_READINGS] = "SELECT time_s, value, status FROM readings r WHERE series = ?1 "
+			    "AND time_s >= ?2 AND time_s < ?3 AND "
+			    STORE_READING_PUBLISHED("r") " ORDER BY time_s",
 	[ST_QUAR_READING] = "INSERT INTO quarantined_readings (received_s, gateway, "
 			    "meter, point, quantity, time_s, value, status, reason) "
 			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -390,6 +386,13 @@ static int day_put(struct store *s, int64_t series, int64_t day_s,
 
 	if (ret != GFI_OK)
 		return ret;
+	store_day_bind(st, series, day_s, d);
+	return db_step_done(s->db, st, "rollup write");
+}
+
+void store_day_bind(sqlite3_stmt *st, int64_t series, int64_t day_s,
+		    const struct store_day *d)
+{
 	db_bind_int64(st, 1, series);
 	db_bind_int64(st, 2, day_s);
 	db_bind_int64(st, 3, d->count);
@@ -404,7 +407,6 @@ static int day_put(struct store *s, int64_t series, int64_t day_s,
 	} /* else: unbound parameters are NULL */
 	db_bind_double(st, 11, d->integral);
 	db_bind_int64(st, 12, d->flagged);
-	return db_step_done(s->db, st, "rollup write");
 }
 
 /* Fold the valid reading (t, v), later than every valid reading of d, into d. */
@@ -638,18 +640,6 @@ int store_reading_add(struct store *s, const char *gateway,
 }
 
 /* ---- quarantine and gaps ---- */
-
-int store_quarantine_batch(struct store *s, const char *topic,
-			   const char *gateway, const char *reason,
-			   const void *payload, size_t len, int64_t received_s)
-{
-	if (len > QUARANTINE_PAYLOAD_MAX)
-		len = QUARANTINE_PAYLOAD_MAX;
-	return cached_run(s, ST_QUAR_BATCH,
-			  DB_ARGS(DB_INT(received_s), DB_TEXT(topic), DB_TEXT(gateway),
-				  DB_TEXT(reason), DB_BLOB(len > 0 ? payload : "", len)),
-			  "quarantine batch");
-}
 
 int store_quarantine_reading(struct store *s, const char *gateway,
 			     const struct gfi_reading *r, const char *reason,

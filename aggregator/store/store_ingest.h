@@ -50,11 +50,8 @@ int store_readings_add(struct store *s, const char *gateway,
 		       const struct gfi_reading *const *rs, size_t n,
 		       unsigned char *inserted, size_t *stored);
 
-/* Quarantine: a refused batch (whole payload, up to a bound) or a refused
- * reading, with its reason. Its own transaction when called outside one. */
-int store_quarantine_batch(struct store *s, const char *topic,
-			   const char *gateway, const char *reason,
-			   const void *payload, size_t len, int64_t received_s);
+/* Quarantine a refused reading, with its reason (refused batches:
+ * store_quarantine.h). Its own transaction when called outside one. */
 int store_quarantine_reading(struct store *s, const char *gateway,
 			     const struct gfi_reading *r, const char *reason,
 			     int64_t received_s);

@@ -74,7 +74,8 @@ int store_readings(struct store *s, const char *gateway, const char *meter,
 		"SELECT s.quantity, r.time_s, r.value, r.status, r.detail "
 		"FROM readings r JOIN series s ON s.id = r.series "
 		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
-		"AND r.time_s >= ?4 AND r.time_s < ?5 ORDER BY r.time_s",
+		"AND r.time_s >= ?4 AND r.time_s < ?5 AND " STORE_READING_PUBLISHED("r")
+		" ORDER BY r.time_s",
 		DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter), DB_TEXT(point),
 			DB_INT(from_s), DB_INT(to_s)),
 		reading_decode, &r, fn, ctx, "reading list");
@@ -91,8 +92,9 @@ int store_counts(struct store *s, struct store_counts *out)
 
 	memset(out, 0, sizeof(*out));
 	if ((ret = count_rows(s, "SELECT count(*) FROM batches", &out->batches)) ||
-	    (ret = count_rows(s, "SELECT count(*) FROM readings", &out->readings)) ||
-	    (ret = count_rows(s, "SELECT count(*) FROM quarantine",
+	    (ret = count_rows(s, "SELECT count(*) FROM readings r WHERE "
+				   STORE_READING_PUBLISHED("r"), &out->readings)) ||
+	    (ret = count_rows(s, "SELECT coalesce(sum(repeats), 0) FROM quarantine",
 			      &out->quarantined_batches)) ||
 	    (ret = count_rows(s, "SELECT count(*) FROM quarantined_readings",
 			      &out->quarantined_readings)) ||
@@ -150,7 +152,7 @@ int store_quarantine_reasons(struct store *s, store_row_fn fn, void *ctx)
 	return db_query(s->db,
 			"SELECT CASE WHEN instr(reason, ':') > 0 "
 			"THEN substr(reason, 1, instr(reason, ':') - 1) ELSE reason END AS cls, "
-			"count(*) FROM quarantine GROUP BY cls ORDER BY cls",
+			"sum(repeats) FROM quarantine GROUP BY cls ORDER BY cls",
 			reason_decode, &r, fn, ctx, "quarantine reasons");
 }
 
@@ -167,8 +169,8 @@ int store_last_reading(struct store *s, const char *gateway, const char *meter,
 	ret = db_select_one(s->db,
 		"SELECT s.quantity, r.time_s, r.value, r.status, r.detail "
 		"FROM readings r JOIN series s ON s.id = r.series "
-		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 "
-		"ORDER BY r.time_s DESC LIMIT 1",
+		"WHERE s.gateway = ?1 AND s.meter = ?2 AND s.point = ?3 AND "
+		STORE_READING_PUBLISHED("r") " ORDER BY r.time_s DESC LIMIT 1",
 		DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter), DB_TEXT(point)),
 		reading_decode, &r, "last reading");
 	if (ret == GFI_OK)

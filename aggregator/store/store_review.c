@@ -320,7 +320,7 @@ int store_flagged_count(struct store *s, const char *gateway,
 		"SELECT coalesce(sum(r.status = ?5), 0), coalesce(sum(r.status = ?6), 0) "
 		"FROM readings r JOIN series x ON x.id = r.series "
 		"WHERE x.gateway = ?1 AND x.meter = ?2 AND x.point = ?3 "
-		"AND r.time_s >= ?4 AND r.time_s < ?7",
+		"AND r.time_s >= ?4 AND r.time_s < ?7 AND " STORE_READING_PUBLISHED("r"),
 		DB_ARGS(DB_TEXT(gateway), DB_TEXT(meter), DB_TEXT(point), DB_INT(from_s),
 			DB_INT(GFI_ST_BACKWARDS), DB_INT(GFI_ST_JUMP), DB_INT(to_s)),
 		flagged_decode, &f, "flagged readings");

@@ -125,6 +125,9 @@ CLI = [
     (["token", "revoke"], {"name": "gulou"}, {"api_tokens"}),
     (["token", "list"], {}, set()),
     (["verify-batch"], {"gateway": "gw-b", "seq": "1"}, set()),
+    (["quarantine", "list"], {"gateway": "gw-a"}, set()),
+    # The fixture store holds no refused batch: purge changes nothing.
+    (["quarantine", "purge"], {"gateway": "gw-a", "before": "1750000000"}, set()),
 ]
 # History import (aggregator/cmd/import.c).
 CLI.append((["import"], {"csv": "{csv}", "by": "Li Wei", "now": "1750000000"},
