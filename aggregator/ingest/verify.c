@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "batch.h"
+#include "calendar.h"
 #include "error.h"
 #include "grow.h"
 #include "jsonutil.h"
@@ -363,6 +364,109 @@ static int register_counter_events(struct verify *v, const struct gfi_batch *b)
 	return GFI_OK;
 }
 
+/* ---- chain epochs and held batches (issue 17) ---- */
+
+static int chain_alert(struct verify *v, const char *gateway, const char *rule,
+		       int64_t now_s, double value, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* Raise alert rule about gateway on its unit (period: the UTC day of
+ * now_s), with the detail fmt and value (NaN when none). */
+static int chain_alert(struct verify *v, const char *gateway, const char *rule,
+		       int64_t now_s, double value, const char *fmt, ...)
+{
+	struct store_alert a = { .value = value, .threshold = NAN };
+	struct reg_gateway g;
+	int64_t id = 0;
+	int created = 0, y, m, dd;
+	va_list ap;
+	int ret = store_gateway_get(v->s, gateway, &g);
+
+	if (ret != GFI_OK)
+		return ret;
+	calendar_date_of(now_s, &y, &m, &dd);
+	snprintf(a.unit, sizeof(a.unit), "%s", g.unit);
+	snprintf(a.rule, sizeof(a.rule), "%s", rule);
+	snprintf(a.subject, sizeof(a.subject), "%s", gateway);
+	snprintf(a.period, sizeof(a.period), "%04d-%02d-%02d", y, m, dd);
+	va_start(ap, fmt);
+	vsnprintf(a.detail, sizeof(a.detail), fmt, ap);
+	va_end(ap);
+	return store_alert_raise(v->s, &a, now_s, &id, &created);
+}
+
+/* A batch at held seq b->seq of its epoch: a replay when its hash is the
+ * held one (re-acked when the epoch is current), else a conflict: kept in
+ * the quarantine, alerted, never acked (DESIGN.md, "Delivery"). */
+static int held_seq(struct verify *v, const char *topic, const struct gfi_batch *b,
+		    const void *payload, size_t len, int64_t now_s,
+		    struct verify_decision *d, int current)
+{
+	uint8_t held[GFI_SHA256_LEN];
+	int ret = store_batch_hash(v->s, b->gateway, b->epoch, b->seq, held);
+
+	d->ack = current;
+	if (ret == GFI_OK && memcmp(held, b->hash, sizeof(held)) == 0) {
+		d->outcome = VERIFY_REPLAY;
+		return GFI_OK;
+	}
+	if (ret == GFI_E_NOTFOUND && current)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "sequence: %" PRIu64 " below head %" PRIu64
+				  " but not held", b->seq, d->head);
+	d->ack = 0;
+	if (ret == GFI_E_NOTFOUND)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "sequence: %" PRIu64 " of ended epoch '%s' not held",
+				  b->seq, b->epoch);
+	if (ret != GFI_OK)
+		return ret;
+	ret = quarantine(v, topic, payload, len, now_s, d,
+			 "conflict: seq %" PRIu64 " of epoch '%s' is held with "
+			 "another hash", b->seq, b->epoch);
+	if (ret != GFI_OK)
+		return ret;
+	log_warn("batch conflict: gateway=%s epoch='%s' seq=%" PRIu64 " differs "
+		 "from the held batch: quarantined, not acked", b->gateway,
+		 b->epoch, b->seq);
+	return chain_alert(v, b->gateway, "batch_conflict", now_s, (double)b->seq,
+			   "a different batch at held seq %" PRIu64 " of epoch '%s' "
+			   "(reinstalled gateway without epochs?): quarantined",
+			   b->seq, b->epoch);
+}
+
+/* A batch of an epoch that is not the gateway's current one: one never
+ * seen restarts the chain there (recorded and alerted); one of an ended
+ * epoch is only a replay or refused. *done is set when d is decided. */
+static int epoch_step(struct verify *v, const char *topic, const struct gfi_batch *b,
+		      const void *payload, size_t len, int64_t now_s,
+		      struct verify_decision *d, int *done)
+{
+	char cur[GFI_BATCH_EPOCH_LEN + 1];
+	uint64_t after = 0;
+	int ret = store_chain_epoch(v->s, b->gateway, cur), known;
+
+	*done = 0;
+	if (ret != GFI_OK || strcmp(cur, b->epoch) == 0)
+		return ret;
+	known = store_epoch_known(v->s, b->gateway, b->epoch);
+	if (known < 0)
+		return known;
+	if (known) {
+		*done = 1;
+		return held_seq(v, topic, b, payload, len, now_s, d, 0);
+	}
+	ret = store_chain_restart(v->s, b->gateway, b->epoch, now_s, &after);
+	if (ret != GFI_OK || (after == 0 && cur[0] == '\0'))
+		return ret;   /* a gateway's first chain is no restart */
+	log_warn("chain restarted: gateway=%s epoch=%s after seq %" PRIu64
+		 " of epoch '%s'", b->gateway, b->epoch, after, cur);
+	return chain_alert(v, b->gateway, "chain_restarted", now_s, (double)after,
+			   "chain restarted at %" PRId64 " after seq %" PRIu64
+			   " of epoch '%s': new epoch %s (new queue: reinstall or "
+			   "new storage)", now_s, after, cur, b->epoch);
+}
+
 /* Sequence and chain of a verified batch b against the head. */
 static int chain_step(struct verify *v, const char *topic, const struct gfi_batch *b,
 		      const void *payload, size_t len, int64_t now_s,
@@ -370,21 +474,19 @@ static int chain_step(struct verify *v, const char *topic, const struct gfi_batc
 {
 	uint8_t head_hash[GFI_SHA256_LEN];
 	uint64_t head = 0;
-	int ret = store_chain_get(v->s, b->gateway, &head, head_hash);
+	int done = 0;
+	int ret = epoch_step(v, topic, b, payload, len, now_s, d, &done);
 
+	if (ret != GFI_OK || done)
+		return ret;
+	ret = store_chain_get(v->s, b->gateway, &head, head_hash);
 	if (ret != GFI_OK)
 		return ret;
+	memcpy(d->epoch, b->epoch, sizeof(d->epoch));
 	d->ack = 1;
 	d->head = head;
-	if (b->seq <= head) {
-		if (store_batch_held(v->s, b->gateway, b->seq)) {
-			d->outcome = VERIFY_REPLAY;
-			return GFI_OK;
-		}
-		return quarantine(v, topic, payload, len, now_s, d,
-				  "sequence: %" PRIu64 " below head %" PRIu64
-				  " but not held", b->seq, head);
-	}
+	if (b->seq <= head)
+		return held_seq(v, topic, b, payload, len, now_s, d, 1);
 	if (b->seq > head + 1) {
 		snprintf(d->reason, sizeof(d->reason), "gap: head %" PRIu64
 			 ", got %" PRIu64, head, b->seq);

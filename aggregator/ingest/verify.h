@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "batch.h"
 #include "reading.h"
 #include "store.h"
 
@@ -42,6 +43,7 @@ struct verify_decision {
 	char reason[VERIFY_REASON_MAX];  /* why, for QUARANTINED and GAP */
 	char gateway[GFI_ID_MAX];        /* from the payload, else the topic, or "" */
 	uint64_t seq;                    /* the batch's seq; 0 if not parsed */
+	char epoch[GFI_BATCH_EPOCH_LEN + 1]; /* the chain epoch head is of */
 	int ack;                         /* 1: publish {"seq": head} to gateway */
 	uint64_t head;                   /* contiguous chain head after this */
 	size_t readings;                 /* readings in the batch */

@@ -7,7 +7,7 @@
  *
  * Invariants kept by the schema itself: readings are unique by (series,
  * time); a series is one (gateway, meter, point); batches are unique by
- * (gateway, seq); chain.seq only moves to seq + 1 with a held batch.
+ * (gateway, epoch, seq); chain.seq only moves to seq + 1 with a held batch.
  */
 #include "store-private.h"
 
@@ -221,6 +221,26 @@ static const struct db_migration migrations[] = {
 	/* 9: the factor seed of store_factors.c (the 2023 grid factors, the
 	 * settings for 耗能工质, the steam fallback's source). */
 	{ 9, STORE_FACTORS_SEED_2023 },
+	/* 10: chain epochs (issue 17). A chain is (gateway, epoch): batches are
+	 * unique by (gateway, epoch, seq), the chain row holds the gateway's
+	 * current epoch ('' for agents before epochs), and chain_epochs keeps
+	 * each restart ("chain restarted at T after seq N of epoch E"). */
+	{ 10, "CREATE TABLE batches_e ("
+	"  gateway TEXT NOT NULL, epoch TEXT NOT NULL DEFAULT '',"
+	"  seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+	"  payload BLOB NOT NULL, received_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, epoch, seq)"
+	");"
+	"INSERT INTO batches_e (gateway, seq, hash, payload, received_s)"
+	"  SELECT gateway, seq, hash, payload, received_s FROM batches;"
+	"DROP TABLE batches;"
+	"ALTER TABLE batches_e RENAME TO batches;"
+	"ALTER TABLE chain ADD COLUMN epoch TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE chain_epochs ("
+	"  gateway TEXT NOT NULL, epoch TEXT NOT NULL, started_s INTEGER NOT NULL,"
+	"  after_epoch TEXT NOT NULL, after_seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, epoch)"
+	") WITHOUT ROWID;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -508,6 +508,110 @@ static void a_multiplier_event_splits_the_period_total(void **state)
 	free(p2);
 }
 
+/* ---- chain epochs and held batches (issue 17) ---- */
+
+#define EPOCH_B "0123456789abcdef0123456789abcdef"
+
+static int count_row(void *ctx, const void *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int alerts_of(struct fx *f, const char *rule)
+{
+	struct store_alert_filter flt = { .rule = rule };
+	int n = 0;
+
+	assert_int_equal(store_alert_list(f->s, &flt, count_row, &n), GFI_OK);
+	return n;
+}
+
+/* Batch seq of epoch EPOCH_B with one reading at t, chained on f's hash. */
+static char *epoch_batch(struct fx *f, uint64_t seq, int64_t t, size_t *len)
+{
+	struct gfi_reading r = rd("kw", "elec_power_kw", t, 7.25);
+	uint8_t prev[GFI_SHA256_LEN] = { 0 };
+	char *payload = NULL, err[256];
+	size_t used = 0;
+
+	if (seq > 1)
+		memcpy(prev, f->hash, sizeof(prev));
+	assert_int_equal(gfi_batch_build_epoch(GW, EPOCH_B, seq, prev, NOW, &r, 1,
+					       NULL, 0, NULL, 0, GFI_BATCH_MAX_BYTES,
+					       f->signer, &payload, len, f->hash,
+					       &used, err, sizeof(err)), GFI_OK);
+	f->seq = seq;
+	return payload;
+}
+
+static void a_different_batch_at_a_held_seq_is_refused_not_acked(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading other = rd("kw", "elec_power_kw", NOW - 7, 1.5);
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	struct verify_decision d;
+	size_t len;
+	char *p;
+
+	accept_n(f, 2);
+	/* A reinstalled agent without epochs: its own seq 1. */
+	p = build(f, GW, 1, zeros, f->signer, &other, 1, &len);
+	assert_quarantined(f, TOPIC, p, len, "conflict: seq 1");
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_QUARANTINED);
+	assert_int_equal(d.ack, 0);
+	assert_int_equal(alerts_of(f, "batch_conflict"), 1);
+	assert_int_equal(counts(f).batches, 2);
+	assert_int_equal(verify_stored(f->s, GW, 2, NULL, 0), GFI_OK);
+	free(p);
+}
+
+static void a_new_epoch_restarts_the_chain_and_keeps_the_old(void **state)
+{
+	struct fx *f = *state;
+	char epoch[GFI_BATCH_EPOCH_LEN + 1], *old3 = NULL, *p, *q;
+	uint8_t old_hash[GFI_SHA256_LEN];
+	struct verify_decision d;
+	size_t len, qlen, old3_len = 0;
+
+	accept_n(f, 3);
+	memcpy(old_hash, f->hash, sizeof(old_hash));
+	p = epoch_batch(f, 1, NOW - 50, &len);
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_ACCEPTED);
+	assert_int_equal(d.ack, 1);
+	assert_int_equal(d.head, 1);
+	assert_string_equal(d.epoch, EPOCH_B);
+	assert_int_equal(alerts_of(f, "chain_restarted"), 1);
+	assert_int_equal(store_chain_epoch(f->s, GW, epoch), GFI_OK);
+	assert_string_equal(epoch, EPOCH_B);
+	free(p);
+	p = epoch_batch(f, 2, NOW - 40, &len);
+	assert_int_equal(run_ok(f, TOPIC, p, len).outcome, VERIFY_ACCEPTED);
+	assert_int_equal(counts(f).batches, 5);
+	assert_int_equal(counts(f).readings, 8);
+	/* The old chain stays held and its hash is what it was. */
+	assert_int_equal(store_batch_get_in(f->s, GW, "", 3, &old3, &old3_len), GFI_OK);
+	assert_true(old3_len > 0);
+	free(old3);
+	assert_int_equal(store_batch_hash(f->s, GW, "", 3, f->hash), GFI_OK);
+	assert_memory_equal(f->hash, old_hash, sizeof(old_hash));
+	/* A batch of the ended epoch beyond its head is refused, not acked. */
+	f->seq = 3;
+	memcpy(f->hash, old_hash, sizeof(old_hash));
+	q = next_batch(f, NOW - 30, &qlen);
+	d = run_ok(f, TOPIC, q, qlen);
+	assert_int_equal(d.outcome, VERIFY_QUARANTINED);
+	assert_int_equal(d.ack, 0);
+	assert_true(strstr(d.reason, "ended epoch") != NULL);
+	/* The restart was alerted once, not per batch. */
+	assert_int_equal(alerts_of(f, "chain_restarted"), 1);
+	free(p);
+	free(q);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -528,6 +632,8 @@ int main(void)
 		T(a_reading_without_value_counts_as_bad_in_its_rollup),
 		T(a_registry_change_between_batches_is_seen),
 		T(a_multiplier_event_splits_the_period_total),
+		T(a_different_batch_at_a_held_seq_is_refused_not_acked),
+		T(a_new_epoch_restarts_the_chain_and_keeps_the_old),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
