@@ -148,20 +148,21 @@ static int quarantine(struct verify *v, const char *topic, const void *payload,
 				      len, now_s);
 }
 
-/* The cached verifier of g, made (again) when its PEM is new or changed. */
-static int key_for(struct verify *v, const struct reg_gateway *g,
+/* The cached verifier of gateway's key pem, made (again) when the PEM is
+ * new or another than the last one of the gateway. */
+static int key_for(struct verify *v, const char *gateway, const char *pem,
 		   struct gfi_verifier **out, char *err, size_t errlen)
 {
 	struct key_entry *e = NULL;
 	int ret;
 
 	for (size_t i = 0; i < v->nkeys; i++) {
-		if (strcmp(v->keys[i].gateway, g->id) == 0) {
+		if (strcmp(v->keys[i].gateway, gateway) == 0) {
 			e = &v->keys[i];
 			break;
 		}
 	}
-	if (e != NULL && strcmp(e->pem, g->pubkey_pem) == 0) {
+	if (e != NULL && strcmp(e->pem, pem) == 0) {
 		*out = e->v;
 		return GFI_OK;
 	}
@@ -173,15 +174,15 @@ static int key_for(struct verify *v, const struct reg_gateway *g,
 		v->keys = k;
 		e = &v->keys[v->nkeys++];
 		memset(e, 0, sizeof(*e));
-		snprintf(e->gateway, sizeof(e->gateway), "%s", g->id);
+		snprintf(e->gateway, sizeof(e->gateway), "%s", gateway);
 	}
 	gfi_verifier_free(e->v);
 	e->v = NULL;
 	e->pem[0] = '\0';
-	ret = gfi_verifier_new(g->pubkey_pem, strlen(g->pubkey_pem), &e->v, err, errlen);
+	ret = gfi_verifier_new(pem, strlen(pem), &e->v, err, errlen);
 	if (ret != GFI_OK)
 		return ret;
-	snprintf(e->pem, sizeof(e->pem), "%s", g->pubkey_pem);
+	snprintf(e->pem, sizeof(e->pem), "%s", pem);
 	*out = e->v;
 	return GFI_OK;
 }
@@ -520,6 +521,7 @@ static int check_batch(struct verify *v, const char *topic, const struct gfi_bat
 		       struct verify_decision *d)
 {
 	char want[GFI_ID_MAX + 16], err[256];
+	char pem[sizeof(((struct reg_gateway *)0)->pubkey_pem)];
 	struct reg_gateway g;
 	struct gfi_verifier *key = NULL;
 	int ret;
@@ -540,7 +542,12 @@ static int check_batch(struct verify *v, const char *topic, const struct gfi_bat
 	if (!g.active)
 		return quarantine(v, topic, payload, len, now_s, d,
 				  "gateway: %s retired", b->gateway);
-	ret = key_for(v, &g, &key, err, sizeof(err));
+	/* The key valid for this batch's place (store_keys.h): an old key
+	 * signs nothing after its revocation. */
+	ret = store_gateway_key_for(v->s, b->gateway, b->epoch, b->seq, pem, sizeof(pem));
+	if (ret != GFI_OK)
+		return ret;
+	ret = key_for(v, b->gateway, pem, &key, err, sizeof(err));
 	if (ret == GFI_E_NOMEM)
 		return ret;
 	if (ret != GFI_OK)
@@ -549,8 +556,8 @@ static int check_batch(struct verify *v, const char *topic, const struct gfi_bat
 				  b->gateway, err);
 	if (gfi_batch_verify(b, key) != GFI_OK)
 		return quarantine(v, topic, payload, len, now_s, d,
-				  "signature: does not verify with %s's key",
-				  b->gateway);
+				  "signature: does not verify with %s's key "
+				  "valid at seq %" PRIu64, b->gateway, b->seq);
 	return chain_step(v, topic, b, payload, len, now_s, d);
 }
 
@@ -593,9 +600,11 @@ int verify_one(struct verify *v, const char *topic, const void *payload,
 
 /* ---- auditors ---- */
 
-/* Whether stored batch seq - 1 hashes to prev (seq 1: prev is zeros). */
-static int link_ok(struct store *s, const char *gateway, uint64_t seq,
-		   const uint8_t prev[GFI_SHA256_LEN], char *err, size_t errlen)
+/* Whether stored batch seq - 1 of (gateway, epoch) hashes to prev (seq 1:
+ * prev is zeros). */
+static int link_ok(struct store *s, const char *gateway, const char *epoch,
+		   uint64_t seq, const uint8_t prev[GFI_SHA256_LEN], char *err,
+		   size_t errlen)
 {
 	static const uint8_t zeros[GFI_SHA256_LEN];
 	uint8_t h[GFI_SHA256_LEN];
@@ -610,7 +619,7 @@ static int link_ok(struct store *s, const char *gateway, uint64_t seq,
 		snprintf(err, errlen, "chain: prev of seq 1 is not zeros");
 		return GFI_E_CRYPTO;
 	}
-	ret = store_batch_get(s, gateway, seq - 1, &payload, &len);
+	ret = store_batch_get_in(s, gateway, epoch, seq - 1, &payload, &len);
 	if (ret != GFI_OK) {
 		snprintf(err, errlen, "chain: batch %" PRIu64 " not held", seq - 1);
 		return ret;
@@ -626,43 +635,70 @@ static int link_ok(struct store *s, const char *gateway, uint64_t seq,
 	return GFI_OK;
 }
 
+int verify_batch_key(struct store *s, const struct gfi_batch *b, char *err,
+		     size_t errlen)
+{
+	char pem[sizeof(((struct reg_gateway *)0)->pubkey_pem)];
+	struct gfi_verifier *key = NULL;
+	int ret = store_gateway_key_for(s, b->gateway, b->epoch, b->seq, pem,
+					sizeof(pem));
+
+	if (ret == GFI_E_NOTFOUND)
+		snprintf(err, errlen, "gateway: %s not registered", b->gateway);
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_verifier_new(pem, strlen(pem), &key, err, errlen);
+	if (ret == GFI_OK && gfi_batch_verify(b, key) != GFI_OK) {
+		snprintf(err, errlen, "signature: does not verify with %s's key valid "
+			 "at seq %" PRIu64, b->gateway, b->seq);
+		ret = GFI_E_CRYPTO;
+	}
+	gfi_verifier_free(key);
+	return ret;
+}
+
+int verify_stored_in(struct store *s, const char *gateway, const char *epoch,
+		     uint64_t seq, char *err, size_t errlen)
+{
+	struct gfi_batch *b = NULL;
+	char *payload = NULL;
+	size_t len = 0;
+	int ret = store_batch_get_in(s, gateway, epoch, seq, &payload, &len);
+
+	if (ret != GFI_OK) {
+		snprintf(err, errlen, "batch: %s seq %" PRIu64 " of epoch '%s' not held",
+			 gateway, seq, epoch);
+		return ret;
+	}
+	if ((ret = gfi_batch_parse(payload, len, &b, err, errlen)) != GFI_OK)
+		goto cleanup;
+	if (strcmp(b->gateway, gateway) != 0 || b->seq != seq ||
+	    strcmp(b->epoch, epoch) != 0) {
+		snprintf(err, errlen, "batch: names %s seq %" PRIu64 " epoch '%s'",
+			 b->gateway, b->seq, b->epoch);
+		ret = GFI_E_CRYPTO;
+		goto cleanup;
+	}
+	if ((ret = verify_batch_key(s, b, err, errlen)) == GFI_OK)
+		ret = link_ok(s, gateway, epoch, seq, b->prev, err, errlen);
+cleanup:
+	gfi_batch_free(b);
+	free(payload);
+	return ret;
+}
+
 int verify_stored(struct store *s, const char *gateway, uint64_t seq,
 		  char *err, size_t errlen)
 {
-	struct gfi_verifier *key = NULL;
-	struct gfi_batch *b = NULL;
+	char epoch[GFI_BATCH_EPOCH_LEN + 1];
 	struct reg_gateway g;
-	char *payload = NULL;
-	size_t len = 0;
 	int ret = store_gateway_get(s, gateway, &g);
 
 	if (ret != GFI_OK) {
 		snprintf(err, errlen, "gateway: %s not registered", gateway);
 		return ret;
 	}
-	ret = store_batch_get(s, gateway, seq, &payload, &len);
-	if (ret != GFI_OK) {
-		snprintf(err, errlen, "batch: %s seq %" PRIu64 " not held", gateway, seq);
-		goto cleanup;
-	}
-	if ((ret = gfi_batch_parse(payload, len, &b, err, errlen)) != GFI_OK ||
-	    (ret = gfi_verifier_new(g.pubkey_pem, strlen(g.pubkey_pem), &key, err,
-				    errlen)) != GFI_OK)
-		goto cleanup;
-	if (gfi_batch_verify(b, key) != GFI_OK) {
-		snprintf(err, errlen, "signature: does not verify with %s's key", gateway);
-		ret = GFI_E_CRYPTO;
-		goto cleanup;
-	}
-	if (strcmp(b->gateway, gateway) != 0 || b->seq != seq) {
-		snprintf(err, errlen, "batch: names %s seq %" PRIu64, b->gateway, b->seq);
-		ret = GFI_E_CRYPTO;
-		goto cleanup;
-	}
-	ret = link_ok(s, gateway, seq, b->prev, err, errlen);
-cleanup:
-	gfi_verifier_free(key);
-	gfi_batch_free(b);
-	free(payload);
-	return ret;
+	if ((ret = store_chain_epoch(s, gateway, epoch)) != GFI_OK)
+		return ret;
+	return verify_stored_in(s, gateway, epoch, seq, err, errlen);
 }

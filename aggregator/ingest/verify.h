@@ -78,12 +78,25 @@ int verify_message(struct verify *v, const char *topic, const void *payload,
 int verify_one(struct verify *v, const char *topic, const void *payload,
 	       size_t len, int64_t now_s, struct verify_decision *d);
 
-/* Re-verify held batch (gateway, seq) from the registry's public key alone:
+/* Re-verify held batch (gateway, seq) of its current epoch from the
+ * registry's key valid for it:
  * parse, signature, and its link to the held seq - 1. GFI_OK, GFI_E_NOTFOUND
  * (not held, or gateway unknown), GFI_E_CRYPTO (signature or chain), with
  * one line in err. For auditors (`gfi-aggregator verify-batch`). */
 int verify_stored(struct store *s, const char *gateway, uint64_t seq,
 		  char *err, size_t errlen);
+
+/* verify_stored for batch seq of the gateway's chain epoch (any epoch,
+ * current or ended), with the key valid for it (store_keys.h). */
+int verify_stored_in(struct store *s, const char *gateway, const char *epoch,
+		     uint64_t seq, char *err, size_t errlen);
+
+/* Check parsed batch b's signature with the key of b's gateway valid at its
+ * place (epoch, seq) in the key history. GFI_OK, GFI_E_CRYPTO (does not
+ * verify, or the key is unusable), GFI_E_NOTFOUND (gateway unknown),
+ * GFI_E_DB; one line in err. For verify-batch, spot checks, evidence. */
+int verify_batch_key(struct store *s, const struct gfi_batch *b, char *err,
+		     size_t errlen);
 
 /* Name of an outcome: "accepted", "replay", "gap", "quarantined". */
 const char *verify_outcome_name(enum verify_outcome o);

@@ -241,6 +241,15 @@ static const struct db_migration migrations[] = {
 	"  after_epoch TEXT NOT NULL, after_seq INTEGER NOT NULL,"
 	"  PRIMARY KEY (gateway, epoch)"
 	") WITHOUT ROWID;" },
+	/* 11: key history (issue 17, store_keys.c): every key a gateway has
+	 * had, the place (epoch, seq) from which it signs, its revocation. */
+	{ 11, "CREATE TABLE gateway_keys ("
+	"  gateway TEXT NOT NULL REFERENCES gateways(id), n INTEGER NOT NULL,"
+	"  pubkey_pem TEXT NOT NULL, from_epoch TEXT NOT NULL,"
+	"  from_seq INTEGER NOT NULL, revoked_epoch TEXT NOT NULL DEFAULT '',"
+	"  revoked_seq INTEGER NOT NULL DEFAULT 0, added_s INTEGER NOT NULL,"
+	"  added_by TEXT NOT NULL, PRIMARY KEY (gateway, n)"
+	") WITHOUT ROWID;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

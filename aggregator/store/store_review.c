@@ -272,7 +272,9 @@ int store_batch_seqs(struct store *s, const char *gateway, int64_t from_s,
 	sqlite3_stmt *st = NULL;
 	uint64_t seq;
 	int ret = store_prepare(s, "SELECT seq FROM batches WHERE gateway = ?1 "
-				"AND received_s >= ?2 ORDER BY seq", &st);
+				"AND received_s >= ?2 AND epoch = coalesce((SELECT "
+				"epoch FROM chain WHERE gateway = ?1), '') ORDER BY seq",
+				&st);
 
 	if (ret != GFI_OK)
 		return ret;

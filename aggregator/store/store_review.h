@@ -92,8 +92,8 @@ int store_filing_held(struct store *s, const char *unit, int year);
 /* The latest received_s of gateway's stored batches; *has 0 when none. */
 int store_batch_last_received(struct store *s, const char *gateway,
 			      int64_t *received_s, int *has);
-/* Sequence numbers of gateway's stored batches received at or after
- * from_s, ascending. Rows: const uint64_t *. */
+/* Sequence numbers of gateway's stored batches of its current chain epoch
+ * received at or after from_s, ascending. Rows: const uint64_t *. */
 int store_batch_seqs(struct store *s, const char *gateway, int64_t from_s,
 		     store_row_fn fn, void *ctx);
 /* Readings of one series in [from_s, to_s) flagged by the agent as a

@@ -612,6 +612,63 @@ static void a_new_epoch_restarts_the_chain_and_keeps_the_old(void **state)
 	free(q);
 }
 
+static int take_key(void *ctx, const void *row)
+{
+	struct store_gateway_key *out = ctx;
+	const struct store_gateway_key *k = row;
+
+	out[k->n - 1] = *k;
+	return 0;
+}
+
+/* After a key rotation from seq 3 on, seq 1-2 still verify with the old
+ * key, seq 3 signed with the old key is refused, with the new one taken;
+ * the history keeps both keys, the old one revoked at seq 3. */
+static void a_rotated_key_keeps_the_past_verifiable(void **state)
+{
+	struct fx *f = *state;
+	char pem[GFI_PUBKEY_PEM_MAX], err[256] = "";
+	struct store_gateway_key keys[3];
+	uint8_t prev[GFI_SHA256_LEN];
+	struct verify_decision d;
+	size_t len;
+	char *p;
+
+	accept_n(f, 2);
+	assert_int_equal(gfi_signer_pubkey_pem(f->forger, pem, sizeof(pem)), GFI_OK);
+	assert_int_equal(store_gateway_key_add(f->s, GW, pem, "", 3, NOW, "tester"), GFI_OK);
+	assert_int_equal(store_gateway_key_add(f->s, GW, pem, "", 3, NOW, "tester"),
+			 GFI_E_EXISTS);
+	assert_int_equal(verify_stored(f->s, GW, 1, err, sizeof(err)), GFI_OK);
+	assert_int_equal(verify_stored(f->s, GW, 2, err, sizeof(err)), GFI_OK);
+	memcpy(prev, f->hash, sizeof(prev));
+	p = next_batch(f, NOW - 20, &len);      /* seq 3, the old key */
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_QUARANTINED);
+	assert_string_equal(d.reason, "signature: does not verify with gw-a's key "
+			    "valid at seq 3");
+	free(p);
+	{
+		struct gfi_reading r = rd("kw", "elec_power_kw", NOW - 20, 3.0);
+		p = build(f, GW, 3, prev, f->forger, &r, 1, &len);
+	}
+	assert_int_equal(run_ok(f, TOPIC, p, len).outcome, VERIFY_ACCEPTED);
+	assert_int_equal(verify_stored(f->s, GW, 3, err, sizeof(err)), GFI_OK);
+	assert_int_equal(verify_stored(f->s, GW, 1, err, sizeof(err)), GFI_OK);
+	free(p);
+	memset(keys, 0, sizeof(keys));
+	assert_int_equal(store_gateway_key_list(f->s, GW, take_key, keys), GFI_OK);
+	assert_int_equal(keys[0].n, 1);
+	assert_int_equal(keys[0].from_seq, 1);
+	assert_int_equal(keys[0].revoked_seq, 3);
+	assert_int_equal(keys[1].n, 2);
+	assert_int_equal(keys[1].from_seq, 3);
+	assert_int_equal(keys[1].revoked_seq, 0);
+	assert_string_equal(keys[1].added_by, "tester");
+	assert_string_equal(keys[1].pubkey_pem, pem);
+	assert_int_equal(keys[2].n, 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -634,6 +691,7 @@ int main(void)
 		T(a_multiplier_event_splits_the_period_total),
 		T(a_different_batch_at_a_held_seq_is_refused_not_acked),
 		T(a_new_epoch_restarts_the_chain_and_keeps_the_old),
+		T(a_rotated_key_keeps_the_past_verifiable),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
