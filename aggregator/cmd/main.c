@@ -29,6 +29,7 @@ const struct command cmd_commands[] = {
 	{ "alert", cmd_alert, "ack|resolve --store FILE --id N --by NAME [--now TIME]" },
 	{ "spotcheck", cmd_spotcheck, "--store FILE --gateway ID --meter ID --point ID\n"
 	  "--at TIME --reading VALUE --inspector NAME [--note TEXT] [--now TIME]" },
+	{ "evidence", cmd_evidence, "--store FILE --unit CODE --year Y --out DIR" },
 	{ "spotchecks", cmd_spotchecks, "--store FILE [--gateway ID --meter ID --point ID]" },
 	{ "token", cmd_token, "add --store FILE --role city|county|unit [--scope COUNTY|UNIT]\n"
 	  "--name NAME | list --store FILE | revoke --store FILE --name NAME" },
