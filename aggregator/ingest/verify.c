@@ -32,6 +32,7 @@
 #include "grow.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "periods.h"
 #include "sign.h"
 #include "store_gaps.h"
 
@@ -69,6 +70,7 @@ struct verify {
 	uint32_t batch;                   /* generation: slots of older ones are free */
 	size_t used;                      /* slots filled in this generation */
 	uint64_t reg_version[2];          /* the registry they were read from */
+	struct late_cache late;           /* the last late_for_filed alert */
 };
 
 const char *verify_outcome_name(enum verify_outcome o)
@@ -293,6 +295,7 @@ static int store_readings_of(struct verify *v, const struct gfi_batch *b,
 {
 	char why[VERIFY_REASON_MAX];
 	const struct gfi_reading **keep = NULL;
+	unsigned char *inserted = NULL;
 	size_t nkeep = 0, stored = 0;
 	int ret;
 
@@ -328,8 +331,14 @@ static int store_readings_of(struct verify *v, const struct gfi_batch *b,
 		}
 		keep[nkeep++] = r;
 	}
+	if (ret == GFI_OK && nkeep > 0 && (inserted = malloc(nkeep)) == NULL)
+		ret = GFI_E_NOMEM;
 	if (ret == GFI_OK && nkeep > 0)
-		ret = store_readings_add(v->s, b->gateway, keep, nkeep, NULL, &stored);
+		ret = store_readings_add(v->s, b->gateway, keep, nkeep, inserted, &stored);
+	if (ret == GFI_OK && nkeep > 0)
+		ret = periods_late_marks(v->s, &v->late, b->gateway, keep, inserted,
+					 nkeep, now_s);
+	free(inserted);
 	free(keep);
 	if (ret != GFI_OK)
 		return ret;
@@ -503,6 +512,8 @@ static int chain_step(struct verify *v, const char *topic, const struct gfi_batc
 		return ret;
 	d->outcome = VERIFY_ACCEPTED;
 	d->head = b->seq;
+	if ((ret = periods_time_flags(v->s, b, v->future_tolerance_s, now_s)) != GFI_OK)
+		return ret;
 	ret = store_queue_gaps_add(v->s, b->gateway, b->seq, b->gaps, b->ngaps, now_s);
 	if (ret != GFI_OK)
 		return ret;

@@ -30,6 +30,14 @@
 
 #define VERIFY_REASON_MAX 256
 #define VERIFY_FUTURE_TOLERANCE_S 300   /* default, seconds */
+/* Time tolerance (docs/wire-format.md): an accepted batch is flagged (table
+ * batch_flags, not refused) when `sent` is before 2020 (a clock never set),
+ * after its receipt by more than the future tolerance, or more than
+ * VERIFY_SENT_PAST_S before it, or when a reading is older than
+ * VERIFY_READING_PAST_S at its receipt. */
+#define VERIFY_SENT_MIN_S 1577836800LL          /* 2020-01-01 UTC */
+#define VERIFY_SENT_PAST_S (30LL * 86400)       /* a month's backlog */
+#define VERIFY_READING_PAST_S (400LL * 86400)   /* a year and a filing window */
 
 enum verify_outcome {
 	VERIFY_ACCEPTED,     /* stored; the chain moved to seq */

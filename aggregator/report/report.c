@@ -578,3 +578,36 @@ int report_write(struct store *s, int year, const struct report_filter *f,
 	free(r.v);
 	return ret;
 }
+
+/* ---- the filing snapshot (issue 17) ---- */
+
+int report_filing_snapshot(struct store *s, const char *unit, int year,
+			   int64_t filed_s, char *err, size_t errlen)
+{
+	const struct report_filter f = { .unit = unit };
+	double energy = NAN;
+	char *bytes = NULL;
+	size_t len = 0;
+	struct rows r;
+	FILE *mem;
+	int ret;
+
+	err[0] = '\0';
+	ret = rows_load(s, year, &f, &r, err, errlen);
+	if (ret == GFI_OK && (mem = open_memstream(&bytes, &len)) == NULL)
+		ret = GFI_E_NOMEM;
+	if (ret == GFI_OK) {
+		ret = write_json(mem, year, &r);
+		if (fclose(mem) != 0 && ret == GFI_OK)
+			ret = GFI_E_NOMEM;
+	}
+	if (ret == GFI_OK && r.n == 1 && r.v[0].p.v[IND_ENERGY_EQUIV_TCE].has_value)
+		energy = r.v[0].p.v[IND_ENERGY_EQUIV_TCE].value;
+	if (ret == GFI_OK)
+		ret = store_filing_snapshot_put(s, unit, year, filed_s, "json", bytes, len,
+						energy);
+	free(bytes);
+	free(r.v);
+	return ret;
+}
+

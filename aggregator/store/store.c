@@ -250,6 +250,24 @@ static const struct db_migration migrations[] = {
 	"  revoked_seq INTEGER NOT NULL DEFAULT 0, added_s INTEGER NOT NULL,"
 	"  added_by TEXT NOT NULL, PRIMARY KEY (gateway, n)"
 	") WITHOUT ROWID;" },
+	/* 12: closed periods (issue 17, store_history.c): the bytes of each
+	 * filed table, readings that arrived for a filed year (late), and
+	 * batches whose times lie far from their receive time (flags). */
+	{ 12, "CREATE TABLE filing_snapshots ("
+	"  unit TEXT NOT NULL, year INTEGER NOT NULL, filed_s INTEGER NOT NULL,"
+	"  format TEXT NOT NULL, bytes BLOB NOT NULL, sha256 TEXT NOT NULL,"
+	"  energy_tce REAL, PRIMARY KEY (unit, year, filed_s)"
+	");"
+	"CREATE TABLE late_readings ("
+	"  gateway TEXT NOT NULL, meter TEXT NOT NULL, point TEXT NOT NULL,"
+	"  time_s INTEGER NOT NULL, unit TEXT NOT NULL, year INTEGER NOT NULL,"
+	"  received_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, meter, point, time_s)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE batch_flags ("
+	"  id INTEGER PRIMARY KEY, gateway TEXT NOT NULL, epoch TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL, reason TEXT NOT NULL, received_s INTEGER NOT NULL"
+	");" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

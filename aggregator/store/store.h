@@ -59,6 +59,7 @@ typedef int (*store_row_fn)(void *ctx, const void *row);
 #include "store_gaps.h"
 #include "store_chain.h"
 #include "store_keys.h"
+#include "store_history.h"
 #include "store_review.h"
 #include "store_http.h"
 #include "store_import.h"
