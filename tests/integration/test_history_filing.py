@@ -1,0 +1,99 @@
+"""Issue 17 acceptance 4, real binaries: sim -> gfi-agent -> Mosquitto
+(mutual TLS) -> gfi-aggregator.
+
+The unit's current year is filed (`gfi-aggregator filing`) while its
+gateway keeps sending: the filing keeps a snapshot of the filed table (the
+JSON `report` wrote for the unit then, byte for byte, with its SHA-256);
+readings arriving afterwards for the filed year are stored, marked late
+(one mark per reading stored after the filing) and alerted
+(late_for_filed, with the filed and the current 综合能耗); the snapshot is
+unchanged although the table computed now differs."""
+import hashlib
+import json
+import os
+import subprocess
+import time
+
+import gfitest as g
+
+GW = "gw-filing-1"
+
+
+def main():
+    with g.Procs() as P:
+        city = g.City(P)
+        key, crt = city.enroll(GW)
+        city.start_broker()
+        agg = g.Aggregator(city)
+        agg.register_unit()
+        agg.register_gateway(GW, key, [("E1", "import_kwh", "elec_import_kwh")])
+        agg.admin("meter", "change", "--gateway", GW, "--meter", "E1", "--point",
+                  "import_kwh", "--role", "elec_purchased", "--carrier", "electricity")
+        agg.start()
+        _, listeners, _ = P.start_sim({
+            "seed": 11, "profiles_dir": g.PROFILES,
+            "tcp": [{"id": "t1", "host": "127.0.0.1", "port": 0, "meters": [
+                {"id": "E1", "slave": 1, "profile": "eastron-sdm630"}]}]})
+        cfg = P.write_json("agent.json", {
+            "gateway_id": GW, "data_dir": P.path("data"), "profiles_dir": g.PROFILES,
+            "lines": [{"id": "lan", "type": "tcp", "host": "127.0.0.1",
+                       "port": listeners["t1"]}],
+            "meters": [{"id": "E1", "line": "lan", "slave": 1, "profile": "eastron-sdm630",
+                        "interval_s": 1, "points": ["import_kwh"]}],
+            "uplink": city.uplink_config(key, crt, batch_readings=4, max_inflight=4,
+                                         ack_timeout_s=5, keepalive_s=5,
+                                         status_interval_s=5, reconnect_min_ms=200,
+                                         reconnect_max_ms=1000)})
+        agent = P.start([g.AGENT, "run", "--config", cfg, "--log-level", "debug"],
+                        "agent.log")
+        g.wait_for(lambda: agg.head(GW) >= 3, 60, "3 batches", step=0.3)
+        year = time.gmtime(time.time() + 8 * 3600).tm_year
+        g.run_ok([g.AGGREGATOR, "filing", "--store", agg.store, "--unit", agg.unit,
+                  "--year", str(year), "--by", "Li Wei"])
+        snap = agg.query("SELECT bytes, sha256, filed_s, energy_tce FROM filing_snapshots "
+                         "WHERE unit = ? AND year = ?", (agg.unit, year))
+        g.ok(len(snap) == 1, "filing keeps one snapshot: %d" % len(snap))
+        body, sha, filed_s, filed_energy = snap[0]
+        body = bytes(body)
+        g.ok(hashlib.sha256(body).hexdigest() == sha, "the snapshot's SHA-256 is kept")
+        table = json.loads(body)
+        g.ok(agg.unit in body.decode(), "the snapshot is the unit's table: %s"
+             % list(table)[:4])
+        stored_at_filing = agg.query(
+            "SELECT count(*) FROM readings r JOIN series s ON s.id = r.series "
+            "WHERE s.gateway = ?", (GW,))[0][0]
+        head_at_filing = agg.head(GW)
+        g.wait_for(lambda: agg.head(GW) >= head_at_filing + 3, 60, "3 late batches",
+                   step=0.3)
+        P.stop(agent)
+        stored = agg.query("SELECT count(*) FROM readings r JOIN series s ON "
+                           "s.id = r.series WHERE s.gateway = ?", (GW,))[0][0]
+        late = agg.query("SELECT count(*), min(received_s) FROM late_readings "
+                         "WHERE unit = ? AND year = ?", (agg.unit, year))[0]
+        g.ok(stored > stored_at_filing, "late readings are stored (%d, %d at the filing)"
+             % (stored, stored_at_filing))
+        g.ok(late[0] >= stored - stored_at_filing - 4 and late[0] <= stored - stored_at_filing
+             and late[1] >= filed_s,
+             "each reading stored after the filing is marked late (%d marks, %d stored "
+             "after)" % (late[0], stored - stored_at_filing))
+        alerts = agg.query("SELECT value, threshold, detail FROM alerts WHERE unit = ? "
+                           "AND rule = 'late_for_filed' AND period = ?",
+                           (agg.unit, str(year)))
+        g.ok(len(alerts) == 1, "late_for_filed is raised once: %s" % alerts)
+        value, threshold, detail = alerts[0]
+        g.ok(threshold == filed_energy and value is not None and value >= threshold,
+             "the alert carries the filed (%s) and the current (%s) value" % (threshold, value))
+        g.ok("filed" in detail and "now" in detail, "its detail says both: %s" % detail)
+        again = agg.query("SELECT bytes, sha256 FROM filing_snapshots WHERE unit = ? AND "
+                          "year = ?", (agg.unit, year))
+        g.ok(len(again) == 1 and bytes(again[0][0]) == body and again[0][1] == sha,
+             "the filed snapshot is unchanged byte for byte")
+        out = P.path("now.json")
+        g.run_ok([g.AGGREGATOR, "report", "--store", agg.store, "--year", str(year),
+                  "--unit", agg.unit, "--format", "json", "--out", out])
+        g.ok(open(out, "rb").read() != body, "while the table computed now differs")
+    g.finish("history_filing")
+
+
+if __name__ == "__main__":
+    main()
