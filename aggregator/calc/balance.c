@@ -174,20 +174,16 @@ static int meter_row(void *p, const void *row)
 }
 
 struct gw_list {
-	char (*id)[GFI_ID_MAX];
+	struct store_gateway_span *v;  /* the unit's gateways with their spans */
 	size_t n, cap;
-	const char *unit;
 	int err;
 };
 
 static int gateway_row(void *p, const void *row)
 {
 	struct gw_list *g = p;
-	const struct reg_gateway *gw = row;
 
-	if (strcmp(gw->unit, g->unit) != 0)
-		return 0;
-	g->err = balance_append((void **)&g->id, &g->cap, &g->n, sizeof(*g->id), gw->id);
+	g->err = balance_append((void **)&g->v, &g->cap, &g->n, sizeof(*g->v), row);
 	return g->err != GFI_OK;
 }
 
@@ -199,27 +195,50 @@ static int fact_row(void *p, const void *row)
 	return c->err != GFI_OK;
 }
 
-/* The unit's points in registry order (gateway, meter, point) and facts. */
+/* The unit's points in registry order (gateway, meter, point) and facts;
+ * each point with the part of the period its gateway belonged to the unit
+ * (store_moves.h: a move takes effect from a date). */
 int balance_ctx_load(struct ctx *c)
 {
-	struct gw_list g = { .unit = c->unit };
-	int ret = store_gateway_list_unit(c->s, c->unit, gateway_row, &g);
+	struct gw_list g = { 0 };
+	int ret = store_gateway_list_unit_spans(c->s, c->unit, c->t0, c->t1,
+						gateway_row, &g);
 
 	if (ret == GFI_OK)
 		ret = g.err;
 	for (size_t i = 0; ret == GFI_OK && i < g.n; i++) {
-		ret = store_meter_list(c->s, g.id[i], meter_row, c);
+		size_t first = c->nm;
+
+		ret = store_meter_list(c->s, g.v[i].g.id, meter_row, c);
 		if (ret == GFI_OK)
 			ret = c->err;
+		if (ret == GFI_OK)
+			ret = balance_grow((void **)&c->span, &c->span_cap, c->nm,
+					   sizeof(*c->span));
+		for (size_t k = first; ret == GFI_OK && k < c->nm; k++) {
+			c->span[k].t0 = g.v[i].from_s > c->t0 ? g.v[i].from_s : c->t0;
+			c->span[k].t1 = g.v[i].to_s < c->t1 ? g.v[i].to_s : c->t1;
+		}
 	}
-	free(g.id);
+	free(g.v);
 	if (ret == GFI_OK)
 		ret = store_fact_list(c->s, c->unit, 0, fact_row, c);
 	return ret != GFI_OK ? ret : c->err;
 }
 
+/* [*t0, *t1): the part of c's period in which point m was the unit's. */
+static void meter_span(const struct ctx *c, const struct reg_meter *m,
+		       int64_t *t0, int64_t *t1)
+{
+	size_t i = (size_t)(m - c->m);
+
+	*t0 = c->span != NULL && i < c->nm ? c->span[i].t0 : c->t0;
+	*t1 = c->span != NULL && i < c->nm ? c->span[i].t1 : c->t1;
+}
+
 void balance_ctx_free(struct ctx *c)
 {
+	free(c->span);
 	free(c->m);
 	free(c->f);
 }
@@ -383,14 +402,15 @@ static const char *qunit(const char *quantity)
 static int meter_prov(const struct ctx *c, const struct reg_meter *m,
 		      struct balance *b, unsigned *prov)
 {
-	int64_t n = 0, imported = 0;
+	int64_t n = 0, imported = 0, t0, t1;
 	int ret;
 
 	*prov = PROV_BIT(PROV_METERED);
 	if (!c->any_imports)     /* no query at all for a store without imports */
 		return GFI_OK;
-	ret = store_import_share(c->s, m->gateway, m->meter, m->point, c->t0,
-				 c->t1, &n, &imported);
+	meter_span(c, m, &t0, &t1);
+	ret = store_import_share(c->s, m->gateway, m->meter, m->point, t0, t1, &n,
+				 &imported);
 	if (ret != GFI_OK)
 		return ret;
 	b->readings += n;
@@ -408,12 +428,13 @@ static int meter_total(const struct ctx *c, const struct reg_meter *m,
 		       struct series_total *t)
 {
 	struct series_key k = { m->gateway, m->meter, m->point };
-	int64_t interval = 0;
-	int ret = series_interval_estimate(c->s, &k, c->t0, c->t1, &interval);
+	int64_t interval = 0, t0, t1;
+	int ret;
 
+	meter_span(c, m, &t0, &t1);
+	ret = series_interval_estimate(c->s, &k, t0, t1, &interval);
 	if (ret == GFI_OK)
-		ret = series_counter_total(c->s, &k, c->t0, c->t1, m->counter_max,
-					   interval, t);
+		ret = series_counter_total(c->s, &k, t0, t1, m->counter_max, interval, t);
 	return ret;
 }
 
@@ -744,7 +765,7 @@ static int add_pollutant(const struct ctx *c, const struct reg_meter *m,
 		const struct reg_meter *flow, *flag;
 		struct series_key kc = { m->gateway, m->meter, m->point }, kf, kg;
 		struct series_total t;
-		int64_t interval = 0, gap;
+		int64_t interval = 0, gap, t0, t1;
 		unsigned prov = 0, flow_prov = 0;
 		int ret;
 
@@ -759,11 +780,12 @@ static int add_pollutant(const struct ctx *c, const struct reg_meter *m,
 		kf = (struct series_key){ flow->gateway, flow->meter, flow->point };
 		if (flag != NULL)
 			kg = (struct series_key){ flag->gateway, flag->meter, flag->point };
-		ret = series_interval_estimate(c->s, &kc, c->t0, c->t1, &interval);
+		meter_span(c, m, &t0, &t1);
+		ret = series_interval_estimate(c->s, &kc, t0, t1, &interval);
 		gap = interval * 3 / 2 > 900 ? interval * 3 / 2 : 900;
 		if (ret == GFI_OK)
 			ret = series_gauge_product_integral(c->s, &kc, &kf,
-							    flag ? &kg : NULL, c->t0, c->t1,
+							    flag ? &kg : NULL, t0, t1,
 							    gap, interval / 2, interval, &t);
 		if (ret == GFI_OK)
 			ret = meter_prov(c, m, b, &prov);

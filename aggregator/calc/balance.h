@@ -111,6 +111,9 @@ struct ctx {
 	int any_imports;          /* the store holds imported history */
 	struct reg_meter *m;      /* the unit's registered points */
 	size_t nm, cap;
+	struct { int64_t t0, t1; } *span; /* per point: the part of [t0, t1) its
+					     gateway was the unit's */
+	size_t span_cap;
 	struct reg_fact *f;       /* the unit's facts, every year */
 	size_t nf, fcap;
 	int err;

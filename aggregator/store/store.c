@@ -268,6 +268,15 @@ static const struct db_migration migrations[] = {
 	"  id INTEGER PRIMARY KEY, gateway TEXT NOT NULL, epoch TEXT NOT NULL,"
 	"  seq INTEGER NOT NULL, reason TEXT NOT NULL, received_s INTEGER NOT NULL"
 	");" },
+	/* 13: the dated registry (issue 17, store_moves.c): each gateway's
+	 * spans [from_s, to_s) in a unit, with who changed it and when. */
+	{ 13, "CREATE TABLE gateway_units ("
+	"  gateway TEXT NOT NULL REFERENCES gateways(id),"
+	"  unit TEXT NOT NULL REFERENCES units(code), from_s INTEGER NOT NULL,"
+	"  to_s INTEGER NOT NULL, changed_by TEXT NOT NULL,"
+	"  changed_s INTEGER NOT NULL, PRIMARY KEY (gateway, from_s)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX gateway_units_unit ON gateway_units (unit, gateway);" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -60,6 +60,7 @@ typedef int (*store_row_fn)(void *ctx, const void *row);
 #include "store_chain.h"
 #include "store_keys.h"
 #include "store_history.h"
+#include "store_moves.h"
 #include "store_review.h"
 #include "store_http.h"
 #include "store_import.h"
