@@ -70,16 +70,25 @@ static const char *epoch_dir(const char *epoch)
 	return epoch[0] ? epoch : "-";
 }
 
+/* DIR/rel into p[PATH_MAX_LEN]: 0, or -1 (ENAMETOOLONG) when longer. */
+static int rel_path(char *p, const char *dir, const char *rel)
+{
+	int n = snprintf(p, PATH_MAX_LEN, "%s/%s", dir, rel);
+
+	if (n < 0 || n >= PATH_MAX_LEN) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	return 0;
+}
+
 /* mkdir -p of DIR/rel (rel's parents included). 0 or -1 (errno). */
 static int make_dirs(const char *dir, const char *rel)
 {
 	char p[PATH_MAX_LEN];
-	int n = snprintf(p, sizeof(p), "%s/%s", dir, rel);
 
-	if (n < 0 || (size_t)n >= sizeof(p)) {
-		errno = ENAMETOOLONG;
+	if (rel_path(p, dir, rel) != 0)
 		return -1;
-	}
 	for (char *c = p + strlen(dir) + 1; *c != '\0'; c++) {
 		if (*c != '/')
 			continue;
@@ -98,8 +107,7 @@ static int write_rel(const char *dir, const char *rel, const void *data, size_t 
 	FILE *f;
 	int ok;
 
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	if ((f = fopen(p, "wb")) == NULL)
+	if (rel_path(p, dir, rel) != 0 || (f = fopen(p, "wb")) == NULL)
 		return -1;
 	ok = fwrite(data, 1, len, f) == len;
 	return fclose(f) == 0 && ok ? 0 : -1;
@@ -109,8 +117,7 @@ static FILE *open_rel(const char *dir, const char *rel)
 {
 	char p[PATH_MAX_LEN];
 
-	snprintf(p, sizeof(p), "%s/%s", dir, rel);
-	return fopen(p, "w");
+	return rel_path(p, dir, rel) == 0 ? fopen(p, "w") : NULL;
 }
 
 static int io_fail(struct pack *p, const char *what)
@@ -388,8 +395,8 @@ static int make_pack(struct pack *p, const char *unit)
 		ret = GFI_E_IO;
 	if (trail != NULL && fclose(trail) != 0 && ret == GFI_OK)
 		ret = GFI_E_IO;
-	snprintf(sh, sizeof(sh), "%s/verify.sh", p->dir);
-	if (ret == GFI_OK && chmod(sh, 0755) != 0)
+	if (ret == GFI_OK && (rel_path(sh, p->dir, "verify.sh") != 0 ||
+			      chmod(sh, 0755) != 0))
 		ret = GFI_E_IO;
 	free(l.id);
 	return ret;
