@@ -524,24 +524,9 @@ int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
 			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
 			 char *err, size_t errlen)
 {
-	return gfi_batch_build_events(gateway, seq, prev_hash, sent_s, r, n, gaps,
-				      ngaps, NULL, 0, max_bytes, s, payload_out,
-				      len_out, hash_out, used, err, errlen);
-}
-
-int gfi_batch_build_events(const char *gateway, uint64_t seq,
-			   const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
-			   const struct gfi_reading *r, size_t n,
-			   const struct gfi_batch_gap *gaps, size_t ngaps,
-			   const struct gfi_batch_event *events, size_t nevents,
-			   size_t max_bytes, struct gfi_signer *s,
-			   char **payload_out, size_t *len_out,
-			   uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
-			   char *err, size_t errlen)
-{
-	return gfi_batch_build_epoch(gateway, NULL, seq, prev_hash, sent_s, r, n,
-				     gaps, ngaps, events, nevents, max_bytes, s,
-				     payload_out, len_out, hash_out, used, err, errlen);
+	return gfi_batch_build_epoch(gateway, NULL, seq, prev_hash, sent_s, r, n, gaps,
+				     ngaps, NULL, 0, max_bytes, s, payload_out,
+				     len_out, hash_out, used, err, errlen);
 }
 
 int gfi_batch_build_epoch(const char *gateway, const char *epoch, uint64_t seq,

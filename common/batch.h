@@ -123,21 +123,10 @@ int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
 /* Like gfi_batch_build_gaps, and the batch also carries counter events
  * events[0..nevents) (0 <= nevents <= GFI_BATCH_MAX_EVENTS; all or
  * GFI_E_FULL) in its optional "events" array, after "gaps"; their bytes are
- * taken from max_bytes before the readings'. nevents 0 builds exactly what
- * gfi_batch_build_gaps does. */
-int gfi_batch_build_events(const char *gateway, uint64_t seq,
-			   const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
-			   const struct gfi_reading *r, size_t n,
-			   const struct gfi_batch_gap *gaps, size_t ngaps,
-			   const struct gfi_batch_event *events, size_t nevents,
-			   size_t max_bytes, struct gfi_signer *s,
-			   char **payload_out, size_t *len_out,
-			   uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
-			   char *err, size_t errlen);
-
-/* Like gfi_batch_build_events, and the batch carries chain epoch epoch
- * (GFI_BATCH_EPOCH_LEN lowercase hex digits; NULL or "" writes no "epoch"
- * key: exactly what gfi_batch_build_events builds). */
+ * taken from max_bytes before the readings'. nevents 0 and no epoch build
+ * exactly what gfi_batch_build_gaps does. epoch is the chain epoch
+ * (GFI_BATCH_EPOCH_LEN lowercase hex digits) written after "gateway"; NULL
+ * or "" writes no "epoch" key (an agent's queue before epochs). */
 int gfi_batch_build_epoch(const char *gateway, const char *epoch, uint64_t seq,
 			  const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
 			  const struct gfi_reading *r, size_t n,

@@ -101,16 +101,23 @@ cJSON *admin_unit_json(const void *row)
 			       GFI_JSON_NUM("retired", u->retired));
 }
 
+/* The SHA-256 of a PEM's text as hex into hex; hex returned. */
+static const char *pem_sha256(const char *pem, char hex[2 * GFI_SHA256_LEN + 1])
+{
+	uint8_t sum[GFI_SHA256_LEN];
+
+	gfi_sha256(pem, strlen(pem), sum);
+	return gfi_hex(sum, sizeof(sum), hex);
+}
+
 cJSON *admin_gateway_json(const void *row)
 {
 	const struct reg_gateway *g = row;
-	uint8_t sum[GFI_SHA256_LEN];
 	char hex[2 * GFI_SHA256_LEN + 1];
 
 	/* The PEM spans lines; a listing shows its SHA-256 (of the PEM text)
 	 * to compare with the gateway's file, the JSON also the PEM itself. */
-	gfi_sha256(g->pubkey_pem, strlen(g->pubkey_pem), sum);
-	gfi_hex(sum, sizeof(sum), hex);
+	pem_sha256(g->pubkey_pem, hex);
 	return GFI_JSON_OBJECT(GFI_JSON_STR("id", g->id), GFI_JSON_STR("unit", g->unit),
 			       GFI_JSON_NUM("active", g->active),
 			       GFI_JSON_NUM("registered_s", g->registered_s),
@@ -143,11 +150,8 @@ cJSON *admin_span_json(const void *row)
 cJSON *admin_key_json(const void *row)
 {
 	const struct store_gateway_key *k = row;
-	uint8_t sum[GFI_SHA256_LEN];
 	char hex[2 * GFI_SHA256_LEN + 1];
 
-	gfi_sha256(k->pubkey_pem, strlen(k->pubkey_pem), sum);
-	gfi_hex(sum, sizeof(sum), hex);
 	return GFI_JSON_OBJECT(GFI_JSON_STR("id", k->gateway), GFI_JSON_NUM("n", k->n),
 			       GFI_JSON_STR("from_epoch", k->from_epoch),
 			       GFI_JSON_NUM("from_seq", (double)k->from_seq),
@@ -155,7 +159,7 @@ cJSON *admin_key_json(const void *row)
 			       GFI_JSON_NUM("revoked_seq", (double)k->revoked_seq),
 			       GFI_JSON_NUM("added_s", k->added_s),
 			       GFI_JSON_STR("added_by", k->added_by),
-			       GFI_JSON_STR("pubkey_sha256", hex));
+			       GFI_JSON_STR("pubkey_sha256", pem_sha256(k->pubkey_pem, hex)));
 }
 
 cJSON *admin_meter_json(const void *row)

@@ -15,35 +15,21 @@ import subprocess
 import time
 
 import gfitest as g
+import history_common
 
 GW = "gw-filing-1"
 
 
 def main():
     with g.Procs() as P:
-        city = g.City(P)
-        key, crt = city.enroll(GW)
-        city.start_broker()
-        agg = g.Aggregator(city)
-        agg.register_unit()
-        agg.register_gateway(GW, key, [("E1", "import_kwh", "elec_import_kwh")])
+        city, key, crt, agg = history_common.city_with_gateway(
+            P, GW, [("E1", "import_kwh", "elec_import_kwh")])
         agg.admin("meter", "change", "--gateway", GW, "--meter", "E1", "--point",
                   "import_kwh", "--role", "elec_purchased", "--carrier", "electricity")
         agg.start()
-        _, listeners, _ = P.start_sim({
-            "seed": 11, "profiles_dir": g.PROFILES,
-            "tcp": [{"id": "t1", "host": "127.0.0.1", "port": 0, "meters": [
-                {"id": "E1", "slave": 1, "profile": "eastron-sdm630"}]}]})
-        cfg = P.write_json("agent.json", {
-            "gateway_id": GW, "data_dir": P.path("data"), "profiles_dir": g.PROFILES,
-            "lines": [{"id": "lan", "type": "tcp", "host": "127.0.0.1",
-                       "port": listeners["t1"]}],
-            "meters": [{"id": "E1", "line": "lan", "slave": 1, "profile": "eastron-sdm630",
-                        "interval_s": 1, "points": ["import_kwh"]}],
-            "uplink": city.uplink_config(key, crt, batch_readings=4, max_inflight=4,
-                                         ack_timeout_s=5, keepalive_s=5,
-                                         status_interval_s=5, reconnect_min_ms=200,
-                                         reconnect_max_ms=1000)})
+        cfg = history_common.agent_config(P, city, GW, key, crt,
+                                          history_common.start_sim(P, 11), "f",
+                                          ["import_kwh"])
         agent = P.start([g.AGENT, "run", "--config", cfg, "--log-level", "debug"],
                         "agent.log")
         g.wait_for(lambda: agg.head(GW) >= 3, 60, "3 batches", step=0.3)

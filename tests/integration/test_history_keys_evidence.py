@@ -17,19 +17,15 @@ import subprocess
 import time
 
 import gfitest as g
+import history_common
 
 GW = "gw-keys-1"
+REGISTERED = [("E1", "import_kwh", "elec_import_kwh"), ("E1", "p_total", "elec_power_kw")]
 
 
 def agent_config(P, city, key, crt, port, name):
-    return P.write_json("agent-%s.json" % name, {
-        "gateway_id": GW, "data_dir": P.path("data"), "profiles_dir": g.PROFILES,
-        "lines": [{"id": "lan", "type": "tcp", "host": "127.0.0.1", "port": port}],
-        "meters": [{"id": "E1", "line": "lan", "slave": 1, "profile": "eastron-sdm630",
-                    "interval_s": 1, "points": ["import_kwh", "p_total"]}],
-        "uplink": city.uplink_config(key, crt, batch_readings=8, max_inflight=4,
-                                     ack_timeout_s=5, keepalive_s=5, status_interval_s=5,
-                                     reconnect_min_ms=200, reconnect_max_ms=1000)})
+    return history_common.agent_config(P, city, GW, key, crt, port, name,
+                                       ["import_kwh", "p_total"])
 
 
 def agg_run(args):
@@ -37,9 +33,7 @@ def agg_run(args):
 
 
 def run_until(P, cfg, log, pred, what):
-    a = P.start([g.AGENT, "run", "--config", cfg, "--log-level", "debug"], log)
-    g.wait_for(pred, 60, what, step=0.3)
-    P.stop(a)
+    P.stop(history_common.run_agent(P, cfg, log, pred, what))
 
 
 def flip(path, at):
@@ -69,21 +63,12 @@ def check_flips(P, pack, files):
 
 def main():
     with g.Procs() as P:
-        city = g.City(P)
-        key1, crt1 = city.enroll(GW)
-        city.start_broker()
-        agg = g.Aggregator(city)
-        agg.register_unit()
-        agg.register_gateway(GW, key1, [("E1", "import_kwh", "elec_import_kwh"),
-                                        ("E1", "p_total", "elec_power_kw")])
+        city, key1, crt1, agg = history_common.city_with_gateway(
+            P, GW, REGISTERED)
         agg.admin("meter", "change", "--gateway", GW, "--meter", "E1", "--point",
                   "import_kwh", "--role", "elec_purchased", "--carrier", "electricity")
         agg.start()
-        _, listeners, _ = P.start_sim({
-            "seed": 9, "profiles_dir": g.PROFILES,
-            "tcp": [{"id": "t1", "host": "127.0.0.1", "port": 0, "meters": [
-                {"id": "E1", "slave": 1, "profile": "eastron-sdm630"}]}]})
-        port = listeners["t1"]
+        port = history_common.start_sim(P, 9)
         cfg1 = agent_config(P, city, key1, crt1, port, "k1")
         run_until(P, cfg1, "agent1.log", lambda: agg.head(GW) >= 3, "3 batches, key 1")
         h1 = agg.head(GW)

@@ -20,20 +20,16 @@ import subprocess
 import time
 
 import gfitest as g
+import history_common
+from history_common import run_agent
 
 GW = "gw-reinst-1"
 POINTS = ["import_kwh", "p_total"]
+REGISTERED = [("E1", "import_kwh", "elec_import_kwh"), ("E1", "p_total", "elec_power_kw")]
 
 
 def agent_config(P, city, key, crt, port, data):
-    return P.write_json("agent-%s.json" % data, {
-        "gateway_id": GW, "data_dir": P.path(data), "profiles_dir": g.PROFILES,
-        "lines": [{"id": "lan", "type": "tcp", "host": "127.0.0.1", "port": port}],
-        "meters": [{"id": "E1", "line": "lan", "slave": 1, "profile": "eastron-sdm630",
-                    "interval_s": 1, "points": POINTS}],
-        "uplink": city.uplink_config(key, crt, batch_readings=8, max_inflight=4,
-                                     ack_timeout_s=5, keepalive_s=5, status_interval_s=5,
-                                     reconnect_min_ms=200, reconnect_max_ms=1000)})
+    return history_common.agent_config(P, city, GW, key, crt, port, data, POINTS, data)
 
 
 def queue_sql(P, data, sql, args=()):
@@ -86,27 +82,12 @@ def legacy_queue(P, city, key, crt, port, data):
     return cfg_path
 
 
-def run_agent(P, cfg, log, until, what):
-    agent = P.start([g.AGENT, "run", "--config", cfg, "--log-level", "debug"], log)
-    g.wait_for(until, 60, what, step=0.3)
-    return agent
-
-
 def main():
     with g.Procs() as P:
-        city = g.City(P)
-        key, crt = city.enroll(GW)
-        city.start_broker()
-        agg = g.Aggregator(city)
-        agg.register_unit()
-        agg.register_gateway(GW, key, [("E1", "import_kwh", "elec_import_kwh"),
-                                       ("E1", "p_total", "elec_power_kw")])
+        city, key, crt, agg = history_common.city_with_gateway(
+            P, GW, REGISTERED)
         agg.start()
-        _, listeners, _ = P.start_sim({
-            "seed": 7, "profiles_dir": g.PROFILES,
-            "tcp": [{"id": "t1", "host": "127.0.0.1", "port": 0, "meters": [
-                {"id": "E1", "slave": 1, "profile": "eastron-sdm630"}]}]})
-        port = listeners["t1"]
+        port = history_common.start_sim(P, 7)
 
         # The first installation: an agent before epochs.
         a = run_agent(P, legacy_queue(P, city, key, crt, port, "dataA"), "agentA.log",

@@ -781,7 +781,7 @@ static void counter_events_travel_in_the_signed_batch_and_parse_back(void **stat
 	char *p = NULL, err[256] = "";
 	size_t len = 0, used = 0;
 
-	assert_int_equal(gfi_batch_build_events("gw-1", 1, zeros, T0, in, 1, NULL, 0,
+	assert_int_equal(gfi_batch_build_epoch("gw-1", NULL, 1, zeros, T0, in, 1, NULL, 0,
 						&ev, 1, GFI_BATCH_MAX_BYTES, f->s, &p,
 						&len, hash, &used, err, sizeof(err)), GFI_OK);
 	assert_non_null(strstr(p, "],\"events\":[{\"id\":7,\"kind\":\"multiplier\","

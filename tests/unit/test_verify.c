@@ -485,7 +485,7 @@ static void a_multiplier_event_splits_the_period_total(void **state)
 	size_t len1, len2, used = 0;
 
 	p1 = build(f, GW, 1, prev, f->signer, before, 2, &len1);
-	assert_int_equal(gfi_batch_build_events(GW, 2, f->hash, NOW, after, 2, NULL, 0,
+	assert_int_equal(gfi_batch_build_epoch(GW, NULL, 2, f->hash, NOW, after, 2, NULL, 0,
 						&ev, 1, GFI_BATCH_MAX_BYTES, f->signer,
 						&p2, &len2, hash, &used, err,
 						sizeof(err)), GFI_OK);
