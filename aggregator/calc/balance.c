@@ -196,8 +196,7 @@ static int fact_row(void *p, const void *row)
 }
 
 /* The unit's points in registry order (gateway, meter, point) and facts;
- * each point with the part of the period its gateway belonged to the unit
- * (store_moves.h: a move takes effect from a date). */
+ * each point's span: when in the period it was the unit's (store_moves.h). */
 int balance_ctx_load(struct ctx *c)
 {
 	struct gw_list g = { 0 };
@@ -215,25 +214,13 @@ int balance_ctx_load(struct ctx *c)
 		if (ret == GFI_OK)
 			ret = balance_grow((void **)&c->span, &c->span_cap, c->nm,
 					   sizeof(*c->span));
-		for (size_t k = first; ret == GFI_OK && k < c->nm; k++) {
-			c->span[k].t0 = g.v[i].from_s > c->t0 ? g.v[i].from_s : c->t0;
-			c->span[k].t1 = g.v[i].to_s < c->t1 ? g.v[i].to_s : c->t1;
-		}
+		for (size_t k = first; ret == GFI_OK && k < c->nm; k++)
+			c->span[k] = (struct point_span){ g.v[i].from_s, g.v[i].to_s };
 	}
 	free(g.v);
 	if (ret == GFI_OK)
 		ret = store_fact_list(c->s, c->unit, 0, fact_row, c);
 	return ret != GFI_OK ? ret : c->err;
-}
-
-/* [*t0, *t1): the part of c's period in which point m was the unit's. */
-static void meter_span(const struct ctx *c, const struct reg_meter *m,
-		       int64_t *t0, int64_t *t1)
-{
-	size_t i = (size_t)(m - c->m);
-
-	*t0 = c->span != NULL && i < c->nm ? c->span[i].t0 : c->t0;
-	*t1 = c->span != NULL && i < c->nm ? c->span[i].t1 : c->t1;
 }
 
 void balance_ctx_free(struct ctx *c)
@@ -402,15 +389,14 @@ static const char *qunit(const char *quantity)
 static int meter_prov(const struct ctx *c, const struct reg_meter *m,
 		      struct balance *b, unsigned *prov)
 {
-	int64_t n = 0, imported = 0, t0, t1;
+	int64_t n = 0, imported = 0;
 	int ret;
 
 	*prov = PROV_BIT(PROV_METERED);
 	if (!c->any_imports)     /* no query at all for a store without imports */
 		return GFI_OK;
-	meter_span(c, m, &t0, &t1);
-	ret = store_import_share(c->s, m->gateway, m->meter, m->point, t0, t1, &n,
-				 &imported);
+	ret = store_import_share(c->s, m->gateway, m->meter, m->point, SPAN(c, m).t0,
+				 SPAN(c, m).t1, &n, &imported);
 	if (ret != GFI_OK)
 		return ret;
 	b->readings += n;
@@ -428,11 +414,9 @@ static int meter_total(const struct ctx *c, const struct reg_meter *m,
 		       struct series_total *t)
 {
 	struct series_key k = { m->gateway, m->meter, m->point };
-	int64_t interval = 0, t0, t1;
-	int ret;
+	int64_t interval = 0, t0 = SPAN(c, m).t0, t1 = SPAN(c, m).t1;
+	int ret = series_interval_estimate(c->s, &k, t0, t1, &interval);
 
-	meter_span(c, m, &t0, &t1);
-	ret = series_interval_estimate(c->s, &k, t0, t1, &interval);
 	if (ret == GFI_OK)
 		ret = series_counter_total(c->s, &k, t0, t1, m->counter_max, interval, t);
 	return ret;
@@ -765,7 +749,7 @@ static int add_pollutant(const struct ctx *c, const struct reg_meter *m,
 		const struct reg_meter *flow, *flag;
 		struct series_key kc = { m->gateway, m->meter, m->point }, kf, kg;
 		struct series_total t;
-		int64_t interval = 0, gap, t0, t1;
+		int64_t interval = 0, gap, t0 = SPAN(c, m).t0, t1 = SPAN(c, m).t1;
 		unsigned prov = 0, flow_prov = 0;
 		int ret;
 
@@ -780,7 +764,6 @@ static int add_pollutant(const struct ctx *c, const struct reg_meter *m,
 		kf = (struct series_key){ flow->gateway, flow->meter, flow->point };
 		if (flag != NULL)
 			kg = (struct series_key){ flag->gateway, flag->meter, flag->point };
-		meter_span(c, m, &t0, &t1);
 		ret = series_interval_estimate(c->s, &kc, t0, t1, &interval);
 		gap = interval * 3 / 2 > 900 ? interval * 3 / 2 : 900;
 		if (ret == GFI_OK)

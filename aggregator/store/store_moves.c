@@ -99,11 +99,16 @@ int store_gateway_list_unit_spans(struct store *s, const char *unit, int64_t t0,
 {
 	struct store_gateway_span row;
 
-	return db_select(s->db, "SELECT " SPAN_COLS " FROM gateway_units u JOIN "
-			 "gateways g ON g.id = u.gateway WHERE u.unit = ?1 AND "
-			 "u.from_s < ?3 AND u.to_s > ?2 UNION ALL " WHOLE_SPAN
-			 " AND g.unit = ?1 ORDER BY 1, 6", DB_ARGS(DB_TEXT(unit), DB_INT(t0), DB_INT(t1)),
-			 span_decode, &row, fn, ctx, "unit spans");
+	return db_select(s->db, "SELECT g.id, u.unit, g.pubkey_pem, g.active, "
+			 "g.registered_s, max(u.from_s, ?2), min(u.to_s, ?3), "
+			 "u.changed_by, u.changed_s FROM gateway_units u JOIN gateways g "
+			 "ON g.id = u.gateway WHERE u.unit = ?1 AND u.from_s < ?3 AND "
+			 "u.to_s > ?2 UNION ALL SELECT id, unit, pubkey_pem, active, "
+			 "registered_s, ?2, ?3, 'registry', registered_s FROM gateways g "
+			 "WHERE unit = ?1 AND NOT EXISTS (SELECT 1 FROM gateway_units x "
+			 "WHERE x.gateway = g.id) ORDER BY 1, 6",
+			 DB_ARGS(DB_TEXT(unit), DB_INT(t0), DB_INT(t1)), span_decode, &row,
+			 fn, ctx, "unit spans");
 }
 
 int store_gateway_spans(struct store *s, const char *gateway, store_row_fn fn,

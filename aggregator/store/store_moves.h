@@ -37,8 +37,8 @@ int store_gateway_move(struct store *s, const char *gateway, const char *unit,
 int store_gateway_dated(struct store *s, const char *gateway);
 
 /* The gateways that belonged to unit at some time in [t0, t1), one row per
- * span (a gateway moved away and back has two), by gateway id. Rows: struct
- * store_gateway_span. GFI_E_DB. */
+ * span clipped to [t0, t1) (a gateway moved away and back has two), by
+ * gateway id. Rows: struct store_gateway_span. GFI_E_DB. */
 int store_gateway_list_unit_spans(struct store *s, const char *unit, int64_t t0,
 				  int64_t t1, store_row_fn fn, void *ctx);
 
