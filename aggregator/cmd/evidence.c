@@ -17,6 +17,7 @@
  *                                     gateway epoch seq keyfile mode path;
  *   trail.csv                         every metered counter point's year:
  *                                     interpolated end values, total, flags;
+ *   filing.json                       the unit's table as filed, when it was;
  *   verify.sh                         sh and openssl alone: every signature
  *                                     with the key valid for it, every key's
  *                                     hash, the chain (prev = SHA-256 of the
@@ -329,6 +330,7 @@ static int trail_meter(void *ctx, const void *row)
 /* ---- the pack ---- */
 
 struct gw_list {
+	const char *unit;
 	char (*id)[GFI_ID_MAX];
 	size_t n, cap;
 	int nomem;
@@ -346,6 +348,24 @@ static int take_gateway(void *ctx, const void *row)
 	l->id = v;
 	snprintf(l->id[l->n++], GFI_ID_MAX, "%s", ((const struct reg_gateway *)row)->id);
 	return 0;
+}
+
+/* filing.json: the unit's filed table of the year as filed, when it was. */
+static int write_filing(struct pack *p, const char *unit)
+{
+	char *bytes = NULL;
+	size_t len = 0;
+	int64_t filed_s = 0;
+	double energy;
+	int year, m, d;
+	int ret;
+
+	calendar_date_of(p->t0, &year, &m, &d);
+	ret = store_filing_snapshot_get(p->s, unit, year, &bytes, &len, &filed_s, &energy);
+	if (ret == GFI_OK && write_rel(p->dir, "filing.json", bytes, len) != 0)
+		ret = GFI_E_IO;
+	free(bytes);
+	return ret == GFI_E_NOTFOUND ? GFI_OK : ret;
 }
 
 /* Every part of the pack for the gateways in l. */
@@ -369,13 +389,13 @@ static int write_pack(struct pack *p, const struct gw_list *l, FILE *trail)
 	if (ret == GFI_OK)
 		ret = write_rel(p->dir, "verify.sh", evidence_verify_sh,
 				strlen(evidence_verify_sh)) == 0 ? GFI_OK : GFI_E_IO;
-	return ret;
+	return ret == GFI_OK ? write_filing(p, l->unit) : ret;
 }
 
 /* Open the pack's files and write it. */
 static int make_pack(struct pack *p, const char *unit)
 {
-	struct gw_list l = { 0 };
+	struct gw_list l = { .unit = unit };
 	FILE *trail = NULL;
 	char sh[PATH_MAX_LEN];
 	int ret = store_gateway_list_unit(p->s, unit, take_gateway, &l);

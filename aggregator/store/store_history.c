@@ -142,3 +142,9 @@ int store_batch_flag(struct store *s, const char *gateway, const char *epoch,
 		      DB_ARGS(DB_TEXT(gateway), DB_TEXT(epoch), DB_INT(seq),
 			      DB_TEXT(reason), DB_INT(received_s)), "batch flag");
 }
+
+int store_batch_flag_count(struct store *s, const char *gateway, int64_t *n)
+{
+	return db_scalar(s->db, "SELECT count(*) FROM batch_flags WHERE gateway = ?1",
+			 DB_ARGS(DB_TEXT(gateway)), n, "flag count");
+}

@@ -47,4 +47,7 @@ int store_late_count(struct store *s, const char *unit, int year, int64_t *n);
 int store_batch_flag(struct store *s, const char *gateway, const char *epoch,
 		     uint64_t seq, const char *reason, int64_t received_s);
 
+/* Flags of gateway's batches into *n. GFI_E_DB. */
+int store_batch_flag_count(struct store *s, const char *gateway, int64_t *n);
+
 #endif

@@ -7,7 +7,8 @@ JSON `report` wrote for the unit then, byte for byte, with its SHA-256);
 readings arriving afterwards for the filed year are stored, marked late
 (one mark per reading stored after the filing) and alerted
 (late_for_filed, with the filed and the current 综合能耗); the snapshot is
-unchanged although the table computed now differs."""
+unchanged although the table computed now differs, and the evidence pack
+carries it as filing.json."""
 import hashlib
 import json
 import os
@@ -78,6 +79,14 @@ def main():
         g.run_ok([g.AGGREGATOR, "report", "--store", agg.store, "--year", str(year),
                   "--unit", agg.unit, "--format", "json", "--out", out])
         g.ok(open(out, "rb").read() != body, "while the table computed now differs")
+        pack = P.path("pack")
+        g.run_ok([g.AGGREGATOR, "evidence", "--store", agg.store, "--unit", agg.unit,
+                  "--year", str(year), "--out", pack])
+        g.ok(open(os.path.join(pack, "filing.json"), "rb").read() == body,
+             "the evidence pack carries the table as filed")
+        r = subprocess.run(["sh", os.path.join(pack, "verify.sh")], capture_output=True,
+                           text=True)
+        g.ok(r.returncode == 0, "and verifies: %s" % r.stdout.strip())
     g.finish("history_filing")
 
 

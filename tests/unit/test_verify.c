@@ -669,6 +669,28 @@ static void a_rotated_key_keeps_the_past_verifiable(void **state)
 	assert_int_equal(keys[2].n, 0);
 }
 
+/* A batch from a gateway whose clock was never set (sent in 1970) is
+ * accepted and flagged; one with a sane clock is not flagged. */
+static void a_batch_sent_by_an_unset_clock_is_flagged_not_refused(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r = rd("kw", "elec_power_kw", NOW - 5, 2.0);
+	uint8_t hash[GFI_SHA256_LEN];
+	char *p = NULL, err[256];
+	int64_t flags = -1;
+	size_t len = 0;
+
+	accept_n(f, 1);
+	assert_int_equal(store_batch_flag_count(f->s, GW, &flags), GFI_OK);
+	assert_int_equal(flags, 0);
+	assert_int_equal(gfi_batch_build(GW, 2, f->hash, 1000, &r, 1, f->signer, &p,
+					 &len, hash, err, sizeof(err)), GFI_OK);
+	assert_int_equal(run_ok(f, TOPIC, p, len).outcome, VERIFY_ACCEPTED);
+	assert_int_equal(store_batch_flag_count(f->s, GW, &flags), GFI_OK);
+	assert_int_equal(flags, 1);
+	free(p);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -692,6 +714,7 @@ int main(void)
 		T(a_different_batch_at_a_held_seq_is_refused_not_acked),
 		T(a_new_epoch_restarts_the_chain_and_keeps_the_old),
 		T(a_rotated_key_keeps_the_past_verifiable),
+		T(a_batch_sent_by_an_unset_clock_is_flagged_not_refused),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
