@@ -277,6 +277,21 @@ static const struct db_migration migrations[] = {
 	"  changed_s INTEGER NOT NULL, PRIMARY KEY (gateway, from_s)"
 	") WITHOUT ROWID;"
 	"CREATE INDEX gateway_units_unit ON gateway_units (unit, gateway);" },
+	/* 14: gap events per chain epoch (issue 17): a reinstalled agent's
+	 * queue numbers its gap events from 1 again, which must not be taken
+	 * for the old queue's. */
+	{ 14, "CREATE TABLE queue_gaps_e ("
+	"  gateway TEXT NOT NULL, epoch TEXT NOT NULL DEFAULT '',"
+	"  gap_id INTEGER NOT NULL, meter TEXT NOT NULL,"
+	"  from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, count INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL, received_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, epoch, gap_id)"
+	") WITHOUT ROWID;"
+	"INSERT INTO queue_gaps_e (gateway, gap_id, meter, from_s, to_s, count, seq,"
+	"  received_s) SELECT gateway, gap_id, meter, from_s, to_s, count, seq,"
+	"  received_s FROM queue_gaps;"
+	"DROP TABLE queue_gaps;"
+	"ALTER TABLE queue_gaps_e RENAME TO queue_gaps;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

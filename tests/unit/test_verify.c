@@ -691,6 +691,40 @@ static void a_batch_sent_by_an_unset_clock_is_flagged_not_refused(void **state)
 	free(p);
 }
 
+static int sum_gaps(void *ctx, const void *row)
+{
+	*(int64_t *)ctx += ((const struct store_queue_gap_sum *)row)->events;
+	return 0;
+}
+
+/* Gap event 1 of a reinstalled agent's new queue is its own, not taken for
+ * gap event 1 of the queue before it. */
+static void gap_ids_count_per_epoch(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r = rd("kw", "elec_power_kw", NOW - 9, 1.0);
+	struct gfi_batch_gap gap = { .id = 1, .meter = "E1", .from_s = NOW - 900,
+				     .to_s = NOW - 600, .count = 5 };
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 }, hash[GFI_SHA256_LEN];
+	const char *epochs[2] = { NULL, EPOCH_B };
+	char *p, err[256];
+	int64_t events = 0;
+	size_t len, used;
+
+	for (int i = 0; i < 2; i++) {
+		p = NULL;
+		assert_int_equal(gfi_batch_build_epoch(GW, epochs[i], 1, zeros, NOW, &r, 1,
+						       &gap, 1, NULL, 0, GFI_BATCH_MAX_BYTES,
+						       f->signer, &p, &len, hash, &used,
+						       err, sizeof(err)), GFI_OK);
+		assert_int_equal(run_ok(f, TOPIC, p, len).outcome, VERIFY_ACCEPTED);
+		free(p);
+	}
+	assert_int_equal(store_queue_gaps_sum(f->s, GW, 0, NOW + 1, sum_gaps, &events),
+			 GFI_OK);
+	assert_int_equal(events, 2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -715,6 +749,7 @@ int main(void)
 		T(a_new_epoch_restarts_the_chain_and_keeps_the_old),
 		T(a_rotated_key_keeps_the_past_verifiable),
 		T(a_batch_sent_by_an_unset_clock_is_flagged_not_refused),
+		T(gap_ids_count_per_epoch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
