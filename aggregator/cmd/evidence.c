@@ -2,7 +2,8 @@
  * evidence.c — `gfi-aggregator evidence --store FILE --unit CODE --year Y
  * --out DIR`: an evidence pack a reviewer checks without gfi (issue 17).
  *
- * DIR (made here, must not exist) holds, for each gateway of the unit:
+ * DIR (made here, must not exist) holds, for each gateway the unit had in
+ * the year (store_moves.h):
  *   keys/<gw>.<n>.pem and keys.txt    every key it has had, with the place
  *                                     (epoch, seq) it signs from, its
  *                                     revocation and its SHA-256;
@@ -336,17 +337,21 @@ struct gw_list {
 	int nomem;
 };
 
+/* A gateway the unit had in the year (a span; once per gateway). */
 static int take_gateway(void *ctx, const void *row)
 {
 	struct gw_list *l = ctx;
-	char (*v)[GFI_ID_MAX] = gfi_grow(l->id, &l->cap, l->n, sizeof(*v), 8);
+	const char *id = ((const struct store_gateway_span *)row)->g.id;
+	char (*v)[GFI_ID_MAX];
 
-	if (v == NULL) {
+	if (l->n > 0 && strcmp(l->id[l->n - 1], id) == 0)
+		return 0;
+	if ((v = gfi_grow(l->id, &l->cap, l->n, sizeof(*v), 8)) == NULL) {
 		l->nomem = 1;
 		return 1;
 	}
 	l->id = v;
-	snprintf(l->id[l->n++], GFI_ID_MAX, "%s", ((const struct reg_gateway *)row)->id);
+	snprintf(l->id[l->n++], GFI_ID_MAX, "%s", id);
 	return 0;
 }
 
@@ -398,7 +403,8 @@ static int make_pack(struct pack *p, const char *unit)
 	struct gw_list l = { .unit = unit };
 	FILE *trail = NULL;
 	char sh[PATH_MAX_LEN];
-	int ret = store_gateway_list_unit(p->s, unit, take_gateway, &l);
+	int ret = store_gateway_list_unit_spans(p->s, unit, p->t0, p->t1, take_gateway,
+						&l);
 
 	if (ret == GFI_OK && l.nomem)
 		ret = GFI_E_NOMEM;
