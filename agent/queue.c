@@ -99,6 +99,13 @@ static const struct db_migration migrations[] = {
 	 * a gap is reported once, in the same transaction as its batch. */
 	{ 3, "ALTER TABLE gaps ADD COLUMN batch_seq INTEGER;"
 	"CREATE INDEX gaps_unbatched ON gaps (id) WHERE batch_seq IS NULL;" },
+	/* 4: the chain's epoch, made with the queue (issue 17): 16 random
+	 * bytes as hex, carried in every batch, so a reinstalled agent (a new
+	 * queue) starts a new chain the city tells apart from the old one. A
+	 * queue that already made batches keeps the epoch '' its chain has
+	 * at the city (batches without "epoch"). */
+	{ 4, "ALTER TABLE chain ADD COLUMN epoch TEXT NOT NULL DEFAULT '';"
+	"UPDATE chain SET epoch = lower(hex(randomblob(16))) WHERE seq = 0;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 
@@ -688,6 +695,19 @@ static void chain_decode(sqlite3_stmt *s, void *row)
 	if (c->hash_ok)
 		memcpy(c->hash, sqlite3_column_blob(s, 1), 32);
 	c->acked_seq = sqlite3_column_int64(s, 2);
+}
+
+static void epoch_decode(sqlite3_stmt *st, void *row)
+{
+	db_column_text(st, 0, row, GFI_BATCH_EPOCH_LEN + 1);
+}
+
+int queue_epoch(struct queue *q, char epoch[GFI_BATCH_EPOCH_LEN + 1])
+{
+	if (q == NULL)
+		return GFI_E_INVAL;
+	return db_select_one(q->db, "SELECT epoch FROM chain WHERE id = 1", NULL, 0,
+			     epoch_decode, epoch, "queue epoch");
 }
 
 int queue_chain_head(struct queue *q, uint64_t *seq, uint8_t hash[32],

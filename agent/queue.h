@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "batch.h"
 #include "reading.h"
 
 struct queue;
@@ -77,6 +78,10 @@ int queue_gaps_unbatched(struct queue *q, struct queue_gap *out, size_t max,
  * (so fresh readings are not starved behind a deep backlog). */
 int queue_unbatched(struct queue *q, int newest_first, struct gfi_reading *out,
 		    int64_t *ids, size_t max, size_t *n);
+
+/* The chain epoch made with the queue (GFI_BATCH_EPOCH_LEN hex digits), or
+ * "" for a queue whose chain began before epochs (migration 4). */
+int queue_epoch(struct queue *q, char epoch[GFI_BATCH_EPOCH_LEN + 1]);
 
 /* The chain head: seq of the last batch made (0: none yet), its hash
  * (32 zero bytes before the first), and the highest seq the city acked.

@@ -51,7 +51,7 @@ int ratios_pending(struct ratios *r, size_t meter);
 
 /* Copy up to max events not yet sent (oldest first) into ev; *n gets how
  * many. For the uplink: it puts them in the next batch's "events"
- * (gfi_batch_build_events) and, once that batch is stored in its queue,
+ * (gfi_batch_build_epoch) and, once that batch is stored in its queue,
  * calls ratios_events_taken with the last id. */
 int ratios_events(struct ratios *r, struct gfi_batch_event *ev, size_t max,
 		  size_t *n);

@@ -73,6 +73,7 @@ struct uplink {
 					     next wake, not in a busy loop */
 	uint64_t head;                    /* last batch made */
 	uint8_t head_hash[GFI_SHA256_LEN];
+	char epoch[GFI_BATCH_EPOCH_LEN + 1]; /* the queue's chain epoch */
 	uint64_t acked;                   /* last ack applied to the queue */
 	uint64_t sent_upto;               /* last batch published this session */
 	int64_t last_progress_ms;         /* last ack progress or (re)send start */
@@ -101,22 +102,34 @@ static void wake(struct uplink *u)
 	pthread_cond_broadcast(&u->cv);
 }
 
-/* The ack payload: {"seq": N}. Anything else is logged and ignored. */
-static int parse_ack(const char *payload, size_t len, uint64_t *seq)
+/* The ack payload: {"seq": N} or {"seq": N, "epoch": "E"}. Anything else
+ * is logged and ignored; so is an ack naming another epoch than ours (the
+ * retained ack of the chain before a reinstall): GFI_E_STATE. An ack
+ * without "epoch" comes from an aggregator before epochs. */
+static int parse_ack(const char *payload, size_t len, const char *epoch,
+		     uint64_t *seq)
 {
-	char err[160];
+	char err[160], theirs[GFI_BATCH_EPOCH_LEN + 2] = "";
 	long long v = 0;
 	cJSON *root = gfi_json_parse(payload, len, "ack", err, sizeof(err));
 	int rc = GFI_E_PARSE;
 
 	if (root != NULL && cJSON_IsObject(root) &&
 	    gfi_json_int(root, "seq", "", 1, 0, (long long)GFI_BATCH_SEQ_MAX, 0,
-			 &v, err, sizeof(err)) == GFI_OK) {
+			 &v, err, sizeof(err)) == GFI_OK &&
+	    gfi_json_string(root, "epoch", "", 0, NULL, theirs, sizeof(theirs), err,
+			    sizeof(err)) == GFI_OK) {
 		*seq = (uint64_t)v;
 		rc = GFI_OK;
 	}
 	if (rc != GFI_OK)
 		log_warn("ack ignored: %s", root ? err : "not JSON");
+	else if (cJSON_GetObjectItemCaseSensitive(root, "epoch") != NULL &&
+		 strcmp(theirs, epoch) != 0) {
+		log_info("ack of another chain epoch ignored: seq=%lld epoch=%s", v,
+			 theirs);
+		rc = GFI_E_STATE;
+	}
 	cJSON_Delete(root);
 	return rc;
 }
@@ -129,7 +142,7 @@ static int on_message(void *ctx, char *topic, int topic_len, MQTTAsync_message *
 
 	if (tlen == strlen(u->topic_ack) && memcmp(topic, u->topic_ack, tlen) == 0 &&
 	    m->payloadlen > 0 && m->payloadlen <= 256 &&
-	    parse_ack(m->payload, (size_t)m->payloadlen, &seq) == GFI_OK) {
+	    parse_ack(m->payload, (size_t)m->payloadlen, u->epoch, &seq) == GFI_OK) {
 		pthread_mutex_lock(&u->mu);
 		if (seq > u->ack_seen)
 			u->ack_seen = seq;
@@ -332,11 +345,11 @@ static int make_batch(struct uplink *u)
 	if (u->ratios == NULL ||
 	    ratios_events(u->ratios, u->events, GFI_BATCH_MAX_EVENTS, &nevents) != GFI_OK)
 		nevents = 0;
-	rc = gfi_batch_build_events(u->cfg->gateway_id, u->head + 1, u->head_hash,
-				    (int64_t)time(NULL), u->rbuf, n, u->bgaps, ngaps,
-				    u->events, nevents, (size_t)u->uc->batch_bytes,
-				    u->signer, &payload, &len, hash, &used, err,
-				    sizeof(err));
+	rc = gfi_batch_build_epoch(u->cfg->gateway_id, u->epoch, u->head + 1,
+				   u->head_hash, (int64_t)time(NULL), u->rbuf, n,
+				   u->bgaps, ngaps, u->events, nevents,
+				   (size_t)u->uc->batch_bytes, u->signer, &payload,
+				   &len, hash, &used, err, sizeof(err));
 	if (rc != GFI_OK) {
 		log_err("batch build failed: seq=%llu: %s",
 			(unsigned long long)(u->head + 1), err);
@@ -501,6 +514,8 @@ static int uplink_init(struct uplink *u, const char *queue_path)
 	if (rc != GFI_OK)
 		return rc;
 	rc = queue_chain_head(u->q, &u->head, u->head_hash, &u->acked);
+	if (rc == GFI_OK)
+		rc = queue_epoch(u->q, u->epoch);
 	if (rc != GFI_OK)
 		return rc;
 	u->sent_upto = u->acked;

@@ -42,7 +42,8 @@
 #define ID_RULE "must be 1..31 of [A-Za-z0-9._-]"
 
 static const char *const top_keys[] = {
-	"v", "gateway", "seq", "prev", "sent", "readings", "gaps", "events", NULL,
+	"v", "gateway", "epoch", "seq", "prev", "sent", "readings", "gaps", "events",
+	NULL,
 };
 static const char *const event_keys[] = {
 	"id", "kind", "meter", "point", "time", "old_final", "new_initial", NULL,
@@ -221,15 +222,26 @@ static int id_ok(const char *s, size_t cap)
 	return strnlen(s, cap) < cap && gfi_id_valid(s);
 }
 
-static void put_head(struct sbuf *b, const char *gateway, uint64_t seq,
-		     const uint8_t prev[GFI_SHA256_LEN], int64_t sent_s)
+int gfi_batch_epoch_valid(const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < GFI_BATCH_EPOCH_LEN; i++)
+		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+			return 0;
+	return s[i] == '\0';
+}
+
+static void put_head(struct sbuf *b, const char *gateway, const char *epoch,
+		     uint64_t seq, const uint8_t prev[GFI_SHA256_LEN], int64_t sent_s)
 {
 	char hex[2 * GFI_SHA256_LEN + 1];
 
-	sb_printf(b, "{\"v\":%d,\"gateway\":\"%s\",\"seq\":%" PRIu64
-		  ",\"prev\":\"%s\",\"sent\":%" PRId64 ",\"readings\":[",
-		  GFI_BATCH_VERSION, gateway, seq,
-		  gfi_hex(prev, GFI_SHA256_LEN, hex), sent_s);
+	sb_printf(b, "{\"v\":%d,\"gateway\":\"%s\"", GFI_BATCH_VERSION, gateway);
+	if (epoch != NULL && epoch[0] != '\0')
+		sb_printf(b, ",\"epoch\":\"%s\"", epoch);
+	sb_printf(b, ",\"seq\":%" PRIu64 ",\"prev\":\"%s\",\"sent\":%" PRId64
+		  ",\"readings\":[", seq, gfi_hex(prev, GFI_SHA256_LEN, hex), sent_s);
 }
 
 /* Validate reading r (index i, for errors) and append it as one JSON
@@ -512,20 +524,20 @@ int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
 			 uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
 			 char *err, size_t errlen)
 {
-	return gfi_batch_build_events(gateway, seq, prev_hash, sent_s, r, n, gaps,
-				      ngaps, NULL, 0, max_bytes, s, payload_out,
-				      len_out, hash_out, used, err, errlen);
+	return gfi_batch_build_epoch(gateway, NULL, seq, prev_hash, sent_s, r, n, gaps,
+				     ngaps, NULL, 0, max_bytes, s, payload_out,
+				     len_out, hash_out, used, err, errlen);
 }
 
-int gfi_batch_build_events(const char *gateway, uint64_t seq,
-			   const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
-			   const struct gfi_reading *r, size_t n,
-			   const struct gfi_batch_gap *gaps, size_t ngaps,
-			   const struct gfi_batch_event *events, size_t nevents,
-			   size_t max_bytes, struct gfi_signer *s,
-			   char **payload_out, size_t *len_out,
-			   uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
-			   char *err, size_t errlen)
+int gfi_batch_build_epoch(const char *gateway, const char *epoch, uint64_t seq,
+			  const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+			  const struct gfi_reading *r, size_t n,
+			  const struct gfi_batch_gap *gaps, size_t ngaps,
+			  const struct gfi_batch_event *events, size_t nevents,
+			  size_t max_bytes, struct gfi_signer *s,
+			  char **payload_out, size_t *len_out,
+			  uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
+			  char *err, size_t errlen)
 {
 	struct sbuf b = { .limit = GFI_BATCH_MAX_BYTES };
 	struct sbuf gb = { .limit = GFI_BATCH_MAX_BYTES };
@@ -540,6 +552,12 @@ int gfi_batch_build_events(const char *gateway, uint64_t seq,
 	if (max_bytes > GFI_BATCH_MAX_BYTES)
 		max_bytes = GFI_BATCH_MAX_BYTES;
 	ret = check_head(gateway, seq, prev_hash, sent_s, err, errlen);
+	if (ret == GFI_OK && epoch != NULL && epoch[0] != '\0' &&
+	    !gfi_batch_epoch_valid(epoch)) {
+		gfi_field_err(err, errlen, "", "epoch", "must be %d lowercase hex digits",
+			      GFI_BATCH_EPOCH_LEN);
+		ret = GFI_E_INVAL;
+	}
 	if (ret != GFI_OK)
 		goto cleanup;
 	if (n == 0) {
@@ -552,7 +570,7 @@ int gfi_batch_build_events(const char *gateway, uint64_t seq,
 		ret = put_events(&gb, events, nevents, err, errlen);
 	if (ret != GFI_OK)
 		goto cleanup;
-	put_head(&b, gateway, seq, prev_hash, sent_s);
+	put_head(&b, gateway, epoch, seq, prev_hash, sent_s);
 	if (b.ret != GFI_OK)
 		goto buffer_error;
 	ret = put_readings(&b, r, n, gb.len < max_bytes ? max_bytes - gb.len : 0,
@@ -613,12 +631,13 @@ int gfi_batch_fit(const char *gateway, const struct gfi_reading *r, size_t n,
 	*count = 0;
 	if (max_bytes > GFI_BATCH_MAX_BYTES)
 		max_bytes = GFI_BATCH_MAX_BYTES;
-	/* The widest head: seq and sent with the most digits. */
+	/* The widest head: an epoch, seq and sent with the most digits. */
 	ret = check_head(gateway, GFI_BATCH_SEQ_MAX, ones,
 			 GFI_BATCH_TIME_MAX - 1, err, errlen);
 	if (ret != GFI_OK)
 		goto cleanup;
-	put_head(&b, gateway, GFI_BATCH_SEQ_MAX, ones, GFI_BATCH_TIME_MAX - 1);
+	put_head(&b, gateway, "ffffffffffffffffffffffffffffffff", GFI_BATCH_SEQ_MAX,
+		 ones, GFI_BATCH_TIME_MAX - 1);
 	if (b.ret != GFI_OK) {
 		ret = b.ret;
 		goto cleanup;
@@ -922,6 +941,26 @@ static int parse_gaps(const cJSON *root, struct gfi_batch *b, char *err,
 	return ret;
 }
 
+/* The optional "epoch" of root into b->epoch ("" when absent). */
+static int parse_epoch(const cJSON *root, struct gfi_batch *b, char *err,
+		       size_t errlen)
+{
+	char tmp[GFI_BATCH_EPOCH_LEN + 2];
+	int ret;
+
+	if (cJSON_GetObjectItemCaseSensitive(root, "epoch") == NULL)
+		return GFI_OK;
+	ret = gfi_json_string(root, "epoch", "", 1, NULL, tmp, sizeof(tmp), err, errlen);
+	if (ret == GFI_OK && !gfi_batch_epoch_valid(tmp)) {
+		gfi_field_err(err, errlen, "", "epoch", "must be %d lowercase hex digits",
+			      GFI_BATCH_EPOCH_LEN);
+		ret = GFI_E_INVAL;
+	}
+	if (ret == GFI_OK)
+		memcpy(b->epoch, tmp, sizeof(b->epoch));
+	return ret;
+}
+
 /* The JSON object of a batch into b (gateway .. readings, gaps). */
 static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		      size_t errlen)
@@ -947,6 +986,9 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		return GFI_E_INVAL;
 	}
 	ret = parse_id(root, "gateway", "", b->gateway, sizeof(b->gateway), err, errlen);
+	if (ret != GFI_OK)
+		return ret;
+	ret = parse_epoch(root, b, err, errlen);
 	if (ret != GFI_OK)
 		return ret;
 	ret = gfi_json_int(root, "seq", "", 1, 1, (long long)GFI_BATCH_SEQ_MAX, 0,

@@ -3,14 +3,18 @@
  * gfi/v1/<gateway>/batch (docs/wire-format.md is the normative description).
  *
  *   payload    = BATCH_JSON "\n" base64(DER ECDSA signature) "\n"
- *   BATCH_JSON = {"v":1,"gateway":"G","seq":N,"prev":"<64 hex>","sent":T,
+ *   BATCH_JSON = {"v":1,"gateway":"G"[,"epoch":"<32 hex>"],"seq":N,
+ *                 "prev":"<64 hex>","sent":T,
  *                 "readings":[{"meter","point","quantity","time","value",
  *                 "status"}, ...]}     (one line, printable ASCII, no escapes)
  *
  * The signature covers exactly the BATCH_JSON bytes, so an auditor verifies a
  * stored payload with `openssl dgst -sha256 -verify` and no re-serialisation.
  * "prev" is the SHA-256 of the previous batch's BATCH_JSON (64 zeros for
- * seq 1): a hash chain per gateway.
+ * seq 1): a hash chain per (gateway, epoch). The optional "epoch" is the id
+ * an agent's queue made when it was created; a reinstalled agent (a new
+ * queue) starts a new chain at seq 1 under a new epoch. Batches without it
+ * (agents before epochs) belong to the gateway's epoch "".
  */
 #ifndef GFI_BATCH_H
 #define GFI_BATCH_H
@@ -28,6 +32,7 @@
 #define GFI_BATCH_SEQ_MAX 9007199254740991ULL  /* 2^53 - 1: exact in JSON */
 #define GFI_BATCH_MAX_GAPS 64        /* gap events in one batch, 0.. */
 #define GFI_BATCH_MAX_EVENTS 64      /* counter events in one batch, 0.. */
+#define GFI_BATCH_EPOCH_LEN 32       /* hex digits of an epoch id */
 
 /* A gap event: readings of one meter the gateway's queue dropped (its bound,
  * or a full disk), reported so the city knows why a series has a hole. */
@@ -56,6 +61,7 @@ struct gfi_batch_event {
 /* A parsed batch. Owns all its memory; free with gfi_batch_free. */
 struct gfi_batch {
 	char gateway[GFI_ID_MAX];      /* gateway id, gfi_id_valid */
+	char epoch[GFI_BATCH_EPOCH_LEN + 1]; /* chain epoch; "" when absent */
 	uint64_t seq;                  /* 1..GFI_BATCH_SEQ_MAX */
 	uint8_t prev[GFI_SHA256_LEN];  /* SHA-256 of the previous BATCH_JSON */
 	uint8_t hash[GFI_SHA256_LEN];  /* SHA-256 of this batch's BATCH_JSON */
@@ -117,22 +123,27 @@ int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
 /* Like gfi_batch_build_gaps, and the batch also carries counter events
  * events[0..nevents) (0 <= nevents <= GFI_BATCH_MAX_EVENTS; all or
  * GFI_E_FULL) in its optional "events" array, after "gaps"; their bytes are
- * taken from max_bytes before the readings'. nevents 0 builds exactly what
- * gfi_batch_build_gaps does. */
-int gfi_batch_build_events(const char *gateway, uint64_t seq,
-			   const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
-			   const struct gfi_reading *r, size_t n,
-			   const struct gfi_batch_gap *gaps, size_t ngaps,
-			   const struct gfi_batch_event *events, size_t nevents,
-			   size_t max_bytes, struct gfi_signer *s,
-			   char **payload_out, size_t *len_out,
-			   uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
-			   char *err, size_t errlen);
+ * taken from max_bytes before the readings'. nevents 0 and no epoch build
+ * exactly what gfi_batch_build_gaps does. epoch is the chain epoch
+ * (GFI_BATCH_EPOCH_LEN lowercase hex digits) written after "gateway"; NULL
+ * or "" writes no "epoch" key (an agent's queue before epochs). */
+int gfi_batch_build_epoch(const char *gateway, const char *epoch, uint64_t seq,
+			  const uint8_t prev_hash[GFI_SHA256_LEN], int64_t sent_s,
+			  const struct gfi_reading *r, size_t n,
+			  const struct gfi_batch_gap *gaps, size_t ngaps,
+			  const struct gfi_batch_event *events, size_t nevents,
+			  size_t max_bytes, struct gfi_signer *s,
+			  char **payload_out, size_t *len_out,
+			  uint8_t hash_out[GFI_SHA256_LEN], size_t *used,
+			  char *err, size_t errlen);
+
+/* Whether s is a well-formed epoch id (GFI_BATCH_EPOCH_LEN lowercase hex). */
+int gfi_batch_epoch_valid(const char *s);
 
 /* How many of the readings r[0..n), taken from the front, fit in one batch
  * of gateway whose payload is at most max_bytes (capped at
- * GFI_BATCH_MAX_BYTES) and at most GFI_BATCH_MAX_READINGS; assumes the
- * widest seq, sent and signature, so building exactly *count of them never
+ * GFI_BATCH_MAX_BYTES) and at most GFI_BATCH_MAX_READINGS; assumes an
+ * epoch, the widest seq, sent and signature, so building exactly *count of them never
  * returns GFI_E_FULL. *count may be 0 (max_bytes too small for one).
  * GFI_OK, or GFI_E_INVAL/GFI_E_RANGE for the first invalid reading. */
 int gfi_batch_fit(const char *gateway, const struct gfi_reading *r, size_t n,

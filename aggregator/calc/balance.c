@@ -174,20 +174,16 @@ static int meter_row(void *p, const void *row)
 }
 
 struct gw_list {
-	char (*id)[GFI_ID_MAX];
+	struct store_gateway_span *v;  /* the unit's gateways with their spans */
 	size_t n, cap;
-	const char *unit;
 	int err;
 };
 
 static int gateway_row(void *p, const void *row)
 {
 	struct gw_list *g = p;
-	const struct reg_gateway *gw = row;
 
-	if (strcmp(gw->unit, g->unit) != 0)
-		return 0;
-	g->err = balance_append((void **)&g->id, &g->cap, &g->n, sizeof(*g->id), gw->id);
+	g->err = balance_append((void **)&g->v, &g->cap, &g->n, sizeof(*g->v), row);
 	return g->err != GFI_OK;
 }
 
@@ -199,20 +195,29 @@ static int fact_row(void *p, const void *row)
 	return c->err != GFI_OK;
 }
 
-/* The unit's points in registry order (gateway, meter, point) and facts. */
+/* The unit's points in registry order (gateway, meter, point) and facts;
+ * each point's span: when in the period it was the unit's (store_moves.h). */
 int balance_ctx_load(struct ctx *c)
 {
-	struct gw_list g = { .unit = c->unit };
-	int ret = store_gateway_list_unit(c->s, c->unit, gateway_row, &g);
+	struct gw_list g = { 0 };
+	int ret = store_gateway_list_unit_spans(c->s, c->unit, c->t0, c->t1,
+						gateway_row, &g);
 
 	if (ret == GFI_OK)
 		ret = g.err;
 	for (size_t i = 0; ret == GFI_OK && i < g.n; i++) {
-		ret = store_meter_list(c->s, g.id[i], meter_row, c);
+		size_t first = c->nm;
+
+		ret = store_meter_list(c->s, g.v[i].g.id, meter_row, c);
 		if (ret == GFI_OK)
 			ret = c->err;
+		if (ret == GFI_OK)
+			ret = balance_grow((void **)&c->span, &c->span_cap, c->nm,
+					   sizeof(*c->span));
+		for (size_t k = first; ret == GFI_OK && k < c->nm; k++)
+			c->span[k] = (struct point_span){ g.v[i].from_s, g.v[i].to_s };
 	}
-	free(g.id);
+	free(g.v);
 	if (ret == GFI_OK)
 		ret = store_fact_list(c->s, c->unit, 0, fact_row, c);
 	return ret != GFI_OK ? ret : c->err;
@@ -220,6 +225,7 @@ int balance_ctx_load(struct ctx *c)
 
 void balance_ctx_free(struct ctx *c)
 {
+	free(c->span);
 	free(c->m);
 	free(c->f);
 }
@@ -314,8 +320,8 @@ static int meter_prov(const struct ctx *c, const struct reg_meter *m,
 	*prov = PROV_BIT(PROV_METERED);
 	if (!c->any_imports)     /* no query at all for a store without imports */
 		return GFI_OK;
-	ret = store_import_share(c->s, m->gateway, m->meter, m->point, c->t0,
-				 c->t1, &n, &imported);
+	ret = store_import_share(c->s, m->gateway, m->meter, m->point, SPAN(c, m).t0,
+				 SPAN(c, m).t1, &n, &imported);
 	if (ret != GFI_OK)
 		return ret;
 	b->readings += n;
@@ -333,12 +339,11 @@ static int meter_total(const struct ctx *c, const struct reg_meter *m,
 		       struct series_total *t)
 {
 	struct series_key k = { m->gateway, m->meter, m->point };
-	int64_t interval = 0;
-	int ret = series_interval_estimate(c->s, &k, c->t0, c->t1, &interval);
+	int64_t interval = 0, t0 = SPAN(c, m).t0, t1 = SPAN(c, m).t1;
+	int ret = series_interval_estimate(c->s, &k, t0, t1, &interval);
 
 	if (ret == GFI_OK)
-		ret = series_counter_total(c->s, &k, c->t0, c->t1, m->counter_max,
-					   interval, t);
+		ret = series_counter_total(c->s, &k, t0, t1, m->counter_max, interval, t);
 	return ret;
 }
 
@@ -669,7 +674,7 @@ static int add_pollutant(const struct ctx *c, const struct reg_meter *m,
 		const struct reg_meter *flow, *flag;
 		struct series_key kc = { m->gateway, m->meter, m->point }, kf, kg;
 		struct series_total t;
-		int64_t interval = 0, gap;
+		int64_t interval = 0, gap, t0 = SPAN(c, m).t0, t1 = SPAN(c, m).t1;
 		unsigned prov = 0, flow_prov = 0;
 		int ret;
 
@@ -684,11 +689,11 @@ static int add_pollutant(const struct ctx *c, const struct reg_meter *m,
 		kf = (struct series_key){ flow->gateway, flow->meter, flow->point };
 		if (flag != NULL)
 			kg = (struct series_key){ flag->gateway, flag->meter, flag->point };
-		ret = series_interval_estimate(c->s, &kc, c->t0, c->t1, &interval);
+		ret = series_interval_estimate(c->s, &kc, t0, t1, &interval);
 		gap = interval * 3 / 2 > 900 ? interval * 3 / 2 : 900;
 		if (ret == GFI_OK)
 			ret = series_gauge_product_integral(c->s, &kc, &kf,
-							    flag ? &kg : NULL, c->t0, c->t1,
+							    flag ? &kg : NULL, t0, t1,
 							    gap, interval / 2, interval, &t);
 		if (ret == GFI_OK)
 			ret = meter_prov(c, m, b, &prov);

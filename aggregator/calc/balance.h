@@ -111,10 +111,16 @@ struct ctx {
 	int any_imports;          /* the store holds imported history */
 	struct reg_meter *m;      /* the unit's registered points */
 	size_t nm, cap;
+	/* per point: the part of [t0, t1) its gateway was the unit's (SPAN) */
+	struct point_span { int64_t t0, t1; } *span;
+	size_t span_cap;
 	struct reg_fact *f;       /* the unit's facts, every year */
 	size_t nf, fcap;
 	int err;
 };
+
+/* The span of c's point m (balance_ctx_load fills one per point). */
+#define SPAN(c, m) ((c)->span[(m) - (c)->m])
 
 /* a += b, values and quality. */
 void acc_merge(struct acc *a, const struct acc *b);

@@ -32,6 +32,7 @@
 #include "batch.h"
 #include "error.h"
 #include "sign.h"
+#include "verify.h"
 
 #define WANT_MAX 8
 
@@ -104,6 +105,7 @@ static int match_readings(struct walk *w, const struct gfi_batch *b)
 static int check_one(struct walk *w, uint64_t seq, uint8_t prev[GFI_SHA256_LEN], int link)
 {
 	struct gfi_batch *b = NULL;
+	char err[256];
 	int ret = load_batch(w, seq, &b);
 
 	if (ret != GFI_OK)
@@ -111,7 +113,10 @@ static int check_one(struct walk *w, uint64_t seq, uint8_t prev[GFI_SHA256_LEN],
 	if (strcmp(b->gateway, w->k->gateway) != 0 || b->seq != seq)
 		snprintf(w->why, w->whylen, "chain broken: stored batch %" PRIu64
 			 " names %s seq %" PRIu64, seq, b->gateway, b->seq);
-	else if (gfi_batch_verify(b, w->key) != GFI_OK)
+	else if (gfi_batch_verify(b, w->key) != GFI_OK &&
+		 verify_batch_key(w->s, b, err, sizeof(err)) != GFI_OK)
+		/* Not the current key, nor the one the key history gives for
+		 * this batch's place (issue 17: keys are never replaced). */
 		snprintf(w->why, w->whylen, "signature invalid: batch %" PRIu64
 			 " does not verify with %s's key", seq, w->k->gateway);
 	else if (link && memcmp(b->prev, prev, GFI_SHA256_LEN) != 0)

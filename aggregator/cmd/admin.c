@@ -232,9 +232,53 @@ static void gateway_add(struct cli *c)
 		admin_put_result(c, store_gateway_put(c->s, &g, 1), "id", g.id, "unit");
 }
 
+/* A new key for gateway g (the PEM in new_pem): added to its key history,
+ * signing from --from-seq of its current epoch (default: the batch after
+ * the city's head), never overwriting the keys before it. */
+static int gateway_key_add(struct cli *c, const struct reg_gateway *g,
+			   const char *new_pem)
+{
+	char epoch[GFI_BATCH_EPOCH_LEN + 1], by[64] = "admin";
+	uint8_t hash[32];
+	uint64_t head = 0;
+	int from = 0;
+	int ret = store_chain_epoch(c->s, g->id, epoch);
+
+	if (ret == GFI_OK)
+		ret = store_chain_get(c->s, g->id, &head, hash);
+	admin_take_int(c, "from-seq", 1, INT32_MAX, &from);
+	admin_take_text(c, "by", by, sizeof(by), 0);
+	if (c->status != 0 || ret != GFI_OK)
+		return ret;
+	return store_gateway_key_add(c->s, g->id, new_pem, epoch,
+				     from > 0 ? (uint64_t)from : head + 1, c->now_s, by);
+}
+
+/* --unit with --from DATE: the move takes effect from that date; readings
+ * before it stay with the old unit (store_moves.h). */
+static void gateway_move(struct cli *c, const struct reg_gateway *g)
+{
+	char by[64] = "admin";
+	int64_t from = 0;
+	int ret;
+
+	admin_take_time(c, "from", &from);
+	admin_take_text(c, "by", by, sizeof(by), 0);
+	if (c->status == 0 && admin_opt(c, "unit") == NULL)
+		admin_refuse(c, "from", "needs --unit (the unit it moves to)");
+	if (c->status != 0)
+		return;
+	ret = store_gateway_move(c->s, g->id, g->unit, from, by, c->now_s);
+	if (ret == GFI_E_STATE)
+		admin_refuse(c, "from", "must be after the start of %s's current unit", g->id);
+	else
+		admin_put_result(c, ret, "id", g->id, "unit");
+}
+
 static void gateway_change(struct cli *c)
 {
 	struct reg_gateway g = { 0 };
+	char old_pem[sizeof(g.pubkey_pem)];
 	struct reg_unit u;
 	int ret;
 
@@ -243,14 +287,51 @@ static void gateway_change(struct cli *c)
 		return;
 	ret = store_gateway_get(c->s, g.id, &g);
 	admin_found(c, "id", g.id, "gateway", ret, 0);
+	memcpy(old_pem, g.pubkey_pem, sizeof(old_pem));
 	admin_take_credit_code(c, "unit", g.unit);
 	admin_take_pubkey(c, "pubkey", g.pubkey_pem, sizeof(g.pubkey_pem));
 	if (admin_opt(c, "unit") != NULL)
 		admin_unit_usable(c, "unit", g.unit, &u);
 	if (strcmp(c->verb, "retire") == 0)
 		g.active = 0;
+	if (c->status == 0 && admin_opt(c, "from") != NULL)
+		gateway_move(c, &g);
+	else if (c->status == 0 && admin_opt(c, "unit") != NULL &&
+		 store_gateway_dated(c->s, g.id) == 1)
+		admin_refuse(c, "unit", "%s has a dated history: give --from", g.id);
+	if (c->status == 0 && strcmp(old_pem, g.pubkey_pem) != 0) {
+		ret = gateway_key_add(c, &g, g.pubkey_pem);
+		if (c->status != 0)
+			return;
+		if (ret != GFI_OK) {
+			admin_put_result(c, ret, "pubkey", g.id, "gateway");
+			return;
+		}
+	}
 	if (c->status == 0)
 		admin_put_result(c, store_gateway_put(c->s, &g, 0), "id", g.id, "unit");
+}
+
+/* `gateway history --id G`: its units over time; `gateway keys --id G`:
+ * its key history. Both with who changed them. */
+static void gateway_history(struct cli *c)
+{
+	static const char *const span_cols[] = { "id", "unit", "from_s", "to_s",
+		"changed_by", "changed_s", NULL };
+	static const char *const key_cols[] = { "id", "n", "from_epoch", "from_seq",
+		"revoked_epoch", "revoked_seq", "added_s", "added_by", "pubkey_sha256",
+		NULL };
+	int keys = strcmp(c->verb, "keys") == 0;
+	struct lister l = { .c = c, .cols = keys ? key_cols : span_cols,
+			    .build = keys ? admin_key_json : admin_span_json };
+	char id[GFI_ID_MAX] = "";
+
+	admin_take_id(c, "id", id);
+	if (c->status != 0)
+		return;
+	admin_list_header(&l);
+	admin_list_done(c, keys ? store_gateway_key_list(c->s, id, admin_list_row, &l)
+				: store_gateway_spans(c->s, id, admin_list_row, &l));
 }
 
 static int gateway_keep(const struct lister *l, const void *row)
@@ -539,7 +620,9 @@ static const struct command commands[] = {
 	{ "supplier", "add", "enterprise supplier", "enterprise supplier", supplier_add },
 	{ "supplier", "list", "enterprise json", "", supplier_list },
 	{ "gateway", "add", "id unit pubkey", "id unit pubkey", gateway_add },
-	{ "gateway", "change", "id unit pubkey", "id", gateway_change },
+	{ "gateway", "change", "id unit pubkey from-seq from by", "id", gateway_change },
+	{ "gateway", "history", "id json", "id", gateway_history },
+	{ "gateway", "keys", "id json", "id", gateway_history },
 	{ "gateway", "retire", "id", "id", gateway_change },
 	{ "gateway", "list", "unit json", "", gateway_list },
 	{ "meter", "add", "gateway meter point quantity role carrier counter-max "

@@ -109,6 +109,10 @@ cJSON *admin_county_json(const void *row);
 cJSON *admin_unit_json(const void *row);
 cJSON *admin_gateway_json(const void *row);
 cJSON *admin_meter_json(const void *row);
+/* A gateway's assignment span (store_moves.h; open ends null), a key of
+ * its key history (store_keys.h, with the PEM's SHA-256). */
+cJSON *admin_span_json(const void *row);
+cJSON *admin_key_json(const void *row);
 cJSON *admin_replacement_json(const void *row);
 cJSON *admin_member_json(const void *row);
 cJSON *admin_supplier_json(const void *row);

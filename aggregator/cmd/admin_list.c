@@ -101,21 +101,65 @@ cJSON *admin_unit_json(const void *row)
 			       GFI_JSON_NUM("retired", u->retired));
 }
 
+/* The SHA-256 of a PEM's text as hex into hex; hex returned. */
+static const char *pem_sha256(const char *pem, char hex[2 * GFI_SHA256_LEN + 1])
+{
+	uint8_t sum[GFI_SHA256_LEN];
+
+	gfi_sha256(pem, strlen(pem), sum);
+	return gfi_hex(sum, sizeof(sum), hex);
+}
+
 cJSON *admin_gateway_json(const void *row)
 {
 	const struct reg_gateway *g = row;
-	uint8_t sum[GFI_SHA256_LEN];
 	char hex[2 * GFI_SHA256_LEN + 1];
 
 	/* The PEM spans lines; a listing shows its SHA-256 (of the PEM text)
 	 * to compare with the gateway's file, the JSON also the PEM itself. */
-	gfi_sha256(g->pubkey_pem, strlen(g->pubkey_pem), sum);
-	gfi_hex(sum, sizeof(sum), hex);
+	pem_sha256(g->pubkey_pem, hex);
 	return GFI_JSON_OBJECT(GFI_JSON_STR("id", g->id), GFI_JSON_STR("unit", g->unit),
 			       GFI_JSON_NUM("active", g->active),
 			       GFI_JSON_NUM("registered_s", g->registered_s),
 			       GFI_JSON_STR("pubkey_sha256", hex),
 			       GFI_JSON_STR("pubkey_pem", g->pubkey_pem));
+}
+
+/* A span's bound as JSON: null for the open ends. */
+static cJSON *span_bound(int64_t t)
+{
+	return t == STORE_SPAN_OPEN || t == STORE_SPAN_START ? cJSON_CreateNull()
+							     : cJSON_CreateNumber((double)t);
+}
+
+cJSON *admin_span_json(const void *row)
+{
+	const struct store_gateway_span *p = row;
+	cJSON *j = GFI_JSON_OBJECT(GFI_JSON_STR("id", p->g.id),
+				   GFI_JSON_STR("unit", p->g.unit),
+				   GFI_JSON_STR("changed_by", p->changed_by),
+				   GFI_JSON_NUM("changed_s", p->changed_s));
+
+	if (j != NULL) {
+		cJSON_AddItemToObject(j, "from_s", span_bound(p->from_s));
+		cJSON_AddItemToObject(j, "to_s", span_bound(p->to_s));
+	}
+	return j;
+}
+
+cJSON *admin_key_json(const void *row)
+{
+	const struct store_gateway_key *k = row;
+	char hex[2 * GFI_SHA256_LEN + 1];
+
+	return GFI_JSON_OBJECT(GFI_JSON_STR("id", k->gateway), GFI_JSON_NUM("n", k->n),
+			       GFI_JSON_STR("from_epoch", k->from_epoch),
+			       GFI_JSON_NUM("from_seq", (double)k->from_seq),
+			       GFI_JSON_STR("revoked_epoch", k->revoked_epoch),
+			       GFI_JSON_NUM("revoked_seq", (double)k->revoked_seq),
+			       GFI_JSON_NUM("added_s", k->added_s),
+			       GFI_JSON_STR("added_by", k->added_by),
+			       GFI_JSON_STR("pubkey_sha256", pem_sha256(k->pubkey_pem, hex)));
 }
 
 cJSON *admin_meter_json(const void *row)

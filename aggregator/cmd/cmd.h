@@ -35,5 +35,6 @@ cmd_run_fn cmd_alerts, cmd_alert;                   /* cmd/alerts.c */
 cmd_run_fn cmd_spotcheck, cmd_spotchecks;           /* cmd/spotcheck.c */
 cmd_run_fn cmd_token;                               /* cmd/token.c */
 cmd_run_fn cmd_quarantine;                          /* cmd/quarantine.c */
+cmd_run_fn cmd_evidence;                            /* cmd/evidence.c */
 
 #endif

@@ -36,6 +36,7 @@ const struct command cmd_commands[] = {
 	  "[--kind display|reference|increase] [--from TIME --from-reading V\n"
 	  "--ref-class PCT] [--since ID] [--display-resolution R]\n"
 	  "[--register f32|SCALE] [--clock-uncertainty S]" },
+	{ "evidence", cmd_evidence, "--store FILE --unit CODE --year Y --out DIR" },
 	{ "spotchecks", cmd_spotchecks, "--store FILE [--gateway ID --meter ID --point ID]" },
 	{ "token", cmd_token, "add --store FILE --role city|county|unit [--scope COUNTY|UNIT]\n"
 	  "--name NAME | list --store FILE | revoke --store FILE --name NAME" },

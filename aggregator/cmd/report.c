@@ -93,6 +93,7 @@ int cmd_filing(int argc, char **argv, FILE *out, FILE *err)
 	struct opts o;
 	struct store *s = NULL;
 	const char *unit, *by;
+	char msg[512] = "";
 	int64_t at = agg_now_s();
 	long year = 0;
 	int rc, ret;
@@ -110,11 +111,13 @@ int cmd_filing(int argc, char **argv, FILE *out, FILE *err)
 	    (rc = opts_open_store(opts_get(&o, "store"), &s, err)) != 0)
 		return rc;
 	ret = store_filing_put(s, unit, (int)year, by, at);
+	if (ret == GFI_OK)
+		ret = report_filing_snapshot(s, unit, (int)year, at, msg, sizeof(msg));
 	store_close(s);
 	if (ret == GFI_E_NOTFOUND)
 		return opts_refuse(err, "unit", "%s is not a registered unit", unit);
 	if (ret != GFI_OK) {
-		fprintf(err, "store: filing failed: %s\n", gfi_strerror(ret));
+		fprintf(err, "store: filing failed: %s\n", msg[0] ? msg : gfi_strerror(ret));
 		return OPTS_FAIL;
 	}
 	fprintf(out, "filed: unit=%s year=%ld by=%s\n", unit, year, by);

@@ -89,6 +89,7 @@ struct msg {
 
 struct ack {
 	char gateway[GFI_ID_MAX];
+	char epoch[GFI_BATCH_EPOCH_LEN + 1];  /* the chain the head is of */
 	uint64_t head;
 };
 
@@ -263,11 +264,17 @@ static void publish_ack(struct ingest *g, const struct ack *a)
 {
 	MQTTAsync_message m = MQTTAsync_message_initializer;
 	MQTTAsync_responseOptions ro = MQTTAsync_responseOptions_initializer;
-	char topic[TOPIC_MAX], payload[48];
+	char topic[TOPIC_MAX], payload[96];
 	int rc, n;
 
 	snprintf(topic, sizeof(topic), "gfi/v1/%s/ack", a->gateway);
-	n = snprintf(payload, sizeof(payload), "{\"seq\":%" PRIu64 "}", a->head);
+	/* The epoch names the chain: an agent of another epoch (a reinstall
+	 * reading the retained ack) ignores it (docs/wire-format.md). */
+	if (a->epoch[0] != '\0')
+		n = snprintf(payload, sizeof(payload), "{\"seq\":%" PRIu64
+			     ",\"epoch\":\"%s\"}", a->head, a->epoch);
+	else
+		n = snprintf(payload, sizeof(payload), "{\"seq\":%" PRIu64 "}", a->head);
 	m.payload = payload;
 	m.payloadlen = n;
 	m.qos = 1;
@@ -313,6 +320,11 @@ static void ack_note(struct ingest *g, const struct verify_decision *d)
 		g->nacks++;
 		snprintf(g->acks[i].gateway, sizeof(g->acks[i].gateway), "%s", d->gateway);
 		g->acks[i].head = 0;
+	}
+	if (strcmp(g->acks[i].epoch, d->epoch) != 0) {
+		/* The chain restarted in this group: the new epoch's head. */
+		memcpy(g->acks[i].epoch, d->epoch, sizeof(d->epoch));
+		g->acks[i].head = d->head;
 	}
 	if (d->head > g->acks[i].head)
 		g->acks[i].head = d->head;

@@ -27,10 +27,12 @@
 #include <string.h>
 
 #include "batch.h"
+#include "calendar.h"
 #include "error.h"
 #include "grow.h"
 #include "jsonutil.h"
 #include "log.h"
+#include "periods.h"
 #include "sign.h"
 #include "store_gaps.h"
 
@@ -69,6 +71,7 @@ struct verify {
 	size_t used;                      /* slots filled in this generation */
 	uint64_t reg_version[2];          /* the registry they were read from */
 	struct quarantine_limits qlim;    /* max_rows 0: the defaults */
+	struct late_cache late;           /* the last late_for_filed alert */
 };
 
 const char *verify_outcome_name(enum verify_outcome o)
@@ -161,20 +164,21 @@ static int quarantine(struct verify *v, const char *topic, const void *payload,
 				    &it, &fate);
 }
 
-/* The cached verifier of g, made (again) when its PEM is new or changed. */
-static int key_for(struct verify *v, const struct reg_gateway *g,
+/* The cached verifier of gateway's key pem, made (again) when the PEM is
+ * new or another than the last one of the gateway. */
+static int key_for(struct verify *v, const char *gateway, const char *pem,
 		   struct gfi_verifier **out, char *err, size_t errlen)
 {
 	struct key_entry *e = NULL;
 	int ret;
 
 	for (size_t i = 0; i < v->nkeys; i++) {
-		if (strcmp(v->keys[i].gateway, g->id) == 0) {
+		if (strcmp(v->keys[i].gateway, gateway) == 0) {
 			e = &v->keys[i];
 			break;
 		}
 	}
-	if (e != NULL && strcmp(e->pem, g->pubkey_pem) == 0) {
+	if (e != NULL && strcmp(e->pem, pem) == 0) {
 		*out = e->v;
 		return GFI_OK;
 	}
@@ -186,15 +190,15 @@ static int key_for(struct verify *v, const struct reg_gateway *g,
 		v->keys = k;
 		e = &v->keys[v->nkeys++];
 		memset(e, 0, sizeof(*e));
-		snprintf(e->gateway, sizeof(e->gateway), "%s", g->id);
+		snprintf(e->gateway, sizeof(e->gateway), "%s", gateway);
 	}
 	gfi_verifier_free(e->v);
 	e->v = NULL;
 	e->pem[0] = '\0';
-	ret = gfi_verifier_new(g->pubkey_pem, strlen(g->pubkey_pem), &e->v, err, errlen);
+	ret = gfi_verifier_new(pem, strlen(pem), &e->v, err, errlen);
 	if (ret != GFI_OK)
 		return ret;
-	snprintf(e->pem, sizeof(e->pem), "%s", g->pubkey_pem);
+	snprintf(e->pem, sizeof(e->pem), "%s", pem);
 	*out = e->v;
 	return GFI_OK;
 }
@@ -305,6 +309,7 @@ static int store_readings_of(struct verify *v, const struct gfi_batch *b,
 {
 	char why[VERIFY_REASON_MAX];
 	const struct gfi_reading **keep = NULL;
+	unsigned char *inserted = NULL;
 	size_t nkeep = 0, stored = 0;
 	int ret;
 
@@ -340,8 +345,14 @@ static int store_readings_of(struct verify *v, const struct gfi_batch *b,
 		}
 		keep[nkeep++] = r;
 	}
+	if (ret == GFI_OK && nkeep > 0 && (inserted = malloc(nkeep)) == NULL)
+		ret = GFI_E_NOMEM;
 	if (ret == GFI_OK && nkeep > 0)
-		ret = store_readings_add(v->s, b->gateway, keep, nkeep, NULL, &stored);
+		ret = store_readings_add(v->s, b->gateway, keep, nkeep, inserted, &stored);
+	if (ret == GFI_OK && nkeep > 0)
+		ret = periods_late_marks(v->s, &v->late, b->gateway, keep, inserted,
+					 nkeep, now_s);
+	free(inserted);
 	free(keep);
 	if (ret != GFI_OK)
 		return ret;
@@ -377,6 +388,109 @@ static int register_counter_events(struct verify *v, const struct gfi_batch *b)
 	return GFI_OK;
 }
 
+/* ---- chain epochs and held batches (issue 17) ---- */
+
+static int chain_alert(struct verify *v, const char *gateway, const char *rule,
+		       int64_t now_s, double value, const char *fmt, ...)
+	__attribute__((format(printf, 6, 7)));
+
+/* Raise alert rule about gateway on its unit (period: the UTC day of
+ * now_s), with the detail fmt and value (NaN when none). */
+static int chain_alert(struct verify *v, const char *gateway, const char *rule,
+		       int64_t now_s, double value, const char *fmt, ...)
+{
+	struct store_alert a = { .value = value, .threshold = NAN };
+	struct reg_gateway g;
+	int64_t id = 0;
+	int created = 0, y, m, dd;
+	va_list ap;
+	int ret = store_gateway_get(v->s, gateway, &g);
+
+	if (ret != GFI_OK)
+		return ret;
+	calendar_date_of(now_s, &y, &m, &dd);
+	snprintf(a.unit, sizeof(a.unit), "%s", g.unit);
+	snprintf(a.rule, sizeof(a.rule), "%s", rule);
+	snprintf(a.subject, sizeof(a.subject), "%s", gateway);
+	snprintf(a.period, sizeof(a.period), "%04d-%02d-%02d", y, m, dd);
+	va_start(ap, fmt);
+	vsnprintf(a.detail, sizeof(a.detail), fmt, ap);
+	va_end(ap);
+	return store_alert_raise(v->s, &a, now_s, &id, &created);
+}
+
+/* A batch at held seq b->seq of its epoch: a replay when its hash is the
+ * held one (re-acked when the epoch is current), else a conflict: kept in
+ * the quarantine, alerted, never acked (DESIGN.md, "Delivery"). */
+static int held_seq(struct verify *v, const char *topic, const struct gfi_batch *b,
+		    const void *payload, size_t len, int64_t now_s,
+		    struct verify_decision *d, int current)
+{
+	uint8_t held[GFI_SHA256_LEN];
+	int ret = store_batch_hash(v->s, b->gateway, b->epoch, b->seq, held);
+
+	d->ack = current;
+	if (ret == GFI_OK && memcmp(held, b->hash, sizeof(held)) == 0) {
+		d->outcome = VERIFY_REPLAY;
+		return GFI_OK;
+	}
+	if (ret == GFI_E_NOTFOUND && current)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "sequence: %" PRIu64 " below head %" PRIu64
+				  " but not held", b->seq, d->head);
+	d->ack = 0;
+	if (ret == GFI_E_NOTFOUND)
+		return quarantine(v, topic, payload, len, now_s, d,
+				  "sequence: %" PRIu64 " of ended epoch '%s' not held",
+				  b->seq, b->epoch);
+	if (ret != GFI_OK)
+		return ret;
+	ret = quarantine(v, topic, payload, len, now_s, d,
+			 "conflict: seq %" PRIu64 " of epoch '%s' is held with "
+			 "another hash", b->seq, b->epoch);
+	if (ret != GFI_OK)
+		return ret;
+	log_warn("batch conflict: gateway=%s epoch='%s' seq=%" PRIu64 " differs "
+		 "from the held batch: quarantined, not acked", b->gateway,
+		 b->epoch, b->seq);
+	return chain_alert(v, b->gateway, "batch_conflict", now_s, (double)b->seq,
+			   "a different batch at held seq %" PRIu64 " of epoch '%s' "
+			   "(reinstalled gateway without epochs?): quarantined",
+			   b->seq, b->epoch);
+}
+
+/* A batch of an epoch that is not the gateway's current one: one never
+ * seen restarts the chain there (recorded and alerted); one of an ended
+ * epoch is only a replay or refused. *done is set when d is decided. */
+static int epoch_step(struct verify *v, const char *topic, const struct gfi_batch *b,
+		      const void *payload, size_t len, int64_t now_s,
+		      struct verify_decision *d, int *done)
+{
+	char cur[GFI_BATCH_EPOCH_LEN + 1];
+	uint64_t after = 0;
+	int ret = store_chain_epoch(v->s, b->gateway, cur), known;
+
+	*done = 0;
+	if (ret != GFI_OK || strcmp(cur, b->epoch) == 0)
+		return ret;
+	known = store_epoch_known(v->s, b->gateway, b->epoch);
+	if (known < 0)
+		return known;
+	if (known) {
+		*done = 1;
+		return held_seq(v, topic, b, payload, len, now_s, d, 0);
+	}
+	ret = store_chain_restart(v->s, b->gateway, b->epoch, now_s, &after);
+	if (ret != GFI_OK || (after == 0 && cur[0] == '\0'))
+		return ret;   /* a gateway's first chain is no restart */
+	log_warn("chain restarted: gateway=%s epoch=%s after seq %" PRIu64
+		 " of epoch '%s'", b->gateway, b->epoch, after, cur);
+	return chain_alert(v, b->gateway, "chain_restarted", now_s, (double)after,
+			   "chain restarted at %" PRId64 " after seq %" PRIu64
+			   " of epoch '%s': new epoch %s (new queue: reinstall or "
+			   "new storage)", now_s, after, cur, b->epoch);
+}
+
 /* Sequence and chain of a verified batch b against the head. */
 static int chain_step(struct verify *v, const char *topic, const struct gfi_batch *b,
 		      const void *payload, size_t len, int64_t now_s,
@@ -384,21 +498,19 @@ static int chain_step(struct verify *v, const char *topic, const struct gfi_batc
 {
 	uint8_t head_hash[GFI_SHA256_LEN];
 	uint64_t head = 0;
-	int ret = store_chain_get(v->s, b->gateway, &head, head_hash);
+	int done = 0;
+	int ret = epoch_step(v, topic, b, payload, len, now_s, d, &done);
 
+	if (ret != GFI_OK || done)
+		return ret;
+	ret = store_chain_get(v->s, b->gateway, &head, head_hash);
 	if (ret != GFI_OK)
 		return ret;
+	memcpy(d->epoch, b->epoch, sizeof(d->epoch));
 	d->ack = 1;
 	d->head = head;
-	if (b->seq <= head) {
-		if (store_batch_held(v->s, b->gateway, b->seq)) {
-			d->outcome = VERIFY_REPLAY;
-			return GFI_OK;
-		}
-		return quarantine(v, topic, payload, len, now_s, d,
-				  "sequence: %" PRIu64 " below head %" PRIu64
-				  " but not held", b->seq, head);
-	}
+	if (b->seq <= head)
+		return held_seq(v, topic, b, payload, len, now_s, d, 1);
 	if (b->seq > head + 1) {
 		snprintf(d->reason, sizeof(d->reason), "gap: head %" PRIu64
 			 ", got %" PRIu64, head, b->seq);
@@ -418,6 +530,8 @@ static int chain_step(struct verify *v, const char *topic, const struct gfi_batc
 		return ret;
 	d->outcome = VERIFY_ACCEPTED;
 	d->head = b->seq;
+	if ((ret = periods_time_flags(v->s, b, v->future_tolerance_s, now_s)) != GFI_OK)
+		return ret;
 	ret = store_queue_gaps_add(v->s, b->gateway, b->seq, b->gaps, b->ngaps, now_s);
 	if (ret != GFI_OK)
 		return ret;
@@ -436,6 +550,7 @@ static int check_batch(struct verify *v, const char *topic, const struct gfi_bat
 		       struct verify_decision *d)
 {
 	char want[GFI_ID_MAX + 16], err[256];
+	char pem[sizeof(((struct reg_gateway *)0)->pubkey_pem)];
 	struct reg_gateway g;
 	struct gfi_verifier *key = NULL;
 	int ret;
@@ -456,7 +571,12 @@ static int check_batch(struct verify *v, const char *topic, const struct gfi_bat
 	if (!g.active)
 		return quarantine(v, topic, payload, len, now_s, d,
 				  "gateway: %s retired", b->gateway);
-	ret = key_for(v, &g, &key, err, sizeof(err));
+	/* The key valid for this batch's place (store_keys.h): an old key
+	 * signs nothing after its revocation. */
+	ret = store_gateway_key_for(v->s, b->gateway, b->epoch, b->seq, pem, sizeof(pem));
+	if (ret != GFI_OK)
+		return ret;
+	ret = key_for(v, b->gateway, pem, &key, err, sizeof(err));
 	if (ret == GFI_E_NOMEM)
 		return ret;
 	if (ret != GFI_OK)
@@ -465,8 +585,8 @@ static int check_batch(struct verify *v, const char *topic, const struct gfi_bat
 				  b->gateway, err);
 	if (gfi_batch_verify(b, key) != GFI_OK)
 		return quarantine(v, topic, payload, len, now_s, d,
-				  "signature: does not verify with %s's key",
-				  b->gateway);
+				  "signature: does not verify with %s's key "
+				  "valid at seq %" PRIu64, b->gateway, b->seq);
 	return chain_step(v, topic, b, payload, len, now_s, d);
 }
 
@@ -509,9 +629,11 @@ int verify_one(struct verify *v, const char *topic, const void *payload,
 
 /* ---- auditors ---- */
 
-/* Whether stored batch seq - 1 hashes to prev (seq 1: prev is zeros). */
-static int link_ok(struct store *s, const char *gateway, uint64_t seq,
-		   const uint8_t prev[GFI_SHA256_LEN], char *err, size_t errlen)
+/* Whether stored batch seq - 1 of (gateway, epoch) hashes to prev (seq 1:
+ * prev is zeros). */
+static int link_ok(struct store *s, const char *gateway, const char *epoch,
+		   uint64_t seq, const uint8_t prev[GFI_SHA256_LEN], char *err,
+		   size_t errlen)
 {
 	static const uint8_t zeros[GFI_SHA256_LEN];
 	uint8_t h[GFI_SHA256_LEN];
@@ -526,7 +648,7 @@ static int link_ok(struct store *s, const char *gateway, uint64_t seq,
 		snprintf(err, errlen, "chain: prev of seq 1 is not zeros");
 		return GFI_E_CRYPTO;
 	}
-	ret = store_batch_get(s, gateway, seq - 1, &payload, &len);
+	ret = store_batch_get_in(s, gateway, epoch, seq - 1, &payload, &len);
 	if (ret != GFI_OK) {
 		snprintf(err, errlen, "chain: batch %" PRIu64 " not held", seq - 1);
 		return ret;
@@ -542,43 +664,70 @@ static int link_ok(struct store *s, const char *gateway, uint64_t seq,
 	return GFI_OK;
 }
 
+int verify_batch_key(struct store *s, const struct gfi_batch *b, char *err,
+		     size_t errlen)
+{
+	char pem[sizeof(((struct reg_gateway *)0)->pubkey_pem)];
+	struct gfi_verifier *key = NULL;
+	int ret = store_gateway_key_for(s, b->gateway, b->epoch, b->seq, pem,
+					sizeof(pem));
+
+	if (ret == GFI_E_NOTFOUND)
+		snprintf(err, errlen, "gateway: %s not registered", b->gateway);
+	if (ret != GFI_OK)
+		return ret;
+	ret = gfi_verifier_new(pem, strlen(pem), &key, err, errlen);
+	if (ret == GFI_OK && gfi_batch_verify(b, key) != GFI_OK) {
+		snprintf(err, errlen, "signature: does not verify with %s's key valid "
+			 "at seq %" PRIu64, b->gateway, b->seq);
+		ret = GFI_E_CRYPTO;
+	}
+	gfi_verifier_free(key);
+	return ret;
+}
+
+int verify_stored_in(struct store *s, const char *gateway, const char *epoch,
+		     uint64_t seq, char *err, size_t errlen)
+{
+	struct gfi_batch *b = NULL;
+	char *payload = NULL;
+	size_t len = 0;
+	int ret = store_batch_get_in(s, gateway, epoch, seq, &payload, &len);
+
+	if (ret != GFI_OK) {
+		snprintf(err, errlen, "batch: %s seq %" PRIu64 " of epoch '%s' not held",
+			 gateway, seq, epoch);
+		return ret;
+	}
+	if ((ret = gfi_batch_parse(payload, len, &b, err, errlen)) != GFI_OK)
+		goto cleanup;
+	if (strcmp(b->gateway, gateway) != 0 || b->seq != seq ||
+	    strcmp(b->epoch, epoch) != 0) {
+		snprintf(err, errlen, "batch: names %s seq %" PRIu64 " epoch '%s'",
+			 b->gateway, b->seq, b->epoch);
+		ret = GFI_E_CRYPTO;
+		goto cleanup;
+	}
+	if ((ret = verify_batch_key(s, b, err, errlen)) == GFI_OK)
+		ret = link_ok(s, gateway, epoch, seq, b->prev, err, errlen);
+cleanup:
+	gfi_batch_free(b);
+	free(payload);
+	return ret;
+}
+
 int verify_stored(struct store *s, const char *gateway, uint64_t seq,
 		  char *err, size_t errlen)
 {
-	struct gfi_verifier *key = NULL;
-	struct gfi_batch *b = NULL;
+	char epoch[GFI_BATCH_EPOCH_LEN + 1];
 	struct reg_gateway g;
-	char *payload = NULL;
-	size_t len = 0;
 	int ret = store_gateway_get(s, gateway, &g);
 
 	if (ret != GFI_OK) {
 		snprintf(err, errlen, "gateway: %s not registered", gateway);
 		return ret;
 	}
-	ret = store_batch_get(s, gateway, seq, &payload, &len);
-	if (ret != GFI_OK) {
-		snprintf(err, errlen, "batch: %s seq %" PRIu64 " not held", gateway, seq);
-		goto cleanup;
-	}
-	if ((ret = gfi_batch_parse(payload, len, &b, err, errlen)) != GFI_OK ||
-	    (ret = gfi_verifier_new(g.pubkey_pem, strlen(g.pubkey_pem), &key, err,
-				    errlen)) != GFI_OK)
-		goto cleanup;
-	if (gfi_batch_verify(b, key) != GFI_OK) {
-		snprintf(err, errlen, "signature: does not verify with %s's key", gateway);
-		ret = GFI_E_CRYPTO;
-		goto cleanup;
-	}
-	if (strcmp(b->gateway, gateway) != 0 || b->seq != seq) {
-		snprintf(err, errlen, "batch: names %s seq %" PRIu64, b->gateway, b->seq);
-		ret = GFI_E_CRYPTO;
-		goto cleanup;
-	}
-	ret = link_ok(s, gateway, seq, b->prev, err, errlen);
-cleanup:
-	gfi_verifier_free(key);
-	gfi_batch_free(b);
-	free(payload);
-	return ret;
+	if ((ret = store_chain_epoch(s, gateway, epoch)) != GFI_OK)
+		return ret;
+	return verify_stored_in(s, gateway, epoch, seq, err, errlen);
 }

@@ -24,11 +24,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "batch.h"
 #include "reading.h"
 #include "store.h"
 
 #define VERIFY_REASON_MAX 256
 #define VERIFY_FUTURE_TOLERANCE_S 300   /* default, seconds */
+/* Time tolerance (docs/wire-format.md): an accepted batch is flagged (table
+ * batch_flags, not refused) when `sent` is before 2020 (a clock never set),
+ * after its receipt by more than the future tolerance, or more than
+ * VERIFY_SENT_PAST_S before it, or when a reading is older than
+ * VERIFY_READING_PAST_S at its receipt. */
+#define VERIFY_SENT_MIN_S 1577836800LL          /* 2020-01-01 UTC */
+#define VERIFY_SENT_PAST_S (30LL * 86400)       /* a month's backlog */
+#define VERIFY_READING_PAST_S (400LL * 86400)   /* a year and a filing window */
 
 enum verify_outcome {
 	VERIFY_ACCEPTED,     /* stored; the chain moved to seq */
@@ -42,6 +51,7 @@ struct verify_decision {
 	char reason[VERIFY_REASON_MAX];  /* why, for QUARANTINED and GAP */
 	char gateway[GFI_ID_MAX];        /* from the payload, else the topic, or "" */
 	uint64_t seq;                    /* the batch's seq; 0 if not parsed */
+	char epoch[GFI_BATCH_EPOCH_LEN + 1]; /* the chain epoch head is of */
 	int ack;                         /* 1: publish {"seq": head} to gateway */
 	uint64_t head;                   /* contiguous chain head after this */
 	size_t readings;                 /* readings in the batch */
@@ -80,12 +90,25 @@ int verify_message(struct verify *v, const char *topic, const void *payload,
 int verify_one(struct verify *v, const char *topic, const void *payload,
 	       size_t len, int64_t now_s, struct verify_decision *d);
 
-/* Re-verify held batch (gateway, seq) from the registry's public key alone:
+/* Re-verify held batch (gateway, seq) of its current epoch from the
+ * registry's key valid for it:
  * parse, signature, and its link to the held seq - 1. GFI_OK, GFI_E_NOTFOUND
  * (not held, or gateway unknown), GFI_E_CRYPTO (signature or chain), with
  * one line in err. For auditors (`gfi-aggregator verify-batch`). */
 int verify_stored(struct store *s, const char *gateway, uint64_t seq,
 		  char *err, size_t errlen);
+
+/* verify_stored for batch seq of the gateway's chain epoch (any epoch,
+ * current or ended), with the key valid for it (store_keys.h). */
+int verify_stored_in(struct store *s, const char *gateway, const char *epoch,
+		     uint64_t seq, char *err, size_t errlen);
+
+/* Check parsed batch b's signature with the key of b's gateway valid at its
+ * place (epoch, seq) in the key history. GFI_OK, GFI_E_CRYPTO (does not
+ * verify, or the key is unusable), GFI_E_NOTFOUND (gateway unknown),
+ * GFI_E_DB; one line in err. For verify-batch, spot checks, evidence. */
+int verify_batch_key(struct store *s, const struct gfi_batch *b, char *err,
+		     size_t errlen);
 
 /* Name of an outcome: "accepted", "replay", "gap", "quarantined". */
 const char *verify_outcome_name(enum verify_outcome o);

@@ -694,6 +694,15 @@ cleanup:
 	return ret;
 }
 
+/* What rows_load made: the rows, their statements, the city's scores. */
+static void rows_free(struct rows *r)
+{
+	for (size_t i = 0; i < r->n; i++)
+		free(r->v[i].stmts);
+	free(r->v);
+	score_city_free(&r->city);
+}
+
 int report_write(struct store *s, int year, const struct report_filter *f,
 		 enum report_format fmt, const char *path, char *err,
 		 size_t errlen)
@@ -712,9 +721,39 @@ int report_write(struct store *s, int year, const struct report_filter *f,
 			ret = write_text(path, fmt, year, &r, err, errlen);
 		}
 	}
-	for (size_t i = 0; i < r.n; i++)
-		free(r.v[i].stmts);
-	free(r.v);
-	score_city_free(&r.city);
+	rows_free(&r);
 	return ret;
 }
+
+/* ---- the filing snapshot (issue 17) ---- */
+
+int report_filing_snapshot(struct store *s, const char *unit, int year,
+			   int64_t filed_s, char *err, size_t errlen)
+{
+	const struct report_filter f = { .unit = unit };
+	double energy = NAN;
+	char *bytes = NULL;
+	size_t len = 0;
+	struct rows r;
+	FILE *mem;
+	int ret;
+
+	err[0] = '\0';
+	ret = rows_load(s, year, &f, &r, err, errlen);
+	if (ret == GFI_OK && (mem = open_memstream(&bytes, &len)) == NULL)
+		ret = GFI_E_NOMEM;
+	if (ret == GFI_OK) {
+		ret = write_json(mem, year, &r);
+		if (fclose(mem) != 0 && ret == GFI_OK)
+			ret = GFI_E_NOMEM;
+	}
+	if (ret == GFI_OK && r.n == 1 && r.v[0].p.v[IND_ENERGY_EQUIV_TCE].has_value)
+		energy = r.v[0].p.v[IND_ENERGY_EQUIV_TCE].value;
+	if (ret == GFI_OK)
+		ret = store_filing_snapshot_put(s, unit, year, filed_s, "json", bytes, len,
+						energy);
+	free(bytes);
+	rows_free(&r);
+	return ret;
+}
+

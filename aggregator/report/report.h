@@ -31,4 +31,12 @@ int report_write(struct store *s, int year, const struct report_filter *f,
 		 enum report_format fmt, const char *path, char *err,
 		 size_t errlen);
 
+/* Snapshot the filed table of unit for year (filing at filed_s): the JSON
+ * of report_write for the unit, kept in the store byte for byte with the
+ * filed 综合能耗 (store_filing_snapshot_put), so the filing stays
+ * reproducible and late readings are told against it. GFI_OK,
+ * GFI_E_NOTFOUND, GFI_E_NOMEM, GFI_E_DB; one line in err. */
+int report_filing_snapshot(struct store *s, const char *unit, int year,
+			   int64_t filed_s, char *err, size_t errlen);
+
 #endif

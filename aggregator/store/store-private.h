@@ -3,7 +3,8 @@
  * store, the statement cache, and the day fold ingest and import both use.
  * Included by every file of aggregator/store/ (store.c, store_registry.c,
  * store_ingest.c, store_readback.c, store_review.c, store_import.c,
- * store_http.c, store_factors.c, store_gaps.c, store_checkpoint.c) and by
+ * store_http.c, store_factors.c, store_gaps.c, store_checkpoint.c,
+ * store_chain.c, store_keys.c, store_history.c, store_moves.c) and by
  * bench/city_year.c, which loads a synthetic year with its own SQL. Not
  * for other modules: they use store.h.
  * SQLite itself is reached through common/db.h.

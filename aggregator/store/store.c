@@ -7,7 +7,7 @@
  *
  * Invariants kept by the schema itself: readings are unique by (series,
  * time); a series is one (gateway, meter, point); batches are unique by
- * (gateway, seq); chain.seq only moves to seq + 1 with a held batch.
+ * (gateway, epoch, seq); chain.seq only moves to seq + 1 with a held batch.
  */
 #include "store-private.h"
 
@@ -284,6 +284,77 @@ static const struct db_migration migrations[] = {
 	"  imported INTEGER NOT NULL, base_count INTEGER, base_bad INTEGER,"
 	"  PRIMARY KEY (import_id, series, day_s)"
 	") WITHOUT ROWID;" },
+	/* 15: chain epochs (issue 17). A chain is (gateway, epoch): batches are
+	 * unique by (gateway, epoch, seq), the chain row holds the gateway's
+	 * current epoch ('' for agents before epochs), and chain_epochs keeps
+	 * each restart ("chain restarted at T after seq N of epoch E"). */
+	{ 15, "CREATE TABLE batches_e ("
+	"  gateway TEXT NOT NULL, epoch TEXT NOT NULL DEFAULT '',"
+	"  seq INTEGER NOT NULL, hash BLOB NOT NULL,"
+	"  payload BLOB NOT NULL, received_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, epoch, seq)"
+	");"
+	"INSERT INTO batches_e (gateway, seq, hash, payload, received_s)"
+	"  SELECT gateway, seq, hash, payload, received_s FROM batches;"
+	"DROP TABLE batches;"
+	"ALTER TABLE batches_e RENAME TO batches;"
+	"ALTER TABLE chain ADD COLUMN epoch TEXT NOT NULL DEFAULT '';"
+	"CREATE TABLE chain_epochs ("
+	"  gateway TEXT NOT NULL, epoch TEXT NOT NULL, started_s INTEGER NOT NULL,"
+	"  after_epoch TEXT NOT NULL, after_seq INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, epoch)"
+	") WITHOUT ROWID;" },
+	/* 16: key history (issue 17, store_keys.c): every key a gateway has
+	 * had, the place (epoch, seq) from which it signs, its revocation. */
+	{ 16, "CREATE TABLE gateway_keys ("
+	"  gateway TEXT NOT NULL REFERENCES gateways(id), n INTEGER NOT NULL,"
+	"  pubkey_pem TEXT NOT NULL, from_epoch TEXT NOT NULL,"
+	"  from_seq INTEGER NOT NULL, revoked_epoch TEXT NOT NULL DEFAULT '',"
+	"  revoked_seq INTEGER NOT NULL DEFAULT 0, added_s INTEGER NOT NULL,"
+	"  added_by TEXT NOT NULL, PRIMARY KEY (gateway, n)"
+	") WITHOUT ROWID;" },
+	/* 17: closed periods (issue 17, store_history.c): the bytes of each
+	 * filed table, readings that arrived for a filed year (late), and
+	 * batches whose times lie far from their receive time (flags). */
+	{ 17, "CREATE TABLE filing_snapshots ("
+	"  unit TEXT NOT NULL, year INTEGER NOT NULL, filed_s INTEGER NOT NULL,"
+	"  format TEXT NOT NULL, bytes BLOB NOT NULL, sha256 TEXT NOT NULL,"
+	"  energy_tce REAL, PRIMARY KEY (unit, year, filed_s)"
+	");"
+	"CREATE TABLE late_readings ("
+	"  gateway TEXT NOT NULL, meter TEXT NOT NULL, point TEXT NOT NULL,"
+	"  time_s INTEGER NOT NULL, unit TEXT NOT NULL, year INTEGER NOT NULL,"
+	"  received_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, meter, point, time_s)"
+	") WITHOUT ROWID;"
+	"CREATE TABLE batch_flags ("
+	"  id INTEGER PRIMARY KEY, gateway TEXT NOT NULL, epoch TEXT NOT NULL,"
+	"  seq INTEGER NOT NULL, reason TEXT NOT NULL, received_s INTEGER NOT NULL"
+	");" },
+	/* 18: the dated registry (issue 17, store_moves.c): each gateway's
+	 * spans [from_s, to_s) in a unit, with who changed it and when. */
+	{ 18, "CREATE TABLE gateway_units ("
+	"  gateway TEXT NOT NULL REFERENCES gateways(id),"
+	"  unit TEXT NOT NULL REFERENCES units(code), from_s INTEGER NOT NULL,"
+	"  to_s INTEGER NOT NULL, changed_by TEXT NOT NULL,"
+	"  changed_s INTEGER NOT NULL, PRIMARY KEY (gateway, from_s)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX gateway_units_unit ON gateway_units (unit, gateway);" },
+	/* 19: gap events per chain epoch (issue 17): a reinstalled agent's
+	 * queue numbers its gap events from 1 again, which must not be taken
+	 * for the old queue's. */
+	{ 19, "CREATE TABLE queue_gaps_e ("
+	"  gateway TEXT NOT NULL, epoch TEXT NOT NULL DEFAULT '',"
+	"  gap_id INTEGER NOT NULL, meter TEXT NOT NULL,"
+	"  from_s INTEGER NOT NULL, to_s INTEGER NOT NULL, count INTEGER NOT NULL,"
+	"  seq INTEGER NOT NULL, received_s INTEGER NOT NULL,"
+	"  PRIMARY KEY (gateway, epoch, gap_id)"
+	") WITHOUT ROWID;"
+	"INSERT INTO queue_gaps_e (gateway, gap_id, meter, from_s, to_s, count, seq,"
+	"  received_s) SELECT gateway, gap_id, meter, from_s, to_s, count, seq,"
+	"  received_s FROM queue_gaps;"
+	"DROP TABLE queue_gaps;"
+	"ALTER TABLE queue_gaps_e RENAME TO queue_gaps;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -25,9 +25,11 @@ int store_queue_gaps_add(struct store *s, const char *gateway, uint64_t seq,
 
 	if (n == 0)
 		return GFI_OK;
-	ret = store_prepare(s, "INSERT OR IGNORE INTO queue_gaps (gateway, gap_id, meter, "
-			    "from_s, to_s, count, seq, received_s) "
-			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
+	/* Gap ids are per chain epoch: the batch's, the current one. */
+	ret = store_prepare(s, "INSERT OR IGNORE INTO queue_gaps (gateway, epoch, gap_id, "
+			    "meter, from_s, to_s, count, seq, received_s) VALUES (?1, "
+			    "coalesce((SELECT epoch FROM chain WHERE gateway = ?1), ''), "
+			    "?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
 	if (ret != GFI_OK)
 		return ret;
 	for (size_t i = 0; i < n && rc == SQLITE_DONE; i++) {

@@ -15,8 +15,9 @@
 #include "store.h"
 
 /* Inside the batch's transaction: keep gap events g[0..n) of gateway, which
- * arrived in batch seq. A gap id already held is kept as first received
- * (a resent batch carries the same events). GFI_E_DB. */
+ * arrived in batch seq of its current chain epoch. A gap id already held in
+ * that epoch is kept as first received (a resent batch carries the same
+ * events). GFI_E_DB. */
 int store_queue_gaps_add(struct store *s, const char *gateway, uint64_t seq,
 			 const struct gfi_batch_gap *g, size_t n,
 			 int64_t received_s);

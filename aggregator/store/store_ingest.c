@@ -68,14 +68,19 @@ enum {
 #define DAY_COLS "count, bad, first_s, first_v, last_s, last_v, min_v, max_v, " \
 	"integral, flagged"
 
+/* The gateway ?1's current chain epoch ('' before any). */
+#define CURRENT_EPOCH "coalesce((SELECT epoch FROM chain WHERE gateway = ?1), '')"
+
 static const char *const sql_text[ST_COUNT] = {
 	[ST_CHAIN_GET] = "SELECT seq, hash FROM chain WHERE gateway = ?1",
 	[ST_CHAIN_PUT] = "INSERT INTO chain (gateway, seq, hash) VALUES (?1, ?2, ?3) "
 			 "ON CONFLICT (gateway) DO UPDATE SET seq = excluded.seq, "
 			 "hash = excluded.hash",
-	[ST_BATCH_HELD] = "SELECT 1 FROM batches WHERE gateway = ?1 AND seq = ?2",
-	[ST_BATCH_ADD] = "INSERT INTO batches (gateway, seq, hash, payload, received_s) "
-			 "VALUES (?1, ?2, ?3, ?4, ?5)",
+	/* Batches are those of the gateway's current epoch (store_chain.h). */
+	[ST_BATCH_HELD] = "SELECT 1 FROM batches WHERE gateway = ?1 AND seq = ?2 "
+			  "AND epoch = " CURRENT_EPOCH,
+	[ST_BATCH_ADD] = "INSERT INTO batches (gateway, epoch, seq, hash, payload, "
+			 "received_s) VALUES (?1, " CURRENT_EPOCH ", ?2, ?3, ?4, ?5)",
 	[ST_SERIES_GET] = "SELECT id, quantity FROM series "
 			  "WHERE gateway = ?1 AND meter = ?2 AND point = ?3",
 	[ST_SERIES_ADD] = "INSERT INTO series (gateway, meter, point, quantity) "
@@ -93,7 +98,8 @@ static const char *const sql_text[ST_COUNT] = {
 			    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
 	[ST_GAP_ADD] = "INSERT INTO gaps (gateway, head, got, received_s) "
 		       "VALUES (?1, ?2, ?3, ?4)",
-	[ST_BATCH_GET] = "SELECT payload FROM batches WHERE gateway = ?1 AND seq = ?2",
+	[ST_BATCH_GET] = "SELECT payload FROM batches WHERE gateway = ?1 AND seq = ?2 "
+			 "AND epoch = " CURRENT_EPOCH,
 	[ST_DATA_VERSION] = "PRAGMA data_version",
 };
 
@@ -179,19 +185,13 @@ int store_batch_add(struct store *s, const char *gateway, uint64_t seq,
 						   DB_BLOB(hash, 32)), "chain advance");
 }
 
-int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
-		    char **payload, size_t *len)
+/* The payload column of bound statement st's one row into a NUL-terminated
+ * copy; st is reset afterwards. */
+static int payload_read(struct store *s, sqlite3_stmt *st, char **payload,
+			size_t *len)
 {
-	sqlite3_stmt *st;
-	int ret = cached(s, ST_BATCH_GET, &st), rc;
+	int ret = GFI_OK, rc = sqlite3_step(st);
 
-	*payload = NULL;
-	*len = 0;
-	if (ret != GFI_OK)
-		return ret;
-	db_bind_text(st, 1, gateway);
-	db_bind_int64(st, 2, (sqlite3_int64)seq);
-	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		size_t n = (size_t)sqlite3_column_bytes(st, 0);
 		char *p = malloc(n + 1);
@@ -208,6 +208,38 @@ int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
 		ret = rc == SQLITE_DONE ? GFI_E_NOTFOUND : store_fail(s, "batch read", rc);
 	}
 	sqlite3_reset(st);
+	return ret;
+}
+
+int store_batch_get(struct store *s, const char *gateway, uint64_t seq,
+		    char **payload, size_t *len)
+{
+	sqlite3_stmt *st;
+	int ret = cached(s, ST_BATCH_GET, &st);
+
+	*payload = NULL;
+	*len = 0;
+	if (ret != GFI_OK)
+		return ret;
+	db_bind_text(st, 1, gateway);
+	db_bind_int64(st, 2, (sqlite3_int64)seq);
+	return payload_read(s, st, payload, len);
+}
+
+int store_batch_get_in(struct store *s, const char *gateway, const char *epoch,
+		       uint64_t seq, char **payload, size_t *len)
+{
+	sqlite3_stmt *st = NULL;
+	int ret = store_prepare(s, "SELECT payload FROM batches WHERE gateway = ?1 "
+				"AND epoch = ?2 AND seq = ?3", &st);
+
+	*payload = NULL;
+	*len = 0;
+	if (ret != GFI_OK)
+		return ret;
+	db_bind_args(st, DB_ARGS(DB_TEXT(gateway), DB_TEXT(epoch), DB_INT(seq)));
+	ret = payload_read(s, st, payload, len);
+	sqlite3_finalize(st);
 	return ret;
 }
 

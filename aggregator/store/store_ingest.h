@@ -14,12 +14,12 @@
 #include "reading.h"
 #include "store.h"
 
-/* Chain state of a gateway: the highest seq up to which every batch is held
+/* Chain state of a gateway's current epoch (store_chain.h): the highest seq up to which every batch is held
  * (0: none), and that batch's hash (zeros for 0). */
 int store_chain_get(struct store *s, const char *gateway, uint64_t *seq,
 		    uint8_t hash[32]);
 
-/* Whether batch (gateway, seq) is held. */
+/* Whether batch (gateway, seq) of the current epoch is held. */
 int store_batch_held(struct store *s, const char *gateway, uint64_t seq);
 
 /* Inside a transaction: keep the raw signed payload of an accepted batch and
@@ -60,7 +60,8 @@ int store_quarantine_reading(struct store *s, const char *gateway,
 int store_gap_record(struct store *s, const char *gateway, uint64_t head,
 		     uint64_t got, int64_t received_s);
 
-/* The raw signed payload of held batch (gateway, seq), as received, for
+/* The raw signed payload of held batch (gateway, seq) of the gateway's
+ * current epoch (store_batch_get_in: any epoch), as received, for
  * re-verification by auditors (`gfi-aggregator verify-batch`). On success
  * *payload is a NUL-terminated copy the caller frees with free(), *len its
  * length without the NUL. GFI_OK, GFI_E_NOTFOUND, GFI_E_NOMEM, GFI_E_DB. */

@@ -40,7 +40,7 @@ ADDUNIT = H.credit_code("91350100MA0000050")
 MARKERS = [FACTORY, CHAIN, PARK, "gw-a", "gw-b", "榕城水泥", "海峡供应链"]
 
 # (command words, {option: valid value}, tables the command may write).
-# "{pub}" and "{csv}" are files made in the test's directory; reports
+# "{pub}", "{pub2}" and "{csv}" are files made in the test's directory; reports
 # write to "out" files there. Every listing writes nothing.
 CLI = [
     (["admin", "county", "add"], {"code": "350106", "name": "长乐区"}, {"counties"}),
@@ -63,6 +63,12 @@ CLI = [
      {"gateways"}),
     (["admin", "gateway", "change"], {"id": "gw-a", "unit": PARK, "pubkey": "{pub}"},
      {"gateways"}),
+    (["admin", "gateway", "change"], {"id": "gw-a", "pubkey": "{pub2}", "from-seq": "2",
+                                      "by": "Li Wei"}, {"gateways", "gateway_keys"}),
+    (["admin", "gateway", "change"], {"id": "gw-a", "unit": PARK, "from": "2025-07-01",
+                                      "by": "Li Wei"}, {"gateways", "gateway_units"}),
+    (["admin", "gateway", "history"], {"id": "gw-a"}, set()),
+    (["admin", "gateway", "keys"], {"id": "gw-a"}, set()),
     (["admin", "gateway", "retire"], {"id": "gw-a"}, {"gateways"}),
     (["admin", "gateway", "list"], {"unit": NEWUNIT}, set()),
     (["admin", "meter", "add"], {"gateway": "gw-a", "meter": "P2", "point": "tons",
@@ -101,7 +107,7 @@ CLI = [
                   "now": "1750000000"}, set()),
     (["report"], {"year": "2025", "unit": FACTORY, "format": "csv", "out": "out.csv"}, set()),
     (["filing"], {"unit": FACTORY, "year": "2025", "by": "Li Wei",
-                  "at": "2026-04-10 09:00"}, {"filings"}),
+                  "at": "2026-04-10 09:00"}, {"filings", "filing_snapshots"}),
     (["alerts", "evaluate"], {"rules": "{rules}", "now": "1750000000"}, {"alerts"}),
     (["alerts"], {"county": "350199", "unit": NEWUNIT, "rule": "completeness",
                   "state": "open"}, set()),
@@ -128,6 +134,7 @@ CLI = [
     (["quarantine", "list"], {"gateway": "gw-a"}, set()),
     # The fixture store holds no refused batch: purge changes nothing.
     (["quarantine", "purge"], {"gateway": "gw-a", "before": "1750000000"}, set()),
+    (["evidence"], {"unit": FACTORY, "year": "2025", "out": "pack"}, set()),
 ]
 # History import (aggregator/cmd/import.c).
 CLI.append((["import"], {"csv": "{csv}", "by": "Li Wei", "now": "1750000000"},
@@ -186,6 +193,11 @@ def prepare(P):
     dst.close()
     subprocess.run(["openssl", "ec", "-in", P.path("gw.key"), "-pubout", "-out",
                     P.path("pub.pem")], check=True, capture_output=True)
+    # A second key: a rotation (`gateway change --pubkey`) adds it to gw-a's history.
+    subprocess.run(["openssl", "ecparam", "-name", "prime256v1", "-genkey", "-noout",
+                    "-out", P.path("gw2.key")], check=True, capture_output=True)
+    subprocess.run(["openssl", "ec", "-in", P.path("gw2.key"), "-pubout", "-out",
+                    P.path("pub2.pem")], check=True, capture_output=True)
     with open(P.path("rules.json"), "w") as f:
         f.write('{}\n')
     with open(P.path("hist.csv"), "w") as f:
@@ -220,7 +232,8 @@ def argv_for(P, cmd, fields, store):
     else:
         args += cmd[1:] + ["--store", store]
     for k, v in fields.items():
-        v = v.replace("{pub}", P.path("pub.pem")).replace("{rules}", P.path("rules.json")) \
+        v = v.replace("{pub2}", P.path("pub2.pem")).replace("{pub}", P.path("pub.pem")) \
+             .replace("{rules}", P.path("rules.json")) \
              .replace("{csv}", P.path("hist.csv"))
         args += ["--" + k, v]
     return args

@@ -781,7 +781,7 @@ static void counter_events_travel_in_the_signed_batch_and_parse_back(void **stat
 	char *p = NULL, err[256] = "";
 	size_t len = 0, used = 0;
 
-	assert_int_equal(gfi_batch_build_events("gw-1", 1, zeros, T0, in, 1, NULL, 0,
+	assert_int_equal(gfi_batch_build_epoch("gw-1", NULL, 1, zeros, T0, in, 1, NULL, 0,
 						&ev, 1, GFI_BATCH_MAX_BYTES, f->s, &p,
 						&len, hash, &used, err, sizeof(err)), GFI_OK);
 	assert_non_null(strstr(p, "],\"events\":[{\"id\":7,\"kind\":\"multiplier\","
@@ -876,6 +876,47 @@ static void bad_gap_events_are_refused_with_their_field(void **state)
 	}
 }
 
+static void the_epoch_travels_signed_and_its_absence_reads_as_empty(void **state)
+{
+	struct fx *f = *state;
+	const struct gfi_reading in[] = {
+		rd("E01", "import_kwh", "elec_import_kwh", T0, 24000, GFI_ST_OK, 0),
+	};
+	static const char epoch[] = "00ff00ff00ff00ff00ff00ff00ff00ff";
+	struct gfi_batch *b = NULL;
+	uint8_t hash[32];
+	char *p = NULL, err[256] = "";
+	size_t len = 0, used = 0;
+
+	assert_int_equal(gfi_batch_build_epoch("gw-1", epoch, 1, zeros, T0, in, 1,
+					       NULL, 0, NULL, 0, GFI_BATCH_MAX_BYTES,
+					       f->s, &p, &len, hash, &used, err,
+					       sizeof(err)), GFI_OK);
+	assert_non_null(strstr(p, "{\"v\":1,\"gateway\":\"gw-1\",\"epoch\":\""
+			       "00ff00ff00ff00ff00ff00ff00ff00ff\",\"seq\":1,"));
+	assert_int_equal(gfi_batch_parse(p, len, &b, err, sizeof(err)), GFI_OK);
+	assert_int_equal(gfi_batch_verify(b, f->v), GFI_OK);
+	assert_string_equal(b->epoch, epoch);
+	gfi_batch_free(b);
+	free(p);
+	assert_int_equal(gfi_batch_build_epoch("gw-1", "", 1, zeros, T0, in, 1, NULL,
+					       0, NULL, 0, GFI_BATCH_MAX_BYTES, f->s,
+					       &p, &len, hash, &used, err,
+					       sizeof(err)), GFI_OK);
+	assert_null(strstr(p, "epoch"));
+	assert_int_equal(gfi_batch_parse(p, len, &b, err, sizeof(err)), GFI_OK);
+	assert_string_equal(b->epoch, "");
+	gfi_batch_free(b);
+	free(p);
+	p = NULL;
+	assert_int_equal(gfi_batch_build_epoch("gw-1", "ABC", 1, zeros, T0, in, 1,
+					       NULL, 0, NULL, 0, GFI_BATCH_MAX_BYTES,
+					       f->s, &p, &len, hash, &used, err,
+					       sizeof(err)), GFI_E_INVAL);
+	assert_string_equal(err, "epoch: must be 32 lowercase hex digits");
+	assert_null(p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -895,6 +936,7 @@ int main(void)
 		T(a_batch_without_gaps_is_byte_identical_to_before),
 		T(counter_events_travel_in_the_signed_batch_and_parse_back),
 		T(bad_gap_events_are_refused_with_their_field),
+		T(the_epoch_travels_signed_and_its_absence_reads_as_empty),
 #undef T
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -833,10 +833,41 @@ static void a_batch_whose_readings_were_dropped_meanwhile_is_refused(void **stat
 	queue_close(q);
 }
 
+/* A new queue makes its chain epoch once: 32 hex digits, the same after a
+ * reopen, and another queue (a reinstall) makes another one. */
+static void a_new_queue_makes_its_own_chain_epoch(void **state)
+{
+	struct tmpdb *t = *state;
+	char other_path[sizeof(t->path) + 8];
+	char e1[GFI_BATCH_EPOCH_LEN + 1], e2[GFI_BATCH_EPOCH_LEN + 1];
+	char e3[GFI_BATCH_EPOCH_LEN + 1];
+	struct queue *q = open_ok(t->path, 1000);
+
+	assert_int_equal(queue_epoch(q, e1), GFI_OK);
+	assert_true(gfi_batch_epoch_valid(e1));
+	queue_close(q);
+	q = open_ok(t->path, 1000);
+	assert_int_equal(queue_epoch(q, e2), GFI_OK);
+	assert_string_equal(e1, e2);
+	queue_close(q);
+	snprintf(other_path, sizeof(other_path), "%s.new", t->path);
+	q = open_ok(other_path, 1000);
+	assert_int_equal(queue_epoch(q, e3), GFI_OK);
+	assert_true(gfi_batch_epoch_valid(e3));
+	assert_string_not_equal(e1, e3);
+	queue_close(q);
+	for (int i = 0; i < 3; i++) {
+		char p[sizeof(other_path) + 8];
+		snprintf(p, sizeof(p), "%s%s", other_path, (const char *[]){ "", "-wal", "-shm" }[i]);
+		unlink(p);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, tmpdb_setup, tmpdb_teardown)
 	const struct CMUnitTest tests[] = {
+		T(a_new_queue_makes_its_own_chain_epoch),
 		T(pushed_readings_are_peeked_back_oldest_first),
 		T(values_and_statuses_survive_and_nan_means_no_value),
 		T(delete_upto_removes_exactly_the_acknowledged_readings),

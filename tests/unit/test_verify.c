@@ -485,7 +485,7 @@ static void a_multiplier_event_splits_the_period_total(void **state)
 	size_t len1, len2, used = 0;
 
 	p1 = build(f, GW, 1, prev, f->signer, before, 2, &len1);
-	assert_int_equal(gfi_batch_build_events(GW, 2, f->hash, NOW, after, 2, NULL, 0,
+	assert_int_equal(gfi_batch_build_epoch(GW, NULL, 2, f->hash, NOW, after, 2, NULL, 0,
 						&ev, 1, GFI_BATCH_MAX_BYTES, f->signer,
 						&p2, &len2, hash, &used, err,
 						sizeof(err)), GFI_OK);
@@ -508,6 +508,223 @@ static void a_multiplier_event_splits_the_period_total(void **state)
 	free(p2);
 }
 
+/* ---- chain epochs and held batches (issue 17) ---- */
+
+#define EPOCH_B "0123456789abcdef0123456789abcdef"
+
+static int count_row(void *ctx, const void *row)
+{
+	(void)row;
+	(*(int *)ctx)++;
+	return 0;
+}
+
+static int alerts_of(struct fx *f, const char *rule)
+{
+	struct store_alert_filter flt = { .rule = rule };
+	int n = 0;
+
+	assert_int_equal(store_alert_list(f->s, &flt, count_row, &n), GFI_OK);
+	return n;
+}
+
+/* Batch seq of epoch EPOCH_B with one reading at t, chained on f's hash. */
+static char *epoch_batch(struct fx *f, uint64_t seq, int64_t t, size_t *len)
+{
+	struct gfi_reading r = rd("kw", "elec_power_kw", t, 7.25);
+	uint8_t prev[GFI_SHA256_LEN] = { 0 };
+	char *payload = NULL, err[256];
+	size_t used = 0;
+
+	if (seq > 1)
+		memcpy(prev, f->hash, sizeof(prev));
+	assert_int_equal(gfi_batch_build_epoch(GW, EPOCH_B, seq, prev, NOW, &r, 1,
+					       NULL, 0, NULL, 0, GFI_BATCH_MAX_BYTES,
+					       f->signer, &payload, len, f->hash,
+					       &used, err, sizeof(err)), GFI_OK);
+	f->seq = seq;
+	return payload;
+}
+
+static void a_different_batch_at_a_held_seq_is_refused_not_acked(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading other = rd("kw", "elec_power_kw", NOW - 7, 1.5);
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 };
+	struct verify_decision d;
+	size_t len;
+	char *p;
+
+	accept_n(f, 2);
+	/* A reinstalled agent without epochs: its own seq 1. */
+	p = build(f, GW, 1, zeros, f->signer, &other, 1, &len);
+	assert_quarantined(f, TOPIC, p, len, "conflict: seq 1");
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_QUARANTINED);
+	assert_int_equal(d.ack, 0);
+	assert_int_equal(alerts_of(f, "batch_conflict"), 1);
+	assert_int_equal(counts(f).batches, 2);
+	assert_int_equal(verify_stored(f->s, GW, 2, NULL, 0), GFI_OK);
+	free(p);
+}
+
+static void a_new_epoch_restarts_the_chain_and_keeps_the_old(void **state)
+{
+	struct fx *f = *state;
+	char epoch[GFI_BATCH_EPOCH_LEN + 1], *old3 = NULL, *p, *q;
+	uint8_t old_hash[GFI_SHA256_LEN];
+	struct verify_decision d;
+	size_t len, qlen, old3_len = 0;
+
+	accept_n(f, 3);
+	memcpy(old_hash, f->hash, sizeof(old_hash));
+	p = epoch_batch(f, 1, NOW - 50, &len);
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_ACCEPTED);
+	assert_int_equal(d.ack, 1);
+	assert_int_equal(d.head, 1);
+	assert_string_equal(d.epoch, EPOCH_B);
+	assert_int_equal(alerts_of(f, "chain_restarted"), 1);
+	assert_int_equal(store_chain_epoch(f->s, GW, epoch), GFI_OK);
+	assert_string_equal(epoch, EPOCH_B);
+	free(p);
+	p = epoch_batch(f, 2, NOW - 40, &len);
+	assert_int_equal(run_ok(f, TOPIC, p, len).outcome, VERIFY_ACCEPTED);
+	assert_int_equal(counts(f).batches, 5);
+	assert_int_equal(counts(f).readings, 8);
+	/* The old chain stays held and its hash is what it was. */
+	assert_int_equal(store_batch_get_in(f->s, GW, "", 3, &old3, &old3_len), GFI_OK);
+	assert_true(old3_len > 0);
+	free(old3);
+	assert_int_equal(store_batch_hash(f->s, GW, "", 3, f->hash), GFI_OK);
+	assert_memory_equal(f->hash, old_hash, sizeof(old_hash));
+	/* A batch of the ended epoch beyond its head is refused, not acked. */
+	f->seq = 3;
+	memcpy(f->hash, old_hash, sizeof(old_hash));
+	q = next_batch(f, NOW - 30, &qlen);
+	d = run_ok(f, TOPIC, q, qlen);
+	assert_int_equal(d.outcome, VERIFY_QUARANTINED);
+	assert_int_equal(d.ack, 0);
+	assert_true(strstr(d.reason, "ended epoch") != NULL);
+	/* The restart was alerted once, not per batch. */
+	assert_int_equal(alerts_of(f, "chain_restarted"), 1);
+	free(p);
+	free(q);
+}
+
+static int take_key(void *ctx, const void *row)
+{
+	struct store_gateway_key *out = ctx;
+	const struct store_gateway_key *k = row;
+
+	out[k->n - 1] = *k;
+	return 0;
+}
+
+/* After a key rotation from seq 3 on, seq 1-2 still verify with the old
+ * key, seq 3 signed with the old key is refused, with the new one taken;
+ * the history keeps both keys, the old one revoked at seq 3. */
+static void a_rotated_key_keeps_the_past_verifiable(void **state)
+{
+	struct fx *f = *state;
+	char pem[GFI_PUBKEY_PEM_MAX], err[256] = "";
+	struct store_gateway_key keys[3];
+	uint8_t prev[GFI_SHA256_LEN];
+	struct verify_decision d;
+	size_t len;
+	char *p;
+
+	accept_n(f, 2);
+	assert_int_equal(gfi_signer_pubkey_pem(f->forger, pem, sizeof(pem)), GFI_OK);
+	assert_int_equal(store_gateway_key_add(f->s, GW, pem, "", 3, NOW, "tester"), GFI_OK);
+	assert_int_equal(store_gateway_key_add(f->s, GW, pem, "", 3, NOW, "tester"),
+			 GFI_E_EXISTS);
+	assert_int_equal(verify_stored(f->s, GW, 1, err, sizeof(err)), GFI_OK);
+	assert_int_equal(verify_stored(f->s, GW, 2, err, sizeof(err)), GFI_OK);
+	memcpy(prev, f->hash, sizeof(prev));
+	p = next_batch(f, NOW - 20, &len);      /* seq 3, the old key */
+	d = run_ok(f, TOPIC, p, len);
+	assert_int_equal(d.outcome, VERIFY_QUARANTINED);
+	assert_string_equal(d.reason, "signature: does not verify with gw-a's key "
+			    "valid at seq 3");
+	free(p);
+	{
+		struct gfi_reading r = rd("kw", "elec_power_kw", NOW - 20, 3.0);
+		p = build(f, GW, 3, prev, f->forger, &r, 1, &len);
+	}
+	assert_int_equal(run_ok(f, TOPIC, p, len).outcome, VERIFY_ACCEPTED);
+	assert_int_equal(verify_stored(f->s, GW, 3, err, sizeof(err)), GFI_OK);
+	assert_int_equal(verify_stored(f->s, GW, 1, err, sizeof(err)), GFI_OK);
+	free(p);
+	memset(keys, 0, sizeof(keys));
+	assert_int_equal(store_gateway_key_list(f->s, GW, take_key, keys), GFI_OK);
+	assert_int_equal(keys[0].n, 1);
+	assert_int_equal(keys[0].from_seq, 1);
+	assert_int_equal(keys[0].revoked_seq, 3);
+	assert_int_equal(keys[1].n, 2);
+	assert_int_equal(keys[1].from_seq, 3);
+	assert_int_equal(keys[1].revoked_seq, 0);
+	assert_string_equal(keys[1].added_by, "tester");
+	assert_string_equal(keys[1].pubkey_pem, pem);
+	assert_int_equal(keys[2].n, 0);
+}
+
+/* A batch from a gateway whose clock was never set (sent in 1970) is
+ * accepted and flagged; one with a sane clock is not flagged. */
+static void a_batch_sent_by_an_unset_clock_is_flagged_not_refused(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r = rd("kw", "elec_power_kw", NOW - 5, 2.0);
+	uint8_t hash[GFI_SHA256_LEN];
+	char *p = NULL, err[256];
+	int64_t flags = -1;
+	size_t len = 0;
+
+	accept_n(f, 1);
+	assert_int_equal(store_batch_flag_count(f->s, GW, &flags), GFI_OK);
+	assert_int_equal(flags, 0);
+	assert_int_equal(gfi_batch_build(GW, 2, f->hash, 1000, &r, 1, f->signer, &p,
+					 &len, hash, err, sizeof(err)), GFI_OK);
+	assert_int_equal(run_ok(f, TOPIC, p, len).outcome, VERIFY_ACCEPTED);
+	assert_int_equal(store_batch_flag_count(f->s, GW, &flags), GFI_OK);
+	assert_int_equal(flags, 1);
+	free(p);
+}
+
+static int sum_gaps(void *ctx, const void *row)
+{
+	*(int64_t *)ctx += ((const struct store_queue_gap_sum *)row)->events;
+	return 0;
+}
+
+/* Gap event 1 of a reinstalled agent's new queue is its own, not taken for
+ * gap event 1 of the queue before it. */
+static void gap_ids_count_per_epoch(void **state)
+{
+	struct fx *f = *state;
+	struct gfi_reading r = rd("kw", "elec_power_kw", NOW - 9, 1.0);
+	struct gfi_batch_gap gap = { .id = 1, .meter = "E1", .from_s = NOW - 900,
+				     .to_s = NOW - 600, .count = 5 };
+	uint8_t zeros[GFI_SHA256_LEN] = { 0 }, hash[GFI_SHA256_LEN];
+	const char *epochs[2] = { NULL, EPOCH_B };
+	char *p, err[256];
+	int64_t events = 0;
+	size_t len, used;
+
+	for (int i = 0; i < 2; i++) {
+		p = NULL;
+		assert_int_equal(gfi_batch_build_epoch(GW, epochs[i], 1, zeros, NOW, &r, 1,
+						       &gap, 1, NULL, 0, GFI_BATCH_MAX_BYTES,
+						       f->signer, &p, &len, hash, &used,
+						       err, sizeof(err)), GFI_OK);
+		assert_int_equal(run_ok(f, TOPIC, p, len).outcome, VERIFY_ACCEPTED);
+		free(p);
+	}
+	assert_int_equal(store_queue_gaps_sum(f->s, GW, 0, NOW + 1, sum_gaps, &events),
+			 GFI_OK);
+	assert_int_equal(events, 2);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -528,6 +745,11 @@ int main(void)
 		T(a_reading_without_value_counts_as_bad_in_its_rollup),
 		T(a_registry_change_between_batches_is_seen),
 		T(a_multiplier_event_splits_the_period_total),
+		T(a_different_batch_at_a_held_seq_is_refused_not_acked),
+		T(a_new_epoch_restarts_the_chain_and_keeps_the_old),
+		T(a_rotated_key_keeps_the_past_verifiable),
+		T(a_batch_sent_by_an_unset_clock_is_flagged_not_refused),
+		T(gap_ids_count_per_epoch),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
