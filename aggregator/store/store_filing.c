@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "error.h"
+#include "grow.h"
 
 #define BENCH_COLS "sector, indicator, band, year, baseline, leading, weight, " \
 	"direction, source"
@@ -252,43 +253,13 @@ int store_statement_list(struct store *s, const char *unit, int year,
 	return ret;
 }
 
-struct stmt_vec {
-	struct store_statement *v;
-	size_t n, cap;
-	int nomem;
-};
-
-static int stmt_collect(void *ctx, const void *row)
-{
-	struct stmt_vec *w = ctx;
-
-	if (w->n == w->cap) {
-		size_t cap = w->cap ? w->cap * 2 : 8;
-		struct store_statement *v = realloc(w->v, cap * sizeof(*v));
-		if (v == NULL) {
-			w->nomem = 1;
-			return 1;
-		}
-		w->v = v;
-		w->cap = cap;
-	}
-	w->v[w->n++] = *(const struct store_statement *)row;
-	return 0;
-}
-
 int store_statement_load(struct store *s, const char *unit, int year,
 			 struct store_statement **v, size_t *n)
 {
-	struct stmt_vec w = { 0 };
-	int ret = store_statement_list(s, unit, year, stmt_collect, &w);
+	struct gfi_rows w = GFI_ROWS(struct store_statement);
+	int ret = gfi_rows_finish(&w, store_statement_list(s, unit, year,
+							   gfi_rows_collect, &w));
 
-	if (ret == GFI_OK && w.nomem)
-		ret = GFI_E_NOMEM;
-	if (ret != GFI_OK) {
-		free(w.v);
-		w.v = NULL;
-		w.n = 0;
-	}
 	*v = w.v;
 	*n = w.n;
 	return ret;
