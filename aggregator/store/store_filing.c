@@ -31,17 +31,11 @@ static void bench_row(sqlite3_stmt *st, void *row)
 	struct store_benchmark *b = row;
 	char dir[16];
 
-	memset(b, 0, sizeof(*b));
-	db_column_text(st, 0, b->sector, sizeof(b->sector));
-	db_column_text(st, 1, b->indicator, sizeof(b->indicator));
-	b->band = sqlite3_column_int(st, 2);
-	b->year = sqlite3_column_int(st, 3);
-	b->baseline = sqlite3_column_double(st, 4);
-	b->leading = sqlite3_column_double(st, 5);
-	b->weight = sqlite3_column_double(st, 6);
-	db_column_text(st, 7, dir, sizeof(dir));
+	DB_ROW(st, b, DB_COL_TEXT(b->sector), DB_COL_TEXT(b->indicator),
+	       DB_COL_INT(b->band), DB_COL_INT(b->year), DB_COL_REAL(b->baseline),
+	       DB_COL_REAL(b->leading), DB_COL_REAL(b->weight), DB_COL_TEXT(dir),
+	       DB_COL_TEXT(b->source));
 	b->higher_is_better = strcmp(dir, "higher") == 0;
-	db_column_text(st, 8, b->source, sizeof(b->source));
 }
 
 int store_benchmark_set(struct store *s, const struct store_benchmark *b)
@@ -151,21 +145,21 @@ int store_statement_get(struct store *s, int64_t id, struct store_statement *out
 int store_statement_review(struct store *s, int64_t id, const char *state,
 			   const char *by, int64_t at_s)
 {
-	struct store_statement t;
 	int ret;
 
 	if (strcmp(state, "confirmed") != 0 && strcmp(state, "rejected") != 0)
 		return GFI_E_INVAL;
-	/* Only a stated row changes; when none did, the row tells why: absent
+	/* Only a stated row changes; when none did, it is absent
 	 * (GFI_E_NOTFOUND) or reviewed already (GFI_E_STATE). */
 	ret = db_run(s->db, "UPDATE statements SET state = ?2, reviewed_by = ?3, "
 		     "reviewed_s = ?4 WHERE id = ?1 AND state = 'stated'",
 		     DB_ARGS(DB_INT(id), DB_TEXT(state), DB_TEXT(by), DB_INT(at_s)),
 		     "statement review");
-	if (ret == GFI_OK && sqlite3_changes(s->db) == 0 &&
-	    (ret = store_statement_get(s, id, &t)) == GFI_OK)
-		ret = GFI_E_STATE;
-	return ret;
+	if (ret != GFI_OK || sqlite3_changes(s->db) > 0)
+		return ret;
+	ret = db_exists(s->db, "SELECT 1 FROM statements WHERE id = ?1",
+			DB_ARGS(DB_INT(id)), "statement read");
+	return ret == 1 ? GFI_E_STATE : ret == 0 ? GFI_E_NOTFOUND : ret;
 }
 
 int store_statement_list(struct store *s, const char *unit, int year,
