@@ -8,7 +8,6 @@
  * who changed it (the claim goes to the audit detail); every change is
  * audited, a refused one too. The JSON is json.c's.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 

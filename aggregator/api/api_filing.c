@@ -14,7 +14,6 @@
  * the token of its unit and is marked as the unit's; its review names the
  * reviewing token and the time, and every write is audited.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

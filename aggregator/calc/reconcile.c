@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "balance.h"
 #include "error.h"
 #include "grow.h"
 #include "period.h"
