@@ -42,34 +42,46 @@ static int probe_option(int argc, char **argv, int *i, struct probe_args *p)
 	return 1;
 }
 
+/* A command-line option that takes a text value. */
+struct text_option {
+	const char *name;
+	const char **value;
+};
+
+/* 1 when argv[*i] is one of the n options of opts with a value after it
+ * (the value taken), else 0. */
+static int text_option(int argc, char **argv, int *i,
+		       const struct text_option *opts, size_t n)
+{
+	if (*i + 1 >= argc)
+		return 0;
+	for (size_t k = 0; k < n; k++) {
+		if (strcmp(argv[*i], opts[k].name) == 0) {
+			*opts[k].value = argv[++*i];
+			return 1;
+		}
+	}
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	const char *config = NULL, *meter = NULL, *key = NULL, *cn = NULL,
 		   *out = NULL, *line = NULL, *from = NULL, *to = NULL;
 	struct probe_args probe = { NULL, NULL, NULL, 60 };
+	const struct text_option texts[] = {
+		{ "--config", &config }, { "--meter", &meter }, { "--line", &line },
+		{ "--from", &from }, { "--to", &to }, { "--key", &key },
+		{ "--cn", &cn }, { "--out", &out },
+	};
 	int level, force = 0;
 
 	if (argc < 2)
 		return usage(stderr);
 	for (int i = 2; i < argc; i++) {
-		if (i + 1 < argc && strcmp(argv[i], "--config") == 0) {
-			config = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--meter") == 0) {
-			meter = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--line") == 0) {
-			line = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--from") == 0) {
-			from = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--to") == 0) {
-			to = argv[++i];
-		} else if (probe_option(argc, argv, &i, &probe)) {
+		if (text_option(argc, argv, &i, texts, sizeof(texts) / sizeof(texts[0])) ||
+		    probe_option(argc, argv, &i, &probe)) {
 			continue;
-		} else if (i + 1 < argc && strcmp(argv[i], "--key") == 0) {
-			key = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--cn") == 0) {
-			cn = argv[++i];
-		} else if (i + 1 < argc && strcmp(argv[i], "--out") == 0) {
-			out = argv[++i];
 		} else if (strcmp(argv[i], "--force") == 0) {
 			force = 1;
 		} else if (i + 1 < argc && strcmp(argv[i], "--log-level") == 0) {

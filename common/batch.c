@@ -399,9 +399,10 @@ int gfi_batch_build_upto(const char *gateway, uint64_t seq,
 }
 
 /* Validate gap event g (index i) and append it, after a comma if comma. */
-static int put_gap(struct sbuf *b, const struct gfi_batch_gap *g, size_t i,
+static int put_gap(struct sbuf *b, const void *item, size_t i,
 		   int comma, char *err, size_t errlen)
 {
+	const struct gfi_batch_gap *g = item;
 	char path[32];
 
 	snprintf(path, sizeof(path), "gaps[%zu]", i);
@@ -429,36 +430,41 @@ static int put_gap(struct sbuf *b, const struct gfi_batch_gap *g, size_t i,
 	return GFI_OK;
 }
 
-/* The optional ',"gaps":[...]' text of gaps[0..ngaps) into *out ("" for
- * none); the caller frees out->p. */
-static int put_gaps(struct sbuf *out, const struct gfi_batch_gap *gaps,
-		    size_t ngaps, char *err, size_t errlen)
+typedef int (*put_item_fn)(struct sbuf *b, const void *item, size_t i, int comma,
+			   char *err, size_t errlen);
+
+/* The optional ',"name":[...]' array of the n items (size bytes each, at
+ * most max, described as noun in the error) appended to *out, each by put;
+ * nothing for none. */
+static int put_array(struct sbuf *out, const char *name, const char *noun,
+		     const void *items, size_t n, size_t size, size_t max,
+		     put_item_fn put, char *err, size_t errlen)
 {
 	int ret;
 
-	if (ngaps == 0)
+	if (n == 0)
 		return GFI_OK;
-	if (ngaps > GFI_BATCH_MAX_GAPS || gaps == NULL) {
-		gfi_field_err(err, errlen, "", "gaps", "%zu gap events exceed %d", ngaps,
-			      GFI_BATCH_MAX_GAPS);
+	if (n > max || items == NULL) {
+		gfi_field_err(err, errlen, "", name, "%zu %s exceed %zu", n, noun, max);
 		return GFI_E_FULL;
 	}
-	sb_str(out, ",\"gaps\":[");
-	for (size_t i = 0; i < ngaps; i++) {
-		ret = put_gap(out, &gaps[i], i, i > 0, err, errlen);
+	sb_printf(out, ",\"%s\":[", name);
+	for (size_t i = 0; i < n; i++) {
+		ret = put(out, (const char *)items + i * size, i, i > 0, err, errlen);
 		if (ret != GFI_OK)
 			return ret;
 	}
 	sb_str(out, "]");
 	if (out->ret != GFI_OK)
-		gfi_field_err(err, errlen, "", "gaps", "%s", gfi_strerror(out->ret));
+		gfi_field_err(err, errlen, "", name, "%s", gfi_strerror(out->ret));
 	return out->ret;
 }
 
 /* Validate counter event e (index i) and append it, after a comma if comma. */
-static int put_event(struct sbuf *b, const struct gfi_batch_event *e, size_t i,
+static int put_event(struct sbuf *b, const void *item, size_t i,
 		     int comma, char *err, size_t errlen)
 {
+	const struct gfi_batch_event *e = item;
 	char path[32], old_v[32], new_v[32];
 
 	snprintf(path, sizeof(path), "events[%zu]", i);
@@ -487,32 +493,6 @@ static int put_event(struct sbuf *b, const struct gfi_batch_event *e, size_t i,
 		  "\"new_initial\":%s}", comma ? "," : "", e->id, e->meter, e->point,
 		  e->time_s, old_v, new_v);
 	return GFI_OK;
-}
-
-/* The optional ',"events":[...]' text of events[0..nevents) appended to
- * *out (nothing for none). */
-static int put_events(struct sbuf *out, const struct gfi_batch_event *events,
-		      size_t nevents, char *err, size_t errlen)
-{
-	int ret;
-
-	if (nevents == 0)
-		return GFI_OK;
-	if (nevents > GFI_BATCH_MAX_EVENTS || events == NULL) {
-		gfi_field_err(err, errlen, "", "events", "%zu events exceed %d",
-			      nevents, GFI_BATCH_MAX_EVENTS);
-		return GFI_E_FULL;
-	}
-	sb_str(out, ",\"events\":[");
-	for (size_t i = 0; i < nevents; i++) {
-		ret = put_event(out, &events[i], i, i > 0, err, errlen);
-		if (ret != GFI_OK)
-			return ret;
-	}
-	sb_str(out, "]");
-	if (out->ret != GFI_OK)
-		gfi_field_err(err, errlen, "", "events", "%s", gfi_strerror(out->ret));
-	return out->ret;
 }
 
 int gfi_batch_build_gaps(const char *gateway, uint64_t seq,
@@ -565,9 +545,12 @@ int gfi_batch_build_epoch(const char *gateway, const char *epoch, uint64_t seq,
 		gfi_field_err(err, errlen, "", "readings", "must not be empty");
 		goto cleanup;
 	}
-	ret = put_gaps(&gb, gaps, ngaps, err, errlen);
+	ret = put_array(&gb, "gaps", "gap events", gaps, ngaps, sizeof(*gaps),
+			GFI_BATCH_MAX_GAPS, put_gap, err, errlen);
 	if (ret == GFI_OK)
-		ret = put_events(&gb, events, nevents, err, errlen);
+		ret = put_array(&gb, "events", "events", events, nevents,
+				sizeof(*events), GFI_BATCH_MAX_EVENTS, put_event,
+				err, errlen);
 	if (ret != GFI_OK)
 		goto cleanup;
 	put_head(&b, gateway, epoch, seq, prev_hash, sent_s);
@@ -919,25 +902,21 @@ static const struct array_spec events_spec = {
 	sizeof(struct gfi_batch_event), parse_event,
 };
 
-/* The optional "events" array of root into b. */
-static int parse_events(const cJSON *root, struct gfi_batch *b, char *err,
+/* The arrays of root into b: "readings", then the optional "gaps" and
+ * "events". What was allocated is left in b (to free) even on error. */
+static int parse_arrays(const cJSON *root, struct gfi_batch *b, char *err,
 			size_t errlen)
 {
-	void *events = NULL;
-	int ret = parse_array(root, &events_spec, &events, &b->nevents, err, errlen);
+	void *readings = NULL, *gaps = NULL, *events = NULL;
+	int ret = parse_array(root, &readings_spec, &readings, &b->n, err, errlen);
 
-	b->events = events;
-	return ret;
-}
-
-/* The optional "gaps" array of root into b. */
-static int parse_gaps(const cJSON *root, struct gfi_batch *b, char *err,
-		      size_t errlen)
-{
-	void *gaps = NULL;
-	int ret = parse_array(root, &gaps_spec, &gaps, &b->ngaps, err, errlen);
-
+	if (ret == GFI_OK)
+		ret = parse_array(root, &gaps_spec, &gaps, &b->ngaps, err, errlen);
+	if (ret == GFI_OK)
+		ret = parse_array(root, &events_spec, &events, &b->nevents, err, errlen);
+	b->readings = readings;
 	b->gaps = gaps;
+	b->events = events;
 	return ret;
 }
 
@@ -966,7 +945,6 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		      size_t errlen)
 {
 	const cJSON *it;
-	void *readings = NULL;
 	long long v;
 	int ret;
 
@@ -1016,11 +994,7 @@ static int parse_json(const cJSON *root, struct gfi_batch *b, char *err,
 		return ret;
 	b->sent_s = (int64_t)v;
 
-	ret = parse_array(root, &readings_spec, &readings, &b->n, err, errlen);
-	b->readings = readings;
-	if (ret == GFI_OK)
-		ret = parse_gaps(root, b, err, errlen);
-	return ret == GFI_OK ? parse_events(root, b, err, errlen) : ret;
+	return parse_arrays(root, b, err, errlen);
 }
 
 int gfi_batch_parse(const char *payload, size_t len, struct gfi_batch **out,

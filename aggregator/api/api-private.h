@@ -63,6 +63,9 @@ int api_param_int(struct api_ctx *c, const char *key, long min, long max,
 int api_param_id(struct api_ctx *c, const char *key, int required);
 int api_param_county(struct api_ctx *c, const char *key);
 int api_param_time(struct api_ctx *c, const char *key, int64_t *out);
+/* The path's row id (c->arg[0]), a whole number >= 1, into *id: 0, else a
+ * 404 "<what>: ... not found" (no row can have that id). */
+int api_path_id(struct api_ctx *c, const char *what, long long *id);
 /* Refuse key unless absent or one of names (NULL-terminated), listed in
  * the error as list. */
 int api_param_choice(struct api_ctx *c, const char *key, const char *const *names,
@@ -82,6 +85,11 @@ int api_unit_visible(const struct api_ctx *c, const struct reg_unit *u);
 /* Fill *u when the token may see unit code, else answer 404. */
 int api_visible_unit(struct api_ctx *c, const char *code, struct reg_unit *u);
 int api_visible_gateway(struct api_ctx *c, const char *id, struct reg_gateway *g);
+/* After reading row id of unit (rc: the read's result): 0 when the row
+ * exists and the token may see unit, else a 404 "<what>: <id> not found"
+ * or the store failure. */
+int api_visible_row(struct api_ctx *c, int rc, const char *unit, const char *what,
+		    long long id);
 /* Whether the token may see unit code (*visible 0 also when it does not
  * exist): GFI_OK, or a store error. For lists, which skip what is hidden. */
 int api_unit_code_visible(struct api_ctx *c, const char *code, int *visible);

@@ -8,7 +8,6 @@
  * who changed it (the claim goes to the audit detail); every change is
  * audited, a refused one too. The JSON is json.c's.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,27 +67,18 @@ static int by_detail(struct api_ctx *c, char *detail, size_t size)
 
 static int post_alert(struct api_ctx *c, const char *state, const char *action)
 {
-	const char *idtext = c->arg[0];
-	char object[48], detail[128] = "", *end = NULL;
+	char object[48], detail[128] = "";
 	struct store_alert a;
-	struct reg_unit u;
 	long long id;
 	int rc;
 
-	errno = 0;
-	id = strtoll(idtext, &end, 10);
-	if (end == idtext || *end != '\0' || errno != 0 || id < 1)
-		return api_fail(c, 404, "alert: %.24s not found", idtext);
-	if (api_params_check(c, NULL) || by_detail(c, detail, sizeof(detail)))
+	if (api_path_id(c, "alert", &id) || api_params_check(c, NULL) ||
+	    by_detail(c, detail, sizeof(detail)))
 		return -1;
 	snprintf(object, sizeof(object), "alert %lld", id);
 	rc = store_alert_get(c->s, (int64_t)id, &a);
-	if (rc == GFI_OK)
-		rc = store_unit_get(c->s, a.unit, &u);
-	if (rc == GFI_E_NOTFOUND || (rc == GFI_OK && !api_unit_visible(c, &u)))
-		return api_fail(c, 404, "alert: %lld not found", id);
-	if (rc != GFI_OK)
-		return api_fail_store(c, rc);
+	if (api_visible_row(c, rc, a.unit, "alert", id))
+		return -1;
 	/* The token's name is who changed it: a person named in the body is
 	 * only a claim, kept in the audit detail. */
 	rc = store_alert_set_state(c->s, (int64_t)id, state, c->tok.name, c->req->now_s);

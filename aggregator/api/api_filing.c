@@ -14,7 +14,6 @@
  * the token of its unit and is marked as the unit's; its review names the
  * reviewing token and the time, and every write is audited.
  */
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -275,27 +274,17 @@ int api_post_statement(struct api_ctx *c)
 
 static int review(struct api_ctx *c, const char *state, const char *action)
 {
-	const char *idtext = c->arg[0];
 	struct store_statement t;
-	struct reg_unit u;
-	char object[48], *end = NULL;
+	char object[48];
 	long long id;
 	int rc;
 
-	errno = 0;
-	id = strtoll(idtext, &end, 10);
-	if (end == idtext || *end != '\0' || errno != 0 || id < 1)
-		return api_fail(c, 404, "statement: %.24s not found", idtext);
-	if (api_params_check(c, NULL))
+	if (api_path_id(c, "statement", &id) || api_params_check(c, NULL))
 		return -1;
 	snprintf(object, sizeof(object), "statement %lld", id);
 	rc = store_statement_get(c->s, (int64_t)id, &t);
-	if (rc == GFI_OK)
-		rc = store_unit_get(c->s, t.unit, &u);
-	if (rc == GFI_E_NOTFOUND || (rc == GFI_OK && !api_unit_visible(c, &u)))
-		return api_fail(c, 404, "statement: %lld not found", id);
-	if (rc != GFI_OK)
-		return api_fail_store(c, rc);
+	if (api_visible_row(c, rc, t.unit, "statement", id))
+		return -1;
 	rc = store_statement_review(c->s, (int64_t)id, state, c->tok.name, c->req->now_s);
 	api_audit(c, action, object, rc == GFI_OK ? 200 : rc == GFI_E_STATE ? 409 : 500, "");
 	if (rc == GFI_E_STATE)

@@ -143,6 +143,18 @@ int api_visible_gateway(struct api_ctx *c, const char *id, struct reg_gateway *g
 	return rc == GFI_OK ? 0 : api_fail_store(c, rc);
 }
 
+int api_visible_row(struct api_ctx *c, int rc, const char *unit, const char *what,
+		    long long id)
+{
+	struct reg_unit u;
+
+	if (rc == GFI_OK)
+		rc = store_unit_get(c->s, unit, &u);
+	if (rc == GFI_E_NOTFOUND || (rc == GFI_OK && !api_unit_visible(c, &u)))
+		return api_fail(c, 404, "%s: %lld not found", what, id);
+	return rc == GFI_OK ? 0 : api_fail_store(c, rc);
+}
+
 int api_unit_code_visible(struct api_ctx *c, const char *code, int *visible)
 {
 	struct reg_unit u;

@@ -77,6 +77,18 @@ int api_param_id(struct api_ctx *c, const char *key, int required)
 	return 0;
 }
 
+int api_path_id(struct api_ctx *c, const char *what, long long *id)
+{
+	const char *v = c->arg[0];
+	char *end = NULL;
+
+	errno = 0;
+	*id = strtoll(v, &end, 10);
+	if (end == v || *end != '\0' || errno != 0 || *id < 1)
+		return api_fail(c, 404, "%s: %.24s not found", what, v);
+	return 0;
+}
+
 int api_param_county(struct api_ctx *c, const char *key)
 {
 	const char *v = api_param(c, key);

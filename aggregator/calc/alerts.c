@@ -24,6 +24,7 @@
 #include <cjson/cJSON.h>
 
 #include "error.h"
+#include "grow.h"
 #include "jsonutil.h"
 #include "log.h"
 #include "period.h"
@@ -482,22 +483,15 @@ static int rule_silence(struct eval *e, const char *unit, const struct gw_list *
 	return scope_end(e);
 }
 
-struct meter_list {
-	struct reg_meter *v;     /* owned */
-	size_t n, cap;
-	int nomem;
-};
-
+/* Keeps the live counter points of a listing in a struct gfi_rows. */
 static int collect_counter(void *ctx, const void *row)
 {
-	struct meter_list *l = ctx;
 	const struct reg_meter *m = row;
 	const struct gfi_quantity *q = gfi_quantity_find(m->quantity);
 
 	if (m->retired || q == NULL || q->kind != GFI_COUNTER)
 		return 0;
-	l->nomem = list_push((void **)&l->v, &l->n, &l->cap, m, sizeof(*m)) != GFI_OK;
-	return l->nomem;
+	return gfi_rows_push(ctx, m);
 }
 
 /* Flagged readings and series resets of one counter point in [t0, t1). */
@@ -536,28 +530,44 @@ static int year_scope(struct eval *e, const char *unit, const char *rule, int ye
 	return period_bounds(year, 0, t0, t1);
 }
 
-static int rule_anomalies(struct eval *e, const char *unit, const struct gw_list *g,
-			  int year)
+typedef int (*gateway_rule_fn)(struct eval *e, const struct reg_gateway *gw,
+			       int64_t t0, int64_t t1);
+
+/* A rule judged gateway by gateway over year: its scope begun, fn run on
+ * each of g's gateways with the year's bounds [t0, t1) (t1 cut at now when
+ * until_now), the scope ended. The first error stops it. */
+static int gateway_year_rule(struct eval *e, const char *unit, const char *rule,
+			     const struct gw_list *g, int year, int until_now,
+			     gateway_rule_fn fn)
 {
 	int64_t t0, t1;
 	int ret;
 
-	if ((ret = year_scope(e, unit, "counter_anomaly", year, &t0, &t1)) != GFI_OK)
+	if ((ret = year_scope(e, unit, rule, year, &t0, &t1)) != GFI_OK)
 		return ret;
-	if (t1 > e->now_s)
+	if (until_now && t1 > e->now_s)
 		t1 = e->now_s;
-	for (size_t i = 0; i < g->n; i++) {
-		struct meter_list l = { 0 };
-		ret = store_meter_list(e->s, g->v[i].id, collect_counter, &l);
-		if (ret == GFI_OK && l.nomem)
-			ret = GFI_E_NOMEM;
-		for (size_t k = 0; ret == GFI_OK && k < l.n; k++)
-			ret = point_anomalies(e, &l.v[k], t0, t1);
-		free(l.v);
-		if (ret != GFI_OK)
+	for (size_t i = 0; i < g->n; i++)
+		if ((ret = fn(e, &g->v[i], t0, t1)) != GFI_OK)
 			return ret;
-	}
 	return scope_end(e);
+}
+
+/* counter_anomaly for one gateway: its live counter points' anomalies. */
+static int gateway_anomalies(struct eval *e, const struct reg_gateway *gw,
+			     int64_t t0, int64_t t1)
+{
+	struct gfi_rows l = GFI_ROWS(struct reg_meter);
+	const struct reg_meter *counters;
+	int ret = store_meter_list(e->s, gw->id, collect_counter, &l);
+
+	if (ret == GFI_OK)
+		ret = l.err;
+	counters = l.v;
+	for (size_t k = 0; ret == GFI_OK && k < l.n; k++)
+		ret = point_anomalies(e, &counters[k], t0, t1);
+	free(l.v);
+	return ret;
 }
 
 static int fire_gap(void *ctx, const void *row)
@@ -580,24 +590,15 @@ static int fire_gap(void *ctx, const void *row)
 /* data_gap: readings a gateway read but its queue dropped (reported in the
  * batches' gap events) in the current year so far. A hole in a series that
  * no timeout explains must reach the county, with who and when. */
-static int rule_data_gap(struct eval *e, const char *unit, const struct gw_list *g,
-			 int year)
+static int gateway_gaps(struct eval *e, const struct reg_gateway *gw,
+			int64_t t0, int64_t t1)
 {
-	int64_t t0, t1;
 	int ret;
 
-	if ((ret = year_scope(e, unit, "data_gap", year, &t0, &t1)) != GFI_OK)
-		return ret;
-	for (size_t i = 0; i < g->n; i++) {
-		e->gap_gateway = g->v[i].id;
-		e->gap_ret = GFI_OK;
-		ret = store_queue_gaps_sum(e->s, g->v[i].id, t0, t1, fire_gap, e);
-		if (ret == GFI_OK)
-			ret = e->gap_ret;
-		if (ret != GFI_OK)
-			return ret;
-	}
-	return scope_end(e);
+	e->gap_gateway = gw->id;
+	e->gap_ret = GFI_OK;
+	ret = store_queue_gaps_sum(e->s, gw->id, t0, t1, fire_gap, e);
+	return ret == GFI_OK ? e->gap_ret : ret;
 }
 
 /* The yearly table of year - 1 is due by the deadline of year (the store
@@ -711,9 +712,10 @@ static int unit_store_rules(struct eval *e, const struct reg_unit *u, int year)
 	if (ret == GFI_OK)
 		ret = rule_silence(e, u->code, &g);
 	if (ret == GFI_OK)
-		ret = rule_anomalies(e, u->code, &g, year);
+		ret = gateway_year_rule(e, u->code, "counter_anomaly", &g, year, 1,
+					gateway_anomalies);
 	if (ret == GFI_OK)
-		ret = rule_data_gap(e, u->code, &g, year);
+		ret = gateway_year_rule(e, u->code, "data_gap", &g, year, 0, gateway_gaps);
 	if (ret == GFI_OK)
 		ret = rule_table(e, u, year);
 	if (ret == GFI_OK)
@@ -722,21 +724,12 @@ static int unit_store_rules(struct eval *e, const struct reg_unit *u, int year)
 	return ret;
 }
 
-struct unit_list {
-	struct reg_unit *v;      /* owned */
-	size_t n, cap;
-	int nomem;
-};
-
+/* Keeps the units not retired of a listing in a struct gfi_rows. */
 static int collect_unit(void *ctx, const void *row)
 {
-	struct unit_list *l = ctx;
 	const struct reg_unit *u = row;
 
-	if (u->retired)
-		return 0;
-	l->nomem = list_push((void **)&l->v, &l->n, &l->cap, u, sizeof(*u)) != GFI_OK;
-	return l->nomem;
+	return u->retired ? 0 : gfi_rows_push(ctx, u);
 }
 
 int alerts_evaluate(struct store *s, const struct alert_rules *r, int64_t now_s,
@@ -744,7 +737,8 @@ int alerts_evaluate(struct store *s, const struct alert_rules *r, int64_t now_s,
 {
 	struct eval e = { .s = s, .r = r, .now_s = now_s, .compute = fn, .ctx = ctx,
 			  .sum = out };
-	struct unit_list units = { 0 };
+	struct gfi_rows units = GFI_ROWS(struct reg_unit);
+	const struct reg_unit *unit;
 	int year, month, ret;
 
 	double deadline = STORE_SETTING_DEADLINE_DEFAULT;
@@ -759,19 +753,20 @@ int alerts_evaluate(struct store *s, const struct alert_rules *r, int64_t now_s,
 	e.deadline_mmdd = (int)deadline;
 	if (ret == GFI_OK)
 		ret = store_unit_list(s, collect_unit, &units);
-	if (ret == GFI_OK && units.nomem)
-		ret = GFI_E_NOMEM;
+	if (ret == GFI_OK)
+		ret = units.err;
+	unit = units.v;
 	for (size_t i = 0; ret == GFI_OK && i < units.n; i++) {
-		ret = unit_indicator_rules(&e, &units.v[i], year, month);
+		ret = unit_indicator_rules(&e, &unit[i], year, month);
 		if (ret == GFI_E_NOTFOUND || ret == GFI_E_RANGE) {
 			/* One unit's indicators cannot be computed (e.g. no
 			 * registry data): its store rules still run. */
 			log_warn("alert rules skipped: unit=%s: indicators: %s",
-				 units.v[i].code, gfi_strerror(ret));
+				 unit[i].code, gfi_strerror(ret));
 			ret = GFI_OK;
 		}
 		if (ret == GFI_OK)
-			ret = unit_store_rules(&e, &units.v[i], year);
+			ret = unit_store_rules(&e, &unit[i], year);
 		out->units++;
 	}
 	free(units.v);

@@ -26,6 +26,7 @@
 #include "balance.h"
 #include "calendar.h"
 #include "error.h"
+#include "grow.h"
 #include "now.h"
 #include "period.h"
 #include "registry.h"
@@ -500,20 +501,6 @@ static int derive(const struct ctx *c, struct balance *b, struct ind_period *p)
 
 /* ---- parks and supply chains ---- */
 
-struct pairs {
-	struct reg_pair *p;
-	size_t n, cap;
-	int err;
-};
-
-static int pair_row(void *ctx, const void *row)
-{
-	struct pairs *a = ctx;
-
-	a->err = balance_append((void **)&a->p, &a->cap, &a->n, sizeof(*a->p), row);
-	return a->err != GFI_OK;
-}
-
 /* Whether u is a listed unit in year: on the list since year_listed (a
  * level is always set in the registry) and not retired. */
 static int listed(const struct reg_unit *u, int year)
@@ -526,17 +513,19 @@ static int listed(const struct reg_unit *u, int year)
  * replace the members' sums. */
 static int balance_park(struct ctx *c, struct balance *b, int *green, size_t *n)
 {
-	struct pairs m = { 0 };
+	struct gfi_rows m = GFI_ROWS(struct reg_pair);
+	const struct reg_pair *member;
 	struct balance own;
-	int ret = store_member_list(c->s, c->unit, pair_row, &m);
+	int ret = store_member_list(c->s, c->unit, gfi_rows_collect, &m);
 
 	balance_init(b);
 	*green = 0;
 	*n = 0;
 	if (ret == GFI_OK)
 		ret = m.err;
+	member = m.v;
 	for (size_t i = 0; ret == GFI_OK && i < m.n; i++) {
-		struct ctx mc = { .s = c->s, .unit = m.p[i].second, .year = c->year,
+		struct ctx mc = { .s = c->s, .unit = member[i].second, .year = c->year,
 				  .month = c->month, .t0 = c->t0, .t1 = c->t1,
 				  .any_imports = c->any_imports };
 		struct balance mb;
@@ -551,7 +540,7 @@ static int balance_park(struct ctx *c, struct balance *b, int *green, size_t *n)
 		if (ret == GFI_OK)
 			balance_add(b, &mb);
 	}
-	free(m.p);
+	free(m.v);
 	if (ret != GFI_OK)
 		return ret;
 	ret = balance_ctx_load(c);
@@ -565,15 +554,16 @@ static int balance_park(struct ctx *c, struct balance *b, int *green, size_t *n)
 
 static int suppliers(const struct ctx *c, struct ind_period *p)
 {
-	struct pairs sp = { 0 };
-	int ret = store_supplier_list(c->s, c->unit, pair_row, &sp), green = 0;
+	struct gfi_rows sp = GFI_ROWS(struct reg_pair);
+	int ret = store_supplier_list(c->s, c->unit, gfi_rows_collect, &sp), green = 0;
+	const struct reg_pair *supplier = sp.v;
 	struct acc q = acc_manual(0);
 
 	if (ret == GFI_OK)
 		ret = sp.err;
 	for (size_t i = 0; ret == GFI_OK && i < sp.n; i++) {
 		struct reg_unit u;
-		if ((ret = store_unit_get(c->s, sp.p[i].second, &u)) == GFI_OK)
+		if ((ret = store_unit_get(c->s, supplier[i].second, &u)) == GFI_OK)
 			green += u.kind == UNIT_FACTORY && listed(&u, c->year);
 	}
 	if (ret == GFI_OK) {
@@ -581,7 +571,7 @@ static int suppliers(const struct ctx *c, struct ind_period *p)
 		if (sp.n > 0)
 			put(p, IND_SUPPLIER_GREEN_PCT, green * 100.0 / (double)sp.n, &q);
 	}
-	free(sp.p);
+	free(sp.v);
 	return ret;
 }
 

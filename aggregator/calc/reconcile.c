@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "balance.h"
 #include "error.h"
+#include "grow.h"
 #include "period.h"
 #include "series.h"
 
@@ -23,25 +23,16 @@ struct walk {
 	struct store *s;
 	int64_t t0, t1;
 	struct reconcile_item *it;
-	struct reg_meter *m;      /* the unit's points, owned */
-	size_t n, cap;
-	int nomem;
+	struct gfi_rows meters;   /* the unit's points (struct reg_meter), owned */
 };
-
-static int collect_meter(void *ctx, const void *row)
-{
-	struct walk *w = ctx;
-
-	w->nomem = balance_append((void **)&w->m, &w->cap, &w->n, sizeof(*w->m), row) != GFI_OK;
-	return w->nomem;
-}
 
 static int collect_gateway(void *ctx, const void *row)
 {
 	struct walk *w = ctx;
 	const struct reg_gateway *g = row;
 
-	return store_meter_list(w->s, g->id, collect_meter, w) != GFI_OK || w->nomem;
+	return store_meter_list(w->s, g->id, gfi_rows_collect, &w->meters) != GFI_OK ||
+	       w->meters.err;
 }
 
 /* Which item a point counts in, or -1. */
@@ -58,8 +49,10 @@ static int item_of(const struct reg_meter *m)
 
 static int metered(struct walk *w)
 {
-	for (size_t i = 0; i < w->n; i++) {
-		const struct reg_meter *m = &w->m[i];
+	const struct reg_meter *points = w->meters.v;
+
+	for (size_t i = 0; i < w->meters.n; i++) {
+		const struct reg_meter *m = &points[i];
 		struct series_key k = { m->gateway, m->meter, m->point };
 		struct series_total t;
 		int64_t interval = 60;
@@ -113,7 +106,7 @@ int reconcile_unit(struct store *s, const char *unit, int year,
 		{ .carrier = "natural_gas", .fact = "stat_gas_m3", .unit = "m3" },
 		{ .carrier = "water", .fact = "stat_water_m3", .unit = "m3" },
 	};
-	struct walk w = { .s = s, .it = out };
+	struct walk w = { .s = s, .it = out, .meters = GFI_ROWS(struct reg_meter) };
 	struct stated st = { .it = out };
 	int ret;
 
@@ -121,11 +114,11 @@ int reconcile_unit(struct store *s, const char *unit, int year,
 	if ((ret = period_bounds(year, 0, &w.t0, &w.t1)) != GFI_OK)
 		return ret;
 	ret = store_gateway_list_unit(s, unit, collect_gateway, &w);
-	if (ret == GFI_OK && w.nomem)
-		ret = GFI_E_NOMEM;
+	if (ret == GFI_OK)
+		ret = w.meters.err;
 	if (ret == GFI_OK)
 		ret = metered(&w);
-	free(w.m);
+	free(w.meters.v);
 	if (ret == GFI_OK)
 		ret = store_fact_list(s, unit, year, stated_fact, &st);
 	for (int i = 0; ret == GFI_OK && i < REC_N; i++) {

@@ -23,6 +23,7 @@
 
 #include "balance.h"
 #include "error.h"
+#include "grow.h"
 #include "period.h"
 
 const char *const score_aim_zh[AIM_N] = { "能源低碳化", "资源高效化", "生产洁净化",
@@ -102,35 +103,22 @@ double score_linear(double v, double baseline, double leading, double weight)
 
 /* ---- facts ---- */
 
-struct facts {
-	struct reg_fact *v;
-	size_t n, cap;
-	int nomem;
-};
-
-static int collect_fact(void *ctx, const void *row)
-{
-	struct facts *f = ctx;
-
-	f->nomem = balance_append((void **)&f->v, &f->cap, &f->n, sizeof(*f->v), row) != GFI_OK;
-	return f->nomem;
-}
-
 /* The year's figure of a flow fact: its whole-year entry, else the sum of
  * its months; *has 0 when neither exists. */
-static double fact_year(const struct facts *f, const char *key, int year, int *has)
+static double fact_year(const struct gfi_rows *f, const char *key, int year, int *has)
 {
+	const struct reg_fact *v = f->v;
 	double whole = 0, months = 0;
 	int has_whole = 0, has_months = 0;
 
 	for (size_t i = 0; i < f->n; i++) {
-		if (f->v[i].year != year || strcmp(f->v[i].key, key) != 0)
+		if (v[i].year != year || strcmp(v[i].key, key) != 0)
 			continue;
-		if (f->v[i].month == 0) {
-			whole = f->v[i].value;
+		if (v[i].month == 0) {
+			whole = v[i].value;
 			has_whole = 1;
 		} else {
-			months += f->v[i].value;
+			months += v[i].value;
 			has_months = 1;
 		}
 	}
@@ -161,7 +149,7 @@ static void ratio_of(struct score_row *r, const struct ind_value *num,
 }
 
 /* value = Σ num / Σ den over the years [year - span + 1, year], in %. */
-static void fact_share(struct score_row *r, const struct facts *f, const char *num,
+static void fact_share(struct score_row *r, const struct gfi_rows *f, const char *num,
 		       const char *den, int year, int span)
 {
 	double n = 0, d = 0;
@@ -183,7 +171,7 @@ static void fact_share(struct score_row *r, const struct facts *f, const char *n
 }
 
 static void row_value(struct score_row *r, int alt, const struct ind_period *p,
-		      const struct facts *f)
+		      const struct gfi_rows *f)
 {
 	const struct ind_value *v = p->v;
 	const char *k = r->def->key;
@@ -263,16 +251,16 @@ static void row_score(struct score_unit *su, struct score_row *r)
 int score_unit_compute(struct store *s, const char *sector,
 		       const struct ind_period *p, struct score_unit *out)
 {
-	struct facts f = { 0 };
+	struct gfi_rows f = GFI_ROWS(struct reg_fact);
 	int ret;
 
 	memset(out, 0, sizeof(*out));
 	snprintf(out->unit, sizeof(out->unit), "%s", p->unit);
 	out->year = p->year;
 	out->band = p->renewable_band;
-	ret = store_fact_list(s, p->unit, 0, collect_fact, &f);
-	if (ret == GFI_OK && f.nomem)
-		ret = GFI_E_NOMEM;
+	ret = store_fact_list(s, p->unit, 0, gfi_rows_collect, &f);
+	if (ret == GFI_OK)
+		ret = f.err;
 	for (int i = 0; ret == GFI_OK && i < SCORE_ROWS; i++) {
 		struct score_row *r = &out->rows[i];
 		int alt = 0;

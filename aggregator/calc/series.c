@@ -34,6 +34,7 @@
 
 #include "calendar.h"
 #include "error.h"
+#include "grow.h"
 
 #define DAY_S 86400
 /* How far before t0 and after t1 a neighbour reading is sought: a counter
@@ -60,31 +61,19 @@ struct pts {
 	int err;
 };
 
-static int grow(void **buf, size_t *cap, size_t n, size_t size)
-{
-	void *nb;
-	size_t nc;
-
-	if (n < *cap)
-		return GFI_OK;
-	nc = *cap ? *cap * 2 : 64;
-	nb = realloc(*buf, nc * size);
-	if (nb == NULL)
-		return GFI_E_NOMEM;
-	*buf = nb;
-	*cap = nc;
-	return GFI_OK;
-}
-
 static int pts_row(void *ctx, const void *row)
 {
 	struct pts *a = ctx;
 	const struct gfi_reading *r = row;
+	struct pt *p;
 
 	if (isnan(r->value) || (a->ok_only && r->status != GFI_ST_OK))
 		return 0;
-	if ((a->err = grow((void **)&a->p, &a->cap, a->n, sizeof(*a->p))) != GFI_OK)
+	if ((p = gfi_grow(a->p, &a->cap, a->n, sizeof(*p), 64)) == NULL) {
+		a->err = GFI_E_NOMEM;
 		return 1;
+	}
+	a->p = p;
 	a->p[a->n++] = (struct pt){ r->time_s, r->value, r->status };
 	return 0;
 }
@@ -98,24 +87,12 @@ static int pts_load(struct store *s, const struct series_key *k, int64_t from,
 	return ret != GFI_OK ? ret : a->err;
 }
 
-struct days {
-	struct rollup *r;
-	size_t n, cap;
+/* Rows of one point k (its rollups, or its replacements) kept from a
+ * listing of its gateway; rows.v owned. */
+struct point_rows {
+	struct gfi_rows rows;
 	const struct series_key *k;
-	int err;
 };
-
-/* Append the size bytes at row to *buf (n elements of cap): 0, or 1 with
- * *err set when out of memory (a listing callback's answer). */
-static int push_row(void **buf, size_t *n, size_t *cap, int *err, const void *row,
-		    size_t size)
-{
-	if ((*err = grow(buf, cap, *n, size)) != GFI_OK)
-		return 1;
-	memcpy((char *)*buf + *n * size, row, size);
-	(*n)++;
-	return 0;
-}
 
 static int same_point(const struct series_key *k, const char *meter,
 		      const char *point)
@@ -125,56 +102,52 @@ static int same_point(const struct series_key *k, const char *meter,
 
 static int days_row(void *ctx, const void *row)
 {
-	struct days *d = ctx;
+	struct point_rows *d = ctx;
 	const struct rollup *r = row;
 
 	if (!same_point(d->k, r->meter, r->point) || r->count == 0)
 		return 0;
-	return push_row((void **)&d->r, &d->n, &d->cap, &d->err, r, sizeof(*r));
+	return gfi_rows_push(&d->rows, r);
 }
 
 /* Rollups of k with at least one valid reading, days in [from, to). */
 static int days_load(struct store *s, const struct series_key *k, int64_t from,
-		     int64_t to, struct days *d)
+		     int64_t to, struct point_rows *d)
 {
 	int ret;
 
-	d->k = k;
+	*d = (struct point_rows){ GFI_ROWS(struct rollup), k };
 	ret = store_rollups(s, k->gateway, k->meter, k->point, from, to, days_row, d);
-	return ret != GFI_OK ? ret : d->err;
+	return ret != GFI_OK ? ret : d->rows.err;
 }
-
-struct reps {
-	struct reg_replacement *r;
-	size_t n, cap;
-	const struct series_key *k;
-	int err;
-};
 
 static int reps_row(void *ctx, const void *row)
 {
-	struct reps *a = ctx;
+	struct point_rows *a = ctx;
 	const struct reg_replacement *r = row;
 
 	if (!same_point(a->k, r->meter, r->point))
 		return 0;
-	return push_row((void **)&a->r, &a->n, &a->cap, &a->err, r, sizeof(*r));
+	return gfi_rows_push(&a->rows, r);
 }
 
 /* Replacements of k, in time order (store_replacement_list's order). */
-static int reps_load(struct store *s, const struct series_key *k, struct reps *a)
+static int reps_load(struct store *s, const struct series_key *k,
+		     struct point_rows *a)
 {
 	int ret;
 
-	a->k = k;
+	*a = (struct point_rows){ GFI_ROWS(struct reg_replacement), k };
 	ret = store_replacement_list(s, k->gateway, reps_row, a);
-	return ret != GFI_OK ? ret : a->err;
+	return ret != GFI_OK ? ret : a->rows.err;
 }
 
-static int reps_in(const struct reps *a, int64_t from, int64_t to)
+static int reps_in(const struct point_rows *a, int64_t from, int64_t to)
 {
-	for (size_t i = 0; i < a->n; i++) {
-		if (a->r[i].time_s > from && a->r[i].time_s <= to)
+	const struct reg_replacement *rep = a->rows.v;
+
+	for (size_t i = 0; i < a->rows.n; i++) {
+		if (rep[i].time_s > from && rep[i].time_s <= to)
 			return 1;
 	}
 	return 0;
@@ -185,7 +158,7 @@ static int reps_in(const struct reps *a, int64_t from, int64_t to)
 struct walk {
 	int64_t t0, t1;
 	double counter_max;
-	const struct reps *reps;
+	const struct point_rows *reps;  /* the point's replacements */
 	int have_prev;
 	struct pt prev;
 	int64_t first_t, last_t;
@@ -202,8 +175,10 @@ static double step_consumption(struct walk *w, const struct pt *p, const struct 
 	double from = p->v, c = 0;
 	int replaced = 0;
 
-	for (size_t i = 0; i < w->reps->n; i++) {
-		const struct reg_replacement *r = &w->reps->r[i];
+	const struct reg_replacement *rep = w->reps->rows.v;
+
+	for (size_t i = 0; i < w->reps->rows.n; i++) {
+		const struct reg_replacement *r = &rep[i];
 		if (r->time_s <= p->t || r->time_s > q->t)
 			continue;
 		/* Each meter's part is clamped: a registered final below the last
@@ -318,23 +293,25 @@ static int walk_neighbour(struct store *s, const struct series_key *k,
 static int walk_rollups(struct store *s, const struct series_key *k,
 			struct walk *w, int64_t d0, int64_t dend)
 {
-	struct days d = { 0 };
+	struct point_rows d;
+	const struct rollup *day;
 	size_t i = 0, before = SIZE_MAX;
 	int ret = days_load(s, k, d0 - REACH_S, dend + REACH_S, &d);
 
-	for (i = 0; ret == GFI_OK && i < d.n && d.r[i].day_s < d0; i++)
+	day = d.rows.v;
+	for (i = 0; ret == GFI_OK && i < d.rows.n && day[i].day_s < d0; i++)
 		before = i;
 	if (ret == GFI_OK && before != SIZE_MAX)
-		ret = walk_neighbour(s, k, w, &d.r[before], 1);
-	for (; ret == GFI_OK && i < d.n && d.r[i].day_s < dend; i++) {
-		if (whole_day(w, &d.r[i]))
-			walk_day(w, &d.r[i]);
+		ret = walk_neighbour(s, k, w, &day[before], 1);
+	for (; ret == GFI_OK && i < d.rows.n && day[i].day_s < dend; i++) {
+		if (whole_day(w, &day[i]))
+			walk_day(w, &day[i]);
 		else
-			ret = walk_raw(s, k, w, d.r[i].day_s, d.r[i].day_s + DAY_S);
+			ret = walk_raw(s, k, w, day[i].day_s, day[i].day_s + DAY_S);
 	}
-	if (ret == GFI_OK && i < d.n)
-		ret = walk_neighbour(s, k, w, &d.r[i], 0);
-	free(d.r);
+	if (ret == GFI_OK && i < d.rows.n)
+		ret = walk_neighbour(s, k, w, &day[i], 0);
+	free(d.rows.v);
 	return ret;
 }
 
@@ -393,7 +370,7 @@ static int counter_total(struct store *s, const struct series_key *k, int64_t t0
 			 int64_t t1, double counter_max, int64_t interval_s,
 			 int use_rollups, struct series_total *out)
 {
-	struct reps reps = { 0 };
+	struct point_rows reps = { .rows = GFI_ROWS(struct reg_replacement) };
 	struct walk w = { .t0 = t0, .t1 = t1, .counter_max = counter_max,
 			  .reps = &reps, .first_t = INT64_MAX, .last_t = INT64_MIN,
 			  .out = out, .split_gap_s = SPLIT_GAP_INTERVALS *
@@ -410,7 +387,7 @@ static int counter_total(struct store *s, const struct series_key *k, int64_t t0
 	if (ret == GFI_OK)
 		ret = use_rollups ? walk_rollups(s, k, &w, d0, dend)
 				  : walk_readings(s, k, &w, d0, dend);
-	free(reps.r);
+	free(reps.rows.v);
 	if (ret != GFI_OK) {
 		memset(out, 0, sizeof(*out));
 		return ret;
@@ -571,18 +548,20 @@ static int cmp_double(const void *x, const void *y)
 int series_interval_estimate(struct store *s, const struct series_key *k,
 			     int64_t t0, int64_t t1, int64_t *interval_s)
 {
-	struct days d = { 0 };
+	struct point_rows d;
+	const struct rollup *days;
 	double *iv = NULL;
 	size_t n = 0;
 	int ret = days_load(s, k, calendar_day_start(t0), t1, &d);
 
 	*interval_s = DEFAULT_INTERVAL_S;
-	if (ret == GFI_OK && d.n > 0 && (iv = malloc(d.n * sizeof(*iv))) == NULL)
+	if (ret == GFI_OK && d.rows.n > 0 && (iv = malloc(d.rows.n * sizeof(*iv))) == NULL)
 		ret = GFI_E_NOMEM;
-	for (size_t i = 0; ret == GFI_OK && i < d.n; i++) {
-		if (d.r[i].count >= 2)
-			iv[n++] = (double)(d.r[i].last_s - d.r[i].first_s) /
-				  (double)(d.r[i].count - 1);
+	days = d.rows.v;
+	for (size_t i = 0; ret == GFI_OK && i < d.rows.n; i++) {
+		if (days[i].count >= 2)
+			iv[n++] = (double)(days[i].last_s - days[i].first_s) /
+				  (double)(days[i].count - 1);
 	}
 	if (ret == GFI_OK && n > 0) {
 		qsort(iv, n, sizeof(*iv), cmp_double);
@@ -591,7 +570,7 @@ int series_interval_estimate(struct store *s, const struct series_key *k,
 			*interval_s = 1;
 	}
 	free(iv);
-	free(d.r);
+	free(d.rows.v);
 	return ret;
 }
 
@@ -626,21 +605,23 @@ static int around_row(void *ctx, const void *row)
 static int around_neighbours(struct store *s, const struct series_key *k,
 			     struct around *a, int64_t day)
 {
-	struct days d = { 0 };
+	struct point_rows d;
+	const struct rollup *days;
 	int ret = days_load(s, k, day - REACH_S, day + DAY_S + REACH_S, &d);
 
-	for (size_t i = 0; ret == GFI_OK && i < d.n; i++) {
-		if (d.r[i].day_s < day && !a->has_before) {
-			if (i + 1 == d.n || d.r[i + 1].day_s >= day) {
-				a->before = (struct pt){ d.r[i].last_s, d.r[i].last_v, 0 };
+	days = d.rows.v;
+	for (size_t i = 0; ret == GFI_OK && i < d.rows.n; i++) {
+		if (days[i].day_s < day && !a->has_before) {
+			if (i + 1 == d.rows.n || days[i + 1].day_s >= day) {
+				a->before = (struct pt){ days[i].last_s, days[i].last_v, 0 };
 				a->has_before = 1;
 			}
-		} else if (d.r[i].day_s > day && !a->has_after) {
-			a->after = (struct pt){ d.r[i].first_s, d.r[i].first_v, 0 };
+		} else if (days[i].day_s > day && !a->has_after) {
+			a->after = (struct pt){ days[i].first_s, days[i].first_v, 0 };
 			a->has_after = 1;
 		}
 	}
-	free(d.r);
+	free(d.rows.v);
 	return ret;
 }
 
@@ -650,7 +631,7 @@ int series_counter_at(struct store *s, const struct series_key *k, int64_t t,
 {
 	struct around a = { .t = t };
 	int64_t day = calendar_day_start(t);
-	struct reps reps = { 0 };
+	struct point_rows reps = { .rows = GFI_ROWS(struct reg_replacement) };
 	struct series_total tot = { 0 };
 	struct walk w = { .counter_max = counter_max, .reps = &reps, .out = &tot };
 	int ret = store_readings(s, k->gateway, k->meter, k->point, day, day + DAY_S,
@@ -669,11 +650,11 @@ int series_counter_at(struct store *s, const struct series_key *k, int64_t t,
 		return GFI_OK;
 	}
 	if ((ret = reps_load(s, k, &reps)) != GFI_OK) {
-		free(reps.r);
+		free(reps.rows.v);
 		return ret;
 	}
-	for (size_t i = 0; i < reps.n; i++) {
-		const struct reg_replacement *r = &reps.r[i];
+	for (size_t i = 0; i < reps.rows.n; i++) {
+		const struct reg_replacement *r = (const struct reg_replacement *)reps.rows.v + i;
 		if (r->time_s <= a.before.t || r->time_s > a.after.t)
 			continue;
 		/* The display showed the old meter before the swap, the new one
@@ -683,7 +664,7 @@ int series_counter_at(struct store *s, const struct series_key *k, int64_t t,
 				  (double)(t - a.before.t) / (double)(r->time_s - a.before.t)
 			: r->new_initial + (a.after.v - r->new_initial) *
 				  (double)(t - r->time_s) / (double)(a.after.t - r->time_s);
-		free(reps.r);
+		free(reps.rows.v);
 		return GFI_OK;
 	}
 	*value = a.before.v + step_consumption(&w, &a.before, &a.after) *
@@ -691,6 +672,6 @@ int series_counter_at(struct store *s, const struct series_key *k, int64_t t,
 				      (double)(a.after.t - a.before.t);
 	if (counter_max > 0 && *value >= counter_max)
 		*value -= counter_max;
-	free(reps.r);
+	free(reps.rows.v);
 	return GFI_OK;
 }

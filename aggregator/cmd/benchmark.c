@@ -178,10 +178,5 @@ int cmd_benchmark(int argc, char **argv, FILE *out, FILE *err)
 			"direction\tsource\n");
 		rc = store_benchmark_list(s, bench_row, out);
 	}
-	store_close(s);
-	if (rc != GFI_OK) {
-		fprintf(err, "benchmark %s failed: %s\n", verb, gfi_strerror(rc));
-		return OPTS_FAIL;
-	}
-	return 0;
+	return opts_store_done(s, rc, "benchmark", verb, err);
 }

@@ -127,10 +127,5 @@ int cmd_factor(int argc, char **argv, FILE *out, FILE *err)
 		fprintf(out, "kind\tcarrier\tyear\tunit\tvalue\tvalue_unit\tsource\n");
 		rc = store_factor_list(s, factor_row, out);
 	}
-	store_close(s);
-	if (rc != GFI_OK) {
-		fprintf(err, "factor %s failed: %s\n", verb, gfi_strerror(rc));
-		return OPTS_FAIL;
-	}
-	return 0;
+	return opts_store_done(s, rc, "factor", verb, err);
 }

@@ -252,3 +252,13 @@ int opts_open_store(const char *path, struct store **s, FILE *err)
 	}
 	return 0;
 }
+
+int opts_store_done(struct store *s, int rc, const char *command,
+		    const char *verb, FILE *err)
+{
+	store_close(s);
+	if (rc == GFI_OK)
+		return 0;
+	fprintf(err, "%s %s failed: %s\n", command, verb, gfi_strerror(rc));
+	return OPTS_FAIL;
+}

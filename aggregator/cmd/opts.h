@@ -92,4 +92,9 @@ int opts_pin_now(const struct opts *o, FILE *err);
  * or absent), OPTS_FAIL (cannot open). */
 int opts_open_store(const char *path, struct store **s, FILE *err);
 
+/* Close s after a command's store work that returned rc: 0, or OPTS_FAIL
+ * with "<command> <verb> failed: <why>" on err. */
+int opts_store_done(struct store *s, int rc, const char *command,
+		    const char *verb, FILE *err);
+
 #endif

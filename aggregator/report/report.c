@@ -31,6 +31,7 @@
 #include <xlsxwriter.h>
 
 #include "error.h"
+#include "grow.h"
 #include "indicators.h"
 #include "json.h"
 #include "now.h"
@@ -73,20 +74,16 @@ static int collect_unit(void *ctx, const void *row)
 {
 	struct rows *r = ctx;
 	const struct reg_unit *u = row;
+	struct row *v;
 
 	if (u->retired || (r->f->unit != NULL && strcmp(u->code, r->f->unit) != 0) ||
 	    (r->f->county != NULL && strcmp(u->county, r->f->county) != 0))
 		return 0;
-	if (r->n == r->cap) {
-		size_t cap = r->cap ? r->cap * 2 : 16;
-		struct row *v = realloc(r->v, cap * sizeof(*v));
-		if (v == NULL) {
-			r->nomem = 1;
-			return 1;
-		}
-		r->v = v;
-		r->cap = cap;
+	if ((v = gfi_grow(r->v, &r->cap, r->n, sizeof(*v), 16)) == NULL) {
+		r->nomem = 1;
+		return 1;
 	}
+	r->v = v;
 	memset(&r->v[r->n], 0, sizeof(r->v[r->n]));
 	r->v[r->n++].u = *u;
 	return 0;

@@ -81,6 +81,36 @@ static int key_rule(int exists, int create)
 	return exists == GFI_OK ? GFI_OK : GFI_E_NOTFOUND;
 }
 
+/* The SQL of one table's put: the row it refers to (NULL: none), its key
+ * lookup, and the insert and the update, which bind the same values in the
+ * same order, the key's last. */
+struct put_sql {
+	const char *parent;     /* SELECT 1 ... WHERE <parent key> = ? */
+	const char *key;        /* SELECT 1 ... WHERE <key columns> = ? ... */
+	const char *insert, *update;
+	const char *what;
+};
+
+/* Create (create) or change a row in one transaction: the parent
+ * (parent_key) must exist, the key follows key_rule, then the write binds
+ * args[0..n), whose last nkey are the key. */
+static int put_row(struct store *s, const struct put_sql *q, int create,
+		   const char *parent_key, const struct db_arg *args, size_t n,
+		   size_t nkey)
+{
+	int own, ret;
+
+	if ((ret = tx_begin(s, &own)) != GFI_OK)
+		return ret;
+	if (q->parent != NULL)
+		ret = row_exists(s, q->parent, DB_ARGS(DB_TEXT(parent_key)));
+	if (ret == GFI_OK)
+		ret = key_rule(row_exists(s, q->key, args + n - nkey, nkey), create);
+	if (ret == GFI_OK)
+		ret = db_run(s->db, create ? q->insert : q->update, args, n, q->what);
+	return tx_end(s, own, ret);
+}
+
 static int unit_kind_of(struct store *s, const char *code, int *kind)
 {
 	int64_t k = 0;
@@ -105,19 +135,14 @@ static void county_decode(sqlite3_stmt *st, void *row)
 
 int store_county_put(struct store *s, const struct reg_county *c, int create)
 {
-	int own, ret;
+	static const struct put_sql q = {
+		NULL, "SELECT 1 FROM counties WHERE code = ?",
+		"INSERT INTO counties (name, retired, code) VALUES (?, ?, ?)",
+		"UPDATE counties SET name = ?, retired = ? WHERE code = ?", "county put",
+	};
 
-	if ((ret = tx_begin(s, &own)) != GFI_OK)
-		return ret;
-	ret = key_rule(row_exists(s, "SELECT 1 FROM counties WHERE code = ?",
-				  DB_ARGS(DB_TEXT(c->code))), create);
-	if (ret == GFI_OK)
-		ret = db_run(s->db, create ?
-			"INSERT INTO counties (name, retired, code) VALUES (?, ?, ?)" :
-			"UPDATE counties SET name = ?, retired = ? WHERE code = ?",
-			DB_ARGS(DB_FIELD(c->name), DB_INT(c->retired != 0), DB_FIELD(c->code)),
-			"county put");
-	return tx_end(s, own, ret);
+	return put_row(s, &q, create, NULL, DB_ARGS(DB_FIELD(c->name),
+			DB_INT(c->retired != 0), DB_FIELD(c->code)), 1);
 }
 
 int store_county_get(struct store *s, const char *code, struct reg_county *out)
@@ -150,28 +175,21 @@ static void unit_decode(sqlite3_stmt *st, void *row)
 
 int store_unit_put(struct store *s, const struct reg_unit *u, int create)
 {
-	int own, ret;
+	static const struct put_sql q = {
+		"SELECT 1 FROM counties WHERE code = ?", "SELECT 1 FROM units WHERE code = ?",
+		"INSERT INTO units (name, kind, county, level, year_listed, sector,"
+		" retired, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		"UPDATE units SET name = ?, kind = ?, county = ?, level = ?,"
+		" year_listed = ?, sector = ?, retired = ? WHERE code = ?", "unit put",
+	};
 	char county[sizeof(u->county)];
 
 	/* Bounded copy: the lookup binds a NUL-terminated string. */
 	snprintf(county, sizeof(county), "%.*s", (int)sizeof(u->county) - 1, u->county);
-	if ((ret = tx_begin(s, &own)) != GFI_OK)
-		return ret;
-	ret = row_exists(s, "SELECT 1 FROM counties WHERE code = ?", DB_ARGS(DB_TEXT(county)));
-	if (ret == GFI_OK)
-		ret = key_rule(row_exists(s, "SELECT 1 FROM units WHERE code = ?",
-					  DB_ARGS(DB_TEXT(u->code))), create);
-	if (ret == GFI_OK)
-		ret = db_run(s->db, create ?
-			"INSERT INTO units (name, kind, county, level, year_listed, sector,"
-			" retired, code) VALUES (?, ?, ?, ?, ?, ?, ?, ?)" :
-			"UPDATE units SET name = ?, kind = ?, county = ?, level = ?,"
-			" year_listed = ?, sector = ?, retired = ? WHERE code = ?",
-			DB_ARGS(DB_FIELD(u->name), DB_INT(u->kind), DB_FIELD(u->county),
-				DB_INT(u->level), DB_INT(u->year_listed), DB_FIELD(u->sector),
-				DB_INT(u->retired != 0), DB_FIELD(u->code)),
-			"unit put");
-	return tx_end(s, own, ret);
+	return put_row(s, &q, create, county,
+		       DB_ARGS(DB_FIELD(u->name), DB_INT(u->kind), DB_FIELD(u->county),
+			       DB_INT(u->level), DB_INT(u->year_listed), DB_FIELD(u->sector),
+			       DB_INT(u->retired != 0), DB_FIELD(u->code)), 1);
 }
 
 int store_unit_get(struct store *s, const char *code, struct reg_unit *out)
@@ -245,27 +263,20 @@ static void gateway_decode(sqlite3_stmt *st, void *row)
 
 int store_gateway_put(struct store *s, const struct reg_gateway *g, int create)
 {
-	int own, ret;
+	static const struct put_sql q = {
+		"SELECT 1 FROM units WHERE code = ?", "SELECT 1 FROM gateways WHERE id = ?",
+		"INSERT INTO gateways (unit, pubkey_pem, active, registered_s, id)"
+		" VALUES (?, ?, ?, ?, ?)",
+		"UPDATE gateways SET unit = ?, pubkey_pem = ?, active = ?,"
+		" registered_s = ? WHERE id = ?", "gateway put",
+	};
 	char unit[sizeof(g->unit)], id[sizeof(g->id)];
 
 	snprintf(unit, sizeof(unit), "%.*s", (int)sizeof(g->unit) - 1, g->unit);
 	snprintf(id, sizeof(id), "%.*s", (int)sizeof(g->id) - 1, g->id);
-	if ((ret = tx_begin(s, &own)) != GFI_OK)
-		return ret;
-	ret = row_exists(s, "SELECT 1 FROM units WHERE code = ?", DB_ARGS(DB_TEXT(unit)));
-	if (ret == GFI_OK)
-		ret = key_rule(row_exists(s, "SELECT 1 FROM gateways WHERE id = ?",
-					  DB_ARGS(DB_TEXT(id))), create);
-	if (ret == GFI_OK)
-		ret = db_run(s->db, create ?
-			"INSERT INTO gateways (unit, pubkey_pem, active, registered_s, id)"
-			" VALUES (?, ?, ?, ?, ?)" :
-			"UPDATE gateways SET unit = ?, pubkey_pem = ?, active = ?,"
-			" registered_s = ? WHERE id = ?",
-			DB_ARGS(DB_FIELD(g->unit), DB_FIELD(g->pubkey_pem),
-				DB_INT(g->active != 0), DB_INT(g->registered_s), DB_TEXT(id)),
-			"gateway put");
-	return tx_end(s, own, ret);
+	return put_row(s, &q, create, unit,
+		       DB_ARGS(DB_FIELD(g->unit), DB_FIELD(g->pubkey_pem),
+			       DB_INT(g->active != 0), DB_INT(g->registered_s), DB_TEXT(id)), 1);
 }
 
 int store_gateway_get(struct store *s, const char *id, struct reg_gateway *out)
@@ -312,35 +323,27 @@ static void meter_decode(sqlite3_stmt *st, void *row)
 
 int store_meter_put(struct store *s, const struct reg_meter *m, int create)
 {
-	int own, ret;
+	static const struct put_sql q = {
+		"SELECT 1 FROM gateways WHERE id = ?",
+		"SELECT 1 FROM meters WHERE gateway = ? AND meter = ? AND point = ?",
+		"INSERT INTO meters (quantity, role, carrier, counter_max, product,"
+		" product_unit, accuracy_pct, registered_s, retired, gateway, meter,"
+		" point) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+		"UPDATE meters SET quantity = ?, role = ?, carrier = ?, counter_max = ?,"
+		" product = ?, product_unit = ?, accuracy_pct = ?, registered_s = ?,"
+		" retired = ? WHERE gateway = ? AND meter = ? AND point = ?", "meter put",
+	};
 	char gw[GFI_ID_MAX], meter[GFI_ID_MAX], point[GFI_ID_MAX];
 
 	snprintf(gw, sizeof(gw), "%.*s", GFI_ID_MAX - 1, m->gateway);
 	snprintf(meter, sizeof(meter), "%.*s", GFI_ID_MAX - 1, m->meter);
 	snprintf(point, sizeof(point), "%.*s", GFI_ID_MAX - 1, m->point);
-	if ((ret = tx_begin(s, &own)) != GFI_OK)
-		return ret;
-	ret = row_exists(s, "SELECT 1 FROM gateways WHERE id = ?", DB_ARGS(DB_TEXT(gw)));
-	if (ret == GFI_OK)
-		ret = key_rule(row_exists(s, "SELECT 1 FROM meters WHERE gateway = ?"
-					  " AND meter = ? AND point = ?",
-					  DB_ARGS(DB_TEXT(gw), DB_TEXT(meter), DB_TEXT(point))),
-			       create);
-	if (ret == GFI_OK)
-		ret = db_run(s->db, create ?
-			"INSERT INTO meters (quantity, role, carrier, counter_max, product,"
-			" product_unit, accuracy_pct, registered_s, retired, gateway, meter,"
-			" point) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)" :
-			"UPDATE meters SET quantity = ?, role = ?, carrier = ?, counter_max = ?,"
-			" product = ?, product_unit = ?, accuracy_pct = ?, registered_s = ?,"
-			" retired = ? WHERE gateway = ? AND meter = ? AND point = ?",
-			DB_ARGS(DB_FIELD(m->quantity), DB_INT(m->role), DB_FIELD(m->carrier),
-				DB_REAL(m->counter_max), DB_FIELD(m->product),
-				DB_FIELD(m->product_unit), DB_REAL(m->accuracy_pct),
-				DB_INT(m->registered_s), DB_INT(m->retired != 0),
-				DB_TEXT(gw), DB_TEXT(meter), DB_TEXT(point)),
-			"meter put");
-	return tx_end(s, own, ret);
+	return put_row(s, &q, create, gw,
+		       DB_ARGS(DB_FIELD(m->quantity), DB_INT(m->role), DB_FIELD(m->carrier),
+			       DB_REAL(m->counter_max), DB_FIELD(m->product),
+			       DB_FIELD(m->product_unit), DB_REAL(m->accuracy_pct),
+			       DB_INT(m->registered_s), DB_INT(m->retired != 0),
+			       DB_TEXT(gw), DB_TEXT(meter), DB_TEXT(point)), 3);
 }
 
 int store_meter_get(struct store *s, const char *gateway, const char *meter,
