@@ -126,6 +126,54 @@ static void problem(struct record *r, const char *what)
 		r->error = what;
 }
 
+/* One character c of a record in state st (RFC 4180): the next state.
+ * A line feed inside a quoted field counts in *line. */
+static int csv_step(struct record *r, int st, unsigned char c, uint32_t *line,
+		    int *quoted_any)
+{
+	switch (st) {
+	case ST_START:
+		if (c == '"') {
+			*quoted_any = 1;
+			return ST_QUOTED;
+		}
+		if (c == ',') {
+			cell_end(r);
+			return ST_START;
+		}
+		cell_put(r, c);
+		return ST_PLAIN;
+	case ST_PLAIN:
+		if (c == ',') {
+			cell_end(r);
+			return ST_START;
+		}
+		if (c == '"')
+			problem(r, "quote inside an unquoted field");
+		cell_put(r, c);
+		return ST_PLAIN;
+	case ST_QUOTED:
+		if (c == '"')
+			return ST_QUOTE;
+		if (c == '\n')
+			(*line)++;
+		cell_put(r, c);
+		return ST_QUOTED;
+	default: /* ST_QUOTE: a quote inside a quoted field */
+		if (c == '"') {
+			cell_put(r, c);
+			return ST_QUOTED;
+		}
+		if (c == ',') {
+			cell_end(r);
+			return ST_START;
+		}
+		problem(r, "text after a closing quote");
+		cell_put(r, c);
+		return ST_PLAIN;
+	}
+}
+
 /* Read the record at data[pos..len) into r; *line counts lines. Returns
  * the position after the record's line end. */
 static size_t read_record(const uint8_t *data, size_t len, size_t pos,
@@ -160,58 +208,11 @@ static size_t read_record(const uint8_t *data, size_t len, size_t pos,
 		}
 		if (eol) {
 			(*line)++;
-			r->blank = r->nfields == 0 && r->flen[0] == 0 && !quoted_any &&
-				   st == ST_START;
-			cell_end(r);
-			return pos;
-		}
-		switch (st) {
-		case ST_START:
-			if (c == '"') {
-				st = ST_QUOTED;
-				quoted_any = 1;
-			} else if (c == ',') {
-				cell_end(r);
-			} else {
-				cell_put(r, c);
-				st = ST_PLAIN;
-			}
-			break;
-		case ST_PLAIN:
-			if (c == ',') {
-				cell_end(r);
-				st = ST_START;
-			} else {
-				if (c == '"')
-					problem(r, "quote inside an unquoted field");
-				cell_put(r, c);
-			}
-			break;
-		case ST_QUOTED:
-			if (c == '"') {
-				st = ST_QUOTE;
-			} else {
-				if (c == '\n')
-					(*line)++;
-				cell_put(r, c);
-			}
-			break;
-		default: /* ST_QUOTE: a quote inside a quoted field */
-			if (c == '"') {
-				cell_put(r, c);
-				st = ST_QUOTED;
-			} else if (c == ',') {
-				cell_end(r);
-				st = ST_START;
-			} else {
-				problem(r, "text after a closing quote");
-				cell_put(r, c);
-				st = ST_PLAIN;
-			}
 			break;
 		}
+		st = csv_step(r, st, c, line, &quoted_any);
 	}
-	if (st == ST_QUOTED)
+	if (pos >= len && st == ST_QUOTED)
 		problem(r, "quoted field not closed at the end of the file");
 	r->blank = r->nfields == 0 && r->flen[0] == 0 && !quoted_any && st == ST_START;
 	cell_end(r);
@@ -330,19 +331,14 @@ static const char *cell(const struct record *r, const struct header *h, enum col
 	return at < 0 ? "" : r->field[at];
 }
 
-/* Check one data record; on success append it to res->rows. "FIELD:
- * reason" goes to why when refused (returns 1); 0 taken; < 0 fatal. */
-static int take_row(struct import_result *res, const struct record *r,
-		    const struct header *h, int64_t now_s, import_lookup_fn lookup,
-		    void *lctx, char *why, size_t wl)
+/* The shape of record r: a complete record with the header's fields, none
+ * too long, text valid, ids well formed. 1 and "FIELD: reason" in why when
+ * refused, else 0. */
+static int record_shape(const struct record *r, const struct header *h,
+			char *why, size_t wl)
 {
 	static const enum col ids[3] = { COL_GATEWAY, COL_METER, COL_POINT };
-	struct import_row row = { .line = r->line, .value = NAN }, *nr;
-	const struct import_series *x;
-	const struct gfi_quantity *q;
-	const char *v;
 	char e[80];
-	int fatal = 0, idx;
 
 	if (r->error != NULL) {
 		whyf(why, wl, "record: %s", r->error);
@@ -367,7 +363,7 @@ static int take_row(struct import_result *res, const struct record *r,
 		}
 	}
 	for (int i = 0; i < 3; i++) {
-		v = cell(r, h, ids[i]);
+		const char *v = cell(r, h, ids[i]);
 		if (!id_ok(v)) {
 			text_echo(v, 40, e, sizeof(e));
 			whyf(why, wl, "%s: \"%s\" is not an id (1..31 of letters, digits, "
@@ -375,6 +371,90 @@ static int take_row(struct import_result *res, const struct record *r,
 			return 1;
 		}
 	}
+	return 0;
+}
+
+/* The row's time: parsed, from 2000 on, not in the future. 1 when refused. */
+static int row_time(const char *v, int64_t now_s, struct import_row *row,
+		    char *why, size_t wl)
+{
+	char e[80];
+
+	if (import_parse_time(v, &row->time_s, e, sizeof(e)) != GFI_OK) {
+		char shown[48];
+		text_echo(v, 32, shown, sizeof(shown));
+		whyf(why, wl, "time: \"%s\" %s", shown, e);
+		return 1;
+	}
+	if (row->time_s < IMPORT_TIME_MIN) {
+		whyf(why, wl, "time: before 2000-01-01");
+		return 1;
+	}
+	if (row->time_s > now_s + IMPORT_FUTURE_TOLERANCE_S) {
+		whyf(why, wl, "time: in the future");
+		return 1;
+	}
+	return 0;
+}
+
+/* The row's status st (may be empty: ok) and value v for quantity q (may
+ * be NULL). 1 when refused. */
+static int row_value(const char *st, const char *v, const struct gfi_quantity *q,
+		     struct import_row *row, char *why, size_t wl)
+{
+	char e[80];
+
+	if (st[0] != '\0' && gfi_status_parse(st, &row->status, &row->detail) != GFI_OK) {
+		text_echo(st, 24, e, sizeof(e));
+		whyf(why, wl, "status: \"%s\" is not a reading status (ok, timeout, "
+		     "exception-N, comm-error, decode-error, backwards, jump, rollover)", e);
+		return 1;
+	}
+	if (!gfi_status_has_value(row->status)) {
+		if (v[0] == '\0')
+			return 0;
+		whyf(why, wl, "value: must be empty for a status without a value");
+		return 1;
+	}
+	if (v[0] == '\0') {
+		whyf(why, wl, "value: empty (status %s needs a value)",
+		     row->status == GFI_ST_OK ? "ok" : "with a value");
+		return 1;
+	}
+	if (strlen(v) > 64 || !decimal(v, &row->value)) {
+		text_echo(v, 32, e, sizeof(e));
+		whyf(why, wl, "value: \"%s\" is not a decimal number", e);
+		return 1;
+	}
+	if (q != NULL && q->kind == GFI_COUNTER && strpbrk(v, "eE") != NULL) {
+		/* Excel writes 3.46E+06 for a narrow column: the digits a
+		 * counter's consumption is the difference of are gone. */
+		text_echo(v, 24, e, sizeof(e));
+		whyf(why, wl, "value: \"%s\" is in scientific notation; format the "
+		     "column as a number with no exponent", e);
+		return 1;
+	}
+	if (q != NULL && q->kind == GFI_COUNTER && row->value < 0) {
+		whyf(why, wl, "value: %.32s is negative for counter %s", v, q->name);
+		return 1;
+	}
+	return 0;
+}
+
+/* Check one data record; on success append it to res->rows. "FIELD:
+ * reason" goes to why when refused (returns 1); 0 taken; < 0 fatal. */
+static int take_row(struct import_result *res, const struct record *r,
+		    const struct header *h, int64_t now_s, import_lookup_fn lookup,
+		    void *lctx, char *why, size_t wl)
+{
+	struct import_row row = { .line = r->line, .value = NAN }, *nr;
+	const struct import_series *x;
+	const char *v;
+	char e[80];
+	int fatal = 0, idx;
+
+	if (record_shape(r, h, why, wl))
+		return 1;
 	idx = series_find(res, cell(r, h, COL_GATEWAY), cell(r, h, COL_METER),
 			  cell(r, h, COL_POINT), lookup, lctx, &fatal);
 	if (fatal < 0)
@@ -396,54 +476,10 @@ static int take_row(struct import_result *res, const struct record *r,
 		     x->t.unit);
 		return 1;
 	}
-	v = cell(r, h, COL_TIME);
-	if (import_parse_time(v, &row.time_s, e, sizeof(e)) != GFI_OK) {
-		char shown[48];
-		text_echo(v, 32, shown, sizeof(shown));
-		whyf(why, wl, "time: \"%s\" %s", shown, e);
+	if (row_time(cell(r, h, COL_TIME), now_s, &row, why, wl) ||
+	    row_value(cell(r, h, COL_STATUS), cell(r, h, COL_VALUE),
+		      gfi_quantity_find(x->t.quantity), &row, why, wl))
 		return 1;
-	}
-	if (row.time_s < IMPORT_TIME_MIN) {
-		whyf(why, wl, "time: before 2000-01-01");
-		return 1;
-	}
-	if (row.time_s > now_s + IMPORT_FUTURE_TOLERANCE_S) {
-		whyf(why, wl, "time: in the future");
-		return 1;
-	}
-	v = cell(r, h, COL_STATUS);
-	if (v[0] != '\0' && gfi_status_parse(v, &row.status, &row.detail) != GFI_OK) {
-		text_echo(v, 24, e, sizeof(e));
-		whyf(why, wl, "status: \"%s\" is not a reading status (ok, timeout, "
-		     "exception-N, comm-error, decode-error, backwards, jump, rollover)", e);
-		return 1;
-	}
-	v = cell(r, h, COL_VALUE);
-	q = gfi_quantity_find(x->t.quantity);
-	if (!gfi_status_has_value(row.status)) {
-		if (v[0] != '\0') {
-			whyf(why, wl, "value: must be empty for a status without a value");
-			return 1;
-		}
-	} else if (v[0] == '\0') {
-		whyf(why, wl, "value: empty (status %s needs a value)",
-		     row.status == GFI_ST_OK ? "ok" : "with a value");
-		return 1;
-	} else if (strlen(v) > 64 || !decimal(v, &row.value)) {
-		text_echo(v, 32, e, sizeof(e));
-		whyf(why, wl, "value: \"%s\" is not a decimal number", e);
-		return 1;
-	} else if (q != NULL && q->kind == GFI_COUNTER && strpbrk(v, "eE") != NULL) {
-		/* Excel writes 3.46E+06 for a narrow column: the digits a
-		 * counter's consumption is the difference of are gone. */
-		text_echo(v, 24, e, sizeof(e));
-		whyf(why, wl, "value: \"%s\" is in scientific notation; format the "
-		     "column as a number with no exponent", e);
-		return 1;
-	} else if (q != NULL && q->kind == GFI_COUNTER && row.value < 0) {
-		whyf(why, wl, "value: %.32s is negative for counter %s", v, q->name);
-		return 1;
-	}
 	nr = gfi_grow(res->rows, &res->cap, res->nrows, sizeof(*nr), 1024);
 	if (nr == NULL)
 		return GFI_E_NOMEM;
