@@ -510,6 +510,14 @@ static mhd_result on_request(void *cls, struct MHD_Connection *con, const char *
 		return MHD_YES;
 	if (c->too_big)
 		return send_error(h, con, 413, "body: larger than max_body_bytes");
+	/* The body is all in: the deadline is for the client, not for the
+	 * handler (a store busy for its whole busy timeout still answers 503). */
+	{
+		struct conn_entry *e = socket_entry(con);
+
+		if (e != NULL)
+			conntrack_request_in(h->ct, e);
+	}
 	return answer(h, con, url, method, c);
 }
 
