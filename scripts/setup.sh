@@ -11,6 +11,7 @@ packages=(
   python3 python3-paho-mqtt python3-openpyxl procps psmisc iproute2 valgrind clang libclang-rt-14-dev chromium fonts-noto-cjk
   faketime  # fault suite: test_faults_clock steps the agent's wall clock (libfaketime)
   python3-pymodbus  # test_rtu_tcp: an independent RTU-over-TCP peer (issue 20)
+  python3-cryptography  # tests/gfitest/signed.py signs the test batches independently of gfi (issue 16)
 )
 # dashboards: Debian's nodejs and npm unless a node with npm is already installed
 command -v node >/dev/null && command -v npm >/dev/null || packages+=(nodejs npm)
