@@ -23,11 +23,14 @@ T0 = 1420041600          # 2015-01-01 00:00 Asia/Shanghai
 def visible(agg):
     """(readings, rollup count) of H1 as readers see them: pending imports
     filtered as the store's readers do (STORE_READING_PUBLISHED)."""
-    n = agg.query("SELECT count(*) FROM readings r JOIN series s ON s.id = r.series "
-                  "WHERE s.meter = 'H1' AND (r.import_id = 0 OR r.import_id NOT IN "
-                  "(SELECT id FROM imports WHERE pending = 1))")[0][0]
-    c = agg.query("SELECT coalesce(sum(count), 0) FROM rollups r JOIN series s "
-                  "ON s.id = r.series WHERE s.meter = 'H1'")[0][0]
+    # One statement, so both counts come from one snapshot: two queries
+    # could straddle the import's publishing and see (0, all) by timing.
+    n, c = agg.query(
+        "SELECT (SELECT count(*) FROM readings r JOIN series s ON s.id = r.series "
+        "WHERE s.meter = 'H1' AND (r.import_id = 0 OR r.import_id NOT IN "
+        "(SELECT id FROM imports WHERE pending = 1))), "
+        "(SELECT coalesce(sum(count), 0) FROM rollups r JOIN series s "
+        "ON s.id = r.series WHERE s.meter = 'H1')")[0]
     return (n, c)
 
 
