@@ -165,26 +165,19 @@ int balance_append(void **buf, size_t *cap, size_t *n, size_t size,
 	return ret;
 }
 
-static int meter_row(void *p, const void *row)
+/* One point span: the meter into c->m, its span beside it in c->span. */
+static int point_row(void *p, const void *row)
 {
+	const struct store_point_span *ps = row;
 	struct ctx *c = p;
 
-	c->err = balance_append((void **)&c->m, &c->cap, &c->nm, sizeof(*c->m), row);
+	c->err = balance_grow((void **)&c->span, &c->span_cap, c->nm, sizeof(*c->span));
+	if (c->err == GFI_OK)
+		c->err = balance_append((void **)&c->m, &c->cap, &c->nm, sizeof(*c->m),
+					&ps->m);
+	if (c->err == GFI_OK)
+		c->span[c->nm - 1] = (struct point_span){ ps->from_s, ps->to_s };
 	return c->err != GFI_OK;
-}
-
-struct gw_list {
-	struct store_gateway_span *v;  /* the unit's gateways with their spans */
-	size_t n, cap;
-	int err;
-};
-
-static int gateway_row(void *p, const void *row)
-{
-	struct gw_list *g = p;
-
-	g->err = balance_append((void **)&g->v, &g->cap, &g->n, sizeof(*g->v), row);
-	return g->err != GFI_OK;
 }
 
 static int fact_row(void *p, const void *row)
@@ -196,28 +189,14 @@ static int fact_row(void *p, const void *row)
 }
 
 /* The unit's points in registry order (gateway, meter, point) and facts;
- * each point's span: when in the period it was the unit's (store_moves.h). */
+ * each point's span: when in the period it was the unit's, through its
+ * gateway or on its own (store_moves.h). */
 int balance_ctx_load(struct ctx *c)
 {
-	struct gw_list g = { 0 };
-	int ret = store_gateway_list_unit_spans(c->s, c->unit, c->t0, c->t1,
-						gateway_row, &g);
+	int ret = store_point_list_unit_spans(c->s, c->unit, c->t0, c->t1, point_row, c);
 
 	if (ret == GFI_OK)
-		ret = g.err;
-	for (size_t i = 0; ret == GFI_OK && i < g.n; i++) {
-		size_t first = c->nm;
-
-		ret = store_meter_list(c->s, g.v[i].g.id, meter_row, c);
-		if (ret == GFI_OK)
-			ret = c->err;
-		if (ret == GFI_OK)
-			ret = balance_grow((void **)&c->span, &c->span_cap, c->nm,
-					   sizeof(*c->span));
-		for (size_t k = first; ret == GFI_OK && k < c->nm; k++)
-			c->span[k] = (struct point_span){ g.v[i].from_s, g.v[i].to_s };
-	}
-	free(g.v);
+		ret = c->err;
 	if (ret == GFI_OK)
 		ret = store_fact_list(c->s, c->unit, 0, fact_row, c);
 	return ret != GFI_OK ? ret : c->err;

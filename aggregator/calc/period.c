@@ -19,6 +19,15 @@ int period_bounds(int year, int month, int64_t *start, int64_t *end)
 	return calendar_bounds(year, month, 0, start, end);
 }
 
+int period_registry_at(int year, int64_t now_s, int64_t *at_s)
+{
+	int64_t start = 0, end = 0;
+	int ret = period_bounds(year, 0, &start, &end);
+
+	*at_s = now_s < start ? start : now_s < end ? now_s : end - 1;
+	return ret;
+}
+
 void period_of(int64_t t, int *year, int *month)
 {
 	int day;

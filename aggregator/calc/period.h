@@ -12,6 +12,11 @@
  * GFI_E_RANGE for years outside 1970..2200 or months outside 0..12. */
 int period_bounds(int year, int month, int64_t *start, int64_t *end);
 
+/* The instant the registry is read at for year (dated unit versions,
+ * store_moves.h): the year's last second, or now_s while it runs (a year
+ * not begun: its first second). GFI_E_RANGE as period_bounds. */
+int period_registry_at(int year, int64_t now_s, int64_t *at_s);
+
 /* The Asia/Shanghai year and month (1..12) containing t. */
 void period_of(int64_t t, int *year, int *month);
 

@@ -457,7 +457,7 @@ static int score_entry(struct store *s, const struct score_city *c, int64_t now_
 int score_city_compute(struct store *s, int year, int64_t now_s, struct score_city *out)
 {
 	struct ind_period *p = malloc(sizeof(*p));
-	int64_t start = 0, end = 0;
+	int64_t start = 0, end = 0, at = 0;
 	int ret, first_complete;
 
 	memset(out, 0, sizeof(*out));
@@ -470,8 +470,10 @@ int score_city_compute(struct store *s, int year, int64_t now_s, struct score_ci
 	if (ret == GFI_OK)
 		ret = store_setting_get(s, STORE_SETTING_RECONCILE, STORE_SETTING_RECONCILE_DEFAULT,
 					&out->reconcile_pct);
+	if (ret == GFI_OK)      /* the factories as they were in the year */
+		ret = period_registry_at(year, now_s, &at);
 	if (ret == GFI_OK)
-		ret = store_unit_list(s, collect_factory, out);
+		ret = store_unit_list_at(s, at, collect_factory, out);
 	if (ret == GFI_OK && out->nomem)
 		ret = GFI_E_NOMEM;
 	for (size_t i = 0; ret == GFI_OK && i < out->n; i++)

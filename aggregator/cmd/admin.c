@@ -102,6 +102,27 @@ static void unit_add(struct cli *c)
 		admin_put_result(c, store_unit_put(c->s, &u, 1), "code", u.code, "county");
 }
 
+/* --from DATE: the change takes effect from that date, the year before it
+ * keeps the unit as it was (store_moves.h); without it the entry is
+ * corrected in place (a typo), its current version with it. */
+static void unit_change_from(struct cli *c, const struct reg_unit *u)
+{
+	char by[64] = "admin";
+	int64_t from = 0;
+	int ret;
+
+	admin_take_time(c, "from", &from);
+	admin_take_text(c, "by", by, sizeof(by), 0);
+	if (c->status != 0)
+		return;
+	ret = store_unit_change_from(c->s, u, from, by, c->now_s);
+	if (ret == GFI_E_STATE)
+		admin_refuse(c, "from", "must be after the start of %s's current version",
+			     u->code);
+	else
+		admin_put_result(c, ret, "code", u->code, "county");
+}
+
 static void unit_change(struct cli *c)
 {
 	struct reg_unit u = { 0 };
@@ -115,8 +136,28 @@ static void unit_change(struct cli *c)
 	unit_fields(c, &u);
 	if (strcmp(c->verb, "retire") == 0)
 		u.retired = 1;
-	if (c->status == 0)
+	if (c->status == 0 && admin_opt(c, "from") != NULL)
+		unit_change_from(c, &u);
+	else if (c->status == 0)
 		admin_put_result(c, store_unit_put(c->s, &u, 0), "code", u.code, "county");
+}
+
+/* `unit history --code C`: its versions with who changed them. */
+static void unit_history(struct cli *c)
+{
+	static const char *const cols[] = { "code", "name", "kind", "county", "level",
+		"year", "sector", "retired", "from_s", "to_s", "changed_by", "changed_s",
+		NULL };
+	struct lister l = { .c = c, .cols = cols, .build = admin_unit_version_json };
+	struct reg_unit u;
+	char code[STORE_CODE_LEN + 1] = "";
+
+	admin_take_credit_code(c, "code", code);
+	if (c->status != 0 ||
+	    !admin_found(c, "code", code, "unit", store_unit_get(c->s, code, &u), 0))
+		return;
+	admin_list_header(&l);
+	admin_list_done(c, store_unit_versions(c->s, code, admin_list_row, &l));
 }
 
 static int unit_keep(const struct lister *l, const void *row)
@@ -483,6 +524,58 @@ static void meter_change(struct cli *c)
 		meter_put(c, &m, 0);
 }
 
+/* `meter move --gateway G --meter M --unit U --from DATE`: every point of
+ * the meter is U's from DATE on, whatever its gateway's unit (a tenant's
+ * sub-meter on a shared gateway); --unit gateway: it follows its gateway
+ * again. Readings before DATE stay where they were (store_moves.h). */
+static void meter_move(struct cli *c)
+{
+	char gw[GFI_ID_MAX] = "", meter[GFI_ID_MAX] = "", unit[STORE_CODE_LEN + 1] = "";
+	char by[64] = "admin";
+	const char *to = admin_opt(c, "unit");
+	int follow = to != NULL && strcmp(to, "gateway") == 0;
+	int64_t from = 0;
+	struct reg_unit u;
+	int ret;
+
+	admin_take_id(c, "gateway", gw);
+	admin_take_id(c, "meter", meter);
+	if (!follow)
+		admin_take_credit_code(c, "unit", unit);
+	admin_take_time(c, "from", &from);
+	admin_take_text(c, "by", by, sizeof(by), 0);
+	if (!follow)
+		admin_unit_usable(c, "unit", unit, &u);
+	if (c->status == 0 && store_meter_known(c->s, gw, meter) == 0)
+		admin_refuse(c, "meter", "%s/%s has no registered point", gw, meter);
+	if (c->status != 0)
+		return;
+	ret = store_meter_move(c->s, gw, meter, follow ? NULL : unit, from, by, c->now_s);
+	if (ret == GFI_E_STATE)
+		admin_refuse(c, "from", "must be after the start of %s/%s's current unit",
+			     gw, meter);
+	else
+		admin_put_result(c, ret, "meter", meter, "unit");
+}
+
+/* `meter history --gateway G --meter M`: its own units over time. */
+static void meter_history(struct cli *c)
+{
+	static const char *const cols[] = { "gateway", "meter", "unit", "from_s", "to_s",
+		"changed_by", "changed_s", NULL };
+	struct lister l = { .c = c, .cols = cols, .build = admin_meter_span_json };
+	char gw[GFI_ID_MAX] = "", meter[GFI_ID_MAX] = "";
+
+	admin_take_id(c, "gateway", gw);
+	admin_take_id(c, "meter", meter);
+	if (c->status == 0 && store_meter_known(c->s, gw, meter) == 0)
+		admin_refuse(c, "meter", "%s/%s has no registered point", gw, meter);
+	if (c->status != 0)
+		return;
+	admin_list_header(&l);
+	admin_list_done(c, store_meter_spans(c->s, gw, meter, admin_list_row, &l));
+}
+
 /* A listing filtered by the optional --gateway (meters, replacements). */
 static void gateway_list_of(struct cli *c, const char *const *cols,
 			    cJSON *(*build)(const void *),
@@ -612,8 +705,10 @@ static const struct command commands[] = {
 	{ "county", "list", "json", "", county_list },
 	{ "unit", "add", "code name kind county level year sector",
 	  "code name kind county level year", unit_add },
-	{ "unit", "change", "code name kind county level year sector", "code", unit_change },
-	{ "unit", "retire", "code", "code", unit_change },
+	{ "unit", "change", "code name kind county level year sector from by", "code",
+	  unit_change },
+	{ "unit", "retire", "code from by", "code", unit_change },
+	{ "unit", "history", "code json", "code", unit_history },
 	{ "unit", "list", "county kind json", "", unit_list },
 	{ "member", "add", "park member", "park member", member_add },
 	{ "member", "list", "park json", "", member_list },
@@ -631,6 +726,8 @@ static const struct command commands[] = {
 	{ "meter", "change", "gateway meter point quantity role carrier counter-max "
 	  "product product-unit accuracy registered", "gateway meter point", meter_change },
 	{ "meter", "retire", "gateway meter point", "gateway meter point", meter_change },
+	{ "meter", "move", "gateway meter unit from by", "gateway meter unit from", meter_move },
+	{ "meter", "history", "gateway meter json", "gateway meter", meter_history },
 	{ "meter", "list", "gateway json", "", meter_list },
 	{ "replacement", "add", "gateway meter point time old-final new-initial",
 	  "gateway meter point time old-final new-initial", replacement_add },

@@ -113,6 +113,10 @@ cJSON *admin_meter_json(const void *row);
  * its key history (store_keys.h, with the PEM's SHA-256). */
 cJSON *admin_span_json(const void *row);
 cJSON *admin_key_json(const void *row);
+/* A meter's own span (unit null: it follows its gateway) and a unit's
+ * version (store_moves.h), with who changed them. */
+cJSON *admin_meter_span_json(const void *row);
+cJSON *admin_unit_version_json(const void *row);
 cJSON *admin_replacement_json(const void *row);
 cJSON *admin_member_json(const void *row);
 cJSON *admin_supplier_json(const void *row);

@@ -132,19 +132,47 @@ static cJSON *span_bound(int64_t t)
 							     : cJSON_CreateNumber((double)t);
 }
 
+/* j with a span's bounds and who changed it (NULL passes through). */
+static cJSON *span_fields(cJSON *j, int64_t from_s, int64_t to_s, const char *by,
+			  int64_t changed_s)
+{
+	if (j != NULL) {
+		cJSON_AddItemToObject(j, "from_s", span_bound(from_s));
+		cJSON_AddItemToObject(j, "to_s", span_bound(to_s));
+		cJSON_AddStringToObject(j, "changed_by", by);
+		cJSON_AddNumberToObject(j, "changed_s", (double)changed_s);
+	}
+	return j;
+}
+
 cJSON *admin_span_json(const void *row)
 {
 	const struct store_gateway_span *p = row;
-	cJSON *j = GFI_JSON_OBJECT(GFI_JSON_STR("id", p->g.id),
-				   GFI_JSON_STR("unit", p->g.unit),
-				   GFI_JSON_STR("changed_by", p->changed_by),
-				   GFI_JSON_NUM("changed_s", p->changed_s));
 
-	if (j != NULL) {
-		cJSON_AddItemToObject(j, "from_s", span_bound(p->from_s));
-		cJSON_AddItemToObject(j, "to_s", span_bound(p->to_s));
-	}
-	return j;
+	return span_fields(GFI_JSON_OBJECT(GFI_JSON_STR("id", p->g.id),
+					   GFI_JSON_STR("unit", p->g.unit)),
+			   p->from_s, p->to_s, p->changed_by, p->changed_s);
+}
+
+cJSON *admin_meter_span_json(const void *row)
+{
+	const struct store_meter_span *p = row;
+	cJSON *j = GFI_JSON_OBJECT(GFI_JSON_STR("gateway", p->gateway),
+				   GFI_JSON_STR("meter", p->meter));
+
+	/* unit null: the meter follows its gateway's unit then. */
+	if (j != NULL)
+		cJSON_AddItemToObject(j, "unit", p->unit[0] ? cJSON_CreateString(p->unit)
+							    : cJSON_CreateNull());
+	return span_fields(j, p->from_s, p->to_s, p->changed_by, p->changed_s);
+}
+
+cJSON *admin_unit_version_json(const void *row)
+{
+	const struct store_unit_version *v = row;
+
+	return span_fields(admin_unit_json(&v->u), v->from_s, v->to_s, v->changed_by,
+			   v->changed_s);
 }
 
 cJSON *admin_key_json(const void *row)

@@ -2,8 +2,9 @@
  * evidence.c — `gfi-aggregator evidence --store FILE --unit CODE --year Y
  * --out DIR`: an evidence pack a reviewer checks without gfi (issue 17).
  *
- * DIR (made here, must not exist) holds, for each gateway the unit had in
- * the year (store_moves.h):
+ * DIR (made here, must not exist) holds, for each gateway reading a meter
+ * point the unit had in the year (store_moves.h: through the gateway or a
+ * move of the meter's own):
  *   keys/<gw>.<n>.pem and keys.txt    every key it has had, with the place
  *                                     (epoch, seq) it signs from, its
  *                                     revocation and its SHA-256;
@@ -16,7 +17,8 @@
  *                                     is checked;
  *   batches.txt                       one line per batch in chain order:
  *                                     gateway epoch seq keyfile mode path;
- *   trail.csv                         every metered counter point's year:
+ *   trail.csv                         every metered counter point's part
+ *                                     of the year that was the unit's:
  *                                     interpolated end values, total, flags;
  *   filing.json                       the unit's table as filed, when it was;
  *   verify.sh                         sh and openssl alone: every signature
@@ -272,9 +274,11 @@ static int write_batches(struct pack *p, const char *gw)
 
 /* ---- the computation trail ---- */
 
-/* One counter point's year: the interpolated counter at both ends (with
- * the readings they lie between), the total the indicators use, flags. */
-static int trail_row(struct pack *p, FILE *f, const struct reg_meter *m)
+/* One counter point's part [t0, t1) of the year: the interpolated counter
+ * at both ends (with the readings they lie between), the total the
+ * indicators use, flags. */
+static int trail_row(struct pack *p, FILE *f, const struct reg_meter *m, int64_t t0,
+		     int64_t t1)
 {
 	const struct series_key k = { m->gateway, m->meter, m->point };
 	int64_t b0 = 0, a0 = 0, b1 = 0, a1 = 0, interval = 60;
@@ -282,19 +286,18 @@ static int trail_row(struct pack *p, FILE *f, const struct reg_meter *m)
 	struct series_total t;
 	int r0, r1, ret;
 
-	ret = series_interval_estimate(p->s, &k, p->t0, p->t1, &interval);
+	ret = series_interval_estimate(p->s, &k, t0, t1, &interval);
 	if (ret == GFI_OK)
-		ret = series_counter_total(p->s, &k, p->t0, p->t1, m->counter_max,
-					   interval, &t);
+		ret = series_counter_total(p->s, &k, t0, t1, m->counter_max, interval, &t);
 	if (ret != GFI_OK)
 		return ret;
-	r0 = series_counter_at(p->s, &k, p->t0, m->counter_max, &v0, &b0, &a0);
-	r1 = series_counter_at(p->s, &k, p->t1, m->counter_max, &v1, &b1, &a1);
+	r0 = series_counter_at(p->s, &k, t0, m->counter_max, &v0, &b0, &a0);
+	r1 = series_counter_at(p->s, &k, t1, m->counter_max, &v1, &b1, &a1);
 	if ((r0 != GFI_OK && r0 != GFI_E_NOTFOUND) ||
 	    (r1 != GFI_OK && r1 != GFI_E_NOTFOUND))
 		return r0 != GFI_OK ? r0 : r1;
 	fprintf(f, "%s,%s,%s,%s,%s,%" PRId64 ",%" PRId64 ",", m->gateway, m->meter,
-		m->point, m->quantity, m->carrier, p->t0, p->t1);
+		m->point, m->quantity, m->carrier, t0, t1);
 	if (r0 == GFI_OK)
 		fprintf(f, "%.17g,%" PRId64 ",%" PRId64 ",", v0, b0, a0);
 	else
@@ -310,50 +313,17 @@ static int trail_row(struct pack *p, FILE *f, const struct reg_meter *m)
 	return GFI_OK;
 }
 
-struct trail_ctx {
-	struct pack *p;
-	FILE *f;
-	int ret;
-};
-
-static int trail_meter(void *ctx, const void *row)
+/* A trail row for point span ps when it is a counter with a role. */
+static int trail_point(struct pack *p, FILE *f, const struct store_point_span *ps)
 {
-	struct trail_ctx *t = ctx;
-	const struct reg_meter *m = row;
-	const struct gfi_quantity *q = gfi_quantity_find(m->quantity);
+	const struct gfi_quantity *q = gfi_quantity_find(ps->m.quantity);
 
-	if (m->role == ROLE_NONE || q == NULL || q->kind != GFI_COUNTER)
-		return 0;
-	t->ret = trail_row(t->p, t->f, m);
-	return t->ret != GFI_OK;
+	if (ps->m.role == ROLE_NONE || q == NULL || q->kind != GFI_COUNTER)
+		return GFI_OK;
+	return trail_row(p, f, &ps->m, ps->from_s, ps->to_s);
 }
 
 /* ---- the pack ---- */
-
-struct gw_list {
-	const char *unit;
-	char (*id)[GFI_ID_MAX];
-	size_t n, cap;
-	int nomem;
-};
-
-/* A gateway the unit had in the year (a span; once per gateway). */
-static int take_gateway(void *ctx, const void *row)
-{
-	struct gw_list *l = ctx;
-	const char *id = ((const struct store_gateway_span *)row)->g.id;
-	char (*v)[GFI_ID_MAX];
-
-	if (l->n > 0 && strcmp(l->id[l->n - 1], id) == 0)
-		return 0;
-	if ((v = gfi_grow(l->id, &l->cap, l->n, sizeof(*v), 8)) == NULL) {
-		l->nomem = 1;
-		return 1;
-	}
-	l->id = v;
-	snprintf(l->id[l->n++], GFI_ID_MAX, "%s", id);
-	return 0;
-}
 
 /* filing.json: the unit's filed table of the year as filed, when it was. */
 static int write_filing(struct pack *p, const char *unit)
@@ -373,48 +343,46 @@ static int write_filing(struct pack *p, const char *unit)
 	return ret == GFI_E_NOTFOUND ? GFI_OK : ret;
 }
 
-/* Every part of the pack for the gateways in l. */
-static int write_pack(struct pack *p, const struct gw_list *l, FILE *trail)
+/* Every part of the pack for the unit's point spans (by gateway). */
+static int write_pack(struct pack *p, const char *unit,
+		      const struct store_point_span *v, size_t n, FILE *trail)
 {
-	struct trail_ctx t = { .p = p, .f = trail, .ret = GFI_OK };
 	int ret = GFI_OK;
 
 	fputs("gateway,meter,point,quantity,carrier,from,to,start_value,start_before,"
 	      "start_after,end_value,end_before,end_after,total,completeness,"
 	      "extrapolated,resets,rollovers,replacements,split_gap\n", trail);
-	for (size_t i = 0; ret == GFI_OK && i < l->n; i++) {
-		ret = write_keys(p, l->id[i]);
+	for (size_t i = 0; ret == GFI_OK && i < n; i++) {
+		if (i == 0 || strcmp(v[i].m.gateway, v[i - 1].m.gateway) != 0) {
+			ret = write_keys(p, v[i].m.gateway);
+			if (ret == GFI_OK)
+				ret = write_batches(p, v[i].m.gateway);
+		}
 		if (ret == GFI_OK)
-			ret = write_batches(p, l->id[i]);
-		if (ret == GFI_OK)
-			ret = store_meter_list(p->s, l->id[i], trail_meter, &t);
-		if (ret == GFI_OK)
-			ret = t.ret;
+			ret = trail_point(p, trail, &v[i]);
 	}
 	if (ret == GFI_OK)
 		ret = write_rel(p->dir, "verify.sh", evidence_verify_sh,
 				strlen(evidence_verify_sh)) == 0 ? GFI_OK : GFI_E_IO;
-	return ret == GFI_OK ? write_filing(p, l->unit) : ret;
+	return ret == GFI_OK ? write_filing(p, unit) : ret;
 }
 
 /* Open the pack's files and write it. */
 static int make_pack(struct pack *p, const char *unit)
 {
-	struct gw_list l = { .unit = unit };
+	struct gfi_rows l = GFI_ROWS(struct store_point_span);
 	FILE *trail = NULL;
 	char sh[PATH_MAX_LEN];
-	int ret = store_gateway_list_unit_spans(p->s, unit, p->t0, p->t1, take_gateway,
-						&l);
+	int ret = gfi_rows_finish(&l, store_point_list_unit_spans(p->s, unit, p->t0, p->t1,
+								  gfi_rows_collect, &l));
 
-	if (ret == GFI_OK && l.nomem)
-		ret = GFI_E_NOMEM;
 	if (ret == GFI_OK && (make_dirs(p->dir, "keys") != 0 ||
 			      (p->index = open_rel(p->dir, "batches.txt")) == NULL ||
 			      (p->keys_txt = open_rel(p->dir, "keys.txt")) == NULL ||
 			      (trail = open_rel(p->dir, "trail.csv")) == NULL))
 		ret = GFI_E_IO;
 	if (ret == GFI_OK)
-		ret = write_pack(p, &l, trail);
+		ret = write_pack(p, unit, l.v, l.n, trail);
 	if (p->index != NULL && fclose(p->index) != 0 && ret == GFI_OK)
 		ret = GFI_E_IO;
 	if (p->keys_txt != NULL && fclose(p->keys_txt) != 0 && ret == GFI_OK)
@@ -424,7 +392,7 @@ static int make_pack(struct pack *p, const char *unit)
 	if (ret == GFI_OK && (rel_path(sh, p->dir, "verify.sh") != 0 ||
 			      chmod(sh, 0755) != 0))
 		ret = GFI_E_IO;
-	free(l.id);
+	free(l.v);
 	return ret;
 }
 

@@ -15,7 +15,7 @@ const struct command cmd_commands[] = {
 	{ "check-config", cmd_check_config, "--config FILE" },
 	{ "admin", cmd_admin, "--store FILE OBJECT VERB [--field value ...]" },
 	{ "counts", cmd_counts, "--store FILE" },
-	{ "verify-batch", cmd_verify_batch, "--store FILE --gateway ID --seq N" },
+	{ "verify-batch", cmd_verify_batch, "--store FILE --gateway ID --seq N [--epoch E|-]" },
 	{ "indicators", cmd_indicators, "--store FILE --unit CODE --year Y [--month M] "
 	  "[--json] [--now TIME]" },
 	{ "factor", cmd_factor, "set|list --store FILE ..." },

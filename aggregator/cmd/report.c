@@ -110,9 +110,18 @@ int cmd_filing(int argc, char **argv, FILE *out, FILE *err)
 	    (rc = opts_time("at", opts_get(&o, "at"), &at, err)) ||
 	    (rc = opts_open_store(opts_get(&o, "store"), &s, err)) != 0)
 		return rc;
-	ret = store_filing_put(s, unit, (int)year, by, at);
+	/* The filing and its snapshot in one transaction: a filing is never
+	 * recorded without the table it filed (BEGIN IMMEDIATE: the table is
+	 * computed from what the store holds when the filing lands). */
+	ret = store_begin(s);
+	if (ret == GFI_OK)
+		ret = store_filing_put(s, unit, (int)year, by, at);
 	if (ret == GFI_OK)
 		ret = report_filing_snapshot(s, unit, (int)year, at, msg, sizeof(msg));
+	if (ret == GFI_OK)
+		ret = store_commit(s);
+	if (ret != GFI_OK)
+		store_rollback(s);
 	store_close(s);
 	if (ret == GFI_E_NOTFOUND)
 		return opts_refuse(err, "unit", "%s is not a registered unit", unit);

@@ -9,6 +9,7 @@
  */
 #include <inttypes.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cmd.h"
 #include "error.h"
@@ -58,8 +59,8 @@ int cmd_counts(int argc, char **argv, FILE *out, FILE *err)
 
 int cmd_verify_batch(int argc, char **argv, FILE *out, FILE *err)
 {
-	static const struct opts_spec spec = { .options = "store gateway seq" };
-	const char *gateway, *seq_s;
+	static const struct opts_spec spec = { .options = "store gateway seq epoch" };
+	const char *gateway, *seq_s, *epoch;
 	struct store *s = NULL;
 	char why[512] = "", *end = NULL;
 	unsigned long long seq;
@@ -76,9 +77,17 @@ int cmd_verify_batch(int argc, char **argv, FILE *out, FILE *err)
 	seq = strtoull(seq_s, &end, 10);
 	if (end == seq_s || *end != '\0' || seq == 0)
 		return opts_refuse(err, "seq", "\"%s\" is not a sequence number", seq_s);
+	/* --epoch E: a batch of an ended chain epoch ("-": the chain of an
+	 * agent before epochs); without it the gateway's current epoch. */
+	epoch = opts_get(&o, "epoch");
+	if (epoch != NULL && strcmp(epoch, "-") == 0)
+		epoch = "";
+	if (epoch != NULL && strlen(epoch) > GFI_BATCH_EPOCH_LEN)
+		return opts_refuse(err, "epoch", "longer than %d characters", GFI_BATCH_EPOCH_LEN);
 	if ((rc = open_store(opts_get(&o, "store"), &s, err)) != 0)
 		return rc;
-	rc = verify_stored(s, gateway, seq, why, sizeof(why));
+	rc = epoch != NULL ? verify_stored_in(s, gateway, epoch, seq, why, sizeof(why))
+			   : verify_stored(s, gateway, seq, why, sizeof(why));
 	store_close(s);
 	if (rc != GFI_OK) {
 		fprintf(err, "verify failed: gateway=%s seq=%llu: %s\n", gateway, seq,

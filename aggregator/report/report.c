@@ -202,10 +202,14 @@ static int rows_load(struct store *s, int year, const struct report_filter *f,
 		     struct rows *r, char *err, size_t errlen)
 {
 	int ret;
+	int64_t at = 0;
 
 	memset(r, 0, sizeof(*r));
 	r->f = f;
-	ret = store_unit_list(s, collect_unit, r);
+	/* Each unit as it was in the year (its name, county, retirement). */
+	ret = period_registry_at(year, agg_now_s(), &at);
+	if (ret == GFI_OK)
+		ret = store_unit_list_at(s, at, collect_unit, r);
 	if (ret == GFI_OK && r->nomem)
 		ret = GFI_E_NOMEM;
 	if (ret != GFI_OK) {

@@ -76,4 +76,17 @@ void store_day_bind(sqlite3_stmt *st, int64_t series, int64_t day_s,
 /* Whether a status marks a counter anomaly (backwards, jump, rollover). */
 int store_status_flagged(int status);
 
+/* The columns of a registry row as selected, and their decoders
+ * (store_registry.c), shared with the dated registry (store_moves.c):
+ * struct reg_unit from units or unit_versions, struct reg_meter from meters. */
+#define STORE_UNIT_COLS "code, name, kind, county, level, year_listed, sector, retired"
+#define STORE_METER_COLS "gateway, meter, point, quantity, role, carrier, " \
+	"counter_max, product, product_unit, accuracy_pct, registered_s, retired"
+void store_unit_decode(sqlite3_stmt *st, void *row);
+void store_meter_decode(sqlite3_stmt *st, void *row);
+
+/* The open version of a dated unit (store_moves.c) rewritten with u's
+ * attributes: store_unit_put's correction in place. GFI_E_DB. */
+int store_unit_version_correct(struct store *s, const struct reg_unit *u);
+
 #endif

@@ -355,6 +355,25 @@ static const struct db_migration migrations[] = {
 	"  received_s FROM queue_gaps;"
 	"DROP TABLE queue_gaps;"
 	"ALTER TABLE queue_gaps_e RENAME TO queue_gaps;" },
+	/* 20: the rest of the dated registry (issue 17, store_moves.c): a
+	 * meter's own spans in a unit (unit NULL: it follows its gateway) and
+	 * a unit's own versions (name, county, ... from a date), each with who
+	 * changed it and when. */
+	{ 20, "CREATE TABLE meter_units ("
+	"  gateway TEXT NOT NULL, meter TEXT NOT NULL,"
+	"  unit TEXT REFERENCES units(code), from_s INTEGER NOT NULL,"
+	"  to_s INTEGER NOT NULL, changed_by TEXT NOT NULL,"
+	"  changed_s INTEGER NOT NULL, PRIMARY KEY (gateway, meter, from_s)"
+	") WITHOUT ROWID;"
+	"CREATE INDEX meter_units_unit ON meter_units (unit, gateway, meter);"
+	"CREATE TABLE unit_versions ("
+	"  code TEXT NOT NULL REFERENCES units(code), from_s INTEGER NOT NULL,"
+	"  to_s INTEGER NOT NULL, name TEXT NOT NULL, kind INTEGER NOT NULL,"
+	"  county TEXT NOT NULL REFERENCES counties(code), level INTEGER NOT NULL,"
+	"  year_listed INTEGER NOT NULL, sector TEXT NOT NULL,"
+	"  retired INTEGER NOT NULL, changed_by TEXT NOT NULL,"
+	"  changed_s INTEGER NOT NULL, PRIMARY KEY (code, from_s)"
+	") WITHOUT ROWID;" },
 };
 #define NMIGRATIONS (sizeof(migrations) / sizeof(migrations[0]))
 

@@ -162,9 +162,7 @@ int store_county_list(struct store *s, store_row_fn fn, void *ctx)
 
 /* ---- units ---- */
 
-#define UNIT_COLS "code, name, kind, county, level, year_listed, sector, retired"
-
-static void unit_decode(sqlite3_stmt *st, void *row)
+void store_unit_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_unit *u = row;
 
@@ -184,26 +182,37 @@ int store_unit_put(struct store *s, const struct reg_unit *u, int create)
 	};
 	char county[sizeof(u->county)];
 
+	int ret;
+
 	/* Bounded copy: the lookup binds a NUL-terminated string. */
 	snprintf(county, sizeof(county), "%.*s", (int)sizeof(u->county) - 1, u->county);
-	return put_row(s, &q, create, county,
-		       DB_ARGS(DB_FIELD(u->name), DB_INT(u->kind), DB_FIELD(u->county),
-			       DB_INT(u->level), DB_INT(u->year_listed), DB_FIELD(u->sector),
-			       DB_INT(u->retired != 0), DB_FIELD(u->code)), 1);
+	if ((ret = db_exec(s->db, "SAVEPOINT unit_put", "unit put")) != GFI_OK)
+		return ret;
+	ret = put_row(s, &q, create, county,
+		      DB_ARGS(DB_FIELD(u->name), DB_INT(u->kind), DB_FIELD(u->county),
+			      DB_INT(u->level), DB_INT(u->year_listed), DB_FIELD(u->sector),
+			      DB_INT(u->retired != 0), DB_FIELD(u->code)), 1);
+	/* A correction in place corrects the current version too. */
+	if (ret == GFI_OK && !create)
+		ret = store_unit_version_correct(s, u);
+	if (ret != GFI_OK)
+		db_exec(s->db, "ROLLBACK TO unit_put", "unit put");
+	db_exec(s->db, "RELEASE unit_put", "unit put");
+	return ret;
 }
 
 int store_unit_get(struct store *s, const char *code, struct reg_unit *out)
 {
-	return db_select_one(s->db, "SELECT " UNIT_COLS " FROM units WHERE code = ?",
-			     DB_ARGS(DB_TEXT(code)), unit_decode, out, "registry get");
+	return db_select_one(s->db, "SELECT " STORE_UNIT_COLS " FROM units WHERE code = ?",
+			     DB_ARGS(DB_TEXT(code)), store_unit_decode, out, "registry get");
 }
 
 int store_unit_list(struct store *s, store_row_fn fn, void *ctx)
 {
 	struct reg_unit row;
 
-	return db_query(s->db, "SELECT " UNIT_COLS " FROM units ORDER BY code",
-			unit_decode, &row, fn, ctx, "registry list");
+	return db_query(s->db, "SELECT " STORE_UNIT_COLS " FROM units ORDER BY code",
+			store_unit_decode, &row, fn, ctx, "registry list");
 }
 
 /* ---- memberships: a pair of units, the first of a required kind ---- */
@@ -306,10 +315,7 @@ int store_gateway_list_unit(struct store *s, const char *unit,
 
 /* ---- meters ---- */
 
-#define METER_COLS "gateway, meter, point, quantity, role, carrier, counter_max," \
-	" product, product_unit, accuracy_pct, registered_s, retired"
-
-static void meter_decode(sqlite3_stmt *st, void *row)
+void store_meter_decode(sqlite3_stmt *st, void *row)
 {
 	struct reg_meter *m = row;
 
@@ -352,7 +358,7 @@ int store_meter_get(struct store *s, const char *gateway, const char *meter,
 	sqlite3_stmt *st = NULL;
 	/* Verify asks this for points it has not seen: preparing it each time
 	 * was half of the verify path (BENCHMARKS.md, "Aggregator ingest"). */
-	int ret = store_cached(s, STORE_CACHE_METER_GET, "SELECT " METER_COLS
+	int ret = store_cached(s, STORE_CACHE_METER_GET, "SELECT " STORE_METER_COLS
 			       " FROM meters WHERE gateway = ? AND meter = ? AND point = ?",
 			       &st);
 
@@ -360,7 +366,7 @@ int store_meter_get(struct store *s, const char *gateway, const char *meter,
 		db_bind_text(st, 1, gateway);
 		db_bind_text(st, 2, meter);
 		db_bind_text(st, 3, point);
-		ret = db_get(s->db, st, meter_decode, out, "registry get");
+		ret = db_get(s->db, st, store_meter_decode, out, "registry get");
 	}
 	return ret;
 }
@@ -380,12 +386,12 @@ int store_meter_list(struct store *s, const char *gateway, store_row_fn fn,
 	/* Two statements, not "?1 IS NULL OR gateway = ?1": SQLite cannot
 	 * answer that from the primary key and scans every meter. */
 	if (gateway == NULL)
-		return db_query(s->db, "SELECT " METER_COLS " FROM meters"
+		return db_query(s->db, "SELECT " STORE_METER_COLS " FROM meters"
 				" ORDER BY gateway, meter, point",
-				meter_decode, &row, fn, ctx, "registry list");
-	return db_select(s->db, "SELECT " METER_COLS " FROM meters WHERE gateway = ?1"
+				store_meter_decode, &row, fn, ctx, "registry list");
+	return db_select(s->db, "SELECT " STORE_METER_COLS " FROM meters WHERE gateway = ?1"
 			 " ORDER BY gateway, meter, point", DB_ARGS(DB_TEXT(gateway)),
-			 meter_decode, &row, fn, ctx, "registry list");
+			 store_meter_decode, &row, fn, ctx, "registry list");
 }
 
 /* ---- replacements ---- */

@@ -128,6 +128,19 @@ def main():
              "the old chain stays verifiable (%d batches, %s)" % (n_old, bad))
         g.ok(agg.query("SELECT epoch FROM chain WHERE gateway = ?", (GW,))[0][0] == epoch_b,
              "the chain is in the new epoch")
+        vb = [g.AGGREGATOR, "verify-batch", "--store", agg.store, "--gateway", GW]
+        r = subprocess.run(vb + ["--seq", str(old_head), "--epoch", "-"],
+                           capture_output=True, text=True)
+        g.ok(r.returncode == 0 and r.stdout.startswith("verified:"),
+             "verify-batch --epoch - checks the old chain's head: %s%s"
+             % (r.stdout.strip(), r.stderr.strip()))
+        r = subprocess.run(vb + ["--seq", "1"], capture_output=True, text=True)
+        g.ok(r.returncode == 0, "and without --epoch the new epoch's seq 1: %s%s"
+             % (r.stdout.strip(), r.stderr.strip()))
+        r = subprocess.run(vb + ["--seq", str(old_head), "--epoch", "nosuchepoch"],
+                           capture_output=True, text=True)
+        g.ok(r.returncode != 0 and "not held" in r.stderr,
+             "an unknown epoch holds nothing: %s" % r.stderr.strip())
 
         # An agent whose queue predates epochs: its seq 1 is not the held one.
         c_cfg = legacy_queue(P, city, key, crt, port, "dataC")
