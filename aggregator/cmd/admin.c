@@ -22,11 +22,84 @@
 #include "error.h"
 #include "jsonutil.h"
 #include "now.h"
+#include "periods.h"
 #include "quantity.h"
 #include "registry.h"
 
 #define STATUS_BAD 2
 #define STATUS_FAIL 1
+
+/* ---- dated changes ---- */
+
+/* The units a dated change may touch, each once. */
+#define UNIT_SET_MAX 16
+struct unit_set {
+	const char *v[UNIT_SET_MAX];
+	char code[UNIT_SET_MAX][STORE_CODE_LEN + 1];
+	size_t n;
+	int64_t from_s;          /* spans ending by then are not touched */
+};
+
+static void unit_set_add(struct unit_set *u, const char *code)
+{
+	if (code == NULL || code[0] == '\0' || u->n == UNIT_SET_MAX)
+		return;
+	for (size_t i = 0; i < u->n; i++)
+		if (strcmp(u->v[i], code) == 0)
+			return;
+	snprintf(u->code[u->n], sizeof(u->code[u->n]), "%s", code);
+	u->v[u->n] = u->code[u->n];
+	u->n++;
+}
+
+/* Listing callbacks: the unit of each gateway span, or each meter span of
+ * its own, still running at u->from_s. */
+static int gateway_span_unit(void *ctx, const void *row)
+{
+	const struct store_gateway_span *p = row;
+	struct unit_set *u = ctx;
+
+	if (p->to_s > u->from_s)
+		unit_set_add(u, p->g.unit);
+	return 0;
+}
+
+static int meter_span_unit(void *ctx, const void *row)
+{
+	const struct store_meter_span *p = row;
+	struct unit_set *u = ctx;
+
+	if (p->to_s > u->from_s)
+		unit_set_add(u, p->unit);
+	return 0;
+}
+
+/* One dated registry change: begun by dated_begin, its write's result ret
+ * ended here (also when the begin failed). Every filed year of the units
+ * it may touch, from --from on, gets a registry_after_filing alert
+ * (periods.h) in the same transaction; then commit, or roll everything
+ * back. */
+static int dated_begin(struct cli *c)
+{
+	return store_begin(c->s);
+}
+
+static int dated_end(struct cli *c, int ret, const char *subject, const struct unit_set *u,
+		     int64_t from_s, const char *by)
+{
+	char what[256];
+
+	snprintf(what, sizeof(what), "%s %s %s from %s by %s after the filing", c->object,
+		 subject, c->verb, admin_opt(c, "from"), by);
+	if (ret == GFI_OK)
+		ret = periods_registry_changed(c->s, u->v, u->n, from_s, what,
+					       strcmp(c->object, "unit") != 0, c->now_s);
+	if (ret == GFI_OK)
+		ret = store_commit(c->s);
+	if (ret != GFI_OK)
+		store_rollback(c->s);
+	return ret;
+}
 
 /* ---- counties ---- */
 
@@ -111,11 +184,16 @@ static void unit_change_from(struct cli *c, const struct reg_unit *u)
 	int64_t from = 0;
 	int ret;
 
+	struct unit_set units = { .n = 0 };
+
 	admin_take_time(c, "from", &from);
 	admin_take_text(c, "by", by, sizeof(by), 0);
 	if (c->status != 0)
 		return;
-	ret = store_unit_change_from(c->s, u, from, by, c->now_s);
+	unit_set_add(&units, u->code);
+	if ((ret = dated_begin(c)) == GFI_OK)
+		ret = store_unit_change_from(c->s, u, from, by, c->now_s);
+	ret = dated_end(c, ret, u->code, &units, from, by);
 	if (ret == GFI_E_STATE)
 		admin_refuse(c, "from", "must be after the start of %s's current version",
 			     u->code);
@@ -299,6 +377,7 @@ static int gateway_key_add(struct cli *c, const struct reg_gateway *g,
  * before it stay with the old unit (store_moves.h). */
 static void gateway_move(struct cli *c, const struct reg_gateway *g)
 {
+	struct unit_set units = { .n = 0 };
 	char by[64] = "admin";
 	int64_t from = 0;
 	int ret;
@@ -309,7 +388,14 @@ static void gateway_move(struct cli *c, const struct reg_gateway *g)
 		admin_refuse(c, "from", "needs --unit (the unit it moves to)");
 	if (c->status != 0)
 		return;
-	ret = store_gateway_move(c->s, g->id, g->unit, from, by, c->now_s);
+	/* The units it leaves from then on, the one it joins. */
+	units.from_s = from;
+	unit_set_add(&units, g->unit);
+	if ((ret = dated_begin(c)) == GFI_OK)
+		ret = store_gateway_spans(c->s, g->id, gateway_span_unit, &units);
+	if (ret == GFI_OK)
+		ret = store_gateway_move(c->s, g->id, g->unit, from, by, c->now_s);
+	ret = dated_end(c, ret, g->id, &units, from, by);
 	if (ret == GFI_E_STATE)
 		admin_refuse(c, "from", "must be after the start of %s's current unit", g->id);
 	else
@@ -534,6 +620,8 @@ static void meter_move(struct cli *c)
 	char by[64] = "admin";
 	const char *to = admin_opt(c, "unit");
 	int follow = to != NULL && strcmp(to, "gateway") == 0;
+	struct unit_set units = { .n = 0 };
+	char subject[2 * GFI_ID_MAX + 1];
 	int64_t from = 0;
 	struct reg_unit u;
 	int ret;
@@ -550,7 +638,18 @@ static void meter_move(struct cli *c)
 		admin_refuse(c, "meter", "%s/%s has no registered point", gw, meter);
 	if (c->status != 0)
 		return;
-	ret = store_meter_move(c->s, gw, meter, follow ? NULL : unit, from, by, c->now_s);
+	/* The units it may leave from then on (its own spans', and its
+	 * gateway's while it follows it), the one it joins. */
+	units.from_s = from;
+	unit_set_add(&units, unit);
+	snprintf(subject, sizeof(subject), "%s/%s", gw, meter);
+	if ((ret = dated_begin(c)) == GFI_OK)
+		ret = store_meter_spans(c->s, gw, meter, meter_span_unit, &units);
+	if (ret == GFI_OK)
+		ret = store_gateway_spans(c->s, gw, gateway_span_unit, &units);
+	if (ret == GFI_OK)
+		ret = store_meter_move(c->s, gw, meter, follow ? NULL : unit, from, by, c->now_s);
+	ret = dated_end(c, ret, subject, &units, from, by);
 	if (ret == GFI_E_STATE)
 		admin_refuse(c, "from", "must be after the start of %s/%s's current unit",
 			     gw, meter);

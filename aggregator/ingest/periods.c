@@ -10,6 +10,8 @@
  * (unit, year) is an upsert carrying the filed value (the snapshot's) and
  * the current one (indicators_compute_at), recomputed at most once a
  * minute per cache, so a late backlog does not compute a year per batch.
+ * A dated registry change reaching into a filed year is flagged the same
+ * way (registry_after_filing), from the admin command that made it.
  */
 #include "periods.h"
 
@@ -24,20 +26,24 @@
 #include "indicators.h"
 #include "log.h"
 
-/* Raise late_for_filed for (unit, year): the filed 综合能耗 (snapshot) and
- * the current one, at most once a minute per (unit, year) and cache. */
-static int late_alert(struct store *s, struct late_cache *c, const char *unit, int year,
-		      int64_t filed_s, int64_t now_s)
+/* Whether the filed and the current 综合能耗 are the same figure. */
+static int same_figure(double filed, double now)
+{
+	if (isnan(filed) || isnan(now))
+		return isnan(filed) && isnan(now);
+	return fabs(filed - now) <= 1e-9 * fmax(1.0, fabs(filed));
+}
+
+int periods_filed_alert(struct store *s, const char *unit, int year, const char *rule,
+			const char *cause, int if_changed, int64_t now_s)
 {
 	struct store_alert a = { .value = NAN, .threshold = NAN };
 	struct ind_period *p;
 	char *snap = NULL;
 	size_t len = 0;
-	int64_t snap_s = 0, late = 0, id = 0;
+	int64_t snap_s = 0, id = 0;
 	int created = 0, ret;
 
-	if (strcmp(c->unit, unit) == 0 && c->year == year && now_s - c->at_s < 60)
-		return GFI_OK;
 	if ((p = calloc(1, sizeof(*p))) == NULL)
 		return GFI_E_NOMEM;
 	ret = store_filing_snapshot_get(s, unit, year, &snap, &len, &snap_s,
@@ -48,21 +54,58 @@ static int late_alert(struct store *s, struct late_cache *c, const char *unit, i
 	if (ret == GFI_OK && p->v[IND_ENERGY_EQUIV_TCE].has_value)
 		a.value = p->v[IND_ENERGY_EQUIV_TCE].value;
 	free(p);
-	if (ret == GFI_OK)
-		ret = store_late_count(s, unit, year, &late);
-	if (ret != GFI_OK)
+	if (ret != GFI_OK || (if_changed && same_figure(a.threshold, a.value)))
 		return ret;
 	snprintf(a.unit, sizeof(a.unit), "%s", unit);
-	snprintf(a.rule, sizeof(a.rule), "late_for_filed");
+	snprintf(a.rule, sizeof(a.rule), "%s", rule);
 	snprintf(a.subject, sizeof(a.subject), "energy_equiv_tce");
 	snprintf(a.period, sizeof(a.period), "%d", year);
-	snprintf(a.detail, sizeof(a.detail), "%" PRId64 " readings arrived after the "
-		 "filing of %d at %" PRId64 ": 综合能耗 filed %.6g tce, now %.6g tce",
-		 late, year, filed_s, a.threshold, a.value);
+	snprintf(a.detail, sizeof(a.detail), "%s: 综合能耗 filed %.6g tce, now %.6g tce",
+		 cause, a.threshold, a.value);
+	return store_alert_raise(s, &a, now_s, &id, &created);
+}
+
+/* Raise late_for_filed for (unit, year), at most once a minute per (unit,
+ * year) and cache. */
+static int late_alert(struct store *s, struct late_cache *c, const char *unit, int year,
+		      int64_t filed_s, int64_t now_s)
+{
+	char cause[160];
+	int64_t late = 0;
+	int ret;
+
+	if (strcmp(c->unit, unit) == 0 && c->year == year && now_s - c->at_s < 60)
+		return GFI_OK;
+	if ((ret = store_late_count(s, unit, year, &late)) != GFI_OK)
+		return ret;
+	snprintf(cause, sizeof(cause), "%" PRId64 " readings arrived after the filing of "
+		 "%d at %" PRId64, late, year, filed_s);
 	snprintf(c->unit, sizeof(c->unit), "%s", unit);
 	c->year = year;
 	c->at_s = now_s;
-	return store_alert_raise(s, &a, now_s, &id, &created);
+	return periods_filed_alert(s, unit, year, "late_for_filed", cause, 0, now_s);
+}
+
+int periods_registry_changed(struct store *s, const char *const *units, size_t n,
+			     int64_t from_s, const char *what, int moved, int64_t now_s)
+{
+	int first, last, m, d, ret = GFI_OK;
+
+	calendar_date_of(from_s, &first, &m, &d);
+	calendar_date_of(now_s, &last, &m, &d);
+	for (size_t i = 0; ret == GFI_OK && i < n; i++) {
+		if (units[i] == NULL || units[i][0] == '\0')
+			continue;
+		for (int y = first; ret == GFI_OK && y <= last; y++) {
+			int filed = store_filing_held(s, units[i], y);
+			if (filed < 0)
+				return filed;
+			if (filed)
+				ret = periods_filed_alert(s, units[i], y, "registry_after_filing",
+							  what, moved, now_s);
+		}
+	}
+	return ret;
 }
 
 int periods_late_marks(struct store *s, struct late_cache *c, const char *gateway,

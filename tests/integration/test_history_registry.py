@@ -8,7 +8,9 @@ Unit A owns gateway gw-a with a purchased-electricity counter E1/kwh; its
 `admin gateway change --id gw-a --unit B --from 2025-07-01 --by Li`, A
 keeps January-June and B gets July-December, each equal to the hand
 computation below (kWh from the counter at the bounds, tce at GB/T 2589's
-0.1229 kgce/kWh), and both add up to the year. The registry lists the
+0.1229 kgce/kWh), and both add up to the year. A had filed 2025 before the
+move: the move is alerted (registry_after_filing, the filed and the current
+综合能耗) and A's filed snapshot stays as it was. The registry lists the
 history with who changed it; a plain --unit on a dated gateway is refused;
 a --from not after the current span is refused.
 
@@ -24,6 +26,7 @@ B and no C; `unit history` and `meter history` list every version with who
 changed it; C's evidence pack trails E2 over C's part of the year only."""
 import json
 import os
+import sqlite3
 import subprocess
 
 import gfitest as g
@@ -57,6 +60,25 @@ def run(args, expect=0):
     g.check(p.returncode == expect, "%s: rc %d (want %d): %s%s"
             % (" ".join(args[:4]), p.returncode, expect, p.stdout, p.stderr))
     return p
+
+
+def snapshot(store, unit):
+    con = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
+    try:
+        return con.execute("SELECT bytes, sha256 FROM filing_snapshots WHERE unit = ?",
+                           (unit,)).fetchall()
+    finally:
+        con.close()
+
+
+def after_filing(store):
+    """registry_after_filing alerts: (unit, period, value, threshold, detail)."""
+    con = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
+    try:
+        return con.execute("SELECT unit, period, value, threshold, detail FROM alerts "
+                           "WHERE rule = 'registry_after_filing' ORDER BY unit").fetchall()
+    finally:
+        con.close()
 
 
 def indicators(store, unit):
@@ -103,6 +125,9 @@ def main():
              close(a0["energy_equiv_tce"], year_kwh * KGCE_PER_KWH / 1000),
              "before the move A has the whole year: %s (hand %.3f kWh)" % (a0, year_kwh))
         g.ok(not b0["elec_kwh"], "before the move B has none: %s" % b0)
+        run(["filing", "--store", store, "--unit", A, "--year", "2025", "--by", "Li Wei",
+             "--at", "2026-03-01"])
+        snap = snapshot(store, A)
 
         run(adm + ["gateway", "change", "--id", "gw-a", "--unit", B, "--from",
                    "2025-07-01", "--by", "Li Wei"])
@@ -114,6 +139,14 @@ def main():
              close(b1["energy_equiv_tce"], h2_kwh * KGCE_PER_KWH / 1000),
              "after the move B has July-December: %s (hand %.3f kWh)" % (b1, h2_kwh))
         g.ok(close(a1["elec_kwh"] + b1["elec_kwh"], year_kwh), "together the year")
+        al = after_filing(store)
+        g.ok(len(al) == 1 and al[0][0] == A and al[0][1] == "2025" and
+             close(al[0][3], year_kwh * KGCE_PER_KWH / 1000) and
+             close(al[0][2], h1_kwh * KGCE_PER_KWH / 1000) and "gw-a" in al[0][4] and
+             "Li Wei" in al[0][4],
+             "the move into A's filed 2025 is alerted with the filed and the current "
+             "综合能耗 (B filed nothing): %s" % al)
+        g.ok(snapshot(store, A) == snap, "A's filed snapshot is unchanged")
 
         hist = [json.loads(l) for l in run(adm + ["gateway", "history", "--id", "gw-a",
                                                   "--json"]).stdout.splitlines()]
@@ -129,8 +162,8 @@ def main():
                        "2025-03-01"], expect=2)
         g.ok(p.stderr.startswith("--from:"), "a --from before the current span is "
              "refused: %s" % p.stderr.strip())
-        g.ok(indicators(store, A) == a1 and indicators(store, B) == b1,
-             "and changes nothing")
+        g.ok(indicators(store, A) == a1 and indicators(store, B) == b1 and
+             len(after_filing(store)) == 1, "and changes nothing")
         meter_moves(P, store, adm)
         unit_versions(P, store, adm)
     g.finish("history_registry")
@@ -172,6 +205,11 @@ def meter_moves(P, store, adm):
                "--from", "2025-04-01", "--by", "Wang Fang"])
     expect_units(store, {A: e1_h1 + e2(APR1) - e2(Y2025), B: e1_h2,
                          C: e2(Y2026) - e2(APR1)}, "E2 is C's from April")
+    al = after_filing(store)
+    g.ok(len(al) == 1 and al[0][0] == A and
+         close(al[0][2], (e1_h1 + e2(APR1) - e2(Y2025)) * KGCE_PER_KWH / 1000) and
+         "gw-a/E2" in al[0][4],
+         "the meter's move out of A's filed year updates A's alert: %s" % al)
     run(adm + ["meter", "move", "--gateway", "gw-a", "--meter", "E2", "--unit", "gateway",
                "--from", "2025-10-01", "--by", "Wang Fang"])
     want = {A: e1_h1 + e2(APR1) - e2(Y2025), B: e1_h2 + e2(Y2026) - e2(OCT1),
