@@ -4,9 +4,10 @@
  * suppliers, gateways, meters, replacement events and manual facts.
  *
  * One table row per OBJECT VERB: the options it accepts, those it requires,
- * and its handler. Every input is checked (admin_fields.c, against the
- * registry's rules in registry.h) before the store sees it; references are
- * checked against the registered entries.
+ * and its handler; the dated changes and histories are in admin_dated.c.
+ * Every input is checked (admin_fields.c, against the registry's rules in
+ * registry.h) before the store sees it; references are checked against the
+ * registered entries.
  *
  * Invariants: a command changes the store only after every field has been
  * accepted; a refusal writes exactly one line on err, starting with the
@@ -22,84 +23,11 @@
 #include "error.h"
 #include "jsonutil.h"
 #include "now.h"
-#include "periods.h"
 #include "quantity.h"
 #include "registry.h"
 
 #define STATUS_BAD 2
 #define STATUS_FAIL 1
-
-/* ---- dated changes ---- */
-
-/* The units a dated change may touch, each once. */
-#define UNIT_SET_MAX 16
-struct unit_set {
-	const char *v[UNIT_SET_MAX];
-	char code[UNIT_SET_MAX][STORE_CODE_LEN + 1];
-	size_t n;
-	int64_t from_s;          /* spans ending by then are not touched */
-};
-
-static void unit_set_add(struct unit_set *u, const char *code)
-{
-	if (code == NULL || code[0] == '\0' || u->n == UNIT_SET_MAX)
-		return;
-	for (size_t i = 0; i < u->n; i++)
-		if (strcmp(u->v[i], code) == 0)
-			return;
-	snprintf(u->code[u->n], sizeof(u->code[u->n]), "%s", code);
-	u->v[u->n] = u->code[u->n];
-	u->n++;
-}
-
-/* Listing callbacks: the unit of each gateway span, or each meter span of
- * its own, still running at u->from_s. */
-static int gateway_span_unit(void *ctx, const void *row)
-{
-	const struct store_gateway_span *p = row;
-	struct unit_set *u = ctx;
-
-	if (p->to_s > u->from_s)
-		unit_set_add(u, p->g.unit);
-	return 0;
-}
-
-static int meter_span_unit(void *ctx, const void *row)
-{
-	const struct store_meter_span *p = row;
-	struct unit_set *u = ctx;
-
-	if (p->to_s > u->from_s)
-		unit_set_add(u, p->unit);
-	return 0;
-}
-
-/* One dated registry change: begun by dated_begin, its write's result ret
- * ended here (also when the begin failed). Every filed year of the units
- * it may touch, from --from on, gets a registry_after_filing alert
- * (periods.h) in the same transaction; then commit, or roll everything
- * back. */
-static int dated_begin(struct cli *c)
-{
-	return store_begin(c->s);
-}
-
-static int dated_end(struct cli *c, int ret, const char *subject, const struct unit_set *u,
-		     int64_t from_s, const char *by)
-{
-	char what[256];
-
-	snprintf(what, sizeof(what), "%s %s %s from %s by %s after the filing", c->object,
-		 subject, c->verb, admin_opt(c, "from"), by);
-	if (ret == GFI_OK)
-		ret = periods_registry_changed(c->s, u->v, u->n, from_s, what,
-					       strcmp(c->object, "unit") != 0, c->now_s);
-	if (ret == GFI_OK)
-		ret = store_commit(c->s);
-	if (ret != GFI_OK)
-		store_rollback(c->s);
-	return ret;
-}
 
 /* ---- counties ---- */
 
@@ -175,32 +103,6 @@ static void unit_add(struct cli *c)
 		admin_put_result(c, store_unit_put(c->s, &u, 1), "code", u.code, "county");
 }
 
-/* --from DATE: the change takes effect from that date, the year before it
- * keeps the unit as it was (store_moves.h); without it the entry is
- * corrected in place (a typo), its current version with it. */
-static void unit_change_from(struct cli *c, const struct reg_unit *u)
-{
-	char by[64] = "admin";
-	int64_t from = 0;
-	int ret;
-
-	struct unit_set units = { .n = 0 };
-
-	admin_take_time(c, "from", &from);
-	admin_take_text(c, "by", by, sizeof(by), 0);
-	if (c->status != 0)
-		return;
-	unit_set_add(&units, u->code);
-	if ((ret = dated_begin(c)) == GFI_OK)
-		ret = store_unit_change_from(c->s, u, from, by, c->now_s);
-	ret = dated_end(c, ret, u->code, &units, from, by);
-	if (ret == GFI_E_STATE)
-		admin_refuse(c, "from", "must be after the start of %s's current version",
-			     u->code);
-	else
-		admin_put_result(c, ret, "code", u->code, "county");
-}
-
 static void unit_change(struct cli *c)
 {
 	struct reg_unit u = { 0 };
@@ -215,27 +117,9 @@ static void unit_change(struct cli *c)
 	if (strcmp(c->verb, "retire") == 0)
 		u.retired = 1;
 	if (c->status == 0 && admin_opt(c, "from") != NULL)
-		unit_change_from(c, &u);
+		admin_unit_change_from(c, &u);
 	else if (c->status == 0)
 		admin_put_result(c, store_unit_put(c->s, &u, 0), "code", u.code, "county");
-}
-
-/* `unit history --code C`: its versions with who changed them. */
-static void unit_history(struct cli *c)
-{
-	static const char *const cols[] = { "code", "name", "kind", "county", "level",
-		"year", "sector", "retired", "from_s", "to_s", "changed_by", "changed_s",
-		NULL };
-	struct lister l = { .c = c, .cols = cols, .build = admin_unit_version_json };
-	struct reg_unit u;
-	char code[STORE_CODE_LEN + 1] = "";
-
-	admin_take_credit_code(c, "code", code);
-	if (c->status != 0 ||
-	    !admin_found(c, "code", code, "unit", store_unit_get(c->s, code, &u), 0))
-		return;
-	admin_list_header(&l);
-	admin_list_done(c, store_unit_versions(c->s, code, admin_list_row, &l));
 }
 
 static int unit_keep(const struct lister *l, const void *row)
@@ -373,35 +257,6 @@ static int gateway_key_add(struct cli *c, const struct reg_gateway *g,
 				     from > 0 ? (uint64_t)from : head + 1, c->now_s, by);
 }
 
-/* --unit with --from DATE: the move takes effect from that date; readings
- * before it stay with the old unit (store_moves.h). */
-static void gateway_move(struct cli *c, const struct reg_gateway *g)
-{
-	struct unit_set units = { .n = 0 };
-	char by[64] = "admin";
-	int64_t from = 0;
-	int ret;
-
-	admin_take_time(c, "from", &from);
-	admin_take_text(c, "by", by, sizeof(by), 0);
-	if (c->status == 0 && admin_opt(c, "unit") == NULL)
-		admin_refuse(c, "from", "needs --unit (the unit it moves to)");
-	if (c->status != 0)
-		return;
-	/* The units it leaves from then on, the one it joins. */
-	units.from_s = from;
-	unit_set_add(&units, g->unit);
-	if ((ret = dated_begin(c)) == GFI_OK)
-		ret = store_gateway_spans(c->s, g->id, gateway_span_unit, &units);
-	if (ret == GFI_OK)
-		ret = store_gateway_move(c->s, g->id, g->unit, from, by, c->now_s);
-	ret = dated_end(c, ret, g->id, &units, from, by);
-	if (ret == GFI_E_STATE)
-		admin_refuse(c, "from", "must be after the start of %s's current unit", g->id);
-	else
-		admin_put_result(c, ret, "id", g->id, "unit");
-}
-
 static void gateway_change(struct cli *c)
 {
 	struct reg_gateway g = { 0 };
@@ -422,7 +277,7 @@ static void gateway_change(struct cli *c)
 	if (strcmp(c->verb, "retire") == 0)
 		g.active = 0;
 	if (c->status == 0 && admin_opt(c, "from") != NULL)
-		gateway_move(c, &g);
+		admin_gateway_move(c, &g);
 	else if (c->status == 0 && admin_opt(c, "unit") != NULL &&
 		 store_gateway_dated(c->s, g.id) == 1)
 		admin_refuse(c, "unit", "%s has a dated history: give --from", g.id);
@@ -437,28 +292,6 @@ static void gateway_change(struct cli *c)
 	}
 	if (c->status == 0)
 		admin_put_result(c, store_gateway_put(c->s, &g, 0), "id", g.id, "unit");
-}
-
-/* `gateway history --id G`: its units over time; `gateway keys --id G`:
- * its key history. Both with who changed them. */
-static void gateway_history(struct cli *c)
-{
-	static const char *const span_cols[] = { "id", "unit", "from_s", "to_s",
-		"changed_by", "changed_s", NULL };
-	static const char *const key_cols[] = { "id", "n", "from_epoch", "from_seq",
-		"revoked_epoch", "revoked_seq", "added_s", "added_by", "pubkey_sha256",
-		NULL };
-	int keys = strcmp(c->verb, "keys") == 0;
-	struct lister l = { .c = c, .cols = keys ? key_cols : span_cols,
-			    .build = keys ? admin_key_json : admin_span_json };
-	char id[GFI_ID_MAX] = "";
-
-	admin_take_id(c, "id", id);
-	if (c->status != 0)
-		return;
-	admin_list_header(&l);
-	admin_list_done(c, keys ? store_gateway_key_list(c->s, id, admin_list_row, &l)
-				: store_gateway_spans(c->s, id, admin_list_row, &l));
 }
 
 static int gateway_keep(const struct lister *l, const void *row)
@@ -610,71 +443,6 @@ static void meter_change(struct cli *c)
 		meter_put(c, &m, 0);
 }
 
-/* `meter move --gateway G --meter M --unit U --from DATE`: every point of
- * the meter is U's from DATE on, whatever its gateway's unit (a tenant's
- * sub-meter on a shared gateway); --unit gateway: it follows its gateway
- * again. Readings before DATE stay where they were (store_moves.h). */
-static void meter_move(struct cli *c)
-{
-	char gw[GFI_ID_MAX] = "", meter[GFI_ID_MAX] = "", unit[STORE_CODE_LEN + 1] = "";
-	char by[64] = "admin";
-	const char *to = admin_opt(c, "unit");
-	int follow = to != NULL && strcmp(to, "gateway") == 0;
-	struct unit_set units = { .n = 0 };
-	char subject[2 * GFI_ID_MAX + 1];
-	int64_t from = 0;
-	struct reg_unit u;
-	int ret;
-
-	admin_take_id(c, "gateway", gw);
-	admin_take_id(c, "meter", meter);
-	if (!follow)
-		admin_take_credit_code(c, "unit", unit);
-	admin_take_time(c, "from", &from);
-	admin_take_text(c, "by", by, sizeof(by), 0);
-	if (!follow)
-		admin_unit_usable(c, "unit", unit, &u);
-	if (c->status == 0 && store_meter_known(c->s, gw, meter) == 0)
-		admin_refuse(c, "meter", "%s/%s has no registered point", gw, meter);
-	if (c->status != 0)
-		return;
-	/* The units it may leave from then on (its own spans', and its
-	 * gateway's while it follows it), the one it joins. */
-	units.from_s = from;
-	unit_set_add(&units, unit);
-	snprintf(subject, sizeof(subject), "%s/%s", gw, meter);
-	if ((ret = dated_begin(c)) == GFI_OK)
-		ret = store_meter_spans(c->s, gw, meter, meter_span_unit, &units);
-	if (ret == GFI_OK)
-		ret = store_gateway_spans(c->s, gw, gateway_span_unit, &units);
-	if (ret == GFI_OK)
-		ret = store_meter_move(c->s, gw, meter, follow ? NULL : unit, from, by, c->now_s);
-	ret = dated_end(c, ret, subject, &units, from, by);
-	if (ret == GFI_E_STATE)
-		admin_refuse(c, "from", "must be after the start of %s/%s's current unit",
-			     gw, meter);
-	else
-		admin_put_result(c, ret, "meter", meter, "unit");
-}
-
-/* `meter history --gateway G --meter M`: its own units over time. */
-static void meter_history(struct cli *c)
-{
-	static const char *const cols[] = { "gateway", "meter", "unit", "from_s", "to_s",
-		"changed_by", "changed_s", NULL };
-	struct lister l = { .c = c, .cols = cols, .build = admin_meter_span_json };
-	char gw[GFI_ID_MAX] = "", meter[GFI_ID_MAX] = "";
-
-	admin_take_id(c, "gateway", gw);
-	admin_take_id(c, "meter", meter);
-	if (c->status == 0 && store_meter_known(c->s, gw, meter) == 0)
-		admin_refuse(c, "meter", "%s/%s has no registered point", gw, meter);
-	if (c->status != 0)
-		return;
-	admin_list_header(&l);
-	admin_list_done(c, store_meter_spans(c->s, gw, meter, admin_list_row, &l));
-}
-
 /* A listing filtered by the optional --gateway (meters, replacements). */
 static void gateway_list_of(struct cli *c, const char *const *cols,
 			    cJSON *(*build)(const void *),
@@ -807,7 +575,7 @@ static const struct command commands[] = {
 	{ "unit", "change", "code name kind county level year sector from by", "code",
 	  unit_change },
 	{ "unit", "retire", "code from by", "code", unit_change },
-	{ "unit", "history", "code json", "code", unit_history },
+	{ "unit", "history", "code json", "code", admin_unit_history },
 	{ "unit", "list", "county kind json", "", unit_list },
 	{ "member", "add", "park member", "park member", member_add },
 	{ "member", "list", "park json", "", member_list },
@@ -815,8 +583,8 @@ static const struct command commands[] = {
 	{ "supplier", "list", "enterprise json", "", supplier_list },
 	{ "gateway", "add", "id unit pubkey", "id unit pubkey", gateway_add },
 	{ "gateway", "change", "id unit pubkey from-seq from by", "id", gateway_change },
-	{ "gateway", "history", "id json", "id", gateway_history },
-	{ "gateway", "keys", "id json", "id", gateway_history },
+	{ "gateway", "history", "id json", "id", admin_gateway_history },
+	{ "gateway", "keys", "id json", "id", admin_gateway_history },
 	{ "gateway", "retire", "id", "id", gateway_change },
 	{ "gateway", "list", "unit json", "", gateway_list },
 	{ "meter", "add", "gateway meter point quantity role carrier counter-max "
@@ -825,8 +593,8 @@ static const struct command commands[] = {
 	{ "meter", "change", "gateway meter point quantity role carrier counter-max "
 	  "product product-unit accuracy registered", "gateway meter point", meter_change },
 	{ "meter", "retire", "gateway meter point", "gateway meter point", meter_change },
-	{ "meter", "move", "gateway meter unit from by", "gateway meter unit from", meter_move },
-	{ "meter", "history", "gateway meter json", "gateway meter", meter_history },
+	{ "meter", "move", "gateway meter unit from by", "gateway meter unit from", admin_meter_move },
+	{ "meter", "history", "gateway meter json", "gateway meter", admin_meter_history },
 	{ "meter", "list", "gateway json", "", meter_list },
 	{ "replacement", "add", "gateway meter point time old-final new-initial",
 	  "gateway meter point time old-final new-initial", replacement_add },

@@ -104,6 +104,17 @@ void admin_list_header(struct lister *l);
 int admin_list_row(void *ctx, const void *row);
 void admin_list_done(struct cli *c, int ret);
 
+/* The dated registry's commands (admin_dated.c): unit change/retire with
+ * --from (u: the changed entry), gateway change with --from (g: the
+ * gateway with its new unit), unit/gateway/meter history, gateway keys,
+ * meter move. */
+void admin_unit_change_from(struct cli *c, const struct reg_unit *u);
+void admin_gateway_move(struct cli *c, const struct reg_gateway *g);
+void admin_unit_history(struct cli *c);
+void admin_gateway_history(struct cli *c);
+void admin_meter_move(struct cli *c);
+void admin_meter_history(struct cli *c);
+
 /* Row builders (the JSON of one row; NULL when out of memory). */
 cJSON *admin_county_json(const void *row);
 cJSON *admin_unit_json(const void *row);
