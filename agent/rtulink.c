@@ -16,16 +16,15 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <modbus.h>
 
+#include "deadline.h"
 #include "error.h"
 #include "log.h"
 #include "rtuframe.h"
@@ -43,14 +42,6 @@ struct rtulink {
 	uint8_t buf[4 * RTU_ADU_MAX];
 	int slave, timeout_ms;   /* the meter being polled (poll_io) */
 };
-
-static int64_t mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct rtulink *rtulink_new(const struct line_cfg *cfg)
 {
@@ -135,7 +126,7 @@ static int dial_line(const struct line_cfg *c, char *err, size_t errlen)
 
 int rtulink_connect(struct rtulink *l, char *err, size_t errlen)
 {
-	int64_t now = mono_ms();
+	int64_t now = txn_mono_ms();
 
 	if (l->fd >= 0)
 		return GFI_OK;
@@ -154,7 +145,7 @@ int rtulink_connect(struct rtulink *l, char *err, size_t errlen)
 		l->backoff_ms = BACKOFF_MIN_MS;
 		return GFI_OK;
 	}
-	l->next_try_ms = mono_ms() + l->backoff_ms;
+	l->next_try_ms = txn_mono_ms() + l->backoff_ms;
 	l->backoff_ms = l->backoff_ms * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
 							   : l->backoff_ms * 2;
 	return GFI_E_IO;
@@ -187,18 +178,17 @@ static int send_request(struct rtulink *l, const uint8_t *req, size_t n)
 	return 0;
 }
 
-/* Wait up to the deadline for more bytes into buf. 1 got some, 0 the
- * deadline passed, -1 the link broke. */
-static int receive_more(struct rtulink *l, int64_t deadline)
+/* Wait up to the transaction's deadline (deadline.h) for more bytes into
+ * buf. 1 got some, 0 the deadline passed, -1 the link broke. */
+static int receive_more(struct rtulink *l, const struct txn_deadline *d)
 {
-	struct pollfd p = { .fd = l->fd, .events = POLLIN };
-	int64_t left = deadline - mono_ms();
 	ssize_t r;
+	int w = txn_wait_readable(l->fd, d);
 
-	if (left <= 0)
+	if (w == 0)
 		return 0;
-	if (poll(&p, 1, (int)left) == 0)
-		return 0;
+	if (w < 0)
+		return -1;
 	if (l->len == sizeof(l->buf))
 		l->len = 0;  /* a flood of noise: nothing in it can be kept */
 	r = recv(l->fd, l->buf + l->len, sizeof(l->buf) - l->len, MSG_DONTWAIT);
@@ -225,12 +215,12 @@ static void copy_data(enum gfi_function fn, const struct rtu_reply *r,
 /* Scan until the reply or the deadline: its result, 0 for the deadline
  * (*damaged: something came that was not the reply), -1 link lost. */
 static int await_reply(struct rtulink *l, uint8_t slave, uint8_t fn,
-		       uint16_t count, int64_t deadline, struct rtu_reply *r,
-		       int *damaged)
+		       uint16_t count, const struct txn_deadline *d,
+		       struct rtu_reply *r, int *damaged)
 {
 	int got;
 
-	while ((got = receive_more(l, deadline)) > 0) {
+	while ((got = receive_more(l, d)) > 0) {
 		enum rtu_scan_result rc = rtu_scan_reply(l->buf, l->len, slave, fn,
 							 count, r);
 		if (rc != RTU_SCAN_NEED)
@@ -251,6 +241,7 @@ int rtulink_read(struct rtulink *l, int slave, int timeout_ms,
 		 uint16_t *regs, uint8_t *bits)
 {
 	uint8_t req[RTU_REQ_LEN];
+	struct txn_deadline d;
 	struct rtu_reply r;
 	int damaged = 0, rc;
 
@@ -264,8 +255,10 @@ int rtulink_read(struct rtulink *l, int slave, int timeout_ms,
 		errno = ECONNRESET;
 		return -1;
 	}
-	rc = await_reply(l, (uint8_t)slave, (uint8_t)fn, count,
-			 mono_ms() + timeout_ms, &r, &damaged);
+	/* TCP delivers a reply in segments: the overall bound alone, no
+	 * byte rule. */
+	txn_deadline_start(&d, timeout_ms, 0);
+	rc = await_reply(l, (uint8_t)slave, (uint8_t)fn, count, &d, &r, &damaged);
 	l->len = 0;
 	if (rc == RTU_SCAN_REPLY) {
 		copy_data(fn, &r, count, regs, bits);
