@@ -12,6 +12,7 @@
  */
 #include "admin.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "error.h"
@@ -87,17 +88,16 @@ static int dated_end(struct cli *c, int ret, const char *subject, const struct u
 	return ret;
 }
 
-
-/* --from DATE: the change takes effect from that date, the year before it
- * keeps the unit as it was (store_moves.h); without it the entry is
- * corrected in place (a typo), its current version with it. */
+/* `unit change/retire --from DATE`: the change takes effect from that
+ * date; before it the unit stays as it was (store_moves.h). Without --from
+ * admin.c corrects the entry in place (a typo), its current version with
+ * it. */
 void admin_unit_change_from(struct cli *c, const struct reg_unit *u)
 {
+	struct unit_set units = { .n = 0 };
 	char by[64] = "admin";
 	int64_t from = 0;
 	int ret;
-
-	struct unit_set units = { .n = 0 };
 
 	admin_take_time(c, "from", &from);
 	admin_take_text(c, "by", by, sizeof(by), 0);
@@ -113,7 +113,6 @@ void admin_unit_change_from(struct cli *c, const struct reg_unit *u)
 	else
 		admin_put_result(c, ret, "code", u->code, "county");
 }
-
 
 /* `unit history --code C`: its versions with who changed them. */
 void admin_unit_history(struct cli *c)
@@ -132,7 +131,6 @@ void admin_unit_history(struct cli *c)
 	admin_list_header(&l);
 	admin_list_done(c, store_unit_versions(c->s, code, admin_list_row, &l));
 }
-
 
 /* --unit with --from DATE: the move takes effect from that date; readings
  * before it stay with the old unit (store_moves.h). */
@@ -163,7 +161,6 @@ void admin_gateway_move(struct cli *c, const struct reg_gateway *g)
 		admin_put_result(c, ret, "id", g->id, "unit");
 }
 
-
 /* `gateway history --id G`: its units over time; `gateway keys --id G`:
  * its key history. Both with who changed them. */
 void admin_gateway_history(struct cli *c)
@@ -185,7 +182,6 @@ void admin_gateway_history(struct cli *c)
 	admin_list_done(c, keys ? store_gateway_key_list(c->s, id, admin_list_row, &l)
 				: store_gateway_spans(c->s, id, admin_list_row, &l));
 }
-
 
 /* `meter move --gateway G --meter M --unit U --from DATE`: every point of
  * the meter is U's from DATE on, whatever its gateway's unit (a tenant's
