@@ -45,8 +45,14 @@ def main():
         g.ok(set(hist) == {(m, t) for m in meters for t in week},
              "history gives every hour of the week (%d values)" % len(hist))
         sample = [(m, week[i]) for m in meters for i in (0, len(week) // 2, -1)]
-        g.ok(all(g.sim_truth(rig.sim_cfg, m, t)["import_kwh"] == hist[(m, t)]
-                 for m, t in sample), "history equals truth on a sample")
+        # history prints 3 decimals (its CSV is an import file); a register
+        # value can be one ulp off its decimal (269154.72000000003), so
+        # compare at the printed precision, which every register step
+        # (0.01 kWh and coarser) survives exactly.
+        bad = [(m, t, g.sim_truth(rig.sim_cfg, m, t)["import_kwh"], hist[(m, t)])
+               for m, t in sample]
+        bad = [x for x in bad if round(x[2], 3) != x[3]]
+        g.ok(not bad, "history equals truth on a sample: %s" % bad)
         for (m, t), v in hist.items():
             rig.truth.cache[(m, t)] = {"import_kwh": v}
         rig.start_agent()
