@@ -66,20 +66,36 @@ static int meter_span_unit(void *ctx, const void *row)
  * it may touch, from --from on, gets a registry_after_filing alert
  * (periods.h) in the same transaction; then commit, or roll everything
  * back. */
+struct dated_change {
+	struct unit_set units;   /* the units it may touch */
+	char by[64];             /* --by, default "admin" */
+	int64_t from_s;          /* --from */
+};
+
+/* Read --from and --by into d (refusals on c). */
+static void dated_take(struct cli *c, struct dated_change *d)
+{
+	memset(d, 0, sizeof(*d));
+	snprintf(d->by, sizeof(d->by), "admin");
+	admin_take_time(c, "from", &d->from_s);
+	admin_take_text(c, "by", d->by, sizeof(d->by), 0);
+	d->units.from_s = d->from_s;
+}
+
 static int dated_begin(struct cli *c)
 {
 	return store_begin(c->s);
 }
 
-static int dated_end(struct cli *c, int ret, const char *subject, const struct unit_set *u,
-		     int64_t from_s, const char *by)
+static int dated_end(struct cli *c, int ret, const char *subject,
+		     const struct dated_change *d)
 {
 	char what[256];
 
 	snprintf(what, sizeof(what), "%s %s %s from %s by %s after the filing", c->object,
-		 subject, c->verb, admin_opt(c, "from"), by);
+		 subject, c->verb, admin_opt(c, "from"), d->by);
 	if (ret == GFI_OK)
-		ret = periods_registry_changed(c->s, u->v, u->n, from_s, what,
+		ret = periods_registry_changed(c->s, d->units.v, d->units.n, d->from_s, what,
 					       strcmp(c->object, "unit") != 0, c->now_s);
 	if (ret == GFI_OK)
 		ret = store_commit(c->s);
@@ -94,19 +110,16 @@ static int dated_end(struct cli *c, int ret, const char *subject, const struct u
  * it. */
 void admin_unit_change_from(struct cli *c, const struct reg_unit *u)
 {
-	struct unit_set units = { .n = 0 };
-	char by[64] = "admin";
-	int64_t from = 0;
+	struct dated_change d;
 	int ret;
 
-	admin_take_time(c, "from", &from);
-	admin_take_text(c, "by", by, sizeof(by), 0);
+	dated_take(c, &d);
 	if (c->status != 0)
 		return;
-	unit_set_add(&units, u->code);
+	unit_set_add(&d.units, u->code);
 	if ((ret = dated_begin(c)) == GFI_OK)
-		ret = store_unit_change_from(c->s, u, from, by, c->now_s);
-	ret = dated_end(c, ret, u->code, &units, from, by);
+		ret = store_unit_change_from(c->s, u, d.from_s, d.by, c->now_s);
+	ret = dated_end(c, ret, u->code, &d);
 	if (ret == GFI_E_STATE)
 		admin_refuse(c, "from", "must be after the start of %s's current version",
 			     u->code);
@@ -136,25 +149,21 @@ void admin_unit_history(struct cli *c)
  * before it stay with the old unit (store_moves.h). */
 void admin_gateway_move(struct cli *c, const struct reg_gateway *g)
 {
-	struct unit_set units = { .n = 0 };
-	char by[64] = "admin";
-	int64_t from = 0;
+	struct dated_change d;
 	int ret;
 
-	admin_take_time(c, "from", &from);
-	admin_take_text(c, "by", by, sizeof(by), 0);
+	dated_take(c, &d);
 	if (c->status == 0 && admin_opt(c, "unit") == NULL)
 		admin_refuse(c, "from", "needs --unit (the unit it moves to)");
 	if (c->status != 0)
 		return;
 	/* The units it leaves from then on, the one it joins. */
-	units.from_s = from;
-	unit_set_add(&units, g->unit);
+	unit_set_add(&d.units, g->unit);
 	if ((ret = dated_begin(c)) == GFI_OK)
-		ret = store_gateway_spans(c->s, g->id, gateway_span_unit, &units);
+		ret = store_gateway_spans(c->s, g->id, gateway_span_unit, &d.units);
 	if (ret == GFI_OK)
-		ret = store_gateway_move(c->s, g->id, g->unit, from, by, c->now_s);
-	ret = dated_end(c, ret, g->id, &units, from, by);
+		ret = store_gateway_move(c->s, g->id, g->unit, d.from_s, d.by, c->now_s);
+	ret = dated_end(c, ret, g->id, &d);
 	if (ret == GFI_E_STATE)
 		admin_refuse(c, "from", "must be after the start of %s's current unit", g->id);
 	else
@@ -190,12 +199,10 @@ void admin_gateway_history(struct cli *c)
 void admin_meter_move(struct cli *c)
 {
 	char gw[GFI_ID_MAX] = "", meter[GFI_ID_MAX] = "", unit[STORE_CODE_LEN + 1] = "";
-	char by[64] = "admin";
 	const char *to = admin_opt(c, "unit");
 	int follow = to != NULL && strcmp(to, "gateway") == 0;
-	struct unit_set units = { .n = 0 };
 	char subject[2 * GFI_ID_MAX + 1];
-	int64_t from = 0;
+	struct dated_change d;
 	struct reg_unit u;
 	int ret;
 
@@ -203,8 +210,7 @@ void admin_meter_move(struct cli *c)
 	admin_take_id(c, "meter", meter);
 	if (!follow)
 		admin_take_credit_code(c, "unit", unit);
-	admin_take_time(c, "from", &from);
-	admin_take_text(c, "by", by, sizeof(by), 0);
+	dated_take(c, &d);
 	if (!follow)
 		admin_unit_usable(c, "unit", unit, &u);
 	if (c->status == 0 && store_meter_known(c->s, gw, meter) == 0)
@@ -213,16 +219,16 @@ void admin_meter_move(struct cli *c)
 		return;
 	/* The units it may leave from then on (its own spans', and its
 	 * gateway's while it follows it), the one it joins. */
-	units.from_s = from;
-	unit_set_add(&units, unit);
+	unit_set_add(&d.units, unit);
 	snprintf(subject, sizeof(subject), "%s/%s", gw, meter);
 	if ((ret = dated_begin(c)) == GFI_OK)
-		ret = store_meter_spans(c->s, gw, meter, meter_span_unit, &units);
+		ret = store_meter_spans(c->s, gw, meter, meter_span_unit, &d.units);
 	if (ret == GFI_OK)
-		ret = store_gateway_spans(c->s, gw, gateway_span_unit, &units);
+		ret = store_gateway_spans(c->s, gw, gateway_span_unit, &d.units);
 	if (ret == GFI_OK)
-		ret = store_meter_move(c->s, gw, meter, follow ? NULL : unit, from, by, c->now_s);
-	ret = dated_end(c, ret, subject, &units, from, by);
+		ret = store_meter_move(c->s, gw, meter, follow ? NULL : unit, d.from_s, d.by,
+				       c->now_s);
+	ret = dated_end(c, ret, subject, &d);
 	if (ret == GFI_E_STATE)
 		admin_refuse(c, "from", "must be after the start of %s/%s's current unit",
 			     gw, meter);
