@@ -173,7 +173,11 @@ int db_list(sqlite3 *db, sqlite3_stmt *st, db_decode_fn decode, void *row,
 int db_query(sqlite3 *db, const char *sql, db_decode_fn decode, void *row,
 	     db_row_fn fn, void *ctx, const char *what);
 
-/* Prepare sql, bind args, step it once (a write, or a query whose rows
+/* The runners below bind args[i] to ?(i+1) for every i up to the
+ * statement's largest parameter; arguments past it are not bound, so
+ * several statements may share one list, each naming the ?N it needs.
+ *
+ * Prepare sql, bind args, step it once (a write, or a query whose rows
  * are ignored) and finalize it: the whole of a one-shot write. GFI_OK or
  * db_fail's code (GFI_E_EXISTS for a key conflict). sqlite3_changes() and
  * the last rowid stay readable. */

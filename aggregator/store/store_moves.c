@@ -32,43 +32,21 @@ struct move_sql {
 	const char *current; /* the registry's current row, or NULL */
 };
 
-/* One statement of a move with the first of args it numbers (its largest
- * ?N): the statements of one move share one list. *row: whether it gave
- * a row (the open check). */
-static int move_step(struct store *s, const char *sql, const struct db_arg *args,
-		     size_t n, int *row, const char *what)
-{
-	sqlite3_stmt *st = NULL;
-	int ret = db_prepare(s->db, sql, 0, &st), rc;
-
-	if (ret != GFI_OK)
-		return ret;
-	rc = db_bind_args(st, args, (size_t)sqlite3_bind_parameter_count(st) < n
-			  ? (size_t)sqlite3_bind_parameter_count(st) : n);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_step(st);
-	if (row != NULL)
-		*row = rc == SQLITE_ROW;
-	ret = rc == SQLITE_ROW || rc == SQLITE_DONE ? GFI_OK : store_fail(s, what, rc);
-	sqlite3_finalize(st);
-	return ret;
-}
-
+/* The statements share one argument list: each binds the ?N it names
+ * (db.h: arguments past a statement's parameters are not bound). */
 static int move_rows(struct store *s, const struct move_sql *q,
 		     const struct db_arg *args, size_t n)
 {
-	int open = 0, ret = move_step(s, q->start, args, n, NULL, "move start");
+	int ret = db_run(s->db, q->start, args, n, "move start");
 
-	if (ret == GFI_OK)
-		ret = move_step(s, q->open, args, n, &open, "move open");
-	if (ret == GFI_OK && !open)
+	if (ret == GFI_OK && (ret = db_exists(s->db, q->open, args, n, "move open")) == 0)
 		return GFI_E_STATE;
+	if (ret == 1)
+		ret = db_run(s->db, q->close, args, n, "move close");
 	if (ret == GFI_OK)
-		ret = move_step(s, q->close, args, n, NULL, "move close");
-	if (ret == GFI_OK)
-		ret = move_step(s, q->insert, args, n, NULL, "move open");
+		ret = db_run(s->db, q->insert, args, n, "move open");
 	if (ret == GFI_OK && q->current != NULL)
-		ret = move_step(s, q->current, args, n, NULL, "move current");
+		ret = db_run(s->db, q->current, args, n, "move current");
 	return ret;
 }
 

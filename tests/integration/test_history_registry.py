@@ -62,23 +62,22 @@ def run(args, expect=0):
     return p
 
 
-def snapshot(store, unit):
+def query(store, sql, args=()):
     con = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
     try:
-        return con.execute("SELECT bytes, sha256 FROM filing_snapshots WHERE unit = ?",
-                           (unit,)).fetchall()
+        return con.execute(sql, args).fetchall()
     finally:
         con.close()
+
+
+def snapshot(store, unit):
+    return query(store, "SELECT bytes, sha256 FROM filing_snapshots WHERE unit = ?", (unit,))
 
 
 def after_filing(store):
     """registry_after_filing alerts: (unit, period, value, threshold, detail)."""
-    con = sqlite3.connect("file:%s?mode=ro" % store, uri=True)
-    try:
-        return con.execute("SELECT unit, period, value, threshold, detail FROM alerts "
-                           "WHERE rule = 'registry_after_filing' ORDER BY unit").fetchall()
-    finally:
-        con.close()
+    return query(store, "SELECT unit, period, value, threshold, detail FROM alerts "
+                 "WHERE rule = 'registry_after_filing' ORDER BY unit")
 
 
 def indicators(store, unit):
