@@ -19,10 +19,14 @@ same mutual TLS, same run.
     setting, as many messages of that setting's own shape at its own window.
  3. Each setting's drains and the raw runs alternate in GFI_BENCH_PAIRS
     rounds (default 5; bench/abab.py: drain, raw, raw; raw, raw, drain; ...).
-    A round's ratio is the drain's MB/s (and messages/s) over the faster
-    raw window's of the same round; each ratio is printed as the median of
-    the rounds' with its spread, with the load average. bench-sign-time
-    gives the CPU cost of one signed batch.
+    A raw side is GFI_BENCH_RAW_REPEAT runs (default 3) back to back, the
+    stand-in caught up between them, and its rate is their messages (bytes)
+    over their summed time: one run of 2,000 messages takes 0.3 s, too short
+    to weigh against a drain of 6-16 s (its rate moved 15 % from round to
+    round). A round's ratio is the drain's MB/s (and messages/s) over the
+    faster raw window's of the same round; each ratio is printed as the
+    median of the rounds' with its spread, with the load average.
+    bench-sign-time gives the CPU cost of one signed batch.
 
 A setting ending in "r" (e.g. 500x8r) is acked by the real gfi-aggregator
 (GFI_AGGREGATOR) instead: the production path, where each ack follows the
@@ -36,7 +40,9 @@ for each raw run (one gfi-aggregator session per certificate; the stand-in's
 clean session drops the aggregator's persistent one, so no raw message
 waits for gfi-aggregator); their checks are the aggregator's: every batch
 accepted in seq order (chain head = batches held, nothing quarantined, no
-gap) and every registered reading stored once.
+gap) and every registered reading stored once. They run REAL_ROUNDS times
+as many rounds: the aggregator's commits make them move more with the
+machine's I/O than the stand-in's drains do.
 
   python3 bench/drain.py      (after building; see BENCHMARKS.md)
 """
@@ -58,6 +64,8 @@ REAL_QUANTITIES = ("elec_import_kwh", "elec_power_kw")
 N = int(os.environ.get("GFI_BENCH_READINGS", "1000000"))
 SETTINGS = os.environ.get("GFI_BENCH_SETTINGS", "500x8,500x16,500x64,2000x16,500x8r")
 RAW_WINDOWS = [int(w) for w in os.environ.get("GFI_BENCH_RAW_WINDOWS", "16,64").split(",")]
+RAW_REPEAT = int(os.environ.get("GFI_BENCH_RAW_REPEAT", "3"))
+REAL_ROUNDS = 2     # rounds of a setting acked by gfi-aggregator per pair asked for
 PROFILE = "eastron-sdm630"
 
 
@@ -278,7 +286,7 @@ def drain_real_result(P, real, agg, gw, key, crt, batch_readings, inflight, dt, 
     mb = a.query("SELECT coalesce(sum(length(payload)), 0) FROM batches WHERE gateway = ?",
                  (gw,))[0][0] / 1e6
     msgs = int(a.query("SELECT count(*) FROM batches WHERE gateway = ?", (gw,))[0][0])
-    first = float("nan")
+    first = None    # the store keeps whole seconds of arrival: not timed here
     g.ok(head > 0 and a.query("SELECT count(*) FROM batches WHERE gateway = ?",
                               (gw,))[0][0] == head,
          "%s: the aggregator holds seq 1..%d, chain verified" % (gw, head))
@@ -291,10 +299,10 @@ def drain_real_result(P, real, agg, gw, key, crt, batch_readings, inflight, dt, 
          "readings": N, "mb": mb, "avg_size": mb * 1e6 / max(1, head),
          "readings_s": N / dt, "batches_s": head / dt, "mb_s": mb / dt,
          "stored_readings": stored, "cpu_s": cpu}
-    print("agent %4dx%-2d acked by gfi-aggregator: %6.2f s (first batch at %.2f s), "
+    print("agent %4dx%-2d acked by gfi-aggregator: %6.2f s, "
           "%d batches (%d resent), %.1f MB: %.0f readings/s, %.1f batches/s, %.2f MB/s; "
           "%d readings stored" %
-          (batch_readings, inflight, dt, first, head, msgs - head, mb, r["readings_s"],
+          (batch_readings, inflight, dt, head, msgs - head, mb, r["readings_s"],
            r["batches_s"], r["mb_s"], stored), flush=True)
     print("    CPU s: agent %.2f, broker %.2f, gfi-aggregator %.2f; "
           "wall %.2f s on %d cores" % (cpu["agent"], cpu["broker"], cpu["aggregator"], dt,
@@ -304,7 +312,8 @@ def drain_real_result(P, real, agg, gw, key, crt, batch_readings, inflight, dt, 
 
 def raw(city, shape, window):
     """One bench-mqtt-raw run of shape (gw, key, crt, count, size) at window;
-    its JSON object."""
+    its JSON object ("messages", "size", "window", "seconds", "msgs_s",
+    "mb_s")."""
     gw, key, crt, count, size = shape
     out = subprocess.run([RAW, "localhost", str(city.port), city.cafile, crt, key,
                           gw, "gfi/v1/%s/batch" % gw, str(count), str(size),
@@ -315,6 +324,17 @@ def raw(city, shape, window):
     print("raw paho  w%-3d: %6.2f s, %d messages of %d bytes: %.1f messages/s, %.2f MB/s"
           % (window, r["seconds"], count, size, r["msgs_s"], r["mb_s"]), flush=True)
     return r
+
+
+def raw_joined(runs):
+    """Runs of one raw side as one: their messages and bytes over their
+    summed time; "messages" stays one run's count, "runs" says how many."""
+    secs = sum(r["seconds"] for r in runs)
+    out = dict(runs[0])
+    out.update(runs=len(runs), seconds=secs,
+               msgs_s=sum(r["msgs_s"] * r["seconds"] for r in runs) / secs,
+               mb_s=sum(r["mb_s"] * r["seconds"] for r in runs) / secs)
+    return out
 
 
 class Ackers:
@@ -332,9 +352,7 @@ class Ackers:
         if which == self.current:
             return
         if which == "real":
-            # Every raw message must reach the stand-in before it leaves.
-            g.wait_for(lambda: self.agg.raw_msgs >= self.raw_sent, 60,
-                       "raw messages seen by the stand-in", step=0.05)
+            self.caught_up()    # every raw message reaches the stand-in first
             self.agg.stop()
             if self.real is None:
                 self.real = real_aggregator(self.P, self.city, self.template)
@@ -346,11 +364,17 @@ class Ackers:
             g.wait_for(lambda: self.agg.client.is_connected(), 15, "stand-in connected")
         self.current = which
 
+    def caught_up(self):
+        """Wait until the stand-in has seen every raw message published."""
+        g.wait_for(lambda: self.agg.raw_msgs >= self.raw_sent, 60,
+                   "raw messages seen by the stand-in", step=0.05)
+
 
 def setting_rounds(P, city, ack, template, setting, k, shapes, n):
-    """n rounds of one setting's drain against raw runs of the first
-    setting's shape at every window (and of its own shape, but for the
-    first setting); returns (drains, {window or "own": raw runs})."""
+    """n rounds (REAL_ROUNDS x n for gfi-aggregator) of one setting's drain
+    against raw sides of the first setting's shape at every window (and of
+    its own shape, but for the first setting); returns (drains, {window or
+    "own": raw sides})."""
     br, fl, real = setting
     count = [0]
 
@@ -366,23 +390,27 @@ def setting_rounds(P, city, ack, template, setting, k, shapes, n):
     def raw_side(which, window):
         def run():
             ack.use("standin")
-            r = raw(city, shapes[which], window)
-            ack.raw_sent += shapes[which][3]
-            return r
+            runs = []
+            for _ in range(RAW_REPEAT):
+                runs.append(raw(city, shapes[which], window))
+                ack.raw_sent += shapes[which][3]
+                ack.caught_up()
+            return raw_joined(runs)
         return run
     sides = [drain_side] + [raw_side(0, w) for w in RAW_WINDOWS]
     if k > 0 and not real:
         sides.append(raw_side(k, fl))
-    got = abab.rounds(sides, n)
+    got = abab.rounds(sides, n * REAL_ROUNDS if real else n)
     raws = {w: got[1 + i] for i, w in enumerate(RAW_WINDOWS)}
     if len(got) > 1 + len(RAW_WINDOWS):
         raws["own"] = got[-1]
     return got[0], raws
 
 
-def report(setting, drains, raws, n):
+def report(setting, drains, raws):
     """Medians of a setting's drains and its ratio lines; asserts sanity."""
     br, fl, real = setting
+    n = len(drains)
     name = "agent %dx%d%s" % (br, fl, " (gfi-aggregator)" if real else "")
     med = {k: abab.median([r[k] for r in drains])
            for k in ("seconds", "readings_s", "batches_s", "mb_s")}
@@ -392,7 +420,7 @@ def report(setting, drains, raws, n):
             for i in range(n)]
     rmb = abab.ratios([r["mb_s"] for r in drains], [r["mb_s"] for r in best])
     rmsg = abab.ratios([r["batches_s"] for r in drains], [r["msgs_s"] for r in best])
-    shape = "%d x %d B" % (best[0]["messages"], best[0]["size"])
+    shape = "%d runs of %d x %d B" % (best[0]["runs"], best[0]["messages"], best[0]["size"])
     print("ratio %s / raw (faster window of each round, %s): MB/s %s"
           % (name, shape, abab.ratio_line(rmb)))
     print("ratio %s / raw (same): messages/s %s" % (name, abab.ratio_line(rmsg)))
@@ -400,8 +428,9 @@ def report(setting, drains, raws, n):
     if "own" in raws:
         own = raws["own"]
         ro = abab.ratios([r["mb_s"] for r in drains], [r["mb_s"] for r in own])
-        print("ratio %s / raw of its own shape (window %d, %d x %d B): MB/s %s"
-              % (name, fl, own[0]["messages"], own[0]["size"], abab.ratio_line(ro)))
+        print("ratio %s / raw of its own shape (window %d, %d runs of %d x %d B): MB/s %s"
+              % (name, fl, own[0]["runs"], own[0]["messages"], own[0]["size"],
+                 abab.ratio_line(ro)))
         ok = ok and abab.check(ro, n)
     g.ok(ok, "%s: %d finite positive ratios per line" % (name, n))
 
@@ -452,7 +481,7 @@ def main():
         agg.stop()
         print()
         for setting, drains, raws in results:
-            report(setting, drains, raws, n)
+            report(setting, drains, raws)
         print(load.line())
         sign_time()
         print(json.dumps({"runs": [{k: v for k, v in r.items() if k not in ("key", "crt")}
